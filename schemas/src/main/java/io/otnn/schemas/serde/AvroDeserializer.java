@@ -11,9 +11,7 @@ import io.otnn.schemas.registry.SchemaRegistryException;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
@@ -44,7 +42,6 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     private final Class<T> specificClass;
     private final Schema readerSchema;
     private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
-    private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
 
     /** For Kafka's reflective instantiation; {@link #configure} must follow. */
     public AvroDeserializer() {
@@ -107,9 +104,8 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         int id = WireFormat.schemaId(data);
         DatumReader<T> reader = readerFor(topic, id);
         try {
-            BinaryDecoder decoder = DecoderFactory.get()
-                    .binaryDecoder(data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, decoders.get());
-            decoders.set(decoder);
+            BoundedBinaryDecoder decoder =
+                    new BoundedBinaryDecoder(data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE);
             T result = reader.read(null, decoder);
             if (!decoder.isEnd()) {
                 throw new SerializationException("topic " + topic + ": garbage after the Avro record in " + what
@@ -118,8 +114,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             return result;
         } catch (SerializationException e) {
             throw e;
-        } catch (IOException | RuntimeException | OutOfMemoryError e) {
-            // OutOfMemoryError: a garbage length prefix asked for a huge array; the allocation failed, not the JVM
+        } catch (IOException | RuntimeException e) {
             throw new SerializationException("topic " + topic + ": cannot decode the Avro " + what + " payload with "
                     + "schema id " + id + " (truncated or corrupt): " + e, e);
         }
