@@ -1,7 +1,6 @@
 package io.otnn.explain.render;
 
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -39,12 +38,10 @@ public record CompactTensor(byte[] png, int[] shape, double scale, double offset
         }
         double scale = max - min;
         int[] hw = imageSize(shape);
-        BufferedImage image = new BufferedImage(hw[1], hw[0], BufferedImage.TYPE_BYTE_GRAY);
-        byte[] pixels = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
-        for (int i = 0; i < size; i++) {
-            pixels[i] = (byte) (scale == 0 ? 0 : Math.round((values[i] - min) / scale * 255.0));
-        }
-        return new CompactTensor(Png.write(image), shape.clone(), scale, min);
+        byte[] pixels = new byte[size];
+        double toByte = scale == 0 ? 0 : 255.0 / scale;
+        for (int i = 0; i < size; i++) pixels[i] = (byte) Math.round((values[i] - min) * toByte);
+        return new CompactTensor(GrayPng.write(pixels, hw[1], hw[0]), shape.clone(), scale, min);
     }
 
     /** The values, {@code offset + scale · byte / 255}. */
