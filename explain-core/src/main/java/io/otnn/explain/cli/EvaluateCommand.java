@@ -2,6 +2,7 @@ package io.otnn.explain.cli;
 
 import io.otnn.explain.Explainer;
 import io.otnn.explain.OtnnModel;
+import io.otnn.explain.input.BlockMnist;
 import io.otnn.explain.input.IdxDataset;
 import io.otnn.explain.input.ImageDecoder;
 import io.otnn.explain.metrics.Evaluation;
@@ -30,7 +31,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, arity = "1..*", description = "Checkpoint directories or archives.")
     List<Path> models;
 
-    @Option(names = "--data", defaultValue = "fashion-mnist", description = "fashion-mnist or mnist (IDX test set).")
+    @Option(names = "--data", defaultValue = "fashion-mnist", description = "fashion-mnist, mnist (IDX test set) or block-mnist (built from the MNIST test set).")
     String data;
 
     @Option(names = "--data-dir", required = true, description = "Folder with t10k-images-idx3-ubyte[.gz] and labels.")
@@ -47,8 +48,8 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!data.equals("fashion-mnist") && !data.equals("mnist")) {
-            throw new IllegalArgumentException("--data must be fashion-mnist or mnist, got " + data);
+        if (!data.equals("fashion-mnist") && !data.equals("mnist") && !data.equals("block-mnist")) {
+            throw new IllegalArgumentException("--data must be fashion-mnist, mnist or block-mnist, got " + data);
         }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
@@ -60,9 +61,24 @@ public final class EvaluateCommand implements Callable<Integer> {
         table.info("options", options.toString());
         for (Path path : models) {
             try (OtnnModel model = OtnnModel.load(path); Explainer explainer = model.newExplainer()) {
-                IdxDataset set = IdxDataset.readTestSet(dataDir, new ImageDecoder(model.metadata()), n);
                 String name = model.metadata().name();
                 var methods = Evaluation.defaultMethods(seed);
+                if (data.equals("block-mnist")) {
+                    // MNIST test digits are 28×28 while the model takes 56×28: decode them with a 28×28 view
+                    var in = model.metadata().input();
+                    var digitInput = new io.otnn.explain.checkpoint.ModelMetadata.Input(List.of(28, 28, 1), in.min(),
+                            in.max(), in.rawScale(), in.rawOffset());
+                    IdxDataset mnist = IdxDataset.readTestSet(dataDir,
+                            new ImageDecoder(digitInput, ImageDecoder.DEFAULT_MAX_BYTES), 0);
+                    BlockMnist block = BlockMnist.fromMnist(mnist, in.max(), seed, n);
+                    int total = methods.size() * block.images().length;
+                    long started = System.nanoTime();
+                    Evaluation.nullBlock(name, explainer, block.images(), block.nullBlock(), methods, 32, table,
+                            done -> progress(stderr, name, done, total, started));
+                    stderr.println();
+                    continue;
+                }
+                IdxDataset set = IdxDataset.readTestSet(dataDir, new ImageDecoder(model.metadata()), n);
                 int total = methods.size() * set.images().length;
                 long started = System.nanoTime();
                 Evaluation.run(name, explainer, set.images(), set.labels(), methods, options, table,

@@ -104,6 +104,39 @@ public final class Evaluation {
         }
     }
 
+    /** Paper Table 11's unmasking fractions k, in percent. */
+    public static final double[] NULL_BLOCK_PERCENTS = {2.5, 5, 10, 15, 20, 25, 30};
+
+    /**
+     * BlockMNIST proxy (paper Table 11): per method, the mean fraction of the top-k % pixels of |φ| in the null block,
+     * as a percentage, for each k of {@link #NULL_BLOCK_PERCENTS}.
+     */
+    public static void nullBlock(String modelName, Explainer explainer, float[][] images, boolean[][] nullBlock,
+            List<AttributionMethod> methods, int batch, EvaluationTable table, IntConsumer progress) {
+        int[] labels = predicted(explainer, images);
+        int n = images.length;
+        int finishedMethods = 0;
+        for (AttributionMethod method : methods) {
+            double[] sums = new double[NULL_BLOCK_PERCENTS.length];
+            for (int start = 0; start < n; start += batch) {
+                int end = Math.min(n, start + batch);
+                float[][] maps = method.attribute(explainer, Arrays.copyOfRange(images, start, end),
+                        Arrays.copyOfRange(labels, start, end));
+                for (int i = 0; i < maps.length; i++) {
+                    for (int k = 0; k < NULL_BLOCK_PERCENTS.length; k++) {
+                        sums[k] += ExplanationMetrics.nullBlockFraction(maps[i], nullBlock[start + i],
+                                NULL_BLOCK_PERCENTS[k]);
+                    }
+                }
+                progress.accept(finishedMethods * n + end);
+            }
+            finishedMethods++;
+            for (int k = 0; k < NULL_BLOCK_PERCENTS.length; k++) {
+                table.put(modelName, method.name(), "null@" + NULL_BLOCK_PERCENTS[k] + "%", 100 * sums[k] / n);
+            }
+        }
+    }
+
     /** The predicted class of every image (serving_default). */
     public static int[] predicted(Explainer explainer, float[][] images) {
         int[] out = new int[images.length];

@@ -73,6 +73,18 @@ class CommandsTest {
         assertThat(tmp.resolve("r1/evaluation.md")).hasContent(first.strip());
     }
 
+    @Test
+    void shouldPrintNullBlockFractionsWhenDataIsBlockMnist() throws IOException {
+        writeIdx(tmp.resolve("mnist"), 12);
+        StringWriter stdout = new StringWriter();
+        int code = new CommandLine(new EvaluateCommand()).setOut(new PrintWriter(stdout))
+                .setErr(new PrintWriter(new StringWriter()))
+                .execute("--model", Fixtures.blockMnist().toString(), "--data", "block-mnist", "--data-dir",
+                        tmp.resolve("mnist").toString(), "--n", "3", "--out", tmp.resolve("block").toString());
+        assertThat(code).isZero();
+        assertThat(stdout.toString()).contains("null@2.5%").contains("null@30.0%").contains("| Saliency |");
+    }
+
     private String evaluate(Path out) {
         StringWriter stdout = new StringWriter();
         int code = new CommandLine(new EvaluateCommand()).setOut(new PrintWriter(stdout))
@@ -101,7 +113,7 @@ class CommandsTest {
             for (int i = 0; i < n; i++) {
                 random.nextBytes(pixels);
                 images.write(pixels);
-                labels.writeByte(random.nextInt(10));
+                labels.writeByte(i % 2 == 0 ? i % 4 / 2 : random.nextInt(10));
             }
         }
     }

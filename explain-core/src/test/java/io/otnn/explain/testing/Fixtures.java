@@ -65,6 +65,16 @@ public final class Fixtures {
                 784, 256, 256, 10));
     }
 
+    /** A binary GroupSort network 1568-16-1 on BlockMNIST's 56×28×1 input. */
+    public static FixtureModel blockMnistModel() {
+        return MODELS.computeIfAbsent("block", k -> FixtureModel.random(13, FixtureModel.Activation.GROUP_SORT_2,
+                56 * 28, 16, 1));
+    }
+
+    public static Path blockMnist() {
+        return build("block", blockMnistModel(), ModelMetadata.Input.unitRange(56, 28, 1));
+    }
+
     public static Path linear() {
         return build("linear", linearModel(), SMALL_INPUT);
     }
