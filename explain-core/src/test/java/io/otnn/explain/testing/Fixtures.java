@@ -101,7 +101,8 @@ public final class Fixtures {
         try {
             if (root == null) {
                 root = Files.createTempDirectory("otnn-fixtures-");
-                root.toFile().deleteOnExit();
+                Path created = root;
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(created)));
             }
             Path dir = root.resolve(name);
             CheckpointFixtures.export(dir, model, CheckpointFixtures.metadata("fixture-" + name, model, input, 1.0));
@@ -109,6 +110,14 @@ public final class Fixtures {
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory: best effort
         }
     }
 
