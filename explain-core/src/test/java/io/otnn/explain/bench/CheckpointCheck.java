@@ -31,7 +31,7 @@ public final class CheckpointCheck {
             int size = model.metadata().input().size();
             int k = model.metadata().logitCount();
             // 1. finite differences on 5 images, every coordinate, eps = 1e-3, in float32 through serving_default
-            double eps = 1e-3;
+            double eps = args.length > 3 ? Double.parseDouble(args[3]) : 1e-2;
             double worstTop1 = 0;
             double worstMargin = 0;
             for (int img = 0; img < 5; img++) {
@@ -66,8 +66,44 @@ public final class CheckpointCheck {
                 worstTop1 = Math.max(worstTop1, Math.sqrt(e1 / n1));
                 worstMargin = Math.max(worstMargin, Math.sqrt(e2 / n2));
             }
-            System.out.printf(Locale.ROOT, "finite differences (5 images, eps %.0e): relative L2 error grad_top1 %.2e,"
-                    + " grad_margin %.2e%n", eps, worstTop1, worstMargin);
+            System.out.printf(Locale.ROOT, "finite differences per coordinate (5 images, eps %.0e): relative L2 error"
+                    + " grad_top1 %.2e, grad_margin %.2e%n", eps, worstTop1, worstMargin);
+            // directional derivatives: along ∇f/‖∇f‖ and 20 random unit directions, error relative to ‖∇f‖
+            java.util.Random random = new java.util.Random(1);
+            double h = 1e-3;
+            double worstDirectional = 0;
+            for (int img = 0; img < 20; img++) {
+                float[] x = set.images()[img];
+                RawOutputs raw = explainer.explainRaw(x, 1);
+                int top = top2(raw.logits(), k)[0];
+                double gn = 0;
+                for (float v : raw.gradTop1()) gn += v * v;
+                gn = Math.sqrt(gn);
+                float[] probes = new float[42 * size];
+                double[] expected = new double[21];
+                for (int d = 0; d < 21; d++) {
+                    double[] u = new double[size];
+                    double un = 0;
+                    for (int p = 0; p < size; p++) {
+                        u[p] = d == 0 ? raw.gradTop1()[p] : random.nextGaussian();
+                        un += u[p] * u[p];
+                    }
+                    un = Math.sqrt(un);
+                    for (int p = 0; p < size; p++) {
+                        u[p] /= un;
+                        expected[d] += raw.gradTop1()[p] * u[p];
+                        probes[2 * d * size + p] = (float) (x[p] + h * u[p]);
+                        probes[(2 * d + 1) * size + p] = (float) (x[p] - h * u[p]);
+                    }
+                }
+                float[] f = explainer.logits(probes, 42);
+                for (int d = 0; d < 21; d++) {
+                    double fd = (f[2 * d * k + top] - f[(2 * d + 1) * k + top]) / (2 * h);
+                    worstDirectional = Math.max(worstDirectional, Math.abs(fd - expected[d]) / gn);
+                }
+            }
+            System.out.printf(Locale.ROOT, "finite differences along 21 directions (20 images, h %.0e): max |fd - grad.u|"
+                    + " / ||grad|| = %.2e%n", h, worstDirectional);
             // 2. self-check statistics
             int reached = 0;
             int correct = 0;
