@@ -14,7 +14,11 @@ import org.tensorflow.types.TFloat32;
  * ({@link Normalizers#convLipschitzFactor}) so that the convolution operator itself is 1-Lipschitz (paper A.2.2,
  * deel-lip {@code SpectralConv2D}). Unlike the dense case this bound is not tight: the layer is ≤ 1-Lipschitz.
  */
-public final class SpectralConv2D implements Layer {
+public final class SpectralConv2D implements Layer, ConstraintProbe {
+
+    private Operand<TFloat32> probeSpectral;
+    private Operand<TFloat32> probeBjorck;
+    private Operand<TFloat32> lastSpectral;
 
     private final int filters;
     private final int kernelSize;
@@ -63,6 +67,7 @@ public final class SpectralConv2D implements Layer {
         Operand<TFloat32> matrix = tf.reshape(kernel, tf.constant(new long[] {rows, filters}));
         Normalizers.Spectral sn = Normalizers.spectralNormalization(tf, matrix, u, Normalizers.DEFAULT_EPS_SPECTRAL,
                 Normalizers.DEFAULT_MAXITER_SPECTRAL);
+        lastSpectral = sn.normalized();
         Operand<TFloat32> w = Normalizers.bjorck(tf, sn.normalized(), rows, filters, Normalizers.DEFAULT_BETA_BJORCK,
                 Normalizers.DEFAULT_EPS_BJORCK, Normalizers.DEFAULT_MAXITER_BJORCK);
         w = tf.reshape(tf.math.mul(w, tf.constant(factor)), tf.constant(kshape));
@@ -73,6 +78,8 @@ public final class SpectralConv2D implements Layer {
     public Operand<TFloat32> train(Ops tf, Operand<TFloat32> x, List<Op> updates) {
         Normalizers.Spectral n = normalize(tf);
         var w = tf.identity(n.normalized());
+        probeBjorck = w;
+        probeSpectral = lastSpectral;
         updates.add(tf.withControlDependencies(w).assign(u, n.u()));
         return infer(tf, x, List.of(w, bias));
     }
@@ -103,6 +110,16 @@ public final class SpectralConv2D implements Layer {
     @Override
     public List<Variable<TFloat32>> stateVariables() {
         return List.of(u, frozenKernel);
+    }
+
+    @Override
+    public Operand<TFloat32> spectralOutput() {
+        return probeSpectral;
+    }
+
+    @Override
+    public Operand<TFloat32> bjorckOutput() {
+        return probeBjorck;
     }
 
     @Override

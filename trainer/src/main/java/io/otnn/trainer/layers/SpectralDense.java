@@ -13,7 +13,11 @@ import org.tensorflow.types.TFloat32;
  * by Björck (paper A.2.2, deel-lip {@code SpectralDense}): every singular value of the kernel is 1 (≤ 1 when Björck
  * has not converged), so the layer is 1-Lipschitz and gradient-norm preserving.
  */
-public final class SpectralDense implements Layer {
+public final class SpectralDense implements Layer, ConstraintProbe {
+
+    private Operand<TFloat32> probeSpectral;
+    private Operand<TFloat32> probeBjorck;
+    private Operand<TFloat32> lastSpectral;
 
     private final int units;
     private final float betaBjorck;
@@ -65,6 +69,7 @@ public final class SpectralDense implements Layer {
     /** The normalised kernel and the new u: spectral normalisation, then Björck. */
     Normalizers.Spectral normalize(Ops tf) {
         Normalizers.Spectral sn = Normalizers.spectralNormalization(tf, kernel, u, epsSpectral, maxIterSpectral);
+        lastSpectral = sn.normalized();
         Operand<TFloat32> w = Normalizers.bjorck(tf, sn.normalized(), in, units, betaBjorck, epsBjorck, maxIterBjorck);
         return new Normalizers.Spectral(w, sn.u(), sn.sigma());
     }
@@ -73,6 +78,8 @@ public final class SpectralDense implements Layer {
     public Operand<TFloat32> train(Ops tf, Operand<TFloat32> x, List<Op> updates) {
         Normalizers.Spectral n = normalize(tf);
         var w = tf.identity(n.normalized());
+        probeBjorck = w;
+        probeSpectral = lastSpectral;
         updates.add(tf.withControlDependencies(w).assign(u, n.u()));
         return infer(tf, x, List.of(w, bias));
     }
@@ -102,6 +109,16 @@ public final class SpectralDense implements Layer {
     @Override
     public List<Variable<TFloat32>> stateVariables() {
         return List.of(u, frozenKernel);
+    }
+
+    @Override
+    public Operand<TFloat32> spectralOutput() {
+        return probeSpectral;
+    }
+
+    @Override
+    public Operand<TFloat32> bjorckOutput() {
+        return probeBjorck;
     }
 
     @Override
