@@ -3,6 +3,7 @@ package io.otnn.trainer.cli;
 import io.otnn.trainer.Trainer;
 import io.otnn.trainer.TrainingConfig;
 import io.otnn.trainer.TrainingResult;
+import io.otnn.trainer.announce.CheckpointAnnouncer;
 import io.otnn.trainer.data.DataException;
 import io.otnn.trainer.eval.Evaluation;
 import io.otnn.trainer.export.PublishRefusedException;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Option;
  * {@code otnn train}: trains an OTNN (or its unconstrained twin) and publishes a checkpoint. Defaults follow the
  * paper's appendix A.2.3 for Fashion-MNIST (Adam, batch 128, λ = 5, m = 0.5, α = 10, learning rate 5e-4 until epoch
  * 50, 5e-5 until 75, then 1e-6). Errors print one line and exit non-zero: 2 for a bad flag, 3 for missing or
- * unreadable data, 4 for an unwritable output, 5 when the exported model fails its verification.
+ * unreadable data, 4 for an unwritable output, 5 when the exported model fails its verification, 6 when the
+ * announcement on Kafka fails (the checkpoint itself is published).
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a 1-Lipschitz OTNN (or an unconstrained baseline) and export a verified checkpoint.")
@@ -30,6 +32,7 @@ public final class TrainCommand implements Callable<Integer> {
     public static final int EXIT_DATA = 3;
     public static final int EXIT_OUTPUT = 4;
     public static final int EXIT_VERIFICATION = 5;
+    public static final int EXIT_ANNOUNCE = 6;
 
     @Option(names = "--data", required = true, description = "fashion-mnist, mnist, folder, block-mnist or koch")
     String data;
@@ -91,12 +94,25 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
 
+    @Option(names = "--bootstrap-servers", description = "Kafka brokers: announce the checkpoint on the models topic (needs --schema-registry)")
+    String bootstrapServers;
+
+    @Option(names = "--schema-registry", description = "Confluent-compatible schema registry URL for the announcement")
+    String schemaRegistry;
+
+    @Option(names = "--topic", defaultValue = CheckpointAnnouncer.DEFAULT_TOPIC, description = "models topic, created compacted if missing (default: ${DEFAULT-VALUE})")
+    String topic;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        if ((bootstrapServers == null) != (schemaRegistry == null)) {
+            err.println("otnn train: --bootstrap-servers and --schema-registry go together (both or neither)");
+            return CommandLine.ExitCode.USAGE;
+        }
         TrainingConfig config;
         try {
             config = TrainingConfig.builder().setDataset(data).optDataDir(dataDir).optArchitecture(arch)
@@ -125,6 +141,17 @@ public final class TrainCommand implements Callable<Integer> {
                     r.normalizationShare());
             o.println("checkpoint " + r.checkpoint() + " version " + r.metadata().version() + " manifest " + r.manifestDigest());
             o.flush();
+            if (bootstrapServers != null) {
+                try {
+                    new CheckpointAnnouncer(bootstrapServers, schemaRegistry, topic)
+                            .announce(CheckpointAnnouncer.event(r.checkpoint(), r.metadata(), r.manifestDigest()));
+                    o.println("announced on " + topic);
+                } catch (Exception e) {
+                    err.println("otnn train: the checkpoint is published but its announcement on " + topic + " failed: "
+                            + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+                    return EXIT_ANNOUNCE;
+                }
+            }
             return CommandLine.ExitCode.OK;
         } catch (DataException e) {
             err.println("otnn train: " + e.getMessage());
