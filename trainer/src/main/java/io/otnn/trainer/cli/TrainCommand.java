@@ -146,9 +146,9 @@ public final class TrainCommand implements Callable<Integer> {
                     new CheckpointAnnouncer(bootstrapServers, schemaRegistry, topic)
                             .announce(CheckpointAnnouncer.event(r.checkpoint(), r.metadata(), r.manifestDigest()));
                     o.println("announced on " + topic);
-                } catch (Exception e) {
+                } catch (Exception failure) {
                     err.println("otnn train: the checkpoint is published but its announcement on " + topic + " failed: "
-                            + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+                            + (failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage()));
                     return EXIT_ANNOUNCE;
                 }
             }
