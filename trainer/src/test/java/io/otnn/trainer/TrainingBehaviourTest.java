@@ -21,7 +21,7 @@ class TrainingBehaviourTest {
 
     private TrainingConfig.Builder small(String out) {
         return TrainingConfig.builder().setDataset("fashion-mnist").optDataDir(Fixtures.fashionMnistMini())
-                .optLimit(400).optTestLimit(200).optWidthMultiplier(0.25).setEpochs(2).setOut(tmp.resolve(out));
+                .optLimit(256).optTestLimit(100).optWidthMultiplier(0.125).setEpochs(2).setOut(tmp.resolve(out));
     }
 
     @Test
