@@ -144,9 +144,9 @@ public final class Trainer {
             double stepSeconds = imagesPerSecond > 0 ? batch / imagesPerSecond : Double.NaN;
             double share = constraint[1] > 0 && stepSeconds > 0 ? constraint[1] / stepSeconds : 0;
             ObjectNode info = ModelMetadata.object();
-            info.put("secondsPerEpoch", secondsPerEpoch);
-            info.put("imagesPerSecond", imagesPerSecond);
-            info.put("validationAccuracy", valAccuracy);
+            putFinite(info, "secondsPerEpoch", secondsPerEpoch);
+            putFinite(info, "imagesPerSecond", imagesPerSecond);
+            putFinite(info, "validationAccuracy", valAccuracy);
             info.put("spectralNormalizationSecondsPerStep", constraint[0]);
             info.put("bjorckSecondsPerStep", constraint[1] - constraint[0]);
             info.put("constraintShareOfStep", share);
@@ -159,6 +159,12 @@ public final class Trainer {
         } finally {
             stop.finished();
         }
+    }
+
+    /** NaN (no epoch run in this process, no validation set) is written as null. */
+    static void putFinite(ObjectNode node, String field, double value) {
+        if (Double.isFinite(value)) node.put(field, value);
+        else node.putNull(field);
     }
 
     static double accuracy(TrainingGraph graph, Dataset data) {
