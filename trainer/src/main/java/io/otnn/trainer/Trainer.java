@@ -142,13 +142,15 @@ public final class Trainer {
             }
             double[] constraint = graph.constraintSeconds(5);
             double stepSeconds = imagesPerSecond > 0 ? batch / imagesPerSecond : Double.NaN;
-            double share = constraint[1] > 0 && stepSeconds > 0 ? constraint[1] / stepSeconds : 0;
+            double share = constraint[2] > 0 && stepSeconds > 0 ? Math.min(1.0, constraint[2] / stepSeconds) : 0;
             ObjectNode info = ModelMetadata.object();
             putFinite(info, "secondsPerEpoch", secondsPerEpoch);
             putFinite(info, "imagesPerSecond", imagesPerSecond);
             putFinite(info, "validationAccuracy", valAccuracy);
+            putFinite(info, "stepSeconds", stepSeconds);
             info.put("spectralNormalizationSecondsPerStep", constraint[0]);
             info.put("bjorckSecondsPerStep", constraint[1] - constraint[0]);
+            info.put("constraintForwardBackwardSecondsPerStep", constraint[2]);
             info.put("constraintShareOfStep", share);
             info.put("device", Devices.describe());
             CheckpointPublisher.Published p = CheckpointPublisher.publish(graph, config, data, info);
