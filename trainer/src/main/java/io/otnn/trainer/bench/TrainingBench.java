@@ -32,13 +32,16 @@ public final class TrainingBench {
 
     public static void main(String[] args) {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-        System.out.printf(Locale.ROOT, "%-28s %12s %12s%n", "preset (batch 128)", "images/s", "s/step");
+        System.out.printf(Locale.ROOT, "%-24s %10s %10s %14s %14s %14s%n", "preset (batch 128)", "images/s", "s/step",
+                "spectral fwd", "bjorck fwd", "constraint f+b");
         for (String preset : new String[] {"dense", "cnn"}) {
             for (boolean constrained : new boolean[] {true, false}) {
                 double width = preset.equals("cnn") ? Presets.DEFAULT_CNN_WIDTH : 1.0;
-                double s = stepSeconds(Presets.create(preset, constrained, width, 10), steps, constrained);
-                System.out.printf(Locale.ROOT, "%-28s %12.0f %12.4f%n",
-                        preset + (constrained ? " otnn" : " baseline") + (preset.equals("cnn") ? " w=" + width : ""), BATCH / s, s);
+                double[] r = measure(Presets.create(preset, constrained, width, 10), steps, constrained);
+                double s = r[0];
+                System.out.printf(Locale.ROOT, "%-24s %10.0f %10.4f %13.1f%% %13.1f%% %13.1f%%%n",
+                        preset + (constrained ? " otnn" : " baseline") + (preset.equals("cnn") ? " w=" + width : ""), BATCH / s, s,
+                        100 * r[1] / s, 100 * (r[2] - r[1]) / s, 100 * r[3] / s);
             }
         }
         System.out.printf(Locale.ROOT, "bjorck 512x512 (15 iterations, forward): %.2f ms%n", bjorckMillis(512, 10) * 1);
@@ -46,6 +49,11 @@ public final class TrainingBench {
 
     /** Median seconds of one real training step. */
     public static double stepSeconds(Architecture arch, int steps, boolean constrained) {
+        return measure(arch, steps, constrained)[0];
+    }
+
+    /** {step, spectral forward, spectral + Björck forward, constraint forward + backward} in seconds (medians). */
+    public static double[] measure(Architecture arch, int steps, boolean constrained) {
         LossSpec loss = LossSpec.of(constrained ? LossSpec.Kind.HKR_SOFTMAX : LossSpec.Kind.CROSS_ENTROPY);
         try (TrainingGraph g = new TrainingGraph(arch, new long[] {28, 28, 1}, 10, loss, 1)) {
             Random r = new Random(1);
@@ -61,7 +69,8 @@ public final class TrainingBench {
                 t[i] = (System.nanoTime() - s) / 1e9;
             }
             Arrays.sort(t);
-            return t[steps / 2];
+            double[] c = g.constraintSeconds(5);
+            return new double[] {t[steps / 2], c[0], c[1], c[2]};
         }
     }
 
