@@ -1,0 +1,92 @@
+package io.otnn.trainer.export;
+
+import io.otnn.trainer.layers.Layer;
+import io.otnn.trainer.layers.Param;
+import io.otnn.trainer.model.Architecture;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Assign;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Writes the inference graph of a trained network as a SavedModel (docs/checkpoint-format.md): frozen, already
+ * normalised weights as variables of a fresh graph (no power iteration, no Björck at inference), and the signatures
+ * {@code serving_default}, {@code explain} and {@code explain_to} whose input gradients are part of the graph.
+ */
+public final class CheckpointExporter {
+
+    public static final String IMAGES = "images";
+    public static final String TARGET = "target";
+    public static final String LOGITS = "logits";
+    public static final String GRAD_TOP1 = "grad_top1";
+    public static final String GRAD_MARGIN = "grad_margin";
+
+    private CheckpointExporter() {
+    }
+
+    /** Exports the SavedModel of {@code architecture} (layers already built) with {@code params} into {@code dir}. */
+    public static void writeSavedModel(Path dir, Architecture architecture, List<List<Param>> params, long[] inputShape, int logits)
+            throws IOException {
+        try (Graph graph = new Graph()) {
+            Ops tf = Ops.create(graph);
+            Placeholder<TFloat32> images = tf.withName(IMAGES).placeholder(TFloat32.class,
+                    Placeholder.shape(Shape.of(-1, inputShape[0], inputShape[1], inputShape[2])));
+            Placeholder<TInt32> target = tf.withName(TARGET).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+            List<Assign<TFloat32>> assigns = new ArrayList<>();
+            List<Placeholder<TFloat32>> feeds = new ArrayList<>();
+            Operand<TFloat32> x = images;
+            List<Layer> layers = architecture.layers();
+            for (int i = 0; i < layers.size(); i++) {
+                Ops scope = tf.withSubScope("layer" + i);
+                List<Operand<TFloat32>> vars = new ArrayList<>();
+                for (int p = 0; p < params.get(i).size(); p++) {
+                    Param param = params.get(i).get(p);
+                    Variable<TFloat32> v = scope.withName("w" + p).variable(Shape.of(param.shape()), TFloat32.class);
+                    Placeholder<TFloat32> feed = scope.withName("w" + p + "_value").placeholder(TFloat32.class,
+                            Placeholder.shape(Shape.of(param.shape())));
+                    assigns.add(scope.assign(v, feed));
+                    feeds.add(feed);
+                    vars.add(v);
+                }
+                x = layers.get(i).infer(scope, x, vars);
+            }
+            Operand<TFloat32> out = tf.withName(LOGITS).identity(x);
+            ExplainHeads heads = ExplainHeads.build(graph, tf, images, out, logits, null);
+            ExplainHeads headsTo = ExplainHeads.build(graph, tf, images, out, logits, target);
+            try (Session session = new Session(graph)) {
+                Session.Runner r = session.runner();
+                List<Tensor> tensors = new ArrayList<>();
+                int k = 0;
+                for (List<Param> layerParams : params) {
+                    for (Param p : layerParams) {
+                        TFloat32 t = p.toTensor();
+                        tensors.add(t);
+                        r.feed(feeds.get(k), t).addTarget(assigns.get(k));
+                        k++;
+                    }
+                }
+                if (k > 0) r.run();
+                tensors.forEach(Tensor::close);
+                Signature serving = Signature.builder().key(Signature.DEFAULT_KEY).input(IMAGES, images).output(LOGITS, out).build();
+                Signature explain = Signature.builder().key("explain").input(IMAGES, images).output(LOGITS, out)
+                        .output(GRAD_TOP1, heads.gradTop1()).output(GRAD_MARGIN, heads.gradMargin()).build();
+                Signature explainTo = Signature.builder().key("explain_to").input(IMAGES, images).input(TARGET, target)
+                        .output(LOGITS, out).output(GRAD_TOP1, headsTo.gradTop1()).output(GRAD_MARGIN, headsTo.gradMargin()).build();
+                SavedModelBundle.exporter(dir.toString()).withSession(session).withSignatures(serving, explain, explainTo).export();
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.otnn.trainer.layers;
+
+import java.util.List;
+import java.util.Random;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * GroupSort2 (Anil et al. 2019; paper A.2.2): GroupSort2(x)_{2i,2i+1} = [min(x_{2i}, x_{2i+1}), max(x_{2i}, x_{2i+1})]
+ * over the last axis. A permutation of its input at every point, hence 1-Lipschitz and gradient-norm preserving.
+ */
+public final class GroupSort2 implements Layer {
+
+    private long[] shape;
+
+    @Override
+    public long[] build(Ops tf, long[] inputShape, Random random) {
+        long channels = inputShape[inputShape.length - 1];
+        if (channels % 2 != 0) {
+            throw new IllegalArgumentException("GroupSort2 needs an even number of channels, got " + channels);
+        }
+        shape = inputShape.clone();
+        return inputShape;
+    }
+
+    @Override
+    public Operand<TFloat32> infer(Ops tf, Operand<TFloat32> x, List<Operand<TFloat32>> params) {
+        return groupSort2(tf, x, shape);
+    }
+
+    /** Pure function: pairs of the last axis sorted ascending. {@code shape} excludes the batch axis. */
+    public static Operand<TFloat32> groupSort2(Ops tf, Operand<TFloat32> x, long[] shape) {
+        long[] pairs = new long[shape.length + 2];
+        pairs[0] = -1;
+        System.arraycopy(shape, 0, pairs, 1, shape.length);
+        pairs[shape.length] = shape[shape.length - 1] / 2;
+        pairs[shape.length + 1] = 2;
+        Operand<TFloat32> grouped = tf.reshape(x, tf.constant(pairs));
+        var halves = tf.split(tf.constant(shape.length + 1), grouped, 2L);
+        Operand<TFloat32> a = halves.output().get(0);
+        Operand<TFloat32> b = halves.output().get(1);
+        Operand<TFloat32> sorted = tf.concat(List.of(tf.math.minimum(a, b), tf.math.maximum(a, b)), tf.constant(shape.length + 1));
+        long[] back = new long[shape.length + 1];
+        back[0] = -1;
+        System.arraycopy(shape, 0, back, 1, shape.length);
+        return tf.reshape(sorted, tf.constant(back));
+    }
+
+    @Override
+    public boolean constrained() {
+        return true;
+    }
+
+    @Override
+    public String describe() {
+        return "GroupSort2";
+    }
+}

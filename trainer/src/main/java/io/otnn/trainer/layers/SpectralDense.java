@@ -1,0 +1,133 @@
+package io.otnn.trainer.layers;
+
+import java.util.List;
+import java.util.Random;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Dense layer whose kernel is spectrally normalised (power iteration, u kept between steps) and then orthogonalised
+ * by Björck (paper A.2.2, deel-lip {@code SpectralDense}): every singular value of the kernel is 1 (≤ 1 when Björck
+ * has not converged), so the layer is 1-Lipschitz and gradient-norm preserving.
+ */
+public final class SpectralDense implements Layer, ConstraintProbe {
+
+    private Operand<TFloat32> probeSpectral;
+    private Operand<TFloat32> probeBjorck;
+    private Operand<TFloat32> lastSpectral;
+
+    private final int units;
+    private final float betaBjorck;
+    private final float epsBjorck;
+    private final int maxIterBjorck;
+    private final float epsSpectral;
+    private final int maxIterSpectral;
+
+    private long in;
+    private Variable<TFloat32> kernel;
+    private Variable<TFloat32> bias;
+    private Variable<TFloat32> u;
+    private Variable<TFloat32> frozenKernel;
+
+    public SpectralDense(int units) {
+        this(units, Normalizers.DEFAULT_BETA_BJORCK, Normalizers.DEFAULT_EPS_BJORCK, Normalizers.DEFAULT_MAXITER_BJORCK,
+                Normalizers.DEFAULT_EPS_SPECTRAL, Normalizers.DEFAULT_MAXITER_SPECTRAL);
+    }
+
+    public SpectralDense(int units, float betaBjorck, float epsBjorck, int maxIterBjorck, float epsSpectral, int maxIterSpectral) {
+        Normalizers.checkRange("units", units, 1, 1 << 20);
+        Normalizers.checkRange("betaBjorck", betaBjorck, 0.0, 0.5);
+        Normalizers.checkRange("epsBjorck", epsBjorck, 0.0, 1.0);
+        Normalizers.checkRange("maxIterBjorck", maxIterBjorck, 0, 1000);
+        Normalizers.checkRange("epsSpectral", epsSpectral, 0.0, 1.0);
+        Normalizers.checkRange("maxIterSpectral", maxIterSpectral, 1, 1000);
+        this.units = units;
+        this.betaBjorck = betaBjorck;
+        this.epsBjorck = epsBjorck;
+        this.maxIterBjorck = maxIterBjorck;
+        this.epsSpectral = epsSpectral;
+        this.maxIterSpectral = maxIterSpectral;
+    }
+
+    @Override
+    public long[] build(Ops tf, long[] inputShape, Random random) {
+        if (inputShape.length != 1) {
+            throw new IllegalArgumentException("SpectralDense needs a flat input, got shape " + java.util.Arrays.toString(inputShape));
+        }
+        in = inputShape[0];
+        long[] shape = {in, units};
+        kernel = Vars.create(tf, "kernel", shape, Init.glorotUniform(random, (int) (in * units), in, units));
+        bias = Vars.create(tf, "bias", new long[] {units}, new float[units]);
+        u = Vars.create(tf, "u", new long[] {1, units}, Init.normal(random, units));
+        frozenKernel = Vars.create(tf, "frozen_kernel", shape, new float[(int) (in * units)]);
+        return new long[] {units};
+    }
+
+    /** The normalised kernel and the new u: spectral normalisation, then Björck. */
+    Normalizers.Spectral normalize(Ops tf) {
+        Normalizers.Spectral sn = Normalizers.spectralNormalization(tf, kernel, u, epsSpectral, maxIterSpectral);
+        lastSpectral = sn.normalized();
+        Operand<TFloat32> w = Normalizers.bjorck(tf, sn.normalized(), in, units, betaBjorck, epsBjorck, maxIterBjorck);
+        return new Normalizers.Spectral(w, sn.u(), sn.sigma());
+    }
+
+    @Override
+    public Operand<TFloat32> train(Ops tf, Operand<TFloat32> x, List<Op> updates) {
+        Normalizers.Spectral n = normalize(tf);
+        var w = tf.identity(n.normalized());
+        probeBjorck = w;
+        probeSpectral = lastSpectral;
+        updates.add(tf.withControlDependencies(w).assign(u, n.u()));
+        return infer(tf, x, List.of(w, bias));
+    }
+
+    @Override
+    public List<Op> condense(Ops tf) {
+        Normalizers.Spectral n = normalize(tf);
+        var w = tf.identity(n.normalized());
+        return List.of(tf.assign(frozenKernel, w), tf.withControlDependencies(w).assign(u, n.u()));
+    }
+
+    @Override
+    public List<Operand<TFloat32>> inferenceParameters() {
+        return List.of(frozenKernel, bias);
+    }
+
+    @Override
+    public Operand<TFloat32> infer(Ops tf, Operand<TFloat32> x, List<Operand<TFloat32>> params) {
+        return tf.math.add(tf.linalg.matMul(x, params.get(0)), params.get(1));
+    }
+
+    @Override
+    public List<Variable<TFloat32>> trainableVariables() {
+        return List.of(kernel, bias);
+    }
+
+    @Override
+    public List<Variable<TFloat32>> stateVariables() {
+        return List.of(u, frozenKernel);
+    }
+
+    @Override
+    public Operand<TFloat32> spectralOutput() {
+        return probeSpectral;
+    }
+
+    @Override
+    public Operand<TFloat32> bjorckOutput() {
+        return probeBjorck;
+    }
+
+    @Override
+    public boolean constrained() {
+        return true;
+    }
+
+    @Override
+    public String describe() {
+        return "SpectralDense(" + units + ")";
+    }
+}

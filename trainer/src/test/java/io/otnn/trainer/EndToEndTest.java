@@ -1,0 +1,79 @@
+package io.otnn.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.otnn.explain.checkpoint.CheckpointManifest;
+import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.trainer.export.SavedModelRunner;
+import io.otnn.trainer.losses.LossSpec;
+import io.otnn.trainer.train.LearningRateSchedule;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Trains the dense OTNN on the committed fixture for one epoch, publishes, and checks the checkpoint from the outside:
+ * manifest, metadata, the reloaded signatures, accuracy above chance and gradient norms within the bound.
+ */
+class EndToEndTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldPublishAVerifiedCheckpointWhenDenseOtnnTrainsOneEpochOnTheFixture() throws Exception {
+        Path out = tmp.resolve("ckpt");
+        TrainingResult result = new Trainer().train(TrainingConfig.builder()
+                .setDataset("fashion-mnist").optDataDir(Fixtures.fashionMnistMini())
+                .optArchitecture("dense").optLoss(LossSpec.Kind.HKR_SOFTMAX)
+                .setEpochs(1).optSchedule(LearningRateSchedule.constant(1e-3)).setOut(out).build());
+
+        assertThat(result.checkpoint()).isEqualTo(out.toAbsolutePath());
+        assertThat(result.evaluation().testAccuracy()).isGreaterThan(0.5); // chance is 0.1
+        CheckpointManifest manifest = CheckpointManifest.read(out);
+        manifest.verify(out);
+        assertThat(manifest.digests()).containsKeys("saved_model.pb", ModelMetadata.FILE_NAME);
+        assertThat(manifest.digest()).isEqualTo(result.manifestDigest());
+
+        ModelMetadata meta = ModelMetadata.read(out.resolve(ModelMetadata.FILE_NAME));
+        assertThat(meta.task()).isEqualTo(ModelMetadata.Task.MULTICLASS);
+        assertThat(meta.classNames()).hasSize(10).startsWith("T-shirt/top");
+        assertThat(meta.lipschitzConstant()).isEqualTo(1.0);
+        assertThat(meta.certificateFactor()).isCloseTo(Math.sqrt(2), within(1e-12));
+        assertThat(meta.evaluationFigure("testAccuracy")).isEqualTo(result.evaluation().testAccuracy());
+        assertThat(meta.evaluation().get("certifiedAccuracy").size()).isEqualTo(3);
+        assertThat(meta.reference().get("classPriors").size()).isEqualTo(10);
+        assertThat(meta.training().get("trainSize").asInt()).isEqualTo(1800);
+        assertThat(meta.version()).isEqualTo(1);
+
+        // the gradients of an OTNN have norm ~1 (Björck + GroupSort2 preserve gradient norms) and never more
+        double[] g = result.evaluation().gradientNorm();
+        assertThat(g[2]).isLessThanOrEqualTo(1 + 1e-3);
+        assertThat(g[1]).isGreaterThan(0.9);
+
+        // the checkpoint as a consumer sees it: explain_to with target = prediction gives a zero margin gradient
+        var test = io.otnn.trainer.data.IdxReader.read(Fixtures.fashionMnistMini(), "t10k", io.otnn.trainer.data.IdxReader.FASHION_MNIST_CLASSES);
+        int n = 4;
+        float[] x = Arrays.copyOf(test.images(), n * 784);
+        try (SavedModelRunner m = new SavedModelRunner(out, new long[] {28, 28, 1}, 10)) {
+            var e = m.explain(x, n);
+            int[] pred = new int[n];
+            for (int i = 0; i < n; i++) {
+                for (int k = 1; k < 10; k++) if (e.logits()[i * 10 + k] > e.logits()[i * 10 + pred[i]]) pred[i] = k;
+            }
+            var same = m.explainTo(x, n, pred);
+            for (float v : same.gradMargin()) assertThat(v).isEqualTo(0f);
+            assertThat(same.gradTop1()).containsExactly(e.gradTop1());
+        }
+
+        // publishing again to the same place increments the version
+        TrainingResult again = new Trainer().train(TrainingConfig.builder()
+                .setDataset("fashion-mnist").optDataDir(Fixtures.fashionMnistMini()).optLimit(300)
+                .setEpochs(1).setOut(out).optValidationFraction(0).build());
+        assertThat(again.metadata().version()).isEqualTo(2);
+        assertThat(Files.exists(out.resolveSibling("ckpt.state").resolve("state.json"))).isTrue();
+    }
+}

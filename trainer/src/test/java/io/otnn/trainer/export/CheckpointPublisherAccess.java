@@ -1,0 +1,13 @@
+package io.otnn.trainer.export;
+
+import io.otnn.trainer.eval.Evaluation;
+
+/** Test access to the publisher's package-private checks. */
+public final class CheckpointPublisherAccess {
+    private CheckpointPublisherAccess() {
+    }
+
+    public static void checkGradients(Evaluation e, double lipschitz, double c, int logits) {
+        CheckpointPublisher.checkGradients(e, lipschitz, c, logits);
+    }
+}
