@@ -1,0 +1,253 @@
+package io.otnn.explain;
+
+import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.explain.engine.SavedModelRunner;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Explains batches of images with one call of the {@code explain} signature (plus {@code explain_to} for images with a
+ * requested target) and one {@code serving_default} pass over the boundary points and counterfactuals, which checks
+ * the explanation. Not thread-safe: one per thread ({@link OtnnModel#newExplainer()} is cheap).
+ */
+public final class Explainer implements AutoCloseable {
+
+    /**
+     * Default step factor of the counterfactual. With t = 2, x_cf is x reflected across the (locally linear) decision
+     * boundary: g(x_cf) ≈ −g(x), so the counterfactual is as far inside class j as x is inside k*, while staying on
+     * the transport direction the paper's Proposition 1 gives (|t| ≥ |f(x)|); t = 1 would stop at the boundary.
+     */
+    public static final double DEFAULT_T = 2.0;
+
+    private final ModelMetadata metadata;
+    private final SavedModelRunner.Session session;
+    private final int size;
+    private final int classes;
+    private final boolean binary;
+    private final float min;
+    private final float max;
+    private double t = DEFAULT_T;
+
+    Explainer(ModelMetadata metadata, SavedModelRunner.Session session) {
+        this.metadata = metadata;
+        this.session = session;
+        this.size = metadata.input().size();
+        this.classes = metadata.logitCount();
+        this.binary = metadata.task() == ModelMetadata.Task.BINARY;
+        this.min = (float) metadata.input().min();
+        this.max = (float) metadata.input().max();
+    }
+
+    /** Sets the counterfactual step factor t (&gt; 1). */
+    public Explainer withT(double newT) {
+        if (!(newT > 1.0) || Double.isInfinite(newT)) {
+            throw new IllegalArgumentException("t must be finite and > 1 (t = 1 is the boundary point), got " + newT);
+        }
+        this.t = newT;
+        return this;
+    }
+
+    public double t() {
+        return t;
+    }
+
+    public ModelMetadata metadata() {
+        return metadata;
+    }
+
+    /** Explains each image toward its runner-up class. */
+    public List<ImageExplanation> explain(float[][] images) {
+        return explain(images, null);
+    }
+
+    /**
+     * Explains each image toward {@code targets[i]}, or toward its runner-up where {@code targets} is null or the
+     * entry is −1.
+     */
+    public List<ImageExplanation> explain(float[][] images, int[] targets) {
+        int n = images.length;
+        if (n == 0) return List.of();
+        if (targets != null && targets.length != n) {
+            throw new IllegalArgumentException(n + " images but " + targets.length + " targets");
+        }
+        float[] flat = flatten(images);
+        RawOutputs raw = explainRaw(flat, n);
+
+        int[] pred = new int[n];
+        int[] second = new int[n];
+        int[] j = new int[n];
+        boolean[] targeted = new boolean[n];
+        int targetedCount = 0;
+        for (int i = 0; i < n; i++) {
+            ranks(raw.logits(), i, pred, second);
+            int want = targets == null ? -1 : targets[i];
+            if (want != -1) {
+                int labels = binary ? 2 : classes;
+                if (want < 0 || want >= labels) {
+                    throw new IllegalArgumentException("target " + want + " of image " + i + " is not a class in [0, "
+                            + labels + ")");
+                }
+                targeted[i] = true;
+                targetedCount++;
+            }
+            j[i] = targeted[i] ? want : second[i];
+        }
+
+        // the margin gradient toward requested targets: explain_to on the targeted images only (binary: ±∇f suffices)
+        float[] gradMargin = raw.gradMargin();
+        if (targetedCount > 0 && !binary) {
+            float[] sub = new float[targetedCount * size];
+            int[] subTargets = new int[targetedCount];
+            int[] rows = new int[targetedCount];
+            for (int i = 0, r = 0; i < n; i++) {
+                if (!targeted[i]) continue;
+                System.arraycopy(flat, i * size, sub, r * size, size);
+                subTargets[r] = j[i];
+                rows[r++] = i;
+            }
+            SavedModelRunner.Gradients to = session.explainTo(sub, targetedCount, subTargets);
+            gradMargin = gradMargin.clone();
+            for (int r = 0; r < targetedCount; r++) {
+                System.arraycopy(to.gradMargin(), r * size, gradMargin, rows[r] * size, size);
+            }
+        }
+
+        double[] g = new double[n];
+        double[] radius = new double[n];
+        float[][] signed = new float[n][];
+        float[][] gradG = new float[n][];
+        float[] probes = new float[2 * n * size]; // boundary points, then counterfactuals
+        double[] scale = new double[n];
+        for (int i = 0; i < n; i++) {
+            float[] gTop1 = Arrays.copyOfRange(raw.gradTop1(), i * size, (i + 1) * size);
+            float[] gMargin = Arrays.copyOfRange(gradMargin, i * size, (i + 1) * size);
+            if (binary) {
+                float f = raw.logits()[i];
+                float sign = pred[i] == 1 ? 1f : -1f;
+                for (int p = 0; p < size; p++) gTop1[p] *= sign;
+                signed[i] = gTop1;
+                boolean same = j[i] == pred[i];
+                g[i] = same ? 0.0 : Math.abs(f);
+                gradG[i] = gTop1;
+                radius[i] = Math.abs(f) / metadata.lipschitzConstant();
+            } else {
+                signed[i] = gTop1;
+                g[i] = raw.logit(i, pred[i]) - raw.logit(i, j[i]);
+                gradG[i] = gMargin;
+                double runnerUpMargin = raw.logit(i, pred[i]) - raw.logit(i, second[i]);
+                radius[i] = runnerUpMargin / (metadata.certificateFactor() * metadata.lipschitzConstant());
+            }
+            double norm2 = 0;
+            for (float v : gradG[i]) norm2 += (double) v * v;
+            scale[i] = norm2 > 0 && g[i] != 0 ? g[i] / norm2 : 0.0;
+            int base = i * size;
+            int cf = (n + i) * size;
+            for (int p = 0; p < size; p++) {
+                float x = flat[base + p];
+                double step = scale[i] * gradG[i][p];
+                probes[base + p] = (float) (x - step);
+                probes[cf + p] = Math.min(max, Math.max(min, (float) (x - t * step)));
+            }
+        }
+
+        float[] check = session.logits(probes, 2 * n);
+        List<ImageExplanation> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            float[] scores = Arrays.copyOfRange(raw.logits(), i * classes, (i + 1) * classes);
+            float[] saliency = new float[size];
+            for (int p = 0; p < size; p++) saliency[p] = Math.abs(signed[i][p]);
+            float[] boundary = Arrays.copyOfRange(probes, i * size, (i + 1) * size);
+            float[] counterfactual = Arrays.copyOfRange(probes, (n + i) * size, (n + i + 1) * size);
+            double distance = 0;
+            double boundaryDistance = 0;
+            for (int p = 0; p < size; p++) {
+                double x = flat[i * size + p];
+                distance += (counterfactual[p] - x) * (counterfactual[p] - x);
+                boundaryDistance += (boundary[p] - x) * (boundary[p] - x);
+            }
+            int cfClass = classOf(check, n + i);
+            double residual = binary
+                    ? (pred[i] == 1 ? check[i] : -check[i])
+                    : check[i * classes + pred[i]] - check[i * classes + j[i]];
+            out.add(new ImageExplanation(scores, pred[i], metadata.className(pred[i]), j[i],
+                    metadata.className(j[i]), targeted[i], g[i], radius[i], metadata.certificateFactor(),
+                    metadata.lipschitzConstant(), saliency, signed[i], boundary, counterfactual, t,
+                    Math.sqrt(distance), Math.sqrt(boundaryDistance), cfClass, residual));
+        }
+        return out;
+    }
+
+    /** {@code serving_default} on a batch: the logits, one row per image. */
+    public float[][] logits(float[][] images) {
+        float[] flat = logits(flatten(images), images.length);
+        float[][] out = new float[images.length][];
+        for (int i = 0; i < images.length; i++) out[i] = Arrays.copyOfRange(flat, i * classes, (i + 1) * classes);
+        return out;
+    }
+
+    /** {@code serving_default} on {@code n} flattened images: logits {@code [n, K]} row-major. */
+    public float[] logits(float[] flatImages, int n) {
+        return session.logits(flatImages, n);
+    }
+
+    /** One {@code explain} call on {@code n} flattened images. */
+    public RawOutputs explainRaw(float[] flatImages, int n) {
+        SavedModelRunner.Gradients out = session.explain(flatImages, n);
+        return new RawOutputs(n, classes, size, out.logits(), out.gradTop1(), out.gradMargin());
+    }
+
+    /** One {@code explain_to} call: the margin gradient is taken against {@code targets[i]}. */
+    public RawOutputs explainToRaw(float[] flatImages, int n, int[] targets) {
+        SavedModelRunner.Gradients out = session.explainTo(flatImages, n, targets);
+        return new RawOutputs(n, classes, size, out.logits(), out.gradTop1(), out.gradMargin());
+    }
+
+    /** The class of row {@code i} of a logits array: argmax, or f &gt; 0 for a binary model. */
+    public int classOf(float[] logits, int i) {
+        if (binary) return logits[i] > 0 ? 1 : 0;
+        int best = 0;
+        for (int k = 1; k < classes; k++) {
+            if (logits[i * classes + k] > logits[i * classes + best]) best = k;
+        }
+        return best;
+    }
+
+    private void ranks(float[] logits, int i, int[] pred, int[] second) {
+        if (binary) {
+            pred[i] = logits[i] > 0 ? 1 : 0;
+            second[i] = 1 - pred[i];
+            return;
+        }
+        int best = -1;
+        int next = -1;
+        for (int k = 0; k < classes; k++) {
+            float v = logits[i * classes + k];
+            if (best < 0 || v > logits[i * classes + best]) {
+                next = best;
+                best = k;
+            } else if (next < 0 || v > logits[i * classes + next]) {
+                next = k;
+            }
+        }
+        pred[i] = best;
+        second[i] = next;
+    }
+
+    private float[] flatten(float[][] images) {
+        float[] flat = new float[images.length * size];
+        for (int i = 0; i < images.length; i++) {
+            if (images[i] == null || images[i].length != size) {
+                throw new IllegalArgumentException("image " + i + " has " + (images[i] == null ? 0 : images[i].length)
+                        + " values, the model takes " + metadata.input().shape() + " = " + size);
+            }
+            System.arraycopy(images[i], 0, flat, i * size, size);
+        }
+        return flat;
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}

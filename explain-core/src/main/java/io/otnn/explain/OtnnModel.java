@@ -1,0 +1,94 @@
+package io.otnn.explain;
+
+import io.otnn.explain.checkpoint.Checkpoint;
+import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.explain.checkpoint.SignatureContract;
+import io.otnn.explain.engine.SavedModelRunner;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * A verified, loaded OTNN checkpoint. Load once, then either take one {@link Explainer} per thread
+ * ({@link #newExplainer()}) or call the thread-safe pooled {@link #explain(float[][], int[])}.
+ */
+public final class OtnnModel implements AutoCloseable {
+
+    private final Checkpoint checkpoint;
+    private final SavedModelRunner runner;
+    private final ConcurrentLinkedQueue<Explainer> pool = new ConcurrentLinkedQueue<>();
+
+    private OtnnModel(Checkpoint checkpoint, SavedModelRunner runner) {
+        this.checkpoint = checkpoint;
+        this.runner = runner;
+    }
+
+    /**
+     * Verifies the checkpoint (manifest, metadata, signatures) and loads its SavedModel once.
+     *
+     * @throws io.otnn.explain.checkpoint.CheckpointException when the checkpoint is missing, corrupt, incomplete or
+     *                                                        tampered
+     * @throws ModelException                                 when the engine cannot load or run it
+     */
+    public static OtnnModel load(Path dirOrArchive) {
+        Checkpoint checkpoint = Checkpoint.open(dirOrArchive);
+        SavedModelRunner runner = null;
+        try {
+            ModelMetadata.Input in = checkpoint.metadata().input();
+            runner = SavedModelRunner.load(checkpoint.dir(), new int[] {in.height(), in.width(), in.channels()});
+            Map<String, Map<String, long[]>> inputs = new LinkedHashMap<>();
+            Map<String, Map<String, long[]>> outputs = new LinkedHashMap<>();
+            runner.signatures().forEach((key, shape) -> {
+                inputs.put(key, shape.inputs());
+                outputs.put(key, shape.outputs());
+            });
+            SignatureContract.check(checkpoint.dir().resolve(Checkpoint.SAVED_MODEL), checkpoint.metadata(), inputs,
+                    outputs);
+            runner.prepare(SavedModelRunner.SERVING, SavedModelRunner.EXPLAIN, SavedModelRunner.EXPLAIN_TO);
+            return new OtnnModel(checkpoint, runner);
+        } catch (RuntimeException e) {
+            if (runner != null) runner.close();
+            checkpoint.close();
+            throw e;
+        }
+    }
+
+    public ModelMetadata metadata() {
+        return checkpoint.metadata();
+    }
+
+    /** SHA-256 of the checkpoint's manifest: its identity. */
+    public String digest() {
+        return checkpoint.digest();
+    }
+
+    /** A new explainer with its own engine session; not thread-safe, close it when the thread is done. */
+    public Explainer newExplainer() {
+        return new Explainer(checkpoint.metadata(), runner.newSession());
+    }
+
+    /** Thread-safe: explains with a pooled explainer (t = {@link Explainer#DEFAULT_T}). */
+    public List<ImageExplanation> explain(float[][] images, int[] targets) {
+        Explainer explainer = pool.poll();
+        if (explainer == null) explainer = newExplainer();
+        try {
+            return explainer.explain(images, targets);
+        } finally {
+            pool.offer(explainer);
+        }
+    }
+
+    public List<ImageExplanation> explain(float[][] images) {
+        return explain(images, null);
+    }
+
+    @Override
+    public void close() {
+        Explainer e;
+        while ((e = pool.poll()) != null) e.close();
+        runner.close();
+        checkpoint.close();
+    }
+}

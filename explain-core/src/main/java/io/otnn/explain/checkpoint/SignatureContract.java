@@ -1,0 +1,68 @@
+package io.otnn.explain.checkpoint;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The signatures a checkpoint must export (docs/checkpoint-format.md) checked against its metadata: every signature
+ * takes {@code images [N, H, W, C]}, {@code explain_to} also {@code target [N]}; {@code logits} is {@code [N, K]}, the
+ * gradients are shaped like the images.
+ */
+public final class SignatureContract {
+
+    public static final String SERVING = "serving_default";
+    public static final String EXPLAIN = "explain";
+    public static final String EXPLAIN_TO = "explain_to";
+
+    private SignatureContract() {}
+
+    /**
+     * @param inputs  signature → input name → dims (-1 = any, null = unknown rank)
+     * @param outputs signature → output name → dims
+     * @throws CheckpointException naming saved_model.pb and every problem found
+     */
+    public static void check(Path savedModel, ModelMetadata metadata, Map<String, Map<String, long[]>> inputs,
+            Map<String, Map<String, long[]>> outputs) {
+        List<String> problems = new ArrayList<>();
+        ModelMetadata.Input in = metadata.input();
+        long[] image = {-1, in.height(), in.width(), in.channels()};
+        long[] logits = {-1, metadata.logitCount()};
+        for (String key : List.of(SERVING, EXPLAIN, EXPLAIN_TO)) {
+            if (!inputs.containsKey(key)) {
+                problems.add("signature '" + key + "' is missing (has " + inputs.keySet() + ")");
+                continue;
+            }
+            expect(problems, key, "input", "images", inputs.get(key), image);
+            expect(problems, key, "output", "logits", outputs.get(key), logits);
+            if (!key.equals(SERVING)) {
+                expect(problems, key, "output", "grad_top1", outputs.get(key), image);
+                expect(problems, key, "output", "grad_margin", outputs.get(key), image);
+            }
+            if (key.equals(EXPLAIN_TO)) expect(problems, key, "input", "target", inputs.get(key), new long[] {-1});
+        }
+        if (!problems.isEmpty()) {
+            throw new CheckpointException(savedModel + ": " + String.join("; ", problems));
+        }
+    }
+
+    private static void expect(List<String> problems, String key, String kind, String name, Map<String, long[]> tensors,
+            long[] expected) {
+        if (tensors == null || !tensors.containsKey(name)) {
+            problems.add("signature '" + key + "' has no " + kind + " '" + name + "'");
+            return;
+        }
+        long[] actual = tensors.get(name);
+        if (actual == null) return; // unknown rank: nothing to compare, the run will tell
+        boolean ok = actual.length == expected.length;
+        for (int i = 0; ok && i < actual.length; i++) {
+            ok = actual[i] == -1 || expected[i] == -1 || actual[i] == expected[i];
+        }
+        if (!ok) {
+            problems.add("signature '" + key + "' " + kind + " '" + name + "' is " + Arrays.toString(actual)
+                    + ", the metadata implies " + Arrays.toString(expected));
+        }
+    }
+}

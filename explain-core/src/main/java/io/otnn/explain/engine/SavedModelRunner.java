@@ -1,0 +1,179 @@
+package io.otnn.explain.engine;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.tensorflow.engine.SavedModelBundle;
+import ai.djl.tensorflow.engine.TfSymbolBlock;
+import ai.djl.tensorflow.engine.javacpp.JavacppUtils;
+import ai.djl.training.ParameterStore;
+import io.otnn.explain.ModelException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.tensorflow.proto.framework.SignatureDef;
+import org.tensorflow.proto.framework.TensorInfo;
+import org.tensorflow.proto.framework.TensorShapeProto;
+
+/**
+ * One loaded SavedModel and a DJL {@link TfSymbolBlock} per signature, all sharing the one bundle (weights are in
+ * memory once). Thread-safe: TensorFlow sessions may be run concurrently; each thread uses its own {@link Session}
+ * (DJL NDManagers are not thread-safe).
+ */
+public final class SavedModelRunner implements AutoCloseable {
+
+    public static final String SERVING = "serving_default";
+    public static final String EXPLAIN = "explain";
+    public static final String EXPLAIN_TO = "explain_to";
+
+    /** Input and output names with their dims (-1 = any) for each signature of the SavedModel. */
+    public record SignatureShape(Map<String, long[]> inputs, Map<String, long[]> outputs) {}
+
+    private final Engine engine;
+    private final SavedModelBundle bundle;
+    private final Map<String, SignatureShape> signatures;
+    private final Map<String, TfSymbolBlock> blocks = new LinkedHashMap<>();
+    private final long[] imageShape;
+    private volatile boolean closed;
+
+    private SavedModelRunner(Engine engine, SavedModelBundle bundle, int[] hwc) {
+        this.engine = engine;
+        this.bundle = bundle;
+        this.signatures = describe(bundle);
+        this.imageShape = new long[] {hwc[0], hwc[1], hwc[2]};
+    }
+
+    /** Loads {@code saved_model.pb} and its variables once, with the {@code serve} tag. */
+    public static SavedModelRunner load(Path savedModelDir, int[] hwc) {
+        Engine engine = TensorFlowNatives.bootstrap();
+        SavedModelBundle bundle;
+        try {
+            bundle = JavacppUtils.loadSavedModelBundle(savedModelDir.toString(), new String[] {"serve"},
+                    JavacppUtils.getSessionConfig(), null);
+        } catch (RuntimeException e) {
+            throw new ModelException(savedModelDir.resolve("saved_model.pb") + ": TensorFlow cannot load it: "
+                    + e.getMessage(), e);
+        }
+        return new SavedModelRunner(engine, bundle, hwc);
+    }
+
+    public Map<String, SignatureShape> signatures() {
+        return signatures;
+    }
+
+    /** Builds the blocks of the signatures this model will call; call after checking {@link #signatures()}. */
+    public synchronized void prepare(String... signatureKeys) {
+        for (String key : signatureKeys) {
+            if (!signatures.containsKey(key)) throw new ModelException("the SavedModel has no signature '" + key + "'");
+            blocks.computeIfAbsent(key, k -> new TfSymbolBlock(bundle, k));
+        }
+    }
+
+    public Session newSession() {
+        if (closed) throw new ModelException("the model is closed");
+        return new Session(engine.newBaseManager());
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        // the blocks only borrow the bundle; TfSymbolBlock.close() would close the shared bundle once per block
+        bundle.close();
+    }
+
+    private TfSymbolBlock block(String key) {
+        TfSymbolBlock block = blocks.get(key);
+        if (block == null) throw new ModelException("signature '" + key + "' was not prepared");
+        return block;
+    }
+
+    private static Map<String, SignatureShape> describe(SavedModelBundle bundle) {
+        Map<String, SignatureShape> out = new TreeMap<>();
+        for (Map.Entry<String, SignatureDef> e : bundle.getMetaGraphDef().getSignatureDefMap().entrySet()) {
+            out.put(e.getKey(), new SignatureShape(dims(e.getValue().getInputsMap()), dims(e.getValue().getOutputsMap())));
+        }
+        return out;
+    }
+
+    private static Map<String, long[]> dims(Map<String, TensorInfo> tensors) {
+        Map<String, long[]> out = new TreeMap<>();
+        tensors.forEach((name, info) -> out.put(name, info.getTensorShape().getUnknownRank() ? null
+                : info.getTensorShape().getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray()));
+        return out;
+    }
+
+    /** The outputs of {@code explain} / {@code explain_to}, flattened row-major. */
+    public record Gradients(float[] logits, float[] gradTop1, float[] gradMargin) {}
+
+    /** A per-thread handle; not thread-safe. */
+    public final class Session implements AutoCloseable {
+        private final NDManager manager;
+        private final ParameterStore parameters = new ParameterStore();
+
+        private Session(NDManager manager) {
+            this.manager = manager;
+        }
+
+        /** {@code serving_default}: the logits {@code [n, K]} of {@code n} images. */
+        public float[] logits(float[] images, int n) {
+            try (NDManager call = manager.newSubManager()) {
+                NDList out = run(SERVING, call, new NDList(images(call, images, n)));
+                return out.get("logits").toFloatArray();
+            }
+        }
+
+        /** {@code explain}: logits and the gradients of f_top1 and of the top-1/top-2 margin. */
+        public Gradients explain(float[] images, int n) {
+            try (NDManager call = manager.newSubManager()) {
+                return gradients(run(EXPLAIN, call, new NDList(images(call, images, n))));
+            }
+        }
+
+        /** {@code explain_to}: as {@link #explain}, the margin taken against {@code targets[i]}. */
+        public Gradients explainTo(float[] images, int n, int[] targets) {
+            try (NDManager call = manager.newSubManager()) {
+                NDArray target = call.create(targets, new Shape(n));
+                target.setName("target");
+                return gradients(run(EXPLAIN_TO, call, new NDList(images(call, images, n), target)));
+            }
+        }
+
+        private NDArray images(NDManager call, float[] images, int n) {
+            long[] dims = {n, imageShape[0], imageShape[1], imageShape[2]};
+            if ((long) images.length != n * imageShape[0] * imageShape[1] * imageShape[2]) {
+                throw new ModelException("batch of " + n + " images needs " + n * imageShape[0] * imageShape[1]
+                        * imageShape[2] + " floats, got " + images.length);
+            }
+            NDArray array = call.create(images, new Shape(dims));
+            array.setName("images");
+            return array;
+        }
+
+        private NDList run(String key, NDManager call, NDList inputs) {
+            if (closed) throw new ModelException("the model is closed");
+            try {
+                NDList out = block(key).forward(parameters, inputs, false);
+                out.attach(call);
+                return out;
+            } catch (ModelException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new ModelException("signature '" + key + "' failed: " + e.getMessage(), e);
+            }
+        }
+
+        private Gradients gradients(NDList out) {
+            return new Gradients(out.get("logits").toFloatArray(), out.get("grad_top1").toFloatArray(),
+                    out.get("grad_margin").toFloatArray());
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
+}
