@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.concurrent.Future;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -16,6 +18,7 @@ import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -86,6 +89,8 @@ class EndToEndTest {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             Topics topics = app.topics();
             try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(stack.bootstrapServers())) {
+                KafkaTestClients.awaitLeaders(stack.bootstrapServers(), topics.images().name(), 6);
+                List<Future<RecordMetadata>> sends = new ArrayList<>();
                 long now = System.currentTimeMillis();
                 for (int i = 0; i < IMAGES; i++) {
                     byte[] pixels = new byte[784];
@@ -93,11 +98,12 @@ class EndToEndTest {
                     ImageInput image = new ImageInput(String.format("img-%05d", i), "RAW_U8", 28, 28, 1, pixels,
                             random.nextInt(10), now + i);
                     sent.put(image.imageId(), image);
-                    KafkaTestClients.send(producer, topics.images().name(),
+                    sends.add(KafkaTestClients.send(producer, topics.images().name(),
                             image.imageId().getBytes(StandardCharsets.UTF_8),
-                            format.writeImage(topics.images().name(), image), image.eventTime());
+                            format.writeImage(topics.images().name(), image), image.eventTime()));
                 }
                 producer.flush();
+                KafkaTestClients.awaitAll(sends);
             }
 
             List<ConsumerRecord<String, ExplanationRecord>> out = KafkaTestClients.readCommitted(

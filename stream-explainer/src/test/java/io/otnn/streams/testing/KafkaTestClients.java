@@ -5,7 +5,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,9 +39,38 @@ public final class KafkaTestClients {
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    public static void send(KafkaProducer<byte[], byte[]> producer, String topic, byte[] key, byte[] value,
-                            long timestamp) {
-        producer.send(new ProducerRecord<>(topic, null, timestamp, key, value));
+    public static Future<RecordMetadata> send(KafkaProducer<byte[], byte[]> producer, String topic, byte[] key,
+                                              byte[] value, long timestamp) {
+        return producer.send(new ProducerRecord<>(topic, null, timestamp, key, value));
+    }
+
+    /** Waits until every send succeeded; a test whose input did not arrive must fail here, not later. */
+    public static void awaitAll(List<Future<RecordMetadata>> sends) throws Exception {
+        for (Future<RecordMetadata> send : sends) {
+            send.get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Waits until every partition of a freshly created topic has a leader, so that the first sends succeed. */
+    public static void awaitLeaders(String bootstrap, String topic, int partitions) throws InterruptedException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline) {
+                try {
+                    TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get()
+                            .get(topic);
+                    if (description.partitions().size() == partitions
+                            && description.partitions().stream().allMatch(p -> p.leader() != null)) {
+                        Thread.sleep(500);
+                        return;
+                    }
+                } catch (ExecutionException e) {
+                    // not there yet
+                }
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("topic " + topic + " has no leaders after 30 s");
     }
 
     /**
