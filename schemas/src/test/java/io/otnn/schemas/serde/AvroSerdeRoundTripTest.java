@@ -1,0 +1,202 @@
+package io.otnn.schemas.serde;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import java.util.stream.Stream;
+
+import io.otnn.avro.ImageEvent;
+import io.otnn.schemas.SampleRecords;
+import io.otnn.schemas.registry.IncompatibleSchemaException;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.local.LocalStack;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Round trips of every schema of the contract, and schema evolution, against the real local registry. */
+class AvroSerdeRoundTripTest {
+
+    private static LocalStack stack;
+    private static SchemaRegistryClient client;
+
+    @BeforeAll
+    static void start() {
+        stack = LocalStack.start();
+        client = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
+    }
+
+    @AfterAll
+    static void stop() {
+        client.close();
+        stack.close();
+    }
+
+    static Stream<Named<SpecificRecord>> records() {
+        return SampleRecords.all().stream().map(r -> Named.of(r.getSchema().getName(), r));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("records")
+    @SuppressWarnings("unchecked")
+    void shouldRoundTripSpecificRecordWhenSerializedAndDeserialized(SpecificRecord record) {
+        String topic = "specific-" + record.getSchema().getName();
+        try (AvroSerde<SpecificRecord> serde = AvroSerdes.specific((Class<SpecificRecord>) record.getClass(),
+                client, false)) {
+            byte[] bytes = serde.serializer().serialize(topic, record);
+            assertThat(bytes[0]).isZero();
+            assertThat(WireFormat.schemaId(bytes)).isEqualTo(client.getLatestSchemaMetadata(topic + "-value").id());
+            SpecificRecord back = serde.deserializer().deserialize(topic, bytes);
+            assertThat(back).isInstanceOf(record.getClass()).isEqualTo(record);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("records")
+    @SuppressWarnings("unchecked")
+    void shouldRoundTripGenericRecordWhenSerializedAndDeserialized(SpecificRecord record) {
+        String topic = "generic-" + record.getSchema().getName();
+        try (AvroSerde<SpecificRecord> specific = AvroSerdes.specific((Class<SpecificRecord>) record.getClass(),
+                client, false);
+             AvroSerde<GenericRecord> generic = AvroSerdes.generic(client, false)) {
+            GenericRecord asGeneric = generic.deserializer().deserialize(topic,
+                    specific.serializer().serialize(topic, record));
+            assertThat(asGeneric).isNotInstanceOf(SpecificRecord.class);
+            assertThat(asGeneric.getSchema()).isEqualTo(record.getSchema());
+            byte[] bytes = generic.serializer().serialize(topic, asGeneric);
+            GenericRecord genericAgain = generic.deserializer().deserialize(topic, bytes);
+            assertThat(genericAgain).isEqualTo(asGeneric);
+            assertThat(specific.deserializer().deserialize(topic, bytes)).isEqualTo(record);
+        }
+    }
+
+    @Test
+    void shouldReadNewerRecordWhenConsumerHasOlderSchema() {
+        Schema v1 = SchemaBuilder.record("Reading").namespace("io.otnn.test").fields()
+                .requiredString("id").requiredDouble("value").endRecord();
+        Schema v2 = SchemaBuilder.record("Reading").namespace("io.otnn.test").fields()
+                .requiredString("id").requiredDouble("value")
+                .optionalString("unit").endRecord();
+        GenericRecord newer = new GenericData.Record(v2);
+        newer.put("id", "r-1");
+        newer.put("value", 2.5);
+        newer.put("unit", "kg");
+        try (AvroSerde<GenericRecord> producerSide = AvroSerdes.generic(client, false);
+             AvroSerde<GenericRecord> oldConsumer = AvroSerdes.generic(client, false, v1, Map.of())) {
+            producerSide.serializer().serialize("evolving", record(v1, "r-0", 1.0));
+            byte[] bytes = producerSide.serializer().serialize("evolving", newer);
+            assertThat(client.getAllVersions("evolving-value")).containsExactly(1, 2);
+            GenericRecord read = oldConsumer.deserializer().deserialize("evolving", bytes);
+            assertThat(read.getSchema()).isEqualTo(v1);
+            assertThat(read.get("id")).hasToString("r-1");
+            assertThat(read.get("value")).isEqualTo(2.5);
+            assertThat(read.hasField("unit")).isFalse();
+        }
+    }
+
+    @Test
+    void shouldReadNewerImageEventIntoGeneratedClassWhenFieldWasAdded() {
+        Schema v2 = withOptionalField(ImageEvent.getClassSchema(), "cameraGain");
+        GenericRecord newer = new GenericData.Record(v2);
+        ImageEvent original = SampleRecords.imageEvent("img-evolve");
+        for (Schema.Field f : ImageEvent.getClassSchema().getFields()) {
+            newer.put(f.name(), GenericData.get().deepCopy(f.schema(), original.get(f.pos())));
+        }
+        newer.put("eventTime", original.getEventTime().toEpochMilli());
+        newer.put("encoding", new GenericData.EnumSymbol(v2.getField("encoding").schema(), "RAW_U8"));
+        newer.put("cameraGain", 1.5);
+        try (AvroSerde<GenericRecord> producerSide = AvroSerdes.generic(client, false);
+             AvroSerde<ImageEvent> oldConsumer = AvroSerdes.specific(ImageEvent.class, client, false)) {
+            oldConsumer.serializer().serialize("images-evolve", original);
+            byte[] bytes = producerSide.serializer().serialize("images-evolve", newer);
+            assertThat(client.getAllVersions("images-evolve-value")).containsExactly(1, 2);
+            assertThat(oldConsumer.deserializer().deserialize("images-evolve", bytes)).isEqualTo(original);
+        }
+    }
+
+    @Test
+    void shouldRefuseIncompatibleChangeWithClearErrorWhenRegistering() {
+        Schema v1 = SchemaBuilder.record("Strict").namespace("io.otnn.test").fields().requiredString("id").endRecord();
+        Schema breaking = SchemaBuilder.record("Strict").namespace("io.otnn.test").fields()
+                .requiredString("id").requiredInt("mandatoryWithoutDefault").endRecord();
+        client.register("strict-value", v1);
+        assertThatThrownBy(() -> client.register("strict-value", breaking))
+                .isInstanceOf(IncompatibleSchemaException.class)
+                .hasMessageContaining("incompatible").hasMessageContaining("strict-value")
+                .hasMessageContaining("mandatoryWithoutDefault");
+        assertThat(client.testCompatibility("strict-value", breaking)).isFalse();
+        try (AvroSerde<GenericRecord> serde = AvroSerdes.generic(client, false)) {
+            GenericRecord record = new GenericData.Record(breaking);
+            record.put("id", "x");
+            record.put("mandatoryWithoutDefault", 1);
+            assertThatThrownBy(() -> serde.serializer().serialize("strict", record))
+                    .isInstanceOf(SerializationException.class)
+                    .hasMessageContaining("topic strict").hasMessageContaining("incompatible");
+        }
+        assertThat(client.getAllVersions("strict-value")).containsExactly(1);
+    }
+
+    @Test
+    void shouldUseRecordNameSubjectWhenRecordStrategyIsConfigured() {
+        try (AvroSerde<ImageEvent> serde = AvroSerdes.specific(ImageEvent.class, client, false,
+                Map.of(AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG, "record"))) {
+            byte[] bytes = serde.serializer().serialize("by-record", SampleRecords.imageEvent("r"));
+            assertThat(client.getAllSubjects()).contains("io.otnn.avro.ImageEvent").doesNotContain("by-record-value");
+            assertThat(serde.deserializer().deserialize("by-record", bytes).getImageId()).isEqualTo("r");
+        }
+    }
+
+    @Test
+    void shouldRefuseUnregisteredSchemaWhenAutoRegisterIsOff() {
+        try (AvroSerde<ImageEvent> serde = AvroSerdes.specific(ImageEvent.class, client, false,
+                Map.of(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false))) {
+            assertThatThrownBy(() -> serde.serializer().serialize("never-registered", SampleRecords.imageEvent("n")))
+                    .isInstanceOf(SerializationException.class)
+                    .hasMessageContaining("topic never-registered").hasMessageContaining("look up");
+            client.register("never-registered-value", ImageEvent.getClassSchema());
+            assertThat(serde.serializer().serialize("never-registered", SampleRecords.imageEvent("n"))).isNotEmpty();
+        }
+    }
+
+    @Test
+    void shouldWriteWithLatestIdWhenUseLatestVersionIsSet() {
+        int id = client.register("latest-value", ImageEvent.getClassSchema());
+        try (AvroSerde<ImageEvent> serde = AvroSerdes.specific(ImageEvent.class, client, false,
+                Map.of(AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true,
+                        AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false))) {
+            byte[] bytes = serde.serializer().serialize("latest", SampleRecords.imageEvent("l"));
+            assertThat(WireFormat.schemaId(bytes)).isEqualTo(id);
+            assertThat(serde.deserializer().deserialize("latest", bytes)).isEqualTo(SampleRecords.imageEvent("l"));
+        }
+    }
+
+    private static GenericRecord record(Schema schema, String id, double value) {
+        GenericRecord r = new GenericData.Record(schema);
+        r.put("id", id);
+        r.put("value", value);
+        return r;
+    }
+
+    static Schema withOptionalField(Schema base, String name) {
+        java.util.List<Schema.Field> fields = new java.util.ArrayList<>();
+        for (Schema.Field f : base.getFields()) {
+            fields.add(new Schema.Field(f, f.schema()));
+        }
+        fields.add(new Schema.Field(name, Schema.createUnion(Schema.create(Schema.Type.NULL),
+                Schema.create(Schema.Type.DOUBLE)), "added by a later version", Schema.Field.NULL_DEFAULT_VALUE));
+        Schema copy = Schema.createRecord(base.getName(), base.getDoc(), base.getNamespace(), false, fields);
+        base.getObjectProps().forEach(copy::addProp);
+        return copy;
+    }
+}
