@@ -100,7 +100,7 @@ public final class ExplainerConfig extends AbstractConfig {
             .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, "", Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
             .define(MODEL_CONFIG, Type.STRING, "", Importance.HIGH, MODEL_DOC)
             .define(APPLICATION_ID_CONFIG, Type.STRING, DEFAULT_APPLICATION_ID, Importance.HIGH, APPLICATION_ID_DOC)
-            .define(FORMAT_CONFIG, Type.STRING, "json", ConfigDef.ValidString.in("avro", "json"), Importance.MEDIUM,
+            .define(FORMAT_CONFIG, Type.STRING, "avro", ConfigDef.ValidString.in("avro", "json"), Importance.MEDIUM,
                     FORMAT_DOC)
             .define(TOPIC_IMAGES_CONFIG, Type.STRING, Topics.DEFAULT_IMAGES, Importance.MEDIUM, TOPIC_IMAGES_DOC)
             .define(TOPIC_EXPLANATIONS_CONFIG, Type.STRING, Topics.DEFAULT_EXPLANATIONS, Importance.MEDIUM,

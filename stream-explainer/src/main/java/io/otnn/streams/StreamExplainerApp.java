@@ -13,8 +13,11 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.engine.ExplanationEngine;
 import io.otnn.streams.engine.OtnnEngine;
+import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.topology.ExplainerTopology;
@@ -41,9 +44,12 @@ public final class StreamExplainerApp implements AutoCloseable {
     private final Topics topics;
     private final KafkaStreams streams;
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final AutoCloseable formatResources;
 
-    private StreamExplainerApp(ExplainerConfig config, ExplanationEngine engine, boolean ownsEngine, Topics topics) {
+    private StreamExplainerApp(ExplainerConfig config, ExplanationEngine engine, boolean ownsEngine, Topics topics,
+                               AutoCloseable formatResources) {
         this.config = config;
+        this.formatResources = formatResources;
         this.engine = engine;
         this.ownsEngine = ownsEngine;
         this.topics = topics;
@@ -122,6 +128,11 @@ public final class StreamExplainerApp implements AutoCloseable {
             if (ownsEngine) {
                 engine.close();
             }
+            if (formatResources != null) {
+                formatResources.close();
+            }
+        } catch (Exception e) {
+            LOG.warn("Error while closing the schema registry client", e);
         } finally {
             closed.countDown();
         }
@@ -158,7 +169,22 @@ public final class StreamExplainerApp implements AutoCloseable {
 
         public StreamExplainerApp build() {
             Objects.requireNonNull(config, "setConfig or setProperties is required");
-            RecordFormat recordFormat = format != null ? format : formatFor(config);
+            SchemaRegistryClient registry = null;
+            RecordFormat recordFormat = format;
+            if (recordFormat == null) {
+                String name = config.getString(ExplainerConfig.FORMAT_CONFIG);
+                if (name.equals("json")) {
+                    recordFormat = new JsonRecordFormat();
+                } else {
+                    String url = config.getString(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG);
+                    if (url.isBlank()) {
+                        throw new IllegalArgumentException("format=avro needs a schema registry: set '"
+                                + ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG + "' (--schema-registry)");
+                    }
+                    registry = RestSchemaRegistryClient.fromConfig(config.originals());
+                    recordFormat = new AvroRecordFormat(registry);
+                }
+            }
             boolean owns = engine == null;
             ExplanationEngine chosen = engine;
             if (chosen == null) {
@@ -170,21 +196,16 @@ public final class StreamExplainerApp implements AutoCloseable {
                 chosen = OtnnEngine.load(Path.of(model));
             }
             try {
-                return new StreamExplainerApp(config, chosen, owns, Topics.of(config, recordFormat));
+                return new StreamExplainerApp(config, chosen, owns, Topics.of(config, recordFormat), registry);
             } catch (RuntimeException e) {
                 if (owns) {
                     chosen.close();
                 }
+                if (registry != null) {
+                    registry.close();
+                }
                 throw e;
             }
-        }
-
-        private static RecordFormat formatFor(ExplainerConfig config) {
-            String name = config.getString(ExplainerConfig.FORMAT_CONFIG);
-            if (name.equals("json")) {
-                return new JsonRecordFormat();
-            }
-            throw new IllegalArgumentException("format '" + name + "' is not available in this build yet");
         }
     }
 

@@ -239,11 +239,13 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
             scores.add(score);
         }
         ExplanationRecord explanation = new ExplanationRecord(input.imageId(), model.name(), model.version(),
-                result.predicted(), model.className(result.predicted()), result.runnerUp(), scores, result.margin(),
-                result.radius(), result.certificateFactor(), result.lipschitz(), input.label(),
+                result.predicted(), model.className(result.predicted()), result.runnerUp(),
+                model.className(result.runnerUp()), scores, result.margin(), result.radius(),
+                result.certificateFactor(), result.lipschitz(), input.label(),
                 CompactTensors.encode(result.saliency(), model.height(), model.width(), model.channels()),
                 CompactTensors.encode(result.counterfactual(), model.height(), model.width(), model.channels()),
-                result.counterfactualClass(), result.distance(), result.boundaryResidual(),
+                result.counterfactualClass(), result.t(), result.distance(), result.boundaryDistance(),
+                result.boundaryResidual(),
                 Math.max(0, batchStart - eventTime), modelMs, Math.max(0, now - eventTime), batchSize, application,
                 eventTime, now);
         context.forward(new Record<>(input.imageId(), new Outcome.Explained(explanation), eventTime));

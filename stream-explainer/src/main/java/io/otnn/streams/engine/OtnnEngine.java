@@ -57,7 +57,8 @@ public final class OtnnEngine implements ExplanationEngine {
                 for (ImageExplanation e : explanations) {
                     results.add(new ImageResult(e.scores(), e.predicted(), e.runnerUp(), e.margin(), e.radius(),
                             e.certificateFactor(), e.lipschitz(), e.saliency(), e.counterfactual(),
-                            e.counterfactualClass(), e.distance(), e.boundaryResidual()));
+                            e.counterfactualClass(), e.t(), e.distance(), e.boundaryDistance(),
+                            e.boundaryResidual()));
                 }
                 return results;
             }

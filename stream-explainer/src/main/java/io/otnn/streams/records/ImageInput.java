@@ -24,7 +24,7 @@ public record ImageInput(String imageId, String encoding, int width, int height,
     public enum Encoding {
         /** one unsigned byte per value, HWC order, scaled with the model's raw scale and offset */
         RAW_U8,
-        /** one big-endian IEEE-754 float per value, HWC order, already in the model's input range */
+        /** one little-endian IEEE-754 float per value, HWC order, already in the model's input range */
         RAW_F32,
         PNG,
         JPEG

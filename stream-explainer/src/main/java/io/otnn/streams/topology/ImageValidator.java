@@ -5,6 +5,7 @@ import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Locale;
 
 import javax.imageio.ImageIO;
@@ -83,7 +84,7 @@ public final class ImageValidator {
                     + " bytes, the model expects " + 4 * model.inputSize());
         }
         float[] pixels = new float[model.inputSize()];
-        ByteBuffer.wrap(data).asFloatBuffer().get(pixels);
+        ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(pixels);
         return pixels;
     }
 

@@ -29,9 +29,11 @@ import org.slf4j.LoggerFactory;
 
 import io.otnn.explain.testing.Fixtures;
 import io.otnn.local.LocalStack;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.Topics;
-import io.otnn.streams.format.JsonRecordFormat;
+import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
@@ -49,7 +51,8 @@ class CrashTest {
     private static final int IMAGES = 5_000;
 
     private static LocalStack stack;
-    private final RecordFormat format = new JsonRecordFormat();
+    private static SchemaRegistryClient registry;
+    private static RecordFormat format;
 
     @TempDir
     Path work;
@@ -57,10 +60,15 @@ class CrashTest {
     @BeforeAll
     static void startStack() {
         stack = LocalStack.start();
+        registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
+        format = new AvroRecordFormat(registry);
     }
 
     @AfterAll
     static void stopStack() {
+        if (registry != null) {
+            registry.close();
+        }
         if (stack != null) {
             stack.close();
         }
@@ -74,7 +82,7 @@ class CrashTest {
         Map<String, String> props = new HashMap<>();
         props.put(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         props.put(ExplainerConfig.APPLICATION_ID_CONFIG, "crash-test");
-        props.put(ExplainerConfig.FORMAT_CONFIG, "json");
+        props.put(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.schemaRegistryUrl());
         props.put(ExplainerConfig.TOPIC_IMAGES_CONFIG, topics.images().name());
         props.put(ExplainerConfig.TOPIC_EXPLANATIONS_CONFIG, topics.explanations().name());
         props.put(ExplainerConfig.TOPIC_DEAD_LETTERS_CONFIG, topics.deadLetters().name());

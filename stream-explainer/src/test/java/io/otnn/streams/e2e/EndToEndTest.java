@@ -28,11 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.testing.Fixtures;
 import io.otnn.local.LocalStack;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topics;
 import io.otnn.streams.engine.OtnnEngine;
-import io.otnn.streams.format.JsonRecordFormat;
+import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
@@ -46,7 +48,8 @@ class EndToEndTest {
 
     private static LocalStack stack;
     private static OtnnEngine engine;
-    private final RecordFormat format = new JsonRecordFormat();
+    private static SchemaRegistryClient registry;
+    private static RecordFormat format;
 
     @TempDir
     Path stateDir;
@@ -54,6 +57,8 @@ class EndToEndTest {
     @BeforeAll
     static void startStack() {
         stack = LocalStack.start();
+        registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
+        format = new AvroRecordFormat(registry);
         engine = OtnnEngine.load(Fixtures.denseMnist());
     }
 
@@ -61,6 +66,9 @@ class EndToEndTest {
     static void stopStack() {
         if (engine != null) {
             engine.close();
+        }
+        if (registry != null) {
+            registry.close();
         }
         if (stack != null) {
             stack.close();
@@ -85,7 +93,7 @@ class EndToEndTest {
         Random random = new Random(2026);
         Map<String, ImageInput> sent = new HashMap<>();
         try (StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(engine)
-                .optFormat(format).build().start()) {
+                .build().start()) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             Topics topics = app.topics();
             try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(stack.bootstrapServers())) {

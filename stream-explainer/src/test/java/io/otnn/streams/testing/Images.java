@@ -38,7 +38,7 @@ public final class Images {
     }
 
     public static byte[] f32(float... values) {
-        ByteBuffer buffer = ByteBuffer.allocate(4 * values.length);
+        ByteBuffer buffer = ByteBuffer.allocate(4 * values.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
             buffer.putFloat(v);
         }

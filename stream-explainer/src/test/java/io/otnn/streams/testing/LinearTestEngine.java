@@ -124,7 +124,7 @@ public final class LinearTestEngine implements ExplanationEngine {
             }
         }
         return new ImageResult(scores, top, runnerUp, margin, margin / CERTIFICATE_FACTOR, CERTIFICATE_FACTOR, 1.0,
-                saliency, counterfactual, cfClass, Math.sqrt(distance),
+                saliency, counterfactual, cfClass, 1.1, Math.sqrt(distance), margin / Math.sqrt(gradNorm2),
                 boundaryScores[top] - boundaryScores[runnerUp]);
     }
 
