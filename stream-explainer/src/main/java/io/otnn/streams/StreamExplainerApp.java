@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -124,7 +125,10 @@ public final class StreamExplainerApp implements AutoCloseable {
             return;
         }
         try {
-            streams.close(Duration.ofSeconds(30));
+            // leave the group at once: the remaining instances take over this one's partitions without waiting
+            // for the session timeout (a scale-down or a SIGTERM is not a crash)
+            streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+                    .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
             if (ownsEngine) {
                 engine.close();
             }

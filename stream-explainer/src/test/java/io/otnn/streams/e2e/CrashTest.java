@@ -126,7 +126,7 @@ class CrashTest {
             int target = killAt[round];
             List<ConsumerRecord<String, ExplanationRecord>> progress = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.explanations(), read -> read.size() >= target,
-                    Duration.ofSeconds(120));
+                    Duration.ofSeconds(300));
             assertThat(child.isAlive()).as("child alive before kill %d", round + 1).isTrue();
             assertThat(progress.size()).as("progress before kill %d", round + 1).isGreaterThanOrEqualTo(target);
             child.kill();
@@ -137,7 +137,7 @@ class CrashTest {
         try {
             List<ConsumerRecord<String, ExplanationRecord>> out = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.explanations(), read -> read.size() >= IMAGES,
-                    Duration.ofSeconds(180), Duration.ofSeconds(3));
+                    Duration.ofSeconds(300), Duration.ofSeconds(3));
             Map<String, Long> perKey = out.stream()
                     .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
             Map<String, Long> duplicates = perKey.entrySet().stream().filter(e -> e.getValue() > 1)

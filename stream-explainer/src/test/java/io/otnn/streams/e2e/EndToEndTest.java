@@ -116,7 +116,7 @@ class EndToEndTest {
 
             List<ConsumerRecord<String, ExplanationRecord>> out = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.explanations(), read -> read.size() >= IMAGES,
-                    Duration.ofSeconds(120), Duration.ofSeconds(2));
+                    Duration.ofSeconds(300), Duration.ofSeconds(2));
 
             assertThat(out).hasSize(IMAGES);
             Map<String, ExplanationRecord> byKey = out.stream()

@@ -159,10 +159,10 @@ class PoisonTest {
 
             List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.deadLetters(), read -> read.size() >= bad.size(),
-                    Duration.ofSeconds(60), Duration.ofSeconds(1));
+                    Duration.ofSeconds(300), Duration.ofSeconds(1));
             List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.explanations(), read -> read.size() >= goodIds.size(),
-                    Duration.ofSeconds(60), Duration.ofSeconds(1));
+                    Duration.ofSeconds(300), Duration.ofSeconds(1));
 
             Map<String, DeadLetterRecord> deadByKey = dead.stream()
                     .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
