@@ -1,0 +1,19 @@
+package io.otnn.ingest;
+
+import java.util.List;
+
+/**
+ * What a publish run did.
+ *
+ * @param sent     images acknowledged by Kafka
+ * @param failed   images Kafka refused
+ * @param skipped  items that could not be read (each with a one-line reason in {@code messages})
+ * @param messages the reasons, "path: why"
+ * @param seconds  wall time of the run
+ */
+public record PublishResult(long sent, long failed, long skipped, List<String> messages, double seconds) {
+
+    public double rate() {
+        return seconds <= 0 ? 0 : sent / seconds;
+    }
+}

@@ -1,0 +1,94 @@
+package io.otnn.ingest.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import io.otnn.ingest.ImagePublisher;
+import io.otnn.ingest.PublishResult;
+import io.otnn.ingest.source.ImageSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code otnn ingest}: publishes images as {@code ImageEvent}s. Exit code 0 when at least one image was sent, 1
+ * when none could be sent, 2 on bad arguments.
+ */
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+        description = "Publish images (IDX files, image folders, single files) as ImageEvents on Kafka.")
+public final class IngestCommand implements Callable<Integer> {
+
+    @Option(names = "--source", required = true, arity = "1..*",
+            description = "idx:DIR (or an IDX images file), dir:DIR (one sub-folder per class), or FILE...")
+    List<String> sources = new ArrayList<>();
+
+    @Option(names = "--rate", description = "Images per second (default: as fast as possible).")
+    double rate;
+
+    @Option(names = "--limit", description = "Most images to send (default: all).")
+    long limit;
+
+    @Option(names = "--with-labels", description = "Send the labels the source knows (for accuracy metrics).")
+    boolean withLabels;
+
+    @Option(names = "--bootstrap-servers", required = true, description = "Kafka brokers.")
+    String bootstrapServers;
+
+    @Option(names = "--schema-registry", required = true, description = "Schema registry URL.")
+    String schemaRegistry;
+
+    @Option(names = "--topic", description = "Images topic (default: ${DEFAULT-VALUE}).")
+    String topic = ImagePublisher.DEFAULT_TOPIC;
+
+    @Option(names = {"-p", "--property"}, description = "Any producer property, e.g. -p security.protocol=SSL.")
+    Map<String, String> properties = new LinkedHashMap<>();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        List<ImageSource> parsed = new ArrayList<>();
+        for (String source : sources) {
+            try {
+                parsed.add(ImageSource.parse(source));
+            } catch (IllegalArgumentException e) {
+                spec.commandLine().getErr().println("ingest: " + e.getMessage());
+            }
+        }
+        ImagePublisher.Builder builder = ImagePublisher.builder().setBootstrapServers(bootstrapServers)
+                .setSchemaRegistryUrl(schemaRegistry).optTopic(topic).optRate(rate).optLimit(limit)
+                .optWithLabels(withLabels);
+        properties.forEach(builder::optProducerProperty);
+        var out = spec.commandLine().getOut();
+        PublishResult result;
+        try (ImagePublisher publisher = builder.build()) {
+            result = publisher.publish(parsed, (sent, perSecond) -> {
+                out.print("\r" + bar(sent, limit) + String.format(" %,d images  %,.0f/s   ", sent, perSecond));
+                out.flush();
+            });
+        }
+        out.println();
+        result.messages().forEach(m -> spec.commandLine().getErr().println("ingest: " + m));
+        out.printf("Sent %,d image(s) to %s in %.1f s (%,.0f/s); %d unreadable, %d refused%n", result.sent(), topic,
+                result.seconds(), result.rate(), result.skipped(), result.failed());
+        return result.sent() > 0 ? 0 : 1;
+    }
+
+    private static String bar(long done, long total) {
+        int width = 30;
+        if (total <= 0) {
+            return "[" + "=".repeat((int) (done / 100 % width)) + ">" + " ".repeat(width - (int) (done / 100 % width))
+                    + "]";
+        }
+        int filled = (int) Math.min(width, done * width / total);
+        return "[" + "#".repeat(filled) + " ".repeat(width - filled) + "]";
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new IngestCommand()).execute(args));
+    }
+}

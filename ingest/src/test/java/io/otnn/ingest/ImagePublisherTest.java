@@ -1,0 +1,105 @@
+package io.otnn.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.otnn.avro.ImageEvent;
+import io.otnn.ingest.cli.IngestCommand;
+import io.otnn.ingest.source.ImageSource;
+import io.otnn.local.LocalStack;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.schemas.serde.AvroSerdes;
+import picocli.CommandLine;
+
+class ImagePublisherTest {
+
+    private static LocalStack stack;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        stack = LocalStack.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void shouldPublishKeyedImageEventsWithLabelsAtMostLimitWhenGivenAnIdxSource() throws Exception {
+        Path data = SourcesTest.writeIdx(dir.resolve("fashion"), "t10k", 50, 28, 28, true);
+        String topic = "ingest-" + UUID.randomUUID();
+        PublishResult result;
+        try (ImagePublisher publisher = ImagePublisher.builder().setBootstrapServers(stack.bootstrapServers())
+                .setSchemaRegistryUrl(stack.schemaRegistryUrl()).optTopic(topic).optLimit(30).optRate(300)
+                .optWithLabels(true).build()) {
+            result = publisher.publish(List.of(ImageSource.parse("idx:" + data)), ImagePublisher.Progress.NONE);
+        }
+        assertThat(result.sent()).isEqualTo(30);
+        assertThat(result.skipped()).isZero();
+        assertThat(result.seconds()).as("30 images at 300/s").isGreaterThanOrEqualTo(0.09);
+
+        List<ConsumerRecord<String, ImageEvent>> read = read(topic, 30);
+        assertThat(read).hasSize(30);
+        ConsumerRecord<String, ImageEvent> first = read.stream().filter(r -> r.key().equals("fashion/t10k/7"))
+                .findFirst().orElseThrow();
+        assertThat(first.value().getImageId()).isEqualTo("fashion/t10k/7");
+        assertThat(first.value().getLabel()).isEqualTo(7);
+        assertThat(first.value().getWidth()).isEqualTo(28);
+        assertThat(first.value().getPixels().remaining()).isEqualTo(784);
+    }
+
+    @Test
+    void shouldExitNonZeroWithAOneLineMessageWhenNothingCanBeSent() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine command = new CommandLine(new IngestCommand());
+        command.setOut(new PrintWriter(out));
+        command.setErr(new PrintWriter(err));
+        int exit = command.execute("--source", dir.resolve("missing.png").toString(), "--bootstrap-servers",
+                stack.bootstrapServers(), "--schema-registry", stack.schemaRegistryUrl(), "--topic", "unused");
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString()).contains("missing.png");
+        assertThat(out.toString()).contains("Sent 0 image(s)").contains("1 unreadable");
+    }
+
+    private static List<ConsumerRecord<String, ImageEvent>> read(String topic, int count) {
+        List<ConsumerRecord<String, ImageEvent>> read = new ArrayList<>();
+        try (SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
+             KafkaConsumer<String, ImageEvent> consumer = new KafkaConsumer<>(Map.of(
+                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
+                     ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
+                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(),
+                     AvroSerdes.specific(ImageEvent.class, registry, false).deserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (read.size() < count && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
+            }
+        }
+        return read;
+    }
+}

@@ -1,0 +1,245 @@
+package io.otnn.streams;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The stream explainer's configuration: our keys (declared once below, with type, default and doc) plus any
+ * Kafka Streams, consumer, producer, admin or security property, which passes to Kafka Streams unchanged.
+ *
+ * <p>Sources, later ones win: a properties file, then environment variables ({@code OTNN_BATCH_MAX_SIZE} →
+ * {@code batch.max.size} for our keys, {@code OTNN_KAFKA_SASL_JAAS_CONFIG} → {@code sasl.jaas.config} for any
+ * Kafka property), then command-line flags. In a file, a Kafka property may be written as is
+ * ({@code security.protocol=SASL_SSL}) or with a {@code kafka.} prefix.
+ */
+public final class ExplainerConfig extends AbstractConfig {
+
+    public static final String ENV_PREFIX = "OTNN_";
+    public static final String ENV_KAFKA_PREFIX = "OTNN_KAFKA_";
+    public static final String KAFKA_PREFIX = "kafka.";
+
+    public static final String BOOTSTRAP_SERVERS_CONFIG = StreamsConfig.BOOTSTRAP_SERVERS_CONFIG;
+    public static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers, host:port[,host:port...].";
+
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
+    public static final String SCHEMA_REGISTRY_URL_DOC =
+            "Confluent-compatible schema registry (Confluent, Apicurio ccompat, Karapace, local-stack). Required for format=avro.";
+
+    public static final String MODEL_CONFIG = "model";
+    public static final String MODEL_DOC = "The OTNN checkpoint: a directory or a .tar.gz archive of one.";
+
+    public static final String APPLICATION_ID_CONFIG = StreamsConfig.APPLICATION_ID_CONFIG;
+    public static final String APPLICATION_ID_DOC =
+            "Kafka Streams application id: consumer group, prefix of internal topics. Instances with the same id share the partitions.";
+    public static final String DEFAULT_APPLICATION_ID = "otnn-stream-explainer";
+
+    public static final String FORMAT_CONFIG = "format";
+    public static final String FORMAT_DOC = "Wire format of the topics: avro (Confluent wire format, registry) or json (no registry; debugging).";
+
+    public static final String TOPIC_IMAGES_CONFIG = "topic.images";
+    public static final String TOPIC_IMAGES_DOC = "Input topic of ImageEvents.";
+    public static final String TOPIC_EXPLANATIONS_CONFIG = "topic.explanations";
+    public static final String TOPIC_EXPLANATIONS_DOC = "Output topic of Explanations, keyed by image id.";
+    public static final String TOPIC_DEAD_LETTERS_CONFIG = "topic.dead.letters";
+    public static final String TOPIC_DEAD_LETTERS_DOC = "Output topic of DeadLetters, keyed by image id when known.";
+    public static final String TOPIC_METRICS_CONFIG = "topic.metrics";
+    public static final String TOPIC_METRICS_DOC = "Output topic of ExplanationMetrics, one per window and model version.";
+    public static final String TOPIC_MODELS_CONFIG = "topic.models";
+    public static final String TOPIC_MODELS_DOC = "Compacted topic of ModelCheckpoint events, keyed by model name.";
+
+    public static final String TOPICS_CREATE_CONFIG = "topics.create";
+    public static final String TOPICS_CREATE_DOC = "Create missing topics at start-up with the AdminClient.";
+    public static final String TOPIC_IMAGES_PARTITIONS_CONFIG = "topic.images.partitions";
+    public static final String TOPIC_IMAGES_PARTITIONS_DOC =
+            "Partitions of the images topic when created: the most instances × threads that can share the work.";
+    public static final String TOPIC_PARTITIONS_CONFIG = "topic.partitions";
+    public static final String TOPIC_PARTITIONS_DOC = "Partitions of the other topics when created (models: always 1).";
+    public static final String TOPIC_REPLICATION_FACTOR_CONFIG = "topic.replication.factor";
+    public static final String TOPIC_REPLICATION_FACTOR_DOC = "Replication factor of created topics; -1 = the broker's default.";
+
+    public static final String BATCH_MAX_SIZE_CONFIG = "batch.max.size";
+    public static final String BATCH_MAX_SIZE_DOC =
+            "Most images per model call. A full batch is explained at once, without waiting.";
+    public static final String BATCH_MAX_WAIT_MS_CONFIG = "batch.max.wait.ms";
+    public static final String BATCH_MAX_WAIT_MS_DOC =
+            "Longest time (wall clock) an image waits for its batch to fill before a smaller batch is explained.";
+
+    public static final String IMAGE_MAX_BYTES_CONFIG = "image.max.bytes";
+    public static final String IMAGE_MAX_BYTES_DOC = "Largest encoded image accepted; larger ones are dead letters (OVERSIZE).";
+
+    public static final String METRICS_WINDOW_MS_CONFIG = "metrics.window.ms";
+    public static final String METRICS_WINDOW_MS_DOC = "Size of the tumbling metric windows (event time).";
+    public static final String METRICS_GRACE_MS_CONFIG = "metrics.grace.ms";
+    public static final String METRICS_GRACE_MS_DOC =
+            "How long after its end a window still accepts late explanations before its final figures are published.";
+    public static final String METRICS_EPSILONS_CONFIG = "metrics.epsilons";
+    public static final String METRICS_EPSILONS_DOC = "Radii ε (L2) at which the certified fraction is reported.";
+
+    public static final String INSTANCE_ID_CONFIG = "instance.id";
+    public static final String INSTANCE_ID_DOC = "Name of this instance in explanations and dead letters; empty = host:pid.";
+
+    private static final ConfigDef CONFIG = new ConfigDef()
+            .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
+            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, "", Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+            .define(MODEL_CONFIG, Type.STRING, "", Importance.HIGH, MODEL_DOC)
+            .define(APPLICATION_ID_CONFIG, Type.STRING, DEFAULT_APPLICATION_ID, Importance.HIGH, APPLICATION_ID_DOC)
+            .define(FORMAT_CONFIG, Type.STRING, "avro", ConfigDef.ValidString.in("avro", "json"), Importance.MEDIUM,
+                    FORMAT_DOC)
+            .define(TOPIC_IMAGES_CONFIG, Type.STRING, Topics.DEFAULT_IMAGES, Importance.MEDIUM, TOPIC_IMAGES_DOC)
+            .define(TOPIC_EXPLANATIONS_CONFIG, Type.STRING, Topics.DEFAULT_EXPLANATIONS, Importance.MEDIUM,
+                    TOPIC_EXPLANATIONS_DOC)
+            .define(TOPIC_DEAD_LETTERS_CONFIG, Type.STRING, Topics.DEFAULT_DEAD_LETTERS, Importance.MEDIUM,
+                    TOPIC_DEAD_LETTERS_DOC)
+            .define(TOPIC_METRICS_CONFIG, Type.STRING, Topics.DEFAULT_METRICS, Importance.MEDIUM, TOPIC_METRICS_DOC)
+            .define(TOPIC_MODELS_CONFIG, Type.STRING, Topics.DEFAULT_MODELS, Importance.LOW, TOPIC_MODELS_DOC)
+            .define(TOPICS_CREATE_CONFIG, Type.BOOLEAN, true, Importance.LOW, TOPICS_CREATE_DOC)
+            .define(TOPIC_IMAGES_PARTITIONS_CONFIG, Type.INT, 6, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+                    TOPIC_IMAGES_PARTITIONS_DOC)
+            .define(TOPIC_PARTITIONS_CONFIG, Type.INT, 6, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    TOPIC_PARTITIONS_DOC)
+            .define(TOPIC_REPLICATION_FACTOR_CONFIG, Type.SHORT, (short) -1, Importance.MEDIUM,
+                    TOPIC_REPLICATION_FACTOR_DOC)
+            .define(BATCH_MAX_SIZE_CONFIG, Type.INT, 64, ConfigDef.Range.between(1, 4096), Importance.HIGH,
+                    BATCH_MAX_SIZE_DOC)
+            .define(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, 20L, ConfigDef.Range.between(0, 60_000), Importance.HIGH,
+                    BATCH_MAX_WAIT_MS_DOC)
+            .define(IMAGE_MAX_BYTES_CONFIG, Type.INT, 1 << 20, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+                    IMAGE_MAX_BYTES_DOC)
+            .define(METRICS_WINDOW_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+                    METRICS_WINDOW_MS_DOC)
+            .define(METRICS_GRACE_MS_CONFIG, Type.LONG, 2_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                    METRICS_GRACE_MS_DOC)
+            .define(METRICS_EPSILONS_CONFIG, Type.LIST, "0.1411764705882353,0.5,1.0", Importance.LOW,
+                    METRICS_EPSILONS_DOC)
+            .define(INSTANCE_ID_CONFIG, Type.STRING, "", Importance.LOW, INSTANCE_ID_DOC);
+
+    public ExplainerConfig(Map<?, ?> properties) {
+        super(CONFIG, properties, false);
+    }
+
+    public static ConfigDef configDef() {
+        return new ConfigDef(CONFIG);
+    }
+
+    /**
+     * Reads the file (if any), then the environment, then the flags; later sources win.
+     */
+    public static ExplainerConfig load(Path file, Map<String, String> environment, Map<String, ?> flags) {
+        Map<String, Object> merged = new HashMap<>();
+        if (file != null) {
+            Properties properties = new Properties();
+            try (InputStream in = Files.newInputStream(file)) {
+                properties.load(in);
+            } catch (IOException e) {
+                throw new ConfigException("cannot read the configuration file " + file + ": " + e.getMessage());
+            }
+            properties.stringPropertyNames().forEach(name -> merged.put(name, properties.getProperty(name)));
+        }
+        merged.putAll(fromEnvironment(environment));
+        flags.forEach((key, value) -> {
+            if (value != null) {
+                merged.put(key, value);
+            }
+        });
+        return new ExplainerConfig(merged);
+    }
+
+    /** {@code OTNN_KAFKA_X_Y} → {@code x.y}; {@code OTNN_X_Y} → {@code x.y} when x.y is one of our keys. */
+    static Map<String, String> fromEnvironment(Map<String, String> environment) {
+        Map<String, String> result = new HashMap<>();
+        environment.forEach((name, value) -> {
+            if (name.startsWith(ENV_KAFKA_PREFIX)) {
+                result.put(toKey(name.substring(ENV_KAFKA_PREFIX.length())), value);
+            } else if (name.startsWith(ENV_PREFIX)) {
+                String key = toKey(name.substring(ENV_PREFIX.length()));
+                if (CONFIG.names().contains(key)) {
+                    result.put(key, value);
+                }
+            }
+        });
+        return result;
+    }
+
+    private static String toKey(String environmentSuffix) {
+        return environmentSuffix.toLowerCase(Locale.ROOT).replace('_', '.');
+    }
+
+    public int batchMaxSize() {
+        return getInt(BATCH_MAX_SIZE_CONFIG);
+    }
+
+    public long batchMaxWaitMs() {
+        return getLong(BATCH_MAX_WAIT_MS_CONFIG);
+    }
+
+    public int imageMaxBytes() {
+        return getInt(IMAGE_MAX_BYTES_CONFIG);
+    }
+
+    public List<Double> epsilons() {
+        return getList(METRICS_EPSILONS_CONFIG).stream().map(String::trim).map(Double::valueOf).toList();
+    }
+
+    public String instanceId() {
+        String configured = getString(INSTANCE_ID_CONFIG);
+        if (!configured.isBlank()) {
+            return configured;
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "unknown-host";
+        }
+        return host + ":" + ManagementFactory.getRuntimeMXBean().getPid();
+    }
+
+    /**
+     * The properties for Kafka Streams: our defaults, then every property that is not one of our keys (security,
+     * client and Streams settings), with a {@code kafka.} prefix removed.
+     */
+    public Properties streamsProperties() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID_CONFIG));
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(BOOTSTRAP_SERVERS_CONFIG)));
+        // exactly once: an image's offset is committed in the same transaction as its explanation
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // a bad record is a dead letter, not a reason to stop: the processor handles it; production errors
+        // still fail fast so that nothing is silently lost
+        originals().forEach((key, value) -> {
+            if (CONFIG.names().contains(key) && !key.equals(BOOTSTRAP_SERVERS_CONFIG)
+                    && !key.equals(APPLICATION_ID_CONFIG)) {
+                return;
+            }
+            String kafkaKey = key.startsWith(KAFKA_PREFIX) ? key.substring(KAFKA_PREFIX.length()) : key;
+            if (!kafkaKey.equals(BOOTSTRAP_SERVERS_CONFIG) && !kafkaKey.equals(APPLICATION_ID_CONFIG)) {
+                props.put(kafkaKey, value);
+            }
+        });
+        return props;
+    }
+
+    /** Properties for an AdminClient or a plain client with the same connection and security settings. */
+    public Map<String, Object> clientProperties() {
+        Map<String, Object> props = new HashMap<>();
+        streamsProperties().forEach((k, v) -> props.put((String) k, v));
+        return props;
+    }
+}

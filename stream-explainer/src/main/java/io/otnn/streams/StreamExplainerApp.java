@@ -1,0 +1,223 @@
+package io.otnn.streams;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.streams.engine.ExplanationEngine;
+import io.otnn.streams.engine.OtnnEngine;
+import io.otnn.streams.format.AvroRecordFormat;
+import io.otnn.streams.format.JsonRecordFormat;
+import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.topology.ExplainerTopology;
+
+/**
+ * The stream explainer as a Java object, for the CLI, the demo and the tests.
+ *
+ * <pre>{@code
+ * try (StreamExplainerApp app = StreamExplainerApp.builder()
+ *         .setConfig(ExplainerConfig.load(file, System.getenv(), Map.of()))
+ *         .build().start()) {
+ *     app.awaitRunning(Duration.ofSeconds(60));
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class StreamExplainerApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamExplainerApp.class);
+
+    private final ExplainerConfig config;
+    private final ExplanationEngine engine;
+    private final boolean ownsEngine;
+    private final Topics topics;
+    private final KafkaStreams streams;
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final AutoCloseable formatResources;
+
+    private StreamExplainerApp(ExplainerConfig config, ExplanationEngine engine, boolean ownsEngine, Topics topics,
+                               AutoCloseable formatResources) {
+        this.config = config;
+        this.formatResources = formatResources;
+        this.engine = engine;
+        this.ownsEngine = ownsEngine;
+        this.topics = topics;
+        Topology topology = ExplainerTopology.build(config, engine, topics);
+        LOG.debug("Topology:\n{}", topology.describe());
+        this.streams = new KafkaStreams(topology, config.streamsProperties());
+        // a failed stream thread is replaced rather than stopping the instance; its tasks restart from the last
+        // committed transaction, pending images included
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("Stream thread failed, replacing it", e);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Creates missing topics (unless {@code topics.create=false}) and starts Kafka Streams. */
+    public StreamExplainerApp start() {
+        if (config.getBoolean(ExplainerConfig.TOPICS_CREATE_CONFIG)) {
+            TopicCreator.createMissing(config.clientProperties(), TopicCreator.plan(config, topics));
+        }
+        LOG.info("Starting the stream explainer: model {} v{}, images from {}, batches of at most {} within {} ms",
+                engine.model().name(), engine.model().version(), topics.images().name(), config.batchMaxSize(),
+                config.batchMaxWaitMs());
+        streams.start();
+        return this;
+    }
+
+    /** Waits until Kafka Streams is RUNNING; false on timeout or when it stopped. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            KafkaStreams.State state = streams.state();
+            if (state == KafkaStreams.State.RUNNING) {
+                return true;
+            }
+            if (!state.isRunningOrRebalancing() && state != KafkaStreams.State.CREATED) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    /** Blocks until {@link #close()} has finished (for a main thread with a shutdown hook). */
+    public void awaitClose() throws InterruptedException {
+        closed.await();
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    public ExplainerConfig config() {
+        return config;
+    }
+
+    /** Stops Kafka Streams (committing the open transaction) and releases the model if this app loaded it. */
+    @Override
+    public void close() {
+        if (closed.getCount() == 0) {
+            return;
+        }
+        try {
+            // leave the group at once: the remaining instances take over this one's partitions without waiting
+            // for the session timeout (a scale-down or a SIGTERM is not a crash)
+            streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+                    .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+            if (ownsEngine) {
+                engine.close();
+            }
+            if (formatResources != null) {
+                formatResources.close();
+            }
+        } catch (Exception e) {
+            LOG.warn("Error while closing the schema registry client", e);
+        } finally {
+            closed.countDown();
+        }
+    }
+
+    /** {@code setX} for required values, {@code optX} for optional ones; validated in {@link #build()}. */
+    public static final class Builder {
+        private ExplainerConfig config;
+        private ExplanationEngine engine;
+        private RecordFormat format;
+
+        public Builder setConfig(ExplainerConfig config) {
+            this.config = config;
+            return this;
+        }
+
+        /** Builds the configuration from properties (our keys and any Kafka property). */
+        public Builder setProperties(Map<String, ?> properties) {
+            this.config = new ExplainerConfig(new HashMap<>(properties));
+            return this;
+        }
+
+        /** An already loaded engine (shared by the caller, who closes it); default: load {@code model}. */
+        public Builder optEngine(ExplanationEngine engine) {
+            this.engine = engine;
+            return this;
+        }
+
+        /** The wire format; default: from {@code format}. */
+        public Builder optFormat(RecordFormat format) {
+            this.format = format;
+            return this;
+        }
+
+        public StreamExplainerApp build() {
+            Objects.requireNonNull(config, "setConfig or setProperties is required");
+            SchemaRegistryClient registry = null;
+            RecordFormat recordFormat = format;
+            if (recordFormat == null) {
+                String name = config.getString(ExplainerConfig.FORMAT_CONFIG);
+                if (name.equals("json")) {
+                    recordFormat = new JsonRecordFormat();
+                } else {
+                    String url = config.getString(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG);
+                    if (url.isBlank()) {
+                        throw new IllegalArgumentException("format=avro needs a schema registry: set '"
+                                + ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG + "' (--schema-registry)");
+                    }
+                    registry = RestSchemaRegistryClient.fromConfig(config.originals());
+                    recordFormat = new AvroRecordFormat(registry);
+                }
+            }
+            boolean owns = engine == null;
+            ExplanationEngine chosen = engine;
+            if (chosen == null) {
+                String model = config.getString(ExplainerConfig.MODEL_CONFIG);
+                if (model.isBlank()) {
+                    throw new IllegalArgumentException("no model: set '" + ExplainerConfig.MODEL_CONFIG
+                            + "' (--model) to an OTNN checkpoint directory or archive");
+                }
+                chosen = OtnnEngine.load(Path.of(model));
+            }
+            try {
+                return new StreamExplainerApp(config, chosen, owns, Topics.of(config, recordFormat), registry);
+            } catch (RuntimeException e) {
+                if (owns) {
+                    chosen.close();
+                }
+                if (registry != null) {
+                    registry.close();
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Closes the app when the JVM is asked to stop (SIGTERM, Ctrl-C). */
+    public void closeOnShutdown() {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("Shutting down the stream explainer");
+            close();
+        }, "otnn-shutdown"));
+    }
+}

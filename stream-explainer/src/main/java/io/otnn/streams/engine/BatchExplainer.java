@@ -1,0 +1,19 @@
+package io.otnn.streams.engine;
+
+import java.util.List;
+
+/**
+ * Explains a batch of decoded images with one model call. Not thread-safe: one per stream task.
+ */
+public interface BatchExplainer extends AutoCloseable {
+
+    /**
+     * @param images decoded images, each HWC in the model's input range, length {@link ModelInfo#inputSize()}
+     * @return one result per image, in order
+     * @throws ExplainerException when the model call fails
+     */
+    List<ImageResult> explain(float[][] images);
+
+    @Override
+    void close();
+}

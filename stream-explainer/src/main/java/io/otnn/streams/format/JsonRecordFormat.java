@@ -1,0 +1,99 @@
+package io.otnn.streams.format;
+
+import java.io.IOException;
+
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.otnn.streams.deadletter.RejectedRecordException;
+import io.otnn.streams.deadletter.RejectionKind;
+import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.records.MetricsRecord;
+
+/**
+ * JSON on every topic, no registry ({@code format=json}): for debugging with console tools and for setups
+ * without a schema registry. Byte arrays are Base64 strings. The product's default is Avro with a registry.
+ */
+public final class JsonRecordFormat implements RecordFormat {
+
+    private final ObjectMapper mapper = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    @Override
+    public ImageInput readImage(String topic, Headers headers, byte[] value) throws RejectedRecordException {
+        if (value == null || value.length == 0) {
+            throw new RejectedRecordException(RejectionKind.EMPTY_VALUE, "the record has no value");
+        }
+        try {
+            ImageInput image = mapper.readValue(value, ImageInput.class);
+            if (image == null) {
+                throw new RejectedRecordException(RejectionKind.UNDESERIALISABLE, "the value is JSON null");
+            }
+            return image;
+        } catch (IOException | RuntimeException e) {
+            throw new RejectedRecordException(RejectionKind.UNDESERIALISABLE,
+                    "not a JSON ImageEvent: " + firstLine(e.getMessage()), null, e);
+        }
+    }
+
+    @Override
+    public byte[] writeImage(String topic, ImageInput image) {
+        return write(image);
+    }
+
+    @Override
+    public Serde<ExplanationRecord> explanationSerde() {
+        return serde(ExplanationRecord.class);
+    }
+
+    @Override
+    public Serde<DeadLetterRecord> deadLetterSerde() {
+        return serde(DeadLetterRecord.class);
+    }
+
+    @Override
+    public Serde<MetricsRecord> metricsSerde() {
+        return serde(MetricsRecord.class);
+    }
+
+    private <T> Serde<T> serde(Class<T> type) {
+        Serializer<T> serializer = (topic, data) -> data == null ? null : write(data);
+        Deserializer<T> deserializer = (topic, bytes) -> {
+            if (bytes == null) {
+                return null;
+            }
+            try {
+                return mapper.readValue(bytes, type);
+            } catch (IOException e) {
+                throw new SerializationException("cannot read a " + type.getSimpleName() + " from " + topic, e);
+            }
+        };
+        return Serdes.serdeFrom(serializer, deserializer);
+    }
+
+    private byte[] write(Object value) {
+        try {
+            return mapper.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new SerializationException("cannot write " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

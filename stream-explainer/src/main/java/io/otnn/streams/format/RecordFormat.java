@@ -1,0 +1,33 @@
+package io.otnn.streams.format;
+
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Serde;
+
+import io.otnn.streams.deadletter.RejectedRecordException;
+import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.records.MetricsRecord;
+
+/**
+ * The wire format of the product's topics.
+ *
+ * <p>Images are read as raw bytes and parsed here, inside the processor, so that a record that cannot be read
+ * becomes a {@code DeadLetter} carrying its original bytes instead of stopping the application.
+ */
+public interface RecordFormat {
+
+    /**
+     * @throws RejectedRecordException with {@code UNDESERIALISABLE}, {@code UNKNOWN_SCHEMA} or {@code EMPTY_VALUE}
+     */
+    ImageInput readImage(String topic, Headers headers, byte[] value) throws RejectedRecordException;
+
+    /** The bytes of an image event, as a producer (ingest, tests) writes them. */
+    byte[] writeImage(String topic, ImageInput image);
+
+    Serde<ExplanationRecord> explanationSerde();
+
+    Serde<DeadLetterRecord> deadLetterSerde();
+
+    Serde<MetricsRecord> metricsSerde();
+}

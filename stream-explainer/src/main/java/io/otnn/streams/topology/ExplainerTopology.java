@@ -1,0 +1,112 @@
+package io.otnn.streams.topology;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Suppressed;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.Topics;
+import io.otnn.streams.batching.BatchingExplainProcessor;
+import io.otnn.streams.batching.PendingImage;
+import io.otnn.streams.batching.PendingImageSerde;
+import io.otnn.streams.engine.ExplanationEngine;
+import io.otnn.streams.metrics.MetricsAccumulator;
+import io.otnn.streams.metrics.MetricsSample;
+
+/**
+ * The stream explainer's topology, built without side effects; {@code main} and the tests call it.
+ *
+ * <pre>
+ * images (bytes) ─▶ explain (validate → pending store → micro-batch → engine) ─┬─▶ explanations
+ *                                                                             ├─▶ dead letters
+ *                                                                             └─▶ samples ─▶ by model version
+ *                                                                                 ─▶ tumbling windows ─▶ metrics
+ * </pre>
+ */
+public final class ExplainerTopology {
+
+    /** The changelogged store of images waiting for their batch. */
+    public static final String PENDING_STORE = "pending-images";
+    /** The window store of the metric windows. */
+    public static final String METRICS_STORE = "metrics-windows";
+
+    private ExplainerTopology() {
+    }
+
+    public static Topology build(ExplainerConfig config, ExplanationEngine engine, Topics topics) {
+        List<Double> epsilons = config.epsilons();
+        String instance = config.getString(ExplainerConfig.APPLICATION_ID_CONFIG) + "/" + config.instanceId();
+        StreamsBuilder builder = new StreamsBuilder();
+
+        // in memory: the set is small (at most a batch per task) and is rebuilt from its changelog after a crash
+        StoreBuilder<KeyValueStore<Long, PendingImage>> pendingStore = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.Long(), new PendingImageSerde())
+                .withLoggingEnabled(java.util.Map.of());
+        builder.addStateStore(pendingStore);
+
+        KStream<String, Outcome> outcomes = builder
+                .stream(topics.images().name(),
+                        Consumed.with(topics.images().keySerde(), topics.images().valueSerde()).withName("images"))
+                .process(() -> new BatchingExplainProcessor(PENDING_STORE, engine, topics.format(),
+                        config.batchMaxSize(), config.batchMaxWaitMs(), config.imageMaxBytes(), instance),
+                        Named.as("explain"), PENDING_STORE);
+
+        outcomes.filter((id, outcome) -> outcome instanceof Outcome.Explained, Named.as("explained"))
+                .mapValues(outcome -> ((Outcome.Explained) outcome).explanation(), Named.as("explanation"))
+                .to(topics.explanations().name(), Produced.with(topics.explanations().keySerde(),
+                        topics.explanations().valueSerde()).withName("explanations"));
+
+        outcomes.filter((id, outcome) -> outcome instanceof Outcome.Rejected, Named.as("rejected"))
+                .mapValues(outcome -> ((Outcome.Rejected) outcome).deadLetter(), Named.as("dead-letter"))
+                .to(topics.deadLetters().name(), Produced.with(topics.deadLetters().keySerde(),
+                        topics.deadLetters().valueSerde()).withName("dead-letters"));
+
+        Duration window = Duration.ofMillis(config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG));
+        Duration grace = Duration.ofMillis(config.getLong(ExplainerConfig.METRICS_GRACE_MS_CONFIG));
+        outcomes.map((id, outcome) -> {
+                    MetricsSample sample = MetricsSample.of(outcome);
+                    return KeyValue.pair(sample.modelKey(), sample);
+                }, Named.as("metrics-sample"))
+                .groupByKey(Grouped.with("metrics-by-model", Serdes.String(), MetricsSample.serde()))
+                .windowedBy(TimeWindows.ofSizeAndGrace(window, grace))
+                .aggregate(() -> new MetricsAccumulator(epsilons.size()),
+                        (model, sample, acc) -> acc.add(sample, epsilons),
+                        Named.as("metrics-aggregate"),
+                        Materialized.<String, MetricsAccumulator, org.apache.kafka.streams.state.WindowStore<
+                                org.apache.kafka.common.utils.Bytes, byte[]>>as(METRICS_STORE)
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(MetricsAccumulator.serde()))
+                // final results only: one record per window and model version, once the grace period is over
+                .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded())
+                        .withName("metrics-final"))
+                .toStream(Named.as("metrics-windows"))
+                .map((windowed, acc) -> KeyValue.pair(metricsKey(windowed.window().start(), windowed.key()),
+                        acc.toRecord(windowed.window().start(), windowed.window().end(), epsilons)),
+                        Named.as("metrics-record"))
+                .to(topics.metrics().name(), Produced.with(topics.metrics().keySerde(),
+                        topics.metrics().valueSerde()).withName("metrics"));
+
+        return builder.build();
+    }
+
+    /** Key of a metrics record: window start (ISO-8601) and model name@version. */
+    public static String metricsKey(long windowStart, String modelKey) {
+        return Instant.ofEpochMilli(windowStart) + "/" + modelKey;
+    }
+}

@@ -1,0 +1,72 @@
+package io.otnn.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExplainerConfigTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldUseExactlyOnceV2AndTheDocumentedDefaultsWhenNothingElseIsSet() {
+        ExplainerConfig config = new ExplainerConfig(Map.of("bootstrap.servers", "k:9092"));
+        Properties streams = config.streamsProperties();
+        assertThat(streams).containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2)
+                .containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "otnn-stream-explainer")
+                .containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "k:9092");
+        assertThat(config.batchMaxSize()).isEqualTo(64);
+        assertThat(config.batchMaxWaitMs()).isEqualTo(20);
+        assertThat(config.getInt(ExplainerConfig.TOPIC_IMAGES_PARTITIONS_CONFIG)).isEqualTo(6);
+        assertThat(config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG)).isEqualTo(10_000);
+        assertThat(config.epsilons()).containsExactly(36 / 255.0, 0.5, 1.0);
+        assertThat(config.getString(ExplainerConfig.FORMAT_CONFIG)).isEqualTo("avro");
+    }
+
+    @Test
+    void shouldLetEnvironmentOverrideTheFileAndFlagsOverrideTheEnvironmentWhenAllAreGiven() throws Exception {
+        Path file = dir.resolve("explainer.properties");
+        Files.writeString(file, """
+                bootstrap.servers=file:9092
+                batch.max.size=8
+                batch.max.wait.ms=5
+                security.protocol=SASL_SSL
+                kafka.sasl.mechanism=PLAIN
+                """);
+        ExplainerConfig config = ExplainerConfig.load(file,
+                Map.of("OTNN_BATCH_MAX_SIZE", "16", "OTNN_BATCH_MAX_WAIT_MS", "7",
+                        "OTNN_KAFKA_SASL_JAAS_CONFIG", "jaas-line", "OTNN_HOME", "/ignored"),
+                Map.of("batch.max.wait.ms", "9"));
+        assertThat(config.batchMaxSize()).isEqualTo(16);
+        assertThat(config.batchMaxWaitMs()).isEqualTo(9);
+        Properties streams = config.streamsProperties();
+        assertThat(streams).containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "PLAIN")
+                .containsEntry("sasl.jaas.config", "jaas-line")
+                .containsEntry("bootstrap.servers", "file:9092")
+                .doesNotContainKeys("batch.max.size", "home", "otnn.home");
+    }
+
+    @Test
+    void shouldNameTheKeyAndRangeWhenAValueIsOutOfRange() {
+        assertThatThrownBy(() -> new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "batch.max.size", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("batch.max.size");
+    }
+
+    @Test
+    void shouldLetAFlagOverrideTheProcessingGuaranteeWhenSomeoneInsists() {
+        ExplainerConfig config = new ExplainerConfig(Map.of("bootstrap.servers", "k:9092",
+                "processing.guarantee", "at_least_once"));
+        assertThat(config.streamsProperties()).containsEntry("processing.guarantee", "at_least_once");
+    }
+}

@@ -1,0 +1,163 @@
+package io.otnn.streams.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.concurrent.Future;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.otnn.explain.testing.Fixtures;
+import io.otnn.local.LocalStack;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.Topics;
+import io.otnn.streams.format.AvroRecordFormat;
+import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.testing.ChildExplainer;
+import io.otnn.streams.testing.KafkaTestClients;
+
+/**
+ * Exactly-once under crashes: the explainer runs in a child JVM that is killed with SIGKILL twice during a run of
+ * 5,000 images (with images waiting in the pending store each time) and restarted; read with read_committed, the
+ * output holds exactly one explanation per image.
+ */
+class CrashTest {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CrashTest.class);
+    private static final int IMAGES = 5_000;
+
+    private static LocalStack stack;
+    private static SchemaRegistryClient registry;
+    private static RecordFormat format;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void startStack() {
+        stack = LocalStack.start();
+        registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
+        format = new AvroRecordFormat(registry);
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (registry != null) {
+            registry.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void shouldPublishExactlyOneExplanationPerImageWhenTheExplainerIsKilledTwiceMidRun() throws Exception {
+        Path model = Fixtures.denseMnist();
+        Topics topics = Topics.of("crash-images", "crash-explanations", "crash-dlq", "crash-metrics", "crash-models",
+                format);
+        Map<String, String> props = new HashMap<>();
+        props.put(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ExplainerConfig.APPLICATION_ID_CONFIG, "crash-test");
+        props.put(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.schemaRegistryUrl());
+        props.put(ExplainerConfig.TOPIC_IMAGES_CONFIG, topics.images().name());
+        props.put(ExplainerConfig.TOPIC_EXPLANATIONS_CONFIG, topics.explanations().name());
+        props.put(ExplainerConfig.TOPIC_DEAD_LETTERS_CONFIG, topics.deadLetters().name());
+        props.put(ExplainerConfig.TOPIC_METRICS_CONFIG, topics.metrics().name());
+        props.put(ExplainerConfig.TOPIC_MODELS_CONFIG, topics.models().name());
+        // batches wait a while so that the pending store is never empty when the child is killed
+        props.put(ExplainerConfig.BATCH_MAX_SIZE_CONFIG, "64");
+        props.put(ExplainerConfig.BATCH_MAX_WAIT_MS_CONFIG, "100");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve("state").toString());
+        // the killed member must leave the group quickly for the restarted one to get its partitions
+        props.put("session.timeout.ms", "6000");
+        props.put("heartbeat.interval.ms", "1000");
+        Path log = work.resolve("child.log");
+
+        Random random = new Random(5000);
+        Set<String> sent = new TreeSet<>();
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(stack.bootstrapServers())) {
+            // topics are created by the child; create the images topic's 6 partitions up front with the same plan
+            io.otnn.streams.TopicCreator.createMissing(Map.of("bootstrap.servers", stack.bootstrapServers()),
+                    io.otnn.streams.TopicCreator.plan(new ExplainerConfig(props), topics));
+            KafkaTestClients.awaitLeaders(stack.bootstrapServers(), topics.images().name(), 6);
+            List<Future<RecordMetadata>> sends = new ArrayList<>();
+            long now = System.currentTimeMillis();
+            for (int i = 0; i < IMAGES; i++) {
+                byte[] pixels = new byte[784];
+                random.nextBytes(pixels);
+                ImageInput image = new ImageInput(String.format("crash-%05d", i), "RAW_U8", 28, 28, 1, pixels, null,
+                        now + i);
+                sent.add(image.imageId());
+                sends.add(KafkaTestClients.send(producer, topics.images().name(),
+                        image.imageId().getBytes(StandardCharsets.UTF_8), format.writeImage(topics.images().name(),
+                                image), image.eventTime()));
+            }
+            producer.flush();
+            KafkaTestClients.awaitAll(sends);
+        }
+
+        int[] killAt = {1_200, 3_000};
+        for (int round = 0; round < killAt.length; round++) {
+            ChildExplainer child = ChildExplainer.start(model, props, log);
+            int target = killAt[round];
+            List<ConsumerRecord<String, ExplanationRecord>> progress = KafkaTestClients.readCommitted(
+                    stack.bootstrapServers(), topics.explanations(), read -> read.size() >= target,
+                    Duration.ofSeconds(300));
+            assertThat(child.isAlive()).as("child alive before kill %d", round + 1).isTrue();
+            assertThat(progress.size()).as("progress before kill %d", round + 1).isGreaterThanOrEqualTo(target);
+            child.kill();
+            LOG.info("Killed the explainer (SIGKILL) after {} committed explanations", progress.size());
+        }
+
+        ChildExplainer last = ChildExplainer.start(model, props, log);
+        try {
+            List<ConsumerRecord<String, ExplanationRecord>> out = KafkaTestClients.readCommitted(
+                    stack.bootstrapServers(), topics.explanations(), read -> read.size() >= IMAGES,
+                    Duration.ofSeconds(300), Duration.ofSeconds(3));
+            Map<String, Long> perKey = out.stream()
+                    .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
+            Map<String, Long> duplicates = perKey.entrySet().stream().filter(e -> e.getValue() > 1)
+                    .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+            if (out.size() != IMAGES) {
+                Files.copy(log, Path.of("target", "crash-test-child.log"),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                LOG.error("{} explanations for {} images; child log in target/crash-test-child.log", out.size(),
+                        IMAGES);
+            }
+            Set<String> missing = new TreeSet<>(sent);
+            missing.removeAll(perKey.keySet());
+            assertThat(duplicates).as("duplicated explanations").isEmpty();
+            assertThat(missing).as("images without an explanation (%d)", missing.size()).isEmpty();
+            assertThat(perKey.keySet()).hasSameSizeAs(sent).containsAll(sent);
+            assertThat(out).hasSize(IMAGES);
+            assertThat(last.isAlive()).isTrue();
+            assertThat(last.terminate()).as("exit code after SIGTERM").isIn(0, 143);
+        } finally {
+            last.close();
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.otnn.streams.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.concurrent.Future;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.otnn.explain.ImageExplanation;
+import io.otnn.explain.testing.Fixtures;
+import io.otnn.local.LocalStack;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.Topics;
+import io.otnn.streams.engine.OtnnEngine;
+import io.otnn.streams.format.AvroRecordFormat;
+import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.topology.ImageValidator;
+import io.otnn.streams.testing.KafkaTestClients;
+
+/** Real broker, real registry, real OTNN engine (explain-core's dense 784-256-256-10 fixture checkpoint). */
+class EndToEndTest {
+
+    private static final int IMAGES = 2_000;
+
+    private static LocalStack stack;
+    private static OtnnEngine engine;
+    private static SchemaRegistryClient registry;
+    private static RecordFormat format;
+
+    @TempDir
+    Path stateDir;
+
+    @BeforeAll
+    static void startStack() {
+        stack = LocalStack.start();
+        registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
+        format = new AvroRecordFormat(registry);
+        engine = OtnnEngine.load(Fixtures.denseMnist());
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (engine != null) {
+            engine.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void shouldPublishExactlyOneExplanationPerImageWithTheEnginesCertificateWhen2000ImagesAreSent() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Map<String, Object> props = new HashMap<>();
+        props.put(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.schemaRegistryUrl());
+        props.put(ExplainerConfig.APPLICATION_ID_CONFIG, "e2e-" + run);
+        props.put(ExplainerConfig.TOPIC_IMAGES_CONFIG, "images-" + run);
+        props.put(ExplainerConfig.TOPIC_EXPLANATIONS_CONFIG, "explanations-" + run);
+        props.put(ExplainerConfig.TOPIC_DEAD_LETTERS_CONFIG, "dlq-" + run);
+        props.put(ExplainerConfig.TOPIC_METRICS_CONFIG, "metrics-" + run);
+        props.put(ExplainerConfig.TOPIC_MODELS_CONFIG, "models-" + run);
+        props.put(ExplainerConfig.INSTANCE_ID_CONFIG, "e2e");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+
+        Random random = new Random(2026);
+        Map<String, ImageInput> sent = new HashMap<>();
+        try (StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(engine)
+                .build().start()) {
+            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            Topics topics = app.topics();
+            try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(stack.bootstrapServers())) {
+                KafkaTestClients.awaitLeaders(stack.bootstrapServers(), topics.images().name(), 6);
+                List<Future<RecordMetadata>> sends = new ArrayList<>();
+                long now = System.currentTimeMillis();
+                for (int i = 0; i < IMAGES; i++) {
+                    byte[] pixels = new byte[784];
+                    random.nextBytes(pixels);
+                    ImageInput image = new ImageInput(String.format("img-%05d", i), "RAW_U8", 28, 28, 1, pixels,
+                            random.nextInt(10), now + i);
+                    sent.put(image.imageId(), image);
+                    sends.add(KafkaTestClients.send(producer, topics.images().name(),
+                            image.imageId().getBytes(StandardCharsets.UTF_8),
+                            format.writeImage(topics.images().name(), image), image.eventTime()));
+                }
+                producer.flush();
+                KafkaTestClients.awaitAll(sends);
+            }
+
+            List<ConsumerRecord<String, ExplanationRecord>> out = KafkaTestClients.readCommitted(
+                    stack.bootstrapServers(), topics.explanations(), read -> read.size() >= IMAGES,
+                    Duration.ofSeconds(300), Duration.ofSeconds(2));
+
+            assertThat(out).hasSize(IMAGES);
+            Map<String, ExplanationRecord> byKey = out.stream()
+                    .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+            assertThat(byKey.keySet()).isEqualTo(sent.keySet());
+            assertThat(out).allSatisfy(r -> {
+                assertThat(r.value().imageId()).isEqualTo(r.key());
+                assertThat(r.value().modelName()).isEqualTo("fixture-dense");
+                assertThat(r.value().modelVersion()).isEqualTo(1);
+                assertThat(r.timestamp()).isEqualTo(sent.get(r.key()).eventTime());
+            });
+            double meanBatch = out.stream().mapToInt(r -> r.value().batchSize()).average().orElseThrow();
+            assertThat(meanBatch).as("micro-batching").isGreaterThan(1.0);
+
+            // the certificate is the engine's for the same image
+            ImageValidator validator = new ImageValidator(engine.model(), 1 << 20);
+            List<String> sample = sent.keySet().stream().sorted().limit(200).toList();
+            float[][] pixels = new float[sample.size()][];
+            for (int i = 0; i < sample.size(); i++) {
+                pixels[i] = validator.decode(sent.get(sample.get(i)));
+            }
+            List<ImageExplanation> expected = engine.otnnModel().explain(pixels);
+            Map<String, ImageExplanation> expectedById = sample.stream()
+                    .collect(Collectors.toMap(Function.identity(), id -> expected.get(sample.indexOf(id))));
+            for (String id : sample) {
+                ExplanationRecord e = byKey.get(id);
+                ImageExplanation x = expectedById.get(id);
+                assertThat(e.predicted()).as(id).isEqualTo(x.predicted());
+                assertThat(e.runnerUp()).as(id).isEqualTo(x.runnerUp());
+                assertThat(e.certificate()).as(id).isCloseTo(x.radius(), within(1e-5));
+                assertThat(e.certificateFactor()).isEqualTo(x.certificateFactor());
+                assertThat(e.lipschitz()).isEqualTo(x.lipschitz());
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.otnn.streams.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.junit.jupiter.Container;
+import org.testcontainers.junit.jupiter.Testcontainers;
+import org.testcontainers.kafka.KafkaContainer;
+
+import io.otnn.explain.ImageExplanation;
+import io.otnn.explain.testing.Fixtures;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.Topics;
+import io.otnn.streams.engine.OtnnEngine;
+import io.otnn.streams.format.AvroRecordFormat;
+import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.testing.KafkaTestClients;
+import io.otnn.streams.topology.ImageValidator;
+
+/**
+ * The end-to-end scenario against the real products: Apache Kafka and Confluent Schema Registry in containers.
+ * Skipped (reported as such) where Docker is absent.
+ */
+@Testcontainers(disabledWithoutDocker = true)
+class EndToEndTestcontainersTest {
+
+    private static final int IMAGES = 2_000;
+    private static final Network NETWORK = Network.newNetwork();
+
+    @Container
+    static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.1.1").withNetwork(NETWORK)
+            .withListener("kafka:19092");
+
+    @Container
+    static final GenericContainer<?> REGISTRY = new GenericContainer<>("confluentinc/cp-schema-registry:8.1.0")
+            .withNetwork(NETWORK).dependsOn(KAFKA).withExposedPorts(8081)
+            .withEnv("SCHEMA_REGISTRY_HOST_NAME", "schema-registry")
+            .withEnv("SCHEMA_REGISTRY_LISTENERS", "http://0.0.0.0:8081")
+            .withEnv("SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS", "PLAINTEXT://kafka:19092")
+            .waitingFor(Wait.forHttp("/subjects").forStatusCode(200));
+
+    @TempDir
+    Path stateDir;
+
+    @Test
+    void shouldPublishExactlyOneExplanationPerImageWhenRunningOnKafkaAndConfluentSchemaRegistry() throws Exception {
+        String registryUrl = "http://" + REGISTRY.getHost() + ":" + REGISTRY.getMappedPort(8081);
+        Map<String, Object> props = new HashMap<>();
+        props.put(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.getBootstrapServers());
+        props.put(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        try (OtnnEngine engine = OtnnEngine.load(Fixtures.denseMnist());
+             SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(registryUrl);
+             StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(engine).build()
+                     .start()) {
+            assertThat(app.awaitRunning(Duration.ofSeconds(120))).isTrue();
+            AvroRecordFormat format = new AvroRecordFormat(registry);
+            Topics topics = app.topics();
+            Map<String, ImageInput> sent = new HashMap<>();
+            Random random = new Random(2026);
+            try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(KAFKA.getBootstrapServers())) {
+                List<Future<RecordMetadata>> sends = new ArrayList<>();
+                for (int i = 0; i < IMAGES; i++) {
+                    byte[] pixels = new byte[784];
+                    random.nextBytes(pixels);
+                    ImageInput image = new ImageInput("tc-" + i, "RAW_U8", 28, 28, 1, pixels, null,
+                            System.currentTimeMillis());
+                    sent.put(image.imageId(), image);
+                    sends.add(KafkaTestClients.send(producer, topics.images().name(),
+                            image.imageId().getBytes(StandardCharsets.UTF_8),
+                            format.writeImage(topics.images().name(), image), image.eventTime()));
+                }
+                producer.flush();
+                KafkaTestClients.awaitAll(sends);
+            }
+            List<ConsumerRecord<String, ExplanationRecord>> out = KafkaTestClients.readCommitted(
+                    KAFKA.getBootstrapServers(), topics.explanations(), read -> read.size() >= IMAGES,
+                    Duration.ofSeconds(300), Duration.ofSeconds(2));
+            Map<String, ExplanationRecord> byKey = out.stream()
+                    .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+            assertThat(out).hasSize(IMAGES);
+            assertThat(byKey.keySet()).isEqualTo(sent.keySet());
+            ImageValidator validator = new ImageValidator(engine.model(), 1 << 20);
+            ImageInput one = sent.get("tc-0");
+            ImageExplanation expected = engine.otnnModel().explain(new float[][] {validator.decode(one)}).get(0);
+            assertThat(byKey.get("tc-0").certificate()).isCloseTo(expected.radius(), within(1e-5));
+        }
+    }
+}

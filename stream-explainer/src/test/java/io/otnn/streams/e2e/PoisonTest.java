@@ -1,0 +1,194 @@
+package io.otnn.streams.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.otnn.explain.testing.Fixtures;
+import io.otnn.local.LocalStack;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.Topics;
+import io.otnn.streams.deadletter.RejectionKind;
+import io.otnn.streams.engine.OtnnEngine;
+import io.otnn.streams.format.AvroRecordFormat;
+import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.testing.FaultInjectingEngine;
+import io.otnn.streams.testing.Images;
+import io.otnn.streams.testing.KafkaTestClients;
+
+/**
+ * Poison records on the real broker, registry and engine: every bad record lands in the dead-letter topic with its
+ * reason and original bytes, every good one is explained, and the application keeps running.
+ */
+class PoisonTest {
+
+    private static final float POISON_PIXEL = 128 / 255f;
+
+    private static LocalStack stack;
+    private static SchemaRegistryClient registry;
+    private static AvroRecordFormat format;
+    private static OtnnEngine engine;
+
+    @TempDir
+    Path stateDir;
+
+    @BeforeAll
+    static void start() {
+        stack = LocalStack.start();
+        registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
+        format = new AvroRecordFormat(registry);
+        engine = OtnnEngine.load(Fixtures.denseMnist());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (engine != null) {
+            engine.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    private record Bad(byte[] key, byte[] value, RejectionKind kind) {
+    }
+
+    @Test
+    void shouldDeadLetterEveryBadRecordWithItsReasonAndExplainEveryGoodOneWhenTheyAreInterleaved() throws Exception {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.schemaRegistryUrl());
+        props.put(ExplainerConfig.APPLICATION_ID_CONFIG, "poison");
+        props.put(ExplainerConfig.IMAGE_MAX_BYTES_CONFIG, 4_000);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        FaultInjectingEngine faulty = new FaultInjectingEngine(engine, pixels -> {
+            for (float p : pixels) {
+                if (p != POISON_PIXEL) {
+                    return false;
+                }
+            }
+            return true;
+        });
+
+        try (StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(faulty).build()
+                .start()) {
+            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            Topics topics = app.topics();
+            String topic = topics.images().name();
+            long t = System.currentTimeMillis();
+            byte[] good = Images.randomU8(784, 1);
+            byte[] validAvro = format.writeImage(topic, new ImageInput("x", "RAW_U8", 28, 28, 1, good, null, t));
+            float[] nan = new float[784];
+            nan[100] = Float.NaN;
+            byte[] poison = new byte[784];
+            Arrays.fill(poison, (byte) 128);
+
+            Map<String, Bad> bad = new LinkedHashMap<>();
+            bad.put("garbage", new Bad(key("garbage"), "not avro at all".getBytes(), RejectionKind.UNDESERIALISABLE));
+            bad.put("truncated", new Bad(key("truncated"), Arrays.copyOf(validAvro, 12),
+                    RejectionKind.UNDESERIALISABLE));
+            byte[] unknownSchema = validAvro.clone();
+            unknownSchema[1] = 0x7f; // schema id 0x7fxxxxxx: not in the registry
+            bad.put("unknown-schema", new Bad(key("unknown-schema"), unknownSchema, RejectionKind.UNKNOWN_SCHEMA));
+            bad.put("empty", new Bad(key("empty"), new byte[0], RejectionKind.EMPTY_VALUE));
+            bad.put("tombstone", new Bad(key("tombstone"), null, RejectionKind.EMPTY_VALUE));
+            bad.put("keyless", new Bad(null, image("keyless", "RAW_U8", 28, 28, 1, good, t),
+                    RejectionKind.MISSING_KEY));
+            bad.put("wide", new Bad(key("wide"), image("wide", "RAW_U8", 29, 28, 1, new byte[812], t),
+                    RejectionKind.WRONG_SHAPE));
+            bad.put("rgb", new Bad(key("rgb"), image("rgb", "RAW_U8", 28, 28, 3, new byte[2352], t),
+                    RejectionKind.WRONG_CHANNELS));
+            bad.put("broken-png", new Bad(key("broken-png"), image("broken-png", "PNG", 28, 28, 1,
+                    new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 0, 0}, t), RejectionKind.UNDECODABLE));
+            bad.put("oversize", new Bad(key("oversize"), image("oversize", "PNG", 28, 28, 1,
+                    Images.randomU8(5_000, 3), t), RejectionKind.OVERSIZE));
+            bad.put("nan", new Bad(key("nan"), image("nan", "RAW_F32", 28, 28, 1, Images.f32(nan), t),
+                    RejectionKind.NON_FINITE));
+            bad.put("model-error", new Bad(key("model-error"), image("model-error", "RAW_U8", 28, 28, 1, poison, t),
+                    RejectionKind.MODEL_ERROR));
+
+            Set<String> goodIds = new TreeSet<>();
+            Random random = new Random(99);
+            try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(stack.bootstrapServers())) {
+                KafkaTestClients.awaitLeaders(stack.bootstrapServers(), topic, 6);
+                List<Future<RecordMetadata>> sends = new ArrayList<>();
+                int i = 0;
+                for (Bad b : bad.values()) {
+                    for (int g = 0; g < 20; g++) {
+                        String id = "good-" + i++;
+                        goodIds.add(id);
+                        sends.add(KafkaTestClients.send(producer, topic, key(id),
+                                image(id, "RAW_U8", 28, 28, 1, Images.randomU8(784, random.nextLong()), t), t));
+                    }
+                    sends.add(KafkaTestClients.send(producer, topic, b.key(), b.value(), t));
+                }
+                producer.flush();
+                KafkaTestClients.awaitAll(sends);
+            }
+
+            List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(
+                    stack.bootstrapServers(), topics.deadLetters(), read -> read.size() >= bad.size(),
+                    Duration.ofSeconds(300), Duration.ofSeconds(1));
+            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(
+                    stack.bootstrapServers(), topics.explanations(), read -> read.size() >= goodIds.size(),
+                    Duration.ofSeconds(300), Duration.ofSeconds(1));
+
+            Map<String, DeadLetterRecord> deadByKey = dead.stream()
+                    .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+            assertThat(deadByKey).containsOnlyKeys(bad.keySet());
+            bad.forEach((id, b) -> {
+                DeadLetterRecord d = deadByKey.get(id);
+                assertThat(d.kind()).as(id).isEqualTo(b.kind().name());
+                assertThat(d.message()).as(id).isNotBlank();
+                assertThat(d.topic()).isEqualTo(topic);
+                assertThat(d.key()).as(id).isEqualTo(b.key());
+                assertThat(d.value()).as(id).isEqualTo(b.value() == null || b.value().length == 0 ? d.value()
+                        : b.value());
+            });
+            assertThat(bad.values().stream().map(Bad::kind).distinct().count()).isGreaterThanOrEqualTo(10);
+            assertThat(explained.stream().map(ConsumerRecord::key).collect(Collectors.toList()))
+                    .hasSize(goodIds.size()).containsExactlyInAnyOrderElementsOf(goodIds);
+            assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
+        }
+    }
+
+    private static byte[] key(String id) {
+        return id.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] image(String id, String encoding, int width, int height, int channels, byte[] data,
+                                long t) {
+        return format.writeImage("images", new ImageInput(id, encoding, width, height, channels, data, null, t));
+    }
+}

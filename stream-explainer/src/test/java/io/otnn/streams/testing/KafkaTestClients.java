@@ -1,0 +1,118 @@
+package io.otnn.streams.testing;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+
+import io.otnn.streams.Topic;
+
+/** Plain clients for the end-to-end tests: an idempotent byte producer and a read_committed topic reader. */
+public final class KafkaTestClients {
+
+    private KafkaTestClients() {
+    }
+
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 5),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    public static Future<RecordMetadata> send(KafkaProducer<byte[], byte[]> producer, String topic, byte[] key,
+                                              byte[] value, long timestamp) {
+        return producer.send(new ProducerRecord<>(topic, null, timestamp, key, value));
+    }
+
+    /** Waits until every send succeeded; a test whose input did not arrive must fail here, not later. */
+    public static void awaitAll(List<Future<RecordMetadata>> sends) throws Exception {
+        for (Future<RecordMetadata> send : sends) {
+            send.get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Waits until every partition of a freshly created topic has a leader, so that the first sends succeed. */
+    public static void awaitLeaders(String bootstrap, String topic, int partitions) throws InterruptedException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline) {
+                try {
+                    TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get()
+                            .get(topic);
+                    if (description.partitions().size() == partitions
+                            && description.partitions().stream().allMatch(p -> p.leader() != null)) {
+                        Thread.sleep(500);
+                        return;
+                    }
+                } catch (ExecutionException e) {
+                    // not there yet
+                }
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("topic " + topic + " has no leaders after 30 s");
+    }
+
+    /**
+     * Reads the topic from the beginning with {@code read_committed} until {@code done} holds for what was read
+     * or the timeout passes; returns everything read.
+     */
+    public static <K, V> List<ConsumerRecord<K, V>> readCommitted(String bootstrap, Topic<K, V> topic,
+                                                                 Predicate<List<ConsumerRecord<K, V>>> done,
+                                                                 Duration timeout) {
+        return readCommitted(bootstrap, topic.name(), topic.keySerde().deserializer(),
+                topic.valueSerde().deserializer(), done, timeout, Duration.ZERO);
+    }
+
+    /** As above, then keeps reading for {@code settle} so that duplicates arriving late are seen too. */
+    public static <K, V> List<ConsumerRecord<K, V>> readCommitted(String bootstrap, Topic<K, V> topic,
+                                                                 Predicate<List<ConsumerRecord<K, V>>> done,
+                                                                 Duration timeout, Duration settle) {
+        return readCommitted(bootstrap, topic.name(), topic.keySerde().deserializer(),
+                topic.valueSerde().deserializer(), done, timeout, settle);
+    }
+
+    public static <K, V> List<ConsumerRecord<K, V>> readCommitted(String bootstrap, String topic,
+                                                                 Deserializer<K> keys, Deserializer<V> values,
+                                                                 Predicate<List<ConsumerRecord<K, V>>> done,
+                                                                 Duration timeout, Duration settle) {
+        List<ConsumerRecord<K, V>> read = new ArrayList<>();
+        try (KafkaConsumer<K, V> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), keys, values)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline && !done.test(read)) {
+                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
+            }
+            long settleUntil = System.nanoTime() + settle.toNanos();
+            while (System.nanoTime() < settleUntil) {
+                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
+            }
+        }
+        return read;
+    }
+}

@@ -1,0 +1,307 @@
+package io.otnn.streams.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.Topics;
+import io.otnn.streams.batching.PendingImage;
+import io.otnn.streams.deadletter.RejectionKind;
+import io.otnn.streams.engine.ImageResult;
+import io.otnn.streams.format.JsonRecordFormat;
+import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.records.MetricsRecord;
+import io.otnn.streams.testing.Images;
+import io.otnn.streams.testing.LinearTestEngine;
+
+class ExplainerTopologyTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-23T16:00:00Z");
+    private static final int SIZE = 16;
+
+    private final RecordFormat format = new JsonRecordFormat();
+    private final Topics topics = Topics.defaults(format);
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> images;
+    private TestOutputTopic<String, ExplanationRecord> explanations;
+    private TestOutputTopic<String, DeadLetterRecord> deadLetters;
+    private TestOutputTopic<String, MetricsRecord> metrics;
+    private LinearTestEngine engine;
+    @TempDir
+    Path stateDir;
+
+    private void start(LinearTestEngine testEngine, Map<String, Object> overrides) {
+        engine = testEngine;
+        Map<String, Object> props = new HashMap<>();
+        props.put(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(ExplainerConfig.BATCH_MAX_SIZE_CONFIG, 4);
+        props.put(ExplainerConfig.BATCH_MAX_WAIT_MS_CONFIG, 50L);
+        props.put(ExplainerConfig.IMAGE_MAX_BYTES_CONFIG, 1000);
+        props.put(ExplainerConfig.METRICS_WINDOW_MS_CONFIG, 10_000L);
+        props.put(ExplainerConfig.METRICS_GRACE_MS_CONFIG, 1_000L);
+        props.put(ExplainerConfig.INSTANCE_ID_CONFIG, "test");
+        props.putAll(overrides);
+        ExplainerConfig config = new ExplainerConfig(props);
+        Properties streams = config.streamsProperties();
+        streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(ExplainerTopology.build(config, engine, topics), streams, T0);
+        images = driver.createInputTopic(topics.images().name(), new ByteArraySerializer(), new ByteArraySerializer());
+        explanations = driver.createOutputTopic(topics.explanations().name(),
+                topics.explanations().keySerde().deserializer(), topics.explanations().valueSerde().deserializer());
+        deadLetters = driver.createOutputTopic(topics.deadLetters().name(),
+                topics.deadLetters().keySerde().deserializer(), topics.deadLetters().valueSerde().deserializer());
+        metrics = driver.createOutputTopic(topics.metrics().name(), topics.metrics().keySerde().deserializer(),
+                topics.metrics().valueSerde().deserializer());
+    }
+
+    @AfterEach
+    void close() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    private ImageInput image(int i, Integer label, Instant eventTime) {
+        return Images.rawU8("img-" + i, 4, 4, 1, i, label, eventTime.toEpochMilli());
+    }
+
+    private void send(ImageInput image, Instant timestamp) {
+        images.pipeInput(image.imageId().getBytes(StandardCharsets.UTF_8),
+                format.writeImage(topics.images().name(), image), timestamp);
+    }
+
+    private void send(ImageInput image) {
+        send(image, Instant.ofEpochMilli(image.eventTime()));
+    }
+
+    private KeyValueStore<Long, PendingImage> pendingStore() {
+        return driver.getKeyValueStore(ExplainerTopology.PENDING_STORE);
+    }
+
+    @Test
+    void shouldExplainEveryImageOnceWithOneModelCallPerBatchWhenBatchesFill() {
+        start(LinearTestEngine.small(), Map.of());
+        List<ImageInput> sent = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            ImageInput image = image(i, i % 3, T0.plusMillis(i));
+            sent.add(image);
+            send(image);
+        }
+
+        Map<String, ExplanationRecord> out = explanations.readKeyValuesToMap();
+        assertThat(out).hasSize(8).containsOnlyKeys(sent.stream().map(ImageInput::imageId).toList());
+        assertThat(engine.batchSizes()).containsExactly(4, 4);
+        assertThat(deadLetters.isEmpty()).isTrue();
+        assertThat(pendingStore().approximateNumEntries()).isZero();
+
+        for (ImageInput image : sent) {
+            ExplanationRecord e = out.get(image.imageId());
+            ImageResult expected = engine.explainOne(Images.decodeU8(image.data()));
+            assertThat(e.modelName()).isEqualTo("linear-test");
+            assertThat(e.modelVersion()).isEqualTo(3);
+            assertThat(e.predicted()).isEqualTo(expected.predicted());
+            assertThat(e.runnerUp()).isEqualTo(expected.runnerUp());
+            assertThat(e.certificate()).isEqualTo(expected.radius());
+            assertThat(e.certificateFactor()).isEqualTo(Math.sqrt(2));
+            assertThat(e.lipschitz()).isEqualTo(1.0);
+            assertThat(e.batchSize()).isEqualTo(4);
+            assertThat(e.label()).isEqualTo(image.label());
+            assertThat(e.eventTime()).isEqualTo(image.eventTime());
+            assertThat(e.explainerInstance()).endsWith("/test");
+            assertThat(e.saliency().format()).isEqualTo("PNG_U8");
+            assertThat(e.saliency().data()).startsWith(0x89, 'P', 'N', 'G');
+            assertThat(e.counterfactual().width()).isEqualTo(4);
+            assertThat(Math.abs(e.boundaryResidual())).isLessThan(1e-4);
+        }
+    }
+
+    @Test
+    void shouldKeepImagesInThePendingStoreUntilMaxWaitWhenTheBatchIsNotFull() {
+        start(LinearTestEngine.small(), Map.of());
+        for (int i = 0; i < 3; i++) {
+            send(image(i, null, T0));
+        }
+        assertThat(explanations.isEmpty()).isTrue();
+        assertThat(pendingStore().approximateNumEntries()).isEqualTo(3);
+        assertThat(engine.modelCalls()).isZero();
+
+        driver.advanceWallClockTime(Duration.ofMillis(60));
+
+        assertThat(explanations.readKeyValuesToMap()).containsOnlyKeys("img-0", "img-1", "img-2");
+        assertThat(engine.batchSizes()).containsExactly(3);
+        assertThat(pendingStore().approximateNumEntries()).isZero();
+    }
+
+    @Test
+    void shouldStampTheImagesEventTimeOnTheExplanationWhenForwarded() {
+        start(LinearTestEngine.small(), Map.of());
+        Instant eventTime = T0.minusSeconds(30);
+        send(image(1, null, eventTime), T0);
+        driver.advanceWallClockTime(Duration.ofMillis(60));
+        assertThat(explanations.readRecord().getRecordTime()).isEqualTo(eventTime);
+    }
+
+    @Test
+    void shouldSendEveryBadRecordToTheDeadLetterTopicWithItsKindWhenInterleavedWithGoodOnes() {
+        start(new LinearTestEngine(4, 4, 1, 3, 7, pixels -> pixels[0] == 0.5f), Map.of());
+        long t = T0.toEpochMilli();
+        Map<String, RejectionKind> bad = new HashMap<>();
+        List<Runnable> sends = new ArrayList<>();
+        // garbage bytes
+        sends.add(() -> images.pipeInput("garbage".getBytes(), new byte[] {0, 1, 2, 3, 42}, T0));
+        bad.put("garbage", RejectionKind.UNDESERIALISABLE);
+        // empty value
+        sends.add(() -> images.pipeInput("empty".getBytes(), new byte[0], T0));
+        bad.put("empty", RejectionKind.EMPTY_VALUE);
+        // null value (tombstone)
+        sends.add(() -> images.pipeInput("tombstone".getBytes(), null, T0));
+        bad.put("tombstone", RejectionKind.EMPTY_VALUE);
+        // null key
+        ImageInput keyless = image(100, null, T0);
+        sends.add(() -> images.pipeInput(null, format.writeImage("t", new ImageInput("keyless", "RAW_U8", 4, 4, 1,
+                keyless.data(), null, t)), T0));
+        bad.put("keyless", RejectionKind.MISSING_KEY);
+        addBad(sends, bad, new ImageInput("wide", "RAW_U8", 5, 4, 1, new byte[20], null, t), RejectionKind.WRONG_SHAPE);
+        addBad(sends, bad, new ImageInput("short", "RAW_U8", 4, 4, 1, new byte[15], null, t),
+                RejectionKind.WRONG_SHAPE);
+        addBad(sends, bad, new ImageInput("rgb", "RAW_U8", 4, 4, 3, new byte[48], null, t),
+                RejectionKind.WRONG_CHANNELS);
+        addBad(sends, bad, new ImageInput("bmp", "BMP", 4, 4, 1, new byte[16], null, t),
+                RejectionKind.UNSUPPORTED_ENCODING);
+        addBad(sends, bad, new ImageInput("broken-png", "PNG", 4, 4, 1, new byte[] {(byte) 0x89, 'P', 'N', 'G', 1},
+                null, t), RejectionKind.UNDECODABLE);
+        addBad(sends, bad, new ImageInput("big-png", "PNG", 4, 4, 1, Images.png(8, 8, BufferedImage.TYPE_BYTE_GRAY),
+                null, t), RejectionKind.WRONG_SHAPE);
+        addBad(sends, bad, new ImageInput("huge", "RAW_U8", 4, 4, 1, new byte[2000], null, t),
+                RejectionKind.OVERSIZE);
+        float[] withNan = new float[SIZE];
+        withNan[3] = Float.NaN;
+        addBad(sends, bad, new ImageInput("nan", "RAW_F32", 4, 4, 1, Images.f32(withNan), null, t),
+                RejectionKind.NON_FINITE);
+        float[] withInf = new float[SIZE];
+        withInf[0] = Float.POSITIVE_INFINITY;
+        addBad(sends, bad, new ImageInput("inf", "RAW_F32", 4, 4, 1, Images.f32(withInf), null, t),
+                RejectionKind.NON_FINITE);
+        float[] poison = new float[SIZE];
+        poison[0] = 0.5f;
+        addBad(sends, bad, new ImageInput("poison", "RAW_F32", 4, 4, 1, Images.f32(poison), null, t),
+                RejectionKind.MODEL_ERROR);
+
+        List<String> good = new ArrayList<>();
+        int i = 0;
+        for (Runnable badSend : sends) {
+            ImageInput image = image(i++, null, T0);
+            good.add(image.imageId());
+            send(image);
+            badSend.run();
+        }
+        // a valid PNG and a valid RAW_F32 are explained too
+        ImageInput png = new ImageInput("png", "PNG", 4, 4, 1, Images.png(4, 4, BufferedImage.TYPE_BYTE_GRAY), null, t);
+        send(png);
+        good.add("png");
+        ImageInput f32 = new ImageInput("f32", "RAW_F32", 4, 4, 1, Images.f32(new float[SIZE]), null, t);
+        send(f32);
+        good.add("f32");
+        driver.advanceWallClockTime(Duration.ofMillis(60));
+
+        Map<String, DeadLetterRecord> dead = deadLetters.readValuesToList().stream()
+                .collect(Collectors.toMap(DeadLetterRecord::imageId, d -> d));
+        assertThat(dead).containsOnlyKeys(bad.keySet());
+        bad.forEach((id, kind) -> {
+            DeadLetterRecord d = dead.get(id);
+            assertThat(d.kind()).as(id).isEqualTo(kind.name());
+            assertThat(d.message()).as(id).isNotBlank();
+            assertThat(d.topic()).isEqualTo(topics.images().name());
+            assertThat(d.offset()).isNotNegative();
+            assertThat(d.application()).endsWith("/test");
+        });
+        assertThat(dead.get("garbage").value()).containsExactly(0, 1, 2, 3, 42);
+        assertThat(dead.get("garbage").key()).isEqualTo("garbage".getBytes());
+        assertThat(bad.values().stream().distinct().count()).isGreaterThanOrEqualTo(10);
+        assertThat(explanations.readKeyValuesToMap()).containsOnlyKeys(good);
+    }
+
+    private void addBad(List<Runnable> sends, Map<String, RejectionKind> bad, ImageInput image, RejectionKind kind) {
+        sends.add(() -> send(image));
+        bad.put(image.imageId(), kind);
+    }
+
+    @Test
+    void shouldPublishOneFinalMetricsRecordPerWindowWhenTheWindowCloses() {
+        start(LinearTestEngine.small(), Map.of());
+        List<ImageInput> first = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            ImageInput image = image(i, i % 3, T0.plusMillis(100 * i));
+            first.add(image);
+            send(image);
+        }
+        images.pipeInput("garbage".getBytes(), new byte[] {1, 2, 3}, T0.plusMillis(700));
+        driver.advanceWallClockTime(Duration.ofMillis(60));
+        assertThat(metrics.isEmpty()).as("window still open").isTrue();
+
+        // stream time passes window end + grace: the first window closes
+        send(image(50, null, T0.plusMillis(11_500)));
+        driver.advanceWallClockTime(Duration.ofMillis(60));
+        // the repartition topic needs one more record through it to carry stream time forward
+        send(image(51, null, T0.plusMillis(11_600)));
+        driver.advanceWallClockTime(Duration.ofMillis(60));
+
+        List<org.apache.kafka.streams.KeyValue<String, MetricsRecord>> out = metrics.readKeyValuesToList();
+        assertThat(out).hasSize(1);
+        MetricsRecord m = out.get(0).value;
+        assertThat(out.get(0).key).isEqualTo("2026-11-23T16:00:00Z/linear-test@3");
+        assertThat(m.windowStart()).isEqualTo(T0.toEpochMilli());
+        assertThat(m.windowEnd()).isEqualTo(T0.toEpochMilli() + 10_000);
+        assertThat(m.explanations()).isEqualTo(6);
+        assertThat(m.deadLetters()).isEqualTo(1);
+        assertThat(m.deadLettersByKind()).containsEntry("UNDESERIALISABLE", 1L);
+        assertThat(m.labelled()).isEqualTo(6);
+
+        List<ImageResult> expected = first.stream().map(img -> engine.explainOne(Images.decodeU8(img.data()))).toList();
+        long correct = 0;
+        for (int i = 0; i < first.size(); i++) {
+            if (expected.get(i).predicted() == first.get(i).label()) {
+                correct++;
+            }
+        }
+        assertThat(m.accuracy()).isCloseTo(correct / 6.0, org.assertj.core.data.Offset.offset(1e-9));
+        double meanCertificate = expected.stream().mapToDouble(ImageResult::radius).average().orElseThrow();
+        assertThat(m.certificateMean()).isCloseTo(meanCertificate, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(m.certificateQuantiles()).containsKeys("0.5", "0.99");
+        assertThat(m.certifiedFraction()).containsOnlyKeys("0.1411764705882353", "0.5", "1.0");
+        assertThat(m.classHistogram().stream().mapToLong(Long::longValue).sum()).isEqualTo(6);
+        assertThat(m.meanBatchSize()).isGreaterThanOrEqualTo(1.0);
+        assertThat(m.latencyQuantilesMs()).containsKey("0.99");
+        int[] histogram = new int[3];
+        expected.forEach(r -> histogram[r.predicted()]++);
+        for (int k = 0; k < m.classHistogram().size(); k++) {
+            assertThat(m.classHistogram().get(k)).isEqualTo(histogram[k]);
+        }
+        assertThat(Arrays.stream(histogram).sum()).isEqualTo(6);
+    }
+}
