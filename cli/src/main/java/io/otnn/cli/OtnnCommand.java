@@ -2,7 +2,13 @@ package io.otnn.cli;
 
 import java.io.PrintWriter;
 
+import io.otnn.cli.demo.DemoCommand;
+import io.otnn.explain.cli.EvaluateCommand;
+import io.otnn.explain.cli.ExplainImageCommand;
+import io.otnn.ingest.cli.IngestCommand;
 import io.otnn.local.LocalStackException;
+import io.otnn.streams.cli.ExplainCommand;
+import io.otnn.trainer.cli.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,7 +18,8 @@ import picocli.CommandLine.Spec;
 /** The root {@code otnn} command: one subcommand per job. */
 @Command(name = "otnn", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Real-time explanations of image classifications with 1-Lipschitz OTNNs on Kafka.",
-        subcommands = {LocalStackCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, LocalStackCommand.class, TrainCommand.class, ExplainCommand.class,
+                IngestCommand.class, ExplainImageCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
 public final class OtnnCommand implements Runnable {
 
     /** Exit code of a command that failed at run time (the stack did not start, a port was taken...). */

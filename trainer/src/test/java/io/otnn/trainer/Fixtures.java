@@ -1,18 +1,20 @@
 package io.otnn.trainer;
 
-import java.net.URISyntaxException;
+import io.otnn.explain.input.SampleData;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
-/** The committed test fixture: the first 2,000 train and 500 test Fashion-MNIST images, gzip IDX. */
+/** The committed test fixture: the Fashion-MNIST sample of explain-core (2,000 train and 500 test images, gzip IDX). */
 public final class Fixtures {
     private Fixtures() {
     }
 
     public static Path fashionMnistMini() {
         try {
-            return Path.of(Fixtures.class.getResource("/fashion-mnist-mini/train-images-idx3-ubyte.gz").toURI()).getParent();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
+            return SampleData.extract(Path.of("target", "test-data"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -1,0 +1,280 @@
+package io.otnn.cli.demo;
+
+import io.otnn.avro.Explanation;
+import io.otnn.cli.LoggingMixin;
+import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.explain.input.IdxDataset;
+import io.otnn.explain.input.ImageDecoder;
+import io.otnn.explain.input.SampleData;
+import io.otnn.ingest.ImagePublisher;
+import io.otnn.ingest.source.IdxSource;
+import io.otnn.ingest.source.ImageSource;
+import io.otnn.local.LocalStack;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.schemas.serde.AvroSerdes;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.trainer.Trainer;
+import io.otnn.trainer.TrainingConfig;
+import io.otnn.trainer.TrainingResult;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code otnn demo}: the whole product on one machine. Starts the local stack, trains the dense OTNN on the bundled
+ * Fashion-MNIST sample (or takes {@code --model}), runs the stream explainer, ingests the test images at a steady
+ * rate, prints a live status line and writes a few explanations as pictures, until Ctrl-C or {@code --duration}.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Run the whole pipeline locally: broker + registry, a freshly trained OTNN (or --model), the "
+                + "stream explainer, and an ingest of Fashion-MNIST test images, with a live status line.",
+                "Stops on Ctrl-C or after --duration."})
+public final class DemoCommand implements Callable<Integer> {
+
+    static final String APPLICATION_ID = "otnn-demo";
+
+    @Mixin
+    LoggingMixin logging;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "An OTNN checkpoint to use instead of training one.")
+    Path model;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "A folder with the official Fashion-MNIST IDX files: train on all of it (slow on a CPU) "
+                    + "and ingest its test set. Default: the bundled sample (2,000 train and 500 test images).")
+    Path dataDir;
+
+    @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).", defaultValue = "3")
+    int epochs;
+
+    @Option(names = "--rate", description = "Images per second to ingest (default: ${DEFAULT-VALUE}).",
+            defaultValue = "200")
+    double rate;
+
+    @Option(names = "--duration", paramLabel = "DURATION",
+            description = "Stop after this long (e.g. 90s, 5m, PT2M); default: until Ctrl-C.")
+    String duration;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where pictures and the model go (default: ${DEFAULT-VALUE}).",
+            defaultValue = "otnn-demo")
+    Path out;
+
+    @Option(names = "--pictures", description = "How many explanations to draw (default: ${DEFAULT-VALUE}).",
+            defaultValue = "8")
+    int pictures;
+
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        Duration limit = parseDuration();
+        if (rate <= 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--rate must be positive, got " + rate);
+        }
+        Logger log = LoggerFactory.getLogger(DemoCommand.class);
+        PrintWriter console = spec.commandLine().getOut();
+        Files.createDirectories(out);
+        Path data = dataDir != null ? dataDir : SampleData.extract(out.resolve("data"));
+        Thread hook = new Thread(this::onShutdown, "otnn-demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (LocalStack stack = LocalStack.start()) {
+            console.printf("Local stack: Kafka %s, schema registry %s%n", stack.bootstrapServers(), stack.schemaRegistryUrl());
+            console.flush();
+            Path checkpoint = model != null ? model : train(data, console);
+            ModelMetadata metadata = ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME));
+            Map<String, float[]> originals = originals(data, metadata);
+            try (StreamExplainerApp app = StreamExplainerApp.builder().setProperties(explainerProperties(stack, checkpoint))
+                    .build().start()) {
+                if (!app.awaitRunning(Duration.ofSeconds(120))) {
+                    throw new IllegalStateException("the stream explainer did not start: " + app.state());
+                }
+                console.printf("Explainer running: model %s v%d; ingesting %s at %.0f images/s%s%n",
+                        metadata.name(), metadata.version(), data, rate,
+                        limit == null ? " (Ctrl-C to stop)" : " for " + limit.toSeconds() + " s");
+                console.flush();
+                AtomicBoolean stopIngest = new AtomicBoolean();
+                Thread ingest = new Thread(() -> ingestUntilStopped(stack, data, stopIngest, log), "otnn-demo-ingest");
+                ingest.start();
+                LiveStatus status;
+                try {
+                    status = watch(stack, limit, metadata, originals, console);
+                } finally {
+                    stopIngest.set(true);
+                    ingest.join(TimeUnit.SECONDS.toMillis(30));
+                }
+                console.println();
+                console.printf("Explained %,d images, %,d dead letters. Pictures in %s%n", status.explained(),
+                        status.deadLetters(), out.resolve("explanations").toAbsolutePath());
+                console.flush();
+            }
+        } finally {
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down (Ctrl-C): the hook is running and waits for us
+            }
+        }
+        return 0;
+    }
+
+    private Duration parseDuration() {
+        if (duration == null) {
+            return null;
+        }
+        String text = duration.trim().toUpperCase(java.util.Locale.ROOT);
+        try {
+            Duration parsed = Duration.parse(text.startsWith("P") ? text : "PT" + text);
+            if (parsed.isNegative() || parsed.isZero()) {
+                throw new IllegalArgumentException();
+            }
+            return parsed;
+        } catch (RuntimeException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--duration must be a positive duration such as 90s, 5m or PT2M, got '" + duration + "'");
+        }
+    }
+
+    private Path train(Path data, PrintWriter console) throws IOException {
+        console.printf("Training the dense OTNN (hKR-softmax) on %s for %d epoch(s)...%n", data, epochs);
+        console.flush();
+        long start = System.nanoTime();
+        TrainingResult result = new Trainer().train(TrainingConfig.builder()
+                .setDataset("fashion-mnist").optDataDir(data).optArchitecture("dense")
+                .setEpochs(epochs).setOut(out.resolve("model")).optName("fashion-mnist-dense-otnn-demo")
+                .optProgress(System.out).build());
+        console.printf("Trained in %.0f s: %s%n", (System.nanoTime() - start) / 1e9, String.format(java.util.Locale.ROOT, "test accuracy %.1f %%", 100 * result.metadata().evaluationFigure("testAccuracy")));
+        console.flush();
+        return result.checkpoint();
+    }
+
+    private static Map<String, Object> explainerProperties(LocalStack stack, Path checkpoint) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.schemaRegistryUrl());
+        props.put(ExplainerConfig.MODEL_CONFIG, checkpoint.toString());
+        props.put(ExplainerConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+        // a single-node broker: one replica of everything
+        props.put(ExplainerConfig.TOPIC_REPLICATION_FACTOR_CONFIG, "1");
+        props.put("replication.factor", "1");
+        props.put("state.dir", stack.dataDir().resolve("streams").toString());
+        return props;
+    }
+
+    /** The model's input for every test image, keyed like the ingest keys them, so pictures can show the original. */
+    private static Map<String, float[]> originals(Path data, ModelMetadata metadata) throws IOException {
+        IdxDataset test = IdxDataset.readTestSet(data, new ImageDecoder(metadata), 0);
+        String prefix = data.toAbsolutePath().normalize().getFileName() + "/t10k/";
+        Map<String, float[]> byId = new HashMap<>();
+        for (int i = 0; i < test.images().length; i++) {
+            byId.put(prefix + i, test.images()[i]);
+        }
+        return byId;
+    }
+
+    private void ingestUntilStopped(LocalStack stack, Path data, AtomicBoolean stop, Logger log) {
+        IdxSource test = IdxSource.open(data);
+        ImageSource untilStopped = new ImageSource() {
+            @Override
+            public String describe() {
+                return test.describe();
+            }
+
+            @Override
+            public void forEach(ImageSink sink, java.util.function.Consumer<String> onSkipped) throws IOException {
+                test.forEach(image -> !stop.get() && sink.accept(image), onSkipped);
+            }
+        };
+        try (ImagePublisher publisher = ImagePublisher.builder().setBootstrapServers(stack.bootstrapServers())
+                .setSchemaRegistryUrl(stack.schemaRegistryUrl()).optRate(rate).optWithLabels(true).build()) {
+            while (!stop.get()) {
+                publisher.publish(List.of(untilStopped), ImagePublisher.Progress.NONE);
+            }
+        } catch (RuntimeException e) {
+            log.error("Ingest stopped: {}", e.getMessage(), e);
+        }
+    }
+
+    /** Reads explanations and dead letters (read_committed) until the deadline or Ctrl-C, printing the status line. */
+    private LiveStatus watch(LocalStack stack, Duration limit, ModelMetadata metadata, Map<String, float[]> originals,
+                             PrintWriter console) throws IOException, InterruptedException {
+        LiveStatus status = new LiveStatus(5_000);
+        ExplanationPictures drawings = new ExplanationPictures(out.resolve("explanations"), pictures, metadata, originals);
+        long deadline = limit == null ? Long.MAX_VALUE : System.nanoTime() + limit.toNanos();
+        boolean tty = System.console() != null;
+        long lastPrint = 0;
+        try (SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
+             KafkaConsumer<String, Explanation> explanations = new KafkaConsumer<>(consumerProperties(stack),
+                     new StringDeserializer(), AvroSerdes.specific(Explanation.class, registry, false).deserializer());
+             KafkaConsumer<byte[], byte[]> deadLetters = new KafkaConsumer<>(consumerProperties(stack),
+                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            explanations.subscribe(List.of("otnn.explanations"));
+            deadLetters.subscribe(List.of("otnn.images.dlq"));
+            while (System.nanoTime() < deadline && !stopRequested.await(0, TimeUnit.MILLISECONDS)) {
+                for (ConsumerRecord<String, Explanation> record : explanations.poll(Duration.ofMillis(200))) {
+                    status.onExplanation(record.value(), System.currentTimeMillis());
+                    drawings.maybeWrite(record.value());
+                }
+                for (ConsumerRecord<byte[], byte[]> ignored : deadLetters.poll(Duration.ZERO)) {
+                    status.onDeadLetter();
+                }
+                long now = System.currentTimeMillis();
+                if (now - lastPrint >= 1_000) {
+                    lastPrint = now;
+                    console.print(tty ? "\r" + status.line(now) + "   " : status.line(now) + System.lineSeparator());
+                    console.flush();
+                }
+            }
+        }
+        return status;
+    }
+
+    private static Properties consumerProperties(LocalStack stack) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "otnn-demo-watch-" + ProcessHandle.current().pid());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // only explanations whose transaction committed: what a downstream consumer sees
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return props;
+    }
+
+    private void onShutdown() {
+        stopRequested.countDown();
+        try {
+            stopped.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+}
