@@ -83,7 +83,11 @@ public final class Evaluation {
                         .perImage(scorer, x, y, maps));
                 sums[5] += sum(new CausalFidelity(input, CausalFidelity.Mode.INSERTION, Baseline.UNIFORM, seed + start)
                         .perImage(scorer, x, y, maps));
-                Stability.Attributor attributor = (xs, ys) -> method.attribute(explainer, xs, ys);
+                // neighbours get fresh (seeded) noise, as Xplique's SmoothGrad draws new noise on every call
+                long[] calls = {0};
+                long stabilitySeed = seed * 1_000_003L + start;
+                Stability.Attributor attributor = (xs, ys) ->
+                        method.withSeed(stabilitySeed + 1 + calls[0]++).attribute(explainer, xs, ys);
                 sums[6] += sum(new Stability(input, options.stabilityBall(), options.stabilityRadius(),
                         options.stabilitySamples(), seed)
                         .perImage(attributor, x, y, maps));
