@@ -16,4 +16,12 @@ public interface AttributionMethod {
      * Deterministic: the same inputs give the same maps.
      */
     float[][] attribute(Explainer explainer, float[][] images, int[] labels);
+
+    /**
+     * The same method with its random draws seeded by {@code seed}; deterministic methods return themselves. Metrics
+     * that compare maps of nearby points (Stability) use fresh seeds, as Xplique draws fresh noise on every call.
+     */
+    default AttributionMethod withSeed(long seed) {
+        return this;
+    }
 }

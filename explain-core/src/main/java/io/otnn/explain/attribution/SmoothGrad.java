@@ -35,6 +35,11 @@ public final class SmoothGrad implements AttributionMethod {
     }
 
     @Override
+    public SmoothGrad withSeed(long newSeed) {
+        return new SmoothGrad(samples, sigma, newSeed);
+    }
+
+    @Override
     public float[][] attribute(Explainer explainer, float[][] images, int[] labels) {
         int size = explainer.metadata().input().size();
         Random random = new Random(seed);

@@ -43,6 +43,13 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of every random draw (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--stability-ball", defaultValue = "L2",
+            description = "Stability neighbourhood: L2 (paper, radius 0.3) or LINF (each pixel ±0.3) (default: ${DEFAULT-VALUE}).")
+    io.otnn.explain.metrics.Stability.Ball stabilityBall;
+
+    @Option(names = "--stability-radius", defaultValue = "0.3", description = "Stability radius (default: ${DEFAULT-VALUE}).")
+    double stabilityRadius;
+
     @Option(names = "--out", required = true, description = "Output directory for evaluation.md and evaluation.json.")
     Path out;
 
@@ -54,7 +61,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         EvaluationTable table = new EvaluationTable();
-        Evaluation.Options options = new Evaluation.Options(seed, 200, 20, 0.3, 10, 32);
+        Evaluation.Options options = new Evaluation.Options(seed, 200, 20, stabilityRadius, 10, 32,
+                stabilityBall);
         table.info("data", data);
         table.info("n", n);
         table.info("seed", seed);

@@ -26,11 +26,12 @@ public final class Evaluation {
      * @param stabilityRadius   L2 ball radius (0.3 for 28×28)
      * @param stabilitySamples  neighbours per image
      * @param batch             images per attribution call
+     * @param stabilityBall     L2 (paper) or L∞ neighbourhood for Stability
      */
     public record Options(long seed, int muFidelitySamples, int grid, double stabilityRadius, int stabilitySamples,
-            int batch) {
+            int batch, Stability.Ball stabilityBall) {
         public static Options paperDefaults() {
-            return new Options(0L, 200, 20, 0.3, 10, 32);
+            return new Options(0L, 200, 20, 0.3, 10, 32, Stability.Ball.L2);
         }
     }
 
@@ -82,8 +83,13 @@ public final class Evaluation {
                         .perImage(scorer, x, y, maps));
                 sums[5] += sum(new CausalFidelity(input, CausalFidelity.Mode.INSERTION, Baseline.UNIFORM, seed + start)
                         .perImage(scorer, x, y, maps));
-                Stability.Attributor attributor = (xs, ys) -> method.attribute(explainer, xs, ys);
-                sums[6] += sum(new Stability(input, options.stabilityRadius(), options.stabilitySamples(), seed)
+                // neighbours get fresh (seeded) noise, as Xplique's SmoothGrad draws new noise on every call
+                long[] calls = {0};
+                long stabilitySeed = seed * 1_000_003L + start;
+                Stability.Attributor attributor = (xs, ys) ->
+                        method.withSeed(stabilitySeed + 1 + calls[0]++).attribute(explainer, xs, ys);
+                sums[6] += sum(new Stability(input, options.stabilityBall(), options.stabilityRadius(),
+                        options.stabilitySamples(), seed)
                         .perImage(attributor, x, y, maps));
                 for (float[] map : maps) {
                     sums[7] += ExplanationMetrics.jpegBytes(map, input.height(), input.width(), input.channels());

@@ -17,13 +17,22 @@ public final class Stability {
         float[][] attribute(float[][] images, int[] labels);
     }
 
+    /** The neighbourhood: the L2 ball (paper) or the L∞ ball (every pixel moved by up to ±radius). */
+    public enum Ball { L2, LINF }
+
     private final ModelMetadata.Input input;
+    private final Ball ball;
     private final double radius;
     private final int samples;
     private final long seed;
 
     public Stability(ModelMetadata.Input input, double radius, int samples, long seed) {
+        this(input, Ball.L2, radius, samples, seed);
+    }
+
+    public Stability(ModelMetadata.Input input, Ball ball, double radius, int samples, long seed) {
         this.input = input;
+        this.ball = ball;
         this.radius = radius;
         this.samples = samples;
         this.seed = seed;
@@ -51,11 +60,15 @@ public final class Stability {
         return out;
     }
 
-    /** Uniform in the L2 ball: Gaussian direction, radius r · U^(1/d). */
+    /** Uniform in the ball: L2 — Gaussian direction, radius r · U^(1/d); L∞ — each coordinate U(−r, r). */
     float[][] ballOffsets(int size) {
         Random random = new Random(seed);
         float[][] out = new float[samples][size];
         for (int s = 0; s < samples; s++) {
+            if (ball == Ball.LINF) {
+                for (int p = 0; p < size; p++) out[s][p] = (float) (radius * (2 * random.nextDouble() - 1));
+                continue;
+            }
             double norm = 0;
             double[] g = new double[size];
             for (int p = 0; p < size; p++) {

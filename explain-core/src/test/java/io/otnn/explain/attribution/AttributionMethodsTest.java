@@ -94,6 +94,9 @@ class AttributionMethodsTest {
             float[][] a = new SmoothGrad(50, 0.2, 7).attribute(explainer, images, labels);
             float[][] b = new SmoothGrad(50, 0.2, 7).attribute(explainer, new float[][] {images[1]}, new int[] {1});
             assertThat(b[0]).containsExactly(a[1], within(1e-6f));
+            float[][] c = new SmoothGrad(50, 0.2, 7).withSeed(8).attribute(explainer, images, labels);
+            assertThat(c[1]).isNotEqualTo(a[1]);
+            assertThat(new Saliency().withSeed(8)).isInstanceOf(Saliency.class);
         }
     }
 }

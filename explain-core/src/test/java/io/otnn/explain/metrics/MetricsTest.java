@@ -128,6 +128,19 @@ class MetricsTest {
     }
 
     @Test
+    void shouldKeepEveryCoordinateWithinRadiusWhenBallIsLinf() {
+        Stability linf = new Stability(IN, Stability.Ball.LINF, 0.3, 5, 1);
+        double largest = 0;
+        for (float[] offset : linf.ballOffsets(IN.size())) {
+            for (float v : offset) {
+                assertThat(Math.abs(v)).isLessThanOrEqualTo(0.3f);
+                largest = Math.max(largest, Math.abs(v));
+            }
+        }
+        assertThat(largest).isGreaterThan(0.29); // 2,000 draws fill the interval
+    }
+
+    @Test
     void shouldCountTopPixelsInTheNullBlock() {
         float[] map = {0.9f, 0.8f, 0.1f, 0.05f, 0.7f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
         boolean[] nullBlock = {false, false, false, false, true, true, true, true, true, true};
