@@ -137,7 +137,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             Evaluation e = r.evaluation();
             o.println(e.summary());
-            o.printf(Locale.ROOT, "%.1f s/epoch, %.0f images/s, constraint share of a step %.2f%n", r.secondsPerEpoch(), r.imagesPerSecond(),
+            o.printf(Locale.ROOT, "%.1f s/epoch, %.0f images/s, constraint forward share of a step %.2f%n", r.secondsPerEpoch(), r.imagesPerSecond(),
                     r.normalizationShare());
             o.println("checkpoint " + r.checkpoint() + " version " + r.metadata().version() + " manifest " + r.manifestDigest());
             o.flush();
