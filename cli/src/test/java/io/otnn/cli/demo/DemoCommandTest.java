@@ -1,0 +1,76 @@
+package io.otnn.cli.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.otnn.cli.OtnnCommand;
+import io.otnn.explain.checkpoint.CheckpointManifest;
+import io.otnn.explain.checkpoint.ModelMetadata;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The README's first command, end to end on a fresh machine: trains, explains live, draws, stops by itself. */
+class DemoCommandTest {
+
+    @TempDir
+    Path out;
+
+    @Test
+    void shouldTrainExplainAndDrawWhenRunWithNoModel() throws Exception {
+        StringWriter stdout = new StringWriter();
+        StringWriter stderr = new StringWriter();
+        CommandLine cmd = OtnnCommand.commandLine();
+        cmd.setOut(new PrintWriter(stdout, true));
+        cmd.setErr(new PrintWriter(stderr, true));
+
+        int exit = cmd.execute("demo", "--epochs", "1", "--duration", "20s", "--rate", "100", "--pictures", "3",
+                "--out", out.toString());
+
+        String printed = stdout.toString();
+        assertThat(exit).as(printed + stderr).isZero();
+        Path checkpoint = out.resolve("model");
+        CheckpointManifest.read(checkpoint).verify(checkpoint);
+        assertThat(ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME)).name())
+                .isEqualTo("fashion-mnist-dense-otnn-demo");
+
+        Matcher total = Pattern.compile("Explained ([\\d,]+) images, ([\\d,]+) dead letters").matcher(printed);
+        assertThat(total.find()).as(printed).isTrue();
+        long explained = Long.parseLong(total.group(1).replace(",", ""));
+        assertThat(explained).as("explanations read back in 20 s at 100 images/s").isGreaterThan(100);
+        assertThat(total.group(2)).isEqualTo("0");
+        assertThat(printed).containsPattern("explained [\\d,]+ \\(\\d+/s\\)  latency p50 \\d+ ms p99 \\d+ ms");
+
+        List<Path> drawn;
+        try (Stream<Path> dirs = Files.list(out.resolve("explanations"))) {
+            drawn = dirs.sorted().toList();
+        }
+        assertThat(drawn).hasSize(3);
+        for (Path dir : drawn) {
+            var panel = ImageIO.read(dir.resolve("panel.png").toFile());
+            assertThat(panel.getHeight()).isGreaterThanOrEqualTo(224);
+            assertThat(panel.getWidth()).isGreaterThan(5 * 224);
+            assertThat(Files.readString(dir.resolve("explanation.txt"))).contains("certified L2 radius");
+        }
+    }
+
+    @Test
+    void shouldRefuseANonPositiveDurationInOneLine() {
+        StringWriter stderr = new StringWriter();
+        CommandLine cmd = OtnnCommand.commandLine();
+        cmd.setErr(new PrintWriter(stderr, true));
+
+        int exit = cmd.execute("demo", "--duration", "0s", "--out", out.toString());
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(stderr.toString().strip()).startsWith("otnn: --duration must be a positive duration").doesNotContain("\n");
+    }
+}
