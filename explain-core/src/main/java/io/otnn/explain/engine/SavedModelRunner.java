@@ -10,6 +10,7 @@ import ai.djl.tensorflow.engine.TfSymbolBlock;
 import ai.djl.tensorflow.engine.javacpp.JavacppUtils;
 import ai.djl.training.ParameterStore;
 import io.otnn.explain.ModelException;
+import io.otnn.explain.checkpoint.CheckpointException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -54,8 +55,9 @@ public final class SavedModelRunner implements AutoCloseable {
             bundle = JavacppUtils.loadSavedModelBundle(savedModelDir.toString(), new String[] {"serve"},
                     JavacppUtils.getSessionConfig(), null);
         } catch (RuntimeException e) {
-            throw new ModelException(savedModelDir.resolve("saved_model.pb") + ": TensorFlow cannot load it: "
-                    + e.getMessage(), e);
+            // the natives are up (bootstrap passed): a refusal here is about the files, a corrupt checkpoint
+            throw new CheckpointException(savedModelDir.resolve("saved_model.pb") + ": TensorFlow cannot load the "
+                    + "SavedModel (corrupt or not a SavedModel): " + e.getMessage(), e);
         }
         return new SavedModelRunner(engine, bundle, hwc);
     }

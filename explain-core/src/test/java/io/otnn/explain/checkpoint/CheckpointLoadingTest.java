@@ -90,6 +90,16 @@ class CheckpointLoadingTest {
     }
 
     @Test
+    void shouldNameTheGraphWhenSavedModelIsCorruptButSealed() throws IOException {
+        Path copy = Fixtures.copy(Fixtures.linear(), tmp.resolve("ckpt"));
+        Files.write(copy.resolve("saved_model.pb"), new byte[] {1, 2, 3, 4, 5});
+        CheckpointManifest.write(copy); // as if the exporter had written a broken graph
+
+        assertThatThrownBy(() -> OtnnModel.load(copy)).isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("saved_model.pb").hasMessageContaining("cannot load");
+    }
+
+    @Test
     void shouldRefuseWhenArchiveIsTruncated() throws IOException {
         Path archive = tarGz(Fixtures.linear(), tmp.resolve("linear.tar.gz"), "");
         byte[] bytes = Files.readAllBytes(archive);

@@ -65,6 +65,16 @@ public final class Fixtures {
                 784, 256, 256, 10));
     }
 
+    /** A binary GroupSort network 1568-16-1 on BlockMNIST's 56×28×1 input. */
+    public static FixtureModel blockMnistModel() {
+        return MODELS.computeIfAbsent("block", k -> FixtureModel.random(13, FixtureModel.Activation.GROUP_SORT_2,
+                56 * 28, 16, 1));
+    }
+
+    public static Path blockMnist() {
+        return build("block", blockMnistModel(), ModelMetadata.Input.unitRange(56, 28, 1));
+    }
+
     public static Path linear() {
         return build("linear", linearModel(), SMALL_INPUT);
     }
@@ -91,7 +101,8 @@ public final class Fixtures {
         try {
             if (root == null) {
                 root = Files.createTempDirectory("otnn-fixtures-");
-                root.toFile().deleteOnExit();
+                Path created = root;
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(created)));
             }
             Path dir = root.resolve(name);
             CheckpointFixtures.export(dir, model, CheckpointFixtures.metadata("fixture-" + name, model, input, 1.0));
@@ -99,6 +110,14 @@ public final class Fixtures {
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory: best effort
         }
     }
 

@@ -1,0 +1,114 @@
+package io.otnn.explain.bench;
+
+import io.otnn.explain.Explainer;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.explain.OtnnModel;
+import io.otnn.explain.attribution.Saliency;
+import io.otnn.explain.attribution.SmoothGrad;
+import io.otnn.explain.input.IdxDataset;
+import io.otnn.explain.input.ImageDecoder;
+import io.otnn.explain.render.CompactTensor;
+import io.otnn.explain.testing.Fixtures;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Throughput of the explainer on the Fashion-MNIST test set (not a unit test; the lead moves it to bench/).
+ *
+ * <pre>
+ * java -cp "explain-core/target/test-classes:explain-core/target/classes:$(cat cp.txt)" \
+ *     io.otnn.explain.bench.ExplainBench [checkpoint|dense-fixture] [data-dir] [images]
+ * </pre>
+ *
+ * For each batch size: the {@code explain} call alone, the {@code serving_default} forward pass alone, and the full
+ * explanation (explain + self-check forward + compact encodings of saliency and counterfactual); then SmoothGrad (50
+ * samples) against Saliency. Reports the median batch latency over the passes and images/s over the whole set.
+ */
+public final class ExplainBench {
+
+    public static void main(String[] args) throws Exception {
+        String which = args.length > 0 ? args[0] : "dense-fixture";
+        Path data = Path.of(args.length > 1 ? args[1] : "/work/shared/data/fashion-mnist");
+        int limit = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
+        Path checkpoint = which.equals("dense-fixture") ? Fixtures.denseMnist() : Path.of(which);
+        try (OtnnModel model = OtnnModel.load(checkpoint); Explainer explainer = model.newExplainer()) {
+            IdxDataset set = IdxDataset.readTestSet(data, new ImageDecoder(model.metadata()), limit);
+            float[][] images = set.images();
+            int size = model.metadata().input().size();
+            int[] shape = model.metadata().input().shape().stream().mapToInt(Integer::intValue).toArray();
+            System.out.printf(Locale.ROOT, "model %s (%s), %d images, %d cores%n", model.metadata().name(), checkpoint,
+                    images.length, Runtime.getRuntime().availableProcessors());
+            System.out.println("| batch | explain ms (median) | explain img/s | forward ms | forward img/s | explain/forward"
+                    + " | full ms | full img/s |");
+            System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            for (int batch : new int[] {1, 8, 32, 64, 128}) {
+                int batches = Math.min(images.length / batch, batch == 1 ? 2000 : 10_000 / batch);
+                float[][] flats = new float[batches][];
+                for (int b = 0; b < batches; b++) {
+                    flats[b] = new float[batch * size];
+                    for (int i = 0; i < batch; i++) System.arraycopy(images[b * batch + i], 0, flats[b], i * size, size);
+                }
+                // warm-up
+                for (int b = 0; b < Math.min(batches, 50); b++) {
+                    explainer.explainRaw(flats[b], batch);
+                    explainer.logits(flats[b], batch);
+                }
+                double[] explainMs = time(batches, b -> explainer.explainRaw(flats[b], batch));
+                double[] forwardMs = time(batches, b -> explainer.logits(flats[b], batch));
+                final int n = batch;
+                double[] fullMs = time(batches, b -> {
+                    float[][] x = Arrays.copyOfRange(images, b * n, (b + 1) * n);
+                    List<ImageExplanation> out = explainer.explain(x);
+                    for (ImageExplanation e : out) {
+                        CompactTensor.encode(e.saliency(), shape);
+                        CompactTensor.encode(e.counterfactual(), shape);
+                    }
+                });
+                System.out.printf(Locale.ROOT, "| %d | %.3f | %.0f | %.3f | %.0f | %.2f | %.3f | %.0f |%n", batch,
+                        median(explainMs), rate(explainMs, batch), median(forwardMs), rate(forwardMs, batch),
+                        median(explainMs) / median(forwardMs), median(fullMs), rate(fullMs, batch));
+            }
+            int n = Math.min(256, images.length);
+            float[][] x = Arrays.copyOf(images, n);
+            int[] labels = new int[n];
+            Saliency saliency = new Saliency();
+            SmoothGrad smoothGrad = new SmoothGrad();
+            saliency.attribute(explainer, x, labels);
+            smoothGrad.attribute(explainer, Arrays.copyOf(x, 32), Arrays.copyOf(labels, 32));
+            long t0 = System.nanoTime();
+            for (int r = 0; r < 5; r++) saliency.attribute(explainer, x, labels);
+            double salMs = (System.nanoTime() - t0) / 1e6 / 5;
+            t0 = System.nanoTime();
+            smoothGrad.attribute(explainer, x, labels);
+            double sgMs = (System.nanoTime() - t0) / 1e6;
+            System.out.printf(Locale.ROOT, "Saliency on %d images: %.1f ms; SmoothGrad (50 samples): %.1f ms; ratio %.1f%n",
+                    n, salMs, sgMs, sgMs / salMs);
+        }
+    }
+
+    interface Body {
+        void run(int batchIndex) throws Exception;
+    }
+
+    static double[] time(int batches, Body body) throws Exception {
+        double[] ms = new double[batches];
+        for (int b = 0; b < batches; b++) {
+            long t0 = System.nanoTime();
+            body.run(b);
+            ms[b] = (System.nanoTime() - t0) / 1e6;
+        }
+        return ms;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    static double rate(double[] ms, int batch) {
+        return ms.length * batch / (Arrays.stream(ms).sum() / 1000.0);
+    }
+}

@@ -1,0 +1,120 @@
+package io.otnn.explain.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.otnn.explain.testing.Fixtures;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CommandsTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldWritePicturesAndSummaryAndPrintOneLineWhenExplainingImages() throws IOException {
+        byte[] raw = new byte[60];
+        new Random(1).nextBytes(raw);
+        Files.write(tmp.resolve("a.u8"), raw);
+        new Random(2).nextBytes(raw);
+        Files.write(tmp.resolve("b.u8"), raw);
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(new ExplainImageCommand()).setOut(new PrintWriter(out));
+
+        int code = cli.execute("--model", Fixtures.groupSort().toString(), "--image", tmp.resolve("a.u8").toString(),
+                tmp.resolve("b.u8").toString(), "--t", "1.5", "--target", "2", "--out", tmp.resolve("out").toString());
+
+        assertThat(code).isZero();
+        assertThat(out.toString().lines()).hasSize(2).allMatch(l -> l.contains("certified radius"));
+        for (String stem : new String[] {"a", "b"}) {
+            Path dir = tmp.resolve("out").resolve(stem);
+            assertThat(dir.resolve("saliency.png")).isRegularFile();
+            assertThat(dir.resolve("difference.png")).isRegularFile();
+            JsonNode summary = new ObjectMapper().readTree(dir.resolve("explanation.json").toFile());
+            assertThat(summary.get("target").asInt()).isEqualTo(2);
+            assertThat(summary.get("t").asDouble()).isEqualTo(1.5);
+        }
+        assertThat(new ObjectMapper().readTree(tmp.resolve("out/summary.json").toFile())).hasSize(2);
+    }
+
+    @Test
+    void shouldReturnNonZeroWhenImageHasTheWrongSize() throws IOException {
+        Files.write(tmp.resolve("bad.u8"), new byte[7]);
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(new ExplainImageCommand()).setErr(new PrintWriter(err)).execute("--model",
+                Fixtures.groupSort().toString(), "--image", tmp.resolve("bad.u8").toString(), "--out", tmp.toString());
+        assertThat(code).isNotZero();
+        assertThat(err.toString()).contains("7 bytes");
+    }
+
+    @Test
+    void shouldPrintTheSameTableTwiceWhenEvaluatingWithASeed() throws IOException {
+        writeIdx(tmp.resolve("data"), 6);
+        String first = evaluate(tmp.resolve("r1"));
+        String second = evaluate(tmp.resolve("r2"));
+
+        assertThat(first).contains("| Saliency |").contains("| SmoothGrad |").contains("| IntegratedGradients |")
+                .contains("µFidelity-uniform").contains("Deletion-zero").contains("Stability")
+                .contains("Saliency vs SmoothGrad");
+        assertThat(second).isEqualTo(first);
+        assertThat(Files.readString(tmp.resolve("r1/evaluation.json")))
+                .isEqualTo(Files.readString(tmp.resolve("r2/evaluation.json")));
+        assertThat(tmp.resolve("r1/evaluation.md")).hasContent(first.strip());
+    }
+
+    @Test
+    void shouldPrintNullBlockFractionsWhenDataIsBlockMnist() throws IOException {
+        writeIdx(tmp.resolve("mnist"), 12);
+        StringWriter stdout = new StringWriter();
+        int code = new CommandLine(new EvaluateCommand()).setOut(new PrintWriter(stdout))
+                .setErr(new PrintWriter(new StringWriter()))
+                .execute("--model", Fixtures.blockMnist().toString(), "--data", "block-mnist", "--data-dir",
+                        tmp.resolve("mnist").toString(), "--n", "3", "--out", tmp.resolve("block").toString());
+        assertThat(code).isZero();
+        assertThat(stdout.toString()).contains("null@2.5%").contains("null@30.0%").contains("| Saliency |");
+    }
+
+    private String evaluate(Path out) {
+        StringWriter stdout = new StringWriter();
+        int code = new CommandLine(new EvaluateCommand()).setOut(new PrintWriter(stdout))
+                .setErr(new PrintWriter(new StringWriter()))
+                .execute("--model", Fixtures.denseMnist().toString(), "--data", "fashion-mnist", "--data-dir",
+                        tmp.resolve("data").toString(), "--n", "4", "--seed", "3", "--out", out.toString());
+        assertThat(code).isZero();
+        return stdout.toString();
+    }
+
+    /** A tiny synthetic IDX test set (random 28×28 images). */
+    static void writeIdx(Path dir, int n) throws IOException {
+        Files.createDirectories(dir);
+        Random random = new Random(4);
+        try (DataOutputStream images = new DataOutputStream(new GZIPOutputStream(
+                Files.newOutputStream(dir.resolve("t10k-images-idx3-ubyte.gz"))));
+                DataOutputStream labels = new DataOutputStream(new GZIPOutputStream(
+                        Files.newOutputStream(dir.resolve("t10k-labels-idx1-ubyte.gz"))))) {
+            images.writeInt(0x803);
+            images.writeInt(n);
+            images.writeInt(28);
+            images.writeInt(28);
+            labels.writeInt(0x801);
+            labels.writeInt(n);
+            byte[] pixels = new byte[784];
+            for (int i = 0; i < n; i++) {
+                random.nextBytes(pixels);
+                images.write(pixels);
+                labels.writeByte(i % 2 == 0 ? i % 4 / 2 : random.nextInt(10));
+            }
+        }
+    }
+}
