@@ -88,7 +88,8 @@ public final class StreamBench {
         int n1 = args.length > 1 ? Integer.parseInt(args[1]) : 3_000;
         int latencySeconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         Path idx = Path.of(args.length > 3 ? args[3] : "/work/shared/data/fashion-mnist");
-        Path model = args.length > 4 ? Path.of(args[4]) : Fixtures.denseMnist();
+        Path model = args.length > 4 && !args[4].equals("-") ? Path.of(args[4]) : Fixtures.denseMnist();
+        boolean withLatency = args.length <= 5 || !args[5].equals("no-latency");
 
         List<ImageInput> images = new ArrayList<>();
         IdxSource.open(idx).forEach(image -> {
@@ -105,9 +106,13 @@ public final class StreamBench {
             Result pass = bench.throughput("pass", Mode.PASS_THROUGH, images.size());
             Result batched = bench.throughput("batched", Mode.BATCHED, images.size());
             Result single = bench.throughput("single", Mode.BATCH_SIZE_1, Math.min(n1, images.size()));
-            Latency passLat = bench.latency("pass-lat", Mode.PASS_THROUGH, pass.rate / 2, latencySeconds);
-            Latency batchedLat = bench.latency("batched-lat", Mode.BATCHED, batched.rate / 2, latencySeconds);
-            Latency singleLat = bench.latency("single-lat", Mode.BATCH_SIZE_1, single.rate / 2, latencySeconds);
+            Latency none = new Latency(0, Double.NaN, Double.NaN);
+            Latency passLat = withLatency ? bench.latency("pass-lat", Mode.PASS_THROUGH, pass.rate / 2,
+                    latencySeconds) : none;
+            Latency batchedLat = withLatency ? bench.latency("batched-lat", Mode.BATCHED, batched.rate / 2,
+                    latencySeconds) : none;
+            Latency singleLat = withLatency ? bench.latency("single-lat", Mode.BATCH_SIZE_1, single.rate / 2,
+                    latencySeconds) : none;
             System.out.println();
             System.out.println("| topology | sustained explanations/s | mean batch | model share of the stream thread "
                     + "| p50 / p99 latency at half rate (ms) |");
