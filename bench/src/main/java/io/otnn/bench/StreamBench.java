@@ -269,9 +269,12 @@ public final class StreamBench {
     }
 
     private KafkaProducer<byte[], byte[]> producer() {
+        // not idempotent: on the embedded broker, fresh partitions answer "not a replica" for a moment and an
+        // idempotent producer can then stall on OUT_OF_ORDER_SEQUENCE_NUMBER; one request in flight keeps order
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 1), new ByteArraySerializer(), new ByteArraySerializer());
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1, ProducerConfig.LINGER_MS_CONFIG, 1,
+                ProducerConfig.BATCH_SIZE_CONFIG, 262_144), new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     private KafkaConsumer<byte[], byte[]> consumer(String topic) {
@@ -288,7 +291,21 @@ public final class StreamBench {
     private void createImagesTopic(String run, Mode mode) {
         ExplainerConfig config = new ExplainerConfig(props(run, mode));
         TopicCreator.createMissing(config.clientProperties(), TopicCreator.plan(config, topics(run)));
-        try {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                try {
+                    var description = admin.describeTopics(List.of(run + "-images")).allTopicNames().get()
+                            .get(run + "-images");
+                    if (description.partitions().stream().allMatch(p -> p.leader() != null)) {
+                        break;
+                    }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // not yet
+                }
+                Thread.sleep(100);
+            }
             Thread.sleep(1_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
