@@ -70,7 +70,12 @@ public final class LocalSchemaRegistry implements AutoCloseable {
      * Kafka cluster; reads the topic to the end before it answers any request.
      */
     public static LocalSchemaRegistry start(String bootstrapServers, int port) {
-        SchemaStore store = SchemaStore.open(bootstrapServers, SchemaStore.DEFAULT_TOPIC);
+        return start(bootstrapServers, port, SchemaStore.DEFAULT_TOPIC);
+    }
+
+    /** As {@link #start(String, int)} with the schemas in {@code topic} instead of {@code _schemas}. */
+    static LocalSchemaRegistry start(String bootstrapServers, int port, String topic) {
+        SchemaStore store = SchemaStore.open(bootstrapServers, topic);
         try {
             HttpServer server = bind(port);
             AtomicInteger threads = new AtomicInteger();

@@ -88,6 +88,28 @@ class LocalSchemaRegistryRestTest {
         assertError(send("GET", "/subjects/free-value/versions", null), 404, 40401);
     }
 
+    @Test
+    void shouldKeepIdsAndConfigWhenRegistryAloneRestartsAgainstSameBroker() throws Exception {
+        // a registry of its own (own topic), so that the shared one's state is not disturbed
+        String topic = "_schemas_restart_test";
+        int id;
+        try (LocalSchemaRegistry first = LocalSchemaRegistry.start(stack.bootstrapServers(), 0, topic)) {
+            post(first.url(), "/subjects/other-value/versions", body(V2_REQUIRED));
+            id = post(first.url(), "/subjects/restart-value/versions", body(V1)).path("id").asInt();
+            ok(send(first.url(), "PUT", "/config/restart-value", "{\"compatibility\":\"FULL\"}"));
+        }
+        try (LocalSchemaRegistry again = LocalSchemaRegistry.start(stack.bootstrapServers(), 0, topic)) {
+            assertThat(ok(send(again.url(), "GET", "/subjects/restart-value/versions/latest", null))
+                    .path("id").asInt()).isEqualTo(id);
+            assertThat(ok(send(again.url(), "GET", "/config/restart-value", null))
+                    .path("compatibilityLevel").asText()).isEqualTo("FULL");
+            int next = post(again.url(), "/subjects/new-value/versions", body(V2_OPTIONAL)).path("id").asInt();
+            assertThat(next).isGreaterThan(id);
+            assertThat(again.requestCount("GET", "/subjects/restart-value")).isEqualTo(1);
+            assertThat(again.requestCount("POST", "/subjects/")).isEqualTo(1);
+        }
+    }
+
     private static void assertError(HttpResponse<String> response, int status, int code) throws Exception {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
         assertThat(JSON.readTree(response.body()).path("error_code").asInt()).isEqualTo(code);
@@ -106,6 +128,10 @@ class LocalSchemaRegistryRestTest {
         return ok(send("POST", path, body));
     }
 
+    private static JsonNode post(String baseUrl, String path, String body) throws Exception {
+        return ok(send(baseUrl, "POST", path, body));
+    }
+
     private static JsonNode put(String path, String body) throws Exception {
         return ok(send("PUT", path, body));
     }
@@ -116,7 +142,12 @@ class LocalSchemaRegistryRestTest {
     }
 
     private static HttpResponse<String> send(String method, String path, String body) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(stack.schemaRegistryUrl() + path))
+        return send(stack.schemaRegistryUrl(), method, path, body);
+    }
+
+    private static HttpResponse<String> send(String baseUrl, String method, String path, String body)
+            throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .header("Content-Type", LocalSchemaRegistry.CONTENT_TYPE)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body))

@@ -40,7 +40,10 @@ public class AvroSerializer<T> implements Serializer<T> {
     private boolean autoRegister = true;
     private boolean useLatestVersion;
     private SubjectNameStrategy subjectNameStrategy = new TopicNameStrategy();
-    private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+    // separate caches: a specific writer applies the generated class's logical-type conversions, which a
+    // generic record of the same schema (e.g. a long timestamp) must not go through
+    private final Map<Schema, DatumWriter<Object>> specificWriters = new ConcurrentHashMap<>();
+    private final Map<Schema, DatumWriter<Object>> genericWriters = new ConcurrentHashMap<>();
     private final ThreadLocal<BinaryEncoder> encoders = new ThreadLocal<>();
 
     /** For Kafka's reflective instantiation; {@link #configure} must follow. */
@@ -116,9 +119,11 @@ public class AvroSerializer<T> implements Serializer<T> {
 
     @SuppressWarnings("unchecked")
     private DatumWriter<Object> writerFor(Schema writerSchema, IndexedRecord record) {
-        return writers.computeIfAbsent(writerSchema, s -> record instanceof SpecificRecord
-                ? (DatumWriter<Object>) (DatumWriter<?>) new SpecificDatumWriter<>(s, SpecificData.getForClass(record.getClass()))
-                : new GenericDatumWriter<>(s, GenericData.get()));
+        if (record instanceof SpecificRecord) {
+            return specificWriters.computeIfAbsent(writerSchema, s -> (DatumWriter<Object>) (DatumWriter<?>)
+                    new SpecificDatumWriter<>(s, SpecificData.getForClass(record.getClass())));
+        }
+        return genericWriters.computeIfAbsent(writerSchema, s -> new GenericDatumWriter<>(s, GenericData.get()));
     }
 
     @Override

@@ -82,6 +82,21 @@ class AvroSerdeRoundTripTest {
     }
 
     @Test
+    void shouldWriteBothKindsWhenOneSerializerSeesSpecificAndGenericRecordsOfOneSchema() {
+        ImageEvent specific = SampleRecords.imageEvent("mixed");
+        try (AvroSerde<ImageEvent> specificSerde = AvroSerdes.specific(ImageEvent.class, client, false);
+             AvroSerializer<Object> mixed = new AvroSerializer<>(client)) {
+            mixed.configure(Map.of(), false);
+            byte[] fromSpecific = mixed.serialize("mixed", specific);
+            GenericRecord generic = AvroSerdes.generic(client, false).deserializer().deserialize("mixed", fromSpecific);
+            assertThat(generic.get("eventTime")).isInstanceOf(Long.class);
+            byte[] fromGeneric = mixed.serialize("mixed", generic);
+            assertThat(fromGeneric).isEqualTo(fromSpecific);
+            assertThat(specificSerde.deserializer().deserialize("mixed", fromGeneric)).isEqualTo(specific);
+        }
+    }
+
+    @Test
     void shouldReadNewerRecordWhenConsumerHasOlderSchema() {
         Schema v1 = SchemaBuilder.record("Reading").namespace("io.otnn.test").fields()
                 .requiredString("id").requiredDouble("value").endRecord();

@@ -1,0 +1,81 @@
+package io.otnn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PipedReader;
+import java.io.PipedWriter;
+import java.io.PrintWriter;
+import java.io.BufferedReader;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code otnn local-stack} in-process: prints both addresses, serves them, and stops cleanly. */
+class LocalStackCommandTest {
+
+    @Test
+    void shouldServePrintedAddressesAndStopCleanlyWhenRunOnGivenPorts() throws Exception {
+        int kafkaPort = freePort();
+        int registryPort = freePort();
+        PipedWriter pipe = new PipedWriter();
+        BufferedReader lines = new BufferedReader(new PipedReader(pipe, 4096));
+        StringWriter err = new StringWriter();
+        CommandLine cmd = OtnnCommand.commandLine();
+        cmd.setOut(new PrintWriter(pipe, true));
+        cmd.setErr(new PrintWriter(err, true));
+        LocalStackCommand command = cmd.getSubcommands().get("local-stack").getCommand();
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cmd.execute("local-stack",
+                "--kafka-port", String.valueOf(kafkaPort), "--registry-port", String.valueOf(registryPort)));
+        try {
+            String bootstrap = value(lines.readLine(), LocalStackCommand.KAFKA_LINE);
+            String registryUrl = value(lines.readLine(), LocalStackCommand.REGISTRY_LINE);
+            assertThat(bootstrap).isEqualTo("127.0.0.1:" + kafkaPort);
+            assertThat(registryUrl).isEqualTo("http://127.0.0.1:" + registryPort);
+
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
+            }
+            HttpResponse<String> subjects = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(registryUrl + "/subjects")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(subjects.statusCode()).isEqualTo(200);
+            assertThat(subjects.body()).isEqualTo("[]");
+        } finally {
+            command.requestStop();
+        }
+        assertThat(exit.get(60, TimeUnit.SECONDS)).as(err.toString()).isZero();
+        assertThat(portIsFree(kafkaPort)).as("Kafka port released").isTrue();
+        assertThat(portIsFree(registryPort)).as("registry port released").isTrue();
+    }
+
+    private static String value(String line, String prefix) {
+        assertThat(line).startsWith(prefix);
+        return line.substring(prefix.length());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static boolean portIsFree(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
