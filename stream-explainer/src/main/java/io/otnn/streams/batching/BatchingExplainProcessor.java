@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
@@ -24,6 +26,8 @@ import io.otnn.streams.engine.ExplanationEngine;
 import io.otnn.streams.engine.ImageResult;
 import io.otnn.streams.engine.ModelInfo;
 import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.metrics.MetricsAccumulator;
+import io.otnn.streams.metrics.MetricsSample;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
@@ -57,6 +61,12 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private final long maxWaitMs;
     private final int maxImageBytes;
     private final String application;
+    private final long metricsWindowMs;
+    private final List<Double> epsilons;
+    /** the current batch's metric figures per window start; forwarded and cleared before process/punctuate returns */
+    private final Map<Long, MetricsAccumulator> partials = new TreeMap<>();
+    /** latest event time counted in each window: the partial's timestamp, so that stream time advances as usual */
+    private final Map<Long, Long> partialTimes = new TreeMap<>();
 
     private ProcessorContext<String, Outcome> context;
     private KeyValueStore<Long, PendingImage> pendingStore;
@@ -68,7 +78,8 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private long oldestWaitingSince;
 
     public BatchingExplainProcessor(String storeName, ExplanationEngine engine, RecordFormat format,
-                                    int maxBatchSize, long maxWaitMs, int maxImageBytes, String application) {
+                                    int maxBatchSize, long maxWaitMs, int maxImageBytes, String application,
+                                    long metricsWindowMs, List<Double> epsilons) {
         this.storeName = storeName;
         this.engine = engine;
         this.format = format;
@@ -76,6 +87,8 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         this.maxWaitMs = maxWaitMs;
         this.maxImageBytes = maxImageBytes;
         this.application = application;
+        this.metricsWindowMs = metricsWindowMs;
+        this.epsilons = List.copyOf(epsilons);
     }
 
     @Override
@@ -111,6 +124,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
             read(pending);
         } catch (RejectedRecordException e) {
             forwardDeadLetter(pending, e);
+            flushPartials();
             return;
         }
         pendingStore.put(pending.offset(), pending);
@@ -143,6 +157,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
                 break;
             }
             explainBatch(batch);
+            flushPartials();
             for (KeyValue<Long, PendingImage> entry : batch) {
                 pendingStore.delete(entry.key);
             }
@@ -248,7 +263,9 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
                 result.boundaryResidual(),
                 Math.max(0, batchStart - eventTime), modelMs, Math.max(0, now - eventTime), batchSize, application,
                 eventTime, now);
-        context.forward(new Record<>(input.imageId(), new Outcome.Explained(explanation), eventTime));
+        Outcome outcome = new Outcome.Explained(explanation);
+        context.forward(new Record<>(input.imageId(), outcome, eventTime));
+        count(outcome, eventTime);
     }
 
     private void forwardDeadLetter(PendingImage pending, RejectedRecordException e) {
@@ -258,7 +275,25 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
                 context.currentSystemTimeMs(), application, model.name(), model.version());
         LOG.debug("Dead letter {} at {}-{}@{}: {}", e.kind(), pending.topic(), pending.partition(), pending.offset(),
                 e.getMessage());
-        context.forward(new Record<>(imageId, new Outcome.Rejected(deadLetter), pending.timestamp()));
+        Outcome outcome = new Outcome.Rejected(deadLetter);
+        context.forward(new Record<>(imageId, outcome, pending.timestamp()));
+        count(outcome, pending.timestamp());
+    }
+
+    private void count(Outcome outcome, long eventTime) {
+        long windowStart = eventTime - Math.floorMod(eventTime, metricsWindowMs);
+        partials.computeIfAbsent(windowStart, w -> new MetricsAccumulator(epsilons.size()))
+                .add(MetricsSample.of(outcome), epsilons);
+        partialTimes.merge(windowStart, eventTime, Math::max);
+    }
+
+    /** Forwards the figures counted since the last flush, one record per window, keyed by model@version. */
+    private void flushPartials() {
+        String modelKey = model.name() + "@" + model.version();
+        partials.forEach((windowStart, figures) -> context.forward(new Record<>(modelKey,
+                new Outcome.MetricsPartial(figures), partialTimes.get(windowStart))));
+        partials.clear();
+        partialTimes.clear();
     }
 
     private static String keyText(byte[] key) {

@@ -94,6 +94,38 @@ public final class MetricsAccumulator {
         return this;
     }
 
+    /** Adds another accumulator of the same window and model (a batch's partial figures) into this one. */
+    public MetricsAccumulator merge(MetricsAccumulator other) {
+        modelName = other.modelName;
+        modelVersion = other.modelVersion;
+        explanations += other.explanations;
+        deadLetters += other.deadLetters;
+        other.deadLettersByKind.forEach((kind, count) -> deadLettersByKind.merge(kind, count, Long::sum));
+        labelled += other.labelled;
+        correct += other.correct;
+        certificateSum += other.certificateSum;
+        if (other.explanations > 0) {
+            certificates.add(other.certificates);
+            latencies.add(other.latencies);
+        }
+        if (certifiedCounts.length < other.certifiedCounts.length) {
+            certifiedCounts = Arrays.copyOf(certifiedCounts, other.certifiedCounts.length);
+        }
+        for (int i = 0; i < other.certifiedCounts.length; i++) {
+            certifiedCounts[i] += other.certifiedCounts[i];
+        }
+        if (classHistogram.length < other.classHistogram.length) {
+            classHistogram = Arrays.copyOf(classHistogram, other.classHistogram.length);
+        }
+        for (int i = 0; i < other.classHistogram.length; i++) {
+            classHistogram[i] += other.classHistogram[i];
+        }
+        counterfactualDistanceSum += other.counterfactualDistanceSum;
+        boundaryResidualSum += other.boundaryResidualSum;
+        batchSizeSum += other.batchSizeSum;
+        return this;
+    }
+
     public MetricsRecord toRecord(long windowStart, long windowEnd, List<Double> epsilons) {
         Map<String, Double> certificateQuantiles = new LinkedHashMap<>();
         Map<String, Double> latencyQuantiles = new LinkedHashMap<>();

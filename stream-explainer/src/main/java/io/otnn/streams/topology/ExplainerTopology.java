@@ -14,6 +14,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -27,7 +28,6 @@ import io.otnn.streams.batching.PendingImage;
 import io.otnn.streams.batching.PendingImageSerde;
 import io.otnn.streams.engine.ExplanationEngine;
 import io.otnn.streams.metrics.MetricsAccumulator;
-import io.otnn.streams.metrics.MetricsSample;
 
 /**
  * The stream explainer's topology, built without side effects; {@code main} and the tests call it.
@@ -35,8 +35,8 @@ import io.otnn.streams.metrics.MetricsSample;
  * <pre>
  * images (bytes) ─▶ explain (validate → pending store → micro-batch → engine) ─┬─▶ explanations
  *                                                                             ├─▶ dead letters
- *                                                                             └─▶ samples ─▶ by model version
- *                                                                                 ─▶ tumbling windows ─▶ metrics
+ *                                                                             └─▶ per-batch partial figures
+ *                                         ─▶ repartition by model@version ─▶ tumbling windows (merge) ─▶ metrics
  * </pre>
  */
 public final class ExplainerTopology {
@@ -64,7 +64,8 @@ public final class ExplainerTopology {
                 .stream(topics.images().name(),
                         Consumed.with(topics.images().keySerde(), topics.images().valueSerde()).withName("images"))
                 .process(() -> new BatchingExplainProcessor(PENDING_STORE, engine, topics.format(),
-                        config.batchMaxSize(), config.batchMaxWaitMs(), config.imageMaxBytes(), instance),
+                        config.batchMaxSize(), config.batchMaxWaitMs(), config.imageMaxBytes(), instance,
+                        config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG), epsilons),
                         Named.as("explain"), PENDING_STORE);
 
         outcomes.filter((id, outcome) -> outcome instanceof Outcome.Explained, Named.as("explained"))
@@ -79,14 +80,16 @@ public final class ExplainerTopology {
 
         Duration window = Duration.ofMillis(config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG));
         Duration grace = Duration.ofMillis(config.getLong(ExplainerConfig.METRICS_GRACE_MS_CONFIG));
-        outcomes.map((id, outcome) -> {
-                    MetricsSample sample = MetricsSample.of(outcome);
-                    return KeyValue.pair(sample.modelKey(), sample);
-                }, Named.as("metrics-sample"))
-                .groupByKey(Grouped.with("metrics-by-model", Serdes.String(), MetricsSample.serde()))
+        // the processor already keys the partial figures by model@version; the repartition brings every task's
+        // partials of one model version together (one record per batch and window, not per image)
+        outcomes.filter((modelKey, outcome) -> outcome instanceof Outcome.MetricsPartial, Named.as("metrics-partials"))
+                .mapValues(outcome -> ((Outcome.MetricsPartial) outcome).figures(), Named.as("metrics-figures"))
+                .repartition(Repartitioned.<String, MetricsAccumulator>as("metrics-by-model")
+                        .withKeySerde(Serdes.String()).withValueSerde(MetricsAccumulator.serde()))
+                .groupByKey(Grouped.with(Serdes.String(), MetricsAccumulator.serde()))
                 .windowedBy(TimeWindows.ofSizeAndGrace(window, grace))
                 .aggregate(() -> new MetricsAccumulator(epsilons.size()),
-                        (model, sample, acc) -> acc.add(sample, epsilons),
+                        (model, partial, acc) -> acc.merge(partial),
                         Named.as("metrics-aggregate"),
                         Materialized.<String, MetricsAccumulator, org.apache.kafka.streams.state.WindowStore<
                                 org.apache.kafka.common.utils.Bytes, byte[]>>as(METRICS_STORE)

@@ -1,14 +1,22 @@
 package io.otnn.streams.topology;
 
+import io.otnn.streams.metrics.MetricsAccumulator;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 
-/** What the explain processor emits for each input record: exactly one of an explanation or a dead letter. */
+/**
+ * What the explain processor emits: for each input record exactly one explanation or dead letter, and per batch
+ * the batch's partial metric figures for each window it touches (keyed by model@version, timestamped with the
+ * latest event time counted), so that the metric windows cost one repartitioned record per batch, not per image.
+ */
 public sealed interface Outcome {
 
     record Explained(ExplanationRecord explanation) implements Outcome {
     }
 
     record Rejected(DeadLetterRecord deadLetter) implements Outcome {
+    }
+
+    record MetricsPartial(MetricsAccumulator figures) implements Outcome {
     }
 }

@@ -40,13 +40,15 @@ import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.records.MetricsRecord;
 import io.otnn.streams.testing.FaultInjectingEngine;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.KafkaTestClients;
 
 /**
  * Poison records on the real broker, registry and engine: every bad record lands in the dead-letter topic with its
- * reason and original bytes, every good one is explained, and the application keeps running.
+ * reason and original bytes, every good one is explained, and the application keeps running. The window's final
+ * metrics record then counts them all.
  */
 class PoisonTest {
 
@@ -180,6 +182,30 @@ class PoisonTest {
             assertThat(explained.stream().map(ConsumerRecord::key).collect(Collectors.toList()))
                     .hasSize(goodIds.size()).containsExactlyInAnyOrderElementsOf(goodIds);
             assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
+
+            // an image 20 s later in event time closes the window of all the above: one final metrics record
+            try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(stack.bootstrapServers())) {
+                long later = t + 20_000;
+                KafkaTestClients.send(producer, topic, key("closer"),
+                        image("closer", "RAW_U8", 28, 28, 1, good, later), later).get();
+            }
+            long windowStart = t - t % 10_000;
+            List<ConsumerRecord<String, MetricsRecord>> metrics = KafkaTestClients.readCommitted(
+                    stack.bootstrapServers(), topics.metrics(),
+                    read -> read.stream().anyMatch(r -> r.value().windowStart() == windowStart),
+                    Duration.ofSeconds(120), Duration.ofSeconds(1));
+            List<MetricsRecord> window = metrics.stream().map(ConsumerRecord::value)
+                    .filter(m -> m.windowStart() == windowStart).toList();
+            assertThat(window).as("one final record for the window").hasSize(1);
+            MetricsRecord m = window.get(0);
+            assertThat(m.explanations()).isEqualTo(goodIds.size());
+            assertThat(m.deadLetters()).isEqualTo(bad.size());
+            assertThat(m.modelName()).isEqualTo("fixture-dense");
+            assertThat(m.windowEnd()).isEqualTo(windowStart + 10_000);
+            assertThat(m.classHistogram().stream().mapToLong(Long::longValue).sum()).isEqualTo(goodIds.size());
+            assertThat(m.certificateMean()).isPositive();
+            assertThat(m.meanBatchSize()).isGreaterThan(1.0);
+            assertThat(metrics.get(0).key()).endsWith("/fixture-dense@1");
         }
     }
 

@@ -1,0 +1,417 @@
+package io.otnn.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+import com.tdunning.math.stats.TDigest;
+
+import io.otnn.explain.testing.Fixtures;
+import io.otnn.ingest.source.IdxSource;
+import io.otnn.local.LocalStack;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.TopicCreator;
+import io.otnn.streams.Topics;
+import io.otnn.streams.deadletter.RejectedRecordException;
+import io.otnn.streams.engine.BatchExplainer;
+import io.otnn.streams.engine.ImageResult;
+import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.engine.OtnnEngine;
+import io.otnn.streams.format.AvroRecordFormat;
+import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.topology.CompactTensors;
+import io.otnn.streams.topology.ImageValidator;
+
+/**
+ * End-to-end throughput and latency of the stream explainer on the local stack (one broker, the local registry,
+ * Avro, exactly-once v2, one stream thread), measured in the same run against two references:
+ * <ul>
+ *   <li>a pass-through topology on the same broker, serdes and record sizes (parses each ImageEvent, publishes an
+ *       Explanation of the same size without calling the model): the ceiling;</li>
+ *   <li>the same explainer with {@code batch.max.size=1}: one model call per record.</li>
+ * </ul>
+ * Usage: {@code StreamBench [images] [batch1Images] [latencySeconds] [idxDir] [modelDir]}.
+ */
+public final class StreamBench {
+
+    private static final int PARTITIONS = 6;
+
+    private final LocalStack stack;
+    private final SchemaRegistryClient registry;
+    private final AvroRecordFormat format;
+    private final OtnnEngine engine;
+    private final List<ImageInput> images;
+    private final Path work;
+
+    private StreamBench(LocalStack stack, OtnnEngine engine, List<ImageInput> images) throws Exception {
+        this.stack = stack;
+        this.registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
+        this.format = new AvroRecordFormat(registry);
+        this.engine = engine;
+        this.images = images;
+        this.work = Files.createTempDirectory("otnn-bench-");
+    }
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int n1 = args.length > 1 ? Integer.parseInt(args[1]) : 3_000;
+        int latencySeconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        Path idx = Path.of(args.length > 3 ? args[3] : "/work/shared/data/fashion-mnist");
+        Path model = args.length > 4 && !args[4].equals("-") ? Path.of(args[4]) : Fixtures.denseMnist();
+        boolean withLatency = args.length <= 5 || !args[5].equals("no-latency");
+
+        List<ImageInput> images = new ArrayList<>();
+        IdxSource.open(idx).forEach(image -> {
+            images.add(new ImageInput(image.id(), "RAW_U8", image.width(), image.height(), 1, image.pixels(),
+                    image.label(), 0));
+            return images.size() < n;
+        }, skipped -> { });
+        try (LocalStack stack = LocalStack.start(); OtnnEngine engine = OtnnEngine.load(model)) {
+            StreamBench bench = new StreamBench(stack, engine, images);
+            System.out.printf(Locale.ROOT, "model %s v%d (%s), %d Fashion-MNIST test images, %d cores, load %.1f%n",
+                    engine.model().name(), engine.model().version(), model, images.size(),
+                    Runtime.getRuntime().availableProcessors(), loadAverage());
+            bench.modelCallProfile();
+            Result pass = bench.throughput("pass", Mode.PASS_THROUGH, images.size());
+            Result batched = bench.throughput("batched", Mode.BATCHED, images.size());
+            Result single = bench.throughput("single", Mode.BATCH_SIZE_1, Math.min(n1, images.size()));
+            Latency none = new Latency(0, Double.NaN, Double.NaN);
+            Latency passLat = withLatency ? bench.latency("pass-lat", Mode.PASS_THROUGH, pass.rate / 2,
+                    latencySeconds) : none;
+            Latency batchedLat = withLatency ? bench.latency("batched-lat", Mode.BATCHED, batched.rate / 2,
+                    latencySeconds) : none;
+            Latency singleLat = withLatency ? bench.latency("single-lat", Mode.BATCH_SIZE_1, single.rate / 2,
+                    latencySeconds) : none;
+            System.out.println();
+            System.out.println("| topology | sustained explanations/s | mean batch | model share of the stream thread "
+                    + "| p50 / p99 latency at half rate (ms) |");
+            System.out.println("| --- | --- | --- | --- | --- |");
+            print("pass-through (ceiling)", pass, passLat);
+            print("micro-batched (64, 20 ms)", batched, batchedLat);
+            print("batch size 1", single, singleLat);
+            System.out.printf(Locale.ROOT, "%nmicro-batched / pass-through = %.0f %% (target >= 50 %%); "
+                            + "micro-batched / batch size 1 = %.1fx (target >= 5x); load average now %.1f%n",
+                    100 * batched.rate / pass.rate, batched.rate / single.rate, loadAverage());
+            bench.registry.close();
+        }
+    }
+
+    private static void print(String name, Result r, Latency l) {
+        System.out.printf(Locale.ROOT, "| %s | %,.0f | %.1f | %s | %.0f / %.0f (at %,.0f/s) |%n", name, r.rate,
+                r.meanBatch, Double.isNaN(r.modelShare) ? "—" : String.format(Locale.ROOT, "%.0f %%",
+                        100 * r.modelShare), l.p50, l.p99, l.rate);
+    }
+
+    private static double loadAverage() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    enum Mode { PASS_THROUGH, BATCHED, BATCH_SIZE_1 }
+
+    record Result(double rate, double meanBatch, double modelShare) {
+    }
+
+    record Latency(double rate, double p50, double p99) {
+    }
+
+    /** The engine alone: median model call for 1 and 64 images. */
+    private void modelCallProfile() {
+        ImageValidator validator = new ImageValidator(engine.model(), 1 << 20);
+        try (BatchExplainer explainer = engine.newExplainer()) {
+            for (int size : new int[] {1, 64}) {
+                float[][] batch = new float[size][];
+                for (int i = 0; i < size; i++) {
+                    batch[i] = decode(validator, images.get(i));
+                }
+                for (int w = 0; w < 20; w++) {
+                    explainer.explain(batch);
+                }
+                double[] ms = new double[50];
+                for (int r = 0; r < ms.length; r++) {
+                    long t = System.nanoTime();
+                    explainer.explain(batch);
+                    ms[r] = (System.nanoTime() - t) / 1e6;
+                }
+                java.util.Arrays.sort(ms);
+                System.out.printf(Locale.ROOT, "engine alone: explain(%d) median %.2f ms (%.3f ms/image)%n", size,
+                        ms[ms.length / 2], ms[ms.length / 2] / size);
+            }
+        }
+    }
+
+    private static float[] decode(ImageValidator validator, ImageInput image) {
+        try {
+            return validator.decode(image);
+        } catch (RejectedRecordException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Topics topics(String run) {
+        return Topics.of(run + "-images", run + "-explanations", run + "-dlq", run + "-metrics", run + "-models",
+                format);
+    }
+
+    private Map<String, Object> props(String run, Mode mode) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.schemaRegistryUrl());
+        props.put(ExplainerConfig.APPLICATION_ID_CONFIG, "bench-" + run);
+        props.put(ExplainerConfig.TOPIC_IMAGES_CONFIG, run + "-images");
+        props.put(ExplainerConfig.TOPIC_EXPLANATIONS_CONFIG, run + "-explanations");
+        props.put(ExplainerConfig.TOPIC_DEAD_LETTERS_CONFIG, run + "-dlq");
+        props.put(ExplainerConfig.TOPIC_METRICS_CONFIG, run + "-metrics");
+        props.put(ExplainerConfig.TOPIC_MODELS_CONFIG, run + "-models");
+        props.put(ExplainerConfig.TOPIC_IMAGES_PARTITIONS_CONFIG, PARTITIONS);
+        props.put(ExplainerConfig.BATCH_MAX_SIZE_CONFIG, mode == Mode.BATCH_SIZE_1 ? 1 : 64);
+        props.put(ExplainerConfig.BATCH_MAX_WAIT_MS_CONFIG, mode == Mode.BATCH_SIZE_1 ? 0L : 20L);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(run).toString());
+        return props;
+    }
+
+    /** Starts the topology of {@code mode}; the returned closeable stops it. */
+    private AutoCloseable start(String run, Mode mode) throws Exception {
+        Map<String, Object> props = props(run, mode);
+        if (mode != Mode.PASS_THROUGH) {
+            StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(engine).build()
+                    .start();
+            if (!app.awaitRunning(Duration.ofSeconds(120))) {
+                throw new IllegalStateException("explainer not running");
+            }
+            return app;
+        }
+        ExplainerConfig config = new ExplainerConfig(props);
+        Topics topics = topics(run);
+        TopicCreator.createMissing(config.clientProperties(), TopicCreator.plan(config, topics));
+        ExplanationRecord template = template();
+        var explanationSerde = topics.explanations().valueSerde();
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(topics.images().name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .mapValues((key, value) -> {
+                    try {
+                        ImageInput image = format.readImage(topics.images().name(), null, value);
+                        return withId(template, image);
+                    } catch (RejectedRecordException e) {
+                        return null;
+                    }
+                })
+                .filter((key, value) -> value != null)
+                .selectKey((key, value) -> value.imageId())
+                .to(topics.explanations().name(), Produced.with(Serdes.String(), explanationSerde));
+        Properties streamsProps = config.streamsProperties();
+        KafkaStreams streams = new KafkaStreams(builder.build(), streamsProps);
+        streams.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        return streams::close;
+    }
+
+    /** An explanation of the right size (a real one, for the first image) to be re-keyed by the pass-through. */
+    private ExplanationRecord template() {
+        ModelInfo m = engine.model();
+        ImageValidator validator = new ImageValidator(m, 1 << 20);
+        ImageInput first = images.get(0);
+        try (BatchExplainer explainer = engine.newExplainer()) {
+            ImageResult r = explainer.explain(new float[][] {decode(validator, first)}).get(0);
+            List<Float> scores = new ArrayList<>();
+            for (float s : r.scores()) {
+                scores.add(s);
+            }
+            return new ExplanationRecord(first.imageId(), m.name(), m.version(), r.predicted(),
+                    m.className(r.predicted()), r.runnerUp(), m.className(r.runnerUp()), scores, r.margin(),
+                    r.radius(), r.certificateFactor(), r.lipschitz(), first.label(),
+                    CompactTensors.encode(r.saliency(), m.height(), m.width(), m.channels()),
+                    CompactTensors.encode(r.counterfactual(), m.height(), m.width(), m.channels()),
+                    r.counterfactualClass(), r.t(), r.distance(), r.boundaryDistance(), r.boundaryResidual(), 0, 0,
+                    0, 1, "pass-through", 0, 0);
+        }
+    }
+
+    private static ExplanationRecord withId(ExplanationRecord t, ImageInput image) {
+        return new ExplanationRecord(image.imageId(), t.modelName(), t.modelVersion(), t.predicted(),
+                t.predictedName(), t.runnerUp(), t.runnerUpName(), t.scores(), t.margin(), t.certificate(),
+                t.certificateFactor(), t.lipschitz(), image.label(), t.saliency(), t.counterfactual(),
+                t.counterfactualClass(), t.counterfactualT(), t.counterfactualDistance(), t.boundaryDistance(),
+                t.boundaryResidual(), 0, 0, 0, 1, t.explainerInstance(), image.eventTime(), 0);
+    }
+
+    private KafkaProducer<byte[], byte[]> producer() {
+        // not idempotent: on the embedded broker, fresh partitions answer "not a replica" for a moment and an
+        // idempotent producer can then stall on OUT_OF_ORDER_SEQUENCE_NUMBER; one request in flight keeps order
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1, ProducerConfig.LINGER_MS_CONFIG, 1,
+                ProducerConfig.BATCH_SIZE_CONFIG, 262_144), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer(String topic) {
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(topic));
+        return consumer;
+    }
+
+    private void createImagesTopic(String run, Mode mode) {
+        ExplainerConfig config = new ExplainerConfig(props(run, mode));
+        TopicCreator.createMissing(config.clientProperties(), TopicCreator.plan(config, topics(run)));
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                try {
+                    var description = admin.describeTopics(List.of(run + "-images")).allTopicNames().get()
+                            .get(run + "-images");
+                    if (description.partitions().stream().allMatch(p -> p.leader() != null)) {
+                        break;
+                    }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // not yet
+                }
+                Thread.sleep(100);
+            }
+            Thread.sleep(1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Pre-loads the images, starts the topology, and times first to last committed output. */
+    private Result throughput(String run, Mode mode, int count) throws Exception {
+        createImagesTopic(run, mode);
+        String imagesTopic = run + "-images";
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            List<Future<RecordMetadata>> sends = new ArrayList<>();
+            long now = System.currentTimeMillis();
+            for (int i = 0; i < count; i++) {
+                ImageInput image = withTime(images.get(i), now);
+                sends.add(producer.send(new ProducerRecord<>(imagesTopic, null, now,
+                        image.imageId().getBytes(StandardCharsets.UTF_8), format.writeImage(imagesTopic, image))));
+            }
+            producer.flush();
+            for (Future<RecordMetadata> send : sends) {
+                send.get();
+            }
+        }
+        var explanationSerde = topics(run).explanations().valueSerde().deserializer();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(run + "-explanations");
+             AutoCloseable app = start(run, mode)) {
+            long first = 0;
+            long last = 0;
+            int seen = 0;
+            double modelMs = 0;
+            double batchSum = 0;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            while (seen < count && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    long now = System.nanoTime();
+                    if (seen == 0) {
+                        first = now;
+                    }
+                    last = now;
+                    seen++;
+                    if (mode != Mode.PASS_THROUGH) {
+                        ExplanationRecord e = explanationSerde.deserialize(r.topic(), r.value());
+                        modelMs += e.modelMs() / e.batchSize();
+                        batchSum += e.batchSize();
+                    }
+                }
+            }
+            double seconds = (last - first) / 1e9;
+            double rate = (seen - 1) / seconds;
+            Result result = new Result(rate, mode == Mode.PASS_THROUGH ? 1 : batchSum / seen,
+                    mode == Mode.PASS_THROUGH ? Double.NaN : modelMs / 1e3 / seconds);
+            System.out.printf(Locale.ROOT, "%-8s %,d explanations in %.2f s: %,.0f/s (load %.1f)%n", run, seen,
+                    seconds, rate, loadAverage());
+            return result;
+        }
+    }
+
+    private static ImageInput withTime(ImageInput image, long eventTime) {
+        return new ImageInput(image.imageId(), image.encoding(), image.width(), image.height(), image.channels(),
+                image.data(), image.label(), eventTime);
+    }
+
+    /** Produces at {@code rate} images/s for {@code seconds}; latency = committed-read time − event time. */
+    private Latency latency(String run, Mode mode, double rate, int seconds) throws Exception {
+        createImagesTopic(run, mode);
+        String imagesTopic = run + "-images";
+        TDigest digest = TDigest.createMergingDigest(200);
+        int total = (int) Math.min(images.size() * 10L, (long) (rate * seconds));
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(run + "-explanations");
+             AutoCloseable app = start(run, mode);
+             KafkaProducer<byte[], byte[]> producer = producer()) {
+            consumer.poll(Duration.ofMillis(500));
+            Thread producerThread = new Thread(() -> {
+                long start = System.nanoTime();
+                for (int i = 0; i < total; i++) {
+                    long due = start + (long) (i * 1e9 / rate);
+                    long wait;
+                    while ((wait = due - System.nanoTime()) > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    long now = System.currentTimeMillis();
+                    ImageInput source = images.get(i % images.size());
+                    ImageInput image = new ImageInput(source.imageId() + "#" + i, "RAW_U8", source.width(),
+                            source.height(), 1, source.data(), source.label(), now);
+                    producer.send(new ProducerRecord<>(imagesTopic, null, now,
+                            image.imageId().getBytes(StandardCharsets.UTF_8), format.writeImage(imagesTopic, image)));
+                }
+                producer.flush();
+            }, "bench-producer");
+            producerThread.start();
+            int seen = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds + 120L);
+            while (seen < total && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
+                    seen++;
+                    // skip the first 10 %: warm-up
+                    if (seen > total / 10) {
+                        digest.add(System.currentTimeMillis() - r.timestamp());
+                    }
+                }
+            }
+            producerThread.join();
+            Latency latency = new Latency(rate, digest.quantile(0.5), digest.quantile(0.99));
+            System.out.printf(Locale.ROOT, "%-12s at %,.0f/s: %d/%d, p50 %.0f ms, p99 %.0f ms (load %.1f)%n", run,
+                    rate, seen, total, latency.p50, latency.p99, loadAverage());
+            return latency;
+        }
+    }
+}
