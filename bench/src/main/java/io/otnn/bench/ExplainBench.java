@@ -1,4 +1,4 @@
-package io.otnn.explain.bench;
+package io.otnn.bench;
 
 import io.otnn.explain.Explainer;
 import io.otnn.explain.ImageExplanation;

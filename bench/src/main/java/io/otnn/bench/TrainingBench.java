@@ -1,4 +1,4 @@
-package io.otnn.trainer.bench;
+package io.otnn.bench;
 
 import io.otnn.trainer.layers.Normalizers;
 import io.otnn.trainer.losses.LossSpec;
