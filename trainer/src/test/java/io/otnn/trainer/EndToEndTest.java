@@ -80,6 +80,66 @@ class EndToEndTest {
     }
 
     /**
+     * The issue's check as stated: on a trained checkpoint, the whole {@code explain} gradient against central
+     * differences of {@code serving_default} in every coordinate, relative error ‖D − ∇f‖ / ‖∇f‖ below 1e-3. The
+     * network is piecewise linear: a coordinate whose step ±h crosses a GroupSort kink has no derivative to compare
+     * there, which its second difference f(x+h) − 2f(x) + f(x−h) ≠ 0 shows; such coordinates are left out of the norm.
+     * An image where more than 2 % of the coordinates show a kink lies on one itself (no gradient there) and is not
+     * compared; at most 2 of the 8 may. A narrow OTNN (784-64-64-10) keeps float32 rounding of its logits under what
+     * 1e-3 needs.
+     */
+    @Test
+    void shouldMatchFiniteDifferencesOfServingWhenTheExplainGradientOfATrainedCheckpointIsChecked() throws Exception {
+        Path out = tmp.resolve("narrow");
+        new Trainer().train(TrainingConfig.builder().setDataset("fashion-mnist").optDataDir(Fixtures.fashionMnistMini())
+                .optLimit(512).optTestLimit(100).optWidthMultiplier(0.125).setEpochs(2).setOut(out).build());
+        var test = io.otnn.trainer.data.IdxReader.read(Fixtures.fashionMnistMini(), "t10k", io.otnn.trainer.data.IdxReader.FASHION_MNIST_CLASSES);
+        int d = 784;
+        double h = 5e-3;
+        // |second difference| on one linear piece is float32 rounding: measured ≤ 1e-6 on this network
+        double linearTolerance = 3e-6;
+        int onAKink = 0;
+        try (SavedModelRunner m = new SavedModelRunner(out, new long[] {28, 28, 1}, 10)) {
+            for (int i = 0; i < 8; i++) {
+                float[] x = Arrays.copyOfRange(test.images(), i * d, (i + 1) * d);
+                var e = m.explain(x, 1);
+                int k = 0;
+                for (int c = 1; c < 10; c++) if (e.logits()[c] > e.logits()[k]) k = c;
+                float[] probes = new float[(2 * d + 1) * d];
+                for (int p = 0; p < d; p++) {
+                    System.arraycopy(x, 0, probes, 2 * p * d, d);
+                    System.arraycopy(x, 0, probes, (2 * p + 1) * d, d);
+                    probes[2 * p * d + p] += (float) h;
+                    probes[(2 * p + 1) * d + p] -= (float) h;
+                }
+                System.arraycopy(x, 0, probes, 2 * d * d, d);
+                float[] logits = m.logits(probes, 2 * d + 1);
+                double center = logits[2 * d * 10 + k];
+                double err = 0;
+                double norm = 0;
+                int kinks = 0;
+                for (int p = 0; p < d; p++) {
+                    double plus = logits[2 * p * 10 + k];
+                    double minus = logits[(2 * p + 1) * 10 + k];
+                    if (Math.abs(plus - 2 * center + minus) > linearTolerance) {
+                        kinks++;
+                        continue;
+                    }
+                    double fd = (plus - minus) / (2 * h);
+                    err += Math.pow(fd - e.gradTop1()[p], 2);
+                    norm += Math.pow(e.gradTop1()[p], 2);
+                }
+                if (kinks > d / 50) {
+                    onAKink++; // x itself sits on a kink (two GroupSort inputs tied): ∇f is not defined there
+                    continue;
+                }
+                assertThat(Math.sqrt(err / norm)).as("image %d", i).isLessThan(1e-3);
+            }
+            assertThat(onAKink).as("images lying on a kink").isLessThanOrEqualTo(2);
+        }
+    }
+
+    /**
      * The {@code explain} gradient of the trained checkpoint against central differences of {@code serving_default}:
      * along the gradient's own direction and 15 random unit directions u per image, the error of ∇f seen along u,
      * |D_u f − ⟨∇f, u⟩| / ‖∇f‖, must have a median below 5e-3 and stay below 2e-2 in every direction. The floor is
