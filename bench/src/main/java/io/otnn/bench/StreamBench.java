@@ -197,6 +197,9 @@ public final class StreamBench {
         props.put(ExplainerConfig.BATCH_MAX_SIZE_CONFIG, mode == Mode.BATCH_SIZE_1 ? 1 : 64);
         props.put(ExplainerConfig.BATCH_MAX_WAIT_MS_CONFIG, mode == Mode.BATCH_SIZE_1 ? 0L : 20L);
         props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(run).toString());
+        // any explainer or Kafka Streams setting to try: -Dbench.set.commit.interval.ms=50
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.set."))
+                .forEach(k -> props.put(k.substring("bench.set.".length()), System.getProperty(k)));
         return props;
     }
 
