@@ -72,7 +72,7 @@ public final class DemoCommand implements Callable<Integer> {
                     + "and ingest its test set. Default: the bundled sample (2,000 train and 500 test images).")
     Path dataDir;
 
-    @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).", defaultValue = "3")
+    @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).", defaultValue = "10")
     int epochs;
 
     @Option(names = "--rate", description = "Images per second to ingest (default: ${DEFAULT-VALUE}).",
