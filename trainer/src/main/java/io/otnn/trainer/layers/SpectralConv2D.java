@@ -3,9 +3,7 @@ package io.otnn.trainer.layers;
 import java.util.List;
 import java.util.Random;
 import org.tensorflow.Operand;
-import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -14,11 +12,8 @@ import org.tensorflow.types.TFloat32;
  * ({@link Normalizers#convLipschitzFactor}) so that the convolution operator itself is 1-Lipschitz (paper A.2.2,
  * deel-lip {@code SpectralConv2D}). Unlike the dense case this bound is not tight: the layer is ≤ 1-Lipschitz.
  */
-public final class SpectralConv2D implements Layer, ConstraintProbe {
+public final class SpectralConv2D extends SpectralLayer {
 
-    private Operand<TFloat32> probeSpectral;
-    private Operand<TFloat32> probeBjorck;
-    private Operand<TFloat32> lastSpectral;
 
     private final int filters;
     private final int kernelSize;
@@ -27,10 +22,6 @@ public final class SpectralConv2D implements Layer, ConstraintProbe {
     private long[] kshape;
     private long rows;
     private float factor;
-    private Variable<TFloat32> kernel;
-    private Variable<TFloat32> bias;
-    private Variable<TFloat32> u;
-    private Variable<TFloat32> frozenKernel;
 
     public SpectralConv2D(int filters, int kernelSize, int stride) {
         Normalizers.checkRange("filters", filters, 1, 1 << 16);
@@ -63,6 +54,7 @@ public final class SpectralConv2D implements Layer, ConstraintProbe {
         return factor;
     }
 
+    @Override
     Normalizers.Spectral normalize(Ops tf) {
         Operand<TFloat32> matrix = tf.reshape(kernel, tf.constant(new long[] {rows, filters}));
         Normalizers.Spectral sn = Normalizers.spectralNormalization(tf, matrix, u, Normalizers.DEFAULT_EPS_SPECTRAL,
@@ -75,56 +67,9 @@ public final class SpectralConv2D implements Layer, ConstraintProbe {
     }
 
     @Override
-    public Operand<TFloat32> train(Ops tf, Operand<TFloat32> x, List<Op> updates) {
-        Normalizers.Spectral n = normalize(tf);
-        var w = tf.identity(n.normalized());
-        probeBjorck = w;
-        probeSpectral = lastSpectral;
-        updates.add(tf.withControlDependencies(w).assign(u, n.u()));
-        return infer(tf, x, List.of(w, bias));
-    }
-
-    @Override
-    public List<Op> condense(Ops tf) {
-        Normalizers.Spectral n = normalize(tf);
-        var w = tf.identity(n.normalized());
-        return List.of(tf.assign(frozenKernel, w), tf.withControlDependencies(w).assign(u, n.u()));
-    }
-
-    @Override
-    public List<Operand<TFloat32>> inferenceParameters() {
-        return List.of(frozenKernel, bias);
-    }
-
-    @Override
     public Operand<TFloat32> infer(Ops tf, Operand<TFloat32> x, List<Operand<TFloat32>> params) {
         Operand<TFloat32> y = tf.nn.conv2d(x, params.get(0), List.of(1L, (long) stride, (long) stride, 1L), "SAME");
         return tf.nn.biasAdd(y, params.get(1));
-    }
-
-    @Override
-    public List<Variable<TFloat32>> trainableVariables() {
-        return List.of(kernel, bias);
-    }
-
-    @Override
-    public List<Variable<TFloat32>> stateVariables() {
-        return List.of(u, frozenKernel);
-    }
-
-    @Override
-    public Operand<TFloat32> spectralOutput() {
-        return probeSpectral;
-    }
-
-    @Override
-    public Operand<TFloat32> bjorckOutput() {
-        return probeBjorck;
-    }
-
-    @Override
-    public boolean constrained() {
-        return true;
     }
 
     @Override

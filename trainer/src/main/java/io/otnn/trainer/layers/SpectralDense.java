@@ -3,9 +3,7 @@ package io.otnn.trainer.layers;
 import java.util.List;
 import java.util.Random;
 import org.tensorflow.Operand;
-import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -13,11 +11,8 @@ import org.tensorflow.types.TFloat32;
  * by Björck (paper A.2.2, deel-lip {@code SpectralDense}): every singular value of the kernel is 1 (≤ 1 when Björck
  * has not converged), so the layer is 1-Lipschitz and gradient-norm preserving.
  */
-public final class SpectralDense implements Layer, ConstraintProbe {
+public final class SpectralDense extends SpectralLayer {
 
-    private Operand<TFloat32> probeSpectral;
-    private Operand<TFloat32> probeBjorck;
-    private Operand<TFloat32> lastSpectral;
 
     private final int units;
     private final float betaBjorck;
@@ -27,10 +22,6 @@ public final class SpectralDense implements Layer, ConstraintProbe {
     private final int maxIterSpectral;
 
     private long in;
-    private Variable<TFloat32> kernel;
-    private Variable<TFloat32> bias;
-    private Variable<TFloat32> u;
-    private Variable<TFloat32> frozenKernel;
 
     public SpectralDense(int units) {
         this(units, Normalizers.DEFAULT_BETA_BJORCK, Normalizers.DEFAULT_EPS_BJORCK, Normalizers.DEFAULT_MAXITER_BJORCK,
@@ -66,7 +57,8 @@ public final class SpectralDense implements Layer, ConstraintProbe {
         return new long[] {units};
     }
 
-    /** The normalised kernel and the new u: spectral normalisation, then Björck. */
+    /** Spectral normalisation, then Björck. */
+    @Override
     Normalizers.Spectral normalize(Ops tf) {
         Normalizers.Spectral sn = Normalizers.spectralNormalization(tf, kernel, u, epsSpectral, maxIterSpectral);
         lastSpectral = sn.normalized();
@@ -75,55 +67,8 @@ public final class SpectralDense implements Layer, ConstraintProbe {
     }
 
     @Override
-    public Operand<TFloat32> train(Ops tf, Operand<TFloat32> x, List<Op> updates) {
-        Normalizers.Spectral n = normalize(tf);
-        var w = tf.identity(n.normalized());
-        probeBjorck = w;
-        probeSpectral = lastSpectral;
-        updates.add(tf.withControlDependencies(w).assign(u, n.u()));
-        return infer(tf, x, List.of(w, bias));
-    }
-
-    @Override
-    public List<Op> condense(Ops tf) {
-        Normalizers.Spectral n = normalize(tf);
-        var w = tf.identity(n.normalized());
-        return List.of(tf.assign(frozenKernel, w), tf.withControlDependencies(w).assign(u, n.u()));
-    }
-
-    @Override
-    public List<Operand<TFloat32>> inferenceParameters() {
-        return List.of(frozenKernel, bias);
-    }
-
-    @Override
     public Operand<TFloat32> infer(Ops tf, Operand<TFloat32> x, List<Operand<TFloat32>> params) {
         return tf.math.add(tf.linalg.matMul(x, params.get(0)), params.get(1));
-    }
-
-    @Override
-    public List<Variable<TFloat32>> trainableVariables() {
-        return List.of(kernel, bias);
-    }
-
-    @Override
-    public List<Variable<TFloat32>> stateVariables() {
-        return List.of(u, frozenKernel);
-    }
-
-    @Override
-    public Operand<TFloat32> spectralOutput() {
-        return probeSpectral;
-    }
-
-    @Override
-    public Operand<TFloat32> bjorckOutput() {
-        return probeBjorck;
-    }
-
-    @Override
-    public boolean constrained() {
-        return true;
     }
 
     @Override
