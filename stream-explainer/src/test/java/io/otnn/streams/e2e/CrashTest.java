@@ -1,5 +1,7 @@
 package io.otnn.streams.e2e;
 
+import io.otnn.streams.testing.EmbeddedPipeline;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -29,11 +31,9 @@ import org.slf4j.LoggerFactory;
 
 import io.otnn.explain.testing.Fixtures;
 import io.otnn.local.LocalStack;
-import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.Topics;
-import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
@@ -50,6 +50,7 @@ class CrashTest {
     private static final Logger LOG = LoggerFactory.getLogger(CrashTest.class);
     private static final int IMAGES = 5_000;
 
+    private static EmbeddedPipeline pipeline;
     private static LocalStack stack;
     private static SchemaRegistryClient registry;
     private static RecordFormat format;
@@ -58,19 +59,17 @@ class CrashTest {
     Path work;
 
     @BeforeAll
-    static void startStack() {
-        stack = LocalStack.start();
-        registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
-        format = new AvroRecordFormat(registry);
+    static void startPipeline() {
+        pipeline = EmbeddedPipeline.start(false);
+        stack = pipeline.stack();
+        registry = pipeline.registry();
+        format = pipeline.format();
     }
 
     @AfterAll
-    static void stopStack() {
-        if (registry != null) {
-            registry.close();
-        }
-        if (stack != null) {
-            stack.close();
+    static void stopPipeline() {
+        if (pipeline != null) {
+            pipeline.close();
         }
     }
 

@@ -1,5 +1,7 @@
 package io.otnn.streams.e2e;
 
+import io.otnn.streams.testing.EmbeddedPipeline;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -26,15 +28,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.explain.ImageExplanation;
-import io.otnn.explain.testing.Fixtures;
 import io.otnn.local.LocalStack;
-import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topics;
 import io.otnn.streams.engine.OtnnEngine;
-import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
@@ -46,6 +45,7 @@ class EndToEndTest {
 
     private static final int IMAGES = 2_000;
 
+    private static EmbeddedPipeline pipeline;
     private static LocalStack stack;
     private static OtnnEngine engine;
     private static SchemaRegistryClient registry;
@@ -55,23 +55,18 @@ class EndToEndTest {
     Path stateDir;
 
     @BeforeAll
-    static void startStack() {
-        stack = LocalStack.start();
-        registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
-        format = new AvroRecordFormat(registry);
-        engine = OtnnEngine.load(Fixtures.denseMnist());
+    static void startPipeline() {
+        pipeline = EmbeddedPipeline.start(true);
+        stack = pipeline.stack();
+        registry = pipeline.registry();
+        format = pipeline.format();
+        engine = pipeline.engine();
     }
 
     @AfterAll
-    static void stopStack() {
-        if (engine != null) {
-            engine.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (stack != null) {
-            stack.close();
+    static void stopPipeline() {
+        if (pipeline != null) {
+            pipeline.close();
         }
     }
 

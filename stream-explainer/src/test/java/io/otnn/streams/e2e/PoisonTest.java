@@ -1,5 +1,7 @@
 package io.otnn.streams.e2e;
 
+import io.otnn.streams.testing.EmbeddedPipeline;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -27,9 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.otnn.explain.testing.Fixtures;
 import io.otnn.local.LocalStack;
-import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
@@ -54,6 +54,7 @@ class PoisonTest {
 
     private static final float POISON_PIXEL = 128 / 255f;
 
+    private static EmbeddedPipeline pipeline;
     private static LocalStack stack;
     private static SchemaRegistryClient registry;
     private static AvroRecordFormat format;
@@ -63,23 +64,18 @@ class PoisonTest {
     Path stateDir;
 
     @BeforeAll
-    static void start() {
-        stack = LocalStack.start();
-        registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
-        format = new AvroRecordFormat(registry);
-        engine = OtnnEngine.load(Fixtures.denseMnist());
+    static void startPipeline() {
+        pipeline = EmbeddedPipeline.start(true);
+        stack = pipeline.stack();
+        registry = pipeline.registry();
+        format = pipeline.format();
+        engine = pipeline.engine();
     }
 
     @AfterAll
-    static void stop() {
-        if (engine != null) {
-            engine.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (stack != null) {
-            stack.close();
+    static void stopPipeline() {
+        if (pipeline != null) {
+            pipeline.close();
         }
     }
 

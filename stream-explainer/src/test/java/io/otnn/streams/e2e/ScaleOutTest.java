@@ -1,5 +1,7 @@
 package io.otnn.streams.e2e;
 
+import io.otnn.streams.testing.EmbeddedPipeline;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -24,9 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.otnn.explain.testing.Fixtures;
 import io.otnn.local.LocalStack;
-import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
@@ -42,6 +42,7 @@ class ScaleOutTest {
 
     private static final int IMAGES = 3_000;
 
+    private static EmbeddedPipeline pipeline;
     private static LocalStack stack;
     private static SchemaRegistryClient registry;
     private static OtnnEngine engine;
@@ -50,22 +51,17 @@ class ScaleOutTest {
     Path work;
 
     @BeforeAll
-    static void start() {
-        stack = LocalStack.start();
-        registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
-        engine = OtnnEngine.load(Fixtures.denseMnist());
+    static void startPipeline() {
+        pipeline = EmbeddedPipeline.start(true);
+        stack = pipeline.stack();
+        registry = pipeline.registry();
+        engine = pipeline.engine();
     }
 
     @AfterAll
-    static void stop() {
-        if (engine != null) {
-            engine.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (stack != null) {
-            stack.close();
+    static void stopPipeline() {
+        if (pipeline != null) {
+            pipeline.close();
         }
     }
 
