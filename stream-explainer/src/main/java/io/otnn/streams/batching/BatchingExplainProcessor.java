@@ -8,14 +8,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,25 +33,33 @@ import io.otnn.streams.topology.ImageValidator;
 import io.otnn.streams.topology.Outcome;
 
 /**
- * Validates images, parks the valid ones in a changelogged store and explains them in micro-batches: one model
- * call per batch, one {@link Outcome} per input record.
- *
- * <h2>Why a store and not a list</h2>
- * Kafka Streams commits the offset of every record handed to {@link #process}, whether or not anything has been
- * forwarded for it. A pending image therefore lives in {@code pendingStore}, whose changelog is written in the
- * same transaction as the offsets (exactly-once v2): after a crash the store is restored and its images are
- * explained then. Entries are deleted, in the same transaction, once their explanation is forwarded.
+ * Validates images, holds the valid ones in memory and explains them in micro-batches: one model call per batch,
+ * one {@link Outcome} per input record.
  *
  * <h2>When a batch runs</h2>
- * Eagerly from {@link #process} as soon as {@code maxBatchSize} images wait, and from a wall-clock punctuator
- * once the oldest waiting image has waited {@code maxWaitMs}. Images restored from the changelog are explained at
- * the first tick.
+ * <ul>
+ *   <li>from {@link #process} as soon as {@code maxBatchSize} images wait;</li>
+ *   <li>from a wall-clock punctuator once the oldest waiting image has waited {@code maxWaitMs};</li>
+ *   <li>right before every commit of the task, whatever the batch's size, through the {@link PreCommitHook}.</li>
+ * </ul>
+ *
+ * <h2>Why this is exactly-once</h2>
+ * Kafka Streams commits the offset of every record handed to {@link #process}, whether or not anything has been
+ * forwarded for it. The last rule makes that safe: no commit can happen while an image waits, so an offset is only
+ * ever committed in the transaction that carries its image's explanation (or dead letter). A crash loses the
+ * waiting images together with their uncommitted offsets, and they are read again. Under exactly-once the
+ * explanations become visible at the commit anyway, so the commit is a natural batch boundary: at light load a
+ * batch is whatever arrived since the last commit, and batching adds nothing to the latency.
  */
 public final class BatchingExplainProcessor implements Processor<byte[], byte[], String, Outcome> {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchingExplainProcessor.class);
 
-    private final String storeName;
+    /** A validated image waiting for its batch, with the pixels it decoded to and where it came from. */
+    private record Waiting(PendingImage source, ImageInput input, float[] pixels, ProcessorScope.Origin origin) {
+    }
+
+    private final String hookName;
     private final ExplanationEngine engine;
     private final RecordFormat format;
     private final int maxBatchSize;
@@ -63,24 +68,22 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private final String application;
     private final long metricsWindowMs;
     private final List<Double> epsilons;
-    /** the current batch's metric figures per window start; forwarded and cleared before process/punctuate returns */
+    private final List<Waiting> waiting = new ArrayList<>();
+    /** the current batch's metric figures per window start; forwarded and cleared after each batch */
     private final Map<Long, MetricsAccumulator> partials = new TreeMap<>();
     /** latest event time counted in each window: the partial's timestamp, so that stream time advances as usual */
     private final Map<Long, Long> partialTimes = new TreeMap<>();
 
     private ProcessorContext<String, Outcome> context;
-    private KeyValueStore<Long, PendingImage> pendingStore;
+    private ProcessorScope<String, Outcome> scope;
     private BatchExplainer explainer;
     private ModelInfo model;
     private ImageValidator validator;
-    private int pendingCount;
-    /** wall clock of the oldest pending image's arrival, or Long.MIN_VALUE when it came from the changelog */
-    private long oldestWaitingSince;
 
-    public BatchingExplainProcessor(String storeName, ExplanationEngine engine, RecordFormat format,
+    public BatchingExplainProcessor(String hookName, ExplanationEngine engine, RecordFormat format,
                                     int maxBatchSize, long maxWaitMs, int maxImageBytes, String application,
                                     long metricsWindowMs, List<Double> epsilons) {
-        this.storeName = storeName;
+        this.hookName = hookName;
         this.engine = engine;
         this.format = format;
         this.maxBatchSize = maxBatchSize;
@@ -94,23 +97,21 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     @Override
     public void init(ProcessorContext<String, Outcome> context) {
         this.context = context;
-        this.pendingStore = context.getStateStore(storeName);
+        this.scope = ProcessorScope.of(context);
+        // a revived task (after an aborted transaction) reads again from its last commit
+        waiting.clear();
         this.model = engine.model();
         this.validator = new ImageValidator(model, maxImageBytes);
-        this.explainer = engine.newExplainer();
-        pendingCount = 0;
-        try (KeyValueIterator<Long, PendingImage> all = pendingStore.all()) {
-            while (all.hasNext()) {
-                all.next();
-                pendingCount++;
+        if (explainer == null) {
+            this.explainer = engine.newExplainer();
+        }
+        PreCommitHook hook = context.getStateStore(hookName);
+        hook.beforeCommit(() -> {
+            if (!waiting.isEmpty()) {
+                scope.runAsProcessor(this::explainWaiting);
             }
-        }
-        oldestWaitingSince = Long.MIN_VALUE;
-        if (pendingCount > 0) {
-            LOG.info("Task {}: {} image(s) restored from the pending store, explaining them at the first tick",
-                    context.taskId(), pendingCount);
-        }
-        long tick = Math.max(1, Math.min(maxWaitMs / 2, 50));
+        });
+        long tick = Math.max(1, Math.min(maxWaitMs / 4, 25));
         context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, this::onTick);
     }
 
@@ -120,112 +121,83 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         long now = context.currentSystemTimeMs();
         PendingImage pending = new PendingImage(meta.topic(), meta.partition(), meta.offset(), record.timestamp(),
                 now, record.key(), record.value());
+        ImageInput input;
+        float[] pixels;
         try {
-            read(pending);
+            input = read(pending);
+            pixels = validator.decode(input);
         } catch (RejectedRecordException e) {
             forwardDeadLetter(pending, e);
-            flushPartials();
+            flushPartials(null);
             return;
         }
-        pendingStore.put(pending.offset(), pending);
-        if (pendingCount == 0) {
-            oldestWaitingSince = now;
-        }
-        pendingCount++;
-        if (pendingCount >= maxBatchSize) {
-            drain(true);
+        waiting.add(new Waiting(pending, input, pixels, scope.origin()));
+        if (waiting.size() >= maxBatchSize) {
+            explainWaiting();
         }
     }
 
     private void onTick(long now) {
-        if (pendingCount > 0 && (oldestWaitingSince == Long.MIN_VALUE || now - oldestWaitingSince >= maxWaitMs)) {
-            drain(false);
+        if (!waiting.isEmpty() && now - waiting.get(0).source().receivedAt() >= maxWaitMs) {
+            explainWaiting();
         }
     }
 
-    /** Explains pending images oldest first; with {@code onlyFull}, full batches only. */
-    private void drain(boolean onlyFull) {
-        while (pendingCount > 0 && (!onlyFull || pendingCount >= maxBatchSize)) {
-            List<KeyValue<Long, PendingImage>> batch = new ArrayList<>(Math.min(pendingCount, maxBatchSize));
-            try (KeyValueIterator<Long, PendingImage> all = pendingStore.all()) {
-                while (all.hasNext() && batch.size() < maxBatchSize) {
-                    batch.add(all.next());
-                }
-            }
-            if (batch.isEmpty()) {
-                pendingCount = 0;
-                break;
-            }
+    /** Explains every waiting image, oldest first, in batches of at most {@code maxBatchSize}. */
+    private void explainWaiting() {
+        int from = 0;
+        while (from < waiting.size()) {
+            int to = Math.min(waiting.size(), from + maxBatchSize);
+            List<Waiting> batch = waiting.subList(from, to);
             explainBatch(batch);
-            flushPartials();
-            for (KeyValue<Long, PendingImage> entry : batch) {
-                pendingStore.delete(entry.key);
-            }
-            pendingCount -= batch.size();
+            flushPartials(batch.get(batch.size() - 1).origin());
+            from = to;
         }
-        if (pendingCount <= 0) {
-            pendingCount = 0;
-        }
-        oldestWaitingSince = context.currentSystemTimeMs();
+        waiting.clear();
     }
 
-    private void explainBatch(List<KeyValue<Long, PendingImage>> batch) {
+    private void explainBatch(List<Waiting> batch) {
         long batchStart = context.currentSystemTimeMs();
-        List<PendingImage> images = new ArrayList<>(batch.size());
-        List<ImageInput> inputs = new ArrayList<>(batch.size());
-        List<float[]> pixels = new ArrayList<>(batch.size());
-        for (KeyValue<Long, PendingImage> entry : batch) {
-            PendingImage pending = entry.value;
-            try {
-                ImageInput input = read(pending);
-                pixels.add(validator.decode(input));
-                images.add(pending);
-                inputs.add(input);
-            } catch (RejectedRecordException e) {
-                // validated on arrival; only a model swap with another input shape gets here
-                forwardDeadLetter(pending, e);
-            }
-        }
-        if (images.isEmpty()) {
-            return;
+        float[][] pixels = new float[batch.size()][];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = batch.get(i).pixels();
         }
         long modelStart = System.nanoTime();
         List<ImageResult> results;
         try {
-            results = explainer.explain(pixels.toArray(new float[0][]));
-            if (results.size() != images.size()) {
+            results = explainer.explain(pixels);
+            if (results.size() != batch.size()) {
                 throw new IllegalStateException("the engine returned " + results.size() + " results for "
-                        + images.size() + " images");
+                        + batch.size() + " images");
             }
         } catch (RuntimeException batchFailure) {
-            explainOneByOne(images, inputs, pixels, batchStart, batchFailure);
+            explainOneByOne(batch, batchStart, batchFailure);
             return;
         }
         double modelMs = (System.nanoTime() - modelStart) / 1e6;
-        for (int i = 0; i < images.size(); i++) {
-            forwardExplanation(images.get(i), inputs.get(i), results.get(i), batchStart, modelMs, images.size());
+        for (int i = 0; i < batch.size(); i++) {
+            forwardExplanation(batch.get(i), results.get(i), batchStart, modelMs, batch.size());
         }
     }
 
     /** A failed batch is retried image by image, so that one poisonous image does not sink the others. */
-    private void explainOneByOne(List<PendingImage> images, List<ImageInput> inputs, List<float[]> pixels,
-                                 long batchStart, RuntimeException batchFailure) {
-        LOG.warn("Model call failed for a batch of {} image(s), retrying one by one: {}", images.size(),
+    private void explainOneByOne(List<Waiting> batch, long batchStart, RuntimeException batchFailure) {
+        LOG.warn("Model call failed for a batch of {} image(s), retrying one by one: {}", batch.size(),
                 batchFailure.toString());
-        for (int i = 0; i < images.size(); i++) {
+        for (Waiting image : batch) {
             long modelStart = System.nanoTime();
             try {
-                List<ImageResult> result = explainer.explain(new float[][] {pixels.get(i)});
+                List<ImageResult> result = explainer.explain(new float[][] {image.pixels()});
                 double modelMs = (System.nanoTime() - modelStart) / 1e6;
-                forwardExplanation(images.get(i), inputs.get(i), result.get(0), batchStart, modelMs, 1);
+                forwardExplanation(image, result.get(0), batchStart, modelMs, 1);
             } catch (RuntimeException e) {
-                forwardDeadLetter(images.get(i), new RejectedRecordException(RejectionKind.MODEL_ERROR,
-                        "the model call failed: " + e, inputs.get(i).imageId(), e));
+                forwardDeadLetter(image.source(), new RejectedRecordException(RejectionKind.MODEL_ERROR,
+                        "the model call failed: " + e, image.input().imageId(), e), image.origin());
             }
         }
     }
 
-    /** Parses and validates; the pixels are decoded (and discarded) so that every rejection happens here. */
+    /** Parses the record and checks its key; {@link ImageValidator#decode} checks the image. */
     private ImageInput read(PendingImage pending) throws RejectedRecordException {
         if (pending.value() == null || pending.value().length == 0) {
             throw new RejectedRecordException(RejectionKind.EMPTY_VALUE, "the record has no value",
@@ -241,12 +213,13 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
             throw new RejectedRecordException(RejectionKind.MISSING_KEY,
                     "the record has no key; images are keyed by their id", input.imageId(), null);
         }
-        validator.decode(input);
         return input;
     }
 
-    private void forwardExplanation(PendingImage pending, ImageInput input, ImageResult result, long batchStart,
-                                    double modelMs, int batchSize) {
+    private void forwardExplanation(Waiting image, ImageResult result, long batchStart, double modelMs,
+                                    int batchSize) {
+        PendingImage pending = image.source();
+        ImageInput input = image.input();
         long now = context.currentSystemTimeMs();
         long eventTime = input.eventTime() > 0 ? input.eventTime() : pending.timestamp();
         List<Float> scores = new ArrayList<>(result.scores().length);
@@ -264,11 +237,16 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
                 Math.max(0, batchStart - eventTime), modelMs, Math.max(0, now - eventTime), batchSize, application,
                 eventTime, now);
         Outcome outcome = new Outcome.Explained(explanation);
-        context.forward(new Record<>(input.imageId(), outcome, eventTime));
+        scope.forward(new Record<>(input.imageId(), outcome, eventTime), image.origin());
         count(outcome, eventTime);
     }
 
     private void forwardDeadLetter(PendingImage pending, RejectedRecordException e) {
+        forwardDeadLetter(pending, e, null);
+    }
+
+    /** With an {@code origin}, for an image that waited in a batch; without, for the record being processed. */
+    private void forwardDeadLetter(PendingImage pending, RejectedRecordException e, ProcessorScope.Origin origin) {
         String imageId = e.imageId() != null ? e.imageId() : keyText(pending.key());
         DeadLetterRecord deadLetter = new DeadLetterRecord(imageId, e.kind().name(), e.getMessage(), pending.topic(),
                 pending.partition(), pending.offset(), pending.key(), pending.value(), pending.timestamp(),
@@ -276,7 +254,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         LOG.debug("Dead letter {} at {}-{}@{}: {}", e.kind(), pending.topic(), pending.partition(), pending.offset(),
                 e.getMessage());
         Outcome outcome = new Outcome.Rejected(deadLetter);
-        context.forward(new Record<>(imageId, outcome, pending.timestamp()));
+        forward(new Record<>(imageId, outcome, pending.timestamp()), origin);
         count(outcome, pending.timestamp());
     }
 
@@ -288,12 +266,20 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     }
 
     /** Forwards the figures counted since the last flush, one record per window, keyed by model@version. */
-    private void flushPartials() {
+    private void flushPartials(ProcessorScope.Origin origin) {
         String modelKey = model.name() + "@" + model.version();
-        partials.forEach((windowStart, figures) -> context.forward(new Record<>(modelKey,
-                new Outcome.MetricsPartial(figures), partialTimes.get(windowStart))));
+        partials.forEach((windowStart, figures) -> forward(new Record<>(modelKey,
+                new Outcome.MetricsPartial(figures), partialTimes.get(windowStart)), origin));
         partials.clear();
         partialTimes.clear();
+    }
+
+    private void forward(Record<String, Outcome> record, ProcessorScope.Origin origin) {
+        if (origin == null) {
+            context.forward(record);
+        } else {
+            scope.forward(record, origin);
+        }
     }
 
     private static String keyText(byte[] key) {
@@ -302,8 +288,15 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
 
     @Override
     public void close() {
+        if (!waiting.isEmpty()) {
+            // a clean close commits first, so this is a dirty one: the offsets of these images are not committed
+            LOG.info("Task {}: {} image(s) were waiting at close; they will be read again from the last commit",
+                    context.taskId(), waiting.size());
+            waiting.clear();
+        }
         if (explainer != null) {
             explainer.close();
+            explainer = null;
         }
     }
 }

@@ -17,15 +17,11 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.Topics;
 import io.otnn.streams.batching.BatchingExplainProcessor;
-import io.otnn.streams.batching.PendingImage;
-import io.otnn.streams.batching.PendingImageSerde;
+import io.otnn.streams.batching.PreCommitHook;
 import io.otnn.streams.engine.ExplanationEngine;
 import io.otnn.streams.metrics.MetricsAccumulator;
 
@@ -33,7 +29,7 @@ import io.otnn.streams.metrics.MetricsAccumulator;
  * The stream explainer's topology, built without side effects; {@code main} and the tests call it.
  *
  * <pre>
- * images (bytes) ─▶ explain (validate → pending store → micro-batch → engine) ─┬─▶ explanations
+ * images (bytes) ─▶ explain (validate → wait for a batch or a commit → engine)  ─┬─▶ explanations
  *                                                                             ├─▶ dead letters
  *                                                                             └─▶ per-batch partial figures
  *                                         ─▶ repartition by model@version ─▶ tumbling windows (merge) ─▶ metrics
@@ -41,8 +37,8 @@ import io.otnn.streams.metrics.MetricsAccumulator;
  */
 public final class ExplainerTopology {
 
-    /** The changelogged store of images waiting for their batch. */
-    public static final String PENDING_STORE = "pending-images";
+    /** The store-shaped hook through which Kafka Streams tells the batching processor that a commit is coming. */
+    public static final String PRE_COMMIT_HOOK = "explain-pre-commit";
     /** The window store of the metric windows. */
     public static final String METRICS_STORE = "metrics-windows";
 
@@ -54,19 +50,15 @@ public final class ExplainerTopology {
         String instance = config.getString(ExplainerConfig.APPLICATION_ID_CONFIG) + "/" + config.instanceId();
         StreamsBuilder builder = new StreamsBuilder();
 
-        // in memory: the set is small (at most a batch per task) and is rebuilt from its changelog after a crash
-        StoreBuilder<KeyValueStore<Long, PendingImage>> pendingStore = Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.Long(), new PendingImageSerde())
-                .withLoggingEnabled(java.util.Map.of());
-        builder.addStateStore(pendingStore);
+        builder.addStateStore(PreCommitHook.builder(PRE_COMMIT_HOOK));
 
         KStream<String, Outcome> outcomes = builder
                 .stream(topics.images().name(),
                         Consumed.with(topics.images().keySerde(), topics.images().valueSerde()).withName("images"))
-                .process(() -> new BatchingExplainProcessor(PENDING_STORE, engine, topics.format(),
+                .process(() -> new BatchingExplainProcessor(PRE_COMMIT_HOOK, engine, topics.format(),
                         config.batchMaxSize(), config.batchMaxWaitMs(), config.imageMaxBytes(), instance,
                         config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG), epsilons),
-                        Named.as("explain"), PENDING_STORE);
+                        Named.as("explain"), PRE_COMMIT_HOOK);
 
         outcomes.filter((id, outcome) -> outcome instanceof Outcome.Explained, Named.as("explained"))
                 .mapValues(outcome -> ((Outcome.Explained) outcome).explanation(), Named.as("explanation"))

@@ -20,14 +20,12 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.Topics;
-import io.otnn.streams.batching.PendingImage;
 import io.otnn.streams.deadletter.RejectionKind;
 import io.otnn.streams.engine.ImageResult;
 import io.otnn.streams.format.JsonRecordFormat;
@@ -99,25 +97,23 @@ class ExplainerTopologyTest {
         send(image, Instant.ofEpochMilli(image.eventTime()));
     }
 
-    private KeyValueStore<Long, PendingImage> pendingStore() {
-        return driver.getKeyValueStore(ExplainerTopology.PENDING_STORE);
-    }
-
     @Test
-    void shouldExplainEveryImageOnceWithOneModelCallPerBatchWhenBatchesFill() {
+    void shouldExplainEveryImageBeforeItsOffsetIsCommitted() {
+        // TopologyTestDriver commits after every record, so every image is explained alone, at its commit
+        // (BatchingTest shows full batches, max wait and commits on the real broker)
         start(LinearTestEngine.small(), Map.of());
         List<ImageInput> sent = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             ImageInput image = image(i, i % 3, T0.plusMillis(i));
             sent.add(image);
             send(image);
+            assertThat(explanations.getQueueSize()).as("explained at the commit after image %d", i).isEqualTo(i + 1);
         }
 
         Map<String, ExplanationRecord> out = explanations.readKeyValuesToMap();
         assertThat(out).hasSize(8).containsOnlyKeys(sent.stream().map(ImageInput::imageId).toList());
-        assertThat(engine.batchSizes()).containsExactly(4, 4);
+        assertThat(engine.batchSizes()).containsExactly(1, 1, 1, 1, 1, 1, 1, 1);
         assertThat(deadLetters.isEmpty()).isTrue();
-        assertThat(pendingStore().approximateNumEntries()).isZero();
 
         for (ImageInput image : sent) {
             ExplanationRecord e = out.get(image.imageId());
@@ -129,7 +125,7 @@ class ExplainerTopologyTest {
             assertThat(e.certificate()).isEqualTo(expected.radius());
             assertThat(e.certificateFactor()).isEqualTo(Math.sqrt(2));
             assertThat(e.lipschitz()).isEqualTo(1.0);
-            assertThat(e.batchSize()).isEqualTo(4);
+            assertThat(e.batchSize()).isEqualTo(1);
             assertThat(e.label()).isEqualTo(image.label());
             assertThat(e.eventTime()).isEqualTo(image.eventTime());
             assertThat(e.explainerInstance()).endsWith("/test");
@@ -138,23 +134,6 @@ class ExplainerTopologyTest {
             assertThat(e.counterfactual().width()).isEqualTo(4);
             assertThat(Math.abs(e.boundaryResidual())).isLessThan(1e-4);
         }
-    }
-
-    @Test
-    void shouldKeepImagesInThePendingStoreUntilMaxWaitWhenTheBatchIsNotFull() {
-        start(LinearTestEngine.small(), Map.of());
-        for (int i = 0; i < 3; i++) {
-            send(image(i, null, T0));
-        }
-        assertThat(explanations.isEmpty()).isTrue();
-        assertThat(pendingStore().approximateNumEntries()).isEqualTo(3);
-        assertThat(engine.modelCalls()).isZero();
-
-        driver.advanceWallClockTime(Duration.ofMillis(60));
-
-        assertThat(explanations.readKeyValuesToMap()).containsOnlyKeys("img-0", "img-1", "img-2");
-        assertThat(engine.batchSizes()).containsExactly(3);
-        assertThat(pendingStore().approximateNumEntries()).isZero();
     }
 
     @Test
