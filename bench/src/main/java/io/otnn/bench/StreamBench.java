@@ -84,7 +84,7 @@ public final class StreamBench {
     }
 
     public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 30_000;
         int n1 = args.length > 1 ? Integer.parseInt(args[1]) : 3_000;
         int latencySeconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         Path idx = Path.of(args.length > 3 ? args[3] : "/work/shared/data/fashion-mnist");
@@ -97,15 +97,34 @@ public final class StreamBench {
                     image.label(), 0));
             return images.size() < n;
         }, skipped -> { });
+        int rounds = Integer.getInteger("bench.rounds", 2);
         try (LocalStack stack = LocalStack.start(); OtnnEngine engine = OtnnEngine.load(model)) {
             StreamBench bench = new StreamBench(stack, engine, images);
             System.out.printf(Locale.ROOT, "model %s v%d (%s), %d Fashion-MNIST test images, %d cores, load %.1f%n",
                     engine.model().name(), engine.model().version(), model, images.size(),
                     Runtime.getRuntime().availableProcessors(), loadAverage());
             bench.modelCallProfile();
-            Result pass = bench.throughput("pass", Mode.PASS_THROUGH, images.size());
-            Result batched = bench.throughput("batched", Mode.BATCHED, images.size());
-            Result single = bench.throughput("single", Mode.BATCH_SIZE_1, Math.min(n1, images.size()));
+            List<Result> passes = new ArrayList<>();
+            List<Result> batcheds = new ArrayList<>();
+            List<Result> singles = new ArrayList<>();
+            // a warm-up round, not counted: without it the JIT compiler takes most of a core through the first
+            // minute, and the first topology measured pays for it
+            bench.throughput("warm-pass", Mode.PASS_THROUGH, n);
+            bench.throughput("warm-batched", Mode.BATCHED, n);
+            bench.throughput("warm-single", Mode.BATCH_SIZE_1, n1);
+            // the three topologies in turn, `rounds` times, so that a slow phase of the machine hits all of them
+            for (int round = 1; round <= rounds; round++) {
+                passes.add(bench.throughput("pass" + round, Mode.PASS_THROUGH, n));
+                batcheds.add(bench.throughput("batched" + round, Mode.BATCHED, n));
+                singles.add(bench.throughput("single" + round, Mode.BATCH_SIZE_1, n1));
+                System.out.printf(Locale.ROOT, "round %d: micro-batched / pass-through = %.0f %%, "
+                                + "micro-batched / batch size 1 = %.1fx%n", round,
+                        100 * batcheds.get(round - 1).rate / passes.get(round - 1).rate,
+                        batcheds.get(round - 1).rate / singles.get(round - 1).rate);
+            }
+            Result pass = Result.mean(passes);
+            Result batched = Result.mean(batcheds);
+            Result single = Result.mean(singles);
             Latency none = new Latency(0, Double.NaN, Double.NaN);
             Latency passLat = withLatency ? bench.latency("pass-lat", Mode.PASS_THROUGH, pass.rate / 2,
                     latencySeconds) : none;
@@ -114,22 +133,37 @@ public final class StreamBench {
             Latency singleLat = withLatency ? bench.latency("single-lat", Mode.BATCH_SIZE_1, single.rate / 2,
                     latencySeconds) : none;
             System.out.println();
-            System.out.println("| topology | sustained explanations/s | mean batch | model share of the stream thread "
-                    + "| p50 / p99 latency at half rate (ms) |");
-            System.out.println("| --- | --- | --- | --- | --- |");
+            System.out.printf(Locale.ROOT, "mean of %d round(s); Kafka Streams settings: %s%n", rounds,
+                    bench.settings());
+            System.out.println("| topology | sustained explanations/s | mean batch | JVM CPU (cores) "
+                    + "| model share of the stream thread | p50 / p99 latency at half rate (ms) |");
+            System.out.println("| --- | --- | --- | --- | --- | --- |");
             print("pass-through (ceiling)", pass, passLat);
             print("micro-batched (64, 20 ms)", batched, batchedLat);
             print("batch size 1", single, singleLat);
             System.out.printf(Locale.ROOT, "%nmicro-batched / pass-through = %.0f %% (target >= 50 %%); "
-                            + "micro-batched / batch size 1 = %.1fx (target >= 5x); load average now %.1f%n",
-                    100 * batched.rate / pass.rate, batched.rate / single.rate, loadAverage());
+                            + "micro-batched / batch size 1 = %.1fx (target >= 5x); "
+                            + "micro-batched p99 at half rate = %.0f ms (target <= 100 ms); load average now %.1f%n",
+                    100 * batched.rate / pass.rate, batched.rate / single.rate, batchedLat.p99, loadAverage());
             bench.registry.close();
         }
     }
 
+    /** The settings every topology of this run shares (commit interval and any -Dbench.set.KEY=VALUE). */
+    private String settings() {
+        ExplainerConfig config = new ExplainerConfig(props("settings", Mode.BATCHED));
+        Properties streams = config.streamsProperties();
+        Map<String, Object> shown = new java.util.TreeMap<>();
+        shown.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, streams.getOrDefault(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+                "Kafka Streams default"));
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.set."))
+                .forEach(k -> shown.put(k.substring("bench.set.".length()), System.getProperty(k)));
+        return shown.toString();
+    }
+
     private static void print(String name, Result r, Latency l) {
-        System.out.printf(Locale.ROOT, "| %s | %,.0f | %.1f | %s | %.0f / %.0f (at %,.0f/s) |%n", name, r.rate,
-                r.meanBatch, Double.isNaN(r.modelShare) ? "—" : String.format(Locale.ROOT, "%.0f %%",
+        System.out.printf(Locale.ROOT, "| %s | %,.0f | %.1f | %.2f | %s | %.0f / %.0f (at %,.0f/s) |%n", name,
+                r.rate, r.meanBatch, r.cores, Double.isNaN(r.modelShare) ? "—" : String.format(Locale.ROOT, "%.0f %%",
                         100 * r.modelShare), l.p50, l.p99, l.rate);
     }
 
@@ -139,7 +173,63 @@ public final class StreamBench {
 
     enum Mode { PASS_THROUGH, BATCHED, BATCH_SIZE_1 }
 
-    record Result(double rate, double meanBatch, double modelShare) {
+    /** {@code cores}: CPU time of this JVM (broker, registry, topology, reader) per wall second of the run. */
+    record Result(double rate, double meanBatch, double modelShare, double cores) {
+
+        static Result mean(List<Result> results) {
+            return new Result(results.stream().mapToDouble(Result::rate).average().orElseThrow(),
+                    results.stream().mapToDouble(Result::meanBatch).average().orElseThrow(),
+                    results.stream().mapToDouble(Result::modelShare).average().orElseThrow(),
+                    results.stream().mapToDouble(Result::cores).average().orElseThrow());
+        }
+    }
+
+    /** CPU nanoseconds of every live Java thread, by thread name. */
+    private static Map<Long, Map.Entry<String, Long>> threadCpu() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<Long, Map.Entry<String, Long>> cpu = new HashMap<>();
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null) {
+                long nanos = threads.getThreadCpuTime(info.getThreadId());
+                if (nanos >= 0) {
+                    cpu.put(info.getThreadId(), Map.entry(info.getThreadName(), nanos));
+                }
+            }
+        }
+        return cpu;
+    }
+
+    /**
+     * Where the CPU went between two snapshots: Java threads grouped by name (digits dropped), and the rest of
+     * the process (TensorFlow's own native threads, GC and JIT threads are Java-invisible or named).
+     */
+    private static String cpuBreakdown(Map<Long, Map.Entry<String, Long>> before, Map<Long, Map.Entry<String, Long>> after,
+                                       long processNanos, double seconds) {
+        Map<String, Long> groups = new HashMap<>();
+        long javaTotal = 0;
+        for (var entry : after.entrySet()) {
+            long start = before.containsKey(entry.getKey()) ? before.get(entry.getKey()).getValue() : 0;
+            long used = entry.getValue().getValue() - start;
+            String group = entry.getValue().getKey().replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "*")
+                    .replaceAll("[0-9]+", "#");
+            groups.merge(group, used, Long::sum);
+            javaTotal += used;
+        }
+        groups.put("(not a Java thread: TensorFlow)", Math.max(0, processNanos - javaTotal));
+        StringBuilder out = new StringBuilder();
+        groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+                .forEach(e -> out.append(String.format(Locale.ROOT, "%n    %5.2f cores  %s", e.getValue() / 1e9 / seconds,
+                        e.getKey())));
+        return out.toString();
+    }
+
+    private static long jitMillis() {
+        return java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     record Latency(double rate, double p50, double p99) {
@@ -280,14 +370,22 @@ public final class StreamBench {
                 ProducerConfig.BATCH_SIZE_CONFIG, 262_144), new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /**
+     * A read_committed reader of every partition of {@code topic}, positioned at the start before the topology runs
+     * (assigned, not subscribed: a group join that ends after the first outputs would make them arrive in a burst).
+     */
     private KafkaConsumer<byte[], byte[]> consumer(String topic) {
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + UUID.randomUUID(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(topic));
+        List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                .stream().map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        partitions.forEach(consumer::position);
         return consumer;
     }
 
@@ -315,7 +413,18 @@ public final class StreamBench {
         }
     }
 
-    /** Pre-loads the images, starts the topology, and times first to last committed output. */
+    /** The i-th image of a run: the test images in turn, with a distinct id on every pass over them. */
+    private ImageInput image(int i) {
+        ImageInput source = images.get(i % images.size());
+        String id = i < images.size() ? source.imageId() : source.imageId() + "#" + i / images.size();
+        return new ImageInput(id, source.encoding(), source.width(), source.height(), source.channels(),
+                source.data(), source.label(), source.eventTime());
+    }
+
+    /**
+     * Pre-loads {@code count} images, starts the topology, and times the committed outputs: the rate is taken
+     * between the 10th and the 90th percentile outputs (steady state: no start-up, no last transaction).
+     */
     private Result throughput(String run, Mode mode, int count) throws Exception {
         createImagesTopic(run, mode);
         String imagesTopic = run + "-images";
@@ -323,7 +432,7 @@ public final class StreamBench {
             List<Future<RecordMetadata>> sends = new ArrayList<>();
             long now = System.currentTimeMillis();
             for (int i = 0; i < count; i++) {
-                ImageInput image = withTime(images.get(i), now);
+                ImageInput image = withTime(image(i), now);
                 sends.add(producer.send(new ProducerRecord<>(imagesTopic, null, now,
                         image.imageId().getBytes(StandardCharsets.UTF_8), format.writeImage(imagesTopic, image))));
             }
@@ -337,6 +446,10 @@ public final class StreamBench {
              AutoCloseable app = start(run, mode)) {
             long first = 0;
             long last = 0;
+            long[] times = new long[count];
+            long firstCpu = 0;
+            long firstJit = 0;
+            Map<Long, Map.Entry<String, Long>> firstThreads = Map.of();
             int seen = 0;
             double modelMs = 0;
             double batchSum = 0;
@@ -346,8 +459,14 @@ public final class StreamBench {
                     long now = System.nanoTime();
                     if (seen == 0) {
                         first = now;
+                        firstCpu = processCpuNanos();
+                        firstJit = jitMillis();
+                        firstThreads = threadCpu();
                     }
                     last = now;
+                    if (seen < count) {
+                        times[seen] = now;
+                    }
                     seen++;
                     if (mode != Mode.PASS_THROUGH) {
                         ExplanationRecord e = explanationSerde.deserialize(r.topic(), r.value());
@@ -356,12 +475,25 @@ public final class StreamBench {
                     }
                 }
             }
+            if (seen < count) {
+                throw new IllegalStateException(run + ": " + seen + " of " + count + " explanations after 10 min");
+            }
             double seconds = (last - first) / 1e9;
-            double rate = (seen - 1) / seconds;
+            long processNanos = processCpuNanos() - firstCpu;
+            long jitMs = jitMillis() - firstJit;
+            double cores = processNanos / 1e9 / seconds;
+            if (Boolean.getBoolean("bench.cpu")) {
+                System.out.println(run + " CPU by thread:" + cpuBreakdown(firstThreads, threadCpu(), processNanos,
+                        seconds));
+            }
+            int from = count / 10;
+            int to = count * 9 / 10;
+            double rate = (to - from) / ((times[to] - times[from]) / 1e9);
             Result result = new Result(rate, mode == Mode.PASS_THROUGH ? 1 : batchSum / seen,
-                    mode == Mode.PASS_THROUGH ? Double.NaN : modelMs / 1e3 / seconds);
-            System.out.printf(Locale.ROOT, "%-8s %,d explanations in %.2f s: %,.0f/s (load %.1f)%n", run, seen,
-                    seconds, rate, loadAverage());
+                    mode == Mode.PASS_THROUGH ? Double.NaN : modelMs / 1e3 / seconds, cores);
+            System.out.printf(Locale.ROOT, "%-8s %,d explanations in %.2f s: %,.0f/s between the 10th and 90th "
+                    + "percentile outputs, %.2f cores busy, JIT compiling %.2f cores (load %.1f)%n", run, seen, seconds, rate,
+                    cores, jitMs / 1e3 / seconds, loadAverage());
             return result;
         }
     }
@@ -376,11 +508,14 @@ public final class StreamBench {
         createImagesTopic(run, mode);
         String imagesTopic = run + "-images";
         TDigest digest = TDigest.createMergingDigest(200);
+        // where the time goes: event → batch start (queued), event → forwarded (before the commit)
+        TDigest queued = TDigest.createMergingDigest(200);
+        TDigest forwarded = TDigest.createMergingDigest(200);
+        var explanationSerde = topics(run).explanations().valueSerde().deserializer();
         int total = (int) Math.min(images.size() * 10L, (long) (rate * seconds));
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(run + "-explanations");
              AutoCloseable app = start(run, mode);
              KafkaProducer<byte[], byte[]> producer = producer()) {
-            consumer.poll(Duration.ofMillis(500));
             Thread producerThread = new Thread(() -> {
                 long start = System.nanoTime();
                 for (int i = 0; i < total; i++) {
@@ -407,13 +542,21 @@ public final class StreamBench {
                     // skip the first 10 %: warm-up
                     if (seen > total / 10) {
                         digest.add(System.currentTimeMillis() - r.timestamp());
+                        if (mode != Mode.PASS_THROUGH) {
+                            ExplanationRecord e = explanationSerde.deserialize(r.topic(), r.value());
+                            queued.add(e.queuedMs());
+                            forwarded.add(e.totalMs());
+                        }
                     }
                 }
             }
             producerThread.join();
             Latency latency = new Latency(rate, digest.quantile(0.5), digest.quantile(0.99));
-            System.out.printf(Locale.ROOT, "%-12s at %,.0f/s: %d/%d, p50 %.0f ms, p99 %.0f ms (load %.1f)%n", run,
-                    rate, seen, total, latency.p50, latency.p99, loadAverage());
+            System.out.printf(Locale.ROOT, "%-12s at %,.0f/s: %d/%d, p50 %.0f ms, p99 %.0f ms (load %.1f)%s%n", run,
+                    rate, seen, total, latency.p50, latency.p99, loadAverage(), mode == Mode.PASS_THROUGH ? ""
+                            : String.format(Locale.ROOT, "; until the batch p50 %.0f / p99 %.0f ms, until forwarded "
+                                    + "p50 %.0f / p99 %.0f ms", queued.quantile(0.5), queued.quantile(0.99),
+                                    forwarded.quantile(0.5), forwarded.quantile(0.99)));
             return latency;
         }
     }

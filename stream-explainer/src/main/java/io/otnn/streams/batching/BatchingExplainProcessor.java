@@ -3,6 +3,7 @@ package io.otnn.streams.batching;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -34,7 +35,8 @@ import io.otnn.streams.topology.Outcome;
 
 /**
  * Validates images, holds the valid ones in memory and explains them in micro-batches: one model call per batch,
- * one {@link Outcome} per input record.
+ * one {@link Outcome} per input record. A batch gathers the images of all the tasks of a stream thread
+ * ({@link ThreadBatches}); each outcome is forwarded by the task that read the image.
  *
  * <h2>When a batch runs</h2>
  * <ul>
@@ -55,10 +57,6 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchingExplainProcessor.class);
 
-    /** A validated image waiting for its batch, with the pixels it decoded to and where it came from. */
-    private record Waiting(PendingImage source, ImageInput input, float[] pixels, ProcessorScope.Origin origin) {
-    }
-
     private final String hookName;
     private final ExplanationEngine engine;
     private final RecordFormat format;
@@ -68,7 +66,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private final String application;
     private final long metricsWindowMs;
     private final List<Double> epsilons;
-    private final List<Waiting> waiting = new ArrayList<>();
+    private final ThreadBatches batches;
     /** the current batch's metric figures per window start; forwarded and cleared after each batch */
     private final Map<Long, MetricsAccumulator> partials = new TreeMap<>();
     /** latest event time counted in each window: the partial's timestamp, so that stream time advances as usual */
@@ -79,11 +77,14 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private BatchExplainer explainer;
     private ModelInfo model;
     private ImageValidator validator;
+    private boolean open;
 
-    public BatchingExplainProcessor(String hookName, ExplanationEngine engine, RecordFormat format,
+    public BatchingExplainProcessor(String hookName, ThreadBatches batches, ExplanationEngine engine,
+                                    RecordFormat format,
                                     int maxBatchSize, long maxWaitMs, int maxImageBytes, String application,
                                     long metricsWindowMs, List<Double> epsilons) {
         this.hookName = hookName;
+        this.batches = batches;
         this.engine = engine;
         this.format = format;
         this.maxBatchSize = maxBatchSize;
@@ -99,7 +100,8 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         this.context = context;
         this.scope = ProcessorScope.of(context);
         // a revived task (after an aborted transaction) reads again from its last commit
-        waiting.clear();
+        batches.dropAll(this);
+        open = true;
         this.model = engine.model();
         this.validator = new ImageValidator(model, maxImageBytes);
         if (explainer == null) {
@@ -107,8 +109,8 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         }
         PreCommitHook hook = context.getStateStore(hookName);
         hook.beforeCommit(() -> {
-            if (!waiting.isEmpty()) {
-                scope.runAsProcessor(this::explainWaiting);
+            if (!batches.current().isEmpty()) {
+                explainThreadBatch();
             }
         });
         long tick = Math.max(1, Math.min(maxWaitMs / 4, 25));
@@ -131,32 +133,31 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
             flushPartials(null);
             return;
         }
-        waiting.add(new Waiting(pending, input, pixels, scope.origin()));
-        if (waiting.size() >= maxBatchSize) {
-            explainWaiting();
+        List<WaitingImage> batch = batches.current();
+        batch.add(new WaitingImage(this, pending, input, pixels, scope.origin()));
+        if (batch.size() >= maxBatchSize) {
+            explainThreadBatch();
         }
     }
 
     private void onTick(long now) {
-        if (!waiting.isEmpty() && now - waiting.get(0).source().receivedAt() >= maxWaitMs) {
-            explainWaiting();
+        List<WaitingImage> batch = batches.current();
+        if (!batch.isEmpty() && now - batch.get(0).source().receivedAt() >= maxWaitMs) {
+            explainThreadBatch();
         }
     }
 
-    /** Explains every waiting image, oldest first, in batches of at most {@code maxBatchSize}. */
-    private void explainWaiting() {
-        int from = 0;
-        while (from < waiting.size()) {
-            int to = Math.min(waiting.size(), from + maxBatchSize);
-            List<Waiting> batch = waiting.subList(from, to);
-            explainBatch(batch);
-            flushPartials(batch.get(batch.size() - 1).origin());
-            from = to;
+    /** Explains every image waiting on this stream thread, oldest first, in batches of at most maxBatchSize. */
+    private void explainThreadBatch() {
+        List<WaitingImage> waiting = batches.takeAll();
+        // only a task closed on another thread could leave images behind; its offsets were not committed
+        waiting.removeIf(image -> !image.owner().open);
+        for (int from = 0; from < waiting.size(); from += maxBatchSize) {
+            explainBatch(waiting.subList(from, Math.min(waiting.size(), from + maxBatchSize)));
         }
-        waiting.clear();
     }
 
-    private void explainBatch(List<Waiting> batch) {
+    private void explainBatch(List<WaitingImage> batch) {
         long batchStart = context.currentSystemTimeMs();
         float[][] pixels = new float[batch.size()][];
         for (int i = 0; i < pixels.length; i++) {
@@ -175,25 +176,42 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
             return;
         }
         double modelMs = (System.nanoTime() - modelStart) / 1e6;
+        // each task forwards the outcomes of its own images, then its share of the batch's figures
+        Map<BatchingExplainProcessor, List<Integer>> byOwner = new LinkedHashMap<>();
         for (int i = 0; i < batch.size(); i++) {
-            forwardExplanation(batch.get(i), results.get(i), batchStart, modelMs, batch.size());
+            byOwner.computeIfAbsent(batch.get(i).owner(), owner -> new ArrayList<>()).add(i);
         }
+        byOwner.forEach((owner, indices) -> owner.scope.runAsProcessor(() -> {
+            for (int i : indices) {
+                owner.forwardExplanation(batch.get(i), results.get(i), batchStart, modelMs, batch.size());
+            }
+            owner.flushPartials(batch.get(indices.get(indices.size() - 1)).origin());
+        }));
     }
 
     /** A failed batch is retried image by image, so that one poisonous image does not sink the others. */
-    private void explainOneByOne(List<Waiting> batch, long batchStart, RuntimeException batchFailure) {
+    private void explainOneByOne(List<WaitingImage> batch, long batchStart, RuntimeException batchFailure) {
         LOG.warn("Model call failed for a batch of {} image(s), retrying one by one: {}", batch.size(),
                 batchFailure.toString());
-        for (Waiting image : batch) {
+        for (WaitingImage image : batch) {
+            BatchingExplainProcessor owner = image.owner();
             long modelStart = System.nanoTime();
+            List<ImageResult> result;
             try {
-                List<ImageResult> result = explainer.explain(new float[][] {image.pixels()});
-                double modelMs = (System.nanoTime() - modelStart) / 1e6;
-                forwardExplanation(image, result.get(0), batchStart, modelMs, 1);
+                result = explainer.explain(new float[][] {image.pixels()});
             } catch (RuntimeException e) {
-                forwardDeadLetter(image.source(), new RejectedRecordException(RejectionKind.MODEL_ERROR,
-                        "the model call failed: " + e, image.input().imageId(), e), image.origin());
+                owner.scope.runAsProcessor(() -> {
+                    owner.forwardDeadLetter(image.source(), new RejectedRecordException(RejectionKind.MODEL_ERROR,
+                            "the model call failed: " + e, image.input().imageId(), e), image.origin());
+                    owner.flushPartials(image.origin());
+                });
+                continue;
             }
+            double modelMs = (System.nanoTime() - modelStart) / 1e6;
+            owner.scope.runAsProcessor(() -> {
+                owner.forwardExplanation(image, result.get(0), batchStart, modelMs, 1);
+                owner.flushPartials(image.origin());
+            });
         }
     }
 
@@ -216,7 +234,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         return input;
     }
 
-    private void forwardExplanation(Waiting image, ImageResult result, long batchStart, double modelMs,
+    private void forwardExplanation(WaitingImage image, ImageResult result, long batchStart, double modelMs,
                                     int batchSize) {
         PendingImage pending = image.source();
         ImageInput input = image.input();
@@ -288,11 +306,12 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
 
     @Override
     public void close() {
-        if (!waiting.isEmpty()) {
+        open = false;
+        int dropped = batches.dropAll(this);
+        if (dropped > 0) {
             // a clean close commits first, so this is a dirty one: the offsets of these images are not committed
             LOG.info("Task {}: {} image(s) were waiting at close; they will be read again from the last commit",
-                    context.taskId(), waiting.size());
-            waiting.clear();
+                    context.taskId(), dropped);
         }
         if (explainer != null) {
             explainer.close();

@@ -22,6 +22,7 @@ import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.Topics;
 import io.otnn.streams.batching.BatchingExplainProcessor;
 import io.otnn.streams.batching.PreCommitHook;
+import io.otnn.streams.batching.ThreadBatches;
 import io.otnn.streams.engine.ExplanationEngine;
 import io.otnn.streams.metrics.MetricsAccumulator;
 
@@ -51,11 +52,12 @@ public final class ExplainerTopology {
         StreamsBuilder builder = new StreamsBuilder();
 
         builder.addStateStore(PreCommitHook.builder(PRE_COMMIT_HOOK));
+        ThreadBatches batches = new ThreadBatches();
 
         KStream<String, Outcome> outcomes = builder
                 .stream(topics.images().name(),
                         Consumed.with(topics.images().keySerde(), topics.images().valueSerde()).withName("images"))
-                .process(() -> new BatchingExplainProcessor(PRE_COMMIT_HOOK, engine, topics.format(),
+                .process(() -> new BatchingExplainProcessor(PRE_COMMIT_HOOK, batches, engine, topics.format(),
                         config.batchMaxSize(), config.batchMaxWaitMs(), config.imageMaxBytes(), instance,
                         config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG), epsilons),
                         Named.as("explain"), PRE_COMMIT_HOOK);

@@ -86,12 +86,16 @@ class BatchingTest {
 
     /** Sends images {@code from..to-1} to partition 0 (one task) and waits until the broker has them. */
     private void send(StreamExplainerApp app, int from, int to) throws Exception {
+        send(app, from, to, 0);
+    }
+
+    private void send(StreamExplainerApp app, int from, int to, int partition) throws Exception {
         String topic = app.topics().images().name();
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(pipeline.stack().bootstrapServers())) {
             List<Future<RecordMetadata>> sends = new ArrayList<>();
             for (int i = from; i < to; i++) {
                 ImageInput image = Images.rawU8("img-" + i, 4, 4, 1, i, null, System.currentTimeMillis());
-                sends.add(producer.send(new ProducerRecord<>(topic, 0, image.eventTime(),
+                sends.add(producer.send(new ProducerRecord<>(topic, partition, image.eventTime(),
                         image.imageId().getBytes(StandardCharsets.UTF_8),
                         pipeline.format().writeImage(topic, image))));
             }
@@ -134,6 +138,26 @@ class BatchingTest {
         assertThat(out).extracting(ConsumerRecord::key).containsExactlyInAnyOrder(
                 "img-0", "img-1", "img-2", "img-3", "img-4", "img-5", "img-6", "img-7", "img-8", "img-9", "img-10");
         assertThat(out).extracting(r -> r.value().batchSize()).containsOnly(4, 3);
+    }
+
+    @Test
+    void shouldPutTheImagesOfAllTheTasksOfAStreamThreadInOneBatch() throws Exception {
+        LinearTestEngine engine = LinearTestEngine.small();
+        StreamExplainerApp app = start(props("batch-tasks", 6, NEVER, NEVER), engine);
+        try {
+            // one stream thread owns the 6 partitions (6 tasks): 2 images on each of 3 partitions fill one batch
+            send(app, 0, 2, 0);
+            send(app, 2, 4, 3);
+            send(app, 4, 6, 5);
+            await(() -> !engine.batchSizes().isEmpty(), Duration.ofSeconds(30));
+            assertThat(engine.batchSizes()).containsExactly(6);
+        } finally {
+            app.close();
+        }
+        List<ConsumerRecord<String, ExplanationRecord>> out = readCommitted(app, 6, Duration.ofSeconds(30));
+        assertThat(out).extracting(ConsumerRecord::key).containsExactlyInAnyOrder(
+                "img-0", "img-1", "img-2", "img-3", "img-4", "img-5");
+        assertThat(out).extracting(r -> r.value().batchSize()).containsOnly(6);
     }
 
     @Test
