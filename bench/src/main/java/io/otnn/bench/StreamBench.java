@@ -61,7 +61,9 @@ import io.otnn.streams.topology.ImageValidator;
  *       Explanation of the same size without calling the model): the ceiling;</li>
  *   <li>the same explainer with {@code batch.max.size=1}: one model call per record.</li>
  * </ul>
- * Usage: {@code StreamBench [images] [batch1Images] [latencySeconds] [idxDir] [modelDir]}.
+ * Usage: {@code StreamBench [images] [batch1Images] [latencySeconds] [idxDir] [modelDir|-] [no-latency]}; the images
+ * are the test set's, cycled with fresh ids; the pass-through gets 5× as many. {@code -Dbench.rounds=N} (default 2),
+ * {@code -Dbench.cpu=true} (CPU by thread), {@code -Dbench.set.KEY=VALUE} (any explainer or Kafka Streams setting).
  */
 public final class StreamBench {
 
@@ -109,12 +111,14 @@ public final class StreamBench {
             List<Result> singles = new ArrayList<>();
             // a warm-up round, not counted: without it the JIT compiler takes most of a core through the first
             // minute, and the first topology measured pays for it
-            bench.throughput("warm-pass", Mode.PASS_THROUGH, n);
+            // the pass-through gets 5× the images: at its rate 30,000 take one second, a handful of commits
+            int nPass = 5 * n;
+            bench.throughput("warm-pass", Mode.PASS_THROUGH, nPass);
             bench.throughput("warm-batched", Mode.BATCHED, n);
             bench.throughput("warm-single", Mode.BATCH_SIZE_1, n1);
             // the three topologies in turn, `rounds` times, so that a slow phase of the machine hits all of them
             for (int round = 1; round <= rounds; round++) {
-                passes.add(bench.throughput("pass" + round, Mode.PASS_THROUGH, n));
+                passes.add(bench.throughput("pass" + round, Mode.PASS_THROUGH, nPass));
                 batcheds.add(bench.throughput("batched" + round, Mode.BATCHED, n));
                 singles.add(bench.throughput("single" + round, Mode.BATCH_SIZE_1, n1));
                 System.out.printf(Locale.ROOT, "round %d: micro-batched / pass-through = %.0f %%, "
@@ -294,7 +298,41 @@ public final class StreamBench {
     }
 
     /** Starts the topology of {@code mode}; the returned closeable stops it. */
-    private AutoCloseable start(String run, Mode mode) throws Exception {
+    /** A started topology: its Kafka Streams (for its metrics) and how to stop it. */
+    private record Running(KafkaStreams streams, AutoCloseable closer) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            closer.close();
+        }
+
+        /** The stream thread's own timings: where a stall of the thread went. */
+        String threadTimings() {
+            StringBuilder out = new StringBuilder();
+            for (String name : List.of("poll", "process", "punctuate", "commit")) {
+                double avg = Double.NaN;
+                double max = Double.NaN;
+                for (var metric : streams.metrics().values()) {
+                    if (!metric.metricName().group().equals("stream-thread-metrics")) {
+                        continue;
+                    }
+                    if (metric.metricName().name().equals(name + "-latency-avg")) {
+                        avg = ((Number) metric.metricValue()).doubleValue();
+                    } else if (metric.metricName().name().equals(name + "-latency-max")) {
+                        max = ((Number) metric.metricValue()).doubleValue();
+                    }
+                }
+                out.append(String.format(Locale.ROOT, " %s avg %.1f / max %.0f ms;", name, avg, max));
+            }
+            return out.toString();
+        }
+    }
+
+    private static long gcMillis() {
+        return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime).sum();
+    }
+
+    private Running start(String run, Mode mode) throws Exception {
         Map<String, Object> props = props(run, mode);
         if (mode != Mode.PASS_THROUGH) {
             StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(engine).build()
@@ -302,7 +340,7 @@ public final class StreamBench {
             if (!app.awaitRunning(Duration.ofSeconds(120))) {
                 throw new IllegalStateException("explainer not running");
             }
-            return app;
+            return new Running(app.streams(), app);
         }
         ExplainerConfig config = new ExplainerConfig(props);
         Topics topics = topics(run);
@@ -329,7 +367,7 @@ public final class StreamBench {
         while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        return streams::close;
+        return new Running(streams, streams::close);
     }
 
     /** An explanation of the right size (a real one, for the first image) to be re-keyed by the pass-through. */
@@ -443,7 +481,7 @@ public final class StreamBench {
         }
         var explanationSerde = topics(run).explanations().valueSerde().deserializer();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(run + "-explanations");
-             AutoCloseable app = start(run, mode)) {
+             Running app = start(run, mode)) {
             long first = 0;
             long last = 0;
             long[] times = new long[count];
@@ -512,9 +550,9 @@ public final class StreamBench {
         TDigest queued = TDigest.createMergingDigest(200);
         TDigest forwarded = TDigest.createMergingDigest(200);
         var explanationSerde = topics(run).explanations().valueSerde().deserializer();
-        int total = (int) Math.min(images.size() * 10L, (long) (rate * seconds));
+        int total = (int) Math.min(images.size() * 40L, (long) (rate * seconds));
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(run + "-explanations");
-             AutoCloseable app = start(run, mode);
+             Running app = start(run, mode);
              KafkaProducer<byte[], byte[]> producer = producer()) {
             Thread producerThread = new Thread(() -> {
                 long start = System.nanoTime();
@@ -533,6 +571,9 @@ public final class StreamBench {
                 }
                 producer.flush();
             }, "bench-producer");
+            long gcStart = gcMillis();
+            long jitStart = jitMillis();
+            long wallStart = System.nanoTime();
             producerThread.start();
             int seen = 0;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds + 120L);
@@ -552,11 +593,14 @@ public final class StreamBench {
             }
             producerThread.join();
             Latency latency = new Latency(rate, digest.quantile(0.5), digest.quantile(0.99));
+            double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
             System.out.printf(Locale.ROOT, "%-12s at %,.0f/s: %d/%d, p50 %.0f ms, p99 %.0f ms (load %.1f)%s%n", run,
                     rate, seen, total, latency.p50, latency.p99, loadAverage(), mode == Mode.PASS_THROUGH ? ""
                             : String.format(Locale.ROOT, "; until the batch p50 %.0f / p99 %.0f ms, until forwarded "
                                     + "p50 %.0f / p99 %.0f ms", queued.quantile(0.5), queued.quantile(0.99),
                                     forwarded.quantile(0.5), forwarded.quantile(0.99)));
+            System.out.printf(Locale.ROOT, "%-12s GC %d ms, JIT %.2f cores; stream thread:%s%n", "",
+                    gcMillis() - gcStart, (jitMillis() - jitStart) / 1e3 / wallSeconds, app.threadTimings());
             return latency;
         }
     }

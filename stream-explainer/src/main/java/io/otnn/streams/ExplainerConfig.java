@@ -31,6 +31,9 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class ExplainerConfig extends AbstractConfig {
 
+    /** Our default for Kafka Streams' {@code commit.interval.ms}; see bench/README.md for the measurements. */
+    public static final long DEFAULT_COMMIT_INTERVAL_MS = 50;
+
     public static final String ENV_PREFIX = "OTNN_";
     public static final String ENV_KAFKA_PREFIX = "OTNN_KAFKA_";
     public static final String KAFKA_PREFIX = "kafka.";
@@ -221,6 +224,9 @@ public final class ExplainerConfig extends AbstractConfig {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(BOOTSTRAP_SERVERS_CONFIG)));
         // exactly once: an image's offset is committed in the same transaction as its explanation
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // an explanation becomes visible at the commit that follows it: half of Kafka Streams' EOS default (100)
+        // halves that wait; waiting images are explained right before each commit (BatchingExplainProcessor)
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
         // a bad record is a dead letter, not a reason to stop: the processor handles it; production errors
         // still fail fast so that nothing is silently lost
         originals().forEach((key, value) -> {

@@ -24,7 +24,9 @@ class ExplainerConfigTest {
         Properties streams = config.streamsProperties();
         assertThat(streams).containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2)
                 .containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "otnn-stream-explainer")
-                .containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "k:9092");
+                .containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "k:9092")
+                .containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 50L);
+        assertThat(new StreamsConfig(streams).getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(50L);
         assertThat(config.batchMaxSize()).isEqualTo(64);
         assertThat(config.batchMaxWaitMs()).isEqualTo(20);
         assertThat(config.getInt(ExplainerConfig.TOPIC_IMAGES_PARTITIONS_CONFIG)).isEqualTo(6);
@@ -64,9 +66,10 @@ class ExplainerConfigTest {
     }
 
     @Test
-    void shouldLetAFlagOverrideTheProcessingGuaranteeWhenSomeoneInsists() {
+    void shouldLetAFlagOverrideTheProcessingGuaranteeAndCommitIntervalWhenSomeoneInsists() {
         ExplainerConfig config = new ExplainerConfig(Map.of("bootstrap.servers", "k:9092",
-                "processing.guarantee", "at_least_once"));
-        assertThat(config.streamsProperties()).containsEntry("processing.guarantee", "at_least_once");
+                "processing.guarantee", "at_least_once", "commit.interval.ms", "200"));
+        assertThat(config.streamsProperties()).containsEntry("processing.guarantee", "at_least_once")
+                .containsEntry("commit.interval.ms", "200");
     }
 }

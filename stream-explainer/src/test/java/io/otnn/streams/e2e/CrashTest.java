@@ -42,8 +42,8 @@ import io.otnn.streams.testing.KafkaTestClients;
 
 /**
  * Exactly-once under crashes: the explainer runs in a child JVM that is killed with SIGKILL twice during a run of
- * 5,000 images (with images waiting in the pending store each time) and restarted; read with read_committed, the
- * output holds exactly one explanation per image.
+ * 5,000 images and restarted; each kill finds images read but not yet explained, and explanations forwarded but not
+ * yet committed. Read with read_committed, the output holds exactly one explanation per image.
  */
 class CrashTest {
 
@@ -87,7 +87,7 @@ class CrashTest {
         props.put(ExplainerConfig.TOPIC_DEAD_LETTERS_CONFIG, topics.deadLetters().name());
         props.put(ExplainerConfig.TOPIC_METRICS_CONFIG, topics.metrics().name());
         props.put(ExplainerConfig.TOPIC_MODELS_CONFIG, topics.models().name());
-        // batches wait a while so that the pending store is never empty when the child is killed
+        // batches wait a while so that images are waiting in memory when the child is killed
         props.put(ExplainerConfig.BATCH_MAX_SIZE_CONFIG, "64");
         props.put(ExplainerConfig.BATCH_MAX_WAIT_MS_CONFIG, "100");
         props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve("state").toString());
