@@ -63,7 +63,9 @@ import io.otnn.streams.topology.ImageValidator;
  * </ul>
  * Usage: {@code StreamBench [images] [batch1Images] [latencySeconds] [idxDir] [modelDir|-] [no-latency]}; the images
  * are the test set's, cycled with fresh ids; the pass-through gets 5× as many. {@code -Dbench.rounds=N} (default 2),
- * {@code -Dbench.cpu=true} (CPU by thread), {@code -Dbench.set.KEY=VALUE} (any explainer or Kafka Streams setting).
+ * {@code -Dbench.cpu=true} (CPU by thread), {@code -Dbench.set.KEY=VALUE} (any explainer or Kafka Streams setting),
+ * {@code -Dbench.upstream=true} (how soon a plain consumer reads the images), {@code -Dbench.latencyOnly=RATE} (warm
+ * up, then only the micro-batched latency at RATE, {@code bench.rounds} times).
  */
 public final class StreamBench {
 
@@ -106,6 +108,16 @@ public final class StreamBench {
                     engine.model().name(), engine.model().version(), model, images.size(),
                     Runtime.getRuntime().availableProcessors(), loadAverage());
             bench.modelCallProfile();
+            String latencyOnly = System.getProperty("bench.latencyOnly");
+            if (latencyOnly != null) {
+                // a quick loop for latency experiments: warm up, then the micro-batched latency at the given rate
+                bench.throughput("warm-batched", Mode.BATCHED, n);
+                bench.throughput("warm-batched2", Mode.BATCHED, n);
+                for (int i = 1; i <= rounds; i++) {
+                    bench.latency("batched-lat" + i, Mode.BATCHED, Double.parseDouble(latencyOnly), latencySeconds);
+                }
+                return;
+            }
             List<Result> passes = new ArrayList<>();
             List<Result> batcheds = new ArrayList<>();
             List<Result> singles = new ArrayList<>();
@@ -574,6 +586,29 @@ public final class StreamBench {
             long gcStart = gcMillis();
             long jitStart = jitMillis();
             long wallStart = System.nanoTime();
+            // how long the images themselves take to be readable (producer → broker → a plain consumer): the part
+            // of the latency that is not the topology's
+            TDigest upstream = TDigest.createMergingDigest(200);
+            // opt-in (-Dbench.upstream=true): a second reader costs CPU the topology then misses
+            java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean(
+                    Boolean.getBoolean("bench.upstream"));
+            Thread upstreamReader = new Thread(() -> {
+                try (KafkaConsumer<byte[], byte[]> images = consumer(imagesTopic)) {
+                    int read = 0;
+                    while (reading.get()) {
+                        for (ConsumerRecord<byte[], byte[]> r : images.poll(Duration.ofMillis(20))) {
+                            if (++read > total / 10) {
+                                synchronized (upstream) {
+                                    upstream.add(System.currentTimeMillis() - r.timestamp());
+                                }
+                            }
+                        }
+                    }
+                }
+            }, "bench-upstream-reader");
+            if (reading.get()) {
+                upstreamReader.start();
+            }
             producerThread.start();
             int seen = 0;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds + 120L);
@@ -592,6 +627,8 @@ public final class StreamBench {
                 }
             }
             producerThread.join();
+            reading.set(false);
+            upstreamReader.join();
             Latency latency = new Latency(rate, digest.quantile(0.5), digest.quantile(0.99));
             double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
             System.out.printf(Locale.ROOT, "%-12s at %,.0f/s: %d/%d, p50 %.0f ms, p99 %.0f ms (load %.1f)%s%n", run,
@@ -599,8 +636,11 @@ public final class StreamBench {
                             : String.format(Locale.ROOT, "; until the batch p50 %.0f / p99 %.0f ms, until forwarded "
                                     + "p50 %.0f / p99 %.0f ms", queued.quantile(0.5), queued.quantile(0.99),
                                     forwarded.quantile(0.5), forwarded.quantile(0.99)));
-            System.out.printf(Locale.ROOT, "%-12s GC %d ms, JIT %.2f cores; stream thread:%s%n", "",
-                    gcMillis() - gcStart, (jitMillis() - jitStart) / 1e3 / wallSeconds, app.threadTimings());
+            System.out.printf(Locale.ROOT, "%-12s GC %d ms, JIT %.2f cores;%s stream thread (since start):%s%n", "",
+                    gcMillis() - gcStart, (jitMillis() - jitStart) / 1e3 / wallSeconds,
+                    Boolean.getBoolean("bench.upstream") ? String.format(Locale.ROOT,
+                            " images readable after p50 %.0f / p99 %.0f ms;", upstream.quantile(0.5),
+                            upstream.quantile(0.99)) : "", app.threadTimings());
             return latency;
         }
     }
