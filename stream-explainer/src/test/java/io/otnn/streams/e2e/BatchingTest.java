@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
@@ -60,20 +59,11 @@ class BatchingTest {
     }
 
     private Map<String, Object> props(String run, int batchSize, long maxWaitMs, long commitIntervalMs) {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.stack().bootstrapServers());
-        props.put(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, pipeline.stack().schemaRegistryUrl());
-        props.put(ExplainerConfig.APPLICATION_ID_CONFIG, run);
-        props.put(ExplainerConfig.TOPIC_IMAGES_CONFIG, run + ".images");
-        props.put(ExplainerConfig.TOPIC_EXPLANATIONS_CONFIG, run + ".explanations");
-        props.put(ExplainerConfig.TOPIC_DEAD_LETTERS_CONFIG, run + ".dlq");
-        props.put(ExplainerConfig.TOPIC_METRICS_CONFIG, run + ".metrics");
-        props.put(ExplainerConfig.TOPIC_MODELS_CONFIG, run + ".models");
+        Map<String, Object> props = pipeline.explainerProps(run, run + ".", stateDir.resolve(run));
         props.put(ExplainerConfig.BATCH_MAX_SIZE_CONFIG, batchSize);
         props.put(ExplainerConfig.BATCH_MAX_WAIT_MS_CONFIG, maxWaitMs);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
         props.put(StreamsConfig.producerPrefix("transaction.timeout.ms"), (int) (2 * NEVER));
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(run).toString());
         return props;
     }
 

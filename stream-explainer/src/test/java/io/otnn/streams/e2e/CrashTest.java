@@ -4,13 +4,9 @@ import io.otnn.streams.testing.EmbeddedPipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.concurrent.Future;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -19,9 +15,6 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,12 +24,10 @@ import org.slf4j.LoggerFactory;
 
 import io.otnn.explain.testing.Fixtures;
 import io.otnn.local.LocalStack;
-import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.Topics;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
-import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.testing.ChildExplainer;
 import io.otnn.streams.testing.KafkaTestClients;
 
@@ -52,7 +43,6 @@ class CrashTest {
 
     private static EmbeddedPipeline pipeline;
     private static LocalStack stack;
-    private static SchemaRegistryClient registry;
     private static RecordFormat format;
 
     @TempDir
@@ -62,7 +52,6 @@ class CrashTest {
     static void startPipeline() {
         pipeline = EmbeddedPipeline.start(false);
         stack = pipeline.stack();
-        registry = pipeline.registry();
         format = pipeline.format();
     }
 
@@ -76,48 +65,22 @@ class CrashTest {
     @Test
     void shouldPublishExactlyOneExplanationPerImageWhenTheExplainerIsKilledTwiceMidRun() throws Exception {
         Path model = Fixtures.denseMnist();
-        Topics topics = Topics.of("crash-images", "crash-explanations", "crash-dlq", "crash-metrics", "crash-models",
-                format);
-        Map<String, String> props = new HashMap<>();
-        props.put(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        props.put(ExplainerConfig.APPLICATION_ID_CONFIG, "crash-test");
-        props.put(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.schemaRegistryUrl());
-        props.put(ExplainerConfig.TOPIC_IMAGES_CONFIG, topics.images().name());
-        props.put(ExplainerConfig.TOPIC_EXPLANATIONS_CONFIG, topics.explanations().name());
-        props.put(ExplainerConfig.TOPIC_DEAD_LETTERS_CONFIG, topics.deadLetters().name());
-        props.put(ExplainerConfig.TOPIC_METRICS_CONFIG, topics.metrics().name());
-        props.put(ExplainerConfig.TOPIC_MODELS_CONFIG, topics.models().name());
+        Map<String, Object> props = pipeline.explainerProps("crash-test", "crash-", work.resolve("state"));
+        Topics topics = Topics.of(new ExplainerConfig(props), format);
         // batches wait a while so that images are waiting in memory when the child is killed
         props.put(ExplainerConfig.BATCH_MAX_SIZE_CONFIG, "64");
         props.put(ExplainerConfig.BATCH_MAX_WAIT_MS_CONFIG, "100");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve("state").toString());
         // the killed member must leave the group quickly for the restarted one to get its partitions
         props.put("session.timeout.ms", "6000");
         props.put("heartbeat.interval.ms", "1000");
         Path log = work.resolve("child.log");
 
-        Random random = new Random(5000);
-        Set<String> sent = new TreeSet<>();
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(stack.bootstrapServers())) {
-            // topics are created by the child; create the images topic's 6 partitions up front with the same plan
-            io.otnn.streams.TopicCreator.createMissing(Map.of("bootstrap.servers", stack.bootstrapServers()),
-                    io.otnn.streams.TopicCreator.plan(new ExplainerConfig(props), topics));
-            KafkaTestClients.awaitLeaders(stack.bootstrapServers(), topics.images().name(), 6);
-            List<Future<RecordMetadata>> sends = new ArrayList<>();
-            long now = System.currentTimeMillis();
-            for (int i = 0; i < IMAGES; i++) {
-                byte[] pixels = new byte[784];
-                random.nextBytes(pixels);
-                ImageInput image = new ImageInput(String.format("crash-%05d", i), "RAW_U8", 28, 28, 1, pixels, null,
-                        now + i);
-                sent.add(image.imageId());
-                sends.add(KafkaTestClients.send(producer, topics.images().name(),
-                        image.imageId().getBytes(StandardCharsets.UTF_8), format.writeImage(topics.images().name(),
-                                image), image.eventTime()));
-            }
-            producer.flush();
-            KafkaTestClients.awaitAll(sends);
-        }
+        // topics are created by the child; create the images topic's 6 partitions up front with the same plan
+        io.otnn.streams.TopicCreator.createMissing(Map.of("bootstrap.servers", stack.bootstrapServers()),
+                io.otnn.streams.TopicCreator.plan(new ExplainerConfig(props), topics));
+        KafkaTestClients.awaitLeaders(stack.bootstrapServers(), topics.images().name(), 6);
+        Set<String> sent = KafkaTestClients.sendRandomImages(stack.bootstrapServers(), format, topics.images().name(),
+                IMAGES, "crash-%05d", new Random(5000), false).keySet();
 
         int[] killAt = {1_200, 3_000};
         for (int round = 0; round < killAt.length; round++) {

@@ -5,12 +5,8 @@ import io.otnn.streams.testing.EmbeddedPipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.concurrent.Future;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -19,9 +15,6 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,41 +66,17 @@ class EndToEndTest {
     @Test
     void shouldPublishExactlyOneExplanationPerImageWithTheEnginesCertificateWhen2000ImagesAreSent() throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
-        Map<String, Object> props = new HashMap<>();
-        props.put(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        props.put(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.schemaRegistryUrl());
-        props.put(ExplainerConfig.APPLICATION_ID_CONFIG, "e2e-" + run);
-        props.put(ExplainerConfig.TOPIC_IMAGES_CONFIG, "images-" + run);
-        props.put(ExplainerConfig.TOPIC_EXPLANATIONS_CONFIG, "explanations-" + run);
-        props.put(ExplainerConfig.TOPIC_DEAD_LETTERS_CONFIG, "dlq-" + run);
-        props.put(ExplainerConfig.TOPIC_METRICS_CONFIG, "metrics-" + run);
-        props.put(ExplainerConfig.TOPIC_MODELS_CONFIG, "models-" + run);
+        Map<String, Object> props = pipeline.explainerProps("e2e-" + run, "e2e-" + run + "-", stateDir);
         props.put(ExplainerConfig.INSTANCE_ID_CONFIG, "e2e");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
 
-        Random random = new Random(2026);
-        Map<String, ImageInput> sent = new HashMap<>();
+        Map<String, ImageInput> sent;
         try (StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(engine)
                 .build().start()) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             Topics topics = app.topics();
-            try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(stack.bootstrapServers())) {
-                KafkaTestClients.awaitLeaders(stack.bootstrapServers(), topics.images().name(), 6);
-                List<Future<RecordMetadata>> sends = new ArrayList<>();
-                long now = System.currentTimeMillis();
-                for (int i = 0; i < IMAGES; i++) {
-                    byte[] pixels = new byte[784];
-                    random.nextBytes(pixels);
-                    ImageInput image = new ImageInput(String.format("img-%05d", i), "RAW_U8", 28, 28, 1, pixels,
-                            random.nextInt(10), now + i);
-                    sent.put(image.imageId(), image);
-                    sends.add(KafkaTestClients.send(producer, topics.images().name(),
-                            image.imageId().getBytes(StandardCharsets.UTF_8),
-                            format.writeImage(topics.images().name(), image), image.eventTime()));
-                }
-                producer.flush();
-                KafkaTestClients.awaitAll(sends);
-            }
+            KafkaTestClients.awaitLeaders(stack.bootstrapServers(), topics.images().name(), 6);
+            sent = KafkaTestClients.sendRandomImages(stack.bootstrapServers(), format, topics.images().name(), IMAGES,
+                    "img-%05d", new Random(2026), true);
 
             List<ConsumerRecord<String, ExplanationRecord>> out = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.explanations(), read -> read.size() >= IMAGES,

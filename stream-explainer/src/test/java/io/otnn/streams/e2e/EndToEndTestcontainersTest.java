@@ -3,20 +3,15 @@ package io.otnn.streams.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,23 +75,8 @@ class EndToEndTestcontainersTest {
             assertThat(app.awaitRunning(Duration.ofSeconds(120))).isTrue();
             AvroRecordFormat format = new AvroRecordFormat(registry);
             Topics topics = app.topics();
-            Map<String, ImageInput> sent = new HashMap<>();
-            Random random = new Random(2026);
-            try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(KAFKA.getBootstrapServers())) {
-                List<Future<RecordMetadata>> sends = new ArrayList<>();
-                for (int i = 0; i < IMAGES; i++) {
-                    byte[] pixels = new byte[784];
-                    random.nextBytes(pixels);
-                    ImageInput image = new ImageInput("tc-" + i, "RAW_U8", 28, 28, 1, pixels, null,
-                            System.currentTimeMillis());
-                    sent.put(image.imageId(), image);
-                    sends.add(KafkaTestClients.send(producer, topics.images().name(),
-                            image.imageId().getBytes(StandardCharsets.UTF_8),
-                            format.writeImage(topics.images().name(), image), image.eventTime()));
-                }
-                producer.flush();
-                KafkaTestClients.awaitAll(sends);
-            }
+            Map<String, ImageInput> sent = KafkaTestClients.sendRandomImages(KAFKA.getBootstrapServers(), format,
+                    topics.images().name(), IMAGES, "tc-%d", new Random(2026), false);
             List<ConsumerRecord<String, ExplanationRecord>> out = KafkaTestClients.readCommitted(
                     KAFKA.getBootstrapServers(), topics.explanations(), read -> read.size() >= IMAGES,
                     Duration.ofSeconds(300), Duration.ofSeconds(2));

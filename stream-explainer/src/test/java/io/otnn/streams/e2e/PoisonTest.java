@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +22,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,12 +82,8 @@ class PoisonTest {
 
     @Test
     void shouldDeadLetterEveryBadRecordWithItsReasonAndExplainEveryGoodOneWhenTheyAreInterleaved() throws Exception {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        props.put(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.schemaRegistryUrl());
-        props.put(ExplainerConfig.APPLICATION_ID_CONFIG, "poison");
+        Map<String, Object> props = pipeline.explainerProps("poison", stateDir);
         props.put(ExplainerConfig.IMAGE_MAX_BYTES_CONFIG, 4_000);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         FaultInjectingEngine faulty = new FaultInjectingEngine(engine, pixels -> {
             for (float p : pixels) {
                 if (p != POISON_PIXEL) {

@@ -4,37 +4,28 @@ import io.otnn.streams.testing.EmbeddedPipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.local.LocalStack;
-import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topics;
 import io.otnn.streams.engine.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
-import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.testing.KafkaTestClients;
 
 /** Two instances with the same application id share the 6 image partitions; one stops mid-run. */
@@ -44,7 +35,6 @@ class ScaleOutTest {
 
     private static EmbeddedPipeline pipeline;
     private static LocalStack stack;
-    private static SchemaRegistryClient registry;
     private static OtnnEngine engine;
 
     @TempDir
@@ -54,7 +44,6 @@ class ScaleOutTest {
     static void startPipeline() {
         pipeline = EmbeddedPipeline.start(true);
         stack = pipeline.stack();
-        registry = pipeline.registry();
         engine = pipeline.engine();
     }
 
@@ -66,43 +55,23 @@ class ScaleOutTest {
     }
 
     private StreamExplainerApp instance(String name) {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        props.put(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.schemaRegistryUrl());
-        props.put(ExplainerConfig.APPLICATION_ID_CONFIG, "scale-out");
+        Map<String, Object> props = pipeline.explainerProps("scale-out", work.resolve(name));
         props.put(ExplainerConfig.INSTANCE_ID_CONFIG, name);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(name).toString());
         return StreamExplainerApp.builder().setProperties(props).optEngine(engine).build();
     }
 
     @Test
     void shouldExplainEveryImageExactlyOnceWhenTwoInstancesShareThePartitionsAndOneStopsMidRun() throws Exception {
-        AvroRecordFormat format = new AvroRecordFormat(registry);
+        AvroRecordFormat format = pipeline.format();
         try (StreamExplainerApp a = instance("a"); StreamExplainerApp b = instance("b")) {
             a.start();
             b.start();
             assertThat(a.awaitRunning(Duration.ofSeconds(60))).isTrue();
             assertThat(b.awaitRunning(Duration.ofSeconds(60))).isTrue();
             Topics topics = a.topics();
-            Set<String> sent = new TreeSet<>();
-            Random random = new Random(6);
-            try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(stack.bootstrapServers())) {
-                KafkaTestClients.awaitLeaders(stack.bootstrapServers(), topics.images().name(), 6);
-                List<Future<RecordMetadata>> sends = new ArrayList<>();
-                long now = System.currentTimeMillis();
-                for (int i = 0; i < IMAGES; i++) {
-                    byte[] pixels = new byte[784];
-                    random.nextBytes(pixels);
-                    ImageInput image = new ImageInput(String.format("scale-%05d", i), "RAW_U8", 28, 28, 1, pixels,
-                            null, now + i);
-                    sent.add(image.imageId());
-                    sends.add(KafkaTestClients.send(producer, topics.images().name(),
-                            image.imageId().getBytes(StandardCharsets.UTF_8),
-                            format.writeImage(topics.images().name(), image), image.eventTime()));
-                }
-                producer.flush();
-                KafkaTestClients.awaitAll(sends);
-            }
+            KafkaTestClients.awaitLeaders(stack.bootstrapServers(), topics.images().name(), 6);
+            Set<String> sent = KafkaTestClients.sendRandomImages(stack.bootstrapServers(), format,
+                    topics.images().name(), IMAGES, "scale-%05d", new Random(6), false).keySet();
 
             List<ConsumerRecord<String, ExplanationRecord>> early = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.explanations(), read -> read.size() >= IMAGES / 4,

@@ -20,7 +20,7 @@ public final class ChildExplainer implements AutoCloseable {
         this.process = process;
     }
 
-    public static ChildExplainer start(Path model, Map<String, String> properties, Path log) throws IOException {
+    public static ChildExplainer start(Path model, Map<String, ?> properties, Path log) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");

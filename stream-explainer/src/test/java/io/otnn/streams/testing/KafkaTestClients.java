@@ -1,9 +1,12 @@
 package io.otnn.streams.testing;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -25,6 +28,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
 import io.otnn.streams.Topic;
+import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.records.ImageInput;
 
 /** Plain clients for the end-to-end tests: an idempotent byte producer and a read_committed topic reader. */
 public final class KafkaTestClients {
@@ -42,6 +47,32 @@ public final class KafkaTestClients {
     public static Future<RecordMetadata> send(KafkaProducer<byte[], byte[]> producer, String topic, byte[] key,
                                               byte[] value, long timestamp) {
         return producer.send(new ProducerRecord<>(topic, null, timestamp, key, value));
+    }
+
+    /**
+     * Sends {@code count} random 28×28 RAW_U8 images (ids {@code String.format(idFormat, i)}, event times now + i,
+     * a random label 0–9 when {@code labelled}) and waits until the broker has them all; returns them in send order.
+     */
+    public static Map<String, ImageInput> sendRandomImages(String bootstrap, RecordFormat format, String topic,
+                                                           int count, String idFormat, Random random,
+                                                           boolean labelled) throws Exception {
+        Map<String, ImageInput> sent = new LinkedHashMap<>();
+        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+            List<Future<RecordMetadata>> sends = new ArrayList<>();
+            long now = System.currentTimeMillis();
+            for (int i = 0; i < count; i++) {
+                byte[] pixels = new byte[784];
+                random.nextBytes(pixels);
+                ImageInput image = new ImageInput(String.format(idFormat, i), "RAW_U8", 28, 28, 1, pixels,
+                        labelled ? random.nextInt(10) : null, now + i);
+                sent.put(image.imageId(), image);
+                sends.add(send(producer, topic, image.imageId().getBytes(StandardCharsets.UTF_8),
+                        format.writeImage(topic, image), image.eventTime()));
+            }
+            producer.flush();
+            awaitAll(sends);
+        }
+        return sent;
     }
 
     /** Waits until every send succeeded; a test whose input did not arrive must fail here, not later. */
