@@ -4,17 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.explain.testing.PngFiles;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
-import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -51,7 +48,7 @@ class DecompressionBombTest {
 
     @Test
     void shouldRefuseWithoutAllocatingItsPixelsWhenAPngDeclaresThirtyThousandSquaredPixels() throws Exception {
-        byte[] bomb = zeroPng(SIDE, SIDE);
+        byte[] bomb = PngFiles.zeros(SIDE, SIDE);
         // it is a bomb: a valid header, and its image data inflate to 900 MB
         assertThat(bomb.length).isLessThan(1 << 20);
         assertThat(headerSize(bomb, "png")).isEqualTo((long) SIDE * SIDE);
@@ -95,43 +92,7 @@ class DecompressionBombTest {
         return allocated;
     }
 
-    /** An 8-bit gray PNG of zeros, deflated row by row (without ever holding the image). */
-    static byte[] zeroPng(int width, int height) throws IOException {
-        ByteArrayOutputStream idat = new ByteArrayOutputStream();
-        Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
-        byte[] row = new byte[width + 1]; // filter byte 0, then zeros
-        byte[] buffer = new byte[1 << 16];
-        for (int y = 0; y < height; y++) {
-            deflater.setInput(row);
-            while (!deflater.needsInput()) idat.write(buffer, 0, deflater.deflate(buffer));
-        }
-        deflater.finish();
-        while (!deflater.finished()) idat.write(buffer, 0, deflater.deflate(buffer));
-        deflater.end();
-
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(png);
-        out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
-        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 0)
-                .put((byte) 0).put((byte) 0).put((byte) 0);
-        chunk(out, "IHDR", ihdr.array());
-        chunk(out, "IDAT", idat.toByteArray());
-        chunk(out, "IEND", new byte[0]);
-        return png.toByteArray();
-    }
-
-    private static void chunk(DataOutputStream out, String type, byte[] data) throws IOException {
-        byte[] name = type.getBytes(StandardCharsets.US_ASCII);
-        out.writeInt(data.length);
-        out.write(name);
-        out.write(data);
-        CRC32 crc = new CRC32();
-        crc.update(name);
-        crc.update(data);
-        out.writeInt((int) crc.getValue());
-    }
-
-    /** What the IDAT of {@link #zeroPng} inflates to, counted through a small buffer. */
+    /** What the IDAT of {@link PngFiles#zeros} inflates to, counted through a small buffer. */
     private static long inflatedSize(byte[] png) throws DataFormatException {
         int idat = 8 + 12 + 13;
         int length = ByteBuffer.wrap(png).getInt(idat);
