@@ -33,6 +33,7 @@ import org.apache.kafka.streams.kstream.Produced;
 
 import com.tdunning.math.stats.TDigest;
 
+import io.otnn.explain.input.ImageDecoder;
 import io.otnn.explain.testing.Fixtures;
 import io.otnn.ingest.source.IdxSource;
 import io.otnn.local.LocalStack;
@@ -51,7 +52,6 @@ import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.topology.CompactTensors;
-import io.otnn.streams.topology.ImageValidator;
 
 /**
  * End-to-end throughput and latency of the stream explainer on the local stack (one broker, the local registry,
@@ -257,7 +257,7 @@ public final class StreamBench {
 
     /** The engine alone: median model call for 1 and 64 images. */
     private void modelCallProfile() {
-        ImageValidator validator = new ImageValidator(engine.model(), 1 << 20);
+        ImageDecoder validator = new ImageDecoder(engine.model().input(), 1 << 20);
         try (BatchExplainer explainer = engine.newExplainer()) {
             for (int size : new int[] {1, 64}) {
                 float[][] batch = new float[size][];
@@ -280,9 +280,9 @@ public final class StreamBench {
         }
     }
 
-    private static float[] decode(ImageValidator validator, ImageInput image) {
+    private static float[] decode(ImageDecoder validator, ImageInput image) {
         try {
-            return validator.decode(image);
+            return image.decodeWith(validator);
         } catch (RejectedRecordException e) {
             throw new IllegalStateException(e);
         }
@@ -389,7 +389,7 @@ public final class StreamBench {
     /** An explanation of the right size (a real one, for the first image) to be re-keyed by the pass-through. */
     private ExplanationRecord template() {
         ModelInfo m = engine.model();
-        ImageValidator validator = new ImageValidator(m, 1 << 20);
+        ImageDecoder validator = new ImageDecoder(m.input(), 1 << 20);
         ImageInput first = images.get(0);
         try (BatchExplainer explainer = engine.newExplainer()) {
             ImageResult r = explainer.explain(new float[][] {decode(validator, first)}).get(0);

@@ -1,15 +1,22 @@
 package io.otnn.ingest.source;
 
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.Locale;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
-/** Reads one PNG or JPEG file as it is (its bytes are sent unchanged; the explainer decodes them). */
+/**
+ * Reads one PNG or JPEG file as it is (its bytes are sent unchanged; the explainer decodes them). Only the header is
+ * read, for the size and channels: no pixel is decoded here, so a small file declaring a huge image costs nothing.
+ */
 final class ImageFiles {
 
     private ImageFiles() {
@@ -29,17 +36,26 @@ final class ImageFiles {
             throw new IOException("not a PNG or JPEG file");
         }
         byte[] bytes = Files.readAllBytes(file);
-        BufferedImage image;
-        try {
-            image = ImageIO.read(new ByteArrayInputStream(bytes));
+        int width;
+        int height;
+        int bands;
+        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(encoding.toLowerCase(Locale.ROOT));
+        ImageReader reader = readers.next();
+        try (ImageInputStream stream = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            if (!reader.getOriginatingProvider().canDecodeInput(stream)) {
+                throw new IOException("not a readable " + encoding);
+            }
+            reader.setInput(stream, true, true);
+            width = reader.getWidth(0);
+            height = reader.getHeight(0);
+            ImageTypeSpecifier type = reader.getImageTypes(0).next();
+            bands = type.getNumBands();
         } catch (IOException | RuntimeException e) {
             throw new IOException("cannot decode: " + e.getMessage());
+        } finally {
+            reader.dispose();
         }
-        if (image == null) {
-            throw new IOException("not a readable " + encoding);
-        }
-        int bands = image.getRaster().getNumBands();
         int channels = bands >= 3 ? 3 : 1;
-        return new SourceImage(id, source, image.getWidth(), image.getHeight(), channels, encoding, bytes, label);
+        return new SourceImage(id, source, width, height, channels, encoding, bytes, label);
     }
 }

@@ -17,6 +17,7 @@ import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClientConfig;
 import io.otnn.schemas.registry.SchemaRegistryUnavailableException;
 import io.otnn.local.LocalStack;
+import org.apache.avro.generic.GenericData;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -107,18 +108,44 @@ class BadPayloadTest {
     void shouldFailOrDecodeWithoutHangingWhenBodyIsRandomGarbage() {
         Random random = new Random(42);
         AvroDeserializer<Explanation> deserializer = (AvroDeserializer<Explanation>) serde.deserializer();
+        Explanation original = serde.deserializer().deserialize(TOPIC, good);
+        int[] outcomes = new int[3]; // good records decoded, garbage decoded, garbage refused
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             for (int i = 0; i < 2_000; i++) {
-                byte[] bytes = new byte[5 + random.nextInt(400)];
-                random.nextBytes(bytes);
-                System.arraycopy(good, 0, bytes, 0, 5);
+                // one good record in ten, so that both outcomes are seen and checked
+                boolean valid = i % 10 == 0;
+                byte[] bytes = valid ? good : new byte[5 + random.nextInt(400)];
+                if (!valid) {
+                    random.nextBytes(bytes);
+                    System.arraycopy(good, 0, bytes, 0, 5);
+                }
+                Explanation decoded;
                 try {
-                    deserializer.deserialize(TOPIC, bytes);
+                    decoded = deserializer.deserialize(TOPIC, bytes);
                 } catch (SerializationException e) {
+                    assertThat(valid).as("a good record refused: %s", e.getMessage()).isFalse();
                     assertThat(e).hasMessageContaining("topic " + TOPIC);
+                    outcomes[2]++;
+                    continue;
+                }
+                assertThat(decoded).isNotNull();
+                if (valid) {
+                    assertThat(decoded).isEqualTo(original);
+                    outcomes[0]++;
+                } else {
+                    // garbage that happens to decode must be a whole record that writes and reads back the same
+                    assertThat(GenericData.get().validate(Explanation.getClassSchema(), decoded)).isTrue();
+                    byte[] again = serde.serializer().serialize(TOPIC, decoded);
+                    assertThat(deserializer.deserialize(TOPIC, again)).isEqualTo(decoded);
+                    outcomes[1]++;
                 }
             }
         });
+        System.out.printf("random bodies: %d good decoded, %d garbage decoded, %d garbage refused%n", outcomes[0],
+                outcomes[1], outcomes[2]);
+        assertThat(outcomes[0]).isEqualTo(200);
+        assertThat(outcomes[1] + outcomes[2]).isEqualTo(1_800);
+        assertThat(outcomes[2]).isPositive();
     }
 
     @Test

@@ -17,8 +17,9 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.otnn.explain.input.ImageDecoder;
+import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.deadletter.RejectionKind;
 import io.otnn.streams.engine.BatchExplainer;
 import io.otnn.streams.engine.ExplanationEngine;
 import io.otnn.streams.engine.ImageResult;
@@ -30,7 +31,6 @@ import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.topology.CompactTensors;
-import io.otnn.streams.topology.ImageValidator;
 import io.otnn.streams.topology.Outcome;
 
 /**
@@ -76,7 +76,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private ProcessorScope<String, Outcome> scope;
     private BatchExplainer explainer;
     private ModelInfo model;
-    private ImageValidator validator;
+    private ImageDecoder decoder;
     private boolean open;
 
     public BatchingExplainProcessor(String hookName, ThreadBatches batches, ExplanationEngine engine,
@@ -103,7 +103,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         batches.dropAll(this);
         open = true;
         this.model = engine.model();
-        this.validator = new ImageValidator(model, maxImageBytes);
+        this.decoder = new ImageDecoder(model.input(), maxImageBytes);
         if (explainer == null) {
             this.explainer = engine.newExplainer();
         }
@@ -127,7 +127,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         float[] pixels;
         try {
             input = read(pending);
-            pixels = validator.decode(input);
+            pixels = input.decodeWith(decoder);
         } catch (RejectedRecordException e) {
             forwardDeadLetter(pending, e);
             flushPartials(null);
@@ -215,7 +215,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         }
     }
 
-    /** Parses the record and checks its key; {@link ImageValidator#decode} checks the image. */
+    /** Parses the record and checks its key; {@link ImageInput#decodeWith} checks the image. */
     private ImageInput read(PendingImage pending) throws RejectedRecordException {
         if (pending.value() == null || pending.value().length == 0) {
             throw new RejectedRecordException(RejectionKind.EMPTY_VALUE, "the record has no value",

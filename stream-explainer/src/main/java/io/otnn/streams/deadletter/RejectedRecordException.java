@@ -1,5 +1,7 @@
 package io.otnn.streams.deadletter;
 
+import io.otnn.explain.input.RejectionKind;
+
 /** A record cannot be explained; the processor turns it into a {@code DeadLetter} and carries on. */
 public class RejectedRecordException extends Exception {
 

@@ -2,6 +2,8 @@ package io.otnn.streams.engine;
 
 import java.util.List;
 
+import io.otnn.explain.checkpoint.ModelMetadata;
+
 /**
  * What the stream needs to know about the model in service: identity, input contract and class names.
  *
@@ -21,6 +23,11 @@ public record ModelInfo(String name, long version, int height, int width, int ch
 
     public int inputSize() {
         return height * width * channels;
+    }
+
+    /** The input contract in the decoder's terms. */
+    public ModelMetadata.Input input() {
+        return new ModelMetadata.Input(List.of(height, width, channels), min, max, rawScale, rawOffset);
     }
 
     public String className(int index) {

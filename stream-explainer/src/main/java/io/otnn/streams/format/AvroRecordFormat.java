@@ -33,7 +33,7 @@ import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryException;
 import io.otnn.schemas.serde.AvroSerdes;
 import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.deadletter.RejectionKind;
+import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
@@ -201,7 +201,7 @@ public final class AvroRecordFormat implements RecordFormat {
                 -1L, a.getTime().toEpochMilli(), a.getApplication(), "", 0);
     }
 
-    /** The contract's coarser kind of each rejection. */
+    /** The contract's coarser kind of each rejection: the one place where the two lists meet. */
     public static ErrorKind errorKind(RejectionKind kind) {
         return switch (kind) {
             case UNDESERIALISABLE -> ErrorKind.DESERIALIZATION;
@@ -213,6 +213,8 @@ public final class AvroRecordFormat implements RecordFormat {
             case NON_FINITE -> ErrorKind.NON_FINITE;
             case OVERSIZE -> ErrorKind.OVERSIZE;
             case MODEL_ERROR -> ErrorKind.MODEL_ERROR;
+            case PRODUCTION -> ErrorKind.PRODUCTION;
+            case OUT_OF_RANGE -> ErrorKind.OUT_OF_RANGE;
         };
     }
 

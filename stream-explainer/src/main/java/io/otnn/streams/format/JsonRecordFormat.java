@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.deadletter.RejectionKind;
+import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;

@@ -4,7 +4,7 @@ package io.otnn.streams.records;
  * A record the application could not explain, published on {@code otnn.images.dlq} with the original bytes.
  *
  * @param imageId     the image id when it could be read, else the key as text, else {@code null}
- * @param kind        why (see {@link io.otnn.streams.deadletter.RejectionKind})
+ * @param kind        why (see {@link io.otnn.explain.input.RejectionKind})
  * @param message     human-readable detail
  * @param topic       source topic
  * @param partition   source partition

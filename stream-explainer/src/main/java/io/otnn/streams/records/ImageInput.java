@@ -2,6 +2,10 @@ package io.otnn.streams.records;
 
 import java.util.Objects;
 
+import io.otnn.explain.input.ImageDecoder;
+import io.otnn.explain.input.InvalidImageException;
+import io.otnn.streams.deadletter.RejectedRecordException;
+
 /**
  * One image as the application sees it once the {@code ImageEvent} has been read from its wire format.
  *
@@ -9,7 +13,8 @@ import java.util.Objects;
  * (schemas module) and the JSON format both map onto it.
  *
  * @param imageId   stable id of the image, also the Kafka key
- * @param encoding  how {@code data} is encoded (see {@link Encoding})
+ * @param encoding  how {@code data} is encoded: the name of an {@link io.otnn.explain.input.PixelFormat}; any
+ *                  other is refused when decoded
  * @param width     declared width in pixels
  * @param height    declared height in pixels
  * @param channels  declared channels (1 grey, 3 RGB)
@@ -20,19 +25,18 @@ import java.util.Objects;
 public record ImageInput(String imageId, String encoding, int width, int height, int channels, byte[] data,
                          Integer label, long eventTime) {
 
-    /** The encodings the explainer understands; anything else is a dead letter. */
-    public enum Encoding {
-        /** one unsigned byte per value, HWC order, scaled with the model's raw scale and offset */
-        RAW_U8,
-        /** one little-endian IEEE-754 float per value, HWC order, already in the model's input range */
-        RAW_F32,
-        PNG,
-        JPEG
-    }
-
     public ImageInput {
         Objects.requireNonNull(imageId, "imageId");
         Objects.requireNonNull(encoding, "encoding");
         Objects.requireNonNull(data, "data");
+    }
+
+    /** The model's input for this image; a refusal becomes a dead letter with this image's id. */
+    public float[] decodeWith(ImageDecoder decoder) throws RejectedRecordException {
+        try {
+            return decoder.decode(encoding, data, width, height, channels);
+        } catch (InvalidImageException e) {
+            throw new RejectedRecordException(e.kind(), e.getMessage(), imageId, e);
+        }
     }
 }

@@ -30,7 +30,7 @@ import io.otnn.streams.engine.OtnnEngine;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.topology.ImageValidator;
+import io.otnn.explain.input.ImageDecoder;
 import io.otnn.streams.testing.KafkaTestClients;
 
 /** Real broker, real registry, real OTNN engine (explain-core's dense 784-256-256-10 fixture checkpoint). */
@@ -96,11 +96,11 @@ class EndToEndTest {
             assertThat(meanBatch).as("micro-batching").isGreaterThan(1.0);
 
             // the certificate is the engine's for the same image
-            ImageValidator validator = new ImageValidator(engine.model(), 1 << 20);
+            ImageDecoder decoder = new ImageDecoder(engine.model().input(), 1 << 20);
             List<String> sample = sent.keySet().stream().sorted().limit(200).toList();
             float[][] pixels = new float[sample.size()][];
             for (int i = 0; i < sample.size(); i++) {
-                pixels[i] = validator.decode(sent.get(sample.get(i)));
+                pixels[i] = sent.get(sample.get(i)).decodeWith(decoder);
             }
             List<ImageExplanation> expected = engine.otnnModel().explain(pixels);
             Map<String, ImageExplanation> expectedById = sample.stream()

@@ -34,7 +34,7 @@ import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.testing.KafkaTestClients;
-import io.otnn.streams.topology.ImageValidator;
+import io.otnn.explain.input.ImageDecoder;
 
 /**
  * The end-to-end scenario against the real products: Apache Kafka and Confluent Schema Registry in containers.
@@ -84,9 +84,9 @@ class EndToEndTestcontainersTest {
                     .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
             assertThat(out).hasSize(IMAGES);
             assertThat(byKey.keySet()).isEqualTo(sent.keySet());
-            ImageValidator validator = new ImageValidator(engine.model(), 1 << 20);
+            ImageDecoder decoder = new ImageDecoder(engine.model().input(), 1 << 20);
             ImageInput one = sent.get("tc-0");
-            ImageExplanation expected = engine.otnnModel().explain(new float[][] {validator.decode(one)}).get(0);
+            ImageExplanation expected = engine.otnnModel().explain(new float[][] {one.decodeWith(decoder)}).get(0);
             assertThat(byKey.get("tc-0").certificate()).isCloseTo(expected.radius(), within(1e-5));
         }
     }

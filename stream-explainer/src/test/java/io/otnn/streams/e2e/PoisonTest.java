@@ -32,7 +32,7 @@ import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topics;
-import io.otnn.streams.deadletter.RejectionKind;
+import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.engine.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;

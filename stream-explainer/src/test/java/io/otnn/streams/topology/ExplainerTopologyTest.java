@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.Topics;
-import io.otnn.streams.deadletter.RejectionKind;
+import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.engine.ImageResult;
 import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.format.RecordFormat;
@@ -186,6 +186,13 @@ class ExplainerTopologyTest {
         withInf[0] = Float.POSITIVE_INFINITY;
         addBad(sends, bad, new ImageInput("inf", "RAW_F32", 4, 4, 1, Images.f32(withInf), null, t),
                 RejectionKind.NON_FINITE);
+        float[] huge = new float[SIZE];
+        huge[5] = 1e30f;
+        addBad(sends, bad, new ImageInput("out-of-range", "RAW_F32", 4, 4, 1, Images.f32(huge), null, t),
+                RejectionKind.OUT_OF_RANGE);
+        // a few hundred bytes whose header declares 600×600: refused from the header
+        addBad(sends, bad, new ImageInput("bomb-png", "PNG", 4, 4, 1,
+                Images.png(600, 600, BufferedImage.TYPE_BYTE_GRAY), null, t), RejectionKind.OVERSIZE);
         float[] poison = new float[SIZE];
         poison[0] = 0.5f;
         addBad(sends, bad, new ImageInput("poison", "RAW_F32", 4, 4, 1, Images.f32(poison), null, t),
@@ -221,7 +228,7 @@ class ExplainerTopologyTest {
         });
         assertThat(dead.get("garbage").value()).containsExactly(0, 1, 2, 3, 42);
         assertThat(dead.get("garbage").key()).isEqualTo("garbage".getBytes());
-        assertThat(bad.values().stream().distinct().count()).isGreaterThanOrEqualTo(10);
+        assertThat(bad.values().stream().distinct().count()).isGreaterThanOrEqualTo(11);
         assertThat(explanations.readKeyValuesToMap()).containsOnlyKeys(good);
     }
 
