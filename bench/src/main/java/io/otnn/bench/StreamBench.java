@@ -50,8 +50,8 @@ import io.otnn.streams.engine.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.topology.CompactTensors;
-import io.otnn.streams.topology.ImageValidator;
+import io.otnn.streams.records.CompactTensors;
+import io.otnn.streams.input.ImageValidator;
 
 /**
  * End-to-end throughput and latency of the stream explainer on the local stack (one broker, the local registry,

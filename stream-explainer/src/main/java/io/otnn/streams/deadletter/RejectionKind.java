@@ -22,6 +22,12 @@ public enum RejectionKind {
     OVERSIZE,
     /** the encoding is not one the explainer understands */
     UNSUPPORTED_ENCODING,
-    /** the model call failed for this image */
-    MODEL_ERROR
+    /** the model call failed for this image, run alone */
+    MODEL_ERROR,
+    /** the model's result for this image, run alone, holds NaN or ±∞ (scores, margin, radius, gradient, ...) */
+    NON_FINITE_RESULT,
+    /** the model's result for this image, run alone, cannot be encoded (saliency or counterfactual) */
+    UNENCODABLE_RESULT,
+    /** the explanation could not be produced: its serializer refused it */
+    PRODUCTION
 }

@@ -1,4 +1,4 @@
-package io.otnn.streams.topology;
+package io.otnn.streams.input;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
