@@ -30,7 +30,7 @@ import io.otnn.streams.engine.OtnnEngine;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.topology.ImageValidator;
+import io.otnn.streams.input.ImageValidator;
 import io.otnn.streams.testing.KafkaTestClients;
 
 /** Real broker, real registry, real OTNN engine (explain-core's dense 784-256-256-10 fixture checkpoint). */

@@ -34,7 +34,7 @@ import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.testing.KafkaTestClients;
-import io.otnn.streams.topology.ImageValidator;
+import io.otnn.streams.input.ImageValidator;
 
 /**
  * The end-to-end scenario against the real products: Apache Kafka and Confluent Schema Registry in containers.
