@@ -51,7 +51,7 @@ import io.otnn.streams.engine.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.topology.CompactTensors;
+import io.otnn.streams.records.CompactTensors;
 
 /**
  * End-to-end throughput and latency of the stream explainer on the local stack (one broker, the local registry,

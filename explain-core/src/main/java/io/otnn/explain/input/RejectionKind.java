@@ -26,8 +26,12 @@ public enum RejectionKind {
     OVERSIZE,
     /** the encoding is not one the explainer understands */
     UNSUPPORTED_ENCODING,
-    /** the model call failed for this image */
+    /** the model call failed for this image, run alone */
     MODEL_ERROR,
+    /** the model's result for this image, run alone, holds NaN or ±∞ (scores, margin, radius, gradient, ...) */
+    NON_FINITE_RESULT,
+    /** the model's result for this image, run alone, cannot be encoded (saliency or counterfactual) */
+    UNENCODABLE_RESULT,
     /** an output for this image (explanation, dead letter) could not be produced to its topic */
     PRODUCTION,
     /** a RAW_F32 value lies outside the model's declared input range, on which its certificates hold */

@@ -1,14 +1,8 @@
 package io.otnn.streams.batching;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -17,26 +11,24 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.otnn.explain.input.ImageDecoder;
-import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.deadletter.RejectedRecordException;
+import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.engine.BatchExplainer;
 import io.otnn.streams.engine.ExplanationEngine;
-import io.otnn.streams.engine.ImageResult;
 import io.otnn.streams.engine.ModelInfo;
 import io.otnn.streams.format.RecordFormat;
-import io.otnn.streams.metrics.MetricsAccumulator;
+import io.otnn.streams.input.ImageReader;
+import io.otnn.streams.input.ReceivedImage;
 import io.otnn.streams.metrics.MetricsSample;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
-import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.topology.CompactTensors;
-import io.otnn.streams.topology.Outcome;
 
 /**
- * Validates images, holds the valid ones in memory and explains them in micro-batches: one model call per batch,
+ * Reads images, holds the valid ones in memory and explains them in micro-batches: one model call per batch,
  * one {@link Outcome} per input record. A batch gathers the images of all the tasks of a stream thread
- * ({@link ThreadBatches}); each outcome is forwarded by the task that read the image.
+ * ({@link ThreadBatches}); each outcome is forwarded by the task that read the image. The parts: {@link ImageReader}
+ * parses and decodes, {@link BatchRun} gives each image of a batch its outcome (with the retry),
+ * {@link DeadLetters} and {@link MetricPartials} build what is forwarded besides explanations.
  *
  * <h2>When a batch runs</h2>
  * <ul>
@@ -44,6 +36,10 @@ import io.otnn.streams.topology.Outcome;
  *   <li>from a wall-clock punctuator once the oldest waiting image has waited {@code maxWaitMs};</li>
  *   <li>right before every commit of the task, whatever the batch's size, through the {@link PreCommitHook}.</li>
  * </ul>
+ * The task that runs a batch forwards the outcomes of its own images at once; those of the thread's other tasks
+ * wait until their own task runs ({@code process}, its punctuator, its pre-commit hook), so that an outcome only
+ * ever joins a transaction that commits its own image's offset: a task left out of a commit (a corrupted one,
+ * which Kafka Streams closes dirty while it commits the others) has forwarded nothing of what it has not committed.
  *
  * <h2>Why this is exactly-once</h2>
  * Kafka Streams commits the offset of every record handed to {@link #process}, whether or not anything has been
@@ -57,42 +53,28 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchingExplainProcessor.class);
 
-    private final String hookName;
+    private final BatchSettings settings;
+    private final ThreadBatches batches;
     private final ExplanationEngine engine;
     private final RecordFormat format;
-    private final int maxBatchSize;
-    private final long maxWaitMs;
-    private final int maxImageBytes;
-    private final String application;
-    private final long metricsWindowMs;
-    private final List<Double> epsilons;
-    private final ThreadBatches batches;
-    /** the current batch's metric figures per window start; forwarded and cleared after each batch */
-    private final Map<Long, MetricsAccumulator> partials = new TreeMap<>();
-    /** latest event time counted in each window: the partial's timestamp, so that stream time advances as usual */
-    private final Map<Long, Long> partialTimes = new TreeMap<>();
+    private final MetricPartials partials;
 
     private ProcessorContext<String, Outcome> context;
     private ProcessorScope<String, Outcome> scope;
-    private BatchExplainer explainer;
     private ModelInfo model;
-    private ImageDecoder decoder;
+    private ImageReader reader;
+    private DeadLetters deadLetters;
+    private BatchRun batchRun;
+    private BatchExplainer explainer;
     private boolean open;
 
-    public BatchingExplainProcessor(String hookName, ThreadBatches batches, ExplanationEngine engine,
-                                    RecordFormat format,
-                                    int maxBatchSize, long maxWaitMs, int maxImageBytes, String application,
-                                    long metricsWindowMs, List<Double> epsilons) {
-        this.hookName = hookName;
+    public BatchingExplainProcessor(BatchSettings settings, ThreadBatches batches, ExplanationEngine engine,
+                                    RecordFormat format) {
+        this.settings = settings;
         this.batches = batches;
         this.engine = engine;
         this.format = format;
-        this.maxBatchSize = maxBatchSize;
-        this.maxWaitMs = maxWaitMs;
-        this.maxImageBytes = maxImageBytes;
-        this.application = application;
-        this.metricsWindowMs = metricsWindowMs;
-        this.epsilons = List.copyOf(epsilons);
+        this.partials = new MetricPartials(settings.metricsWindowMs(), settings.epsilons());
     }
 
     @Override
@@ -103,193 +85,127 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         batches.dropAll(this);
         open = true;
         this.model = engine.model();
-        this.decoder = new ImageDecoder(model.input(), maxImageBytes);
+        this.reader = new ImageReader(format, model, settings.maxImageBytes());
+        this.deadLetters = new DeadLetters(model, settings.application());
         if (explainer == null) {
             this.explainer = engine.newExplainer();
         }
-        PreCommitHook hook = context.getStateStore(hookName);
+        this.batchRun = new BatchRun(explainer, new ExplanationBuilder(model, settings.application()),
+                context::currentSystemTimeMs);
+        PreCommitHook hook = context.getStateStore(settings.hookName());
         hook.beforeCommit(() -> {
-            if (!batches.current().isEmpty()) {
+            if (!batches.waiting().isEmpty()) {
                 explainThreadBatch();
             }
+            forwardDecided();
         });
-        long tick = Math.max(1, Math.min(maxWaitMs / 4, 25));
+        long tick = Math.max(1, Math.min(settings.maxWaitMs() / 4, 25));
         context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, this::onTick);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        forwardDecided();
         RecordMetadata meta = context.recordMetadata().orElseThrow();
-        long now = context.currentSystemTimeMs();
-        PendingImage pending = new PendingImage(meta.topic(), meta.partition(), meta.offset(), record.timestamp(),
-                now, record.key(), record.value());
-        ImageInput input;
-        float[] pixels;
+        ReceivedImage received = new ReceivedImage(meta.topic(), meta.partition(), meta.offset(), record.timestamp(),
+                context.currentSystemTimeMs(), record.key(), record.value());
+        ImageReader.DecodedImage image;
         try {
-            input = read(pending);
-            pixels = input.decodeWith(decoder);
+            image = reader.read(received);
         } catch (RejectedRecordException e) {
-            forwardDeadLetter(pending, e);
+            forwardDeadLetter(received, e, null);
             flushPartials(null);
             return;
         }
-        List<WaitingImage> batch = batches.current();
-        batch.add(new WaitingImage(this, pending, input, pixels, scope.origin()));
-        if (batch.size() >= maxBatchSize) {
+        List<WaitingImage> batch = batches.waiting();
+        batch.add(new WaitingImage(this, received, image.input(), image.pixels(), scope.origin()));
+        if (batch.size() >= settings.maxBatchSize()) {
             explainThreadBatch();
+            forwardDecided();
         }
     }
 
     private void onTick(long now) {
-        List<WaitingImage> batch = batches.current();
-        if (!batch.isEmpty() && now - batch.get(0).source().receivedAt() >= maxWaitMs) {
+        forwardDecided();
+        List<WaitingImage> batch = batches.waiting();
+        if (!batch.isEmpty() && now - batch.get(0).received().receivedAt() >= settings.maxWaitMs()) {
             explainThreadBatch();
+            forwardDecided();
         }
     }
 
-    /** Explains every image waiting on this stream thread, oldest first, in batches of at most maxBatchSize. */
+    /** Gives an outcome to every image waiting on this stream thread, oldest first, in batches of at most maxBatchSize. */
     private void explainThreadBatch() {
-        List<WaitingImage> waiting = batches.takeAll();
+        List<WaitingImage> waiting = batches.takeWaiting();
         // only a task closed on another thread could leave images behind; its offsets were not committed
         waiting.removeIf(image -> !image.owner().open);
-        for (int from = 0; from < waiting.size(); from += maxBatchSize) {
-            explainBatch(waiting.subList(from, Math.min(waiting.size(), from + maxBatchSize)));
+        for (int from = 0; from < waiting.size(); from += settings.maxBatchSize()) {
+            List<WaitingImage> batch = List.copyOf(waiting.subList(from,
+                    Math.min(waiting.size(), from + settings.maxBatchSize())));
+            batchRun.run(batch);
+            batches.decided(batch);
         }
     }
 
-    private void explainBatch(List<WaitingImage> batch) {
-        long batchStart = context.currentSystemTimeMs();
-        float[][] pixels = new float[batch.size()][];
-        for (int i = 0; i < pixels.length; i++) {
-            pixels[i] = batch.get(i).pixels();
-        }
-        long modelStart = System.nanoTime();
-        List<ImageResult> results;
-        try {
-            results = explainer.explain(pixels);
-            if (results.size() != batch.size()) {
-                throw new IllegalStateException("the engine returned " + results.size() + " results for "
-                        + batch.size() + " images");
-            }
-        } catch (RuntimeException batchFailure) {
-            explainOneByOne(batch, batchStart, batchFailure);
+    /** Forwards the outcomes of this task's images that have one, then this task's share of the metric figures. */
+    private void forwardDecided() {
+        List<WaitingImage> mine = batches.takeDecided(this);
+        if (mine.isEmpty()) {
             return;
         }
-        double modelMs = (System.nanoTime() - modelStart) / 1e6;
-        // each task forwards the outcomes of its own images, then its share of the batch's figures
-        Map<BatchingExplainProcessor, List<Integer>> byOwner = new LinkedHashMap<>();
-        for (int i = 0; i < batch.size(); i++) {
-            byOwner.computeIfAbsent(batch.get(i).owner(), owner -> new ArrayList<>()).add(i);
-        }
-        byOwner.forEach((owner, indices) -> owner.scope.runAsProcessor(() -> {
-            for (int i : indices) {
-                owner.forwardExplanation(batch.get(i), results.get(i), batchStart, modelMs, batch.size());
+        scope.runAsProcessor(() -> {
+            for (WaitingImage image : mine) {
+                forwardOutcome(image);
             }
-            owner.flushPartials(batch.get(indices.get(indices.size() - 1)).origin());
-        }));
+            flushPartials(mine.get(mine.size() - 1).origin());
+        });
     }
 
-    /** A failed batch is retried image by image, so that one poisonous image does not sink the others. */
-    private void explainOneByOne(List<WaitingImage> batch, long batchStart, RuntimeException batchFailure) {
-        LOG.warn("Model call failed for a batch of {} image(s), retrying one by one: {}", batch.size(),
-                batchFailure.toString());
-        for (WaitingImage image : batch) {
-            BatchingExplainProcessor owner = image.owner();
-            long modelStart = System.nanoTime();
-            List<ImageResult> result;
-            try {
-                result = explainer.explain(new float[][] {image.pixels()});
-            } catch (RuntimeException e) {
-                owner.scope.runAsProcessor(() -> {
-                    owner.forwardDeadLetter(image.source(), new RejectedRecordException(RejectionKind.MODEL_ERROR,
-                            "the model call failed: " + e, image.input().imageId(), e), image.origin());
-                    owner.flushPartials(image.origin());
-                });
-                continue;
-            }
-            double modelMs = (System.nanoTime() - modelStart) / 1e6;
-            owner.scope.runAsProcessor(() -> {
-                owner.forwardExplanation(image, result.get(0), batchStart, modelMs, 1);
-                owner.flushPartials(image.origin());
-            });
+    private void forwardOutcome(WaitingImage image) {
+        if (image.rejection() != null) {
+            forwardDeadLetter(image.received(), image.rejection(), image.origin());
+            return;
         }
-    }
-
-    /** Parses the record and checks its key; {@link ImageInput#decodeWith} checks the image. */
-    private ImageInput read(PendingImage pending) throws RejectedRecordException {
-        if (pending.value() == null || pending.value().length == 0) {
-            throw new RejectedRecordException(RejectionKind.EMPTY_VALUE, "the record has no value",
-                    keyText(pending.key()), null);
-        }
-        ImageInput input;
         try {
-            input = format.readImage(pending.topic(), new RecordHeaders(), pending.value());
-        } catch (RejectedRecordException e) {
-            throw e.imageId() == null ? e.withImageId(keyText(pending.key())) : e;
+            forwardExplanation(image, image.explanation());
+        } catch (RuntimeException failure) {
+            if (!ForwardingFailures.isTheRecordsOwn(failure)) {
+                throw failure;
+            }
+            LOG.warn("The explanation of image {} could not be produced; it becomes a dead letter: {}",
+                    image.input().imageId(), failure.toString());
+            forwardDeadLetter(image.received(), new RejectedRecordException(RejectionKind.PRODUCTION,
+                    "the explanation could not be produced: " + failure, image.input().imageId(), failure),
+                    image.origin());
         }
-        if (pending.key() == null) {
-            throw new RejectedRecordException(RejectionKind.MISSING_KEY,
-                    "the record has no key; images are keyed by their id", input.imageId(), null);
-        }
-        return input;
     }
 
-    private void forwardExplanation(WaitingImage image, ImageResult result, long batchStart, double modelMs,
-                                    int batchSize) {
-        PendingImage pending = image.source();
-        ImageInput input = image.input();
-        long now = context.currentSystemTimeMs();
-        long eventTime = input.eventTime() > 0 ? input.eventTime() : pending.timestamp();
-        List<Float> scores = new ArrayList<>(result.scores().length);
-        for (float score : result.scores()) {
-            scores.add(score);
-        }
-        ExplanationRecord explanation = new ExplanationRecord(input.imageId(), model.name(), model.version(),
-                result.predicted(), model.className(result.predicted()), result.runnerUp(),
-                model.className(result.runnerUp()), scores, result.margin(), result.radius(),
-                result.certificateFactor(), result.lipschitz(), input.label(),
-                CompactTensors.encode(result.saliency(), model.height(), model.width(), model.channels()),
-                CompactTensors.encode(result.counterfactual(), model.height(), model.width(), model.channels()),
-                result.counterfactualClass(), result.t(), result.distance(), result.boundaryDistance(),
-                result.boundaryResidual(),
-                Math.max(0, batchStart - eventTime), modelMs, Math.max(0, now - eventTime), batchSize, application,
-                eventTime, now);
+    private void forwardExplanation(WaitingImage image, ExplanationRecord explanation) {
+        long eventTime = image.eventTime();
         Outcome outcome = new Outcome.Explained(explanation);
-        scope.forward(new Record<>(input.imageId(), outcome, eventTime), image.origin());
-        count(outcome, eventTime);
-    }
-
-    private void forwardDeadLetter(PendingImage pending, RejectedRecordException e) {
-        forwardDeadLetter(pending, e, null);
+        scope.forward(new Record<>(explanation.imageId(), outcome, eventTime), image.origin());
+        count(MetricsSample.of(explanation), eventTime);
     }
 
     /** With an {@code origin}, for an image that waited in a batch; without, for the record being processed. */
-    private void forwardDeadLetter(PendingImage pending, RejectedRecordException e, ProcessorScope.Origin origin) {
-        String imageId = e.imageId() != null ? e.imageId() : keyText(pending.key());
-        DeadLetterRecord deadLetter = new DeadLetterRecord(imageId, e.kind().name(), e.getMessage(), pending.topic(),
-                pending.partition(), pending.offset(), pending.key(), pending.value(), pending.timestamp(),
-                context.currentSystemTimeMs(), application, model.name(), model.version());
-        LOG.debug("Dead letter {} at {}-{}@{}: {}", e.kind(), pending.topic(), pending.partition(), pending.offset(),
-                e.getMessage());
+    private void forwardDeadLetter(ReceivedImage received, RejectedRecordException e, ProcessorScope.Origin origin) {
+        DeadLetterRecord deadLetter = deadLetters.of(received, e, context.currentSystemTimeMs());
+        LOG.debug("Dead letter {} at {}-{}@{}: {}", e.kind(), received.topic(), received.partition(),
+                received.offset(), e.getMessage());
         Outcome outcome = new Outcome.Rejected(deadLetter);
-        forward(new Record<>(imageId, outcome, pending.timestamp()), origin);
-        count(outcome, pending.timestamp());
+        forward(new Record<>(deadLetter.imageId(), outcome, received.timestamp()), origin);
+        count(MetricsSample.of(deadLetter), received.timestamp());
     }
 
-    private void count(Outcome outcome, long eventTime) {
-        long windowStart = eventTime - Math.floorMod(eventTime, metricsWindowMs);
-        partials.computeIfAbsent(windowStart, w -> new MetricsAccumulator(epsilons.size()))
-                .add(MetricsSample.of(outcome), epsilons);
-        partialTimes.merge(windowStart, eventTime, Math::max);
+    private void count(MetricsSample sample, long eventTime) {
+        partials.add(sample, eventTime);
     }
 
     /** Forwards the figures counted since the last flush, one record per window, keyed by model@version. */
     private void flushPartials(ProcessorScope.Origin origin) {
         String modelKey = model.name() + "@" + model.version();
-        partials.forEach((windowStart, figures) -> forward(new Record<>(modelKey,
-                new Outcome.MetricsPartial(figures), partialTimes.get(windowStart)), origin));
-        partials.clear();
-        partialTimes.clear();
+        partials.flush((figures, timestamp) -> forward(new Record<>(modelKey, new Outcome.MetricsPartial(figures),
+                timestamp), origin));
     }
 
     private void forward(Record<String, Outcome> record, ProcessorScope.Origin origin) {
@@ -298,10 +214,6 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         } else {
             scope.forward(record, origin);
         }
-    }
-
-    private static String keyText(byte[] key) {
-        return key == null ? null : new String(key, StandardCharsets.UTF_8);
     }
 
     @Override

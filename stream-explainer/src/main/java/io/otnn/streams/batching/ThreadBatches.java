@@ -1,38 +1,66 @@
 package io.otnn.streams.batching;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
- * The images waiting for a model call, one batch per stream thread shared by all of that thread's tasks.
+ * The images of one stream thread between their arrival and the forwarding of their outcome, shared by all of that
+ * thread's tasks: those waiting for a model call, and those whose outcome is known but not yet forwarded.
  *
  * <p>A stream thread runs several tasks (one per input partition it owns: 6 partitions on one thread make 6
  * tasks). Per-task batches would split a thread's images into as many model calls, each paying the call's fixed
- * cost; one batch per thread makes one call. Only the thread that owns a batch touches it, so it needs no lock.
- * One instance per topology (so per Kafka Streams instance); every processor of that topology gets it.
+ * cost; one batch per thread makes one call. A batch may be run by any task of the thread, but each outcome is
+ * forwarded by the task that read the image, from its own {@code process}, punctuator or pre-commit hook, so that
+ * it joins a transaction that also commits that image's offset. Only the thread that owns these lists touches
+ * them, so they need no lock. One instance per topology (so per Kafka Streams instance).
  */
 public final class ThreadBatches {
 
-    private final ThreadLocal<List<WaitingImage>> perThread = ThreadLocal.withInitial(ArrayList::new);
+    private final ThreadLocal<List<WaitingImage>> waiting = ThreadLocal.withInitial(ArrayList::new);
+    private final ThreadLocal<List<WaitingImage>> decided = ThreadLocal.withInitial(ArrayList::new);
 
-    /** The calling stream thread's batch, oldest image first. */
-    List<WaitingImage> current() {
-        return perThread.get();
+    /** The calling stream thread's images waiting for a model call, oldest first. */
+    List<WaitingImage> waiting() {
+        return waiting.get();
     }
 
     /** Removes and returns the calling thread's waiting images, oldest first. */
-    List<WaitingImage> takeAll() {
-        List<WaitingImage> batch = perThread.get();
+    List<WaitingImage> takeWaiting() {
+        List<WaitingImage> batch = waiting.get();
         List<WaitingImage> taken = new ArrayList<>(batch);
         batch.clear();
         return taken;
     }
 
-    /** Drops the calling thread's images of one task (a task closed without commit reads them again). */
+    /** Keeps images whose outcome is known until their owner forwards them. */
+    void decided(List<WaitingImage> images) {
+        for (WaitingImage image : images) {
+            if (!image.hasOutcome()) {
+                throw new IllegalStateException("image " + image.input().imageId() + " has no outcome");
+            }
+        }
+        decided.get().addAll(images);
+    }
+
+    /** Removes and returns the calling thread's images of {@code owner} whose outcome is known, oldest first. */
+    List<WaitingImage> takeDecided(BatchingExplainProcessor owner) {
+        List<WaitingImage> taken = new ArrayList<>();
+        for (Iterator<WaitingImage> it = decided.get().iterator(); it.hasNext(); ) {
+            WaitingImage image = it.next();
+            if (image.owner() == owner) {
+                taken.add(image);
+                it.remove();
+            }
+        }
+        return taken;
+    }
+
+    /** Drops the calling thread's images of one task, waiting or decided (a task closed without commit reads them again). */
     int dropAll(BatchingExplainProcessor owner) {
-        List<WaitingImage> batch = perThread.get();
-        int before = batch.size();
-        batch.removeIf(image -> image.owner() == owner);
-        return before - batch.size();
+        int before = waiting.get().size() + decided.get().size();
+        waiting.get().removeIf(image -> image.owner() == owner);
+        decided.get().removeIf(image -> image.owner() == owner);
+        return before - waiting.get().size() - decided.get().size();
     }
 }

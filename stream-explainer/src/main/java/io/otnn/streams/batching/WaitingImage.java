@@ -1,16 +1,94 @@
 package io.otnn.streams.batching;
 
+import io.otnn.streams.deadletter.RejectedRecordException;
+import io.otnn.streams.input.ReceivedImage;
+import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
 
 /**
- * A validated image waiting for its batch.
- *
- * @param owner  the processor (so the task) that read it and forwards its outcome
- * @param source the original record
- * @param input  the parsed image
- * @param pixels the pixels it decoded to, ready for the model
- * @param origin where it came from, for Kafka Streams' sinks and error handlers
+ * A decoded image from the moment it waits for its batch until its outcome is forwarded. Its outcome is attached to
+ * this object as soon as it is known, and only once; it is found again through this object, never through its
+ * position in a list. Equality is identity: two images with the same bytes are still two images.
  */
-record WaitingImage(BatchingExplainProcessor owner, PendingImage source, ImageInput input, float[] pixels,
-                    ProcessorScope.Origin origin) {
+final class WaitingImage {
+
+    private final BatchingExplainProcessor owner;
+    private final ReceivedImage received;
+    private final ImageInput input;
+    private final float[] pixels;
+    private final ProcessorScope.Origin origin;
+    private ExplanationRecord explanation;
+    private RejectedRecordException rejection;
+
+    /**
+     * @param owner    the processor (so the task) that read it and forwards its outcome
+     * @param received the original record
+     * @param input    the parsed image
+     * @param pixels   the pixels it decoded to, ready for the model
+     * @param origin   where it came from, for Kafka Streams' sinks and error handlers
+     */
+    WaitingImage(BatchingExplainProcessor owner, ReceivedImage received, ImageInput input, float[] pixels,
+                 ProcessorScope.Origin origin) {
+        this.owner = owner;
+        this.received = received;
+        this.input = input;
+        this.pixels = pixels;
+        this.origin = origin;
+    }
+
+    BatchingExplainProcessor owner() {
+        return owner;
+    }
+
+    ReceivedImage received() {
+        return received;
+    }
+
+    ImageInput input() {
+        return input;
+    }
+
+    float[] pixels() {
+        return pixels;
+    }
+
+    ProcessorScope.Origin origin() {
+        return origin;
+    }
+
+    /** The image's event time, or the record's timestamp when the event carries none. */
+    long eventTime() {
+        return input.eventTime() > 0 ? input.eventTime() : received.timestamp();
+    }
+
+    boolean hasOutcome() {
+        return explanation != null || rejection != null;
+    }
+
+    /** The explanation, or {@code null} when the image was rejected or has no outcome yet. */
+    ExplanationRecord explanation() {
+        return explanation;
+    }
+
+    /** Why the image is a dead letter, or {@code null}. */
+    RejectedRecordException rejection() {
+        return rejection;
+    }
+
+    void explained(ExplanationRecord result) {
+        checkUndecided();
+        this.explanation = result;
+    }
+
+    void rejected(RejectedRecordException reason) {
+        checkUndecided();
+        this.rejection = reason;
+    }
+
+    private void checkUndecided() {
+        if (hasOutcome()) {
+            throw new IllegalStateException("image " + input.imageId() + " at " + received.topic() + "-"
+                    + received.partition() + "@" + received.offset() + " already has an outcome");
+        }
+    }
 }

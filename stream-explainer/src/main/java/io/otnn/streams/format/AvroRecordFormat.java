@@ -212,7 +212,7 @@ public final class AvroRecordFormat implements RecordFormat {
             case UNDECODABLE, UNSUPPORTED_ENCODING -> ErrorKind.INVALID_ENCODING;
             case NON_FINITE -> ErrorKind.NON_FINITE;
             case OVERSIZE -> ErrorKind.OVERSIZE;
-            case MODEL_ERROR -> ErrorKind.MODEL_ERROR;
+            case MODEL_ERROR, NON_FINITE_RESULT, UNENCODABLE_RESULT -> ErrorKind.MODEL_ERROR;
             case PRODUCTION -> ErrorKind.PRODUCTION;
             case OUT_OF_RANGE -> ErrorKind.OUT_OF_RANGE;
         };

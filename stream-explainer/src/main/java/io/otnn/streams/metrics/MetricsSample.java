@@ -14,7 +14,6 @@ import org.apache.kafka.common.serialization.Serializer;
 
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
-import io.otnn.streams.topology.Outcome;
 
 /**
  * The few figures of one outcome that the metric windows need; what crosses the repartition topic (a few dozen
@@ -27,14 +26,13 @@ public record MetricsSample(String modelName, long modelVersion, String deadLett
                             double certificate, double counterfactualDistance, double boundaryResidual,
                             long totalMs, int batchSize) {
 
-    public static MetricsSample of(Outcome outcome) {
-        if (outcome instanceof Outcome.Explained explained) {
-            ExplanationRecord e = explained.explanation();
-            return new MetricsSample(e.modelName(), e.modelVersion(), null, e.predicted(),
-                    e.label() == null ? -1 : e.label(), e.certificate(), e.counterfactualDistance(),
-                    e.boundaryResidual(), e.totalMs(), e.batchSize());
-        }
-        DeadLetterRecord d = ((Outcome.Rejected) outcome).deadLetter();
+    public static MetricsSample of(ExplanationRecord e) {
+        return new MetricsSample(e.modelName(), e.modelVersion(), null, e.predicted(),
+                e.label() == null ? -1 : e.label(), e.certificate(), e.counterfactualDistance(),
+                e.boundaryResidual(), e.totalMs(), e.batchSize());
+    }
+
+    public static MetricsSample of(DeadLetterRecord d) {
         return new MetricsSample(d.modelName(), d.modelVersion(), d.kind(), -1, -1, 0, 0, 0, 0, 0);
     }
 

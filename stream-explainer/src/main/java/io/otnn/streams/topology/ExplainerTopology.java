@@ -20,7 +20,9 @@ import org.apache.kafka.streams.kstream.TimeWindows;
 
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.Topics;
+import io.otnn.streams.batching.BatchSettings;
 import io.otnn.streams.batching.BatchingExplainProcessor;
+import io.otnn.streams.batching.Outcome;
 import io.otnn.streams.batching.PreCommitHook;
 import io.otnn.streams.batching.ThreadBatches;
 import io.otnn.streams.engine.ExplanationEngine;
@@ -30,7 +32,7 @@ import io.otnn.streams.metrics.MetricsAccumulator;
  * The stream explainer's topology, built without side effects; {@code main} and the tests call it.
  *
  * <pre>
- * images (bytes) ─▶ explain (validate → wait for a batch or a commit → engine)  ─┬─▶ explanations
+ * images (bytes) ─▶ explain (read → wait for a batch or a commit → engine)  ─┬─▶ explanations
  *                                                                             ├─▶ dead letters
  *                                                                             └─▶ per-batch partial figures
  *                                         ─▶ repartition by model@version ─▶ tumbling windows (merge) ─▶ metrics
@@ -53,13 +55,13 @@ public final class ExplainerTopology {
 
         builder.addStateStore(PreCommitHook.builder(PRE_COMMIT_HOOK));
         ThreadBatches batches = new ThreadBatches();
+        BatchSettings settings = new BatchSettings(PRE_COMMIT_HOOK, config.batchMaxSize(), config.batchMaxWaitMs(),
+                config.imageMaxBytes(), instance, config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG), epsilons);
 
         KStream<String, Outcome> outcomes = builder
                 .stream(topics.images().name(),
                         Consumed.with(topics.images().keySerde(), topics.images().valueSerde()).withName("images"))
-                .process(() -> new BatchingExplainProcessor(PRE_COMMIT_HOOK, batches, engine, topics.format(),
-                        config.batchMaxSize(), config.batchMaxWaitMs(), config.imageMaxBytes(), instance,
-                        config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG), epsilons),
+                .process(() -> new BatchingExplainProcessor(settings, batches, engine, topics.format()),
                         Named.as("explain"), PRE_COMMIT_HOOK);
 
         outcomes.filter((id, outcome) -> outcome instanceof Outcome.Explained, Named.as("explained"))

@@ -92,7 +92,11 @@ class CrashTest {
             assertThat(child.isAlive()).as("child alive before kill %d", round + 1).isTrue();
             assertThat(progress.size()).as("progress before kill %d", round + 1).isGreaterThanOrEqualTo(target);
             child.kill();
-            LOG.info("Killed the explainer (SIGKILL) after {} committed explanations", progress.size());
+            int atKill = KafkaTestClients.committedCount(stack.bootstrapServers(), topics.explanations().name(),
+                    Duration.ofSeconds(60));
+            LOG.info("Killed the explainer (SIGKILL) after {} committed explanations", atKill);
+            // a child that had finished before its kill would prove nothing about a crash mid-run
+            assertThat(atKill).as("committed explanations when kill %d struck", round + 1).isLessThan(IMAGES);
         }
 
         ChildExplainer last = ChildExplainer.start(model, props, log);

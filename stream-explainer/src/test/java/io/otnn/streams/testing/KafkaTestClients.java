@@ -24,6 +24,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
@@ -91,8 +95,8 @@ public final class KafkaTestClients {
                     TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get()
                             .get(topic);
                     if (description.partitions().size() == partitions
-                            && description.partitions().stream().allMatch(p -> p.leader() != null)) {
-                        Thread.sleep(500);
+                            && description.partitions().stream().allMatch(p -> p.leader() != null)
+                            && producerSeesLeaders(bootstrap, topic, partitions)) {
                         return;
                     }
                 } catch (ExecutionException e) {
@@ -102,6 +106,43 @@ public final class KafkaTestClients {
             }
         }
         throw new IllegalStateException("topic " + topic + " has no leaders after 30 s");
+    }
+
+    /** Whether a fresh producer's metadata already names a leader for every partition (what its first send needs). */
+    private static boolean producerSeesLeaders(String bootstrap, String topic, int partitions) {
+        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+            List<PartitionInfo> info = producer.partitionsFor(topic);
+            return info.size() == partitions && info.stream().allMatch(p -> p.leader() != null);
+        } catch (KafkaException e) {
+            return false;
+        }
+    }
+
+    /**
+     * How many records of {@code topic} a {@code read_committed} consumer can read now: everything committed up to
+     * the last stable offset of each partition (aborted records and transaction markers excluded).
+     */
+    public static int committedCount(String bootstrap, String topic, Duration timeout) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+            int count = 0;
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("could not read " + topic + " to its end within " + timeout);
+                }
+                count += consumer.poll(Duration.ofMillis(200)).count();
+            }
+            return count;
+        }
     }
 
     /**

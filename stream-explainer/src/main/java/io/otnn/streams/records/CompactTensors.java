@@ -1,7 +1,6 @@
-package io.otnn.streams.topology;
+package io.otnn.streams.records;
 
 import io.otnn.explain.render.CompactTensor;
-import io.otnn.streams.records.EncodedTensor;
 
 /**
  * Encodes a float HWC tensor as an 8-bit PNG plus scale and offset (value = offset + scale · byte / 255), so that

@@ -1,4 +1,4 @@
-package io.otnn.streams.topology;
+package io.otnn.streams.batching;
 
 import io.otnn.streams.metrics.MetricsAccumulator;
 import io.otnn.streams.records.DeadLetterRecord;

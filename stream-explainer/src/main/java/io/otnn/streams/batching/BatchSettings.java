@@ -1,0 +1,25 @@
+package io.otnn.streams.batching;
+
+import java.util.List;
+
+/**
+ * What a {@link BatchingExplainProcessor} needs to know besides its collaborators.
+ *
+ * @param hookName        the name of the task's {@link PreCommitHook} store
+ * @param maxBatchSize    images per model call at most ({@code batch.max.size})
+ * @param maxWaitMs       how long the oldest image may wait for its batch ({@code batch.max.wait.ms})
+ * @param maxImageBytes   larger encoded images are dead letters ({@code image.max.bytes})
+ * @param application     the application/instance named in explanations and dead letters
+ * @param metricsWindowMs size of the metric windows the partial figures are counted into
+ * @param epsilons        the ε of the certified fractions
+ */
+public record BatchSettings(String hookName, int maxBatchSize, long maxWaitMs, int maxImageBytes, String application,
+                            long metricsWindowMs, List<Double> epsilons) {
+
+    public BatchSettings {
+        if (maxBatchSize < 1) {
+            throw new IllegalArgumentException("maxBatchSize must be at least 1, got " + maxBatchSize);
+        }
+        epsilons = List.copyOf(epsilons);
+    }
+}

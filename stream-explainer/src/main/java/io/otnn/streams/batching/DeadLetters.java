@@ -1,0 +1,29 @@
+package io.otnn.streams.batching;
+
+import io.otnn.streams.deadletter.RejectedRecordException;
+import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.input.ReceivedImage;
+import io.otnn.streams.records.DeadLetterRecord;
+
+/** Builds the dead letter of a refused record: the reason, and the original key and value bytes. */
+final class DeadLetters {
+
+    private final ModelInfo model;
+    private final String application;
+
+    DeadLetters(ModelInfo model, String application) {
+        this.model = model;
+        this.application = application;
+    }
+
+    DeadLetterRecord of(ReceivedImage received, RejectedRecordException e, long now) {
+        return new DeadLetterRecord(imageId(received, e), e.kind().name(), e.getMessage(), received.topic(),
+                received.partition(), received.offset(), received.key(), received.value(), received.timestamp(),
+                now, application, model.name(), model.version());
+    }
+
+    /** The key of the dead letter: the image id when it was read, else the original key. */
+    static String imageId(ReceivedImage received, RejectedRecordException e) {
+        return e.imageId() != null ? e.imageId() : received.keyText();
+    }
+}
