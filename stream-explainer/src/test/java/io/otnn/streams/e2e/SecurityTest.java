@@ -175,11 +175,15 @@ class SecurityTest {
     }
 
     @Test
-    void shouldStopWithOneLineWhenTheUserIsRevokedWhileTheExplainerRuns() throws Exception {
+    void shouldStopWithOneLineWhenTheUserIsRevokedWhileTheExplainerRunsWithItsSecretsFromTheEnvironment()
+            throws Exception {
         String prefix = "revoke-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         Path config = explainerConfig(REVOKED, prefix, Map.of());
+        Map<String, String> environment = moveSecretsToEnvironment(config);
+        assertThat(Files.readString(config)).doesNotContain("sasl.jaas.config", "basic.auth.user.info");
         try (StreamExplainerApp app = StreamExplainerApp.builder()
-                .setConfig(ExplainerConfig.load(config, Map.of(), Map.of())).optEngine(engine).build().start()) {
+                .setConfig(ExplainerConfig.load(config, environment, Map.of())).optEngine(engine).build()
+                .start()) {
             assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                     stack.broker().internalBootstrapServers()))) {
@@ -287,6 +291,22 @@ class SecurityTest {
             properties.store(out, "otnn explain --config");
         }
         return file;
+    }
+
+    /** Takes the SASL and basic-auth secrets out of the file; returns them as {@code otnn explain} reads them from
+     * the environment ({@code OTNN_KAFKA_SASL_JAAS_CONFIG}, {@code OTNN_KAFKA_BASIC_AUTH_USER_INFO}). */
+    private static Map<String, String> moveSecretsToEnvironment(Path file) throws Exception {
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            properties.load(in);
+        }
+        Map<String, String> environment = Map.of(
+                "OTNN_KAFKA_SASL_JAAS_CONFIG", (String) properties.remove("sasl.jaas.config"),
+                "OTNN_KAFKA_BASIC_AUTH_USER_INFO", (String) properties.remove("basic.auth.user.info"));
+        try (OutputStream out = Files.newOutputStream(file)) {
+            properties.store(out, "otnn explain --config, secrets in the environment");
+        }
+        return environment;
     }
 
     private static void createTopics(String prefix) throws Exception {
