@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
+import io.otnn.explain.testing.Fixtures;
 import io.otnn.ingest.cli.IngestCommand;
 import io.otnn.local.LocalStack;
 import io.otnn.local.LocalStackConfig;
@@ -53,6 +55,7 @@ import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.cli.ExplainCommand;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
@@ -220,6 +223,25 @@ class SecurityTest {
         assertThat(reason).contains("401").doesNotContain("not-the-password");
         assertThat(stack.registry().requestCount("GET", "/")).as("registry requests: no retry storm")
                 .isBetween(1L, 6L);
+        assertNoRetryStorm();
+    }
+
+    @Test
+    void shouldExitOneWithinAMinuteWhenOtnnExplainReadsAWrongPasswordFromItsConfigFile() throws Exception {
+        String prefix = "cli-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        createTopics(prefix);
+        Path config = explainerConfig(EXPLAINER, prefix, Map.of(ExplainerConfig.TOPICS_CREATE_CONFIG, "false",
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                        + EXPLAINER + "\" password=\"not-the-password\";"));
+        CommandLine explain = new CommandLine(new ExplainCommand());
+        StringWriter err = new StringWriter();
+        explain.setErr(new PrintWriter(err, true));
+
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> explain.execute("--config",
+                config.toString(), "--model", Fixtures.denseMnist().toString()));
+
+        assertThat(exit.get(60, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(err.toString()).doesNotContain("not-the-password");
         assertNoRetryStorm();
     }
 
