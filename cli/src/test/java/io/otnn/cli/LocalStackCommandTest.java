@@ -60,6 +60,55 @@ class LocalStackCommandTest {
         assertThat(portIsFree(registryPort)).as("registry port released").isTrue();
     }
 
+    @Test
+    void shouldPrintAClientFileThatReachesTheSecureBrokerAndRegistryWhenRunWithSaslSsl() throws Exception {
+        PipedWriter pipe = new PipedWriter();
+        BufferedReader lines = new BufferedReader(new PipedReader(pipe, 4096));
+        StringWriter err = new StringWriter();
+        CommandLine cmd = OtnnCommand.commandLine();
+        cmd.setOut(new PrintWriter(pipe, true));
+        cmd.setErr(new PrintWriter(err, true));
+        LocalStackCommand command = cmd.getSubcommands().get("local-stack").getCommand();
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cmd.execute("local-stack",
+                "--security", "sasl-ssl"));
+        try {
+            String bootstrap = value(lines.readLine(), LocalStackCommand.KAFKA_LINE);
+            String registryUrl = value(lines.readLine(), LocalStackCommand.REGISTRY_LINE);
+            java.nio.file.Path clientFile = java.nio.file.Path.of(value(lines.readLine(),
+                    LocalStackCommand.CLIENT_CONFIG_LINE));
+            assertThat(value(lines.readLine(), LocalStackCommand.CA_CERT_LINE)).endsWith("ca.crt");
+            assertThat(registryUrl).startsWith("https://127.0.0.1:");
+
+            java.util.Properties client = new java.util.Properties();
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(clientFile)) {
+                client.load(in);
+            }
+            assertThat(client.getProperty("bootstrap.servers")).isEqualTo(bootstrap);
+            assertThat(client.getProperty("security.protocol")).isEqualTo("SASL_SSL");
+            Map<String, Object> config = new java.util.HashMap<>();
+            client.stringPropertyNames().forEach(n -> config.put(n, client.getProperty(n)));
+            try (Admin admin = Admin.create(config)) {
+                assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
+            }
+            try (io.otnn.schemas.registry.SchemaRegistryClient registry =
+                         io.otnn.schemas.registry.RestSchemaRegistryClient.fromConfig(config)) {
+                assertThat(registry.getAllSubjects()).isEmpty();
+            }
+        } finally {
+            command.requestStop();
+        }
+        assertThat(exit.get(60, TimeUnit.SECONDS)).as(err.toString()).isZero();
+    }
+
+    @Test
+    void shouldExitTwoWhenTheSecurityModeIsUnknown() {
+        StringWriter err = new StringWriter();
+        CommandLine cmd = OtnnCommand.commandLine();
+        cmd.setErr(new PrintWriter(err, true));
+        assertThat(cmd.execute("local-stack", "--security", "kerberos")).isEqualTo(2);
+        assertThat(err.toString()).contains("expected none or sasl-ssl");
+    }
+
     private static String value(String line, String prefix) {
         assertThat(line).startsWith(prefix);
         return line.substring(prefix.length());

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -22,7 +23,9 @@ import io.otnn.avro.ImageEvent;
 import io.otnn.avro.PixelEncoding;
 import io.otnn.ingest.source.ImageSource;
 import io.otnn.ingest.source.SourceImage;
+import io.otnn.schemas.auth.CredentialFailures;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClientConfig;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.schemas.serde.AvroSerdes;
 
@@ -37,6 +40,10 @@ import io.otnn.schemas.serde.AvroSerdes;
  *     PublishResult result = publisher.publish(List.of(ImageSource.parse("idx:/data/fashion-mnist")), progress);
  * }
  * }</pre>
+ *
+ * <p>The producer properties (security settings included) also configure the registry client: its
+ * {@code schema.registry.*} and {@code basic.auth.*} keys are read from the same map. A refused credential (Kafka
+ * or registry) stops the run at once: {@link PublishResult#stoppedBy()} says why, no further image is tried.
  */
 public final class ImagePublisher implements AutoCloseable {
 
@@ -59,8 +66,16 @@ public final class ImagePublisher implements AutoCloseable {
     private final boolean withLabels;
 
     private ImagePublisher(Builder b) {
-        this.registry = RestSchemaRegistryClient.forUrl(b.registryUrl);
-        Map<String, Object> props = new HashMap<>(b.producerProperties);
+        Map<String, Object> registryProps = new HashMap<>(b.producerProperties);
+        registryProps.put(SchemaRegistryClientConfig.URL_CONFIG, b.registryUrl);
+        this.registry = RestSchemaRegistryClient.fromConfig(registryProps);
+        Map<String, Object> props = new HashMap<>();
+        // the registry's own keys are not producer properties
+        b.producerProperties.forEach((key, value) -> {
+            if (!isRegistryKey(key)) {
+                props.put(key, value);
+            }
+        });
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
         // idempotent: a retried send never duplicates an image
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -78,6 +93,10 @@ public final class ImagePublisher implements AutoCloseable {
         return new Builder();
     }
 
+    private static boolean isRegistryKey(String key) {
+        return key.startsWith("schema.registry.") || key.startsWith("basic.auth.");
+    }
+
     /** Publishes the sources in order; unreadable items are skipped and reported, never fatal. */
     public PublishResult publish(List<ImageSource> sources, Progress progress) {
         long start = System.nanoTime();
@@ -85,14 +104,16 @@ public final class ImagePublisher implements AutoCloseable {
         AtomicLong failed = new AtomicLong();
         long[] submitted = {0};
         List<String> messages = Collections.synchronizedList(new ArrayList<>());
+        // a refused credential: every further image would fail the same way, so the run stops at once
+        AtomicReference<String> stoppedBy = new AtomicReference<>();
         long[] lastProgress = {0};
         for (ImageSource source : sources) {
-            if (limit > 0 && submitted[0] >= limit) {
+            if (limit > 0 && submitted[0] >= limit || stoppedBy.get() != null) {
                 break;
             }
             try {
                 source.forEach(image -> {
-                    if (limit > 0 && submitted[0] >= limit) {
+                    if (limit > 0 && submitted[0] >= limit || stoppedBy.get() != null) {
                         return false;
                     }
                     pace(start, submitted[0]);
@@ -100,7 +121,13 @@ public final class ImagePublisher implements AutoCloseable {
                             toEvent(image)), (metadata, error) -> {
                                 if (error == null) {
                                     sent.incrementAndGet();
-                                } else if (failed.incrementAndGet() <= 10) {
+                                    return;
+                                }
+                                failed.incrementAndGet();
+                                var credentials = CredentialFailures.describe(error);
+                                if (credentials.isPresent()) {
+                                    stoppedBy.compareAndSet(null, credentials.get());
+                                } else if (failed.get() <= 10) {
                                     messages.add(image.id() + ": not sent: " + error.getMessage());
                                 }
                             });
@@ -113,14 +140,19 @@ public final class ImagePublisher implements AutoCloseable {
                     return true;
                 }, messages::add);
             } catch (IOException | RuntimeException e) {
-                messages.add(source.describe() + ": " + e.getMessage());
+                var credentials = CredentialFailures.describe(e);
+                if (credentials.isPresent()) {
+                    stoppedBy.compareAndSet(null, credentials.get());
+                } else {
+                    messages.add(source.describe() + ": " + e.getMessage());
+                }
             }
         }
         producer.flush();
         double seconds = (System.nanoTime() - start) / 1e9;
         progress.update(sent.get(), sent.get() / Math.max(1e-9, seconds));
         long skipped = messages.stream().filter(m -> !m.contains(": not sent: ")).count();
-        return new PublishResult(sent.get(), failed.get(), skipped, List.copyOf(messages), seconds);
+        return new PublishResult(sent.get(), failed.get(), skipped, List.copyOf(messages), seconds, stoppedBy.get());
     }
 
     private ImageEvent toEvent(SourceImage image) {
@@ -192,7 +224,8 @@ public final class ImagePublisher implements AutoCloseable {
             return this;
         }
 
-        /** Any producer property (security settings included). */
+        /** Any producer property (security settings included), or a registry client key ({@code schema.registry.*},
+         * {@code basic.auth.*}). */
         public Builder optProducerProperty(String key, Object value) {
             producerProperties.put(key, value);
             return this;

@@ -10,8 +10,15 @@ import java.util.List;
  * @param skipped  items that could not be read (each with a one-line reason in {@code messages})
  * @param messages the reasons, "path: why"
  * @param seconds  wall time of the run
+ * @param stoppedBy why the run stopped before its sources ended (a refused credential), or null
  */
-public record PublishResult(long sent, long failed, long skipped, List<String> messages, double seconds) {
+public record PublishResult(long sent, long failed, long skipped, List<String> messages, double seconds,
+                            String stoppedBy) {
+
+    /** True when the run stopped early on a failure no retry can fix ({@link #stoppedBy()}). */
+    public boolean stopped() {
+        return stoppedBy != null;
+    }
 
     public double rate() {
         return seconds <= 0 ? 0 : sent / seconds;

@@ -22,6 +22,7 @@ import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
+import io.otnn.local.security.SecurityMaterial;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * <p>The storage is formatted with Kafka's own {@link Formatter} (skipped when the directory is already
  * formatted, so a restart on the same directory keeps every topic), then a {@link KafkaRaftServer} is
  * started. Internal topics use replication 1 so that transactions and consumer groups work on one node.
+ *
+ * <p>Secure mode ({@link #start(Path, int, Map, SecurityMaterial)}): the client listener requires SASL_SSL with
+ * the stack's SCRAM mechanism and server key; an {@code INTERNAL} PLAINTEXT listener on 127.0.0.1 carries the
+ * inter-broker traffic and the stack's own administration (creating the SCRAM users), next to the
+ * {@code CONTROLLER} listener, also PLAINTEXT on 127.0.0.1.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
@@ -39,16 +45,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final int BIND_ATTEMPTS = 5;
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final String CLIENT_LISTENER = "PLAINTEXT";
+    private static final String SECURE_CLIENT_LISTENER = "CLIENT";
+    private static final String INTERNAL_LISTENER = "INTERNAL";
 
     private final KafkaRaftServer server;
     private final Path logDir;
     private final int port;
+    private final int internalPort;
+    private final SecurityMaterial security;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, int port) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, int port, int internalPort,
+                                SecurityMaterial security) {
         this.server = server;
         this.logDir = logDir;
         this.port = port;
+        this.internalPort = internalPort;
+        this.security = security;
     }
 
     /**
@@ -59,6 +72,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param brokerOverrides properties that replace the defaults
      */
     public static EmbeddedKafkaBroker start(Path dataDir, int port, Map<String, String> brokerOverrides) {
+        return start(dataDir, port, brokerOverrides, null);
+    }
+
+    /**
+     * As {@link #start(Path, int, Map)}; with {@code security} (null: none) the client listener requires SASL_SSL.
+     * The SCRAM users are not made here: see {@code LocalStack}, which creates them over the internal listener.
+     */
+    public static EmbeddedKafkaBroker start(Path dataDir, int port, Map<String, String> brokerOverrides,
+                                            SecurityMaterial security) {
         Path logDir = dataDir.toAbsolutePath();
         try {
             Files.createDirectories(logDir);
@@ -70,8 +92,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         for (int attempt = 1; attempt <= attempts; attempt++) {
             int clientPort = port == 0 ? FreePorts.find() : port;
             int controllerPort = FreePorts.find();
+            int internalPort = security == null ? 0 : FreePorts.find();
             try {
-                return startOnce(logDir, clientPort, controllerPort, brokerOverrides);
+                return startOnce(logDir, clientPort, controllerPort, internalPort, brokerOverrides, security);
             } catch (RuntimeException e) {
                 last = e;
                 if (!FreePorts.isBindFailure(e)) {
@@ -85,17 +108,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 + (port == 0 ? "" : "; is port " + port + " already in use?"), last);
     }
 
-    private static EmbeddedKafkaBroker startOnce(Path logDir, int clientPort, int controllerPort,
-                                                 Map<String, String> overrides) {
+    private static EmbeddedKafkaBroker startOnce(Path logDir, int clientPort, int controllerPort, int internalPort,
+                                                 Map<String, String> overrides, SecurityMaterial security) {
         Properties props = new Properties();
         props.putAll(defaultProperties(logDir, clientPort, controllerPort));
+        if (security != null) {
+            props.putAll(secureListeners(clientPort, controllerPort, internalPort, security));
+        }
         props.putAll(overrides);
         KafkaConfig config = KafkaConfig.fromProps(props, false);
         format(logDir);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         try {
             server.startup();
-            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, logDir, clientPort);
+            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, logDir, clientPort, internalPort, security);
             broker.awaitReady(Duration.ofSeconds(30));
             return broker;
         } catch (RuntimeException e) {
@@ -133,6 +159,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return p;
     }
 
+    private static Map<String, String> secureListeners(int clientPort, int controllerPort, int internalPort,
+                                                       SecurityMaterial security) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("listeners", SECURE_CLIENT_LISTENER + "://127.0.0.1:" + clientPort + "," + INTERNAL_LISTENER
+                + "://127.0.0.1:" + internalPort + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", SECURE_CLIENT_LISTENER + "://127.0.0.1:" + clientPort + ","
+                + INTERNAL_LISTENER + "://127.0.0.1:" + internalPort);
+        p.put("inter.broker.listener.name", INTERNAL_LISTENER);
+        p.put("listener.security.protocol.map", SECURE_CLIENT_LISTENER + ":SASL_SSL," + INTERNAL_LISTENER
+                + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        p.putAll(security.brokerListenerProperties(SECURE_CLIENT_LISTENER));
+        return p;
+    }
+
     private static void format(Path logDir) {
         if (Files.exists(logDir.resolve("meta.properties"))) {
             return; // formatted by an earlier run: keep its cluster id and data
@@ -155,7 +195,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private void awaitReady(Duration timeout) {
         Map<String, Object> adminConfig = Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, internalBootstrapServers(),
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         try (Admin admin = Admin.create(adminConfig)) {
             int nodes = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size();
@@ -173,6 +213,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** The {@code bootstrap.servers} value of this broker. */
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /**
+     * The {@code bootstrap.servers} of the unauthenticated listener on 127.0.0.1 that the stack itself uses: the
+     * internal listener of a secure broker, else the client listener.
+     */
+    public String internalBootstrapServers() {
+        return "127.0.0.1:" + (security == null ? port : internalPort);
+    }
+
+    /** True when the client listener requires SASL_SSL. */
+    public boolean secure() {
+        return security != null;
     }
 
     /** The client port. */

@@ -22,6 +22,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.otnn.local.security.RegistryAuth;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * {@code {"error_code":40401,"message":"..."}} with Confluent's codes. The default compatibility is BACKWARD.
  *
  * <p>It counts requests ({@link #requestCount(String, String)}) so that tests can prove client caching.
+ *
+ * <p>Secure mode ({@link #start(Map, int, RegistryAuth)}): HTTPS only, and every request needs HTTP basic
+ * authentication of a known user; any other request gets 401 with Confluent's error JSON (error code 40101) and is
+ * counted like the others. Credentials are never logged.
  */
 public final class LocalSchemaRegistry implements AutoCloseable {
 
@@ -51,13 +58,15 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     private final SchemaStore store;
     private final HttpServer server;
     private final ExecutorService executor;
+    private final RegistryAuth auth;
     private final Map<String, LongAdder> requestCounts = new ConcurrentHashMap<>();
     private boolean closed;
 
-    private LocalSchemaRegistry(SchemaStore store, HttpServer server, ExecutorService executor) {
+    private LocalSchemaRegistry(SchemaStore store, HttpServer server, ExecutorService executor, RegistryAuth auth) {
         this.store = store;
         this.server = server;
         this.executor = executor;
+        this.auth = auth;
     }
 
     /** Starts a registry on a free port, storing schemas in {@code _schemas} of the given Kafka cluster. */
@@ -75,20 +84,35 @@ public final class LocalSchemaRegistry implements AutoCloseable {
 
     /** As {@link #start(String, int)} with the schemas in {@code topic} instead of {@code _schemas}. */
     static LocalSchemaRegistry start(String bootstrapServers, int port, String topic) {
-        SchemaStore store = SchemaStore.open(bootstrapServers, topic);
+        return start(Map.of("bootstrap.servers", bootstrapServers), port, topic, null);
+    }
+
+    /**
+     * Starts a secure registry (HTTPS, basic auth) on {@code port} (0 for a free one), storing schemas in
+     * {@code _schemas} of the Kafka cluster reached with {@code kafkaClient} (bootstrap servers and, for a secure
+     * broker, its SASL_SSL settings).
+     */
+    public static LocalSchemaRegistry start(Map<String, Object> kafkaClient, int port, RegistryAuth auth) {
+        return start(kafkaClient, port, SchemaStore.DEFAULT_TOPIC, java.util.Objects.requireNonNull(auth, "auth"));
+    }
+
+    private static LocalSchemaRegistry start(Map<String, Object> kafkaClient, int port, String topic,
+                                             RegistryAuth auth) {
+        SchemaStore store = SchemaStore.open(kafkaClient, topic);
         try {
-            HttpServer server = bind(port);
+            HttpServer server = bind(port, auth);
             AtomicInteger threads = new AtomicInteger();
             ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
                 Thread t = new Thread(r, "otnn-registry-http-" + threads.incrementAndGet());
                 t.setDaemon(true);
                 return t;
             });
-            LocalSchemaRegistry registry = new LocalSchemaRegistry(store, server, executor);
+            LocalSchemaRegistry registry = new LocalSchemaRegistry(store, server, executor, auth);
             server.createContext("/", registry::handle);
             server.setExecutor(executor);
             server.start();
-            LOG.info("Schema registry listening on {} ({} schemas)", registry.url(), store.schemaCount());
+            LOG.info("Schema registry listening on {} ({} schemas{})", registry.url(), store.schemaCount(),
+                    auth == null ? "" : "; HTTPS, basic auth for " + auth.users().size() + " user(s)");
             return registry;
         } catch (RuntimeException e) {
             store.close();
@@ -96,11 +120,17 @@ public final class LocalSchemaRegistry implements AutoCloseable {
         }
     }
 
-    private static HttpServer bind(int port) {
+    private static HttpServer bind(int port, RegistryAuth auth) {
         IOException last = null;
         for (int attempt = 1; attempt <= (port == 0 ? BIND_ATTEMPTS : 1); attempt++) {
             try {
-                return HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+                InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
+                if (auth == null) {
+                    return HttpServer.create(address, 64);
+                }
+                HttpsServer https = HttpsServer.create(address, 64);
+                https.setHttpsConfigurator(new HttpsConfigurator(auth.sslContext()));
+                return https;
             } catch (BindException e) {
                 last = e;
             } catch (IOException e) {
@@ -111,9 +141,14 @@ public final class LocalSchemaRegistry implements AutoCloseable {
                 + " (is the port already in use?)", last);
     }
 
-    /** The registry's base URL, e.g. {@code http://127.0.0.1:8081}. */
+    /** The registry's base URL, e.g. {@code http://127.0.0.1:8081} ({@code https://} when secure). */
     public String url() {
-        return "http://127.0.0.1:" + port();
+        return (auth == null ? "http" : "https") + "://127.0.0.1:" + port();
+    }
+
+    /** True when the registry requires HTTPS and basic authentication. */
+    public boolean secure() {
+        return auth != null;
     }
 
     public int port() {
@@ -159,6 +194,11 @@ public final class LocalSchemaRegistry implements AutoCloseable {
         Object body;
         try (InputStream in = exchange.getRequestBody()) {
             byte[] requestBody = in.readAllBytes();
+            if (auth != null && !auth.permits(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"otnn-local-registry\"");
+                throw new RegistryError(401, RegistryError.UNAUTHORIZED, "Unauthorized: this schema registry "
+                        + "requires HTTP basic authentication with a known user and password (basic.auth.user.info)");
+            }
             body = route(method, segments(rawPath), requestBody, query(exchange));
         } catch (RegistryError e) {
             status = e.status();

@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
+import io.otnn.local.security.StackSecurity;
+
 /**
  * What {@link LocalStack#start(LocalStackConfig)} starts: where the data lives, which ports to use,
  * and any broker property to override. Build with {@link #builder()}.
@@ -20,8 +22,10 @@ public final class LocalStackConfig {
     private final int kafkaPort;
     private final int registryPort;
     private final Map<String, String> brokerProperties;
+    private final StackSecurity security;
 
     private LocalStackConfig(Builder builder) {
+        this.security = builder.security;
         this.dataDir = builder.dataDir;
         this.kafkaPort = builder.kafkaPort;
         this.registryPort = builder.registryPort;
@@ -52,14 +56,26 @@ public final class LocalStackConfig {
         return brokerProperties;
     }
 
+    /** The security of the broker and the registry; empty means PLAINTEXT and plain HTTP without authentication. */
+    public Optional<StackSecurity> security() {
+        return Optional.ofNullable(security);
+    }
+
     /** Builder of {@link LocalStackConfig}; every value is optional. */
     public static final class Builder {
         private Path dataDir;
         private int kafkaPort = ANY_PORT;
         private int registryPort = ANY_PORT;
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
+        private StackSecurity security;
 
         private Builder() {
+        }
+
+        /** Requires SASL_SSL (SCRAM) on the broker's client listener and HTTPS with basic auth on the registry. */
+        public Builder security(StackSecurity security) {
+            this.security = Objects.requireNonNull(security, "security");
+            return this;
         }
 
         /** Keeps broker data and schemas in {@code dir} (created if missing, kept on close). */

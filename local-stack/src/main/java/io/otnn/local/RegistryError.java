@@ -5,6 +5,7 @@ final class RegistryError extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    static final int UNAUTHORIZED = 40101;
     static final int SUBJECT_NOT_FOUND = 40401;
     static final int VERSION_NOT_FOUND = 40402;
     static final int SCHEMA_NOT_FOUND = 40403;

@@ -64,9 +64,13 @@ final class SchemaStore implements AutoCloseable {
 
     /** Creates the compacted topic if needed, reads it to the end, and opens the store for writing. */
     static SchemaStore open(String bootstrapServers, String topic) {
-        createTopicIfMissing(bootstrapServers, topic);
-        Map<String, Object> producerConfig = new HashMap<>();
-        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return open(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), topic);
+    }
+
+    /** As {@link #open(String, String)}, connecting with {@code kafkaClient} (bootstrap servers and security). */
+    static SchemaStore open(Map<String, Object> kafkaClient, String topic) {
+        createTopicIfMissing(kafkaClient, topic);
+        Map<String, Object> producerConfig = new HashMap<>(kafkaClient);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
@@ -79,7 +83,7 @@ final class SchemaStore implements AutoCloseable {
                 new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
         SchemaStore store = new SchemaStore(topic, producer);
         try {
-            store.replay(bootstrapServers);
+            store.replay(kafkaClient);
         } catch (RuntimeException e) {
             producer.close(Duration.ZERO);
             throw e;
@@ -87,9 +91,9 @@ final class SchemaStore implements AutoCloseable {
         return store;
     }
 
-    private static void createTopicIfMissing(String bootstrapServers, String topic) {
-        Map<String, Object> config = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
+    private static void createTopicIfMissing(Map<String, Object> kafkaClient, String topic) {
+        Map<String, Object> config = new HashMap<>(kafkaClient);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
         try (Admin admin = Admin.create(config)) {
             NewTopic newTopic = new NewTopic(topic, 1, (short) 1)
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
@@ -106,9 +110,8 @@ final class SchemaStore implements AutoCloseable {
         }
     }
 
-    private void replay(String bootstrapServers) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    private void replay(Map<String, Object> kafkaClient) {
+        Map<String, Object> config = new HashMap<>(kafkaClient);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "otnn-local-registry-reader");

@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -14,6 +16,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.otnn.schemas.auth.CredentialFailures;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.engine.ExplanationEngine;
@@ -45,6 +48,8 @@ public final class StreamExplainerApp implements AutoCloseable {
     private final Topics topics;
     private final KafkaStreams streams;
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicReference<String> failure = new AtomicReference<>();
     private final AutoCloseable formatResources;
 
     private StreamExplainerApp(ExplainerConfig config, ExplanationEngine engine, boolean ownsEngine, Topics topics,
@@ -58,10 +63,23 @@ public final class StreamExplainerApp implements AutoCloseable {
         LOG.debug("Topology:\n{}", topology.describe());
         this.streams = new KafkaStreams(topology, config.streamsProperties());
         // a failed stream thread is replaced rather than stopping the instance; its tasks restart from the last
-        // committed transaction, pending images included
+        // committed transaction, pending images included. A refused credential is the exception: a new thread
+        // would be refused too, in a loop, so the instance stops with one line that names the cause.
         streams.setUncaughtExceptionHandler(e -> {
+            Optional<String> refused = CredentialFailures.describe(e);
+            if (refused.isPresent()) {
+                if (failure.compareAndSet(null, refused.get())) {
+                    LOG.error("Stopping the stream explainer: {}", refused.get());
+                }
+                return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
             LOG.error("Stream thread failed, replacing it", e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                stopped.countDown();
+            }
         });
     }
 
@@ -102,6 +120,20 @@ public final class StreamExplainerApp implements AutoCloseable {
         closed.await();
     }
 
+    /**
+     * Blocks until the app is closed or Kafka Streams stopped by itself (a refused credential); returns the reason
+     * in the second case ({@link #failure()}). The caller then closes the app.
+     */
+    public Optional<String> awaitStop() throws InterruptedException {
+        stopped.await();
+        return failure();
+    }
+
+    /** Why Kafka Streams stopped by itself: a refused credential (Kafka or the registry), in one line; else empty. */
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure.get());
+    }
+
     public KafkaStreams.State state() {
         return streams.state();
     }
@@ -138,6 +170,7 @@ public final class StreamExplainerApp implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("Error while closing the schema registry client", e);
         } finally {
+            stopped.countDown();
             closed.countDown();
         }
     }

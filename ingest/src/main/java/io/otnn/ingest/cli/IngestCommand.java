@@ -1,9 +1,14 @@
 package io.otnn.ingest.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 
 import io.otnn.ingest.ImagePublisher;
@@ -14,8 +19,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code otnn ingest}: publishes images as {@code ImageEvent}s. Exit code 0 when at least one image was sent, 1
- * when none could be sent, 2 on bad arguments.
+ * {@code otnn ingest}: publishes images as {@code ImageEvent}s. Exit code 0 when at least one image was sent and no
+ * credential was refused, 1 when none could be sent or Kafka or the registry refused the credentials, 2 on bad
+ * arguments.
+ *
+ * <p>Settings: {@code --config FILE} (producer and registry client properties, e.g. a secure local stack's client
+ * file, so that no password is on the command line), then {@code -p key=value}; the flags
+ * {@code --bootstrap-servers} and {@code --schema-registry} win over {@code bootstrap.servers} and
+ * {@code schema.registry.url} of the file.
  */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
         description = "Publish images (IDX files, image folders, single files) as ImageEvents on Kafka.")
@@ -34,11 +45,16 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--with-labels", description = "Send the labels the source knows (for accuracy metrics).")
     boolean withLabels;
 
-    @Option(names = "--bootstrap-servers", required = true, description = "Kafka brokers.")
+    @Option(names = "--bootstrap-servers", description = "Kafka brokers (default: bootstrap.servers of --config).")
     String bootstrapServers;
 
-    @Option(names = "--schema-registry", required = true, description = "Schema registry URL.")
+    @Option(names = "--schema-registry",
+            description = "Schema registry URL (default: schema.registry.url of --config).")
     String schemaRegistry;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Properties file: producer and registry client settings (SASL_SSL, TLS, basic auth).")
+    Path config;
 
     @Option(names = "--topic", description = "Images topic (default: ${DEFAULT-VALUE}).")
     String topic = ImagePublisher.DEFAULT_TOPIC;
@@ -51,6 +67,23 @@ public final class IngestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        if (config != null) {
+            settings.putAll(readConfig(config));
+        }
+        settings.putAll(properties);
+        String bootstrap = bootstrapServers != null ? bootstrapServers : settings.remove("bootstrap.servers");
+        String registryUrl = schemaRegistry != null ? schemaRegistry : settings.remove("schema.registry.url");
+        settings.remove("bootstrap.servers");
+        settings.remove("schema.registry.url");
+        if (bootstrap == null || bootstrap.isBlank()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "Missing --bootstrap-servers (or bootstrap.servers in --config)");
+        }
+        if (registryUrl == null || registryUrl.isBlank()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "Missing --schema-registry (or schema.registry.url in --config)");
+        }
         List<ImageSource> parsed = new ArrayList<>();
         for (String source : sources) {
             try {
@@ -59,10 +92,10 @@ public final class IngestCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("ingest: " + e.getMessage());
             }
         }
-        ImagePublisher.Builder builder = ImagePublisher.builder().setBootstrapServers(bootstrapServers)
-                .setSchemaRegistryUrl(schemaRegistry).optTopic(topic).optRate(rate).optLimit(limit)
+        ImagePublisher.Builder builder = ImagePublisher.builder().setBootstrapServers(bootstrap)
+                .setSchemaRegistryUrl(registryUrl).optTopic(topic).optRate(rate).optLimit(limit)
                 .optWithLabels(withLabels);
-        properties.forEach(builder::optProducerProperty);
+        settings.forEach(builder::optProducerProperty);
         var out = spec.commandLine().getOut();
         PublishResult result;
         try (ImagePublisher publisher = builder.build()) {
@@ -73,9 +106,25 @@ public final class IngestCommand implements Callable<Integer> {
         }
         out.println();
         result.messages().forEach(m -> spec.commandLine().getErr().println("ingest: " + m));
+        if (result.stopped()) {
+            spec.commandLine().getErr().println("ingest: stopped: " + result.stoppedBy());
+        }
         out.printf("Sent %,d image(s) to %s in %.1f s (%,.0f/s); %d unreadable, %d refused%n", result.sent(), topic,
                 result.seconds(), result.rate(), result.skipped(), result.failed());
-        return result.sent() > 0 ? 0 : 1;
+        return result.sent() > 0 && !result.stopped() ? 0 : 1;
+    }
+
+    private Map<String, String> readConfig(Path file) {
+        Properties loaded = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            loaded.load(in);
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "cannot read --config " + file + ": " + e.getMessage());
+        }
+        Map<String, String> read = new LinkedHashMap<>();
+        loaded.stringPropertyNames().forEach(name -> read.put(name, loaded.getProperty(name)));
+        return read;
     }
 
     private static String bar(long done, long total) {

@@ -48,6 +48,11 @@ public final class ExplainCommand implements Callable<Integer> {
         StreamExplainerApp app = StreamExplainerApp.builder().setConfig(explainerConfig).build();
         app.closeOnShutdown();
         app.start();
+        // a refused credential stops Kafka Streams (one ERROR line names it): exit 1 rather than wait forever
+        if (app.awaitStop().isPresent()) {
+            app.close();
+            return 1;
+        }
         app.awaitClose();
         return 0;
     }

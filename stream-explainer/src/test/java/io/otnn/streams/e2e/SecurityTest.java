@@ -1,0 +1,422 @@
+package io.otnn.streams.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.DataOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialDeletion;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import io.otnn.explain.testing.Fixtures;
+import io.otnn.ingest.cli.IngestCommand;
+import io.otnn.local.LocalStack;
+import io.otnn.local.LocalStackConfig;
+import io.otnn.local.security.SecurityMaterial;
+import io.otnn.local.security.StackSecurity;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.cli.ExplainCommand;
+import io.otnn.streams.format.AvroRecordFormat;
+import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.testing.Images;
+import io.otnn.streams.testing.LinearTestEngine;
+
+/**
+ * Security for real: a broker whose client listener requires SASL_SSL (SCRAM-SHA-512, a CA made for the run) and a
+ * registry on HTTPS with basic auth. {@code otnn ingest --config}, the explainer configured from a properties file
+ * (as {@code otnn explain --config} reads it) and a read_committed consumer all work; a refused credential stops
+ * the explainer with one line instead of replacing stream threads in a loop.
+ */
+class SecurityTest {
+
+    private static final int IMAGES = 300;
+    private static final String CLIENT = "otnn";
+    private static final String EXPLAINER = "explainer";
+    private static final String REVOKED = "revoked";
+
+    private static LocalStack stack;
+    private static SecurityMaterial security;
+    private static LinearTestEngine engine;
+
+    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startSecureStack() {
+        stack = LocalStack.start(LocalStackConfig.builder()
+                .security(StackSecurity.saslSsl().mechanism("SCRAM-SHA-512")
+                        .user(CLIENT, StackSecurity.randomSecret())
+                        .user(EXPLAINER, StackSecurity.randomSecret())
+                        .user(REVOKED, StackSecurity.randomSecret()).build())
+                // clients log in again on their open connections every 3 s (KIP-368): a revoked user is noticed
+                .brokerProperty("connections.max.reauth.ms", "3000")
+                .build());
+        security = stack.security().orElseThrow();
+        engine = new LinearTestEngine(28, 28, 1, 10, 11, pixels -> false);
+    }
+
+    @AfterAll
+    static void stopSecureStack() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @BeforeEach
+    void captureLogs() {
+        logs.start();
+        root().addAppender(logs);
+    }
+
+    @AfterEach
+    void releaseLogs() {
+        root().detachAppender(logs);
+    }
+
+    @Test
+    void shouldExplainEveryImageExactlyOnceWhenIngestExplainerAndConsumerUseSaslSslAndHttps() throws Exception {
+        String prefix = "sec-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        Path images = writeIdx(dir.resolve("digits"), IMAGES);
+        Path config = explainerConfig(EXPLAINER, prefix, Map.of());
+        assertThat(Files.readString(config)).contains("security.protocol=SASL_SSL", "basic.auth.user.info=");
+
+        try (StreamExplainerApp app = StreamExplainerApp.builder()
+                .setConfig(ExplainerConfig.load(config, Map.of(), Map.of())).optEngine(engine).build().start()) {
+            assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
+
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CommandLine ingest = new CommandLine(new IngestCommand());
+            ingest.setOut(new PrintWriter(out, true));
+            ingest.setErr(new PrintWriter(err, true));
+            int exit = ingest.execute("--source", "idx:" + images, "--with-labels", "--topic", prefix + "images",
+                    "--config", security.clientPropertiesFile(CLIENT).toString());
+            assertThat(exit).as(err.toString()).isZero();
+            assertThat(out.toString()).contains("Sent " + IMAGES + " image(s)");
+
+            AvroRecordFormat format = consumerFormat();
+            List<ConsumerRecord<String, ExplanationRecord>> explained = readCommitted(prefix + "explanations",
+                    format.explanationSerde().deserializer(), IMAGES, Duration.ofSeconds(180), Duration.ofSeconds(3));
+            List<ConsumerRecord<String, DeadLetterRecord>> dead = readCommitted(prefix + "dlq",
+                    format.deadLetterSerde().deserializer(), 1, Duration.ofSeconds(2), Duration.ZERO);
+
+            assertThat(dead).isEmpty();
+            assertThat(explained).hasSize(IMAGES);
+            Map<String, ExplanationRecord> byId = explained.stream()
+                    .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+            assertThat(byId).hasSize(IMAGES);
+            for (int i = 0; i < IMAGES; i++) {
+                String id = "digits/t10k/" + i;
+                ExplanationRecord e = byId.get(id);
+                assertThat(e).as(id).isNotNull();
+                assertThat(e.imageId()).isEqualTo(id);
+                assertThat(e.label()).isEqualTo(i % 10);
+                // the class the engine gives this image's own pixels, computed here without the stream
+                assertThat(e.predicted()).as(id).isEqualTo(argmax(engine.scores(Images.decodeU8(pixels(i)))));
+            }
+            assertThat(app.failure()).isEmpty();
+            assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
+        }
+    }
+
+    @Test
+    void shouldStopWithOneLineAndNoThreadReplacedWhenKafkaRefusesTheExplainersPassword() throws Exception {
+        String prefix = "wrong-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        createTopics(prefix);
+        Path config = explainerConfig(EXPLAINER, prefix, Map.of(ExplainerConfig.TOPICS_CREATE_CONFIG, "false",
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                        + EXPLAINER + "\" password=\"not-the-password\";"));
+
+        String reason = stopReason(config, Duration.ofSeconds(60));
+
+        // Kafka's own words: whichever check meets the refusal first (start-up or a stream thread) must pass them on
+        assertThat(reason).contains("invalid credentials").doesNotContain("not-the-password");
+        assertNoRetryStorm();
+    }
+
+    @Test
+    void shouldStopWithOneLineWhenTheUserIsRevokedWhileTheExplainerRunsWithItsSecretsFromTheEnvironment()
+            throws Exception {
+        String prefix = "revoke-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        Path config = explainerConfig(REVOKED, prefix, Map.of());
+        Map<String, String> environment = moveSecretsToEnvironment(config);
+        assertThat(Files.readString(config)).doesNotContain("sasl.jaas.config", "basic.auth.user.info");
+        try (StreamExplainerApp app = StreamExplainerApp.builder()
+                .setConfig(ExplainerConfig.load(config, environment, Map.of())).optEngine(engine).build()
+                .start()) {
+            assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    stack.broker().internalBootstrapServers()))) {
+                admin.alterUserScramCredentials(List.of(new UserScramCredentialDeletion(REVOKED,
+                        ScramMechanism.SCRAM_SHA_512))).all().get(30, TimeUnit.SECONDS);
+            }
+            assertThat(awaitStopped(app, Duration.ofSeconds(90))).as("stopped after the revocation").isTrue();
+            assertThat(app.failure()).hasValueSatisfying(reason -> assertThat(reason)
+                    .startsWith("Kafka refused the credentials: Authentication failed during re-authentication due "
+                            + "to invalid credentials with SASL mechanism SCRAM-SHA-512")
+                    .endsWith("(check security.protocol, sasl.mechanism, sasl.jaas.config and the ssl.truststore.* "
+                            + "settings)"));
+            assertThat(app.state()).isEqualTo(KafkaStreams.State.ERROR);
+        }
+        assertNoRetryStorm();
+    }
+
+    @Test
+    void shouldStopWithOneLineAfterFewRegistryRequestsWhenTheRegistryRefusesTheExplainersPassword()
+            throws Exception {
+        String prefix = "reg-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        createTopics(prefix);
+        Path images = writeIdx(dir.resolve("digits"), 20);
+        CommandLine ingest = new CommandLine(new IngestCommand());
+        ingest.setOut(new PrintWriter(new StringWriter()));
+        assertThat(ingest.execute("--source", "idx:" + images, "--topic", prefix + "images", "--config",
+                security.clientPropertiesFile(CLIENT).toString())).isZero();
+        Path config = explainerConfig(EXPLAINER, prefix, Map.of(ExplainerConfig.TOPICS_CREATE_CONFIG, "false",
+                "basic.auth.user.info", EXPLAINER + ":not-the-password"));
+        stack.registry().resetRequestCounts();
+
+        String reason = stopReason(config, Duration.ofSeconds(60));
+
+        assertThat(reason).contains("401").doesNotContain("not-the-password");
+        assertThat(stack.registry().requestCount("GET", "/")).as("registry requests: no retry storm")
+                .isBetween(1L, 6L);
+        assertNoRetryStorm();
+    }
+
+    @Test
+    void shouldExitOneWithinAMinuteWhenOtnnExplainReadsAWrongPasswordFromItsConfigFile() throws Exception {
+        String prefix = "cli-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        createTopics(prefix);
+        Path config = explainerConfig(EXPLAINER, prefix, Map.of(ExplainerConfig.TOPICS_CREATE_CONFIG, "false",
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                        + EXPLAINER + "\" password=\"not-the-password\";"));
+        CommandLine explain = new CommandLine(new ExplainCommand());
+        StringWriter err = new StringWriter();
+        explain.setErr(new PrintWriter(err, true));
+
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> explain.execute("--config",
+                config.toString(), "--model", Fixtures.denseMnist().toString()));
+
+        assertThat(exit.get(60, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(err.toString()).doesNotContain("not-the-password");
+        assertNoRetryStorm();
+    }
+
+    /**
+     * Starts the explainer and returns why it stopped: the start-up exception's message, or the one line of
+     * {@link StreamExplainerApp#failure()} when Kafka Streams itself met the refusal.
+     */
+    private String stopReason(Path config, Duration timeout) throws Exception {
+        StreamExplainerApp app = StreamExplainerApp.builder()
+                .setConfig(ExplainerConfig.load(config, Map.of(), Map.of())).optEngine(engine).build();
+        try (app) {
+            try {
+                app.start();
+            } catch (RuntimeException e) {
+                return messages(e);
+            }
+            assertThat(awaitStopped(app, timeout)).as("stopped within " + timeout).isTrue();
+            assertThat(app.state()).isEqualTo(KafkaStreams.State.ERROR);
+            return app.failure().orElseThrow();
+        }
+    }
+
+    private static boolean awaitStopped(StreamExplainerApp app, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (app.failure().isPresent() && app.state() == KafkaStreams.State.ERROR) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    /** One line of ours, no stream thread replaced, a handful of refused logins (Kafka's clients log each). */
+    private void assertNoRetryStorm() {
+        List<String> messages = logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(messages.stream().filter(m -> m.startsWith("Stream thread failed, replacing it"))).isEmpty();
+        assertThat(messages.stream().filter(m -> m.startsWith("Stopping the stream explainer:")).count())
+                .isLessThanOrEqualTo(1);
+        assertThat(messages.stream().filter(m -> m.contains("failed authentication")).count())
+                .as("refused logins").isLessThanOrEqualTo(10);
+    }
+
+    private static String messages(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            text.append(t.getMessage()).append(" | ");
+        }
+        return text.toString();
+    }
+
+    /** The user's client file (SASL_SSL, TLS, basic auth) plus the explainer's own keys: what --config reads. */
+    private Path explainerConfig(String user, String prefix, Map<String, String> overrides) throws Exception {
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(security.clientPropertiesFile(user))) {
+            properties.load(in);
+        }
+        Map<String, String> ours = new LinkedHashMap<>();
+        ours.put(ExplainerConfig.APPLICATION_ID_CONFIG, prefix + "app");
+        ours.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state-" + prefix).toString());
+        ours.put(ExplainerConfig.INSTANCE_ID_CONFIG, "secure");
+        ours.put(ExplainerConfig.TOPIC_IMAGES_CONFIG, prefix + "images");
+        ours.put(ExplainerConfig.TOPIC_EXPLANATIONS_CONFIG, prefix + "explanations");
+        ours.put(ExplainerConfig.TOPIC_DEAD_LETTERS_CONFIG, prefix + "dlq");
+        ours.put(ExplainerConfig.TOPIC_METRICS_CONFIG, prefix + "metrics");
+        ours.put(ExplainerConfig.TOPIC_MODELS_CONFIG, prefix + "models");
+        ours.put(ExplainerConfig.TOPIC_IMAGES_PARTITIONS_CONFIG, "3");
+        ours.put(ExplainerConfig.TOPIC_PARTITIONS_CONFIG, "3");
+        ours.putAll(overrides);
+        ours.forEach(properties::setProperty);
+        Path file = dir.resolve(prefix + "explain.properties");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            properties.store(out, "otnn explain --config");
+        }
+        return file;
+    }
+
+    /** Takes the SASL and basic-auth secrets out of the file; returns them as {@code otnn explain} reads them from
+     * the environment ({@code OTNN_KAFKA_SASL_JAAS_CONFIG}, {@code OTNN_KAFKA_BASIC_AUTH_USER_INFO}). */
+    private static Map<String, String> moveSecretsToEnvironment(Path file) throws Exception {
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            properties.load(in);
+        }
+        Map<String, String> environment = Map.of(
+                "OTNN_KAFKA_SASL_JAAS_CONFIG", (String) properties.remove("sasl.jaas.config"),
+                "OTNN_KAFKA_BASIC_AUTH_USER_INFO", (String) properties.remove("basic.auth.user.info"));
+        try (OutputStream out = Files.newOutputStream(file)) {
+            properties.store(out, "otnn explain --config, secrets in the environment");
+        }
+        return environment;
+    }
+
+    private static void createTopics(String prefix) throws Exception {
+        try (Admin admin = Admin.create(stack.clientProperties())) {
+            List<NewTopic> topics = new ArrayList<>();
+            for (String name : List.of("images", "explanations", "dlq", "metrics", "models")) {
+                topics.add(new NewTopic(prefix + name, name.equals("models") ? 1 : 3, (short) 1));
+            }
+            admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static AvroRecordFormat consumerFormat() {
+        SchemaRegistryClient registry = RestSchemaRegistryClient.fromConfig(stack.clientProperties());
+        return new AvroRecordFormat(registry);
+    }
+
+    private static <V> List<ConsumerRecord<String, V>> readCommitted(String topic, Deserializer<V> values, int count,
+                                                                   Duration timeout, Duration settle) {
+        Map<String, Object> config = new HashMap<>(stack.clientProperties());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        List<ConsumerRecord<String, V>> read = new ArrayList<>();
+        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(config, new StringDeserializer(), values)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline && read.size() < count) {
+                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
+            }
+            long settleUntil = System.nanoTime() + settle.toNanos();
+            while (System.nanoTime() < settleUntil) {
+                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
+            }
+        }
+        return read;
+    }
+
+    /** Image {@code i} of {@link #writeIdx}: pixels drawn from a generator seeded with i. */
+    private static byte[] pixels(int i) {
+        byte[] pixels = new byte[28 * 28];
+        new Random(1_000 + i).nextBytes(pixels);
+        return pixels;
+    }
+
+    /** Writes {@code t10k-images-idx3-ubyte} and its labels (i % 10) as ingest reads them. */
+    private static Path writeIdx(Path folder, int n) throws Exception {
+        Files.createDirectories(folder);
+        try (DataOutputStream images = new DataOutputStream(Files.newOutputStream(
+                folder.resolve("t10k-images-idx3-ubyte")));
+             DataOutputStream labels = new DataOutputStream(Files.newOutputStream(
+                     folder.resolve("t10k-labels-idx1-ubyte")))) {
+            images.writeInt(0x803);
+            images.writeInt(n);
+            images.writeInt(28);
+            images.writeInt(28);
+            labels.writeInt(0x801);
+            labels.writeInt(n);
+            for (int i = 0; i < n; i++) {
+                images.write(pixels(i));
+                labels.writeByte(i % 10);
+            }
+        }
+        return folder;
+    }
+
+    private static int argmax(float[] scores) {
+        int top = 0;
+        for (int k = 1; k < scores.length; k++) {
+            if (scores[k] > scores[top]) {
+                top = k;
+            }
+        }
+        return top;
+    }
+
+    private static Logger root() {
+        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    }
+
+    private static final class CommandLine extends picocli.CommandLine {
+        CommandLine(Object command) {
+            super(command);
+        }
+    }
+}
