@@ -228,6 +228,8 @@ class ExplainerTopologyTest {
         });
         assertThat(dead.get("garbage").value()).containsExactly(0, 1, 2, 3, 42);
         assertThat(dead.get("garbage").key()).isEqualTo("garbage".getBytes());
+        assertThat(dead.get("bomb-png").message()).contains("header says 600×600");
+        assertThat(dead.get("out-of-range").message()).contains("value 5 is 1.0E30");
         assertThat(bad.values().stream().distinct().count()).isGreaterThanOrEqualTo(11);
         assertThat(explanations.readKeyValuesToMap()).containsOnlyKeys(good);
     }
