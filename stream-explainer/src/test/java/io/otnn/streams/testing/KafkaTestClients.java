@@ -3,6 +3,7 @@ package io.otnn.streams.testing;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
@@ -24,8 +26,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -96,7 +96,7 @@ public final class KafkaTestClients {
                             .get(topic);
                     if (description.partitions().size() == partitions
                             && description.partitions().stream().allMatch(p -> p.leader() != null)
-                            && producerSeesLeaders(bootstrap, topic, partitions)) {
+                            && leadersServe(admin, topic, partitions)) {
                         return;
                     }
                 } catch (ExecutionException e) {
@@ -108,12 +108,20 @@ public final class KafkaTestClients {
         throw new IllegalStateException("topic " + topic + " has no leaders after 30 s");
     }
 
-    /** Whether a fresh producer's metadata already names a leader for every partition (what its first send needs). */
-    private static boolean producerSeesLeaders(String bootstrap, String topic, int partitions) {
-        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
-            List<PartitionInfo> info = producer.partitionsFor(topic);
-            return info.size() == partitions && info.stream().allMatch(p -> p.leader() != null);
-        } catch (KafkaException e) {
+    /**
+     * Whether the leader of every partition answers for it (a list-offsets request goes to the leader): metadata can
+     * name a leader before that broker serves the partition, and an idempotent producer's first batch sent then can
+     * stay stuck until its delivery timeout.
+     */
+    private static boolean leadersServe(Admin admin, String topic, int partitions) throws InterruptedException {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        try {
+            admin.listOffsets(latest).all().get(5, TimeUnit.SECONDS);
+            return true;
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             return false;
         }
     }
