@@ -8,6 +8,8 @@ import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -107,11 +109,13 @@ public final class ExplanationPanel {
                 PanelLayout.Tile tile = layout.counterfactual(i);
                 picture(g, tile, renderer.toImage(step.image()));
                 boolean reached = step.predictedClass() == c.target();
-                // t = 1 is x_δ itself (clipped): on the boundary, its class is a near tie
+                // up to t = 1 (x_δ, on the boundary, where the class is a near tie) j is not expected yet
+                boolean expected = step.t() > 1;
+                String verdict = expected ? "target " + name(c.target()) + (reached ? " ✓" : " ✗")
+                        : (step.t() == 1 ? "on the boundary to " : "short of ") + name(c.target());
                 title(g, tile, new String[] {(step.t() == 1 ? "Boundary point t = " : "Counterfactual t = ")
-                        + figure(step.t()), "model says " + name(step.predictedClass()),
-                        "target " + name(c.target()) + (reached ? " ✓" : " ✗"),
-                        "L2 distance " + figure(step.distance())}, reached ? GOOD : BAD);
+                        + figure(step.t()), "model says " + name(step.predictedClass()), verdict,
+                        "L2 distance " + figure(step.distance())}, !expected ? TEXT : reached ? GOOD : BAD);
             }
 
             float[] difference = new float[c.image().length];
@@ -140,9 +144,7 @@ public final class ExplanationPanel {
         if (!Double.isFinite(v)) return Double.toString(v);
         double a = Math.abs(v);
         if (a >= 0.01 && a < 10_000) {
-            String s = new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros()
-                    .toPlainString();
-            return s;
+            return new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString();
         }
         return String.format(Locale.ROOT, "%.2e", v);
     }

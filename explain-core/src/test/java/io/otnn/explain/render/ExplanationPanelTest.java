@@ -157,6 +157,28 @@ class ExplanationPanelTest {
     }
 
     @Test
+    void shouldColourEachCounterfactualsVerdictByWhetherTheModelGivesItTheTarget() {
+        ExplanationPanel panel = new ExplanationPanel(model.metadata());
+        PanelContent c = content(null);
+        PanelLayout layout = panel.layout(c);
+        BufferedImage drawn = panel.draw(c);
+        for (int i = 0; i < steps.size(); i++) {
+            CounterfactualStep step = steps.get(i);
+            PanelLayout.Box verdict = line(layout.counterfactual(i).title(), 2);
+            assertThat(inked(drawn, verdict)).isGreaterThan(30);
+            if (step.t() <= 1) { // x_δ: not expected to be in j yet, neither green nor red
+                assertThat(greenish(drawn, verdict) + reddish(drawn, verdict)).as("t = %s", step.t()).isZero();
+            } else if (step.predictedClass() == explanation.runnerUp()) {
+                assertThat(greenish(drawn, verdict)).as("t = %s", step.t()).isPositive();
+                assertThat(reddish(drawn, verdict)).isZero();
+            } else {
+                assertThat(reddish(drawn, verdict)).as("t = %s", step.t()).isPositive();
+                assertThat(greenish(drawn, verdict)).isZero();
+            }
+        }
+    }
+
+    @Test
     void shouldDrawMonotonicColourBarsFromEndToEndWhenAPanelIsDrawn() {
         ExplanationPanel panel = new ExplanationPanel(model.metadata());
         PanelContent c = content(null);
