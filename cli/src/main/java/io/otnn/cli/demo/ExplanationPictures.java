@@ -12,6 +12,7 @@ import io.otnn.explain.render.CompactTensor;
 import io.otnn.explain.render.ExplanationPanel;
 import io.otnn.explain.render.PanelContent;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,8 +88,9 @@ final class ExplanationPictures implements AutoCloseable {
                 slug(explanation.getPredictedClassName()), slug(own.getTargetClassName())));
         Files.createDirectories(dir);
         String heading = explanation.getImageId() + "  ·  model " + explanation.getModelName() + " v"
-                + explanation.getModelVersion() + String.format(Locale.ROOT,
-                "  ·  counterfactual at t = %.3g from the record, the other t re-computed", own.getT());
+                + explanation.getModelVersion() + "  ·  counterfactual at t = "
+                + BigDecimal.valueOf(own.getT()).stripTrailingZeros().toPlainString()
+                + " from the record, the other t re-computed";
         PanelContent content = new PanelContent(heading, image, explanation.getPredictedClass(), explanation.getLabel(),
                 explanation.getCertificate().getRadius(), decode(explanation.getSaliency()), own.getTargetClass(), steps,
                 recorded);
