@@ -10,7 +10,8 @@ import java.util.Map;
  * PNG pictures of an explanation: the image, the saliency heatmap ({@link Colormap#VIRIDIS}, scaled to its own max), the
  * heatmap over the image, the signed gradient and the difference x_cf − x ({@link Colormap#RD_BU}, symmetric around 0),
  * and the counterfactual. Multi-channel maps are reduced per pixel: saliency by max over channels (as Xplique's
- * Saliency), signed maps by the channel mean. Stateless and thread-safe.
+ * Saliency), signed maps by the channel mean. Stateless and thread-safe. {@link ExplanationPanel} draws these same
+ * pictures, enlarged and labelled, into one panel.
  */
 public final class Renderer {
 
@@ -38,7 +39,6 @@ public final class Renderer {
     public byte[] image(float[] x) {
         return CompactTensor.Png.write(toImage(x));
     }
-
 
     /** |values| with the perceptual map, 0 → dark, max → bright. */
     public byte[] heatmap(float[] saliency) {
