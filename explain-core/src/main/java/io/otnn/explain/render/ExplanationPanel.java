@@ -82,7 +82,7 @@ public final class ExplanationPanel {
 
             PanelLayout.Tile image = layout.image();
             picture(g, image, renderer.toImage(c.image()));
-            String[] imageTitle = {"Image", "predicted " + name(c.predicted()), null, String.format(Locale.ROOT,
+            String[] imageTitle = {"Image", "predicted " + name(c.predicted()), "label unknown", String.format(Locale.ROOT,
                     "certified L2 radius %s", figure(c.radius()))};
             Color labelColour = TEXT;
             if (c.label() != null) {
