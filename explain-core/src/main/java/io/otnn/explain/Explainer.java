@@ -178,6 +178,61 @@ public final class Explainer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The counterfactuals of {@code explanations} at each step factor of {@code ts}, with the class the model gives
+     * each, in one {@code serving_default} call over {@code images.length × ts.length} points. x_cf(t) is taken on the
+     * direction each explanation already holds, x_cf(t) = clip(x + t·(x_δ − x)) with its unclipped boundary point x_δ
+     * = x − g·∇g/‖∇g‖², so t = {@code e.t()} gives back {@code e.counterfactual()} (to float rounding).
+     *
+     * @param images       the explained images, in the order of {@code explanations}
+     * @param explanations their explanations (from {@link #explain})
+     * @param ts           step factors, each finite and &gt; 0 (1 is the boundary point)
+     * @return per image, one step per entry of {@code ts}, in that order
+     */
+    public List<List<CounterfactualStep>> counterfactuals(float[][] images, List<ImageExplanation> explanations,
+                                                          double... ts) {
+        if (images.length != explanations.size()) {
+            throw new IllegalArgumentException(images.length + " images but " + explanations.size() + " explanations");
+        }
+        if (ts.length == 0) throw new IllegalArgumentException("no step factor t given");
+        for (double step : ts) {
+            if (!(step > 0) || Double.isInfinite(step)) {
+                throw new IllegalArgumentException("each t must be finite and > 0, got " + step);
+            }
+        }
+        int n = images.length;
+        if (n == 0) return List.of();
+        float[] flat = flatten(images);
+        float[] points = new float[n * ts.length * size];
+        for (int i = 0; i < n; i++) {
+            float[] boundary = explanations.get(i).boundaryPoint();
+            for (int s = 0; s < ts.length; s++) {
+                int row = (i * ts.length + s) * size;
+                for (int p = 0; p < size; p++) {
+                    float x = flat[i * size + p];
+                    points[row + p] = Math.min(max, Math.max(min, (float) (x + ts[s] * ((double) boundary[p] - x))));
+                }
+            }
+        }
+        float[] logits = session.logits(points, n * ts.length);
+        List<List<CounterfactualStep>> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            List<CounterfactualStep> steps = new ArrayList<>(ts.length);
+            for (int s = 0; s < ts.length; s++) {
+                int row = i * ts.length + s;
+                float[] image = Arrays.copyOfRange(points, row * size, (row + 1) * size);
+                double distance = 0;
+                for (int p = 0; p < size; p++) {
+                    double d = image[p] - flat[i * size + p];
+                    distance += d * d;
+                }
+                steps.add(new CounterfactualStep(ts[s], image, classOf(logits, row), Math.sqrt(distance)));
+            }
+            out.add(steps);
+        }
+        return out;
+    }
+
     /** {@code serving_default} on a batch: the logits, one row per image. */
     public float[][] logits(float[][] images) {
         float[] flat = logits(flatten(images), images.length);

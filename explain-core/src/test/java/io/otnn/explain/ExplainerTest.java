@@ -154,6 +154,94 @@ class ExplainerTest {
     }
 
     @Test
+    void shouldGiveClosedFormCounterfactualsAndTheirClassesWhenAskedForSeveralT() {
+        FixtureModel m = Fixtures.linearModel();
+        float[][] w = m.weights().get(0);
+        float[][] images = Fixtures.images(21, 12, m.inputSize());
+        double[] ts = {0.5, 1.0, 2.0, 5.0};
+        try (Explainer explainer = linear.newExplainer()) {
+            List<ImageExplanation> explanations = explainer.explain(images);
+            List<List<CounterfactualStep>> out = explainer.counterfactuals(images, explanations, ts);
+            assertThat(out).hasSize(images.length);
+            for (int i = 0; i < images.length; i++) {
+                ImageExplanation e = explanations.get(i);
+                int k = e.predicted();
+                int j = e.runnerUp();
+                double[] f = m.forward(images[i]);
+                double g = f[k] - f[j];
+                double norm2 = 0;
+                for (float[] row : w) norm2 += Math.pow(row[k] - row[j], 2);
+                assertThat(out.get(i)).extracting(CounterfactualStep::t).containsExactly(0.5, 1.0, 2.0, 5.0);
+                for (CounterfactualStep step : out.get(i)) {
+                    double[] cf = new double[m.inputSize()];
+                    float[] cfFloat = new float[m.inputSize()];
+                    double distance2 = 0;
+                    for (int p = 0; p < cf.length; p++) {
+                        cf[p] = Math.min(1.0, Math.max(0.0, images[i][p] - step.t() * g * (w[p][k] - w[p][j]) / norm2));
+                        cfFloat[p] = (float) cf[p];
+                        distance2 += Math.pow(cf[p] - images[i][p], 2);
+                        assertThat((double) step.image()[p]).isCloseTo(cf[p], within(1e-5));
+                    }
+                    assertThat(step.distance()).isCloseTo(Math.sqrt(distance2), within(1e-5));
+                    if (step.t() == 1.0) continue; // on the boundary: the class is a tie up to rounding
+                    double[] direct = m.forward(cfFloat);
+                    int best = argmax(direct, -1);
+                    assertThat(direct[best] - direct[argmax(direct, best)]).as("x_cf(%s) is off the boundary", step.t())
+                            .isGreaterThan(1e-4);
+                    assertThat(step.predictedClass()).as("image %d, t = %s", i, step.t()).isEqualTo(best);
+                }
+                // t = 2 (the explainer's default) gives back the explanation's own counterfactual and its class
+                CounterfactualStep two = out.get(i).get(2);
+                for (int p = 0; p < m.inputSize(); p++) {
+                    assertThat(two.image()[p]).isCloseTo(e.counterfactual()[p], within(1e-6f));
+                }
+                assertThat(two.predictedClass()).isEqualTo(e.counterfactualClass());
+            }
+        }
+    }
+
+    @Test
+    void shouldReportTheClassOfADirectEvaluationOfEachCounterfactualWhenNetworkIsNonLinear() {
+        FixtureModel m = Fixtures.groupSortModel();
+        float[][] images = Fixtures.images(22, 24, m.inputSize());
+        double[] ts = {0.5, 2.0, 5.0};
+        try (Explainer explainer = groupSort.newExplainer()) {
+            List<ImageExplanation> explanations = explainer.explain(images);
+            List<List<CounterfactualStep>> out = explainer.counterfactuals(images, explanations, ts);
+            int changed = 0;
+            for (int i = 0; i < images.length; i++) {
+                ImageExplanation e = explanations.get(i);
+                for (CounterfactualStep step : out.get(i)) {
+                    for (int p = 0; p < m.inputSize(); p++) {
+                        double onLine = images[i][p] + step.t() * (e.boundaryPoint()[p] - images[i][p]);
+                        assertThat((double) step.image()[p]).isCloseTo(Math.min(1, Math.max(0, onLine)), within(1e-5));
+                    }
+                    assertThat(step.predictedClass()).as("image %d, t = %s", i, step.t())
+                            .isEqualTo(argmax(m.forward(step.image()), -1));
+                }
+                if (out.get(i).get(0).predictedClass() != out.get(i).get(2).predictedClass()) changed++;
+            }
+            assertThat(changed).as("images whose counterfactual changes class between t = 0.5 and t = 5").isPositive();
+        }
+    }
+
+    @Test
+    void shouldRefuseCounterfactualsWhenTIsNotPositiveOrExplanationsDoNotMatch() {
+        float[][] images = Fixtures.images(23, 2, 60);
+        try (Explainer explainer = linear.newExplainer()) {
+            List<ImageExplanation> explanations = explainer.explain(images);
+            assertThatThrownBy(() -> explainer.counterfactuals(images, explanations, 0.0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("> 0");
+            assertThatThrownBy(() -> explainer.counterfactuals(images, explanations, Double.NaN))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> explainer.counterfactuals(images, explanations))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no step factor");
+            assertThatThrownBy(() -> explainer.counterfactuals(images, explanations.subList(0, 1), 2.0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 images but 1");
+        }
+    }
+
+    @Test
     void shouldMatchFiniteDifferencesOfServingWhenGradientComesFromExplain() {
         FixtureModel m = Fixtures.groupSortModel();
         int d = m.inputSize();

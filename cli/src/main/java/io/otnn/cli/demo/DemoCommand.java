@@ -91,6 +91,10 @@ public final class DemoCommand implements Callable<Integer> {
             defaultValue = "8")
     int pictures;
 
+    @Option(names = "--counterfactual-t", split = ",", paramLabel = "T", defaultValue = "1,2,5",
+            description = "Step factors t > 0 of the counterfactuals drawn in each panel (default: ${DEFAULT-VALUE}).")
+    List<Double> pictureTs;
+
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -99,6 +103,12 @@ public final class DemoCommand implements Callable<Integer> {
         Duration limit = parseDuration();
         if (rate <= 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--rate must be positive, got " + rate);
+        }
+        for (double t : pictureTs) {
+            if (!(t > 0) || Double.isInfinite(t)) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--counterfactual-t values must be finite and > 0, got " + t);
+            }
         }
         Logger log = LoggerFactory.getLogger(DemoCommand.class);
         PrintWriter console = spec.commandLine().getOut();
@@ -126,7 +136,7 @@ public final class DemoCommand implements Callable<Integer> {
                 ingest.start();
                 LiveStatus status;
                 try {
-                    status = watch(stack, limit, metadata, originals, console);
+                    status = watch(stack, limit, checkpoint, originals, console);
                 } finally {
                     stopIngest.set(true);
                     ingest.join(TimeUnit.SECONDS.toMillis(30));
@@ -225,14 +235,15 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** Reads explanations and dead letters (read_committed) until the deadline or Ctrl-C, printing the status line. */
-    private LiveStatus watch(LocalStack stack, Duration limit, ModelMetadata metadata, Map<String, float[]> originals,
+    private LiveStatus watch(LocalStack stack, Duration limit, Path checkpoint, Map<String, float[]> originals,
                              PrintWriter console) throws IOException, InterruptedException {
         LiveStatus status = new LiveStatus(5_000);
-        ExplanationPictures drawings = new ExplanationPictures(out.resolve("explanations"), pictures, metadata, originals);
         long deadline = limit == null ? Long.MAX_VALUE : System.nanoTime() + limit.toNanos();
         boolean tty = System.console() != null;
         long lastPrint = 0;
-        try (SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
+        try (ExplanationPictures drawings = new ExplanationPictures(out.resolve("explanations"), pictures, checkpoint,
+                originals, pictureTs.stream().mapToDouble(Double::doubleValue).toArray());
+             SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
              KafkaConsumer<String, Explanation> explanations = new KafkaConsumer<>(consumerProperties(stack),
                      new StringDeserializer(), AvroSerdes.specific(Explanation.class, registry, false).deserializer());
              KafkaConsumer<byte[], byte[]> deadLetters = new KafkaConsumer<>(consumerProperties(stack),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.otnn.cli.OtnnCommand;
 import io.otnn.explain.checkpoint.CheckpointManifest;
 import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.explain.render.PanelLayout;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -54,11 +55,17 @@ class DemoCommandTest {
             drawn = dirs.sorted().toList();
         }
         assertThat(drawn).hasSize(3);
+        // image, saliency, overlay, x_cf at t = 1, 2 (the record's), 5, difference: 28×28 enlarged to 224×224
+        PanelLayout layout = PanelLayout.of(ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME)).input(), 3,
+                true);
+        assertThat(layout.image().picture().width()).isEqualTo(224);
         for (Path dir : drawn) {
             var panel = ImageIO.read(dir.resolve("panel.png").toFile());
-            assertThat(panel.getHeight()).isGreaterThanOrEqualTo(224);
-            assertThat(panel.getWidth()).isGreaterThan(5 * 224);
-            assertThat(Files.readString(dir.resolve("explanation.txt"))).contains("certified L2 radius");
+            assertThat(panel.getWidth()).isEqualTo(layout.width()).isGreaterThan(7 * 224);
+            assertThat(panel.getHeight()).isEqualTo(layout.height());
+            assertThat(Files.readString(dir.resolve("explanation.txt"))).contains("certified L2 radius")
+                    .contains("x_cf at t = 1.0: model says").contains("x_cf at t = 5.0: model says")
+                    .containsPattern("x_cf at t = 2\\.0: model says .* \\(from the record\\)");
         }
     }
 

@@ -2,12 +2,15 @@ package io.otnn.explain.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.otnn.explain.CounterfactualStep;
 import io.otnn.explain.Explainer;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
 import io.otnn.explain.checkpoint.ModelMetadata;
 import io.otnn.explain.input.ImageDecoder;
 import io.otnn.explain.input.PixelFormat;
+import io.otnn.explain.render.ExplanationPanel;
+import io.otnn.explain.render.PanelContent;
 import io.otnn.explain.render.Renderer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -21,11 +24,12 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code otnn explain-image}: explains image files with a checkpoint, writes the pictures and a JSON summary per image,
- * prints one line per image.
+ * {@code otnn explain-image}: explains image files with a checkpoint, writes the pictures (one labelled
+ * {@code panel.png} and the single maps at the input's size) and a JSON summary per image, prints one line per image.
  */
 @Command(name = "explain-image", mixinStandardHelpOptions = true,
         description = "Explain images: prediction, certified radius, saliency and counterfactual, as PNGs and JSON.")
@@ -47,12 +51,23 @@ public final class ExplainImageCommand implements Callable<Integer> {
     @Option(names = "--t", defaultValue = "2.0", description = "Counterfactual step factor t > 1 (default: ${DEFAULT-VALUE}).")
     double t;
 
+    @Option(names = "--counterfactual-t", split = ",", paramLabel = "T", defaultValue = "1,2,5",
+            description = "Step factors t > 0 of the counterfactuals drawn in panel.png, each re-evaluated by the model "
+                    + "(default: ${DEFAULT-VALUE}; 1 is the boundary point).")
+    List<Double> panelTs;
+
     @Option(names = "--out", required = true, description = "Output directory.")
     Path out;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
+        for (double step : panelTs) {
+            if (!(step > 0) || Double.isInfinite(step)) {
+                throw new ParameterException(spec.commandLine(), "--counterfactual-t values must be finite and > 0, got "
+                        + step);
+            }
+        }
         try (OtnnModel loaded = OtnnModel.load(model); Explainer explainer = loaded.newExplainer().withT(t)) {
             ModelMetadata.Input in = loaded.metadata().input();
             ImageDecoder decoder = new ImageDecoder(loaded.metadata());
@@ -64,7 +79,10 @@ public final class ExplainImageCommand implements Callable<Integer> {
             int[] targets = new int[x.length];
             java.util.Arrays.fill(targets, target);
             List<ImageExplanation> results = explainer.explain(x, targets);
+            List<List<CounterfactualStep>> steps = explainer.counterfactuals(x, results,
+                    panelTs.stream().mapToDouble(Double::doubleValue).toArray());
             Renderer renderer = new Renderer(in);
+            ExplanationPanel panel = new ExplanationPanel(loaded.metadata());
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             List<Map<String, Object>> summaries = new ArrayList<>();
             for (int i = 0; i < x.length; i++) {
@@ -75,7 +93,11 @@ public final class ExplainImageCommand implements Callable<Integer> {
                 for (Map.Entry<String, byte[]> png : renderer.render(x[i], e).entrySet()) {
                     Files.write(dir.resolve(png.getKey()), png.getValue());
                 }
+                String heading = images.get(i).getFileName() + "  ·  model " + loaded.metadata().name() + " v"
+                        + loaded.metadata().version();
+                Files.write(dir.resolve("panel.png"), panel.png(PanelContent.of(heading, x[i], e, steps.get(i), null)));
                 Map<String, Object> summary = summary(images.get(i), e, loaded);
+                summary.put("counterfactuals", steps.get(i).stream().map(step -> stepSummary(step, loaded)).toList());
                 json.writeValue(dir.resolve("explanation.json").toFile(), summary);
                 summaries.add(summary);
                 stdout.printf(Locale.ROOT, "%s: %s (%d) margin %.4f certified radius %.4f -> %s (%d) at distance %.4f,"
@@ -111,6 +133,15 @@ public final class ExplainImageCommand implements Callable<Integer> {
         s.put("boundaryDistance", e.boundaryDistance());
         s.put("counterfactualClass", e.counterfactualClass());
         s.put("boundaryResidual", e.boundaryResidual());
+        return s;
+    }
+
+    private static Map<String, Object> stepSummary(CounterfactualStep step, OtnnModel model) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("t", step.t());
+        s.put("predictedClass", step.predictedClass());
+        s.put("predictedClassName", model.metadata().className(step.predictedClass()));
+        s.put("distance", step.distance());
         return s;
     }
 

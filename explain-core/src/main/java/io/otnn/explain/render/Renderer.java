@@ -10,7 +10,8 @@ import java.util.Map;
  * PNG pictures of an explanation: the image, the saliency heatmap ({@link Colormap#VIRIDIS}, scaled to its own max), the
  * heatmap over the image, the signed gradient and the difference x_cf − x ({@link Colormap#RD_BU}, symmetric around 0),
  * and the counterfactual. Multi-channel maps are reduced per pixel: saliency by max over channels (as Xplique's
- * Saliency), signed maps by the channel mean. Stateless and thread-safe.
+ * Saliency), signed maps by the channel mean. Stateless and thread-safe. {@link ExplanationPanel} draws these same
+ * pictures, enlarged and labelled, into one panel.
  */
 public final class Renderer {
 
@@ -41,17 +42,30 @@ public final class Renderer {
 
     /** |values| with the perceptual map, 0 → dark, max → bright. */
     public byte[] heatmap(float[] saliency) {
+        return CompactTensor.Png.write(heatmapImage(saliency));
+    }
+
+    /** The largest value {@link #heatmap} and {@link #overlay} scale to (max over pixels of the channel-reduced map). */
+    public double heatmapMax(float[] saliency) {
+        return maxAbs(reduce(saliency, true));
+    }
+
+    BufferedImage heatmapImage(float[] saliency) {
         float[] plane = reduce(saliency, true);
         double max = maxAbs(plane);
         BufferedImage out = new BufferedImage(input.width(), input.height(), BufferedImage.TYPE_INT_RGB);
         for (int p = 0; p < plane.length; p++) {
             out.setRGB(p % input.width(), p / input.width(), Colormap.VIRIDIS.rgb(max == 0 ? 0 : plane[p] / max));
         }
-        return CompactTensor.Png.write(out);
+        return out;
     }
 
     /** The heatmap blended over the gray image with weight {@code alpha}. */
     public byte[] overlay(float[] x, float[] saliency, double alpha) {
+        return CompactTensor.Png.write(overlayImage(x, saliency, alpha));
+    }
+
+    BufferedImage overlayImage(float[] x, float[] saliency, double alpha) {
         BufferedImage base = toImage(x);
         float[] plane = reduce(saliency, true);
         double max = maxAbs(plane);
@@ -68,11 +82,20 @@ public final class Renderer {
             }
             out.setRGB(xx, yy, rgb);
         }
-        return CompactTensor.Png.write(out);
+        return out;
     }
 
     /** Signed values with the diverging map, symmetric: −max → blue, 0 → white, +max → red. */
     public byte[] diverging(float[] signed) {
+        return CompactTensor.Png.write(divergingImage(signed));
+    }
+
+    /** The largest |value| {@link #diverging} maps to the ends of its colour map. */
+    public double divergingMax(float[] signed) {
+        return maxAbs(reduce(signed, false));
+    }
+
+    BufferedImage divergingImage(float[] signed) {
         float[] plane = reduce(signed, false);
         double max = maxAbs(plane);
         BufferedImage out = new BufferedImage(input.width(), input.height(), BufferedImage.TYPE_INT_RGB);
@@ -80,10 +103,11 @@ public final class Renderer {
             double v = max == 0 ? 0.5 : 0.5 + 0.5 * plane[p] / max;
             out.setRGB(p % input.width(), p / input.width(), Colormap.RD_BU.rgb(v));
         }
-        return CompactTensor.Png.write(out);
+        return out;
     }
 
-    private BufferedImage toImage(float[] x) {
+    /** {@link #image} as a picture of the input's size. */
+    BufferedImage toImage(float[] x) {
         int c = input.channels();
         boolean rgb = c == 3;
         BufferedImage out = new BufferedImage(input.width(), input.height(), BufferedImage.TYPE_INT_RGB);

@@ -1,10 +1,13 @@
 package io.otnn.explain.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.otnn.explain.render.PanelLayout;
 import io.otnn.explain.testing.Fixtures;
+import java.awt.image.BufferedImage;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -13,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -44,8 +48,51 @@ class CommandsTest {
             JsonNode summary = new ObjectMapper().readTree(dir.resolve("explanation.json").toFile());
             assertThat(summary.get("target").asInt()).isEqualTo(2);
             assertThat(summary.get("t").asDouble()).isEqualTo(1.5);
+            // the labelled panel, with the default counterfactuals at t = 1, 2, 5
+            BufferedImage panel = ImageIO.read(dir.resolve("panel.png").toFile());
+            PanelLayout layout = PanelLayout.of(Fixtures.SMALL_INPUT, 3, true);
+            assertThat(panel.getWidth()).isEqualTo(layout.width());
+            assertThat(panel.getHeight()).isEqualTo(layout.height());
+            assertThat(summary.get("counterfactuals")).extracting(n -> n.get("t").asDouble())
+                    .containsExactly(1.0, 2.0, 5.0);
+            assertThat(summary.get("counterfactuals").get(0).get("predictedClassName").asText()).startsWith("class-");
         }
         assertThat(new ObjectMapper().readTree(tmp.resolve("out/summary.json").toFile())).hasSize(2);
+    }
+
+    @Test
+    void shouldDrawTheCounterfactualsAskedForWhenStepFactorsAreGiven() throws IOException {
+        byte[] raw = new byte[60];
+        new Random(3).nextBytes(raw);
+        Files.write(tmp.resolve("c.u8"), raw);
+        CommandLine cli = new CommandLine(new ExplainImageCommand()).setOut(new PrintWriter(new StringWriter()));
+
+        int code = cli.execute("--model", Fixtures.groupSort().toString(), "--image", tmp.resolve("c.u8").toString(),
+                "--t", "1.5", "--counterfactual-t", "0.5,1.5,3,8", "--out", tmp.resolve("out").toString());
+
+        assertThat(code).isZero();
+        Path dir = tmp.resolve("out/c");
+        JsonNode summary = new ObjectMapper().readTree(dir.resolve("explanation.json").toFile());
+        JsonNode steps = summary.get("counterfactuals");
+        assertThat(steps).extracting(n -> n.get("t").asDouble()).containsExactly(0.5, 1.5, 3.0, 8.0);
+        // the step at the explanation's own t agrees with its self-check
+        assertThat(steps.get(1).get("predictedClass").asInt()).isEqualTo(summary.get("counterfactualClass").asInt());
+        assertThat(steps.get(1).get("distance").asDouble()).isCloseTo(summary.get("counterfactualDistance").asDouble(),
+                within(1e-5));
+        BufferedImage panel = ImageIO.read(dir.resolve("panel.png").toFile());
+        assertThat(panel.getWidth()).isEqualTo(PanelLayout.of(Fixtures.SMALL_INPUT, 4, true).width());
+    }
+
+    @Test
+    void shouldExitWithUsageErrorWhenAStepFactorIsNotPositive() throws IOException {
+        Files.write(tmp.resolve("d.u8"), new byte[60]);
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(new ExplainImageCommand()).setErr(new PrintWriter(err)).execute("--model",
+                Fixtures.groupSort().toString(), "--image", tmp.resolve("d.u8").toString(), "--counterfactual-t",
+                "1,0", "--out", tmp.toString());
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("--counterfactual-t values must be finite and > 0, got 0.0");
+        assertThat(tmp.resolve("d")).doesNotExist();
     }
 
     @Test
