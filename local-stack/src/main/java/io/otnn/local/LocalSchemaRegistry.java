@@ -49,14 +49,17 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     private static final int BIND_ATTEMPTS = 5;
 
     private final SchemaStore store;
-    private final HttpServer server;
+    private HttpServer server;
+    private final int port;
     private final ExecutorService executor;
     private final Map<String, LongAdder> requestCounts = new ConcurrentHashMap<>();
+    private boolean serving = true;
     private boolean closed;
 
     private LocalSchemaRegistry(SchemaStore store, HttpServer server, ExecutorService executor) {
         this.store = store;
         this.server = server;
+        this.port = server.getAddress().getPort();
         this.executor = executor;
     }
 
@@ -117,7 +120,38 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return port;
+    }
+
+    /**
+     * Makes the registry unreachable, as a crashed or partitioned registry is: the HTTP server stops listening
+     * (connections are refused) while the schemas stay in memory and in {@code _schemas}. Does nothing if it is
+     * already stopped.
+     */
+    public synchronized void stopServing() {
+        if (closed || !serving) {
+            return;
+        }
+        serving = false;
+        server.stop(0);
+        LOG.info("Schema registry on {} stopped serving", url());
+    }
+
+    /** Listens again on the same port after {@link #stopServing()}; does nothing if it is serving. */
+    public synchronized void resumeServing() {
+        if (closed) {
+            throw new IllegalStateException("the schema registry on " + url() + " is closed");
+        }
+        if (serving) {
+            return;
+        }
+        HttpServer resumed = bind(port);
+        resumed.createContext("/", this::handle);
+        resumed.setExecutor(executor);
+        resumed.start();
+        server = resumed;
+        serving = true;
+        LOG.info("Schema registry serving again on {}", url());
     }
 
     /** The number of requests served whose method is {@code method} and whose path starts with {@code pathPrefix}. */
@@ -139,7 +173,9 @@ public final class LocalSchemaRegistry implements AutoCloseable {
             return;
         }
         closed = true;
-        server.stop(0);
+        if (serving) {
+            server.stop(0);
+        }
         executor.shutdownNow();
         try {
             executor.awaitTermination(5, TimeUnit.SECONDS);
