@@ -35,16 +35,25 @@ public final class PacedSender {
     /** Starts sending {@code count} images ({@code idFormat} ids) at {@code perSecond}. */
     public static PacedSender start(String bootstrap, RecordFormat format, String topic, int count, int perSecond,
                                     String idFormat, long seed) {
+        return start(bootstrap, format, topic, count, perSecond, idFormat, seed, 0, (byte) 0);
+    }
+
+    /**
+     * As above, and every {@code poisonEvery}-th image (0: none) has the byte {@code poison} in every pixel, for an
+     * engine that fails on such images ({@link FaultInjectingEngine}).
+     */
+    public static PacedSender start(String bootstrap, RecordFormat format, String topic, int count, int perSecond,
+                                    String idFormat, long seed, int poisonEvery, byte poison) {
         PacedSender sender = new PacedSender();
-        Thread thread = new Thread(() -> sender.run(bootstrap, format, topic, count, perSecond, idFormat, seed),
-                "paced-sender");
+        Thread thread = new Thread(() -> sender.run(bootstrap, format, topic, count, perSecond, idFormat, seed,
+                poisonEvery, poison), "paced-sender");
         thread.setDaemon(true);
         thread.start();
         return sender;
     }
 
     private void run(String bootstrap, RecordFormat format, String topic, int count, int perSecond, String idFormat,
-                     long seed) {
+                     long seed, int poisonEvery, byte poison) {
         Random random = new Random(seed);
         Map<String, ImageInput> images = new LinkedHashMap<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
@@ -62,6 +71,9 @@ public final class PacedSender {
                 }
                 byte[] pixels = new byte[784];
                 random.nextBytes(pixels);
+                if (poisonEvery > 0 && i % poisonEvery == poisonEvery / 2) {
+                    java.util.Arrays.fill(pixels, poison);
+                }
                 ImageInput image = new ImageInput(String.format(idFormat, i), "RAW_U8", 28, 28, 1, pixels,
                         random.nextInt(10), System.currentTimeMillis());
                 images.put(image.imageId(), image);
