@@ -54,6 +54,7 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     private final ExecutorService executor;
     private final Map<String, LongAdder> requestCounts = new ConcurrentHashMap<>();
     private boolean serving = true;
+    private volatile java.util.concurrent.CountDownLatch paused;
     private boolean closed;
 
     private LocalSchemaRegistry(SchemaStore store, HttpServer server, ExecutorService executor) {
@@ -137,10 +138,31 @@ public final class LocalSchemaRegistry implements AutoCloseable {
         LOG.info("Schema registry on {} stopped serving", url());
     }
 
-    /** Listens again on the same port after {@link #stopServing()}; does nothing if it is serving. */
+    /**
+     * Makes the registry hang, as an overloaded or half-partitioned one does: connections are accepted but no
+     * request is answered until {@link #resumeServing()} (then the held requests are answered).
+     */
+    public synchronized void pauseServing() {
+        if (closed || paused != null) {
+            return;
+        }
+        paused = new java.util.concurrent.CountDownLatch(1);
+        LOG.info("Schema registry on {} paused: requests are held", url());
+    }
+
+    /**
+     * Answers again after {@link #pauseServing()}, or listens again on the same port after {@link #stopServing()};
+     * does nothing if it is serving.
+     */
     public synchronized void resumeServing() {
         if (closed) {
             throw new IllegalStateException("the schema registry on " + url() + " is closed");
+        }
+        java.util.concurrent.CountDownLatch held = paused;
+        if (held != null) {
+            paused = null;
+            held.countDown();
+            LOG.info("Schema registry on {} answering again", url());
         }
         if (serving) {
             return;
@@ -173,6 +195,9 @@ public final class LocalSchemaRegistry implements AutoCloseable {
             return;
         }
         closed = true;
+        if (paused != null) {
+            paused.countDown();
+        }
         if (serving) {
             server.stop(0);
         }
@@ -188,6 +213,16 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     // ---- HTTP ----
 
     private void handle(HttpExchange exchange) throws IOException {
+        java.util.concurrent.CountDownLatch held = paused;
+        if (held != null) {
+            try {
+                held.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                exchange.close();
+                return;
+            }
+        }
         String method = exchange.getRequestMethod().toUpperCase(java.util.Locale.ROOT);
         String rawPath = exchange.getRequestURI().getRawPath();
         requestCounts.computeIfAbsent(method + " " + rawPath, k -> new LongAdder()).increment();

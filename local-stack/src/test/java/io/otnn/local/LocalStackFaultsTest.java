@@ -77,6 +77,25 @@ class LocalStackFaultsTest {
         }
     }
 
+    @Test
+    void shouldHoldRequestsUntilResumedWhenTheRegistryIsPaused() throws Exception {
+        try (LocalStack stack = LocalStack.start()) {
+            LocalSchemaRegistry registry = stack.registry();
+            String url = stack.schemaRegistryUrl();
+            registry.pauseServing();
+            HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/subjects")).timeout(Duration.ofSeconds(1))
+                    .GET().build();
+            assertThatThrownBy(() -> HTTP.send(request, HttpResponse.BodyHandlers.ofString()))
+                    .as("no answer while paused").isInstanceOf(java.net.http.HttpTimeoutException.class);
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> held = HTTP.sendAsync(
+                    HttpRequest.newBuilder(URI.create(url + "/subjects")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            registry.resumeServing();
+            assertThat(held.get(10, TimeUnit.SECONDS).statusCode()).as("the held request answered").isEqualTo(200);
+            assertThat(get(url + "/subjects").statusCode()).isEqualTo(200);
+        }
+    }
+
     private static HttpResponse<String> get(String url) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -40,7 +40,8 @@ import io.otnn.streams.testing.KafkaTestClients;
 import io.otnn.streams.testing.OutcomeLedger;
 
 /**
- * The schema registry unreachable for 10 s mid-run, then back on the same port. What arrives meanwhile needs it:
+ * The schema registry unreachable (connections refused), or hanging (connections accepted, nothing answered), for
+ * 10 s mid-run, then back on the same port. What arrives meanwhile needs it:
  * images written with a schema id the explainer has not met yet (a compatible evolution of {@code ImageEvent}), a
  * schema id the registry does not know, and the first dead letters (their schema is looked up on first use). None
  * may be dead-lettered for the outage, none lost: once the registry answers, every image is explained and every bad
@@ -69,10 +70,20 @@ class RegistryOutageTest {
 
     @Test
     void shouldExplainOrDeadLetterEveryRecordExactlyOnceWhenTheRegistryIsUnreachableFor10Seconds() throws Exception {
-        String bootstrap = pipeline.stack().bootstrapServers();
         LocalSchemaRegistry registry = pipeline.stack().registry();
+        runOutage("registry unreachable for 10 s", "outage-", registry::stopServing, registry::resumeServing);
+    }
+
+    @Test
+    void shouldExplainOrDeadLetterEveryRecordExactlyOnceWhenTheRegistryHangsFor10Seconds() throws Exception {
+        LocalSchemaRegistry registry = pipeline.stack().registry();
+        runOutage("registry hanging for 10 s", "hang-", registry::pauseServing, registry::resumeServing);
+    }
+
+    private void runOutage(String scenario, String prefix, Runnable stop, Runnable resume) throws Exception {
+        String bootstrap = pipeline.stack().bootstrapServers();
         AvroRecordFormat format = pipeline.format();
-        Map<String, Object> props = pipeline.explainerProps("registry-outage", "outage-", stateDir);
+        Map<String, Object> props = pipeline.explainerProps(prefix + "registry", prefix, stateDir);
         // a replaced stream thread's partitions wait for the session timeout of the thread it replaces (45 s by
         // default): short here, so that the run stays short
         props.put("session.timeout.ms", "6000");
@@ -124,7 +135,7 @@ class RegistryOutageTest {
             }
 
             long outageStart = System.nanoTime();
-            registry.stopServing();
+            stop.run();
             try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(bootstrap)) {
                 List<Future<RecordMetadata>> sends = new ArrayList<>();
                 for (Outgoing o : during) {
@@ -138,9 +149,9 @@ class RegistryOutageTest {
             if (left > 0) {
                 Thread.sleep(left / 1_000_000); // the outage itself: 10 s without a registry
             }
-            registry.resumeServing();
+            resume.run();
 
-            OutcomeLedger.Result result = ledger.read("registry unreachable for 10 s", bootstrap, topics,
+            OutcomeLedger.Result result = ledger.read(scenario, bootstrap, topics,
                     pipeline.engine(), Duration.ofSeconds(180), Duration.ofSeconds(3));
             result.assertExactlyOnceAndOwn();
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).as("running after the outage").isTrue();
