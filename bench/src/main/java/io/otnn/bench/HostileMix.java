@@ -93,12 +93,25 @@ public final class HostileMix {
         }
         String bootstrap = args[0];
         String registryUrl = args[1];
-        int goodPerHostile = args.length > 2 ? Integer.parseInt(args[2]) : 2;
-        Duration quiet = Duration.ofSeconds(args.length > 3 ? Long.parseLong(args[3]) : 30);
+        int goodPerHostile;
+        Duration quiet;
+        try {
+            goodPerHostile = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+            quiet = Duration.ofSeconds(args.length > 3 ? Long.parseLong(args[3]) : 30);
+        } catch (NumberFormatException e) {
+            System.err.println("HostileMix: GOOD_PER_HOSTILE and QUIET_S are whole numbers (" + e.getMessage() + ")");
+            System.exit(2);
+            return;
+        }
         String imagesTopic = System.getProperty("hostile.topic.images", Topics.DEFAULT_IMAGES);
         String explanationsTopic = System.getProperty("hostile.topic.explanations", Topics.DEFAULT_EXPLANATIONS);
         String dlqTopic = System.getProperty("hostile.topic.dlq", Topics.DEFAULT_DEAD_LETTERS);
-        System.exit(run(bootstrap, registryUrl, imagesTopic, explanationsTopic, dlqTopic, goodPerHostile, quiet));
+        try {
+            System.exit(run(bootstrap, registryUrl, imagesTopic, explanationsTopic, dlqTopic, goodPerHostile, quiet));
+        } catch (Exception e) {
+            System.err.println("HostileMix failed: " + e);
+            System.exit(1);
+        }
     }
 
     static int run(String bootstrap, String registryUrl, String imagesTopic, String explanationsTopic,
