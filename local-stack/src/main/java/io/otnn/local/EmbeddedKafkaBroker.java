@@ -48,20 +48,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final String SECURE_CLIENT_LISTENER = "CLIENT";
     private static final String INTERNAL_LISTENER = "INTERNAL";
 
-    private final KafkaRaftServer server;
+    private KafkaRaftServer server;
     private final Path logDir;
     private final int port;
     private final int internalPort;
     private final SecurityMaterial security;
+    private final Properties properties;
+    private boolean running = true;
     private boolean closed;
 
     private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, int port, int internalPort,
-                                SecurityMaterial security) {
+                                SecurityMaterial security, Properties properties) {
         this.server = server;
         this.logDir = logDir;
         this.port = port;
         this.internalPort = internalPort;
         this.security = security;
+        this.properties = properties;
     }
 
     /**
@@ -121,7 +124,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         try {
             server.startup();
-            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, logDir, clientPort, internalPort, security);
+            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, logDir, clientPort, internalPort, security,
+                    props);
             broker.awaitReady(Duration.ofSeconds(30));
             return broker;
         } catch (RuntimeException e) {
@@ -238,6 +242,47 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return logDir;
     }
 
+    /**
+     * Stops the broker as a crash or an operator would, keeping its data directory, so that {@link #restart()} can
+     * start it again; clients see their connections refused meanwhile. Does nothing if it is already stopped.
+     */
+    public synchronized void stop() {
+        if (closed || !running) {
+            return;
+        }
+        running = false;
+        stopQuietly(server);
+        LOG.info("Kafka broker on {} stopped (data kept for a restart)", bootstrapServers());
+    }
+
+    /**
+     * Starts the broker again on the same data directory, client port and controller port, with the same
+     * settings (stopping it first if it runs), and waits until it answers.
+     */
+    public synchronized void restart() {
+        if (closed) {
+            throw new IllegalStateException("the Kafka broker on " + bootstrapServers() + " is closed");
+        }
+        stop();
+        KafkaRaftServer restarted = new KafkaRaftServer(KafkaConfig.fromProps(properties, false), Time.SYSTEM);
+        try {
+            restarted.startup();
+            server = restarted;
+            running = true;
+            awaitReady(Duration.ofSeconds(30));
+        } catch (RuntimeException e) {
+            stopQuietly(restarted);
+            running = false;
+            throw new LocalStackException("the Kafka broker did not restart on " + bootstrapServers(), e);
+        }
+        LOG.info("Kafka broker restarted on {}", bootstrapServers());
+    }
+
+    /** Whether the broker runs (false between {@link #stop()} and {@link #restart()}, and after close). */
+    public synchronized boolean isRunning() {
+        return running && !closed;
+    }
+
     /** Stops the broker and waits until its threads have ended. Idempotent. */
     @Override
     public synchronized void close() {
@@ -245,6 +290,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return;
         }
         closed = true;
+        if (!running) {
+            return;
+        }
+        running = false;
         long start = System.nanoTime();
         stopQuietly(server);
         LOG.info("Kafka broker on {} stopped in {} ms", bootstrapServers(),

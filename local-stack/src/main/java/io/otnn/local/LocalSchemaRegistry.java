@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -56,15 +57,19 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     private static final int BIND_ATTEMPTS = 5;
 
     private final SchemaStore store;
-    private final HttpServer server;
+    private HttpServer server;
+    private final int port;
     private final ExecutorService executor;
     private final RegistryAuth auth;
     private final Map<String, LongAdder> requestCounts = new ConcurrentHashMap<>();
+    private boolean serving = true;
+    private volatile CountDownLatch paused;
     private boolean closed;
 
     private LocalSchemaRegistry(SchemaStore store, HttpServer server, ExecutorService executor, RegistryAuth auth) {
         this.store = store;
         this.server = server;
+        this.port = server.getAddress().getPort();
         this.executor = executor;
         this.auth = auth;
     }
@@ -152,7 +157,59 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return port;
+    }
+
+    /**
+     * Makes the registry unreachable, as a crashed or partitioned registry is: the HTTP server stops listening
+     * (connections are refused) while the schemas stay in memory and in {@code _schemas}. Does nothing if it is
+     * already stopped.
+     */
+    public synchronized void stopServing() {
+        if (closed || !serving) {
+            return;
+        }
+        serving = false;
+        server.stop(0);
+        LOG.info("Schema registry on {} stopped serving", url());
+    }
+
+    /**
+     * Makes the registry hang, as an overloaded or half-partitioned one does: connections are accepted but no
+     * request is answered until {@link #resumeServing()} (then the held requests are answered).
+     */
+    public synchronized void pauseServing() {
+        if (closed || paused != null) {
+            return;
+        }
+        paused = new CountDownLatch(1);
+        LOG.info("Schema registry on {} paused: requests are held", url());
+    }
+
+    /**
+     * Answers again after {@link #pauseServing()}, or listens again on the same port after {@link #stopServing()};
+     * does nothing if it is serving.
+     */
+    public synchronized void resumeServing() {
+        if (closed) {
+            throw new IllegalStateException("the schema registry on " + url() + " is closed");
+        }
+        CountDownLatch held = paused;
+        if (held != null) {
+            paused = null;
+            held.countDown();
+            LOG.info("Schema registry on {} answering again", url());
+        }
+        if (serving) {
+            return;
+        }
+        HttpServer resumed = bind(port, auth);
+        resumed.createContext("/", this::handle);
+        resumed.setExecutor(executor);
+        resumed.start();
+        server = resumed;
+        serving = true;
+        LOG.info("Schema registry serving again on {}", url());
     }
 
     /** The number of requests served whose method is {@code method} and whose path starts with {@code pathPrefix}. */
@@ -174,7 +231,12 @@ public final class LocalSchemaRegistry implements AutoCloseable {
             return;
         }
         closed = true;
-        server.stop(0);
+        if (paused != null) {
+            paused.countDown();
+        }
+        if (serving) {
+            server.stop(0);
+        }
         executor.shutdownNow();
         try {
             executor.awaitTermination(5, TimeUnit.SECONDS);
@@ -187,6 +249,16 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     // ---- HTTP ----
 
     private void handle(HttpExchange exchange) throws IOException {
+        CountDownLatch held = paused;
+        if (held != null) {
+            try {
+                held.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                exchange.close();
+                return;
+            }
+        }
         String method = exchange.getRequestMethod().toUpperCase(java.util.Locale.ROOT);
         String rawPath = exchange.getRequestURI().getRawPath();
         requestCounts.computeIfAbsent(method + " " + rawPath, k -> new LongAdder()).increment();

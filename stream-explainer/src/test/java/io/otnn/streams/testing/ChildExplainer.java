@@ -21,13 +21,19 @@ public final class ChildExplainer implements AutoCloseable {
     }
 
     public static ChildExplainer start(Path model, Map<String, ?> properties, Path log) throws IOException {
+        return start(ExplainCommand.class, model, properties, log);
+    }
+
+    /** As above with another main class taking {@code --model DIR -p key=value...} (e.g. {@link FaultyExplainerMain}). */
+    public static ChildExplainer start(Class<?> mainClass, Path model, Map<String, ?> properties, Path log)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
         command.add("-Dai.djl.offline=true");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add(ExplainCommand.class.getName());
+        command.add(mainClass.getName());
         command.add("--model");
         command.add(model.toString());
         properties.forEach((key, value) -> {
