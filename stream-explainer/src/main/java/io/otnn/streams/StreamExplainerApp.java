@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 
 import org.apache.kafka.streams.CloseOptions;
@@ -17,6 +18,8 @@ import org.slf4j.LoggerFactory;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.engine.ExplanationEngine;
+import io.otnn.streams.errors.OutputGuard;
+import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.engine.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.format.JsonRecordFormat;
@@ -46,6 +49,8 @@ public final class StreamExplainerApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final CountDownLatch closed = new CountDownLatch(1);
     private final AutoCloseable formatResources;
+    private final OutputGuard guard;
+    private final MetricWindowsProcessor.LateCounter lateMetrics = new MetricWindowsProcessor.LateCounter();
 
     private StreamExplainerApp(ExplainerConfig config, ExplanationEngine engine, boolean ownsEngine, Topics topics,
                                AutoCloseable formatResources) {
@@ -54,9 +59,12 @@ public final class StreamExplainerApp implements AutoCloseable {
         this.engine = engine;
         this.ownsEngine = ownsEngine;
         this.topics = topics;
-        Topology topology = ExplainerTopology.build(config, engine, topics);
+        this.guard = OutputGuard.of(config, topics);
+        Topology topology = ExplainerTopology.build(config, engine, topics, guard, lateMetrics);
         LOG.debug("Topology:\n{}", topology.describe());
-        this.streams = new KafkaStreams(topology, config.streamsProperties());
+        Properties properties = config.streamsProperties();
+        guard.register(properties);
+        this.streams = new KafkaStreams(topology, properties);
         // a failed stream thread is replaced rather than stopping the instance; its tasks restart from the last
         // committed transaction, pending images included
         streams.setUncaughtExceptionHandler(e -> {
@@ -74,6 +82,7 @@ public final class StreamExplainerApp implements AutoCloseable {
         if (config.getBoolean(ExplainerConfig.TOPICS_CREATE_CONFIG)) {
             TopicCreator.createMissing(config.clientProperties(), TopicCreator.plan(config, topics));
         }
+        guard.readTopicLimits(config.clientProperties());
         LOG.info("Starting the stream explainer: model {} v{}, images from {}, batches of at most {} within {} ms",
                 engine.model().name(), engine.model().version(), topics.images().name(), config.batchMaxSize(),
                 config.batchMaxWaitMs());
@@ -108,6 +117,16 @@ public final class StreamExplainerApp implements AutoCloseable {
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /** The checks of every output, and the refusals waiting to become dead letters. */
+    public OutputGuard outputGuard() {
+        return guard;
+    }
+
+    /** Metric figures that arrived after their window was published. */
+    public MetricWindowsProcessor.LateCounter lateMetrics() {
+        return lateMetrics;
     }
 
     public Topics topics() {

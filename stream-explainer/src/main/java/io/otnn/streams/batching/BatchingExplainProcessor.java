@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -23,12 +24,14 @@ import io.otnn.streams.engine.BatchExplainer;
 import io.otnn.streams.engine.ExplanationEngine;
 import io.otnn.streams.engine.ImageResult;
 import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.metrics.MetricsAccumulator;
 import io.otnn.streams.metrics.MetricsSample;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.time.EventTime;
 import io.otnn.streams.topology.CompactTensors;
 import io.otnn.streams.topology.ImageValidator;
 import io.otnn.streams.topology.Outcome;
@@ -77,6 +80,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private BatchExplainer explainer;
     private ModelInfo model;
     private ImageValidator validator;
+    private OutputGuard guard;
     private boolean open;
 
     public BatchingExplainProcessor(String hookName, ThreadBatches batches, ExplanationEngine engine,
@@ -104,6 +108,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         open = true;
         this.model = engine.model();
         this.validator = new ImageValidator(model, maxImageBytes);
+        this.guard = OutputGuard.from(context.appConfigs());
         if (explainer == null) {
             this.explainer = engine.newExplainer();
         }
@@ -239,7 +244,9 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         PendingImage pending = image.source();
         ImageInput input = image.input();
         long now = context.currentSystemTimeMs();
-        long eventTime = input.eventTime() > 0 ? input.eventTime() : pending.timestamp();
+        // the record timestamp, window and latencies use the time policy's time; the payload keeps the event time
+        EventTime time = guard.policy().decide(input.eventTime(), pending.timestamp(), pending.receivedAt());
+        long eventTime = time.timestamp();
         List<Float> scores = new ArrayList<>(result.scores().length);
         for (float score : result.scores()) {
             scores.add(score);
@@ -253,9 +260,16 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
                 result.counterfactualClass(), result.t(), result.distance(), result.boundaryDistance(),
                 result.boundaryResidual(),
                 Math.max(0, batchStart - eventTime), modelMs, Math.max(0, now - eventTime), batchSize, application,
-                eventTime, now);
+                input.eventTime(), now, time.adjustment());
+        Optional<String> refused = guard.refusal(pending.topic(), pending.partition(), pending.offset(), explanation);
+        if (refused.isPresent()) {
+            forwardDeadLetter(pending, new RejectedRecordException(RejectionKind.PRODUCTION, refused.get(),
+                    input.imageId(), null), image.origin());
+            return;
+        }
         Outcome outcome = new Outcome.Explained(explanation);
-        scope.forward(new Record<>(input.imageId(), outcome, eventTime), image.origin());
+        scope.forward(new Record<>(input.imageId(), outcome, eventTime,
+                OutputGuard.sourceHeaders(pending.topic(), pending.partition(), pending.offset())), image.origin());
         count(outcome, eventTime);
     }
 
@@ -269,11 +283,19 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         DeadLetterRecord deadLetter = new DeadLetterRecord(imageId, e.kind().name(), e.getMessage(), pending.topic(),
                 pending.partition(), pending.offset(), pending.key(), pending.value(), pending.timestamp(),
                 context.currentSystemTimeMs(), application, model.name(), model.version());
+        if (!guard.fits(deadLetter)) {
+            deadLetter = new DeadLetterRecord(imageId, e.kind().name(), e.getMessage() + " (the original value of "
+                    + pending.value().length + " bytes is left out: too large for the dead-letter topic)",
+                    pending.topic(), pending.partition(), pending.offset(), pending.key(), null, pending.timestamp(),
+                    deadLetter.failedAt(), application, model.name(), model.version());
+        }
+        long timestamp = guard.policy().recordTimestamp(pending.timestamp(), pending.receivedAt());
         LOG.debug("Dead letter {} at {}-{}@{}: {}", e.kind(), pending.topic(), pending.partition(), pending.offset(),
                 e.getMessage());
         Outcome outcome = new Outcome.Rejected(deadLetter);
-        forward(new Record<>(imageId, outcome, pending.timestamp()), origin);
-        count(outcome, pending.timestamp());
+        forward(new Record<>(imageId, outcome, timestamp,
+                OutputGuard.sourceHeaders(pending.topic(), pending.partition(), pending.offset())), origin);
+        count(outcome, timestamp);
     }
 
     private void count(Outcome outcome, long eventTime) {

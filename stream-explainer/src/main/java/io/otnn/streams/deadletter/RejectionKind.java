@@ -23,5 +23,7 @@ public enum RejectionKind {
     /** the encoding is not one the explainer understands */
     UNSUPPORTED_ENCODING,
     /** the model call failed for this image */
-    MODEL_ERROR
+    MODEL_ERROR,
+    /** the broker (or the producer) refused the image's explanation: too large for the topic, or its timestamp */
+    PRODUCTION
 }
