@@ -4,11 +4,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.slf4j.Logger;
@@ -24,8 +26,14 @@ import org.slf4j.LoggerFactory;
  * the record's own (too large, a timestamp out of range, an invalid record), and answers {@code FAIL}. The
  * transaction is aborted, the image is read again from the last commit, and the processor forwards a
  * {@code PRODUCTION} dead letter for it instead: one replacement of the thread per refused image and instance,
- * never a loop. The other records of the refused produce batch fail with a plain {@code KafkaException} ("part of
- * a batch which had one or more invalid records"); they are not remembered and are explained again.
+ * never a loop.
+ *
+ * <p>The other records of the refused produce batch fail with a plain {@code KafkaException} ("part of a batch which
+ * had one or more invalid records"), and their callbacks may come first. Kafka Streams hands only the first failure
+ * to this handler unless it answers {@code RESUME}; so under exactly-once, where the transaction is abortable
+ * whatever the answer and nothing can be committed, the handler resumes on these, so that it sees the refused
+ * record itself. They are not remembered and are explained again after the abort. Under at-least-once it fails on
+ * them (a resumed record would be lost).
  *
  * <p>Registered by {@link OutputGuard#register} as {@code production.exception.handler}.
  */
@@ -34,12 +42,15 @@ public final class DeadLetteringProductionHandler implements ProductionException
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetteringProductionHandler.class);
 
     private OutputGuard guard;
+    private boolean exactlyOnce;
 
     @Override
     public void configure(Map<String, ?> configs) {
         if (configs.get(OutputGuard.CONFIG) instanceof OutputGuard registered) {
             this.guard = registered;
         }
+        Object guarantee = configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+        this.exactlyOnce = guarantee != null && guarantee.toString().startsWith("exactly_once");
     }
 
     @Override
@@ -52,6 +63,10 @@ public final class DeadLetteringProductionHandler implements ProductionException
             LOG.warn("The broker refused the output of {} for {} ({}); its transaction is aborted and the image "
                     + "will be dead-lettered (PRODUCTION) when it is read again", from, record.topic(),
                     exception.toString());
+            return Response.fail();
+        }
+        if (exactlyOnce && exception.getClass() == KafkaException.class) {
+            return Response.resume();
         }
         return Response.fail();
     }

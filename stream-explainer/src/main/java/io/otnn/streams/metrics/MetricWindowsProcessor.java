@@ -1,6 +1,7 @@
 package io.otnn.streams.metrics;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,21 +24,25 @@ import io.otnn.streams.time.EventTimePolicy;
 
 /**
  * Tumbling metric windows that close on the wall clock: the partial figures of each batch (keyed by model@version,
- * timestamped with the time policy's time of their images) are merged into the open window they fall in, kept in
- * a changelogged store; a wall-clock punctuator publishes every window whose end plus grace has passed and
- * deletes it, in the same transaction. So a window is published within grace + {@link #PUNCTUATE_MS} + one commit
- * interval of its end, whether or not more images arrive, and a far-future image (which the time policy caps
- * anyway) cannot close or expire any other window.
+ * timestamped with the time policy's time of their images) are merged into the window they fall in, kept in a
+ * changelogged store; a wall-clock punctuator publishes every window that is due and marks it published, in the
+ * same transaction. No further image is needed, and a far-future image (which the time policy caps anyway) cannot
+ * close or expire any other window.
  *
- * <p>A partial for a window whose end plus grace has already passed on the wall clock when it arrives is late:
- * its window is published (or was never opened), so it is not counted anywhere; a {@link LateCounter} counts them
- * and a warning is logged. Their explanations and dead letters are published as
- * usual.
+ * <p>A window is due at its end plus grace, so it is published within grace + {@link #PUNCTUATE_MS} + one commit
+ * interval of its end. When its first figures arrive after that (the explainer lagged: a start-up, a backlog), it
+ * is due a grace period after they arrived, so that the rest of the lagging figures join it.
+ *
+ * <p>Figures for a window already published, or more than {@link #RETENTION_MS} past its end plus grace, are late:
+ * not counted anywhere, so that no window is published twice; a {@link LateCounter} counts them and a warning is
+ * logged. Their explanations and dead letters are published as usual.
  */
 public final class MetricWindowsProcessor implements Processor<String, MetricsAccumulator, String, MetricsRecord> {
 
-    /** How often the punctuator looks for closed windows (wall clock). */
+    /** How often the punctuator looks for due windows (wall clock). */
     public static final long PUNCTUATE_MS = 200;
+    /** How long a published window is remembered after its end plus grace. */
+    public static final long RETENTION_MS = 60 * 60 * 1000L;
 
     private static final Logger LOG = LoggerFactory.getLogger(MetricWindowsProcessor.class);
 
@@ -48,7 +53,7 @@ public final class MetricWindowsProcessor implements Processor<String, MetricsAc
     private final EventTimePolicy policy;
     private final LateCounter late;
     private ProcessorContext<String, MetricsRecord> context;
-    private KeyValueStore<String, MetricsAccumulator> open;
+    private KeyValueStore<String, OpenWindow> windows;
 
     public MetricWindowsProcessor(String storeName, long windowMs, long graceMs, List<Double> epsilons,
                                   EventTimePolicy policy, LateCounter late) {
@@ -60,52 +65,57 @@ public final class MetricWindowsProcessor implements Processor<String, MetricsAc
         this.late = late;
     }
 
-    /** The store of open windows, key {@code <window start ms>/<model>@<version>}. */
-    public static StoreBuilder<KeyValueStore<String, MetricsAccumulator>> storeBuilder(String name) {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(),
-                MetricsAccumulator.serde());
+    /** The store of windows, key {@code <window start ms>/<model>@<version>}. */
+    public static StoreBuilder<KeyValueStore<String, OpenWindow>> storeBuilder(String name) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), OpenWindow.serde());
     }
 
     @Override
     public void init(ProcessorContext<String, MetricsRecord> context) {
         this.context = context;
-        this.open = context.getStateStore(storeName);
-        context.schedule(Duration.ofMillis(PUNCTUATE_MS), PunctuationType.WALL_CLOCK_TIME, this::publishClosed);
+        this.windows = context.getStateStore(storeName);
+        context.schedule(Duration.ofMillis(PUNCTUATE_MS), PunctuationType.WALL_CLOCK_TIME, this::publishDue);
     }
 
     @Override
     public void process(Record<String, MetricsAccumulator> partial) {
         long windowStart = windowStart(partial.timestamp());
         long now = context.currentSystemTimeMs();
-        if (closesAt(windowStart) <= now) {
+        String key = windowStart + "/" + partial.key();
+        OpenWindow window = closesAt(windowStart) + RETENTION_MS <= now ? null : windows.get(key);
+        if (closesAt(windowStart) + RETENTION_MS <= now || (window != null && window.published())) {
             late.add(partial.value());
-            LOG.warn("Late metric figures for the window {} of {} ({} explanation(s), {} dead letter(s)): its end "
-                    + "plus grace passed {} ms ago; not counted", windowStart, partial.key(),
+            LOG.warn("Late metric figures for the window {} of {} ({} explanation(s), {} dead letter(s)): the window "
+                    + "was published {} ms ago; not counted", Instant.ofEpochMilli(windowStart), partial.key(),
                     partial.value().explanations(), partial.value().deadLetters(), now - closesAt(windowStart));
             return;
         }
-        String key = windowStart + "/" + partial.key();
-        MetricsAccumulator window = open.get(key);
-        open.put(key, window == null ? partial.value() : window.merge(partial.value()));
+        windows.put(key, window == null
+                ? new OpenWindow(Math.max(closesAt(windowStart), now + graceMs), partial.value())
+                : new OpenWindow(window.dueAt(), window.figures().merge(partial.value())));
     }
 
-    private void publishClosed(long now) {
-        List<KeyValue<String, MetricsAccumulator>> closed = new ArrayList<>();
-        try (KeyValueIterator<String, MetricsAccumulator> all = open.all()) {
+    private void publishDue(long now) {
+        List<KeyValue<String, OpenWindow>> due = new ArrayList<>();
+        try (KeyValueIterator<String, OpenWindow> all = windows.all()) {
             while (all.hasNext()) {
-                KeyValue<String, MetricsAccumulator> entry = all.next();
-                if (closesAt(startOf(entry.key)) <= now) {
-                    closed.add(entry);
+                KeyValue<String, OpenWindow> entry = all.next();
+                if (entry.value.dueAt() <= now) {
+                    due.add(entry);
                 }
             }
         }
-        for (KeyValue<String, MetricsAccumulator> entry : closed) {
+        for (KeyValue<String, OpenWindow> entry : due) {
             long start = startOf(entry.key);
+            if (entry.value.published()) {
+                windows.delete(entry.key);
+                continue;
+            }
             String modelKey = entry.key.substring(entry.key.indexOf('/') + 1);
             long end = start + windowMs;
             context.forward(new Record<>(MetricsKeys.of(start, modelKey),
-                    entry.value.toRecord(start, end, epsilons), policy.recordTimestamp(end, now)));
-            open.delete(entry.key);
+                    entry.value.figures().toRecord(start, end, epsilons), policy.recordTimestamp(end, now)));
+            windows.put(entry.key, new OpenWindow(Math.max(closesAt(start), now) + RETENTION_MS, null));
         }
     }
 
