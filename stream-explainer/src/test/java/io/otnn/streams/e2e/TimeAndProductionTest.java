@@ -274,10 +274,14 @@ class TimeAndProductionTest {
     void shouldDeadLetterTheImageAsProductionAndExplainTheRestOnceWhenItsExplanationIsTooLargeForTheTopic()
             throws Exception {
         String run = "too-large";
-        // the explanations topic accepts 16 KiB per batch; an image with a 20,000-character id cannot fit
+        // the explanations topic accepts 16 KiB per batch; an image with a 20,000-character id cannot fit; the
+        // dead-letter topic accepts 64 KiB: that image's dead letter fits, one of a 100 KB record does not
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(run + ".explanations", 6, (short) 1)
-                    .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "16384")))).all().get(30, TimeUnit.SECONDS);
+                            .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "16384")),
+                    new NewTopic(run + ".dlq", 6, (short) 1)
+                            .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "65536"))))
+                    .all().get(30, TimeUnit.SECONDS);
         }
         try (StreamExplainerApp app = start(props(run))) {
             Topics topics = app.topics();
@@ -293,15 +297,26 @@ class TimeAndProductionTest {
                 images.add(randomImage("good-" + i, random, null, System.currentTimeMillis()));
             }
             Map<String, byte[]> sentValues = send(topics.images().name(), images, ImageInput::eventTime);
+            ImageInput bigGarbage = new ImageInput("big-garbage", "PNG", 28, 28, 1, Images.randomU8(100_000, 5), null,
+                    System.currentTimeMillis());
+            byte[] bigValue = send(topics.images().name(), List.of(bigGarbage), ImageInput::eventTime)
+                    .get("big-garbage");
 
             List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(bootstrap(),
-                    topics.deadLetters(), read -> !read.isEmpty(), Duration.ofSeconds(120), Duration.ofSeconds(2));
+                    topics.deadLetters(), read -> read.size() >= 2, Duration.ofSeconds(120), Duration.ofSeconds(2));
             List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(bootstrap(),
                     topics.explanations(), read -> read.size() >= images.size() - 1, Duration.ofSeconds(120),
                     Duration.ofSeconds(2));
-            assertThat(dead).hasSize(1);
-            DeadLetterRecord d = dead.get(0).value();
-            assertThat(dead.get(0).key()).isEqualTo(huge);
+            assertThat(dead).hasSize(2);
+            Map<String, DeadLetterRecord> deadById = dead.stream()
+                    .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+            assertThat(deadById).containsOnlyKeys(huge, "big-garbage");
+            DeadLetterRecord big = deadById.get("big-garbage");
+            assertThat(big.kind()).isNotEqualTo(RejectionKind.PRODUCTION.name());
+            assertThat(big.value()).as("too large for the dead-letter topic with it").isNull();
+            assertThat(big.message()).contains("original value of " + bigValue.length + " bytes is left out");
+            assertThat(big.key()).isEqualTo("big-garbage".getBytes(StandardCharsets.UTF_8));
+            DeadLetterRecord d = deadById.get(huge);
             assertThat(d.kind()).isEqualTo(RejectionKind.PRODUCTION.name());
             assertThat(d.message()).contains("bytes", topics.explanations().name());
             assertThat(d.key()).isEqualTo(huge.getBytes(StandardCharsets.UTF_8));
@@ -310,8 +325,8 @@ class TimeAndProductionTest {
                     .toList());
             assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
             assertThat(threadNames(app)).as("no stream thread was replaced").isEqualTo(threadsBefore);
-            System.out.printf("too-large: sent %d, explained %d, dead-lettered %d%n", images.size(), explained.size(),
-                    dead.size());
+            System.out.printf("too-large: sent %d, explained %d, dead-lettered %d%n", images.size() + 1,
+                    explained.size(), dead.size());
         }
     }
 
