@@ -36,8 +36,11 @@ public final class ExplainerTopology {
 
     /** The store-shaped hook through which Kafka Streams tells the batching processor that a commit is coming. */
     public static final String PRE_COMMIT_HOOK = "explain-pre-commit";
-    /** The store of the open metric windows. */
-    public static final String METRICS_STORE = "metrics-windows";
+    /**
+     * The store of the open metric windows. Not the name of the former window store ({@code metrics-windows}), whose
+     * changelog holds records of another layout.
+     */
+    public static final String METRICS_STORE = "metrics-open-windows";
 
     private ExplainerTopology() {
     }
