@@ -283,13 +283,17 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         DeadLetterRecord deadLetter = new DeadLetterRecord(imageId, e.kind().name(), e.getMessage(), pending.topic(),
                 pending.partition(), pending.offset(), pending.key(), pending.value(), pending.timestamp(),
                 context.currentSystemTimeMs(), application, model.name(), model.version());
-        if (!guard.fits(deadLetter)) {
+        Optional<String> refusedBefore = guard.refusedBefore(pending.topic(), pending.partition(), pending.offset());
+        if (refusedBefore.isPresent() || !guard.fits(deadLetter)) {
             deadLetter = new DeadLetterRecord(imageId, e.kind().name(), e.getMessage() + " (the original value of "
-                    + pending.value().length + " bytes is left out: too large for the dead-letter topic)",
+                    + (pending.value() == null ? 0 : pending.value().length) + " bytes is left out: "
+                    + refusedBefore.map(reason -> "the broker refused this dead letter before: " + reason)
+                            .orElse("too large for the dead-letter topic") + ")",
                     pending.topic(), pending.partition(), pending.offset(), pending.key(), null, pending.timestamp(),
                     deadLetter.failedAt(), application, model.name(), model.version());
         }
-        long timestamp = guard.policy().recordTimestamp(pending.timestamp(), pending.receivedAt());
+        long timestamp = refusedBefore.isPresent() ? deadLetter.failedAt()
+                : guard.policy().recordTimestamp(pending.timestamp(), pending.receivedAt());
         LOG.debug("Dead letter {} at {}-{}@{}: {}", e.kind(), pending.topic(), pending.partition(), pending.offset(),
                 e.getMessage());
         Outcome outcome = new Outcome.Rejected(deadLetter);

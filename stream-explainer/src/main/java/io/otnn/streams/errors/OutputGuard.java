@@ -187,6 +187,14 @@ public final class OutputGuard {
         return Optional.empty();
     }
 
+    /**
+     * Why the broker refused the dead letter of this source record before, if it did (then the processor sends it
+     * again without the original value and with the wall clock as its timestamp). Forgets it.
+     */
+    public Optional<String> refusedBefore(String topic, int partition, long offset) {
+        return Optional.ofNullable(refused.remove(source(topic, partition, offset)));
+    }
+
     /** Whether this dead letter fits the dead-letter topic with its original value. */
     public boolean fits(DeadLetterRecord deadLetter) {
         return topics == null || size(topics.deadLetters().valueSerde().serializer(), topics.deadLetters().name(), deadLetter)

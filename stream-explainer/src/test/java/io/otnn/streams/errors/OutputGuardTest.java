@@ -85,6 +85,17 @@ class OutputGuardTest {
     }
 
     @Test
+    void shouldTellTheProcessorOnceWhenTheBrokerRefusedADeadLetter() {
+        OutputGuard guard = new OutputGuard(EventTimePolicy.defaults(), 1 << 20, topics);
+        handler(guard, StreamsConfig.EXACTLY_ONCE_V2).handleError(null, output("images", 4, 9),
+                new RecordTooLargeException("The message is 2000000 bytes"));
+        assertThat(guard.refusedBefore("images", 4, 8)).isEmpty();
+        assertThat(guard.refusedBefore("images", 4, 9)).hasValueSatisfying(reason ->
+                assertThat(reason).contains("RecordTooLargeException", "2000000"));
+        assertThat(guard.refusedBefore("images", 4, 9)).isEmpty();
+    }
+
+    @Test
     void shouldResumeWithoutRememberingWhenARecordFailedOnlyForItsBatchUnderExactlyOnce() {
         OutputGuard guard = new OutputGuard(EventTimePolicy.defaults(), 1 << 20, topics);
         KafkaException batch = new KafkaException(
