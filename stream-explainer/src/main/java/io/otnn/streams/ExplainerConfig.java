@@ -20,6 +20,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
+import io.otnn.streams.time.EventTimePolicy;
+
 /**
  * The stream explainer's configuration: our keys (declared once below, with type, default and doc) plus any
  * Kafka Streams, consumer, producer, admin or security property, which passes to Kafka Streams unchanged.
@@ -95,6 +97,18 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String METRICS_EPSILONS_CONFIG = "metrics.epsilons";
     public static final String METRICS_EPSILONS_DOC = "Radii ε (L2) at which the certified fraction is reported.";
 
+    public static final String EVENT_TIME_MAX_FUTURE_MS_CONFIG = "event.time.max.future.ms";
+    public static final String EVENT_TIME_MAX_FUTURE_MS_DOC =
+            "How far ahead of the wall clock an image's event time may be and still stamp its explanation and window; later ones use the arrival time (eventTimeAdjustment FUTURE). Narrowed at start-up to the output topics' message.timestamp.after.max.ms.";
+    public static final String EVENT_TIME_MAX_PAST_MS_CONFIG = "event.time.max.past.ms";
+    public static final String EVENT_TIME_MAX_PAST_MS_DOC =
+            "How far behind the wall clock an image's event time may be; older ones use the arrival time (eventTimeAdjustment PAST). Narrowed at start-up to the output topics' message.timestamp.before.max.ms.";
+
+    public static final String OUTPUT_MAX_BYTES_CONFIG = "output.max.bytes";
+    public static final String OUTPUT_MAX_BYTES_DOC =
+            "Largest serialized explanation or dead letter sent; a larger explanation becomes a PRODUCTION dead letter. Narrowed at start-up to the producer's max.request.size and the output topics' max.message.bytes, less 1 KiB for key, headers and batch overhead.";
+    public static final int DEFAULT_OUTPUT_MAX_BYTES = 1_047_552;
+
     public static final String INSTANCE_ID_CONFIG = "instance.id";
     public static final String INSTANCE_ID_DOC = "Name of this instance in explanations and dead letters; empty = host:pid.";
 
@@ -131,6 +145,12 @@ public final class ExplainerConfig extends AbstractConfig {
                     METRICS_GRACE_MS_DOC)
             .define(METRICS_EPSILONS_CONFIG, Type.LIST, "0.1411764705882353,0.5,1.0", Importance.LOW,
                     METRICS_EPSILONS_DOC)
+            .define(EVENT_TIME_MAX_FUTURE_MS_CONFIG, Type.LONG, EventTimePolicy.DEFAULT_MAX_FUTURE_MS,
+                    ConfigDef.Range.atLeast(0), Importance.MEDIUM, EVENT_TIME_MAX_FUTURE_MS_DOC)
+            .define(EVENT_TIME_MAX_PAST_MS_CONFIG, Type.LONG, EventTimePolicy.DEFAULT_MAX_PAST_MS,
+                    ConfigDef.Range.atLeast(0), Importance.MEDIUM, EVENT_TIME_MAX_PAST_MS_DOC)
+            .define(OUTPUT_MAX_BYTES_CONFIG, Type.INT, DEFAULT_OUTPUT_MAX_BYTES, ConfigDef.Range.atLeast(1024),
+                    Importance.LOW, OUTPUT_MAX_BYTES_DOC)
             .define(INSTANCE_ID_CONFIG, Type.STRING, "", Importance.LOW, INSTANCE_ID_DOC);
 
     public ExplainerConfig(Map<?, ?> properties) {
@@ -200,6 +220,10 @@ public final class ExplainerConfig extends AbstractConfig {
         return getList(METRICS_EPSILONS_CONFIG).stream().map(String::trim).map(Double::valueOf).toList();
     }
 
+    public EventTimePolicy eventTimePolicy() {
+        return new EventTimePolicy(getLong(EVENT_TIME_MAX_FUTURE_MS_CONFIG), getLong(EVENT_TIME_MAX_PAST_MS_CONFIG));
+    }
+
     public String instanceId() {
         String configured = getString(INSTANCE_ID_CONFIG);
         if (!configured.isBlank()) {
@@ -227,8 +251,9 @@ public final class ExplainerConfig extends AbstractConfig {
         // an explanation becomes visible at the commit that follows it: half of Kafka Streams' EOS default (100)
         // halves that wait; waiting images are explained right before each commit (BatchingExplainProcessor)
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
-        // a bad record is a dead letter, not a reason to stop: the processor handles it; production errors
-        // still fail fast so that nothing is silently lost
+        // a bad record is a dead letter, not a reason to stop: the processor handles it; an output the broker
+        // refuses anyway fails the transaction, and the production handler (OutputGuard.register) makes sure the
+        // image becomes a PRODUCTION dead letter when it is read again
         originals().forEach((key, value) -> {
             if (CONFIG.names().contains(key) && !key.equals(BOOTSTRAP_SERVERS_CONFIG)
                     && !key.equals(APPLICATION_ID_CONFIG)) {

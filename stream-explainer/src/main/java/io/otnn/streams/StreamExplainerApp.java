@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -20,6 +21,8 @@ import io.otnn.schemas.auth.CredentialFailures;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.engine.ExplanationEngine;
+import io.otnn.streams.errors.OutputGuard;
+import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.engine.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.format.JsonRecordFormat;
@@ -51,6 +54,8 @@ public final class StreamExplainerApp implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<String> failure = new AtomicReference<>();
     private final AutoCloseable formatResources;
+    private final OutputGuard guard;
+    private final MetricWindowsProcessor.LateCounter lateMetrics = new MetricWindowsProcessor.LateCounter();
 
     private StreamExplainerApp(ExplainerConfig config, ExplanationEngine engine, boolean ownsEngine, Topics topics,
                                AutoCloseable formatResources) {
@@ -59,9 +64,12 @@ public final class StreamExplainerApp implements AutoCloseable {
         this.engine = engine;
         this.ownsEngine = ownsEngine;
         this.topics = topics;
-        Topology topology = ExplainerTopology.build(config, engine, topics);
+        this.guard = OutputGuard.of(config, topics);
+        Topology topology = ExplainerTopology.build(config, engine, topics, guard, lateMetrics);
         LOG.debug("Topology:\n{}", topology.describe());
-        this.streams = new KafkaStreams(topology, config.streamsProperties());
+        Properties properties = config.streamsProperties();
+        guard.register(properties);
+        this.streams = new KafkaStreams(topology, properties);
         // a failed stream thread is replaced rather than stopping the instance; its tasks restart from the last
         // committed transaction, pending images included. A refused credential is the exception: a new thread
         // would be refused too, in a loop, so the instance stops with one line that names the cause.
@@ -92,6 +100,7 @@ public final class StreamExplainerApp implements AutoCloseable {
         if (config.getBoolean(ExplainerConfig.TOPICS_CREATE_CONFIG)) {
             TopicCreator.createMissing(config.clientProperties(), TopicCreator.plan(config, topics));
         }
+        guard.readTopicLimits(config.clientProperties());
         LOG.info("Starting the stream explainer: model {} v{}, images from {}, batches of at most {} within {} ms",
                 engine.model().name(), engine.model().version(), topics.images().name(), config.batchMaxSize(),
                 config.batchMaxWaitMs());
@@ -140,6 +149,16 @@ public final class StreamExplainerApp implements AutoCloseable {
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /** The checks of every output, and the refusals waiting to become dead letters. */
+    public OutputGuard outputGuard() {
+        return guard;
+    }
+
+    /** Metric figures that arrived after their window was published. */
+    public MetricWindowsProcessor.LateCounter lateMetrics() {
+        return lateMetrics;
     }
 
     public Topics topics() {

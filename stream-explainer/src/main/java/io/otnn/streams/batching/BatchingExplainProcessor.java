@@ -2,6 +2,7 @@ package io.otnn.streams.batching;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -16,12 +17,14 @@ import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.engine.BatchExplainer;
 import io.otnn.streams.engine.ExplanationEngine;
 import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.input.ImageReader;
 import io.otnn.streams.input.ReceivedImage;
 import io.otnn.streams.metrics.MetricsSample;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.time.EventTime;
 
 /**
  * Reads images, holds the valid ones in memory and explains them in micro-batches: one model call per batch,
@@ -66,6 +69,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private DeadLetters deadLetters;
     private BatchRun batchRun;
     private BatchExplainer explainer;
+    private OutputGuard guard;
     private boolean open;
 
     public BatchingExplainProcessor(BatchSettings settings, ThreadBatches batches, ExplanationEngine engine,
@@ -87,6 +91,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         this.model = engine.model();
         this.reader = new ImageReader(format, model, settings.maxImageBytes());
         this.deadLetters = new DeadLetters(model, settings.application());
+        this.guard = OutputGuard.from(context.appConfigs());
         if (explainer == null) {
             this.explainer = engine.newExplainer();
         }
@@ -118,7 +123,8 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
             return;
         }
         List<WaitingImage> batch = batches.waiting();
-        batch.add(new WaitingImage(this, received, image.input(), image.pixels(), scope.origin()));
+        EventTime time = guard.policy().decide(image.input().eventTime(), received.timestamp(), received.receivedAt());
+        batch.add(new WaitingImage(this, received, image.input(), image.pixels(), time, scope.origin()));
         if (batch.size() >= settings.maxBatchSize()) {
             explainThreadBatch();
             forwardDecided();
@@ -181,20 +187,41 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     }
 
     private void forwardExplanation(WaitingImage image, ExplanationRecord explanation) {
+        ReceivedImage received = image.received();
+        Optional<String> refused = guard.refusal(received.topic(), received.partition(), received.offset(),
+                explanation);
+        if (refused.isPresent()) {
+            forwardDeadLetter(received, new RejectedRecordException(RejectionKind.PRODUCTION, refused.get(),
+                    explanation.imageId(), null), image.origin());
+            return;
+        }
+        // the record timestamp and window use the time policy's time; the payload keeps the event time
         long eventTime = image.eventTime();
         Outcome outcome = new Outcome.Explained(explanation);
-        scope.forward(new Record<>(explanation.imageId(), outcome, eventTime), image.origin());
+        scope.forward(new Record<>(explanation.imageId(), outcome, eventTime,
+                OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())), image.origin());
         count(MetricsSample.of(explanation), eventTime);
     }
 
     /** With an {@code origin}, for an image that waited in a batch; without, for the record being processed. */
     private void forwardDeadLetter(ReceivedImage received, RejectedRecordException e, ProcessorScope.Origin origin) {
-        DeadLetterRecord deadLetter = deadLetters.of(received, e, context.currentSystemTimeMs());
+        long now = context.currentSystemTimeMs();
+        DeadLetterRecord deadLetter = deadLetters.of(received, e, now);
+        Optional<String> refusedBefore = guard.refusedBefore(received.topic(), received.partition(),
+                received.offset());
+        if (refusedBefore.isPresent() || !guard.fits(deadLetter)) {
+            deadLetter = deadLetters.withoutValue(deadLetter, refusedBefore
+                    .map(reason -> "the broker refused this dead letter before: " + reason)
+                    .orElse("too large for the dead-letter topic"));
+        }
+        long timestamp = refusedBefore.isPresent() ? deadLetter.failedAt()
+                : guard.policy().recordTimestamp(received.timestamp(), received.receivedAt());
         LOG.debug("Dead letter {} at {}-{}@{}: {}", e.kind(), received.topic(), received.partition(),
                 received.offset(), e.getMessage());
         Outcome outcome = new Outcome.Rejected(deadLetter);
-        forward(new Record<>(deadLetter.imageId(), outcome, received.timestamp()), origin);
-        count(MetricsSample.of(deadLetter), received.timestamp());
+        forward(new Record<>(deadLetter.imageId(), outcome, timestamp,
+                OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())), origin);
+        count(MetricsSample.of(deadLetter), timestamp);
     }
 
     private void count(MetricsSample sample, long eventTime) {

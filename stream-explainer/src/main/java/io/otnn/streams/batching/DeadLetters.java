@@ -22,6 +22,14 @@ final class DeadLetters {
                 now, application, model.name(), model.version());
     }
 
+    /** The same dead letter without the original value, saying why it was left out. */
+    DeadLetterRecord withoutValue(DeadLetterRecord d, String why) {
+        return new DeadLetterRecord(d.imageId(), d.kind(), d.message() + " (the original value of "
+                + (d.value() == null ? 0 : d.value().length) + " bytes is left out: " + why + ")", d.topic(),
+                d.partition(), d.offset(), d.key(), null, d.timestamp(), d.failedAt(), application, model.name(),
+                model.version());
+    }
+
     /** The key of the dead letter: the image id when it was read, else the original key. */
     static String imageId(ReceivedImage received, RejectedRecordException e) {
         return e.imageId() != null ? e.imageId() : received.keyText();

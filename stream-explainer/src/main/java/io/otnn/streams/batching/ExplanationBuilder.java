@@ -50,7 +50,7 @@ final class ExplanationBuilder {
                 result.counterfactualClass(), result.t(), result.distance(), result.boundaryDistance(),
                 result.boundaryResidual(),
                 Math.max(0, batchStart - eventTime), modelMs, Math.max(0, now - eventTime), batchSize, application,
-                eventTime, now);
+                input.eventTime(), now, image.timeAdjustment());
     }
 
     private static void checkFinite(ImageInput input, ImageResult r) throws RejectedRecordException {

@@ -4,6 +4,8 @@ import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.input.ReceivedImage;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.time.EventTime;
+import io.otnn.streams.time.TimeAdjustment;
 
 /**
  * A decoded image from the moment it waits for its batch until its outcome is forwarded. Its outcome is attached to
@@ -16,6 +18,7 @@ final class WaitingImage {
     private final ReceivedImage received;
     private final ImageInput input;
     private final float[] pixels;
+    private final EventTime time;
     private final ProcessorScope.Origin origin;
     private ExplanationRecord explanation;
     private RejectedRecordException rejection;
@@ -25,14 +28,16 @@ final class WaitingImage {
      * @param received the original record
      * @param input    the parsed image
      * @param pixels   the pixels it decoded to, ready for the model
+     * @param time     the time its outputs carry, as the time policy decided it
      * @param origin   where it came from, for Kafka Streams' sinks and error handlers
      */
     WaitingImage(BatchingExplainProcessor owner, ReceivedImage received, ImageInput input, float[] pixels,
-                 ProcessorScope.Origin origin) {
+                 EventTime time, ProcessorScope.Origin origin) {
         this.owner = owner;
         this.received = received;
         this.input = input;
         this.pixels = pixels;
+        this.time = time;
         this.origin = origin;
     }
 
@@ -56,9 +61,14 @@ final class WaitingImage {
         return origin;
     }
 
-    /** The image's event time, or the record's timestamp when the event carries none. */
+    /** The timestamp of the image's outputs and the time of its metric window (the time policy's decision). */
     long eventTime() {
-        return input.eventTime() > 0 ? input.eventTime() : received.timestamp();
+        return time.timestamp();
+    }
+
+    /** Why {@link #eventTime()} is not the image's own event time, if it is not. */
+    TimeAdjustment timeAdjustment() {
+        return time.adjustment();
     }
 
     boolean hasOutcome() {

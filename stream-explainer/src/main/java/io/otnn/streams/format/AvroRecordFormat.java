@@ -21,6 +21,7 @@ import io.otnn.avro.DeadLetter;
 import io.otnn.avro.EncodedTensor;
 import io.otnn.avro.EpsilonFraction;
 import io.otnn.avro.ErrorKind;
+import io.otnn.avro.EventTimeAdjustment;
 import io.otnn.avro.Explanation;
 import io.otnn.avro.ExplanationMetrics;
 import io.otnn.avro.ImageEvent;
@@ -38,6 +39,7 @@ import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
+import io.otnn.streams.time.TimeAdjustment;
 
 /**
  * The product's wire format: the Avro contract of the schemas module ({@code io.otnn.avro}) in the Confluent wire
@@ -149,6 +151,7 @@ public final class AvroRecordFormat implements RecordFormat {
                         .setTotalMs(e.totalMs()).build())
                 .setBatchSize(e.batchSize())
                 .setExplainerInstance(e.explainerInstance())
+                .setEventTimeAdjustment(EventTimeAdjustment.valueOf(e.eventTimeAdjustment().name()))
                 .build();
     }
 
@@ -160,7 +163,12 @@ public final class AvroRecordFormat implements RecordFormat {
                 a.getCertificate().getLipschitz(), a.getLabel(), fromAvro(a.getSaliency()), fromAvro(cf.getImage()),
                 cf.getPredictedClass(), cf.getT(), cf.getDistance(), cf.getBoundaryDistance(), cf.getBoundaryResidual(),
                 (long) a.getTimings().getQueuedMs(), a.getTimings().getModelMs(), (long) a.getTimings().getTotalMs(),
-                a.getBatchSize(), a.getExplainerInstance(), a.getEventTime().toEpochMilli(), 0L);
+                a.getBatchSize(), a.getExplainerInstance(), a.getEventTime().toEpochMilli(), 0L,
+                timeAdjustment(a.getEventTimeAdjustment()));
+    }
+
+    private static TimeAdjustment timeAdjustment(EventTimeAdjustment adjustment) {
+        return TimeAdjustment.valueOf(adjustment.name());
     }
 
     private static EncodedTensor toAvro(io.otnn.streams.records.EncodedTensor t) {

@@ -2,6 +2,8 @@ package io.otnn.streams.records;
 
 import java.util.List;
 
+import io.otnn.streams.time.TimeAdjustment;
+
 /**
  * The explanation of one image, published on {@code otnn.explanations} keyed by image id.
  *
@@ -30,8 +32,10 @@ import java.util.List;
  * @param totalMs             ingest time → explanation ready
  * @param batchSize           number of images in the model call
  * @param explainerInstance   host + pid or the configured instance id
- * @param eventTime           the image's event time (epoch ms)
+ * @param eventTime           the image's event time (epoch ms), as the image gave it
  * @param explainedAt         wall clock when explained (epoch ms)
+ * @param eventTimeAdjustment why the record's timestamp is not {@code eventTime} (see
+ *                            {@link io.otnn.streams.time.EventTimePolicy})
  */
 public record ExplanationRecord(String imageId, String modelName, long modelVersion, int predicted,
                                 String predictedName, int runnerUp, String runnerUpName, List<Float> scores,
@@ -40,5 +44,35 @@ public record ExplanationRecord(String imageId, String modelName, long modelVers
                                 int counterfactualClass, double counterfactualT, double counterfactualDistance,
                                 double boundaryDistance, double boundaryResidual, long queuedMs,
                                 double modelMs, long totalMs, int batchSize, String explainerInstance,
-                                long eventTime, long explainedAt) {
+                                long eventTime, long explainedAt, TimeAdjustment eventTimeAdjustment) {
+
+    public ExplanationRecord {
+        if (eventTimeAdjustment == null) {
+            eventTimeAdjustment = TimeAdjustment.NONE;
+        }
+    }
+
+    /** An explanation whose event time was used as is. */
+    public ExplanationRecord(String imageId, String modelName, long modelVersion, int predicted,
+                             String predictedName, int runnerUp, String runnerUpName, List<Float> scores,
+                             double margin, double certificate, double certificateFactor, double lipschitz,
+                             Integer label, EncodedTensor saliency, EncodedTensor counterfactual,
+                             int counterfactualClass, double counterfactualT, double counterfactualDistance,
+                             double boundaryDistance, double boundaryResidual, long queuedMs,
+                             double modelMs, long totalMs, int batchSize, String explainerInstance,
+                             long eventTime, long explainedAt) {
+        this(imageId, modelName, modelVersion, predicted, predictedName, runnerUp, runnerUpName, scores, margin,
+                certificate, certificateFactor, lipschitz, label, saliency, counterfactual, counterfactualClass,
+                counterfactualT, counterfactualDistance, boundaryDistance, boundaryResidual, queuedMs, modelMs,
+                totalMs, batchSize, explainerInstance, eventTime, explainedAt, TimeAdjustment.NONE);
+    }
+
+    /** The same explanation with another time adjustment. */
+    public ExplanationRecord withEventTimeAdjustment(TimeAdjustment adjustment) {
+        return new ExplanationRecord(imageId, modelName, modelVersion, predicted, predictedName, runnerUp,
+                runnerUpName, scores, margin, certificate, certificateFactor, lipschitz, label, saliency,
+                counterfactual, counterfactualClass, counterfactualT, counterfactualDistance, boundaryDistance,
+                boundaryResidual, queuedMs, modelMs, totalMs, batchSize, explainerInstance, eventTime, explainedAt,
+                adjustment);
+    }
 }

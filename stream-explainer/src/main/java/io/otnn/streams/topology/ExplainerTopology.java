@@ -1,22 +1,15 @@
 package io.otnn.streams.topology;
 
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.kstream.Suppressed;
-import org.apache.kafka.streams.kstream.TimeWindows;
 
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.Topics;
@@ -26,7 +19,10 @@ import io.otnn.streams.batching.Outcome;
 import io.otnn.streams.batching.PreCommitHook;
 import io.otnn.streams.batching.ThreadBatches;
 import io.otnn.streams.engine.ExplanationEngine;
+import io.otnn.streams.errors.OutputGuard;
+import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.metrics.MetricsAccumulator;
+import io.otnn.streams.metrics.MetricsKeys;
 
 /**
  * The stream explainer's topology, built without side effects; {@code main} and the tests call it.
@@ -35,20 +31,33 @@ import io.otnn.streams.metrics.MetricsAccumulator;
  * images (bytes) ─▶ explain (read → wait for a batch or a commit → engine)  ─┬─▶ explanations
  *                                                                             ├─▶ dead letters
  *                                                                             └─▶ per-batch partial figures
- *                                         ─▶ repartition by model@version ─▶ tumbling windows (merge) ─▶ metrics
+ *                  ─▶ repartition by model@version ─▶ tumbling windows, closed on the wall clock ─▶ metrics
  * </pre>
  */
 public final class ExplainerTopology {
 
     /** The store-shaped hook through which Kafka Streams tells the batching processor that a commit is coming. */
     public static final String PRE_COMMIT_HOOK = "explain-pre-commit";
-    /** The window store of the metric windows. */
-    public static final String METRICS_STORE = "metrics-windows";
+    /**
+     * The store of the open metric windows. Not the name of the former window store ({@code metrics-windows}), whose
+     * changelog holds records of another layout.
+     */
+    public static final String METRICS_STORE = "metrics-open-windows";
 
     private ExplainerTopology() {
     }
 
     public static Topology build(ExplainerConfig config, ExplanationEngine engine, Topics topics) {
+        return build(config, engine, topics, OutputGuard.of(config, topics), new MetricWindowsProcessor.LateCounter());
+    }
+
+    /**
+     * @param guard       the checks of every output (register it in the Streams properties with
+     *                    {@link OutputGuard#register}, so that the processors and the production handler find it)
+     * @param lateCounter counts metric figures that arrive after their window closed
+     */
+    public static Topology build(ExplainerConfig config, ExplanationEngine engine, Topics topics, OutputGuard guard,
+                                 MetricWindowsProcessor.LateCounter lateCounter) {
         List<Double> epsilons = config.epsilons();
         String instance = config.getString(ExplainerConfig.APPLICATION_ID_CONFIG) + "/" + config.instanceId();
         StreamsBuilder builder = new StreamsBuilder();
@@ -74,30 +83,18 @@ public final class ExplainerTopology {
                 .to(topics.deadLetters().name(), Produced.with(topics.deadLetters().keySerde(),
                         topics.deadLetters().valueSerde()).withName("dead-letters"));
 
-        Duration window = Duration.ofMillis(config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG));
-        Duration grace = Duration.ofMillis(config.getLong(ExplainerConfig.METRICS_GRACE_MS_CONFIG));
+        long window = config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG);
+        long grace = config.getLong(ExplainerConfig.METRICS_GRACE_MS_CONFIG);
         // the processor already keys the partial figures by model@version; the repartition brings every task's
-        // partials of one model version together (one record per batch and window, not per image)
+        // partials of one model version together (one record per batch and window, not per image); the windows
+        // close on the wall clock (MetricWindowsProcessor), not on stream time
+        builder.addStateStore(MetricWindowsProcessor.storeBuilder(METRICS_STORE));
         outcomes.filter((modelKey, outcome) -> outcome instanceof Outcome.MetricsPartial, Named.as("metrics-partials"))
                 .mapValues(outcome -> ((Outcome.MetricsPartial) outcome).figures(), Named.as("metrics-figures"))
                 .repartition(Repartitioned.<String, MetricsAccumulator>as("metrics-by-model")
                         .withKeySerde(Serdes.String()).withValueSerde(MetricsAccumulator.serde()))
-                .groupByKey(Grouped.with(Serdes.String(), MetricsAccumulator.serde()))
-                .windowedBy(TimeWindows.ofSizeAndGrace(window, grace))
-                .aggregate(() -> new MetricsAccumulator(epsilons.size()),
-                        (model, partial, acc) -> acc.merge(partial),
-                        Named.as("metrics-aggregate"),
-                        Materialized.<String, MetricsAccumulator, org.apache.kafka.streams.state.WindowStore<
-                                org.apache.kafka.common.utils.Bytes, byte[]>>as(METRICS_STORE)
-                                .withKeySerde(Serdes.String())
-                                .withValueSerde(MetricsAccumulator.serde()))
-                // final results only: one record per window and model version, once the grace period is over
-                .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded())
-                        .withName("metrics-final"))
-                .toStream(Named.as("metrics-windows"))
-                .map((windowed, acc) -> KeyValue.pair(metricsKey(windowed.window().start(), windowed.key()),
-                        acc.toRecord(windowed.window().start(), windowed.window().end(), epsilons)),
-                        Named.as("metrics-record"))
+                .process(() -> new MetricWindowsProcessor(METRICS_STORE, window, grace, epsilons, guard.policy(),
+                        lateCounter), Named.as("metrics-windows"), METRICS_STORE)
                 .to(topics.metrics().name(), Produced.with(topics.metrics().keySerde(),
                         topics.metrics().valueSerde()).withName("metrics"));
 
@@ -106,6 +103,6 @@ public final class ExplainerTopology {
 
     /** Key of a metrics record: window start (ISO-8601) and model name@version. */
     public static String metricsKey(long windowStart, String modelKey) {
-        return Instant.ofEpochMilli(windowStart) + "/" + modelKey;
+        return MetricsKeys.of(windowStart, modelKey);
     }
 }

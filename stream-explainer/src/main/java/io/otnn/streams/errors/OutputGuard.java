@@ -1,0 +1,229 @@
+package io.otnn.streams.errors;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.Topics;
+import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.time.EventTimePolicy;
+
+/**
+ * Checks each output before it is forwarded, so that the broker does not refuse it: the time policy for its
+ * timestamp, and its serialized size against {@code output.max.bytes} and the output topics' own
+ * {@code max.message.bytes} (read at start-up). It also remembers the sources of the outputs the broker refused
+ * anyway ({@link DeadLetteringProductionHandler}): when the refused image is read again after the aborted
+ * transaction, {@link #refusal} turns it into a {@code PRODUCTION} dead letter instead of sending the same record
+ * once more.
+ *
+ * <p>One per application instance, shared by its stream threads, the processor and the production handler (which
+ * find it in the application's configs under {@link #CONFIG}).
+ */
+public final class OutputGuard {
+
+    /** The key under which the application's configs carry this object. */
+    public static final String CONFIG = "otnn.output.guard";
+    /** The header on each explanation and dead letter naming its source record: {@code topic:partition:offset}. */
+    public static final String SOURCE_HEADER = "otnn.source";
+    /** Room left in a record batch for the key, the headers and the batch's own overhead. */
+    static final int RECORD_OVERHEAD_BYTES = 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutputGuard.class);
+
+    private final EventTimePolicy configuredPolicy;
+    private final Topics topics;
+    private final Map<String, String> refused = new ConcurrentHashMap<>();
+    private volatile EventTimePolicy policy;
+    private volatile int explanationMaxBytes;
+    private volatile int deadLetterMaxBytes;
+
+    public OutputGuard(EventTimePolicy policy, int maxBytes, Topics topics) {
+        this.configuredPolicy = policy;
+        this.topics = topics;
+        this.policy = policy;
+        this.explanationMaxBytes = maxBytes;
+        this.deadLetterMaxBytes = maxBytes;
+    }
+
+    public static OutputGuard of(ExplainerConfig config, Topics topics) {
+        return new OutputGuard(config.eventTimePolicy(), config.getInt(ExplainerConfig.OUTPUT_MAX_BYTES_CONFIG),
+                topics);
+    }
+
+    /**
+     * The guard registered in the application's configs; without one (a topology run outside
+     * {@code StreamExplainerApp} that did not register it), the default time policy and no size checks.
+     */
+    public static OutputGuard from(Map<String, Object> appConfigs) {
+        return appConfigs.get(CONFIG) instanceof OutputGuard guard ? guard
+                : new OutputGuard(EventTimePolicy.defaults(), ExplainerConfig.DEFAULT_OUTPUT_MAX_BYTES, null);
+    }
+
+    /** Puts this guard and the production handler into Kafka Streams' properties. */
+    public void register(Map<Object, Object> streamsProperties) {
+        streamsProperties.put(CONFIG, this);
+        streamsProperties.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetteringProductionHandler.class.getName());
+        Object maxRequest = streamsProperties.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        if (maxRequest != null) {
+            narrowBytes(Integer.parseInt(maxRequest.toString()), Integer.parseInt(maxRequest.toString()));
+        }
+    }
+
+    /**
+     * Reads the output topics' size and timestamp limits from the brokers and narrows the checks to them. A topic
+     * that cannot be described keeps the configured limits (logged); the production handler is the safety net.
+     */
+    public void readTopicLimits(Map<String, Object> adminProperties) {
+        if (topics == null) {
+            return;
+        }
+        Map<String, TopicLimits> limits = describe(adminProperties,
+                List.of(topics.explanations().name(), topics.deadLetters().name(), topics.metrics().name()));
+        TopicLimits explanations = limits.get(topics.explanations().name());
+        TopicLimits deadLetters = limits.get(topics.deadLetters().name());
+        if (explanations != null && deadLetters != null) {
+            narrowBytes(explanations.maxMessageBytes(), deadLetters.maxMessageBytes());
+        }
+        EventTimePolicy narrowed = configuredPolicy;
+        for (TopicLimits topic : limits.values()) {
+            // a second of margin: the broker compares with its own clock when the batch arrives
+            narrowed = narrowed.within(Math.max(0, topic.maxFutureMs() - 1000), Math.max(0, topic.maxPastMs() - 1000));
+        }
+        if (narrowed.maxFutureMs() != configuredPolicy.maxFutureMs()
+                || narrowed.maxPastMs() != configuredPolicy.maxPastMs()) {
+            LOG.info("Event times allowed {} ms ahead and {} ms behind the wall clock (narrowed to the output topics' "
+                    + "timestamp limits)", narrowed.maxFutureMs(), narrowed.maxPastMs());
+        }
+        policy = narrowed;
+    }
+
+    private void narrowBytes(int explanationTopicBytes, int deadLetterTopicBytes) {
+        explanationMaxBytes = Math.min(explanationMaxBytes, explanationTopicBytes - RECORD_OVERHEAD_BYTES);
+        deadLetterMaxBytes = Math.min(deadLetterMaxBytes, deadLetterTopicBytes - RECORD_OVERHEAD_BYTES);
+    }
+
+    private static Map<String, TopicLimits> describe(Map<String, Object> adminProperties, Collection<String> names) {
+        Map<String, TopicLimits> limits = new HashMap<>();
+        List<ConfigResource> resources = names.stream()
+                .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList();
+        try (Admin admin = Admin.create(adminProperties)) {
+            Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+            configs.forEach((resource, config) -> limits.put(resource.name(), limits(config)));
+        } catch (ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+            LOG.warn("Cannot read the output topics' limits, keeping the configured ones: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return limits;
+    }
+
+    private static TopicLimits limits(Config config) {
+        TopicLimits defaults = TopicLimits.KAFKA_DEFAULTS;
+        int bytes = (int) number(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), defaults.maxMessageBytes());
+        ConfigEntry type = config.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
+        if (type != null && "LogAppendTime".equals(type.value())) {
+            return new TopicLimits(bytes, Long.MAX_VALUE, Long.MAX_VALUE);
+        }
+        return new TopicLimits(bytes,
+                number(config.get(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG), defaults.maxFutureMs()),
+                number(config.get(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG), defaults.maxPastMs()));
+    }
+
+    private static long number(ConfigEntry entry, long otherwise) {
+        if (entry == null || entry.value() == null) {
+            return otherwise;
+        }
+        try {
+            return Long.parseLong(entry.value());
+        } catch (NumberFormatException e) {
+            return otherwise;
+        }
+    }
+
+    /** The time policy, narrowed to the output topics' limits once they are known. */
+    public EventTimePolicy policy() {
+        return policy;
+    }
+
+    /**
+     * Why this explanation must not be sent, if it must not: the broker refused it before (its source is
+     * remembered), or it is larger than the explanations topic accepts.
+     */
+    public Optional<String> refusal(String topic, int partition, long offset, ExplanationRecord explanation) {
+        String before = refused.remove(source(topic, partition, offset));
+        if (before != null) {
+            return Optional.of("the broker refused the explanation: " + before);
+        }
+        if (topics == null) {
+            return Optional.empty();
+        }
+        int size = size(topics.explanations().valueSerde().serializer(), topics.explanations().name(), explanation);
+        if (size > explanationMaxBytes) {
+            return Optional.of("the explanation is " + size + " bytes, more than the " + explanationMaxBytes
+                    + " that " + topics.explanations().name() + " accepts");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Why the broker refused the dead letter of this source record before, if it did (then the processor sends it
+     * again without the original value and with the wall clock as its timestamp). Forgets it.
+     */
+    public Optional<String> refusedBefore(String topic, int partition, long offset) {
+        return Optional.ofNullable(refused.remove(source(topic, partition, offset)));
+    }
+
+    /** Whether this dead letter fits the dead-letter topic with its original value. */
+    public boolean fits(DeadLetterRecord deadLetter) {
+        return topics == null || size(topics.deadLetters().valueSerde().serializer(), topics.deadLetters().name(), deadLetter)
+                <= deadLetterMaxBytes;
+    }
+
+    private static <T> int size(Serializer<T> serializer, String topic, T value) {
+        byte[] bytes = serializer.serialize(topic, value);
+        return bytes == null ? 0 : bytes.length;
+    }
+
+    /** Remembers that the broker refused the output of this source record. */
+    void remember(String source, String reason) {
+        refused.put(source, reason);
+    }
+
+    /** How many refused sources wait to be read again. */
+    public int refusalsWaiting() {
+        return refused.size();
+    }
+
+    /** The headers that name an output's source record. */
+    public static Headers sourceHeaders(String topic, int partition, long offset) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(SOURCE_HEADER, source(topic, partition, offset).getBytes(StandardCharsets.UTF_8));
+        return headers;
+    }
+
+    static String source(String topic, int partition, long offset) {
+        return topic + ":" + partition + ":" + offset;
+    }
+}

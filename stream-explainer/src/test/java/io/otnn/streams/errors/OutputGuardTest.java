@@ -1,0 +1,123 @@
+package io.otnn.streams.errors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+import org.junit.jupiter.api.Test;
+
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.Topics;
+import io.otnn.streams.format.JsonRecordFormat;
+import io.otnn.streams.records.EncodedTensor;
+import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.time.EventTimePolicy;
+
+class OutputGuardTest {
+
+    private final Topics topics = Topics.defaults(new JsonRecordFormat());
+
+    private static ExplanationRecord explanation(String id) {
+        EncodedTensor tensor = new EncodedTensor("PNG_U8", 28, 28, 1, 1, 0, new byte[100]);
+        return new ExplanationRecord(id, "m", 1, 3, "three", 5, "five", List.of(0.1f, 0.9f), 0.8, 0.4, 1.41, 1.0,
+                null, tensor, tensor, 5, 1.1, 0.6, 0.5, 0.0, 1, 2.0, 3, 1, "test", 1, 2);
+    }
+
+    private int jsonSize(ExplanationRecord e) {
+        return topics.explanations().valueSerde().serializer().serialize("t", e).length;
+    }
+
+    @Test
+    void shouldRegisterTheHandlerAndItselfWhenPutIntoTheStreamsProperties() {
+        OutputGuard guard = new OutputGuard(EventTimePolicy.defaults(), 1 << 20, topics);
+        Properties props = new Properties();
+        guard.register(props);
+        assertThat(props).containsEntry(OutputGuard.CONFIG, guard)
+                .containsEntry(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                        DeadLetteringProductionHandler.class.getName());
+        assertThat(OutputGuard.from(new HashMap<>(Map.of(OutputGuard.CONFIG, guard)))).isSameAs(guard);
+    }
+
+    @Test
+    void shouldRefuseAnExplanationLargerThanTheLimitLessTheOverheadWhenMaxRequestSizeIsSmall() {
+        ExplanationRecord small = explanation("small");
+        ExplanationRecord large = explanation("large-" + "x".repeat(3_000));
+        OutputGuard guard = new OutputGuard(EventTimePolicy.defaults(), ExplainerConfig.DEFAULT_OUTPUT_MAX_BYTES,
+                topics);
+        Properties props = new Properties();
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "4096");
+        guard.register(props);
+        assertThat(jsonSize(small)).isLessThanOrEqualTo(4096 - OutputGuard.RECORD_OVERHEAD_BYTES);
+        assertThat(jsonSize(large)).isGreaterThan(4096 - OutputGuard.RECORD_OVERHEAD_BYTES);
+        assertThat(guard.refusal("images", 0, 1, small)).isEmpty();
+        assertThat(guard.refusal("images", 0, 2, large)).hasValueSatisfying(reason ->
+                assertThat(reason).contains(jsonSize(large) + " bytes", "3072", topics.explanations().name()));
+    }
+
+    @Test
+    void shouldDeadLetterTheSourceOnceWhenTheBrokerRefusedItsOwnRecord() {
+        OutputGuard guard = new OutputGuard(EventTimePolicy.defaults(), 1 << 20, topics);
+        DeadLetteringProductionHandler handler = handler(guard, StreamsConfig.EXACTLY_ONCE_V2);
+        ProductionExceptionHandler.Response response = handler.handleError(null, output("images", 2, 7),
+                new InvalidTimestampException("Timestamp 99 of message with offset 0 is out of range"));
+        assertThat(response.result()).isEqualTo(ProductionExceptionHandler.Result.FAIL);
+        assertThat(guard.refusalsWaiting()).isEqualTo(1);
+        assertThat(guard.refusal("images", 2, 7, explanation("a"))).hasValueSatisfying(reason ->
+                assertThat(reason).contains("InvalidTimestampException", "out of range"));
+        assertThat(guard.refusal("images", 2, 7, explanation("a"))).as("only once").isEmpty();
+        assertThat(guard.refusalsWaiting()).isZero();
+
+        handler.handleError(null, output("images", 1, 3), new RecordTooLargeException("too large"));
+        assertThat(guard.refusal("images", 1, 3, explanation("b"))).isPresent();
+    }
+
+    @Test
+    void shouldTellTheProcessorOnceWhenTheBrokerRefusedADeadLetter() {
+        OutputGuard guard = new OutputGuard(EventTimePolicy.defaults(), 1 << 20, topics);
+        handler(guard, StreamsConfig.EXACTLY_ONCE_V2).handleError(null, output("images", 4, 9),
+                new RecordTooLargeException("The message is 2000000 bytes"));
+        assertThat(guard.refusedBefore("images", 4, 8)).isEmpty();
+        assertThat(guard.refusedBefore("images", 4, 9)).hasValueSatisfying(reason ->
+                assertThat(reason).contains("RecordTooLargeException", "2000000"));
+        assertThat(guard.refusedBefore("images", 4, 9)).isEmpty();
+    }
+
+    @Test
+    void shouldResumeWithoutRememberingWhenARecordFailedOnlyForItsBatchUnderExactlyOnce() {
+        OutputGuard guard = new OutputGuard(EventTimePolicy.defaults(), 1 << 20, topics);
+        KafkaException batch = new KafkaException(
+                "Failed to append record because it was part of a batch which had one more more invalid records");
+        assertThat(handler(guard, StreamsConfig.EXACTLY_ONCE_V2).handleError(null, output("images", 0, 1), batch)
+                .result()).isEqualTo(ProductionExceptionHandler.Result.RESUME);
+        assertThat(handler(guard, StreamsConfig.AT_LEAST_ONCE).handleError(null, output("images", 0, 1), batch)
+                .result()).as("a resumed record would be lost").isEqualTo(ProductionExceptionHandler.Result.FAIL);
+        assertThat(handler(guard, StreamsConfig.EXACTLY_ONCE_V2).handleError(null, output("images", 0, 1),
+                new TimeoutException("expired")).result()).isEqualTo(ProductionExceptionHandler.Result.FAIL);
+        assertThat(guard.refusalsWaiting()).isZero();
+    }
+
+    private static DeadLetteringProductionHandler handler(OutputGuard guard, String guarantee) {
+        DeadLetteringProductionHandler handler = new DeadLetteringProductionHandler();
+        handler.configure(Map.of(OutputGuard.CONFIG, guard, StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee));
+        return handler;
+    }
+
+    private static ProducerRecord<byte[], byte[]> output(String topic, int partition, long offset) {
+        RecordHeaders headers = new RecordHeaders(OutputGuard.sourceHeaders(topic, partition, offset).toArray());
+        return new ProducerRecord<>("otnn.explanations", null, 1L, "id".getBytes(StandardCharsets.UTF_8),
+                new byte[10], headers);
+    }
+}
