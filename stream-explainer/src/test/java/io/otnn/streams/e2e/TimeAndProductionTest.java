@@ -46,7 +46,7 @@ import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topic;
 import io.otnn.streams.Topics;
-import io.otnn.streams.deadletter.RejectionKind;
+import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;

@@ -24,7 +24,6 @@ import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.MetricsRecord;
 import io.otnn.streams.time.EventTimePolicy;
-import io.otnn.streams.topology.Outcome;
 
 /** The wall-clock metric windows on their own, with TopologyTestDriver's wall clock. */
 class MetricWindowsProcessorTest {
@@ -72,8 +71,8 @@ class MetricWindowsProcessorTest {
     private static MetricsAccumulator deadLetters(int count) {
         MetricsAccumulator figures = new MetricsAccumulator(1);
         for (int i = 0; i < count; i++) {
-            figures.add(MetricsSample.of(new Outcome.Rejected(new DeadLetterRecord("x", "EMPTY_VALUE", "", "t", 0, 0,
-                    null, null, 0, 0, "a", "m", 1))), List.of(0.5));
+            figures.add(MetricsSample.of(new DeadLetterRecord("x", "EMPTY_VALUE", "", "t", 0, 0,
+                    null, null, 0, 0, "a", "m", 1)), List.of(0.5));
         }
         return figures;
     }
