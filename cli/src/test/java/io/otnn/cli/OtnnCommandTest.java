@@ -5,7 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
+import java.nio.file.Path;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /** The root command's contract: version, and misuse as one line on stderr with exit code 2. */
@@ -52,6 +58,42 @@ class OtnnCommandTest {
     void shouldPrintOneLineAndExit2WhenSubcommandIsMissing() {
         assertThat(run()).isEqualTo(2);
         assertThat(err.toString().lines()).singleElement().asString().contains("subcommand");
+    }
+
+    @ParameterizedTest(name = "otnn {0}")
+    @ValueSource(strings = {"explain", "train", "ingest", "explain-image", "evaluate"})
+    void shouldPrintOneLineAndExit2WhenRequiredOptionsAreMissing(String subcommand) {
+        assertThat(run(subcommand)).isEqualTo(2);
+        assertThat(err.toString().lines()).singleElement().asString().startsWith("otnn: ").contains("--")
+                .doesNotContain("Exception");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void shouldNameEachMissingSettingWhenExplainLacksIt(@TempDir Path model) {
+        assertThat(run("explain")).isEqualTo(2);
+        assertThat(lastErrorLine()).contains("missing --bootstrap-servers", "OTNN_BOOTSTRAP_SERVERS");
+        assertThat(run("explain", "--bootstrap-servers", "127.0.0.1:1")).isEqualTo(2);
+        assertThat(lastErrorLine()).contains("missing --model");
+        assertThat(run("explain", "--bootstrap-servers", "127.0.0.1:1", "--model", model.resolve("absent").toString()))
+                .isEqualTo(2);
+        assertThat(lastErrorLine()).contains("no such checkpoint");
+        assertThat(run("explain", "--bootstrap-servers", "127.0.0.1:1", "--model", model.toString())).isEqualTo(2);
+        assertThat(lastErrorLine()).contains("missing --schema-registry");
+        assertThat(run("explain", "--bootstrap-servers", "127.0.0.1:1", "--model", model.toString(),
+                "--schema-registry", "not a url")).isEqualTo(2);
+        assertThat(lastErrorLine()).contains("schema.registry.url");
+        assertThat(run("explain", "--bootstrap-servers", "127.0.0.1:1", "--model", model.toString(),
+                "--schema-registry", "http://127.0.0.1:1", "-p", "batch.max.size=lots")).isEqualTo(2);
+        assertThat(lastErrorLine()).contains("batch.max.size", "lots");
+        assertThat(run("explain", "--config", model.resolve("absent.properties").toString())).isEqualTo(2);
+        assertThat(lastErrorLine()).contains("no such file");
+        assertThat(err.toString().lines()).hasSize(7).allSatisfy(line -> assertThat(line).startsWith("otnn: explain: "));
+    }
+
+    private String lastErrorLine() {
+        List<String> lines = err.toString().lines().toList();
+        return lines.get(lines.size() - 1);
     }
 
     @Test

@@ -98,6 +98,13 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String INSTANCE_ID_CONFIG = "instance.id";
     public static final String INSTANCE_ID_DOC = "Name of this instance in explanations and dead letters; empty = host:pid.";
 
+    public static final String STARTUP_TIMEOUT_MS_CONFIG = "startup.timeout.ms";
+    public static final String STARTUP_TIMEOUT_MS_DOC = "How long start-up waits for the Kafka cluster and the schema "
+            + "registry to answer before it gives up (the command then exits 1).";
+    public static final String STARTUP_WARNING_INTERVAL_MS_CONFIG = "startup.warning.interval.ms";
+    public static final String STARTUP_WARNING_INTERVAL_MS_DOC = "While start-up waits, how often it repeats the "
+            + "one-line warning that says what it waits for and why.";
+
     private static final ConfigDef CONFIG = new ConfigDef()
             .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
             .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, "", Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
@@ -131,7 +138,11 @@ public final class ExplainerConfig extends AbstractConfig {
                     METRICS_GRACE_MS_DOC)
             .define(METRICS_EPSILONS_CONFIG, Type.LIST, "0.1411764705882353,0.5,1.0", Importance.LOW,
                     METRICS_EPSILONS_DOC)
-            .define(INSTANCE_ID_CONFIG, Type.STRING, "", Importance.LOW, INSTANCE_ID_DOC);
+            .define(INSTANCE_ID_CONFIG, Type.STRING, "", Importance.LOW, INSTANCE_ID_DOC)
+            .define(STARTUP_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                    STARTUP_TIMEOUT_MS_DOC)
+            .define(STARTUP_WARNING_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(100),
+                    Importance.LOW, STARTUP_WARNING_INTERVAL_MS_DOC);
 
     public ExplainerConfig(Map<?, ?> properties) {
         super(CONFIG, properties, false);
