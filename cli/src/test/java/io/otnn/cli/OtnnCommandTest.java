@@ -91,6 +91,25 @@ class OtnnCommandTest {
         assertThat(err.toString().lines()).hasSize(7).allSatisfy(line -> assertThat(line).startsWith("otnn: explain: "));
     }
 
+    @Test
+    void shouldPrintOneLineAndExit2WhenEvaluateOrExplainImageIsMisused(@TempDir Path dir) throws Exception {
+        assertThat(run("evaluate", "--model", dir.toString(), "--data", "cifar", "--data-dir", dir.toString(),
+                "--out", dir.resolve("out").toString())).isEqualTo(2);
+        assertThat(lastErrorLine()).startsWith("otnn: evaluate: --data must be");
+        Path image = java.nio.file.Files.writeString(dir.resolve("picture.gif"), "GIF89a");
+        assertThat(run("explain-image", "--model", dir.toString(), "--image", image.toString(),
+                "--out", dir.resolve("out").toString())).isEqualTo(2);
+        assertThat(lastErrorLine()).startsWith("otnn: explain-image: ").contains("unknown image type");
+        assertThat(run("explain-image", "--model", dir.resolve("absent").toString(), "--image", image.toString(),
+                "--out", dir.resolve("out").toString())).isEqualTo(2);
+        assertThat(lastErrorLine()).contains("no such checkpoint");
+        assertThat(run("explain-image", "--model", dir.toString(), "--image", dir.resolve("absent.png").toString(),
+                "--out", dir.resolve("out").toString())).isEqualTo(2);
+        assertThat(lastErrorLine()).contains("absent.png: no such file");
+        assertThat(err.toString().lines()).hasSize(4);
+        assertThat(out.toString()).isEmpty();
+    }
+
     private String lastErrorLine() {
         List<String> lines = err.toString().lines().toList();
         return lines.get(lines.size() - 1);

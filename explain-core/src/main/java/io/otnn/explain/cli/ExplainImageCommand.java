@@ -53,6 +53,22 @@ public final class ExplainImageCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
+        // misuse (exit 2) is found before the model is loaded
+        if (!Files.exists(model)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "explain-image: --model " + model + ": no such checkpoint directory or archive");
+        }
+        for (Path image : images) {
+            try {
+                format(image);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "explain-image: " + e.getMessage());
+            }
+            if (!Files.isRegularFile(image)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "explain-image: --image " + image + ": no such file");
+            }
+        }
         try (OtnnModel loaded = OtnnModel.load(model); Explainer explainer = loaded.newExplainer().withT(t)) {
             ModelMetadata.Input in = loaded.metadata().input();
             ImageDecoder decoder = new ImageDecoder(loaded.metadata());
