@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ExplainStartupTest {
 
-    private static final long TIMEOUT_MS = 5_000;
+    private static final long TIMEOUT_MS = 8_000;
     private static final long WARNING_INTERVAL_MS = 1_000;
 
     private static LocalStack stack;
@@ -192,6 +192,7 @@ class ExplainStartupTest {
                 StandardCharsets.UTF_8))) {
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                 timed.add(new Line((System.nanoTime() - start) / 1_000_000, line));
+                System.out.println("otnn explain| " + line); // in the test report, for whoever reads a failure
             }
         }
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the command ended").isTrue();

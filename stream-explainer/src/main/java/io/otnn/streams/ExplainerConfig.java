@@ -99,8 +99,8 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String INSTANCE_ID_DOC = "Name of this instance in explanations and dead letters; empty = host:pid.";
 
     public static final String STARTUP_TIMEOUT_MS_CONFIG = "startup.timeout.ms";
-    public static final String STARTUP_TIMEOUT_MS_DOC = "How long start-up waits for the Kafka cluster and the schema "
-            + "registry to answer before it gives up (the command then exits 1).";
+    public static final String STARTUP_TIMEOUT_MS_DOC = "How long start-up waits for each of the Kafka cluster, the "
+            + "images topic (topics.create=false) and the schema registry before it gives up (the command then exits 1).";
     public static final String STARTUP_WARNING_INTERVAL_MS_CONFIG = "startup.warning.interval.ms";
     public static final String STARTUP_WARNING_INTERVAL_MS_DOC = "While start-up waits, how often it repeats the "
             + "one-line warning that says what it waits for and why.";

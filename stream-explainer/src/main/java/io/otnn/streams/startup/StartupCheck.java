@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -59,9 +60,18 @@ public final class StartupCheck {
                 Duration.ofMillis(config.getLong(ExplainerConfig.STARTUP_WARNING_INTERVAL_MS_CONFIG)));
     }
 
-    /** Waits for the brokers of {@code bootstrap.servers}, then for the registry if one is configured. */
+    /**
+     * Waits for the brokers of {@code bootstrap.servers}, for the images topic when {@code topics.create=false}, then
+     * for the registry if one is configured.
+     */
     public void awaitDependencies(ExplainerConfig config) {
-        awaitBroker(config.getList(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG), config.clientProperties());
+        try (KafkaProbe kafka = new KafkaProbe(config.clientProperties())) {
+            awaitBroker(config.getList(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG), kafka);
+            if (!config.getBoolean(ExplainerConfig.TOPICS_CREATE_CONFIG)) {
+                String topic = config.getString(ExplainerConfig.TOPIC_IMAGES_CONFIG);
+                await("the topic " + topic, remainingMillis -> kafka.topicAttempt(topic, remainingMillis));
+            }
+        }
         String url = config.getString(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG);
         if (!url.isBlank()) {
             awaitRegistry(config.originals());
@@ -70,16 +80,16 @@ public final class StartupCheck {
 
     /** Waits until one of the bootstrap servers accepts a connection and answers a Kafka request. */
     public void awaitBroker(List<String> bootstrapServers, Map<String, Object> clientProperties) {
-        String what = "the Kafka cluster at " + String.join(",", bootstrapServers);
-        KafkaProbe kafka = new KafkaProbe(clientProperties);
-        try {
-            await(what, remainingMillis -> {
-                Problem unreachable = tcpProbe(bootstrapServers);
-                return unreachable != null ? unreachable : kafka.attempt(remainingMillis);
-            });
-        } finally {
-            kafka.close();
+        try (KafkaProbe kafka = new KafkaProbe(clientProperties)) {
+            awaitBroker(bootstrapServers, kafka);
         }
+    }
+
+    private void awaitBroker(List<String> bootstrapServers, KafkaProbe kafka) {
+        await("the Kafka cluster at " + String.join(",", bootstrapServers), remainingMillis -> {
+            Problem unreachable = tcpProbe(bootstrapServers);
+            return unreachable != null ? unreachable : kafka.clusterAttempt(remainingMillis);
+        });
     }
 
     /** Waits until the schema registry of the (serde) configuration answers {@code GET /subjects}. */
@@ -112,7 +122,7 @@ public final class StartupCheck {
             long now = System.nanoTime();
             if (problem == null) {
                 if (warned) {
-                    LOG.info("{} answers after {} s", capitalised(what), seconds(now - start));
+                    LOG.info("Done waiting for {} after {} s", what, seconds(now - start));
                 }
                 return;
             }
@@ -174,49 +184,78 @@ public final class StartupCheck {
     }
 
     /**
-     * One Kafka request (describe cluster) kept outstanding across attempts: the admin client retries it on its own,
-     * so a slow first answer (a cold JVM, a loaded machine) is not mistaken for no answer.
+     * Kafka requests (describe cluster, list topics) each kept outstanding across attempts: the admin client retries
+     * them on its own, so a slow first answer (a cold JVM, a loaded machine) is not mistaken for no answer.
      */
-    private static final class KafkaProbe {
+    private static final class KafkaProbe implements AutoCloseable {
+        private static final String NO_ANSWER = "the port accepts connections but no Kafka answer came (is it a "
+                + "Kafka listener? does security.protocol match it?)";
         private final Map<String, Object> clientProperties;
         private Admin admin;
         private KafkaFuture<String> clusterId;
+        private KafkaFuture<Set<String>> topicNames;
 
         KafkaProbe(Map<String, Object> clientProperties) {
             this.clientProperties = clientProperties;
         }
 
-        Problem attempt(long remainingMillis) {
+        private Admin admin() {
             if (admin == null) {
                 admin = Admin.create(clientProperties);
             }
+            return admin;
+        }
+
+        Problem clusterAttempt(long remainingMillis) {
             if (clusterId == null) {
-                clusterId = admin.describeCluster().clusterId();
+                clusterId = admin().describeCluster().clusterId();
             }
             try {
                 clusterId.get(Math.min(PROBE_TIMEOUT_MS, remainingMillis), TimeUnit.MILLISECONDS);
                 return null;
             } catch (java.util.concurrent.TimeoutException e) {
-                return Problem.retry("the port accepts connections but no Kafka answer came (is it a Kafka "
-                        + "listener? does security.protocol match it?)");
+                return Problem.retry(NO_ANSWER);
             } catch (ExecutionException e) {
                 clusterId = null;
-                Throwable cause = e.getCause();
-                if (cause instanceof AuthenticationException || cause instanceof AuthorizationException) {
-                    return Problem.fatal(cause.getClass().getSimpleName() + ": " + Reasons.oneLine(cause.getMessage()));
-                }
-                if (cause instanceof TimeoutException) {
-                    return Problem.retry("the port accepts connections but no Kafka answer came (is it a Kafka "
-                            + "listener? does security.protocol match it?)");
-                }
-                return Problem.retry(Reasons.oneLine(String.valueOf(cause)));
+                return failed(e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new StartupException("interrupted while waiting for the Kafka cluster");
             }
         }
 
-        void close() {
+        Problem topicAttempt(String topic, long remainingMillis) {
+            if (topicNames == null) {
+                topicNames = admin().listTopics().names();
+            }
+            try {
+                Set<String> names = topicNames.get(Math.min(PROBE_TIMEOUT_MS, remainingMillis), TimeUnit.MILLISECONDS);
+                topicNames = null; // ask again next time
+                return names.contains(topic) ? null
+                        : Problem.retry("it does not exist and " + ExplainerConfig.TOPICS_CREATE_CONFIG + "=false");
+            } catch (java.util.concurrent.TimeoutException e) {
+                return Problem.retry("the cluster has not listed its topics yet");
+            } catch (ExecutionException e) {
+                topicNames = null;
+                return failed(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while waiting for the topic " + topic);
+            }
+        }
+
+        private static Problem failed(Throwable cause) {
+            if (cause instanceof AuthenticationException || cause instanceof AuthorizationException) {
+                return Problem.fatal(cause.getClass().getSimpleName() + ": " + Reasons.oneLine(cause.getMessage()));
+            }
+            if (cause instanceof TimeoutException) {
+                return Problem.retry(NO_ANSWER);
+            }
+            return Problem.retry(Reasons.oneLine(String.valueOf(cause)));
+        }
+
+        @Override
+        public void close() {
             if (admin != null) {
                 admin.close(Duration.ofSeconds(1));
             }
@@ -242,10 +281,6 @@ public final class StartupCheck {
 
     private static long seconds(long nanos) {
         return Math.round(nanos / 1e9);
-    }
-
-    private static String capitalised(String text) {
-        return Character.toUpperCase(text.charAt(0)) + text.substring(1);
     }
 
     private static void pause(long nanos) {

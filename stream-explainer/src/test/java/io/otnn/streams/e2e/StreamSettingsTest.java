@@ -1,6 +1,7 @@
 package io.otnn.streams.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,7 @@ import io.otnn.streams.engine.BatchExplainer;
 import io.otnn.streams.engine.ExplanationEngine;
 import io.otnn.streams.engine.ModelInfo;
 import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.startup.StartupException;
 import io.otnn.streams.testing.EmbeddedPipeline;
 import io.otnn.streams.testing.KafkaTestClients;
 import io.otnn.streams.testing.LinearTestEngine;
@@ -119,6 +121,21 @@ class StreamSettingsTest {
             Set<String> streamThreads = threads.stream().map(ThreadMetadata::threadName).collect(Collectors.toSet());
             assertThat(engine.callingThreads).as("both stream threads called the model")
                     .isEqualTo(streamThreads);
+        }
+    }
+
+    @Test
+    void shouldGiveUpWithOneLineWhenTopicsCreateIsFalseAndTheImagesTopicIsMissing() {
+        Map<String, Object> props = pipeline.explainerProps("no-topic", "never-created.", stateDir);
+        props.put(ExplainerConfig.TOPICS_CREATE_CONFIG, false);
+        // long enough for a loaded machine to list the topics at least once
+        props.put(ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG, 15_000);
+        try (StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props)
+                .optEngine(new LinearTestEngine(28, 28, 1, 10, 3, pixels -> false)).build()) {
+            assertThatThrownBy(app::start).isInstanceOf(StartupException.class)
+                    .hasMessageStartingWith("gave up waiting for the topic never-created.images after ")
+                    .hasMessageEndingWith("(startup.timeout.ms=15000): it does not exist and topics.create=false");
+            assertThat(app.state()).isEqualTo(org.apache.kafka.streams.KafkaStreams.State.CREATED);
         }
     }
 
