@@ -110,6 +110,15 @@ class OtnnCommandTest {
         assertThat(out.toString()).isEmpty();
     }
 
+    @Test
+    void shouldPrintOneLineAndExit2WhenIngestHasNoUsableSource(@TempDir Path dir) {
+        assertThat(run("ingest", "--source", "idx:" + dir.resolve("absent"), "--bootstrap-servers", "127.0.0.1:1",
+                "--schema-registry", "http://127.0.0.1:1")).isEqualTo(2);
+        assertThat(err.toString().lines()).singleElement().asString().startsWith("otnn: ingest: ")
+                .contains("absent");
+        assertThat(out.toString()).isEmpty();
+    }
+
     private String lastErrorLine() {
         List<String> lines = err.toString().lines().toList();
         return lines.get(lines.size() - 1);

@@ -130,9 +130,7 @@ public final class StartupCheck {
                 throw new StartupException(what + " refused us: " + problem.reason());
             }
             if (now - deadline >= 0) {
-                throw new StartupException("gave up waiting for " + what + " after " + seconds(now - start)
-                        + " s (" + ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG + "=" + timeout.toMillis() + "): "
-                        + problem.reason());
+                throw gaveUp(what, start, problem);
             }
             if (now - nextWarning >= 0) {
                 if (warned) {
@@ -146,7 +144,17 @@ public final class StartupCheck {
                 nextWarning = now + warningInterval.toNanos();
             }
             pause(Math.min(ATTEMPT_PAUSE.toNanos(), deadline - now));
+            if (System.nanoTime() - deadline >= 0) {
+                // no time left for a real attempt: one cut short would hide the reason behind a timeout
+                throw gaveUp(what, start, problem);
+            }
         }
+    }
+
+    private StartupException gaveUp(String what, long start, Problem problem) {
+        return new StartupException("gave up waiting for " + what + " after " + seconds(System.nanoTime() - start)
+                + " s (" + ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG + "=" + timeout.toMillis() + "): "
+                + problem.reason());
     }
 
     /** Null when one bootstrap server accepts a TCP connection; else the reason of each. */

@@ -129,12 +129,12 @@ class StreamSettingsTest {
         Map<String, Object> props = pipeline.explainerProps("no-topic", "never-created.", stateDir);
         props.put(ExplainerConfig.TOPICS_CREATE_CONFIG, false);
         // long enough for a loaded machine to list the topics at least once
-        props.put(ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG, 15_000);
+        props.put(ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG, 10_000);
         try (StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props)
                 .optEngine(new LinearTestEngine(28, 28, 1, 10, 3, pixels -> false)).build()) {
             assertThatThrownBy(app::start).isInstanceOf(StartupException.class)
                     .hasMessageStartingWith("gave up waiting for the topic never-created.images after ")
-                    .hasMessageEndingWith("(startup.timeout.ms=15000): it does not exist and topics.create=false");
+                    .hasMessageEndingWith("(startup.timeout.ms=10000): it does not exist and topics.create=false");
             assertThat(app.state()).isEqualTo(org.apache.kafka.streams.KafkaStreams.State.CREATED);
         }
     }
