@@ -45,6 +45,7 @@ public final class StartupCheck {
 
     private static final Logger LOG = LoggerFactory.getLogger(StartupCheck.class);
     private static final Duration ATTEMPT_PAUSE = Duration.ofSeconds(1);
+    private static final Duration MIN_ATTEMPT = Duration.ofMillis(200);
     private static final int PROBE_TIMEOUT_MS = 3_000;
 
     private final Duration timeout;
@@ -144,7 +145,7 @@ public final class StartupCheck {
                 nextWarning = now + warningInterval.toNanos();
             }
             pause(Math.min(ATTEMPT_PAUSE.toNanos(), deadline - now));
-            if (System.nanoTime() - deadline >= 0) {
+            if (deadline - System.nanoTime() < MIN_ATTEMPT.toNanos()) {
                 // no time left for a real attempt: one cut short would hide the reason behind a timeout
                 throw gaveUp(what, start, problem);
             }
