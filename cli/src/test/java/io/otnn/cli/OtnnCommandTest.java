@@ -119,6 +119,19 @@ class OtnnCommandTest {
         assertThat(out.toString()).isEmpty();
     }
 
+    @Test
+    void shouldPrintOneLineAndExit1WhenLocalStackKafkaPortIsInUse(@TempDir Path dir) throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            assertThat(run("local-stack", "--data-dir", dir.toString(), "--kafka-port", String.valueOf(port)))
+                    .isEqualTo(1);
+            assertThat(err.toString().lines()).singleElement().asString().startsWith("otnn: ")
+                    .contains("is port " + port + " already in use?");
+            assertThat(out.toString()).isEmpty();
+        }
+    }
+
     private String lastErrorLine() {
         List<String> lines = err.toString().lines().toList();
         return lines.get(lines.size() - 1);
