@@ -7,8 +7,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,6 +115,33 @@ class LocalSchemaRegistryRestTest {
             assertThat(next).isGreaterThan(id);
             assertThat(again.requestCount("GET", "/subjects/restart-value")).isEqualTo(1);
             assertThat(again.requestCount("POST", "/subjects/")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldAnswer42203WhenCompatibilityLevelIsUnknown() throws Exception {
+        post("/subjects/levels-value/versions", body(V1));
+        assertError(send("PUT", "/config/levels-value", "{\"compatibility\":\"SIDEWAYS\"}"), 422, 42203);
+        assertError(send("PUT", "/config", "{\"compatibility\":\"SIDEWAYS\"}"), 422, 42203);
+        assertThat(get("/config").path("compatibilityLevel").asText()).isEqualTo("BACKWARD");
+    }
+
+    @Test
+    void shouldAnswer50001AndKeepNoTraceWhenSchemaTopicRefusesTheWrite() throws Exception {
+        // a schema topic whose records may not exceed 300 bytes: the broker refuses the registration's record
+        String topic = "_schemas_tiny_records";
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "300")))).all().get(30, TimeUnit.SECONDS);
+        }
+        String large = "{\"type\":\"record\",\"name\":\"Large\",\"namespace\":\"t\",\"doc\":\""
+                + "x".repeat(2_000) + "\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}";
+        try (LocalSchemaRegistry registry = LocalSchemaRegistry.start(stack.bootstrapServers(), 0, topic)) {
+            HttpResponse<String> refused = send(registry.url(), "POST", "/subjects/large-value/versions", body(large));
+            assertError(refused, 500, 50001);
+            assertThat(JSON.readTree(refused.body()).path("message").asText()).contains(topic);
+            assertError(send(registry.url(), "GET", "/subjects/large-value/versions", null), 404, 40401);
         }
     }
 

@@ -69,6 +69,17 @@ class LocalStackLifecycleTest {
         }
     }
 
+    @Test
+    void shouldFailClearlyAfterOneAttemptWhenFixedKafkaPortIsTaken(@TempDir Path dir) throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            assertThatThrownBy(() -> EmbeddedKafkaBroker.start(dir, port, Map.of()))
+                    .isInstanceOf(LocalStackException.class)
+                    .hasMessageContaining("after 1 attempts")
+                    .hasMessageContaining("is port " + port + " already in use?");
+        }
+    }
+
     static void roundTrip(String bootstrap, String topic, String value) throws Exception {
         try (KafkaProducer<String, String> producer = producer(bootstrap)) {
             producer.send(new ProducerRecord<>(topic, "k", value)).get(30, TimeUnit.SECONDS);

@@ -112,6 +112,13 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String INSTANCE_ID_CONFIG = "instance.id";
     public static final String INSTANCE_ID_DOC = "Name of this instance in explanations and dead letters; empty = host:pid.";
 
+    public static final String STARTUP_TIMEOUT_MS_CONFIG = "startup.timeout.ms";
+    public static final String STARTUP_TIMEOUT_MS_DOC = "How long start-up waits for each of the Kafka cluster, the "
+            + "images topic (topics.create=false) and the schema registry before it gives up (the command then exits 1).";
+    public static final String STARTUP_WARNING_INTERVAL_MS_CONFIG = "startup.warning.interval.ms";
+    public static final String STARTUP_WARNING_INTERVAL_MS_DOC = "While start-up waits, how often it repeats the "
+            + "one-line warning that says what it waits for and why.";
+
     private static final ConfigDef CONFIG = new ConfigDef()
             .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
             .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, "", Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
@@ -151,7 +158,11 @@ public final class ExplainerConfig extends AbstractConfig {
                     ConfigDef.Range.atLeast(0), Importance.MEDIUM, EVENT_TIME_MAX_PAST_MS_DOC)
             .define(OUTPUT_MAX_BYTES_CONFIG, Type.INT, DEFAULT_OUTPUT_MAX_BYTES, ConfigDef.Range.atLeast(1024),
                     Importance.LOW, OUTPUT_MAX_BYTES_DOC)
-            .define(INSTANCE_ID_CONFIG, Type.STRING, "", Importance.LOW, INSTANCE_ID_DOC);
+            .define(INSTANCE_ID_CONFIG, Type.STRING, "", Importance.LOW, INSTANCE_ID_DOC)
+            .define(STARTUP_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                    STARTUP_TIMEOUT_MS_DOC)
+            .define(STARTUP_WARNING_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(100),
+                    Importance.LOW, STARTUP_WARNING_INTERVAL_MS_DOC);
 
     public ExplainerConfig(Map<?, ?> properties) {
         super(CONFIG, properties, false);

@@ -27,6 +27,8 @@ import io.otnn.streams.engine.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.startup.StartupCheck;
+import io.otnn.streams.startup.StartupException;
 import io.otnn.streams.topology.ExplainerTopology;
 
 /**
@@ -95,8 +97,13 @@ public final class StreamExplainerApp implements AutoCloseable {
         return new Builder();
     }
 
-    /** Creates missing topics (unless {@code topics.create=false}) and starts Kafka Streams. */
+    /**
+     * Waits for the Kafka cluster and the registry ({@link StartupCheck}: at most {@code startup.timeout.ms}, then
+     * a {@link StartupException}), creates missing topics (unless {@code topics.create=false}) and starts Kafka
+     * Streams.
+     */
     public StreamExplainerApp start() {
+        StartupCheck.from(config).awaitDependencies(config);
         if (config.getBoolean(ExplainerConfig.TOPICS_CREATE_CONFIG)) {
             TopicCreator.createMissing(config.clientProperties(), TopicCreator.plan(config, topics));
         }

@@ -56,7 +56,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!data.equals("fashion-mnist") && !data.equals("mnist") && !data.equals("block-mnist")) {
-            throw new IllegalArgumentException("--data must be fashion-mnist, mnist or block-mnist, got " + data);
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "evaluate: --data must be fashion-mnist, mnist or block-mnist, got " + data);
         }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();

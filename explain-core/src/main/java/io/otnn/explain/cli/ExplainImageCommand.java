@@ -68,6 +68,22 @@ public final class ExplainImageCommand implements Callable<Integer> {
                         + step);
             }
         }
+        // misuse (exit 2) is found before the model is loaded
+        if (!Files.exists(model)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "explain-image: --model " + model + ": no such checkpoint directory or archive");
+        }
+        for (Path image : images) {
+            try {
+                format(image);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "explain-image: " + e.getMessage());
+            }
+            if (!Files.isRegularFile(image)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "explain-image: --image " + image + ": no such file");
+            }
+        }
         try (OtnnModel loaded = OtnnModel.load(model); Explainer explainer = loaded.newExplainer().withT(t)) {
             ModelMetadata.Input in = loaded.metadata().input();
             ImageDecoder decoder = new ImageDecoder(loaded.metadata());

@@ -85,13 +85,19 @@ public final class IngestCommand implements Callable<Integer> {
                     "Missing --schema-registry (or schema.registry.url in --config)");
         }
         List<ImageSource> parsed = new ArrayList<>();
+        List<String> unusable = new ArrayList<>();
         for (String source : sources) {
             try {
                 parsed.add(ImageSource.parse(source));
             } catch (IllegalArgumentException e) {
-                spec.commandLine().getErr().println("ingest: " + e.getMessage());
+                unusable.add(e.getMessage());
             }
         }
+        if (parsed.isEmpty()) {
+            // not one source to read: misuse, found before the broker is contacted
+            throw new CommandLine.ParameterException(spec.commandLine(), "ingest: " + String.join("; ", unusable));
+        }
+        unusable.forEach(message -> spec.commandLine().getErr().println("ingest: " + message));
         ImagePublisher.Builder builder = ImagePublisher.builder().setBootstrapServers(bootstrap)
                 .setSchemaRegistryUrl(registryUrl).optTopic(topic).optRate(rate).optLimit(limit)
                 .optWithLabels(withLabels);

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * <p>Caches: the id of each (subject, schema) registered or looked up, each schema by id, and the latest
  * version of a subject (for {@code latest.cache.ttl.sec}); so serializing any number of records of one
  * schema costs one HTTP call. Retries: connection errors and 5xx answers are retried up to
- * {@code schema.registry.max.retries} times with exponential back-off, rotating through the configured URLs;
- * 4xx answers are mapped to exceptions at once. Thread-safe.
+ * {@code schema.registry.max.retries} times with exponential back-off, moving on to the next configured URL;
+ * a request that timed out is not retried; 4xx answers are mapped to exceptions at once. Thread-safe.
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
@@ -226,6 +226,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 }
                 lastProblem = "HTTP " + status + " " + response.body();
                 lastError = null;
+                urlIndex.incrementAndGet(); // another instance may be healthy
             } catch (HttpConnectTimeoutException | ConnectException e) {
                 lastError = e;
                 lastProblem = "cannot connect (" + e + ")";
@@ -245,13 +246,18 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 LOG.debug("schema registry {} {} failed ({}), retry {} of {} in {} ms", method, pathAndQuery,
                         lastProblem, attempt, attempts - 1, backoff);
                 sleep(backoff);
-                backoff = Math.min(Math.max(1, backoff * 2), config.retryBackoffMax().toMillis());
+                backoff = nextBackoff(backoff, config.retryBackoffMax().toMillis());
             }
         }
         String message = "schema registry at " + String.join(",", urls) + " unavailable for " + method + " "
                 + pathAndQuery + " after " + attempts + " attempt(s): " + lastProblem;
         throw lastError != null ? new SchemaRegistryUnavailableException(message, lastError)
                 : new SchemaRegistryUnavailableException(message, 500, 50001);
+    }
+
+    /** The pause after {@code current}: doubled, at least 1 ms, at most {@code max}. */
+    static long nextBackoff(long current, long max) {
+        return Math.min(Math.max(1, current * 2), max);
     }
 
     private static SchemaRegistryException mapError(String method, String url, int status, String body) {
@@ -265,6 +271,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             // not JSON: keep the raw body
         }
         String text = message + " (" + method + " " + url + ", HTTP " + status + ", error code " + code + ")";
+        if (status == 401 || status == 403) {
+            text = "the schema registry " + (status == 401 ? "refused the credentials" : "denied access") + " ("
+                    + SchemaRegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG + ", "
+                    + SchemaRegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG + "): " + text;
+        }
         switch (code) {
             case 40401:
                 return new SubjectNotFoundException(text, status, code);

@@ -74,7 +74,13 @@ public final class SchemaRegistryClientConfig {
             if (trimmed.isEmpty()) {
                 continue;
             }
-            java.net.URI uri = java.net.URI.create(trimmed);
+            java.net.URI uri;
+            try {
+                uri = java.net.URI.create(trimmed);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("'" + URL_CONFIG + "' has an invalid URL: " + trimmed + " ("
+                        + e.getMessage() + ")");
+            }
             if (uri.getScheme() == null || uri.getHost() == null) {
                 throw new IllegalArgumentException("'" + URL_CONFIG + "' has an invalid URL: " + trimmed);
             }

@@ -185,14 +185,80 @@ class AvroSerdeRoundTripTest {
     }
 
     @Test
-    void shouldWriteWithLatestIdWhenUseLatestVersionIsSet() {
-        int id = client.register("latest-value", ImageEvent.getClassSchema());
-        try (AvroSerde<ImageEvent> serde = AvroSerdes.specific(ImageEvent.class, client, false,
-                Map.of(AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true,
-                        AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false))) {
-            byte[] bytes = serde.serializer().serialize("latest", SampleRecords.imageEvent("l"));
-            assertThat(WireFormat.schemaId(bytes)).isEqualTo(id);
-            assertThat(serde.deserializer().deserialize("latest", bytes)).isEqualTo(SampleRecords.imageEvent("l"));
+    void shouldWriteWithLatestIdOnlyWhenUseLatestVersionIsSet() {
+        // v1 has an optional third field, v2 (the latest) dropped it: a v1 record lines up with v2's two fields
+        Schema v1 = SchemaBuilder.record("Reading").namespace("io.otnn.latest").fields()
+                .requiredString("id").requiredDouble("value").optionalString("unit").endRecord();
+        Schema v2 = SchemaBuilder.record("Reading").namespace("io.otnn.latest").fields()
+                .requiredString("id").requiredDouble("value").endRecord();
+        int firstId = client.register("latest-value", v1);
+        int latestId = client.register("latest-value", v2);
+        assertThat(latestId).isNotEqualTo(firstId);
+        assertThat(client.getAllVersions("latest-value")).containsExactly(1, 2);
+        GenericRecord reading = new GenericData.Record(v1);
+        reading.put("id", "r-7");
+        reading.put("value", 7.5);
+        reading.put("unit", "kg");
+        try (AvroSerde<GenericRecord> byDefault = AvroSerdes.generic(client, false, null,
+                Map.of(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false));
+             AvroSerde<GenericRecord> withLatest = AvroSerdes.generic(client, false, null,
+                     Map.of(AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true,
+                             AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false))) {
+            byte[] own = byDefault.serializer().serialize("latest", reading);
+            byte[] latest = withLatest.serializer().serialize("latest", reading);
+            assertThat(WireFormat.schemaId(own)).isEqualTo(firstId);
+            assertThat(WireFormat.schemaId(latest)).isEqualTo(latestId);
+            GenericRecord readBack = byDefault.deserializer().deserialize("latest", latest);
+            assertThat(readBack.getSchema()).isEqualTo(v2);
+            assertThat(readBack.get("id")).hasToString("r-7");
+            assertThat(readBack.get("value")).isEqualTo(7.5);
+            assertThat(byDefault.deserializer().deserialize("latest", own).get("unit")).hasToString("kg");
+            assertThat(latest.length).isLessThan(own.length);
+        }
+    }
+
+    @Test
+    void shouldUseTopicAndRecordNameSubjectWhenTopicRecordStrategyIsConfigured() {
+        // Confluent's class name is accepted as well as the short name
+        for (String strategy : new String[] {"topic_record",
+                "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"}) {
+            String topic = "mixed-" + strategy.length();
+            try (AvroSerde<ImageEvent> images = AvroSerdes.specific(ImageEvent.class, client, false,
+                    Map.of(AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG, strategy));
+                 AvroSerde<io.otnn.avro.DeadLetter> letters = AvroSerdes.specific(io.otnn.avro.DeadLetter.class,
+                         client, false, Map.of(AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG, strategy))) {
+                byte[] image = images.serializer().serialize(topic, SampleRecords.imageEvent("tr"));
+                byte[] letter = letters.serializer().serialize(topic, SampleRecords.deadLetter());
+                assertThat(client.getAllSubjects()).contains(topic + "-io.otnn.avro.ImageEvent",
+                        topic + "-io.otnn.avro.DeadLetter").doesNotContain(topic + "-value");
+                assertThat(WireFormat.schemaId(image)).isEqualTo(
+                        client.getLatestSchemaMetadata(topic + "-io.otnn.avro.ImageEvent").id());
+                assertThat(WireFormat.schemaId(letter)).isEqualTo(
+                        client.getLatestSchemaMetadata(topic + "-io.otnn.avro.DeadLetter").id());
+                assertThat(images.deserializer().deserialize(topic, image).getImageId()).isEqualTo("tr");
+                assertThat(letters.deserializer().deserialize(topic, letter)).isEqualTo(SampleRecords.deadLetter());
+            }
+        }
+    }
+
+    @Test
+    void shouldUseRecordNameSubjectForKeysWhenKeyStrategyIsConfluentsRecordNameStrategy() {
+        try (AvroSerde<ImageEvent> keys = AvroSerdes.specific(ImageEvent.class, client, true,
+                Map.of(AvroSerdeConfig.KEY_SUBJECT_NAME_STRATEGY_CONFIG,
+                        "io.confluent.kafka.serializers.subject.RecordNameStrategy"))) {
+            byte[] bytes = keys.serializer().serialize("keyed-by-record", SampleRecords.imageEvent("k"));
+            assertThat(client.getAllSubjects()).contains("io.otnn.avro.ImageEvent")
+                    .doesNotContain("keyed-by-record-key");
+            assertThat(WireFormat.schemaId(bytes)).isEqualTo(
+                    client.getLatestSchemaMetadata("io.otnn.avro.ImageEvent").id());
+        }
+    }
+
+    @Test
+    void shouldWriteNullPayloadAndRegisterNothingWhenRecordIsNull() {
+        try (AvroSerde<ImageEvent> serde = AvroSerdes.specific(ImageEvent.class, client, false)) {
+            assertThat(serde.serializer().serialize("tombstones", null)).isNull();
+            assertThat(client.getAllSubjects()).doesNotContain("tombstones-value");
         }
     }
 

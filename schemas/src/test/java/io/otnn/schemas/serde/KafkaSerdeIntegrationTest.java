@@ -81,6 +81,37 @@ class KafkaSerdeIntegrationTest {
         assertThat(everything).hasSize(30);
     }
 
+    @Test
+    void shouldCarryTombstoneThroughBrokerWhenNullRecordIsProducedAndTombstonesAreAllowed() {
+        String topic = "otnn.models.tombstones";
+        try (KafkaProducer<String, Explanation> producer = new KafkaProducer<>(producerConfig(null))) {
+            producer.send(new ProducerRecord<>(topic, "m", SampleRecords.explanation("m", new Random(13))));
+            producer.send(new ProducerRecord<>(topic, "m", null));
+            producer.flush();
+        }
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, topic);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroDeserializer.class);
+        config.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.schemaRegistryUrl());
+        config.put(AvroSerdeConfig.SPECIFIC_AVRO_READER_CONFIG, true);
+        config.put(AvroSerdeConfig.TOMBSTONE_AS_NULL_CONFIG, true);
+        List<ConsumerRecord<String, Explanation>> records = new ArrayList<>();
+        try (KafkaConsumer<String, Explanation> consumer = new KafkaConsumer<>(config)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (records.size() < 2 && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        assertThat(records).hasSize(2);
+        assertThat(records.get(0).value().getImageId()).isEqualTo("m");
+        assertThat(records.get(1).key()).isEqualTo("m");
+        assertThat(records.get(1).value()).isNull();
+    }
+
     private static Map<String, Object> producerConfig(String transactionalId) {
         Map<String, Object> config = new HashMap<>();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());

@@ -1,22 +1,32 @@
 package io.otnn.streams.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.apache.kafka.common.config.ConfigException;
+
+import io.otnn.schemas.registry.SchemaRegistryClientConfig;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.startup.StartupCheck;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code otnn explain}: runs the stream explainer until SIGTERM or Ctrl-C.
  *
  * <p>Configuration sources, later ones win: {@code --config FILE}, environment ({@code OTNN_*},
  * {@code OTNN_KAFKA_*}), flags. Any Kafka Streams or client property can be given with {@code -p key=value}.
+ * A missing or bad setting is misuse (one line, exit 2), found before anything is contacted; then the broker and
+ * the registry are waited for ({@link StartupCheck}, exit 1 when they stay unreachable), then the model is loaded.
  */
 @Command(name = "explain", mixinStandardHelpOptions = true,
         description = "Explain images from Kafka in real time: ImageEvents in, one Explanation per image out, "
@@ -38,13 +48,13 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = {"-p", "--property"}, description = "Any configuration key, e.g. -p batch.max.size=32.")
     Map<String, String> properties = new LinkedHashMap<>();
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> flags = new HashMap<>(properties);
-        putIfSet(flags, ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        putIfSet(flags, ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistry);
-        putIfSet(flags, ExplainerConfig.MODEL_CONFIG, model);
-        ExplainerConfig explainerConfig = ExplainerConfig.load(config, System.getenv(), flags);
+        ExplainerConfig explainerConfig = validated();
+        StartupCheck.from(explainerConfig).awaitDependencies(explainerConfig);
         StreamExplainerApp app = StreamExplainerApp.builder().setConfig(explainerConfig).build();
         app.closeOnShutdown();
         app.start();
@@ -55,6 +65,55 @@ public final class ExplainCommand implements Callable<Integer> {
         }
         app.awaitClose();
         return 0;
+    }
+
+    /** The merged configuration, or a {@link ParameterException} (exit 2) naming the missing or bad setting. */
+    ExplainerConfig validated() {
+        Map<String, Object> flags = new HashMap<>(properties);
+        putIfSet(flags, ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        putIfSet(flags, ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistry);
+        putIfSet(flags, ExplainerConfig.MODEL_CONFIG, model);
+        if (config != null && !Files.isRegularFile(config)) {
+            throw misuse("--config " + config + ": no such file");
+        }
+        ExplainerConfig loaded;
+        try {
+            loaded = ExplainerConfig.load(config, System.getenv(), flags);
+        } catch (ConfigException e) {
+            if (e.getMessage() != null && e.getMessage().contains(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG)
+                    && e.getMessage().startsWith("Missing required")) {
+                throw misuse(required("--bootstrap-servers", ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG));
+            }
+            throw misuse(e.getMessage());
+        }
+        String modelPath = loaded.getString(ExplainerConfig.MODEL_CONFIG);
+        if (modelPath.isBlank()) {
+            throw misuse(required("--model", ExplainerConfig.MODEL_CONFIG));
+        }
+        if (!Files.exists(Path.of(modelPath))) {
+            throw misuse("--model " + modelPath + ": no such checkpoint directory or archive");
+        }
+        if (loaded.getString(ExplainerConfig.FORMAT_CONFIG).equals("avro")) {
+            if (loaded.getString(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG).isBlank()) {
+                throw misuse(required("--schema-registry", ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG)
+                        + " (format=avro)");
+            }
+            try {
+                SchemaRegistryClientConfig.from(loaded.originals());
+            } catch (IllegalArgumentException e) {
+                throw misuse(e.getMessage());
+            }
+        }
+        return loaded;
+    }
+
+    private ParameterException misuse(String message) {
+        return new ParameterException(spec.commandLine(), "explain: " + message.replace('\n', ' '));
+    }
+
+    private static String required(String flag, String key) {
+        return "missing " + flag + " (or " + key + " in --config, or OTNN_"
+                + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_') + ")";
     }
 
     private static void putIfSet(Map<String, Object> flags, String key, String value) {
