@@ -31,11 +31,13 @@ import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.KafkaTestClients;
 
 /**
- * The real engine fed RAW_F32 images whose values overflow it (3e38: the logits become infinite, the margin and the
- * counterfactual NaN) between good images on six partitions: before the post-processing was inside the retry, the
- * first such image failed its batch's forwarding half-way, the stream thread was replaced and read the same batch
- * again, forever (15 of 264 images explained). Now each overflowing image is its own dead letter and every other
- * image, large-but-finite ones included, is explained exactly once.
+ * The real engine fed RAW_F32 images whose values are far outside its input range (1e20 to 3e38: at 3e38 the logits
+ * become infinite, the margin and the counterfactual NaN) between good images on six partitions. Before the
+ * post-processing was inside the retry, the first overflowing image failed its batch's forwarding half-way, the
+ * stream thread was replaced and read the same batch again, forever (15 of 264 images explained); and 1e30 was
+ * explained and "certified" at radius 2.5e30. Now each of them is its own {@code OUT_OF_RANGE} dead letter, refused
+ * by the decoder before the model, and every good image is explained exactly once. (A non-finite result of an
+ * in-range image is {@code NON_FINITE_RESULT}: {@code BatchFailureMatrixTest} injects it.)
  */
 class OverflowingInputTest {
 
@@ -57,7 +59,7 @@ class OverflowingInputTest {
     }
 
     @Test
-    void shouldDeadLetterEachOverflowingImageAndExplainEveryOtherOnceWhenTheyShareBatches() throws Exception {
+    void shouldDeadLetterEachOutOfRangeImageAndExplainEveryOtherOnceWhenTheyShareBatches() throws Exception {
         Map<String, Object> props = pipeline.explainerProps("overflow", "overflow.", stateDir);
         Map<String, byte[]> overflowing = new LinkedHashMap<>();
         Map<String, byte[]> explainable = new LinkedHashMap<>();
@@ -85,7 +87,7 @@ class OverflowingInputTest {
                         Arrays.fill(pixels, extreme);
                         byte[] bytes = pipeline.format().writeImage(topic, new ImageInput(big, "RAW_F32", 28, 28, 1,
                                 Images.f32(pixels), null, t));
-                        (Math.abs(extreme) > 1e38f ? overflowing : explainable).put(big, bytes);
+                        overflowing.put(big, bytes);
                         sends.add(KafkaTestClients.send(producer, topic, big.getBytes(StandardCharsets.UTF_8), bytes,
                                 t));
                     }
@@ -104,7 +106,7 @@ class OverflowingInputTest {
                     .containsExactlyInAnyOrderElementsOf(explainable.keySet());
             assertThat(dead).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(overflowing.keySet());
             for (ConsumerRecord<String, DeadLetterRecord> d : dead) {
-                assertThat(d.value().kind()).isEqualTo("NON_FINITE_RESULT");
+                assertThat(d.value().kind()).isEqualTo("OUT_OF_RANGE");
                 assertThat(d.value().value()).isEqualTo(overflowing.get(d.key()));
             }
             assertThat(explained).allSatisfy(e -> assertThat(e.value().certificate()).isFinite());
