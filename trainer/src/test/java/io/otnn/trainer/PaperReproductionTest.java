@@ -52,7 +52,7 @@ class PaperReproductionTest {
     static final int FIDELITY_IMAGES = 1000;
 
     @TempDir
-    Path tmp;
+    static Path tmp;
 
     private Evaluation otnn;
     private ModelMetadata otnnMetadata;
