@@ -7,13 +7,13 @@ import java.util.Random;
  * Björck. Row-major {@code double[rows][cols]}. The SVD is one-sided Jacobi (Hestenes): an algorithm unrelated to
  * power iteration and to Björck's polynomial iteration.
  */
-final class TestMatrices {
+public final class TestMatrices {
 
     private TestMatrices() {
     }
 
     /** A random {@code n×k} matrix (k ≤ n) with orthonormal columns, by Gram–Schmidt (twice, for float-free accuracy). */
-    static double[][] orthonormalColumns(int n, int k, Random random) {
+    public static double[][] orthonormalColumns(int n, int k, Random random) {
         double[][] q = new double[n][k];
         for (int j = 0; j < k; j++) {
             double[] v = new double[n];
@@ -34,7 +34,7 @@ final class TestMatrices {
     }
 
     /** Q1·diag(s)·Q2ᵀ, {@code rows×cols}, with Q1 {@code rows×r}, Q2 {@code cols×r} orthonormal, r = s.length. */
-    static double[][] withSpectrum(int rows, int cols, double[] s, long seed) {
+    public static double[][] withSpectrum(int rows, int cols, double[] s, long seed) {
         Random random = new Random(seed);
         double[][] q1 = orthonormalColumns(rows, s.length, random);
         double[][] q2 = orthonormalColumns(cols, s.length, random);
@@ -50,13 +50,13 @@ final class TestMatrices {
     }
 
     /** The matrix Q1·diag(g(s))·Q2ᵀ of {@link #withSpectrum} with the same seed: same singular vectors, new values. */
-    static double[][] withSpectrum(int rows, int cols, double[] s, long seed, java.util.function.DoubleUnaryOperator g) {
+    public static double[][] withSpectrum(int rows, int cols, double[] s, long seed, java.util.function.DoubleUnaryOperator g) {
         double[] t = new double[s.length];
         for (int i = 0; i < s.length; i++) t[i] = g.applyAsDouble(s[i]);
         return withSpectrum(rows, cols, t, seed);
     }
 
-    static float[] flat(double[][] a) {
+    public static float[] flat(double[][] a) {
         float[] f = new float[a.length * a[0].length];
         for (int i = 0; i < a.length; i++) {
             for (int j = 0; j < a[0].length; j++) f[i * a[0].length + j] = (float) a[i][j];
@@ -64,7 +64,7 @@ final class TestMatrices {
         return f;
     }
 
-    static float[][] toFloat(double[][] a) {
+    public static float[][] toFloat(double[][] a) {
         float[][] f = new float[a.length][a[0].length];
         for (int i = 0; i < a.length; i++) {
             for (int j = 0; j < a[0].length; j++) f[i][j] = (float) a[i][j];
@@ -72,7 +72,7 @@ final class TestMatrices {
         return f;
     }
 
-    static double[][] transpose(double[][] a) {
+    public static double[][] transpose(double[][] a) {
         double[][] t = new double[a[0].length][a.length];
         for (int i = 0; i < a.length; i++) {
             for (int j = 0; j < a[0].length; j++) t[j][i] = a[i][j];
@@ -81,10 +81,10 @@ final class TestMatrices {
     }
 
     /** The thin SVD of a tall matrix ({@code rows ≥ cols}) by one-sided Jacobi: U {@code rows×cols}, s, V {@code cols×cols}. */
-    record Svd(double[][] u, double[] s, double[][] v) {
+    public record Svd(double[][] u, double[] s, double[][] v) {
 
         /** The orthogonal polar factor U·Vᵀ, the orthogonal matrix nearest to A (A of full column rank). */
-        double[][] polar() {
+        public double[][] polar() {
             int m = u.length;
             int n = v.length;
             double[][] p = new double[m][n];
@@ -99,7 +99,7 @@ final class TestMatrices {
         }
     }
 
-    static Svd jacobiSvd(double[][] a) {
+    public static Svd jacobiSvd(double[][] a) {
         int m = a.length;
         int n = a[0].length;
         if (m < n) throw new IllegalArgumentException("tall matrices only");
@@ -150,7 +150,7 @@ final class TestMatrices {
         return new Svd(u, s, v);
     }
 
-    static double maxAbsDifference(double[][] a, float[] b) {
+    public static double maxAbsDifference(double[][] a, float[] b) {
         double max = 0;
         int cols = a[0].length;
         for (int i = 0; i < a.length; i++) {
