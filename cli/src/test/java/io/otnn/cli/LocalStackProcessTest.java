@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalStackProcessTest {
 
     /** What the product's pattern ({@code %-5level %logger{20}}) gives for the INFO line of a ready stack. */
-    private static final String READY = "INFO  i.o.cli.LocalStackCommand - Local stack ready";
+    private static final String READY = "INFO  i.o.c.LocalStackCommand - Local stack ready";
 
     @TempDir
     Path tmp;
