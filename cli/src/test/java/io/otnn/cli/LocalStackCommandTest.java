@@ -19,11 +19,25 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
-/** {@code otnn local-stack} in-process: prints both addresses, serves them, and stops cleanly. */
+/**
+ * {@code otnn local-stack} in-process: prints both addresses, serves them, and stops cleanly; a port in use is one
+ * line on stderr and exit code 1. Each test fails after its timeout instead of hanging (the body runs in its own
+ * thread, so a blocked read of the command's output cannot hold it), and a command still running is stopped.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LocalStackCommandTest {
+
+    private LocalStackCommand running;
+
+    @AfterEach
+    void stopTheCommand() {
+        if (running != null) running.requestStop();
+    }
 
     @Test
     void shouldServePrintedAddressesAndStopCleanlyWhenRunOnGivenPorts() throws Exception {
@@ -36,6 +50,7 @@ class LocalStackCommandTest {
         cmd.setOut(new PrintWriter(pipe, true));
         cmd.setErr(new PrintWriter(err, true));
         LocalStackCommand command = cmd.getSubcommands().get("local-stack").getCommand();
+        running = command;
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cmd.execute("local-stack",
                 "--kafka-port", String.valueOf(kafkaPort), "--registry-port", String.valueOf(registryPort)));
         try {
@@ -107,6 +122,44 @@ class LocalStackCommandTest {
         cmd.setErr(new PrintWriter(err, true));
         assertThat(cmd.execute("local-stack", "--security", "kerberos")).isEqualTo(2);
         assertThat(err.toString()).contains("expected none or sasl-ssl");
+    }
+
+    @Test
+    void shouldPrintOneLineAndExit1WhenTheKafkaPortIsInUse() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = run(out, err, "local-stack", "--kafka-port", String.valueOf(port));
+            assertThat(code).isEqualTo(OtnnCommand.EXIT_FAILURE).isEqualTo(1);
+            assertThat(err.toString().lines()).singleElement().asString().startsWith("otnn: ")
+                    .contains("is port " + port + " already in use?");
+            assertThat(out.toString()).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldPrintOneLineAndExit1WhenTheRegistryPortIsInUse() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            int kafkaPort = freePort();
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = run(out, err, "local-stack", "--kafka-port", String.valueOf(kafkaPort), "--registry-port", String.valueOf(port));
+            assertThat(code).isEqualTo(1);
+            assertThat(err.toString().lines()).singleElement().asString().startsWith("otnn: ")
+                    .contains("127.0.0.1:" + port).contains("already in use");
+            assertThat(out.toString()).isEmpty();
+            // the broker that had started is closed again
+            assertThat(portIsFree(kafkaPort)).as("Kafka port released").isTrue();
+        }
+    }
+
+    private static int run(StringWriter out, StringWriter err, String... args) {
+        CommandLine cmd = OtnnCommand.commandLine();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        return cmd.execute(args);
     }
 
     private static String value(String line, String prefix) {

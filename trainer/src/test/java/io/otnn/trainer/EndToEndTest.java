@@ -43,10 +43,8 @@ class EndToEndTest {
         assertThat(meta.classNames()).hasSize(10).startsWith("T-shirt/top");
         assertThat(meta.lipschitzConstant()).isEqualTo(1.0);
         assertThat(meta.certificateFactor()).isCloseTo(Math.sqrt(2), within(1e-12));
-        assertThat(meta.evaluationFigure("testAccuracy")).isEqualTo(result.evaluation().testAccuracy());
-        assertThat(meta.evaluation().get("certifiedAccuracy").size()).isEqualTo(3);
-        assertThat(meta.reference().get("classPriors").size()).isEqualTo(10);
         assertThat(meta.training().get("trainSize").asInt()).isEqualTo(1800);
+        assertThat(meta.training().get("testSize").asInt()).isEqualTo(500);
         assertThat(meta.version()).isEqualTo(1);
 
         // the gradients of an OTNN have norm ~1 (Björck + GroupSort2 preserve gradient norms) and never more
@@ -59,6 +57,7 @@ class EndToEndTest {
         int n = 4;
         float[] x = Arrays.copyOf(test.images(), n * 784);
         try (SavedModelRunner m = new SavedModelRunner(out, new long[] {28, 28, 1}, 10)) {
+            assertMetadataMatchesADirectEvaluation(meta, DirectEvaluation.of(m, test, 10, 1.0, Math.sqrt(2)));
             var e = m.explain(x, n);
             int[] pred = new int[n];
             for (int i = 0; i < n; i++) {
@@ -68,7 +67,30 @@ class EndToEndTest {
             for (float v : same.gradMargin()) assertThat(v).isEqualTo(0f);
             assertThat(same.gradTop1()).containsExactly(e.gradTop1());
 
-            assertExplainGradientMatchesFiniteDifferencesOfServing(m, Arrays.copyOf(test.images(), 32 * 784), 32);
+            float[] probe = Arrays.copyOf(test.images(), 32 * 784);
+            var top = m.explain(probe, 32);
+            int[] first = new int[32];
+            int[] last = new int[32];
+            for (int i = 0; i < 32; i++) {
+                for (int k = 1; k < 10; k++) {
+                    if (top.logits()[i * 10 + k] > top.logits()[i * 10 + first[i]]) first[i] = k;
+                    if (top.logits()[i * 10 + k] < top.logits()[i * 10 + last[i]]) last[i] = k;
+                }
+            }
+            assertGradientMatchesFiniteDifferencesOfServing(m, probe, 32, top.gradTop1(), first, null);
+            // explain_to for a target that is not the prediction (the least likely class): ∇(f_top1 − f_target)
+            var to = m.explainTo(probe, 32, last);
+            assertThat(to.gradTop1()).containsExactly(top.gradTop1());
+            assertGradientMatchesFiniteDifferencesOfServing(m, probe, 32, to.gradMargin(), first, last);
+            // the runner-up as an explicit target gives explain's own margin gradient
+            int[] second = new int[32];
+            for (int i = 0; i < 32; i++) {
+                second[i] = first[i] == 0 ? 1 : 0;
+                for (int k = 0; k < 10; k++) {
+                    if (k != first[i] && top.logits()[i * 10 + k] > top.logits()[i * 10 + second[i]]) second[i] = k;
+                }
+            }
+            assertThat(m.explainTo(probe, 32, second).gradMargin()).containsExactly(top.gradMargin());
         }
 
         // publishing again to the same place increments the version
@@ -140,51 +162,79 @@ class EndToEndTest {
     }
 
     /**
-     * The {@code explain} gradient of the trained checkpoint against central differences of {@code serving_default}:
-     * along the gradient's own direction and 15 random unit directions u per image, the error of ∇f seen along u,
-     * |D_u f − ⟨∇f, u⟩| / ‖∇f‖, must have a median below 5e-3 and stay below 2e-2 in every direction. The floor is
-     * float32: the logits of a trained 784-512-512-10 network carry rounding of ~1e-5, so a central difference with
-     * h = 1e-2 is only good to ~1e-3 (one image measured a median of 2.6e-3); smaller steps are worse (rounding), larger
-     * ones cross GroupSort kinks. explain-core checks 1e-3 on a small network where float32 allows it. Directions rather than the 784
-     * coordinates: in float32, a coordinate step small enough not to cross a GroupSort kink drowns in rounding of the
-     * logits, while along a direction a step of 1e-2 moves the logits far above their rounding.
+     * The published figures against the same figures computed directly from {@code serving_default} on the same test
+     * images ({@link DirectEvaluation}): nothing here reads the trainer's {@code Evaluation}.
      */
-    private static void assertExplainGradientMatchesFiniteDifferencesOfServing(SavedModelRunner m, float[] x, int n) {
+    static void assertMetadataMatchesADirectEvaluation(ModelMetadata meta, DirectEvaluation direct) {
+        assertThat(meta.evaluationFigure("testAccuracy")).isCloseTo(direct.accuracy(), within(1e-12));
+        var certified = meta.evaluation().get("certifiedAccuracy");
+        assertThat(certified.size()).isEqualTo(3);
+        for (double eps : new double[] {36.0 / 255.0, 0.5, 1.0}) {
+            assertThat(certified.get(Double.toString(eps)).asDouble()).as("certified accuracy at %s", eps)
+                    .isCloseTo(direct.certifiedAccuracy(eps), within(1e-12));
+        }
+        assertThat(meta.evaluationFigure("meanCertificate")).isCloseTo(direct.meanCertificate(), within(1e-6));
+        assertThat(meta.reference().get("meanCertificate").asDouble()).isCloseTo(direct.meanCertificate(), within(1e-6));
+        var quantiles = meta.reference().get("certificateQuantiles");
+        assertThat(quantiles.size()).isEqualTo(5);
+        for (double q : new double[] {0.1, 0.25, 0.5, 0.75, 0.9}) {
+            assertThat(quantiles.get(Double.toString(q)).asDouble()).as("certificate quantile %s", q)
+                    .isCloseTo(direct.certificateQuantile(q), within(1e-6));
+        }
+        for (int c = 0; c < direct.classPriors().length; c++) {
+            assertThat(meta.reference().get("classPriors").get(c).asDouble()).isCloseTo(direct.classPriors()[c], within(1e-9));
+            assertThat(meta.reference().get("predictedClassPriors").get(c).asDouble()).isCloseTo(direct.predictedPriors()[c], within(1e-9));
+        }
+    }
+
+    /**
+     * An input gradient of the trained checkpoint against central differences of {@code serving_default}: of f_plus
+     * when {@code minus} is null, else of f_plus − f_minus (per image). Along the gradient's own direction and 15
+     * random unit directions u per image, the error of ∇ seen along u, |D_u s − ⟨∇s, u⟩| / ‖∇s‖, must have a median
+     * below 5e-3 and stay below 2e-2 in every direction. The floor is float32: the logits of a trained 784-512-512-10
+     * network carry rounding of ~1e-5, so a central difference with h = 1e-2 is only good to ~1e-3 (one image measured a
+     * median of 2.6e-3); smaller steps are worse (rounding), larger ones cross GroupSort kinks. explain-core checks 1e-3
+     * on a small network where float32 allows it. Directions rather than the 784 coordinates: in float32, a coordinate
+     * step small enough not to cross a GroupSort kink drowns in rounding of the logits, while along a direction a step
+     * of 1e-2 moves the logits far above their rounding.
+     */
+    private static void assertGradientMatchesFiniteDifferencesOfServing(SavedModelRunner m, float[] x, int n, float[] gradient,
+                                                                        int[] plus, int[] minus) {
         int d = 784;
         int directions = 16;
         double h = 1e-2;
         java.util.Random random = new java.util.Random(7);
-        var e = m.explain(x, n);
         float[] probes = new float[n * directions * 2 * d];
         double[][][] units = new double[n][directions][d];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < directions; j++) {
                 double norm = 0;
                 for (int p = 0; p < d; p++) {
-                    units[i][j][p] = j == 0 ? e.gradTop1()[i * d + p] : random.nextGaussian();
+                    units[i][j][p] = j == 0 ? gradient[i * d + p] : random.nextGaussian();
                     norm += units[i][j][p] * units[i][j][p];
                 }
                 for (int p = 0; p < d; p++) {
                     units[i][j][p] /= Math.sqrt(norm);
-                    int plus = ((i * directions + j) * 2) * d + p;
-                    probes[plus] = (float) (x[i * d + p] + h * units[i][j][p]);
-                    probes[plus + d] = (float) (x[i * d + p] - h * units[i][j][p]);
+                    int row = ((i * directions + j) * 2) * d + p;
+                    probes[row] = (float) (x[i * d + p] + h * units[i][j][p]);
+                    probes[row + d] = (float) (x[i * d + p] - h * units[i][j][p]);
                 }
             }
         }
         float[] logits = m.logits(probes, n * directions * 2);
         for (int i = 0; i < n; i++) {
-            int k = 0;
-            for (int c = 1; c < 10; c++) if (e.logits()[i * 10 + c] > e.logits()[i * 10 + k]) k = c;
             double gradientNorm = 0;
-            for (int p = 0; p < d; p++) gradientNorm += e.gradTop1()[i * d + p] * e.gradTop1()[i * d + p];
+            for (int p = 0; p < d; p++) gradientNorm += gradient[i * d + p] * gradient[i * d + p];
             gradientNorm = Math.sqrt(gradientNorm);
+            assertThat(gradientNorm).as("image %d, a gradient to compare", i).isGreaterThan(0.5);
             double[] errors = new double[directions];
             for (int j = 0; j < directions; j++) {
                 int row = (i * directions + j) * 2;
-                double fd = (logits[row * 10 + k] - logits[(row + 1) * 10 + k]) / (2 * h);
+                double up = logits[row * 10 + plus[i]] - (minus == null ? 0 : logits[row * 10 + minus[i]]);
+                double down = logits[(row + 1) * 10 + plus[i]] - (minus == null ? 0 : logits[(row + 1) * 10 + minus[i]]);
+                double fd = (up - down) / (2 * h);
                 double exact = 0;
-                for (int p = 0; p < d; p++) exact += e.gradTop1()[i * d + p] * units[i][j][p];
+                for (int p = 0; p < d; p++) exact += gradient[i * d + p] * units[i][j][p];
                 errors[j] = Math.abs(fd - exact) / gradientNorm;
             }
             Arrays.sort(errors);

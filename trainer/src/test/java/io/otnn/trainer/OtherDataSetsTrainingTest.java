@@ -25,6 +25,7 @@ class OtherDataSetsTrainingTest {
                 .setOut(tmp.resolve("block")).build());
         ModelMetadata m = r.metadata();
         assertThat(m.task()).isEqualTo(ModelMetadata.Task.BINARY);
+        assertThat(m.loss().get("name").asText()).as("the binary default loss, Eq. 1").isEqualTo("hkr");
         assertThat(m.input().shape()).containsExactly(56, 28, 1);
         assertThat(m.certificateFactor()).isEqualTo(1.0);
         assertThat(r.evaluation().testAccuracy()).isGreaterThan(0.8);

@@ -9,17 +9,32 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real signal to a real training process: SIGTERM (what Ctrl-C's SIGINT also triggers: the JVM's shutdown hooks)
- * makes the loop finish its step, save the state and exit without publishing a checkpoint.
+ * A real signal to a real training process: SIGINT, what Ctrl-C sends (it runs the JVM's shutdown hooks, as SIGTERM
+ * does), makes the loop finish its step, save the state and exit with code 130 without publishing a checkpoint. The test fails after its
+ * timeout instead of hanging (its body runs in its own thread, so a blocked read of the child's output cannot hold it),
+ * and the child is killed afterwards whatever happened.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class StopOnSignalTest {
 
     @TempDir
     Path tmp;
+
+    private Process child;
+
+    @AfterEach
+    void killTheChild() throws InterruptedException {
+        if (child != null) {
+            child.destroyForcibly();
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
 
     @Test
     void shouldSaveTheStateAndPublishNothingWhenTheProcessIsSignalled() throws Exception {
@@ -30,6 +45,7 @@ class StopOnSignalTest {
                 "--epochs", "1000", "--width", "0.25", "--no-progress", "--out", out.toString());
         pb.redirectErrorStream(true);
         Process p = pb.start();
+        child = p;
         StringBuilder log = new StringBuilder();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -37,12 +53,15 @@ class StopOnSignalTest {
             while ((line = r.readLine()) != null) {
                 log.append(line).append('\n');
                 if (!signalled && line.contains("epoch 2/1000")) {
-                    p.toHandle().destroy(); // SIGTERM, leaving our end of the pipe open
+                    // the JDK can only send SIGTERM and SIGKILL; kill(1) sends SIGINT. Our end of the pipe stays open.
+                    Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).inheritIO().start();
+                    assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
                     signalled = true;
                 }
             }
         }
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(log.toString()).isEqualTo(130);
         assertThat(log.toString()).contains("stopped at epoch");
         TrainingState state = TrainingState.read(tmp.resolve("ckpt.state"));
         assertThat(state).isNotNull();

@@ -1,6 +1,8 @@
 package io.otnn.trainer.export;
 
+import io.otnn.trainer.data.Dataset;
 import io.otnn.trainer.eval.Evaluation;
+import io.otnn.trainer.eval.ModelRunner;
 
 /** Test access to the publisher's package-private checks. */
 public final class CheckpointPublisherAccess {
@@ -9,5 +11,9 @@ public final class CheckpointPublisherAccess {
 
     public static void checkGradients(Evaluation e, double lipschitz, double c, int logits) {
         CheckpointPublisher.checkGradients(e, lipschitz, c, logits);
+    }
+
+    public static void checkLogits(ModelRunner training, ModelRunner reloaded, Dataset test) {
+        CheckpointPublisher.checkLogits(training, reloaded, test);
     }
 }

@@ -4,17 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
-/** Every loss on fixed inputs against a plain-Java computation of the paper's formula. */
+/**
+ * Every loss on fixed inputs against a plain-Java computation of the paper's formula; the hKR losses also against the
+ * expected values of deel-lip's and deel-torchlip's own loss tests ({@code tests/test_losses.py}, the numbers only,
+ * mapped to the paper's conventions where they differ, as each test says) and a hand computation for a batch where a
+ * class is absent; and their gradients against central differences of the plain-Java formulas.
+ */
 class LossesTest {
 
     private static final float[][] F = {
@@ -133,6 +142,236 @@ class LossesTest {
         }
         float actual = eval(Losses.crossEntropy(tf, tf.constant(F), tf.constant(oneHot(LABELS, K))));
         assertThat((double) actual).isCloseTo(total / F.length, within(1e-5));
+    }
+
+    // deel-lip / deel-torchlip test batches: binary y_true1/y_pred1 and y_true1b/y_pred1b, multiclass y_true2/y_pred2
+    // (6 samples, 3 classes) and y_true3/y_pred3 (8 samples)
+    private static final float[][] BIN_A = {{0.5f}, {1.5f}, {-0.5f}, {-0.5f}, {-1.5f}, {0.5f}};
+    private static final float[][] BIN_A_Y = {{1}, {1}, {1}, {0}, {0}, {0}};
+    private static final float[][] BIN_B = {{0.5f}, {1.1f}, {-0.1f}, {0.7f}, {-1.3f}, {-0.4f}, {0.2f}, {-0.9f}};
+    private static final float[][] BIN_B_Y = {{1}, {1}, {1}, {1}, {0}, {0}, {0}, {0}};
+    private static final float[][] MC_2 = {{2, 0.2f, -0.5f}, {-1, -1.2f, 0.3f}, {0.8f, 2, 0}, {0, 1, -0.5f},
+            {2.4f, -0.4f, -1.1f}, {-0.1f, -1.7f, 0.6f}};
+    private static final int[] MC_2_LABELS = {0, 0, 0, 1, 1, 2};
+    private static final float[][] MC_3 = {{1.5f, 0.2f, -0.5f}, {1, -1.2f, 0.3f}, {0.8f, 2, -2}, {0, 1, -0.5f},
+            {-0.8f, 2, 0}, {2.4f, -0.4f, -1.1f}, {-0.1f, -1.7f, 0.6f}, {1.2f, 1.3f, 2.5f}};
+    private static final int[] MC_3_LABELS = {0, 0, 0, 1, 1, 1, 2, 2};
+
+    /**
+     * deel-lip: KR(y_true1, y_pred1) = 1 and HingeMargin(1)(…) = 4/6 (deel-torchlip: min_margin 2, its hinge uses
+     * min_margin/2); on y_true1b/y_pred1b, sum-reduced KR = 9.2, HingeMargin(0.7) = 2.2 and HKR(α 2.5, margin 1) = 0.3,
+     * i.e. batch means 9.2/8, 2.2/8, 0.3/8. deel-lip's KR is E_μ f − E_ν f, the opposite sign of Eq. 1's first term,
+     * and its HKR is −KR + α·hinge, Eq. 1 with λ = α.
+     */
+    @Test
+    void shouldReproduceDeelLipsBinaryValuesWhenBinaryHkr() {
+        assertThat((double) eval(Losses.binaryHkr(tf, tf.constant(BIN_A), tf.constant(BIN_A_Y), 0f, 1f))).isCloseTo(-1.0, within(1e-6));
+        double hingeA = eval(Losses.binaryHkr(tf, tf.constant(BIN_A), tf.constant(BIN_A_Y), 1f, 1f)) + 1.0;
+        assertThat(hingeA).isCloseTo(4.0 / 6, within(1e-6));
+        assertThat((double) eval(Losses.binaryHkr(tf, tf.constant(BIN_B), tf.constant(BIN_B_Y), 0f, 1f))).isCloseTo(-9.2 / 8, within(1e-6));
+        double krB = -9.2 / 8;
+        assertThat(eval(Losses.binaryHkr(tf, tf.constant(BIN_B), tf.constant(BIN_B_Y), 1f, 0.7f)) - krB).isCloseTo(2.2 / 8, within(1e-6));
+        assertThat((double) eval(Losses.binaryHkr(tf, tf.constant(BIN_B), tf.constant(BIN_B_Y), 2.5f, 1f))).isCloseTo(0.3 / 8, within(1e-6));
+    }
+
+    /**
+     * deel-lip: MulticlassKR = 761/1800 on batch 2 and 698/75 (sum over the 8 samples) on batch 3. deel-lip averages
+     * the K per-class terms where Eq. 4 sums them, and takes the opposite sign: Eq. 4 at λ = 0 is −K times its KR.
+     */
+    @Test
+    void shouldReproduceDeelLipsMulticlassKrWhenMulticlassHkrHasNoHinge() {
+        Operand<TFloat32> y2 = tf.constant(oneHot(MC_2_LABELS, 3));
+        Operand<TFloat32> y3 = tf.constant(oneHot(MC_3_LABELS, 3));
+        assertThat((double) eval(Losses.multiclassHkr(tf, tf.constant(MC_2), y2, 0f, 1f))).isCloseTo(-3 * 761.0 / 1800, within(1e-6));
+        assertThat((double) eval(Losses.multiclassHkr(tf, tf.constant(MC_3), y3, 0f, 0.5f))).isCloseTo(-3 * 698.0 / 75 / 8, within(1e-6));
+    }
+
+    /**
+     * deel-lip's MulticlassHKR: α 5, margin 1 on batch 2 gives 1071/200; α 2.5, margin 0.5 on batch 3 gives 152/75
+     * (sum over the 8 samples). Its hinge per sample is [(K−1)(m − f_y)₊ + Σ_{k≠y}(m + f_k)₊] / K, Eq. 4's is
+     * (m − f_y)₊ + Σ_{k≠y}(m + f_k)₊: so Eq. 4 (λ = α) plus λ(K−2)·mean (m − f_y)₊ is K times deel-lip's value. Both
+     * batches have true logits below the margin, so the correction is tested, not zero.
+     */
+    @Test
+    void shouldReproduceDeelLipsMulticlassHkrAfterTheTrueClassWeightWhenMulticlassHkr() {
+        assertMulticlassHkrMatchesDeelLip(MC_2, MC_2_LABELS, 5f, 1f, 1071.0 / 200);
+        assertMulticlassHkrMatchesDeelLip(MC_3, MC_3_LABELS, 2.5f, 0.5f, 152.0 / 75 / 8);
+    }
+
+    private static void assertMulticlassHkrMatchesDeelLip(float[][] f, int[] labels, float lambda, float m, double deelLip) {
+        int k = f[0].length;
+        double own = 0;
+        for (int i = 0; i < f.length; i++) own += relu(m - f[i][labels[i]]);
+        own /= f.length;
+        assertThat(own).isGreaterThan(0);
+        double eq4 = eval(Losses.multiclassHkr(tf, tf.constant(f), tf.constant(oneHot(labels, k)), lambda, m));
+        assertThat(eq4 + lambda * (k - 2) * own).isCloseTo(k * deelLip, within(1e-5));
+    }
+
+    /**
+     * Rows 3–6 of batch 3 (labels 1, 1, 1, 2: class 0 absent), by hand: the absent class has no positive mean (its
+     * term is E_¬P f_0 = (0 − 0.8 + 2.4 − 0.1)/4 = 0.375), class 1: −1.7 − 2.6/3, class 2: −1.6/3 − 0.6, so the KR
+     * term is −3.325; the hinge at m = 0.5 is (0.5 + 0.5 + 3.8 + 0.4)/4 = 1.3. deel-lip's KR treats an absent class the
+     * same way (its positive weights S/(n_k + ε) are all 0).
+     */
+    @Test
+    void shouldDropThePositiveMeanOfAClassWhenTheClassIsAbsentFromTheBatch() {
+        float[][] f = java.util.Arrays.copyOfRange(MC_3, 3, 7);
+        Operand<TFloat32> y = tf.constant(oneHot(new int[] {1, 1, 1, 2}, 3));
+        assertThat((double) eval(Losses.multiclassHkr(tf, tf.constant(f), y, 0f, 0.5f))).isCloseTo(-3.325, within(1e-6));
+        assertThat((double) eval(Losses.multiclassHkr(tf, tf.constant(f), y, 2.5f, 0.5f))).isCloseTo(-3.325 + 2.5 * 1.3, within(1e-6));
+        // binary: a batch of one class has no KR term for the other
+        float[][] onlyPositive = {{0.4f}, {1.2f}};
+        assertThat((double) eval(Losses.binaryHkr(tf, tf.constant(onlyPositive), tf.constant(new float[][] {{1}, {1}}), 2f, 0.5f)))
+                .isCloseTo(-0.8 + 2 * (0.1 / 2), within(1e-6));
+    }
+
+    /**
+     * Eq. 5 as α → ∞: the softmax weights concentrate on the largest other logit, so the loss per sample tends to
+     * max_{k≠y} f_k − f_y + λ[(m − f_y)₊ + (m + max_{k≠y} f_k)₊] (batch 3, no ties among the other logits).
+     */
+    @Test
+    void shouldTendToTheLargestOtherLogitWhenSoftmaxHkrAlphaIsLarge() {
+        double lambda = 2.5, m = 0.5;
+        double total = 0;
+        for (int i = 0; i < MC_3.length; i++) {
+            int y = MC_3_LABELS[i];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < 3; k++) if (k != y) max = Math.max(max, MC_3[i][k]);
+            total += max - MC_3[i][y] + lambda * (relu(m - MC_3[i][y]) + relu(m + max));
+        }
+        float actual = eval(Losses.softmaxHkr(tf, tf.constant(MC_3), tf.constant(oneHot(MC_3_LABELS, 3)), 2.5f, 0.5f, 1000f));
+        assertThat((double) actual).isCloseTo(total / MC_3.length, within(1e-5));
+    }
+
+    // plain-Java formulas in double, for the finite differences
+
+    static double eq1(double[][] f, int[] y, double lambda, double m) {
+        double sumPos = 0, sumNeg = 0, hinge = 0;
+        int nPos = 0, nNeg = 0;
+        for (int i = 0; i < f.length; i++) {
+            double s = y[i] == 1 ? 1 : -1;
+            if (s > 0) { sumPos += f[i][0]; nPos++; } else { sumNeg += f[i][0]; nNeg++; }
+            hinge += relu(m - s * f[i][0]);
+        }
+        return (nNeg > 0 ? sumNeg / nNeg : 0) - (nPos > 0 ? sumPos / nPos : 0) + lambda * hinge / f.length;
+    }
+
+    static double eq4(double[][] f, int[] y, double lambda, double m) {
+        int k = f[0].length;
+        double kr = 0;
+        for (int c = 0; c < k; c++) {
+            double in = 0, out = 0;
+            int nIn = 0, nOut = 0;
+            for (int i = 0; i < f.length; i++) {
+                if (y[i] == c) { in += f[i][c]; nIn++; } else { out += f[i][c]; nOut++; }
+            }
+            kr += (nOut > 0 ? out / nOut : 0) - (nIn > 0 ? in / nIn : 0);
+        }
+        double h = 0;
+        for (int i = 0; i < f.length; i++) {
+            h += relu(m - f[i][y[i]]);
+            for (int c = 0; c < k; c++) if (c != y[i]) h += relu(m + f[i][c]);
+        }
+        return kr + lambda * h / f.length;
+    }
+
+    static double eq5(double[][] f, int[] y, double lambda, double m, double alpha) {
+        double total = 0;
+        for (int i = 0; i < f.length; i++) {
+            double z = 0;
+            for (int j = 0; j < f[i].length; j++) if (j != y[i]) z += Math.exp(alpha * f[i][j]);
+            double kr = -f[i][y[i]];
+            double h = relu(m - f[i][y[i]]);
+            for (int c = 0; c < f[i].length; c++) {
+                if (c == y[i]) continue;
+                double s = Math.exp(alpha * f[i][c]) / z;
+                kr += s * f[i][c];
+                h += s * relu(m + f[i][c]);
+            }
+            total += kr + lambda * h;
+        }
+        return total / f.length;
+    }
+
+    interface Formula {
+        double at(double[][] f);
+    }
+
+    interface GraphLoss {
+        Operand<TFloat32> build(Operand<TFloat32> f);
+    }
+
+    /** The TF gradient of {@code loss} at {@code f} against central differences (h = 1e-5) of {@code reference}. */
+    private static void assertGradientMatchesFiniteDifferences(double[][] f, GraphLoss loss, Formula reference, String what) {
+        int n = f.length;
+        int k = f[0].length;
+        Placeholder<TFloat32> p = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(n, k)));
+        Operand<TFloat32> l = loss.build(p);
+        Output<?> g = graph.addGradients(l.asOutput(), new Output<?>[] {p.asOutput()})[0];
+        float[] flat = new float[n * k];
+        for (int i = 0; i < n; i++) for (int j = 0; j < k; j++) flat[i * k + j] = (float) f[i][j];
+        float[] grad;
+        try (TFloat32 in = new io.otnn.trainer.layers.Param(new long[] {n, k}, flat).toTensor();
+             Result r = session.runner().feed(p, in).fetch(g).run()) {
+            grad = io.otnn.trainer.layers.Param.of((TFloat32) r.get(0)).values();
+        }
+        double h = 1e-5;
+        double largest = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < k; j++) {
+                double[][] plus = copy(f);
+                double[][] minus = copy(f);
+                plus[i][j] += h;
+                minus[i][j] -= h;
+                double fd = (reference.at(plus) - reference.at(minus)) / (2 * h);
+                largest = Math.max(largest, Math.abs(fd));
+                assertThat((double) grad[i * k + j]).as("%s ∂/∂f[%d][%d]", what, i, j).isCloseTo(fd, within(2e-5));
+            }
+        }
+        assertThat(largest).as("%s has a gradient to compare", what).isGreaterThan(0.01);
+    }
+
+    private static double[][] copy(double[][] a) {
+        double[][] c = new double[a.length][];
+        for (int i = 0; i < a.length; i++) c[i] = a[i].clone();
+        return c;
+    }
+
+    /** Gaussian logits, none within 1e-3 of a hinge kink (|m ± f| ≥ 1e-3), so that the losses are smooth there. */
+    private static double[][] smoothLogits(int n, int k, double m, long seed) {
+        Random random = new Random(seed);
+        double[][] f = new double[n][k];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < k; j++) {
+                double v;
+                do {
+                    v = (float) random.nextGaussian();
+                } while (Math.abs(m - v) < 1e-3 || Math.abs(m + v) < 1e-3);
+                f[i][j] = v;
+            }
+        }
+        return f;
+    }
+
+    @Test
+    void shouldHaveTheGradientOfTheFormulasWhenTheLossesAreDifferentiated() {
+        double m = 0.5;
+        // 12 samples, 5 classes, class 4 absent
+        int[] labels = {0, 1, 2, 3, 0, 1, 2, 3, 0, 2, 1, 3};
+        double[][] f = smoothLogits(labels.length, 5, m, 21);
+        Operand<TFloat32> y = tf.constant(oneHot(labels, 5));
+        assertGradientMatchesFiniteDifferences(f, p -> Losses.multiclassHkr(tf, p, y, 5f, 0.5f),
+                x -> eq4(x, labels, 5, m), "Eq. 4");
+        assertGradientMatchesFiniteDifferences(f, p -> Losses.softmaxHkr(tf, p, y, 5f, 0.5f, 10f),
+                x -> eq5(x, labels, 5, m, 10), "Eq. 5");
+        int[] binary = {1, 0, 0, 1, 1, 0, 1, 0, 0, 0};
+        double[][] fb = smoothLogits(binary.length, 1, m, 22);
+        float[][] yb = new float[binary.length][1];
+        for (int i = 0; i < binary.length; i++) yb[i][0] = binary[i];
+        Operand<TFloat32> ybOp = tf.constant(yb);
+        assertGradientMatchesFiniteDifferences(fb, p -> Losses.binaryHkr(tf, p, ybOp, 5f, 0.5f),
+                x -> eq1(x, binary, 5, m), "Eq. 1");
     }
 
     @Test
