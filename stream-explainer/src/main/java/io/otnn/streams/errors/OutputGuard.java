@@ -57,6 +57,7 @@ public final class OutputGuard {
     private volatile EventTimePolicy policy;
     private volatile int explanationMaxBytes;
     private volatile int deadLetterMaxBytes;
+    private volatile int producerBatchBytes = 16_384;
 
     public OutputGuard(EventTimePolicy policy, int maxBytes, Topics topics) {
         this.configuredPolicy = policy;
@@ -85,6 +86,11 @@ public final class OutputGuard {
         streamsProperties.put(CONFIG, this);
         streamsProperties.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetteringProductionHandler.class.getName());
+        Object batchSize = streamsProperties.getOrDefault(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
+                streamsProperties.get(ProducerConfig.BATCH_SIZE_CONFIG));
+        if (batchSize != null) {
+            producerBatchBytes = Integer.parseInt(batchSize.toString());
+        }
         Object maxRequest = streamsProperties.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
         if (maxRequest != null) {
             narrowBytes(Integer.parseInt(maxRequest.toString()), Integer.parseInt(maxRequest.toString()));
@@ -106,6 +112,15 @@ public final class OutputGuard {
         if (explanations != null && deadLetters != null) {
             narrowBytes(explanations.maxMessageBytes(), deadLetters.maxMessageBytes());
         }
+        limits.forEach((topic, limit) -> {
+            if (limit.maxMessageBytes() < producerBatchBytes + RECORD_OVERHEAD_BYTES) {
+                // the producer fills batches up to batch.size, and splits a refused one into batches of that size:
+                // the broker would refuse batches of records that each fit
+                LOG.warn("Topic {} accepts {} bytes per batch, not much more than the producer's batch.size ({}): "
+                        + "lower batch.size (producer.batch.size) below it, or the broker may refuse whole batches",
+                        topic, limit.maxMessageBytes(), producerBatchBytes);
+            }
+        });
         EventTimePolicy narrowed = configuredPolicy;
         for (TopicLimits topic : limits.values()) {
             // a second of margin: the broker compares with its own clock when the batch arrives
