@@ -283,7 +283,8 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         DeadLetterRecord deadLetter = new DeadLetterRecord(imageId, e.kind().name(), e.getMessage(), pending.topic(),
                 pending.partition(), pending.offset(), pending.key(), pending.value(), pending.timestamp(),
                 context.currentSystemTimeMs(), application, model.name(), model.version());
-        Optional<String> refusedBefore = guard.refusedBefore(pending.topic(), pending.partition(), pending.offset());
+        Optional<String> refusedBefore = e.kind() == RejectionKind.PRODUCTION ? Optional.empty()
+                : guard.refusedBefore(pending.topic(), pending.partition(), pending.offset());
         if (refusedBefore.isPresent() || !guard.fits(deadLetter)) {
             deadLetter = new DeadLetterRecord(imageId, e.kind().name(), e.getMessage() + " (the original value of "
                     + (pending.value() == null ? 0 : pending.value().length) + " bytes is left out: "
