@@ -207,8 +207,8 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private void forwardDeadLetter(ReceivedImage received, RejectedRecordException e, ProcessorScope.Origin origin) {
         long now = context.currentSystemTimeMs();
         DeadLetterRecord deadLetter = deadLetters.of(received, e, now);
-        Optional<String> refusedBefore = guard.refusedBefore(received.topic(), received.partition(),
-                received.offset());
+        Optional<String> refusedBefore = e.kind() == RejectionKind.PRODUCTION ? Optional.empty()
+                : guard.refusedBefore(received.topic(), received.partition(), received.offset());
         if (refusedBefore.isPresent() || !guard.fits(deadLetter)) {
             deadLetter = deadLetters.withoutValue(deadLetter, refusedBefore
                     .map(reason -> "the broker refused this dead letter before: " + reason)

@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -16,6 +15,7 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serializer;
@@ -48,15 +48,28 @@ public final class OutputGuard {
     public static final String SOURCE_HEADER = "otnn.source";
     /** Room left in a record batch for the key, the headers and the batch's own overhead. */
     static final int RECORD_OVERHEAD_BYTES = 1024;
+    /** How many refused sources are remembered. */
+    static final int MAX_REFUSALS = 10_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(OutputGuard.class);
 
     private final EventTimePolicy configuredPolicy;
     private final Topics topics;
-    private final Map<String, String> refused = new ConcurrentHashMap<>();
+    /**
+     * Sources whose output the broker refused, with why. Kept, not consumed on use: the transaction that carries the
+     * dead letter may be aborted too, and the image read once more. Bounded (oldest forgotten first).
+     */
+    private final Map<String, String> refused = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                    return size() > MAX_REFUSALS;
+                }
+            });
     private volatile EventTimePolicy policy;
     private volatile int explanationMaxBytes;
     private volatile int deadLetterMaxBytes;
+    private volatile int producerBatchBytes = 16_384;
 
     public OutputGuard(EventTimePolicy policy, int maxBytes, Topics topics) {
         this.configuredPolicy = policy;
@@ -85,6 +98,11 @@ public final class OutputGuard {
         streamsProperties.put(CONFIG, this);
         streamsProperties.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetteringProductionHandler.class.getName());
+        Object batchSize = streamsProperties.getOrDefault(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
+                streamsProperties.get(ProducerConfig.BATCH_SIZE_CONFIG));
+        if (batchSize != null) {
+            producerBatchBytes = Integer.parseInt(batchSize.toString());
+        }
         Object maxRequest = streamsProperties.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
         if (maxRequest != null) {
             narrowBytes(Integer.parseInt(maxRequest.toString()), Integer.parseInt(maxRequest.toString()));
@@ -106,6 +124,15 @@ public final class OutputGuard {
         if (explanations != null && deadLetters != null) {
             narrowBytes(explanations.maxMessageBytes(), deadLetters.maxMessageBytes());
         }
+        limits.forEach((topic, limit) -> {
+            if (limit.maxMessageBytes() < producerBatchBytes + RECORD_OVERHEAD_BYTES) {
+                // the producer fills batches up to batch.size, and splits a refused one into batches of that size:
+                // the broker would refuse batches of records that each fit
+                LOG.warn("Topic {} accepts {} bytes per batch, not much more than the producer's batch.size ({}): "
+                        + "lower batch.size (producer.batch.size) below it, or the broker may refuse whole batches",
+                        topic, limit.maxMessageBytes(), producerBatchBytes);
+            }
+        });
         EventTimePolicy narrowed = configuredPolicy;
         for (TopicLimits topic : limits.values()) {
             // a second of margin: the broker compares with its own clock when the batch arrives
@@ -124,14 +151,30 @@ public final class OutputGuard {
         deadLetterMaxBytes = Math.min(deadLetterMaxBytes, deadLetterTopicBytes - RECORD_OVERHEAD_BYTES);
     }
 
+    /** Describes each topic; a topic created a moment ago may be unknown for a while: retried for 15 s. */
     private static Map<String, TopicLimits> describe(Map<String, Object> adminProperties, Collection<String> names) {
         Map<String, TopicLimits> limits = new HashMap<>();
-        List<ConfigResource> resources = names.stream()
-                .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         try (Admin admin = Admin.create(adminProperties)) {
-            Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
-            configs.forEach((resource, config) -> limits.put(resource.name(), limits(config)));
-        } catch (ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+            for (String name : names) {
+                ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, name);
+                while (true) {
+                    try {
+                        Config config = admin.describeConfigs(List.of(resource)).all().get(15, TimeUnit.SECONDS)
+                                .get(resource);
+                        limits.put(name, limits(config));
+                        break;
+                    } catch (ExecutionException e) {
+                        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                            LOG.warn("Cannot read the limits of topic {}, keeping the configured ones: {}", name,
+                                    e.getCause().toString());
+                            break;
+                        }
+                        Thread.sleep(100);
+                    }
+                }
+            }
+        } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
             LOG.warn("Cannot read the output topics' limits, keeping the configured ones: {}", e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -172,7 +215,7 @@ public final class OutputGuard {
      * remembered), or it is larger than the explanations topic accepts.
      */
     public Optional<String> refusal(String topic, int partition, long offset, ExplanationRecord explanation) {
-        String before = refused.remove(source(topic, partition, offset));
+        String before = refused.get(source(topic, partition, offset));
         if (before != null) {
             return Optional.of("the broker refused the explanation: " + before);
         }
@@ -189,10 +232,10 @@ public final class OutputGuard {
 
     /**
      * Why the broker refused the dead letter of this source record before, if it did (then the processor sends it
-     * again without the original value and with the wall clock as its timestamp). Forgets it.
+     * again without the original value and with the wall clock as its timestamp).
      */
     public Optional<String> refusedBefore(String topic, int partition, long offset) {
-        return Optional.ofNullable(refused.remove(source(topic, partition, offset)));
+        return Optional.ofNullable(refused.get(source(topic, partition, offset)));
     }
 
     /** Whether this dead letter fits the dead-letter topic with its original value. */
@@ -211,8 +254,8 @@ public final class OutputGuard {
         refused.put(source, reason);
     }
 
-    /** How many refused sources wait to be read again. */
-    public int refusalsWaiting() {
+    /** How many refused sources are remembered. */
+    public int refusals() {
         return refused.size();
     }
 
