@@ -1,7 +1,7 @@
 package io.otnn.explain;
 
 /**
- * The explanation of one image (ARCHITECTURE.md, "the explanation of one image"; paper sections 3–4). All images are
+ * The explanation of one image (docs/architecture.md, "The explanation of one image"; paper sections 3–4). All images are
  * flattened {@code [H, W, C]} row-major in the model's input range.
  *
  * @param scores              the logits f(x) (one for a binary model)

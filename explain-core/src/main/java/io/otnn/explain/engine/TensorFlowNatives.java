@@ -8,7 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes DJL's TensorFlow engine run on TF Java's own natives (ARCHITECTURE.md, Engines): JavaCPP loads
+ * Makes DJL's TensorFlow engine run on TF Java's own natives (docs/architecture.md, "Engines and version pins"): JavaCPP loads
  * {@code org.tensorflow.internal.c_api.global.tensorflow}, and {@code TENSORFLOW_LIBRARY_PATH} points DJL at the folder
  * of the loaded library before its engine starts, so DJL neither looks for {@code tensorflow-native-cpu} (a CUDA build)
  * nor tries to download anything. Idempotent and thread-safe.

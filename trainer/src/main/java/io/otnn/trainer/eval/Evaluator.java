@@ -7,7 +7,7 @@ import java.util.TreeMap;
 
 /**
  * Test accuracy, certificates and gradient norms of a model, computed from its logits and explain gradients.
- * Certified radius (ARCHITECTURE.md): (f_k* − f_j) / (c·L) with j the runner-up, binary |f| / L.
+ * Certified radius (docs/architecture.md): (f_k* − f_j) / (c·L) with j the runner-up, binary |f| / L.
  */
 public final class Evaluator {
 
