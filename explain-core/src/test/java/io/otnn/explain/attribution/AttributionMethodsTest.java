@@ -96,7 +96,16 @@ class AttributionMethodsTest {
             assertThat(b[0]).containsExactly(a[1], within(1e-6f));
             float[][] c = new SmoothGrad(50, 0.2, 7).withSeed(8).attribute(explainer, images, labels);
             assertThat(c[1]).isNotEqualTo(a[1]);
-            assertThat(new Saliency().withSeed(8)).isInstanceOf(Saliency.class);
+            float[][] again = new SmoothGrad(50, 0.2, 7).attribute(explainer, images, labels);
+            for (int i = 0; i < images.length; i++) {
+                assertThat(again[i]).as("image %d, same seed", i).containsExactly(a[i]);
+            }
+            // Saliency draws nothing: a seed must not change it
+            float[][] plain = new Saliency().attribute(explainer, images, labels);
+            float[][] seeded = new Saliency().withSeed(8).attribute(explainer, images, labels);
+            for (int i = 0; i < images.length; i++) {
+                assertThat(seeded[i]).as("image %d, Saliency with a seed", i).containsExactly(plain[i]);
+            }
         }
     }
 }

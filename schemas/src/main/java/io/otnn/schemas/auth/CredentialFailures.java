@@ -26,8 +26,10 @@ public final class CredentialFailures {
             }
             if (t instanceof SchemaRegistryException registry
                     && (registry.status() == 401 || registry.status() == 403)) {
-                return Optional.of("the schema registry refused the credentials: " + t.getMessage()
-                        + " (check basic.auth.user.info)");
+                // the client's message already says what was refused and which settings to check
+                String message = t.getMessage();
+                return Optional.of(message != null && message.startsWith("the schema registry") ? message
+                        : "the schema registry refused the credentials: " + message + " (check basic.auth.user.info)");
             }
         }
         return Optional.empty();

@@ -36,6 +36,12 @@ class CredentialFailuresTest {
                 + "credentials: Unauthorized (GET https://r/schemas/ids/1, HTTP 401, error code 40101) (check "
                 + "basic.auth.user.info)");
         assertThat(CredentialFailures.describe(new SchemaRegistryException("Forbidden", 403, 40301))).isPresent();
+        // the registry client's own message already names the settings: it is not wrapped a second time
+        SchemaRegistryException fromClient = new SchemaRegistryException("the schema registry refused the credentials"
+                + " (basic.auth.user.info, basic.auth.credentials.source): Unauthorized (POST https://r/subjects/s,"
+                + " HTTP 401, error code 40101)", 401, 40101);
+        assertThat(CredentialFailures.describe(new SerializationException("x", fromClient)))
+                .hasValue(fromClient.getMessage());
     }
 
     @Test
