@@ -35,5 +35,7 @@ public enum RejectionKind {
     /** an output for this image (explanation, dead letter) could not be produced to its topic */
     PRODUCTION,
     /** a RAW_F32 value lies outside the model's declared input range, on which its certificates hold */
-    OUT_OF_RANGE
+    OUT_OF_RANGE,
+    /** the image carries a label that is not one of the model's classes: it would corrupt accuracy and class mix */
+    LABEL_OUT_OF_RANGE
 }

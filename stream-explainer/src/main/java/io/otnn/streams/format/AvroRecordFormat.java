@@ -222,7 +222,7 @@ public final class AvroRecordFormat implements RecordFormat {
             case OVERSIZE -> ErrorKind.OVERSIZE;
             case MODEL_ERROR, NON_FINITE_RESULT, UNENCODABLE_RESULT -> ErrorKind.MODEL_ERROR;
             case PRODUCTION -> ErrorKind.PRODUCTION;
-            case OUT_OF_RANGE -> ErrorKind.OUT_OF_RANGE;
+            case OUT_OF_RANGE, LABEL_OUT_OF_RANGE -> ErrorKind.OUT_OF_RANGE;
         };
     }
 

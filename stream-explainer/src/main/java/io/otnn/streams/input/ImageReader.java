@@ -21,15 +21,27 @@ public final class ImageReader {
 
     private final RecordFormat format;
     private final ImageDecoder decoder;
+    private final int classes;
 
     public ImageReader(RecordFormat format, ModelInfo model, int maxImageBytes) {
         this.format = format;
         this.decoder = new ImageDecoder(model.input(), maxImageBytes);
+        this.classes = model.classNames().size();
     }
 
     public DecodedImage read(ReceivedImage received) throws RejectedRecordException {
         ImageInput input = parse(received);
+        checkLabel(input);
         return new DecodedImage(input, input.decodeWith(decoder));
+    }
+
+    /** A label, when there is one, must name a class of the model: the accuracy and class mix are computed from it. */
+    private void checkLabel(ImageInput input) throws RejectedRecordException {
+        Integer label = input.label();
+        if (label != null && (label < 0 || label >= classes)) {
+            throw new RejectedRecordException(RejectionKind.LABEL_OUT_OF_RANGE, "label " + label
+                    + " is not a class of the model (0.." + (classes - 1) + ")", input.imageId(), null);
+        }
     }
 
     private ImageInput parse(ReceivedImage received) throws RejectedRecordException {

@@ -160,14 +160,10 @@ public final class HostileImageEvents {
         byte[] good = format.writeImage(topic, valid);
         return switch (mutation) {
             case LABEL_OUT_OF_RANGE -> {
-                // the label is the producer's claim; it is not checked against the classes, only carried
-                float[] pixels = new float[SIZE];
-                for (int p = 0; p < SIZE; p++) pixels[p] = (float) ((raw[p] & 0xff) * (1 / 255.0));
+                // a label that is no class of the model would corrupt the window's accuracy: refused
                 int label = random.nextBoolean() ? 10 + random.nextInt(1000) : -1 - random.nextInt(1000);
-                String labelId = String.format("label-%06d", i);
-                decodedIds.add(labelId);
-                yield new Hostile(i, mutation, key(labelId), format.writeImage(topic, new ImageInput(labelId, "RAW_U8",
-                        SIDE, SIDE, 1, raw, label, now + i)), null, true, pixels, labelId);
+                yield rejected(i, mutation, id, format.writeImage(topic, new ImageInput(id, "RAW_U8", SIDE, SIDE, 1,
+                        raw, label, now + i)), RejectionKind.LABEL_OUT_OF_RANGE);
             }
             case BIT_FLIP, TRUNCATION, LENGTH_PREFIX -> random(i, mutation, id, good, valid);
             case TRAILING_BYTES -> rejected(i, mutation, id, concat(good, bytes(1 + random.nextInt(20))),

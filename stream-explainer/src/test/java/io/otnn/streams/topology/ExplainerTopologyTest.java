@@ -191,6 +191,9 @@ class ExplainerTopologyTest {
         huge[5] = 1e30f;
         addBad(sends, bad, new ImageInput("out-of-range", "RAW_F32", 4, 4, 1, Images.f32(huge), null, t),
                 RejectionKind.OUT_OF_RANGE);
+        // the model has 3 classes: labels 3 and -1 name none of them
+        addBad(sends, bad, Images.rawU8("label-3", 4, 4, 1, 1, 3, t), RejectionKind.LABEL_OUT_OF_RANGE);
+        addBad(sends, bad, Images.rawU8("label-minus-1", 4, 4, 1, 2, -1, t), RejectionKind.LABEL_OUT_OF_RANGE);
         // a few hundred bytes whose header declares 600×600: refused from the header
         addBad(sends, bad, new ImageInput("bomb-png", "PNG", 4, 4, 1,
                 Images.png(600, 600, BufferedImage.TYPE_BYTE_GRAY), null, t), RejectionKind.OVERSIZE);
