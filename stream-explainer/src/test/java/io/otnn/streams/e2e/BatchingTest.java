@@ -17,16 +17,15 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.streams.StreamsConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.testing.EmbeddedPipeline;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.KafkaTestClients;
 import io.otnn.streams.testing.LinearTestEngine;
@@ -41,22 +40,11 @@ class BatchingTest {
     /** longer than any test: the largest maximum wait, and a commit interval that never comes */
     private static final long NEVER = 60_000L;
 
-    private static EmbeddedPipeline pipeline;
+    @RegisterExtension
+    static final EmbeddedPipelineExtension pipeline = EmbeddedPipelineExtension.withoutEngine();
 
     @TempDir
     Path stateDir;
-
-    @BeforeAll
-    static void startPipeline() {
-        pipeline = EmbeddedPipeline.start(false);
-    }
-
-    @AfterAll
-    static void stopPipeline() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
-    }
 
     private Map<String, Object> props(String run, int batchSize, long maxWaitMs, long commitIntervalMs) {
         Map<String, Object> props = pipeline.explainerProps(run, run + ".", stateDir.resolve(run));

@@ -1,6 +1,6 @@
 package io.otnn.streams.e2e;
 
-import io.otnn.streams.testing.EmbeddedPipeline;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,9 +15,9 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +41,9 @@ class CrashTest {
     private static final Logger LOG = LoggerFactory.getLogger(CrashTest.class);
     private static final int IMAGES = 5_000;
 
-    private static EmbeddedPipeline pipeline;
+    @RegisterExtension
+    static final EmbeddedPipelineExtension pipeline = EmbeddedPipelineExtension.withoutEngine();
+
     private static LocalStack stack;
     private static RecordFormat format;
 
@@ -49,17 +51,9 @@ class CrashTest {
     Path work;
 
     @BeforeAll
-    static void startPipeline() {
-        pipeline = EmbeddedPipeline.start(false);
+    static void sharePipelineParts() {
         stack = pipeline.stack();
         format = pipeline.format();
-    }
-
-    @AfterAll
-    static void stopPipeline() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
     }
 
     @Test

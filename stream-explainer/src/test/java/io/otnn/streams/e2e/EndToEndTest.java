@@ -1,6 +1,6 @@
 package io.otnn.streams.e2e;
 
-import io.otnn.streams.testing.EmbeddedPipeline;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -15,9 +15,9 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.explain.ImageExplanation;
@@ -38,7 +38,9 @@ class EndToEndTest {
 
     private static final int IMAGES = 2_000;
 
-    private static EmbeddedPipeline pipeline;
+    @RegisterExtension
+    static final EmbeddedPipelineExtension pipeline = EmbeddedPipelineExtension.withEngine();
+
     private static LocalStack stack;
     private static OtnnEngine engine;
     private static SchemaRegistryClient registry;
@@ -48,19 +50,11 @@ class EndToEndTest {
     Path stateDir;
 
     @BeforeAll
-    static void startPipeline() {
-        pipeline = EmbeddedPipeline.start(true);
+    static void sharePipelineParts() {
         stack = pipeline.stack();
         registry = pipeline.registry();
         format = pipeline.format();
         engine = pipeline.engine();
-    }
-
-    @AfterAll
-    static void stopPipeline() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
     }
 
     @Test

@@ -28,9 +28,8 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.explain.ImageExplanation;
@@ -40,7 +39,7 @@ import io.otnn.streams.Topics;
 import io.otnn.streams.engine.ImageResult;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
-import io.otnn.streams.testing.EmbeddedPipeline;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.HostileImageEvents;
 import io.otnn.streams.testing.HostileImageEvents.Hostile;
 import io.otnn.streams.testing.KafkaTestClients;
@@ -59,22 +58,11 @@ class ImageEventFuzzTest {
     private static final long BROKER_SEED = 20261202L;
     private static final int IMAGE_MAX_BYTES = 900_000;
 
-    private static EmbeddedPipeline pipeline;
+    @RegisterExtension
+    static final EmbeddedPipelineExtension pipeline = EmbeddedPipelineExtension.withEngine();
 
     @TempDir
     Path stateDir;
-
-    @BeforeAll
-    static void startPipeline() {
-        pipeline = EmbeddedPipeline.start(true);
-    }
-
-    @AfterAll
-    static void stopPipeline() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
-    }
 
     /** What the run saw, per record and in total; printed whatever the result. */
     private static final class Tally {

@@ -11,9 +11,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.explain.testing.Fixtures;
@@ -25,7 +24,7 @@ import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.testing.ChildExplainer;
-import io.otnn.streams.testing.EmbeddedPipeline;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.FaultyExplainerMain;
 import io.otnn.streams.testing.KafkaTestClients;
 import io.otnn.streams.testing.OutcomeLedger;
@@ -46,22 +45,11 @@ class KillWhileBatchesFailTest {
     private static final int PROGRESS_BEFORE_KILL = 400;
     private static final int POISON_EVERY = 40;
 
-    private static EmbeddedPipeline pipeline;
+    @RegisterExtension
+    static final EmbeddedPipelineExtension pipeline = EmbeddedPipelineExtension.withEngine();
 
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void startPipeline() {
-        pipeline = EmbeddedPipeline.start(true);
-    }
-
-    @AfterAll
-    static void stopPipeline() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
-    }
 
     @Test
     void shouldPublishOneOutcomePerImageWhenTheExplainerIsKilledWhileBatchesFail() throws Exception {

@@ -17,16 +17,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.testing.EmbeddedPipeline;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.KafkaTestClients;
 
@@ -41,22 +40,11 @@ import io.otnn.streams.testing.KafkaTestClients;
  */
 class OverflowingInputTest {
 
-    private static EmbeddedPipeline pipeline;
+    @RegisterExtension
+    static final EmbeddedPipelineExtension pipeline = EmbeddedPipelineExtension.withEngine();
 
     @TempDir
     Path stateDir;
-
-    @BeforeAll
-    static void startPipeline() {
-        pipeline = EmbeddedPipeline.start(true);
-    }
-
-    @AfterAll
-    static void stopPipeline() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
-    }
 
     @Test
     void shouldDeadLetterEachOutOfRangeImageAndExplainEveryOtherOnceWhenTheyShareBatches() throws Exception {

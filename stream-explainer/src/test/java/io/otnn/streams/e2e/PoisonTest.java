@@ -1,7 +1,5 @@
 package io.otnn.streams.e2e;
 
-import io.otnn.streams.testing.EmbeddedPipeline;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -22,9 +20,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.local.LocalStack;
@@ -39,6 +37,7 @@ import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.FaultInjectingEngine;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.KafkaTestClients;
@@ -52,7 +51,9 @@ class PoisonTest {
 
     private static final float POISON_PIXEL = 128 / 255f;
 
-    private static EmbeddedPipeline pipeline;
+    @RegisterExtension
+    static final EmbeddedPipelineExtension pipeline = EmbeddedPipelineExtension.withEngine();
+
     private static LocalStack stack;
     private static SchemaRegistryClient registry;
     private static AvroRecordFormat format;
@@ -62,19 +63,11 @@ class PoisonTest {
     Path stateDir;
 
     @BeforeAll
-    static void startPipeline() {
-        pipeline = EmbeddedPipeline.start(true);
+    static void sharePipelineParts() {
         stack = pipeline.stack();
         registry = pipeline.registry();
         format = pipeline.format();
         engine = pipeline.engine();
-    }
-
-    @AfterAll
-    static void stopPipeline() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
     }
 
     private record Bad(byte[] key, byte[] value, RejectionKind kind) {

@@ -1,6 +1,6 @@
 package io.otnn.streams.e2e;
 
-import io.otnn.streams.testing.EmbeddedPipeline;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,9 +14,9 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.local.LocalStack;
@@ -33,7 +33,9 @@ class ScaleOutTest {
 
     private static final int IMAGES = 3_000;
 
-    private static EmbeddedPipeline pipeline;
+    @RegisterExtension
+    static final EmbeddedPipelineExtension pipeline = EmbeddedPipelineExtension.withEngine();
+
     private static LocalStack stack;
     private static OtnnEngine engine;
 
@@ -41,17 +43,9 @@ class ScaleOutTest {
     Path work;
 
     @BeforeAll
-    static void startPipeline() {
-        pipeline = EmbeddedPipeline.start(true);
+    static void sharePipelineParts() {
         stack = pipeline.stack();
         engine = pipeline.engine();
-    }
-
-    @AfterAll
-    static void stopPipeline() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
     }
 
     private StreamExplainerApp instance(String name) {

@@ -19,10 +19,9 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.ThreadMetadata;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.streams.ExplainerConfig;
@@ -32,7 +31,7 @@ import io.otnn.streams.engine.ExplanationEngine;
 import io.otnn.streams.engine.ModelInfo;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.startup.StartupException;
-import io.otnn.streams.testing.EmbeddedPipeline;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.KafkaTestClients;
 import io.otnn.streams.testing.LinearTestEngine;
 
@@ -40,22 +39,11 @@ import io.otnn.streams.testing.LinearTestEngine;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class StreamSettingsTest {
 
-    private static EmbeddedPipeline pipeline;
+    @RegisterExtension
+    static final EmbeddedPipelineExtension pipeline = EmbeddedPipelineExtension.withoutEngine();
 
     @TempDir
     Path stateDir;
-
-    @BeforeAll
-    static void startPipeline() {
-        pipeline = EmbeddedPipeline.start(false);
-    }
-
-    @AfterAll
-    static void stopPipeline() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
-    }
 
     /** The engine of 28×28 images that notes which threads called the model. */
     private static final class ThreadNotingEngine implements ExplanationEngine {

@@ -37,9 +37,8 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.ThreadMetadata;
 import org.assertj.core.data.Offset;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.streams.ExplainerConfig;
@@ -52,7 +51,7 @@ import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
-import io.otnn.streams.testing.EmbeddedPipeline;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.KafkaTestClients;
 import io.otnn.streams.time.TimeAdjustment;
@@ -67,22 +66,11 @@ class TimeAndProductionTest {
     private static final long GRACE_MS = 500;
     private static final long COMMIT_MS = ExplainerConfig.DEFAULT_COMMIT_INTERVAL_MS;
 
-    private static EmbeddedPipeline pipeline;
+    @RegisterExtension
+    static final EmbeddedPipelineExtension pipeline = EmbeddedPipelineExtension.withEngine();
 
     @TempDir
     Path stateDir;
-
-    @BeforeAll
-    static void startPipeline() {
-        pipeline = EmbeddedPipeline.start(true);
-    }
-
-    @AfterAll
-    static void stopPipeline() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
-    }
 
     private Map<String, Object> props(String run) {
         Map<String, Object> props = pipeline.explainerProps(run, run + ".", stateDir.resolve(run));
