@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.Topics;
 import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.streams.records.EncodedTensor;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.time.EventTimePolicy;
 
@@ -215,11 +216,12 @@ public final class OutputGuard {
      * remembered), or it is larger than the explanations topic accepts.
      */
     public Optional<String> refusal(String topic, int partition, long offset, ExplanationRecord explanation) {
-        String before = refused.get(source(topic, partition, offset));
+        String before = refused.isEmpty() ? null : refused.get(source(topic, partition, offset));
         if (before != null) {
             return Optional.of("the broker refused the explanation: " + before);
         }
-        if (topics == null) {
+        if (topics == null || sizeBound(explanation) <= explanationMaxBytes) {
+            // almost always: no serialization on the hot path, the sink serializes it once
             return Optional.empty();
         }
         int size = size(topics.explanations().valueSerde().serializer(), topics.explanations().name(), explanation);
@@ -228,6 +230,32 @@ public final class OutputGuard {
                     + " that " + topics.explanations().name() + " accepts");
         }
         return Optional.empty();
+    }
+
+    /**
+     * A size that no serialization of this explanation exceeds, in the Avro contract or the JSON debugging format:
+     * every byte of the encoded maps at most 4 characters in JSON, every string character at most 6 (an escape), and
+     * each string is counted twice (class names appear in two places); the numbers, field names and framing fit in
+     * the fixed part. Computed from lengths only.
+     */
+    static long sizeBound(ExplanationRecord e) {
+        long chars = length(e.imageId()) + length(e.modelName()) + length(e.predictedName())
+                + length(e.runnerUpName()) + length(e.explainerInstance()) + tensorChars(e.saliency())
+                + tensorChars(e.counterfactual());
+        long bytes = tensorBytes(e.saliency()) + tensorBytes(e.counterfactual());
+        return 4096 + 12 * chars + 4 * bytes + 32L * e.scores().size();
+    }
+
+    private static long length(String text) {
+        return text == null ? 0 : text.length();
+    }
+
+    private static long tensorChars(EncodedTensor tensor) {
+        return tensor == null ? 0 : length(tensor.format());
+    }
+
+    private static long tensorBytes(EncodedTensor tensor) {
+        return tensor == null || tensor.data() == null ? 0 : tensor.data().length;
     }
 
     /**

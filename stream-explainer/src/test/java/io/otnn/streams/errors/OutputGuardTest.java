@@ -41,6 +41,23 @@ class OutputGuardTest {
     }
 
     @Test
+    void shouldBoundTheSerializedSizeFromAboveWhenTheRecordHoldsLongTextOrLargeMaps() {
+        java.util.Random random = new java.util.Random(3);
+        byte[] big = new byte[200_000];
+        random.nextBytes(big);
+        EncodedTensor large = new EncodedTensor("PNG_U8", 224, 224, 3, 1, 0, big);
+        List<ExplanationRecord> records = List.of(explanation("plain"),
+                explanation("\u00e9\u4e2d\"\\\n".repeat(500)),
+                new ExplanationRecord("big", "m\u00e9", 1, 3, "three", 5, "f\"ive", List.of(0.1f, 0.9f), 0.8, 0.4, 1.41,
+                        1.0, 7, large, large, 5, 1.1, 0.6, 0.5, 0.0, 1, 2.0, 3, 1, "test", 1, 2));
+        for (ExplanationRecord e : records) {
+            assertThat(OutputGuard.sizeBound(e)).as(e.imageId()).isGreaterThanOrEqualTo(jsonSize(e));
+        }
+        // a 28x28 explanation stays far below the default limit: the guard does not serialize it
+        assertThat(OutputGuard.sizeBound(explanation("plain"))).isLessThan(ExplainerConfig.DEFAULT_OUTPUT_MAX_BYTES / 10);
+    }
+
+    @Test
     void shouldRegisterTheHandlerAndItselfWhenPutIntoTheStreamsProperties() {
         OutputGuard guard = new OutputGuard(EventTimePolicy.defaults(), 1 << 20, topics);
         Properties props = new Properties();
