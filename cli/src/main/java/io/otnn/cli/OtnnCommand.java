@@ -3,12 +3,13 @@ package io.otnn.cli;
 import java.io.PrintWriter;
 
 import io.otnn.cli.demo.DemoCommand;
-import io.otnn.explain.cli.EvaluateCommand;
-import io.otnn.explain.cli.ExplainImageCommand;
-import io.otnn.ingest.cli.IngestCommand;
+import io.otnn.cli.explain.EvaluateCommand;
+import io.otnn.cli.explain.ExplainImageCommand;
+import io.otnn.cli.ingest.IngestCommand;
+import io.otnn.cli.local.LocalStackCommand;
 import io.otnn.local.LocalStackException;
-import io.otnn.streams.cli.ExplainCommand;
-import io.otnn.trainer.cli.TrainCommand;
+import io.otnn.cli.streams.ExplainCommand;
+import io.otnn.cli.trainer.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -231,6 +231,24 @@ public final class ImagePublisher implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Settings as a client properties file holds them (e.g. a secure local stack's client file, read with
+         * {@link ClientSettings#read}): {@code bootstrap.servers} and {@code schema.registry.url} set the addresses,
+         * every other key is a producer property or a registry client key.
+         */
+        public Builder optClientSettings(Map<String, String> settings) {
+            settings.forEach((key, value) -> {
+                if (key.equals(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+                    setBootstrapServers(value);
+                } else if (key.equals(SchemaRegistryClientConfig.URL_CONFIG)) {
+                    setSchemaRegistryUrl(value);
+                } else {
+                    optProducerProperty(key, value);
+                }
+            });
+            return this;
+        }
+
         public ImagePublisher build() {
             Objects.requireNonNull(bootstrapServers, "setBootstrapServers is required");
             Objects.requireNonNull(registryUrl, "setSchemaRegistryUrl is required");

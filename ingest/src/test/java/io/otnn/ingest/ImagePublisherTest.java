@@ -2,8 +2,6 @@ package io.otnn.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,13 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.avro.ImageEvent;
-import io.otnn.ingest.cli.IngestCommand;
 import io.otnn.ingest.source.ImageSource;
 import io.otnn.local.LocalStack;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.schemas.serde.AvroSerdes;
-import picocli.CommandLine;
 
 class ImagePublisherTest {
 
@@ -70,20 +66,6 @@ class ImagePublisherTest {
         assertThat(first.value().getLabel()).isEqualTo(7);
         assertThat(first.value().getWidth()).isEqualTo(28);
         assertThat(first.value().getPixels().remaining()).isEqualTo(784);
-    }
-
-    @Test
-    void shouldExitNonZeroWithAOneLineMessageWhenNothingCanBeSent() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine command = new CommandLine(new IngestCommand());
-        command.setOut(new PrintWriter(out));
-        command.setErr(new PrintWriter(err));
-        int exit = command.execute("--source", dir.resolve("missing.png").toString(), "--bootstrap-servers",
-                stack.bootstrapServers(), "--schema-registry", stack.schemaRegistryUrl(), "--topic", "unused");
-        assertThat(exit).isEqualTo(1);
-        assertThat(err.toString()).contains("missing.png");
-        assertThat(out.toString()).contains("Sent 0 image(s)").contains("1 unreadable");
     }
 
     private static List<ConsumerRecord<String, ImageEvent>> read(String topic, int count) {

@@ -279,4 +279,23 @@ public final class StreamExplainerApp implements AutoCloseable {
             close();
         }, "otnn-shutdown"));
     }
+
+    /**
+     * The explainer as {@code otnn explain} runs it, until SIGTERM or Ctrl-C: waits for the Kafka cluster and the
+     * registry (a {@link StartupException} when they stay unreachable), then loads the model, starts and blocks.
+     * Returns empty after a clean shutdown, or why Kafka Streams stopped by itself (a refused credential).
+     */
+    public static Optional<String> runUntilStopped(ExplainerConfig config) throws InterruptedException {
+        StartupCheck.from(config).awaitDependencies(config);
+        StreamExplainerApp app = builder().setConfig(config).build();
+        app.closeOnShutdown();
+        app.start();
+        Optional<String> failure = app.awaitStop();
+        if (failure.isPresent()) {
+            app.close();
+            return failure;
+        }
+        app.awaitClose();
+        return Optional.empty();
+    }
 }

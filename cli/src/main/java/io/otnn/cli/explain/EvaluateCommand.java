@@ -1,20 +1,15 @@
-package io.otnn.explain.cli;
+package io.otnn.cli.explain;
 
-import io.otnn.explain.Explainer;
-import io.otnn.explain.OtnnModel;
-import io.otnn.explain.input.BlockMnist;
-import io.otnn.explain.input.IdxDataset;
-import io.otnn.explain.input.ImageDecoder;
-import io.otnn.explain.metrics.Evaluation;
 import io.otnn.explain.metrics.EvaluationTable;
+import io.otnn.explain.metrics.ModelComparison;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -56,51 +51,26 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!data.equals("fashion-mnist") && !data.equals("mnist") && !data.equals("block-mnist")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            throw new ParameterException(spec.commandLine(),
                     "evaluate: --data must be fashion-mnist, mnist or block-mnist, got " + data);
         }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        EvaluationTable table = new EvaluationTable();
-        Evaluation.Options options = new Evaluation.Options(seed, 200, 20, stabilityRadius, 10, 32,
-                stabilityBall);
-        table.info("data", data);
-        table.info("n", n);
-        table.info("seed", seed);
-        table.info("options", options.toString());
-        for (Path path : models) {
-            try (OtnnModel model = OtnnModel.load(path); Explainer explainer = model.newExplainer()) {
-                String name = model.metadata().name();
-                var methods = Evaluation.defaultMethods(seed);
-                if (data.equals("block-mnist")) {
-                    // MNIST test digits are 28×28 while the model takes 56×28: decode them with a 28×28 view
-                    var in = model.metadata().input();
-                    var digitInput = new io.otnn.explain.checkpoint.ModelMetadata.Input(List.of(28, 28, 1), in.min(),
-                            in.max(), in.rawScale(), in.rawOffset());
-                    IdxDataset mnist = IdxDataset.readTestSet(dataDir,
-                            new ImageDecoder(digitInput, ImageDecoder.DEFAULT_MAX_BYTES), 0);
-                    BlockMnist block = BlockMnist.fromMnist(mnist, in.max(), seed, n);
-                    int total = methods.size() * block.images().length;
-                    long started = System.nanoTime();
-                    Evaluation.nullBlock(name, explainer, block.images(), block.nullBlock(), methods, 32, table,
-                            done -> progress(stderr, name, done, total, started));
-                    stderr.println();
-                    continue;
-                }
-                IdxDataset set = IdxDataset.readTestSet(dataDir, new ImageDecoder(model.metadata()), n);
-                int total = methods.size() * set.images().length;
-                long started = System.nanoTime();
-                Evaluation.run(name, explainer, set.images(), set.labels(), methods, options, table,
-                        done -> progress(stderr, name, done, total, started));
+        ModelComparison comparison = new ModelComparison(data, dataDir, n, seed, stabilityBall, stabilityRadius);
+        EvaluationTable table = comparison.evaluate(models, new ModelComparison.Progress() {
+            @Override
+            public void update(String model, int done, int total, long startedNanos) {
+                progress(stderr, model, done, total, startedNanos);
+            }
+
+            @Override
+            public void modelDone(String model) {
                 stderr.println();
             }
-        }
-        String markdown = table.toMarkdown();
-        stdout.print(markdown);
+        });
+        stdout.print(table.toMarkdown());
         stdout.flush();
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("evaluation.md"), markdown);
-        Files.writeString(out.resolve("evaluation.json"), table.toJson());
+        ModelComparison.write(table, out);
         return 0;
     }
 

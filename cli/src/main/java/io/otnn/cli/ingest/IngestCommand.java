@@ -1,16 +1,14 @@
-package io.otnn.ingest.cli;
+package io.otnn.cli.ingest;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 
+import io.otnn.ingest.ClientSettings;
 import io.otnn.ingest.ImagePublisher;
 import io.otnn.ingest.PublishResult;
 import io.otnn.ingest.source.ImageSource;
@@ -69,18 +67,25 @@ public final class IngestCommand implements Callable<Integer> {
     public Integer call() {
         Map<String, String> settings = new LinkedHashMap<>();
         if (config != null) {
-            settings.putAll(readConfig(config));
+            try {
+                settings.putAll(ClientSettings.read(config));
+            } catch (IOException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "cannot read --config " + config + ": " + e.getMessage());
+            }
         }
         settings.putAll(properties);
-        String bootstrap = bootstrapServers != null ? bootstrapServers : settings.remove("bootstrap.servers");
-        String registryUrl = schemaRegistry != null ? schemaRegistry : settings.remove("schema.registry.url");
-        settings.remove("bootstrap.servers");
-        settings.remove("schema.registry.url");
-        if (bootstrap == null || bootstrap.isBlank()) {
+        if (bootstrapServers != null) {
+            settings.put("bootstrap.servers", bootstrapServers);
+        }
+        if (schemaRegistry != null) {
+            settings.put("schema.registry.url", schemaRegistry);
+        }
+        if (settings.getOrDefault("bootstrap.servers", "").isBlank()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "Missing --bootstrap-servers (or bootstrap.servers in --config)");
         }
-        if (registryUrl == null || registryUrl.isBlank()) {
+        if (settings.getOrDefault("schema.registry.url", "").isBlank()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "Missing --schema-registry (or schema.registry.url in --config)");
         }
@@ -98,10 +103,8 @@ public final class IngestCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "ingest: " + String.join("; ", unusable));
         }
         unusable.forEach(message -> spec.commandLine().getErr().println("ingest: " + message));
-        ImagePublisher.Builder builder = ImagePublisher.builder().setBootstrapServers(bootstrap)
-                .setSchemaRegistryUrl(registryUrl).optTopic(topic).optRate(rate).optLimit(limit)
-                .optWithLabels(withLabels);
-        settings.forEach(builder::optProducerProperty);
+        ImagePublisher.Builder builder = ImagePublisher.builder().optClientSettings(settings).optTopic(topic)
+                .optRate(rate).optLimit(limit).optWithLabels(withLabels);
         var out = spec.commandLine().getOut();
         PublishResult result;
         try (ImagePublisher publisher = builder.build()) {
@@ -115,22 +118,8 @@ public final class IngestCommand implements Callable<Integer> {
         if (result.stopped()) {
             spec.commandLine().getErr().println("ingest: stopped: " + result.stoppedBy());
         }
-        out.printf("Sent %,d image(s) to %s in %.1f s (%,.0f/s); %d unreadable, %d refused%n", result.sent(), topic,
-                result.seconds(), result.rate(), result.skipped(), result.failed());
-        return result.sent() > 0 && !result.stopped() ? 0 : 1;
-    }
-
-    private Map<String, String> readConfig(Path file) {
-        Properties loaded = new Properties();
-        try (InputStream in = Files.newInputStream(file)) {
-            loaded.load(in);
-        } catch (IOException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "cannot read --config " + file + ": " + e.getMessage());
-        }
-        Map<String, String> read = new LinkedHashMap<>();
-        loaded.stringPropertyNames().forEach(name -> read.put(name, loaded.getProperty(name)));
-        return read;
+        out.println(result.summary(topic));
+        return result.succeeded() ? 0 : 1;
     }
 
     private static String bar(long done, long total) {

@@ -1,4 +1,4 @@
-package io.otnn.cli;
+package io.otnn.cli.local;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.otnn.cli.LoggingMixin;
 import io.otnn.local.LocalStack;
 import io.otnn.local.LocalStackConfig;
 import io.otnn.local.security.SecurityMaterial;

@@ -1,4 +1,4 @@
-package io.otnn.streams.cli;
+package io.otnn.cli.streams;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +12,6 @@ import org.apache.kafka.common.config.ConfigException;
 import io.otnn.schemas.registry.SchemaRegistryClientConfig;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.startup.StartupCheck;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,7 +25,8 @@ import picocli.CommandLine.Spec;
  * <p>Configuration sources, later ones win: {@code --config FILE}, environment ({@code OTNN_*},
  * {@code OTNN_KAFKA_*}), flags. Any Kafka Streams or client property can be given with {@code -p key=value}.
  * A missing or bad setting is misuse (one line, exit 2), found before anything is contacted; then the broker and
- * the registry are waited for ({@link StartupCheck}, exit 1 when they stay unreachable), then the model is loaded.
+ * the registry are waited for (exit 1 when they stay unreachable), then the model is loaded
+ * ({@link StreamExplainerApp#runUntilStopped}).
  */
 @Command(name = "explain", mixinStandardHelpOptions = true,
         description = "Explain images from Kafka in real time: ImageEvents in, one Explanation per image out, "
@@ -53,18 +53,8 @@ public final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ExplainerConfig explainerConfig = validated();
-        StartupCheck.from(explainerConfig).awaitDependencies(explainerConfig);
-        StreamExplainerApp app = StreamExplainerApp.builder().setConfig(explainerConfig).build();
-        app.closeOnShutdown();
-        app.start();
         // a refused credential stops Kafka Streams (one ERROR line names it): exit 1 rather than wait forever
-        if (app.awaitStop().isPresent()) {
-            app.close();
-            return 1;
-        }
-        app.awaitClose();
-        return 0;
+        return StreamExplainerApp.runUntilStopped(validated()).isPresent() ? 1 : 0;
     }
 
     /** The merged configuration, or a {@link ParameterException} (exit 2) naming the missing or bad setting. */

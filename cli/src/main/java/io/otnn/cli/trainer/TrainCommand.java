@@ -1,4 +1,4 @@
-package io.otnn.trainer.cli;
+package io.otnn.cli.trainer;
 
 import io.otnn.trainer.Trainer;
 import io.otnn.trainer.TrainingConfig;

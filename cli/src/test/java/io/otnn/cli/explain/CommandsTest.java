@@ -1,4 +1,4 @@
-package io.otnn.explain.cli;
+package io.otnn.cli.explain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

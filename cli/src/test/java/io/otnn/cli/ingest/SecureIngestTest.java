@@ -1,4 +1,4 @@
-package io.otnn.ingest;
+package io.otnn.cli.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.avro.ImageEvent;
-import io.otnn.ingest.cli.IngestCommand;
 import io.otnn.local.LocalStack;
 import io.otnn.local.LocalStackConfig;
 import io.otnn.local.security.SecurityMaterial;
@@ -61,7 +60,7 @@ class SecureIngestTest {
 
     @Test
     void shouldPublishEveryImageWhenConfiguredWithTheSecureStacksClientFile() throws Exception {
-        Path data = SourcesTest.writeIdx(dir.resolve("mnist"), "t10k", 40, 28, 28, true);
+        Path data = IdxFiles.writeIdx(dir.resolve("mnist"), "t10k", 40, 28, 28);
         String topic = "secure-ingest-" + UUID.randomUUID();
         Run run = ingest("--source", "idx:" + data, "--config",
                 security.clientPropertiesFile(StackSecurity.DEFAULT_USER).toString(), "--topic", topic,
@@ -77,7 +76,7 @@ class SecureIngestTest {
 
     @Test
     void shouldStopWithOneLineAndExitOneWithinSecondsWhenTheKafkaPasswordIsWrong() throws Exception {
-        Path data = SourcesTest.writeIdx(dir.resolve("mnist"), "t10k", 500, 28, 28, true);
+        Path data = IdxFiles.writeIdx(dir.resolve("mnist"), "t10k", 500, 28, 28);
         Path config = withSetting("sasl.jaas.config",
                 "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"otnn\" "
                         + "password=\"wrong-password\";");
@@ -96,7 +95,7 @@ class SecureIngestTest {
 
     @Test
     void shouldStopAfterOneRegistryRequestWithOneLineWhenTheRegistryPasswordIsWrong() throws Exception {
-        Path data = SourcesTest.writeIdx(dir.resolve("mnist"), "t10k", 200, 28, 28, true);
+        Path data = IdxFiles.writeIdx(dir.resolve("mnist"), "t10k", 200, 28, 28);
         Path config = withSetting("basic.auth.user.info", StackSecurity.DEFAULT_USER + ":wrong-password");
         stack.registry().resetRequestCounts();
         Run run = ingest("--source", "idx:" + data, "idx:" + data, "--config", config.toString(), "--topic",

@@ -1,4 +1,4 @@
-package io.otnn.cli;
+package io.otnn.cli.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.otnn.cli.OtnnCommand;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalStackProcessTest {
 
     /** What the product's pattern ({@code %-5level %logger{20}}) gives for the INFO line of a ready stack. */
-    private static final String READY = "INFO  i.o.c.LocalStackCommand - Local stack ready";
+    private static final String READY = "INFO  i.o.c.l.LocalStackCommand - Local stack ready";
 
     @TempDir
     Path tmp;

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.DataOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +16,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -45,8 +42,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-import io.otnn.explain.testing.Fixtures;
-import io.otnn.ingest.cli.IngestCommand;
+import io.otnn.ingest.ClientSettings;
+import io.otnn.ingest.ImagePublisher;
+import io.otnn.ingest.PublishResult;
+import io.otnn.ingest.source.ImageSource;
 import io.otnn.local.LocalStack;
 import io.otnn.local.LocalStackConfig;
 import io.otnn.local.security.SecurityMaterial;
@@ -55,7 +54,6 @@ import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.cli.ExplainCommand;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
@@ -64,9 +62,10 @@ import io.otnn.streams.testing.LinearTestEngine;
 
 /**
  * Security for real: a broker whose client listener requires SASL_SSL (SCRAM-SHA-512, a CA made for the run) and a
- * registry on HTTPS with basic auth. {@code otnn ingest --config}, the explainer configured from a properties file
- * (as {@code otnn explain --config} reads it) and a read_committed consumer all work; a refused credential stops
- * the explainer with one line instead of replacing stream threads in a loop.
+ * registry on HTTPS with basic auth. Ingest with the user's client file (as {@code otnn ingest --config} uses it),
+ * the explainer configured from a properties file (as {@code otnn explain --config} reads it) and a read_committed
+ * consumer all work; a refused credential stops the explainer with one line instead of replacing stream threads in
+ * a loop. ({@code otnn explain} itself, with a wrong password in its file: cli's ExplainCommandSecurityTest.)
  */
 class SecurityTest {
 
@@ -127,15 +126,9 @@ class SecurityTest {
                 .setConfig(ExplainerConfig.load(config, Map.of(), Map.of())).optEngine(engine).build().start()) {
             assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
 
-            StringWriter out = new StringWriter();
-            StringWriter err = new StringWriter();
-            CommandLine ingest = new CommandLine(new IngestCommand());
-            ingest.setOut(new PrintWriter(out, true));
-            ingest.setErr(new PrintWriter(err, true));
-            int exit = ingest.execute("--source", "idx:" + images, "--with-labels", "--topic", prefix + "images",
-                    "--config", security.clientPropertiesFile(CLIENT).toString());
-            assertThat(exit).as(err.toString()).isZero();
-            assertThat(out.toString()).contains("Sent " + IMAGES + " image(s)");
+            PublishResult sent = ingest(images, prefix + "images", true);
+            assertThat(sent.succeeded()).as(sent.messages() + " " + sent.stoppedBy()).isTrue();
+            assertThat(sent.summary(prefix + "images")).contains("Sent " + IMAGES + " image(s)");
 
             AvroRecordFormat format = consumerFormat();
             List<ConsumerRecord<String, ExplanationRecord>> explained = readCommitted(prefix + "explanations",
@@ -210,10 +203,7 @@ class SecurityTest {
         String prefix = "reg-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         createTopics(prefix);
         Path images = writeIdx(dir.resolve("digits"), 20);
-        CommandLine ingest = new CommandLine(new IngestCommand());
-        ingest.setOut(new PrintWriter(new StringWriter()));
-        assertThat(ingest.execute("--source", "idx:" + images, "--topic", prefix + "images", "--config",
-                security.clientPropertiesFile(CLIENT).toString())).isZero();
+        assertThat(ingest(images, prefix + "images", false).succeeded()).isTrue();
         Path config = explainerConfig(EXPLAINER, prefix, Map.of(ExplainerConfig.TOPICS_CREATE_CONFIG, "false",
                 "basic.auth.user.info", EXPLAINER + ":not-the-password"));
         stack.registry().resetRequestCounts();
@@ -223,25 +213,6 @@ class SecurityTest {
         assertThat(reason).contains("401").doesNotContain("not-the-password");
         assertThat(stack.registry().requestCount("GET", "/")).as("registry requests: no retry storm")
                 .isBetween(1L, 6L);
-        assertNoRetryStorm();
-    }
-
-    @Test
-    void shouldExitOneWithinAMinuteWhenOtnnExplainReadsAWrongPasswordFromItsConfigFile() throws Exception {
-        String prefix = "cli-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-        createTopics(prefix);
-        Path config = explainerConfig(EXPLAINER, prefix, Map.of(ExplainerConfig.TOPICS_CREATE_CONFIG, "false",
-                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
-                        + EXPLAINER + "\" password=\"not-the-password\";"));
-        CommandLine explain = new CommandLine(new ExplainCommand());
-        StringWriter err = new StringWriter();
-        explain.setErr(new PrintWriter(err, true));
-
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> explain.execute("--config",
-                config.toString(), "--model", Fixtures.denseMnist().toString()));
-
-        assertThat(exit.get(60, TimeUnit.SECONDS)).isEqualTo(1);
-        assertThat(err.toString()).doesNotContain("not-the-password");
         assertNoRetryStorm();
     }
 
@@ -317,6 +288,15 @@ class SecurityTest {
             properties.store(out, "otnn explain --config");
         }
         return file;
+    }
+
+    /** What {@code otnn ingest --config} does with the user's client file (SASL_SSL, TLS, basic auth). */
+    private static PublishResult ingest(Path images, String topic, boolean withLabels) throws Exception {
+        try (ImagePublisher publisher = ImagePublisher.builder()
+                .optClientSettings(ClientSettings.read(security.clientPropertiesFile(CLIENT))).optTopic(topic)
+                .optWithLabels(withLabels).build()) {
+            return publisher.publish(List.of(ImageSource.parse("idx:" + images)), ImagePublisher.Progress.NONE);
+        }
     }
 
     /** Takes the SASL and basic-auth secrets out of the file; returns them as {@code otnn explain} reads them from
@@ -412,11 +392,5 @@ class SecurityTest {
 
     private static Logger root() {
         return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    }
-
-    private static final class CommandLine extends picocli.CommandLine {
-        CommandLine(Object command) {
-            super(command);
-        }
     }
 }

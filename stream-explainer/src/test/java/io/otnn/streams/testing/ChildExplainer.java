@@ -6,10 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.otnn.streams.cli.ExplainCommand;
-
 /**
- * The stream explainer in a child JVM (the test JVM's classpath, {@link ExplainCommand#main}), so that a test can
+ * The stream explainer in a child JVM (the test JVM's classpath, {@link ExplainerMain}), so that a test can
  * kill it with SIGKILL ({@link Process#destroyForcibly()}): no clean close, no commit, no shutdown hook.
  */
 public final class ChildExplainer implements AutoCloseable {
@@ -21,7 +19,7 @@ public final class ChildExplainer implements AutoCloseable {
     }
 
     public static ChildExplainer start(Path model, Map<String, ?> properties, Path log) throws IOException {
-        return start(ExplainCommand.class, model, properties, log);
+        return start(ExplainerMain.class, model, properties, log);
     }
 
     /** As above with another main class taking {@code --model DIR -p key=value...} (e.g. {@link FaultyExplainerMain}). */

@@ -1,0 +1,93 @@
+package io.otnn.explain.metrics;
+
+import io.otnn.explain.Explainer;
+import io.otnn.explain.OtnnModel;
+import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.explain.input.BlockMnist;
+import io.otnn.explain.input.IdxDataset;
+import io.otnn.explain.input.ImageDecoder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The explanation-quality table (paper Table 1 layout) of one or more models side by side, on the first n test images
+ * of an IDX data set: what {@code otnn evaluate} computes and writes.
+ *
+ * @param data       fashion-mnist, mnist (the IDX test set) or block-mnist (built from the MNIST test set)
+ * @param dataDir    the folder with t10k-images-idx3-ubyte[.gz] and its labels
+ * @param n          the number of test images
+ * @param seed       the seed of every random draw
+ * @param ball       the stability neighbourhood
+ * @param radius     the stability radius
+ */
+public record ModelComparison(String data, Path dataDir, int n, long seed, Stability.Ball ball, double radius) {
+
+    public static final List<String> DATA_SETS = List.of("fashion-mnist", "mnist", "block-mnist");
+
+    /** Receives the progress of one model: (method, image) pairs done out of total, since {@code startedNanos}. */
+    public interface Progress {
+        Progress NONE = (model, done, total, startedNanos) -> { };
+
+        void update(String model, int done, int total, long startedNanos);
+
+        /** Called once a model is finished. */
+        default void modelDone(String model) {
+        }
+    }
+
+    public ModelComparison {
+        if (!DATA_SETS.contains(data)) {
+            throw new IllegalArgumentException("unknown data set '" + data + "', valid: " + String.join(", ", DATA_SETS));
+        }
+    }
+
+    /** The options of the metrics, as the table's header records them. */
+    public Evaluation.Options options() {
+        return new Evaluation.Options(seed, 200, 20, radius, 10, 32, ball);
+    }
+
+    /** Evaluates every model in turn (each loaded, evaluated and closed before the next). */
+    public EvaluationTable evaluate(List<Path> models, Progress progress) throws IOException {
+        EvaluationTable table = new EvaluationTable();
+        Evaluation.Options options = options();
+        table.info("data", data);
+        table.info("n", n);
+        table.info("seed", seed);
+        table.info("options", options.toString());
+        for (Path path : models) {
+            try (OtnnModel model = OtnnModel.load(path); Explainer explainer = model.newExplainer()) {
+                String name = model.metadata().name();
+                var methods = Evaluation.defaultMethods(seed);
+                long started = System.nanoTime();
+                if (data.equals("block-mnist")) {
+                    // MNIST test digits are 28×28 while the model takes 56×28: decode them with a 28×28 view
+                    var in = model.metadata().input();
+                    var digitInput = new ModelMetadata.Input(List.of(28, 28, 1), in.min(), in.max(), in.rawScale(),
+                            in.rawOffset());
+                    IdxDataset mnist = IdxDataset.readTestSet(dataDir,
+                            new ImageDecoder(digitInput, ImageDecoder.DEFAULT_MAX_BYTES), 0);
+                    BlockMnist block = BlockMnist.fromMnist(mnist, in.max(), seed, n);
+                    int total = methods.size() * block.images().length;
+                    Evaluation.nullBlock(name, explainer, block.images(), block.nullBlock(), methods, 32, table,
+                            done -> progress.update(name, done, total, started));
+                } else {
+                    IdxDataset set = IdxDataset.readTestSet(dataDir, new ImageDecoder(model.metadata()), n);
+                    int total = methods.size() * set.images().length;
+                    Evaluation.run(name, explainer, set.images(), set.labels(), methods, options, table,
+                            done -> progress.update(name, done, total, started));
+                }
+                progress.modelDone(name);
+            }
+        }
+        return table;
+    }
+
+    /** Writes {@code evaluation.md} and {@code evaluation.json} into {@code out}, created if missing. */
+    public static void write(EvaluationTable table, Path out) throws IOException {
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("evaluation.md"), table.toMarkdown());
+        Files.writeString(out.resolve("evaluation.json"), table.toJson());
+    }
+}
