@@ -9,19 +9,23 @@ import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
 
 /**
- * The compatibility levels of Confluent Schema Registry, checked with Avro's {@link SchemaCompatibility}.
+ * What each compatibility level of Confluent Schema Registry demands of a new schema, as the local registry enforces
+ * it with Avro's {@link SchemaCompatibility}. The project's name for a level is the client's
+ * {@code io.otnn.schemas.registry.CompatibilityLevel}; this server-side twin stays inside local-stack, which depends on
+ * no other module (schemas' tests run against this registry, and a stand-in for Confluent's server shares no type with
+ * the client it is tested against; docs/architecture.md).
  *
  * <p>BACKWARD: the new schema, as reader, reads data written with the latest schema. FORWARD: the latest
  * schema reads data written with the new one. FULL: both. The {@code _TRANSITIVE} forms check every
  * earlier version instead of only the latest. NONE: no check.
  */
-public enum CompatibilityLevel {
+enum CompatibilityRule {
     NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE;
 
     /** Parses a level name, case-insensitively; throws {@link IllegalArgumentException} naming the valid ones. */
-    public static CompatibilityLevel parse(String name) {
+    static CompatibilityRule parse(String name) {
         if (name != null) {
-            for (CompatibilityLevel level : values()) {
+            for (CompatibilityRule level : values()) {
                 if (level.name().equalsIgnoreCase(name.trim())) {
                     return level;
                 }
@@ -47,7 +51,7 @@ public enum CompatibilityLevel {
      * The reasons why {@code candidate} is not compatible with {@code existing} (oldest first);
      * empty when it is compatible.
      */
-    public List<String> incompatibilities(Schema candidate, List<Schema> existing) {
+    List<String> incompatibilities(Schema candidate, List<Schema> existing) {
         List<String> problems = new ArrayList<>();
         if (this == NONE || existing.isEmpty()) {
             return problems;

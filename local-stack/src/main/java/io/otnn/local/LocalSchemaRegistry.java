@@ -399,7 +399,7 @@ public final class LocalSchemaRegistry implements AutoCloseable {
             throw new RegistryError(404, RegistryError.NOT_FOUND, "HTTP 404 Not Found");
         }
         if (method.equals("GET")) {
-            CompatibilityLevel level;
+            CompatibilityRule level;
             if (subject == null) {
                 level = store.globalLevel();
             } else if ("true".equals(query.get("defaultToGlobal"))) {
@@ -413,9 +413,9 @@ public final class LocalSchemaRegistry implements AutoCloseable {
         }
         if (method.equals("PUT")) {
             JsonNode json = readJson(body);
-            CompatibilityLevel level;
+            CompatibilityRule level;
             try {
-                level = CompatibilityLevel.parse(json.path("compatibility").asText(null));
+                level = CompatibilityRule.parse(json.path("compatibility").asText(null));
             } catch (IllegalArgumentException e) {
                 throw new RegistryError(422, RegistryError.INVALID_COMPATIBILITY_LEVEL,
                         "Invalid compatibility level: " + e.getMessage());

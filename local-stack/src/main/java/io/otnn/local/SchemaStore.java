@@ -53,8 +53,8 @@ final class SchemaStore implements AutoCloseable {
     private final Map<String, TreeMap<Integer, Version>> subjects = new HashMap<>();
     private final Map<Integer, String> schemasById = new HashMap<>();
     private final Map<String, Integer> idsBySchema = new HashMap<>();
-    private final Map<String, CompatibilityLevel> subjectLevels = new HashMap<>();
-    private CompatibilityLevel globalLevel = CompatibilityLevel.BACKWARD;
+    private final Map<String, CompatibilityRule> subjectLevels = new HashMap<>();
+    private CompatibilityRule globalLevel = CompatibilityRule.BACKWARD;
     private int maxId;
 
     private SchemaStore(String topic, KafkaProducer<byte[], byte[]> producer) {
@@ -149,8 +149,8 @@ final class SchemaStore implements AutoCloseable {
                         v.path("deleted").asBoolean(false)));
             } else if ("CONFIG".equals(keyType)) {
                 String subject = k.hasNonNull("subject") ? k.get("subject").asText() : null;
-                CompatibilityLevel level = value == null ? null
-                        : CompatibilityLevel.parse(JSON.readTree(value).path("compatibilityLevel").asText());
+                CompatibilityRule level = value == null ? null
+                        : CompatibilityRule.parse(JSON.readTree(value).path("compatibilityLevel").asText());
                 applyConfig(subject, level);
             }
             // other key types (NOOP, MODE, DELETE_SUBJECT...) carry nothing this registry uses
@@ -166,9 +166,9 @@ final class SchemaStore implements AutoCloseable {
         maxId = Math.max(maxId, v.id());
     }
 
-    private void applyConfig(String subject, CompatibilityLevel level) {
+    private void applyConfig(String subject, CompatibilityRule level) {
         if (subject == null) {
-            globalLevel = level == null ? CompatibilityLevel.BACKWARD : level;
+            globalLevel = level == null ? CompatibilityRule.BACKWARD : level;
         } else if (level == null) {
             subjectLevels.remove(subject);
         } else {
@@ -258,15 +258,15 @@ final class SchemaStore implements AutoCloseable {
                 .orElseThrow(() -> new RegistryError(404, RegistryError.SCHEMA_NOT_FOUND, "Schema not found"));
     }
 
-    synchronized CompatibilityLevel effectiveLevel(String subject) {
+    synchronized CompatibilityRule effectiveLevel(String subject) {
         return subjectLevels.getOrDefault(subject, globalLevel);
     }
 
-    synchronized Optional<CompatibilityLevel> subjectLevel(String subject) {
+    synchronized Optional<CompatibilityRule> subjectLevel(String subject) {
         return Optional.ofNullable(subjectLevels.get(subject));
     }
 
-    synchronized CompatibilityLevel globalLevel() {
+    synchronized CompatibilityRule globalLevel() {
         return globalLevel;
     }
 
@@ -324,7 +324,7 @@ final class SchemaStore implements AutoCloseable {
     }
 
     /** Sets the level of one subject, or the global level when {@code subject} is null. */
-    synchronized void setLevel(String subject, CompatibilityLevel level) {
+    synchronized void setLevel(String subject, CompatibilityRule level) {
         ObjectNode key = JSON.createObjectNode().put("keytype", "CONFIG").put("magic", 0);
         if (subject == null) {
             key.putNull("subject");
