@@ -131,8 +131,4 @@ public final class IngestCommand implements Callable<Integer> {
         int filled = (int) Math.min(width, done * width / total);
         return "[" + "#".repeat(filled) + " ".repeat(width - filled) + "]";
     }
-
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new IngestCommand()).execute(args));
-    }
 }

@@ -12,7 +12,6 @@ import org.apache.kafka.common.config.ConfigException;
 import io.otnn.schemas.registry.SchemaRegistryClientConfig;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -110,9 +109,5 @@ public final class ExplainCommand implements Callable<Integer> {
         if (value != null) {
             flags.put(key, value);
         }
-    }
-
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new ExplainCommand()).execute(args));
     }
 }

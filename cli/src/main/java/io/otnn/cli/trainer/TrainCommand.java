@@ -177,7 +177,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** Runs the command on its own (the lead's {@code cli} module registers it as a subcommand of {@code otnn}). */
+    /** Runs the command on its own, outside {@code otnn} (a child JVM of {@code StopOnSignalTest}). */
     public static void main(String[] args) {
         System.exit(execute(args));
     }

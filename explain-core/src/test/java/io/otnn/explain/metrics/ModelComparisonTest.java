@@ -1,0 +1,33 @@
+package io.otnn.explain.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code otnn evaluate}'s job from Java (the full runs are cli's CommandsTest). */
+class ModelComparisonTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldNameTheValidDataSetsWhenTheDataSetIsUnknown() {
+        assertThatThrownBy(() -> new ModelComparison("cifar-10", tmp, 10, 0, Stability.Ball.L2, 0.3))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("unknown data set 'cifar-10', valid: fashion-mnist, mnist, block-mnist");
+    }
+
+    @Test
+    void shouldWriteTheTableAsMarkdownAndJsonWhenWritten() throws Exception {
+        EvaluationTable table = new EvaluationTable();
+        table.info("n", 3);
+        table.put("m", "Saliency", "Stability", 0.25);
+        ModelComparison.write(table, tmp.resolve("out"));
+        assertThat(Files.readString(tmp.resolve("out/evaluation.md"))).isEqualTo(table.toMarkdown());
+        assertThat(Files.readString(tmp.resolve("out/evaluation.json"))).isEqualTo(table.toJson());
+    }
+}
