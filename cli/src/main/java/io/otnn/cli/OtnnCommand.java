@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "otnn", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Real-time explanations of image classifications with 1-Lipschitz OTNNs on Kafka.",
         subcommands = {DemoCommand.class, LocalStackCommand.class, TrainCommand.class, ExplainCommand.class,
-                IngestCommand.class, ExplainImageCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+                IngestCommand.class, ExplainImageCommand.class, EvaluateCommand.class, DashboardCommand.class,
+                CommandLine.HelpCommand.class})
 public final class OtnnCommand implements Runnable {
 
     /** Exit code of a command that failed at run time (the stack did not start, a port was taken...). */
