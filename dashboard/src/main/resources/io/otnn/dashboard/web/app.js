@@ -9,7 +9,7 @@ const fmt = {
   pct: v => typeof v !== "number" || !isFinite(v) ? DASH : (v * 100).toFixed(1) + " %",
   sig: v => typeof v !== "number" || !isFinite(v) ? DASH : v.toPrecision(3),
   time: ms => ms == null ? DASH : new Date(ms).toISOString().substring(11, 19),
-  dateTime: ms => ms == null ? DASH : new Date(ms).toISOString().replace("T", " ").substring(0, 19) + " UTC",
+  dateTime: ms => ms == null ? DASH : new Date(ms).toISOString().replace("T", " ").substring(0, 19),
 };
 
 function el(tag, attrs, ...children) {
@@ -78,11 +78,12 @@ function renderHeadline(box, m) {
   const eps = w ? w.certifiedFractions : [];
   box.replaceChildren(
     tile("explained/s", w ? fmt.fixed(w.explainedPerSecond, 1) : DASH, "rate", w ? "window at " + fmt.time(w.windowStart) : "no window yet"),
-    tile("latency p50 / p99", w ? fmt.fixed(w.latencyP50Ms, 1) + " / " + fmt.fixed(w.latencyP99Ms, 1) + " ms" : DASH, "latency", "per image, in the explainer"),
-    ...eps.map(f => tile("certified at ε = " + fmt.sig(f.x), fmt.pct(f.y), "certified-" + f.x, "latest window")),
+    tile("latency p50", w ? fmt.fixed(w.latencyP50Ms, 1) + " ms" : DASH, "latencyP50", "in the explainer"),
+    tile("latency p99", w ? fmt.fixed(w.latencyP99Ms, 1) + " ms" : DASH, "latencyP99", "in the explainer"),
+    ...eps.map(f => tile("certified, ε " + fmt.sig(f.x), fmt.pct(f.y), "certified-" + f.x, "latest window")),
     tile("accuracy", fmt.pct(w ? w.accuracy : null), "accuracy", m.accuracy == null ? "no labels" : "all windows " + fmt.pct(m.accuracy)),
-    tile("mean certified radius", fmt.fixed(m.certificateMean, 3), "certificateMean", "over " + fmt.count(m.explainedTotal) + " images"),
-    tile("dead-lettered", fmt.count(m.deadLetteredTotal), "deadLettered", "in this version's windows"),
+    tile("mean radius", fmt.fixed(m.certificateMean, 3), "certificateMean", "over " + fmt.count(m.explainedTotal) + " images"),
+    tile("dead-lettered", fmt.count(m.deadLetteredTotal), "deadLettered", "in its windows"),
   );
 }
 
@@ -119,9 +120,9 @@ function renderCharts(box, m) {
       box.append(holder);
       const width = Math.max(260, Math.floor((box.clientWidth - 3 * 16) / 4) - 24);
       const plot = new uPlot({
-        width, height: 170, legend: {show: true}, cursor: {drag: {x: false, y: false}},
+        width, height: 170, legend: {show: true, live: false}, cursor: {drag: {x: false, y: false}},
         scales: {x: {time: true}},
-        axes: [{stroke: "#56606b", grid: {stroke: "#eceff3"}, size: 30}, {stroke: "#56606b", grid: {stroke: "#eceff3"}, size: 46}],
+        axes: [{stroke: "#56606b", grid: {stroke: "#eceff3"}, size: 30}, {stroke: "#56606b", grid: {stroke: "#eceff3"}, size: 58}],
         series: [{}, ...spec.series.map((s, i) => ({label: s.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, points: {show: ws.length < 40}}))],
       }, data, holder);
       entry = {key, plot, holder};
@@ -229,8 +230,8 @@ function renderHistory() {
     const c = m.checkpoint;
     return el("tr", {"data-model": m.key},
       el("td", {}, el("strong", {text: m.modelName}), " v" + m.modelVersion),
-      el("td", {text: c ? fmt.dateTime(c.createdTime) : DASH}),
-      el("td", {"data-field": "firstSeen", text: fmt.dateTime(m.firstSeen)}),
+      el("td", {class: "when", text: c ? fmt.dateTime(c.createdTime) : DASH}),
+      el("td", {class: "when", "data-field": "firstSeen", text: fmt.dateTime(m.firstSeen)}),
       el("td", {class: "num", text: fmt.count(m.explainedTotal)}),
       el("td", {class: "num", text: fmt.pct(m.accuracy)}),
       el("td", {class: "num", text: fmt.fixed(m.certificateMean, 3)}),
@@ -320,7 +321,7 @@ async function openDetail(seq) {
         fact("counterfactual target", g.targetClassName + " (" + g.targetClass + "), model says " + className(m, g.counterfactualClass) + (g.reachedTarget ? " ✓" : " ✗")),
         fact("distance |x_cf − x|", fmt.fixed(g.distance, 4) + " at t = " + fmt.sig(g.t) + "; boundary at " + fmt.fixed(d.boundaryDistance, 4) + ", residual " + fmt.sig(d.boundaryResidual)),
         fact("timings", "queued " + fmt.fixed(d.queuedMs, 1) + " ms, model " + fmt.fixed(d.modelMs, 1) + " ms, total " + fmt.fixed(d.totalMs, 1) + " ms (batch of " + d.batchSize + ")"),
-        fact("event time", fmt.dateTime(g.eventTime) + (d.eventTimeAdjustment !== "NONE" ? " (" + d.eventTimeAdjustment + ")" : "")),
+        fact("event time", fmt.dateTime(g.eventTime) + " UTC" + (d.eventTimeAdjustment !== "NONE" ? " (" + d.eventTimeAdjustment + ")" : "")),
         fact("explainer", d.explainerInstance))),
       el("div", {class: "scores"}, el("h3", {text: "scores f(x)"}), d.scores.map((s, k) => el("div", {class: "mix-row"},
         el("span", {class: "mix-name", text: (d.classNames && d.classNames[k]) || (k === g.predictedClass ? g.predictedClassName : String(k))}),
