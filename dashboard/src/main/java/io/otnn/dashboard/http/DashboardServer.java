@@ -53,11 +53,20 @@ public final class DashboardServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final EventStream events;
+    /** The pictures drawn lately, so the gallery of every open page costs one drawing per picture. */
+    private final Map<String, byte[]> pictures;
 
     public DashboardServer(DashboardConfig config, DashboardState state) throws IOException {
         this.state = state;
         this.auth = config.user() == null ? null : new BasicAuth(config.user(), config.password());
         this.events = new EventStream(state);
+        int keep = 4 * config.limits().explanations();
+        this.pictures = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+                return size() > keep;
+            }
+        };
         AtomicInteger threads = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(2, MAX_THREADS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "otnn-dashboard-http-" + threads.incrementAndGet());
@@ -141,8 +150,18 @@ public final class DashboardServer implements AutoCloseable {
         }
         Optional<byte[]> png;
         try {
-            png = ExplanationImages.png(entry.get().record(), state.checkpointOf(entry.get().record()).orElse(null),
-                    kind.get());
+            String key = seq + "/" + kind.get();
+            byte[] cached;
+            synchronized (pictures) {
+                cached = pictures.get(key);
+            }
+            png = cached != null ? Optional.of(cached) : ExplanationImages.png(entry.get().record(),
+                    state.checkpointOf(entry.get().record()).orElse(null), kind.get());
+            if (cached == null && png.isPresent()) {
+                synchronized (pictures) {
+                    pictures.put(key, png.get());
+                }
+            }
         } catch (RuntimeException e) {
             text(exchange, 422, "cannot draw this explanation: " + e.getMessage() + "\n");
             return;

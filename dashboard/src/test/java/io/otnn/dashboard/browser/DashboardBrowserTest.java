@@ -346,6 +346,8 @@ class DashboardBrowserTest {
                 sinceConsumed.stream().mapToLong(Long::longValue).max().orElseThrow(), median(sinceImageSent),
                 sinceImageSent.stream().mapToLong(Long::longValue).max().orElseThrow());
 
+        await("every gallery picture decoded before the screenshot", () -> Boolean.TRUE.equals(js(
+                "return [...document.querySelectorAll('#gallery img')].every(i => i.complete && i.naturalWidth > 0);")));
         Path target = Path.of("target");
         Files.createDirectories(target);
         Files.write(target.resolve("dashboard.png"), browser.getScreenshotAs(OutputType.BYTES));
