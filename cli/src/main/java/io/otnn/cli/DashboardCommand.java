@@ -66,6 +66,10 @@ public final class DashboardCommand implements Callable<Integer> {
             description = "File holding the basic-auth password (its first line); else $" + PASSWORD_ENV + ".")
     Path passwordFile;
 
+    /** Only to refuse it without echoing the value: a password on the command line shows in ps and in the history. */
+    @Option(names = "--password", hidden = true, paramLabel = "PASSWORD")
+    String passwordOnCommandLine;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "Properties file: consumer and registry client settings (SASL_SSL, TLS, basic.auth.user.info), "
                     + "topic.metrics, topic.explanations, topic.dead.letters, topic.models, ...")
@@ -109,6 +113,10 @@ public final class DashboardCommand implements Callable<Integer> {
 
     /** The settings, or a {@link CommandLine.ParameterException} (exit 2) naming what is missing or wrong. */
     DashboardConfig configuration() {
+        if (passwordOnCommandLine != null) {
+            throw misuse("the password is never taken from the command line: use --password-file FILE or $"
+                    + PASSWORD_ENV);
+        }
         Map<String, String> settings = new LinkedHashMap<>();
         if (config != null) settings.putAll(readConfig(config));
         settings.putAll(properties);
