@@ -6,11 +6,18 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import io.otnn.dashboard.DashboardConfig;
+import io.otnn.local.LocalStack;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -119,6 +126,34 @@ class DashboardCommandTest {
             assertThat(run("dashboard", "--bootstrap-servers", "127.0.0.1:1", "--schema-registry", "http://127.0.0.1:1",
                     "--http-port", Integer.toString(taken.getLocalPort()))).isEqualTo(1);
             assertThat(oneErrorLine()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+    }
+
+    @Test
+    void shouldPrintTheUrlAndServeThePageUntilStoppedWhenRunOnALocalStack() throws Exception {
+        try (LocalStack stack = LocalStack.start()) {
+            DashboardCommand command = new DashboardCommand();
+            CommandLine cmd = new CommandLine(command);
+            StringWriter printed = new StringWriter();
+            cmd.setOut(new PrintWriter(printed, true));
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cmd.execute("--bootstrap-servers",
+                    stack.bootstrapServers(), "--schema-registry", stack.schemaRegistryUrl(), "--http-port", "0"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!printed.toString().contains(DashboardCommand.URL_LINE) && System.nanoTime() < deadline && !exit.isDone()) {
+                Thread.sleep(20);
+            }
+            String line = printed.toString().lines().filter(l -> l.startsWith(DashboardCommand.URL_LINE)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + DashboardCommand.URL_LINE + " line: " + printed));
+            URI url = URI.create(line.substring(DashboardCommand.URL_LINE.length()));
+            assertThat(url.getHost()).isEqualTo("127.0.0.1");
+
+            HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("otnn <span>audit dashboard</span>");
+
+            command.requestStop();
+            assertThat(exit.get(30, TimeUnit.SECONDS)).isZero();
         }
     }
 }
