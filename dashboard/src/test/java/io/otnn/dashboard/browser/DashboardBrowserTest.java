@@ -361,6 +361,39 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.id("detail-body")).getText()).contains("certified L2 radius");
         Files.write(target.resolve("dashboard-detail.png"), browser.getScreenshotAs(OutputType.BYTES));
         assertThat(tileId).isNotBlank();
+
+        // the gallery's filters show exactly the explanations of the dashboard's state that pass them
+        js("document.getElementById('detail').close();");
+        com.fasterxml.jackson.databind.JsonNode gallery = new ObjectMapper().readTree(java.net.http.HttpClient
+                .newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(dashboard.url() + "api/state"))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body()).get("gallery");
+        List<String> wrong = new ArrayList<>();
+        List<String> low = new ArrayList<>();
+        Map<Integer, List<String>> byClass = new HashMap<>();
+        for (var g : gallery) {
+            String id = g.get("imageId").asText();
+            if (!g.get("label").isNull() && g.get("label").asInt() != g.get("predictedClass").asInt()) wrong.add(id);
+            if (g.get("certificate").asDouble() < 0.141) low.add(id);
+            byClass.computeIfAbsent(g.get("predictedClass").asInt(), k -> new ArrayList<>()).add(id);
+        }
+        assertThat(galleryIds()).hasSize(gallery.size());
+        browser.findElement(By.id("filter-wrong")).click();
+        await("only the tiles whose prediction is not the label", () -> galleryIds().equals(wrong));
+        browser.findElement(By.id("filter-wrong")).click();
+        browser.findElement(By.id("filter-low")).click();
+        await("only the tiles certified below 0.141", () -> galleryIds().equals(low));
+        browser.findElement(By.id("filter-low")).click();
+        int someClass = byClass.keySet().iterator().next();
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("filter-class")))
+                .selectByValue(Integer.toString(someClass));
+        await("only the tiles of class " + someClass, () -> galleryIds().equals(byClass.get(someClass)));
+        System.out.printf("Gallery filters: %d of %d wrong, %d below 0.141, %d of class %d%n", wrong.size(),
+                gallery.size(), low.size(), byClass.get(someClass).size(), someClass);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> galleryIds() {
+        return (List<String>) js("return [...document.querySelectorAll('#gallery .tile')].map(t => t.dataset.imageId);");
     }
 
     /** The window rows as the page shows them, read in one script (the table is redrawn on every update). */
