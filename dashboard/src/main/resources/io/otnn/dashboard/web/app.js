@@ -359,7 +359,7 @@ function connect() {
 }
 
 for (const id of ["filter-class", "filter-low", "filter-low-value", "filter-wrong"]) {
-  document.getElementById(id).addEventListener("input", () => render());
+  for (const event of ["input", "change"]) document.getElementById(id).addEventListener(event, () => render());
 }
 document.getElementById("detail-close").addEventListener("click", () => document.getElementById("detail").close());
 connect();
