@@ -2,6 +2,7 @@ package io.otnn.cli;
 
 import java.io.PrintWriter;
 
+import io.otnn.cli.dashboard.DashboardCommand;
 import io.otnn.cli.demo.DemoCommand;
 import io.otnn.cli.explain.EvaluateCommand;
 import io.otnn.cli.explain.ExplainImageCommand;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "otnn", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Real-time explanations of image classifications with 1-Lipschitz OTNNs on Kafka.",
         subcommands = {DemoCommand.class, LocalStackCommand.class, TrainCommand.class, ExplainCommand.class,
-                IngestCommand.class, ExplainImageCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+                IngestCommand.class, ExplainImageCommand.class, EvaluateCommand.class, DashboardCommand.class,
+                CommandLine.HelpCommand.class})
 public final class OtnnCommand implements Runnable {
 
     /** Exit code of a command that failed at run time (the stack did not start, a port was taken...). */

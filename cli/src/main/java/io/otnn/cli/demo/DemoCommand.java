@@ -2,6 +2,8 @@ package io.otnn.cli.demo;
 
 import io.otnn.avro.Explanation;
 import io.otnn.cli.LoggingMixin;
+import io.otnn.dashboard.Dashboard;
+import io.otnn.dashboard.DashboardConfig;
 import io.otnn.explain.checkpoint.ModelMetadata;
 import io.otnn.explain.input.IdxDataset;
 import io.otnn.explain.input.ImageDecoder;
@@ -95,6 +97,10 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Step factors t > 0 of the counterfactuals drawn in each panel (default: ${DEFAULT-VALUE}).")
     List<Double> pictureTs;
 
+    @Option(names = "--dashboard-port", paramLabel = "PORT",
+            description = "Port of the live dashboard on 127.0.0.1 (default: a free one).")
+    int dashboardPort;
+
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -123,13 +129,16 @@ public final class DemoCommand implements Callable<Integer> {
             ModelMetadata metadata = ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME));
             Map<String, float[]> originals = originals(data, metadata);
             try (StreamExplainerApp app = StreamExplainerApp.builder().setProperties(explainerProperties(stack, checkpoint))
-                    .build().start()) {
+                    .build().start();
+                 Dashboard dashboard = Dashboard.start(DashboardConfig.local(stack.bootstrapServers(),
+                         stack.schemaRegistryUrl()).withHttp(DashboardConfig.DEFAULT_BIND, dashboardPort))) {
                 if (!app.awaitRunning(Duration.ofSeconds(120))) {
                     throw new IllegalStateException("the stream explainer did not start: " + app.state());
                 }
                 console.printf("Explainer running: model %s v%d; ingesting %s at %.0f images/s%s%n",
                         metadata.name(), metadata.version(), data, rate,
                         limit == null ? " (Ctrl-C to stop)" : " for " + limit.toSeconds() + " s");
+                console.printf("Dashboard: %s%n", dashboard.url());
                 console.flush();
                 AtomicBoolean stopIngest = new AtomicBoolean();
                 Thread ingest = new Thread(() -> ingestUntilStopped(stack, data, stopIngest, log), "otnn-demo-ingest");

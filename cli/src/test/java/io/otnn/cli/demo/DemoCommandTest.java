@@ -49,6 +49,7 @@ class DemoCommandTest {
         assertThat(explained).as("explanations read back in 20 s at 100 images/s").isGreaterThan(100);
         assertThat(total.group(2)).isEqualTo("0");
         assertThat(printed).containsPattern("explained [\\d,]+ \\(\\d+/s\\)  latency p50 \\d+ ms p99 \\d+ ms");
+        assertThat(printed).containsPattern("Dashboard: http://127\\.0\\.0\\.1:\\d+/");
 
         List<Path> drawn;
         try (Stream<Path> dirs = Files.list(out.resolve("explanations"))) {
