@@ -13,6 +13,9 @@ import java.util.Map;
  */
 public final class SignatureContract {
 
+    /** The SavedModel tag the signatures are exported and loaded under. */
+    public static final String TAG = "serve";
+
     public static final String SERVING = "serving_default";
     public static final String EXPLAIN = "explain";
     public static final String EXPLAIN_TO = "explain_to";

@@ -1,6 +1,6 @@
 package io.otnn.trainer;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.trainer.eval.Evaluation;
 import java.nio.file.Path;
 

@@ -3,8 +3,8 @@ package io.otnn.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.otnn.explain.checkpoint.CheckpointManifest;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.CheckpointManifest;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.trainer.export.SavedModelRunner;
 import io.otnn.trainer.losses.LossSpec;
 import io.otnn.trainer.train.LearningRateSchedule;

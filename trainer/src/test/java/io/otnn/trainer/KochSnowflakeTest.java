@@ -3,7 +3,7 @@ package io.otnn.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.trainer.train.LearningRateSchedule;
 import io.otnn.trainer.data.DataSources;
 import io.otnn.trainer.data.Dataset;

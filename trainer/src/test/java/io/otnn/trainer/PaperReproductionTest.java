@@ -3,7 +3,7 @@ package io.otnn.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.metrics.Baseline;
 import io.otnn.explain.metrics.MuFidelity;
 import io.otnn.explain.metrics.Scorer;

@@ -1,5 +1,9 @@
 package io.otnn.explain.checkpoint;
 
+import io.otnn.checkpoint.CheckpointException;
+import io.otnn.checkpoint.CheckpointManifest;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.SignatureContract;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

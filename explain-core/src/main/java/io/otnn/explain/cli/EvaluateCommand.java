@@ -2,8 +2,8 @@ package io.otnn.explain.cli;
 
 import io.otnn.explain.Explainer;
 import io.otnn.explain.OtnnModel;
-import io.otnn.explain.input.BlockMnist;
-import io.otnn.explain.input.IdxDataset;
+import io.otnn.datasets.BlockMnist;
+import io.otnn.datasets.IdxDataset;
 import io.otnn.explain.input.ImageDecoder;
 import io.otnn.explain.metrics.Evaluation;
 import io.otnn.explain.metrics.EvaluationTable;
@@ -75,7 +75,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 if (data.equals("block-mnist")) {
                     // MNIST test digits are 28×28 while the model takes 56×28: decode them with a 28×28 view
                     var in = model.metadata().input();
-                    var digitInput = new io.otnn.explain.checkpoint.ModelMetadata.Input(List.of(28, 28, 1), in.min(),
+                    var digitInput = new io.otnn.checkpoint.ModelMetadata.Input(List.of(28, 28, 1), in.min(),
                             in.max(), in.rawScale(), in.rawOffset());
                     IdxDataset mnist = IdxDataset.readTestSet(dataDir,
                             new ImageDecoder(digitInput, ImageDecoder.DEFAULT_MAX_BYTES), 0);

@@ -2,8 +2,8 @@ package io.otnn.trainer.export;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.otnn.explain.checkpoint.CheckpointManifest;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.CheckpointManifest;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.trainer.TrainingConfig;
 import io.otnn.trainer.data.DataSplits;
 import io.otnn.trainer.data.Dataset;
