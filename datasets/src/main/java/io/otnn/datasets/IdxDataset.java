@@ -22,8 +22,10 @@ public record IdxDataset(float[][] images, int[] labels, int height, int width) 
         }
     }
 
-    private static IdxDataset read(IdxReader reader, PixelDecoder decoder, int limit) throws IOException {
-        int n = limit > 0 ? Math.min(limit, reader.count()) : reader.count();
+    /** Reads the next {@code limit} images of an open reader (all that are left when limit ≤ 0). */
+    public static IdxDataset read(IdxReader reader, PixelDecoder decoder, int limit) throws IOException {
+        int left = reader.count() - reader.position();
+        int n = limit > 0 ? Math.min(limit, left) : left;
         float[][] x = new float[n][];
         int[] y = new int[n];
         byte[] pixels = new byte[reader.height() * reader.width()];

@@ -133,6 +133,11 @@ public final class IdxReader implements AutoCloseable {
         return labels != null;
     }
 
+    /** How many images were read. */
+    public int position() {
+        return read;
+    }
+
     /** Whether an image is left to read. */
     public boolean hasNext() {
         return read < count;
