@@ -13,6 +13,8 @@ import java.util.Map;
  */
 public final class SignatureContract {
 
+    /** The SavedModel's graph, at the checkpoint's root. */
+    public static final String SAVED_MODEL_FILE = "saved_model.pb";
     /** The SavedModel tag the signatures are exported and loaded under. */
     public static final String TAG = "serve";
 

@@ -31,7 +31,7 @@ public final class Checkpoint implements AutoCloseable {
 
     /** Refuse archives that would extract to more than this (a checkpoint is tens of MB). */
     public static final long MAX_EXTRACTED_BYTES = 4L << 30;
-    public static final String SAVED_MODEL = "saved_model.pb";
+    public static final String SAVED_MODEL = SignatureContract.SAVED_MODEL_FILE;
 
     private final Path dir;
     private final Path extractedTo;

@@ -54,7 +54,7 @@ public final class SavedModelRunner implements AutoCloseable {
                     JavacppUtils.getSessionConfig(), null);
         } catch (RuntimeException e) {
             // the natives are up (bootstrap passed): a refusal here is about the files, a corrupt checkpoint
-            throw new CheckpointException(savedModelDir.resolve("saved_model.pb") + ": TensorFlow cannot load the "
+            throw new CheckpointException(savedModelDir.resolve(SignatureContract.SAVED_MODEL_FILE) + ": TensorFlow cannot load the "
                     + "SavedModel (corrupt or not a SavedModel): " + e.getMessage(), e);
         }
         return new SavedModelRunner(engine, bundle, hwc);

@@ -6,6 +6,7 @@ import io.otnn.checkpoint.CheckpointException;
 import io.otnn.checkpoint.CheckpointManifest;
 import io.otnn.checkpoint.ExportCheck;
 import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.SignatureContract;
 import io.otnn.trainer.TrainingConfig;
 import io.otnn.trainer.data.DataSplits;
 import io.otnn.trainer.data.Dataset;
@@ -102,7 +103,7 @@ public final class CheckpointPublisher {
     /** The signatures as the explainer checks them when it loads the checkpoint. */
     static void checkSignatures(ReloadedModel reloaded, Path staging, ModelMetadata metadata) {
         try {
-            reloaded.checkSignatures(staging.resolve("saved_model.pb"), metadata);
+            reloaded.checkSignatures(staging.resolve(SignatureContract.SAVED_MODEL_FILE), metadata);
         } catch (CheckpointException e) {
             throw new PublishRefusedException(e.getMessage() + ": refusing to publish");
         }
