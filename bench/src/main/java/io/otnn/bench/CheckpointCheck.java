@@ -4,7 +4,7 @@ import io.otnn.explain.Explainer;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
 import io.otnn.explain.RawOutputs;
-import io.otnn.explain.input.IdxDataset;
+import io.otnn.datasets.IdxDataset;
 import io.otnn.explain.input.ImageDecoder;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -5,7 +5,7 @@ import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
 import io.otnn.explain.attribution.Saliency;
 import io.otnn.explain.attribution.SmoothGrad;
-import io.otnn.explain.input.IdxDataset;
+import io.otnn.datasets.IdxDataset;
 import io.otnn.explain.input.ImageDecoder;
 import io.otnn.explain.render.CompactTensor;
 import io.otnn.explain.testing.Fixtures;

@@ -1,6 +1,7 @@
 package io.otnn.explain;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.Certificate;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.engine.SavedModelRunner;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -130,13 +131,13 @@ public final class Explainer implements AutoCloseable {
                 boolean same = j[i] == pred[i];
                 g[i] = same ? 0.0 : Math.abs(f);
                 gradG[i] = gTop1;
-                radius[i] = Math.abs(f) / metadata.lipschitzConstant();
+                radius[i] = Certificate.binaryRadius(f, metadata.lipschitzConstant());
             } else {
                 signed[i] = gTop1;
                 g[i] = raw.logit(i, pred[i]) - raw.logit(i, j[i]);
                 gradG[i] = gMargin;
                 double runnerUpMargin = raw.logit(i, pred[i]) - raw.logit(i, second[i]);
-                radius[i] = runnerUpMargin / (metadata.certificateFactor() * metadata.lipschitzConstant());
+                radius[i] = Certificate.radius(runnerUpMargin, metadata.certificateFactor(), metadata.lipschitzConstant());
             }
             double norm2 = 0;
             for (float v : gradG[i]) norm2 += (double) v * v;

@@ -1,13 +1,11 @@
 package io.otnn.explain;
 
 import io.otnn.explain.checkpoint.Checkpoint;
-import io.otnn.explain.checkpoint.ModelMetadata;
-import io.otnn.explain.checkpoint.SignatureContract;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.SignatureContract;
 import io.otnn.explain.engine.SavedModelRunner;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -28,7 +26,7 @@ public final class OtnnModel implements AutoCloseable {
     /**
      * Verifies the checkpoint (manifest, metadata, signatures) and loads its SavedModel once.
      *
-     * @throws io.otnn.explain.checkpoint.CheckpointException when the checkpoint is missing, corrupt, incomplete or
+     * @throws io.otnn.checkpoint.CheckpointException when the checkpoint is missing, corrupt, incomplete or
      *                                                        tampered
      * @throws ModelException                                 when the engine cannot load or run it
      */
@@ -38,15 +36,8 @@ public final class OtnnModel implements AutoCloseable {
         try {
             ModelMetadata.Input in = checkpoint.metadata().input();
             runner = SavedModelRunner.load(checkpoint.dir(), new int[] {in.height(), in.width(), in.channels()});
-            Map<String, Map<String, long[]>> inputs = new LinkedHashMap<>();
-            Map<String, Map<String, long[]>> outputs = new LinkedHashMap<>();
-            runner.signatures().forEach((key, shape) -> {
-                inputs.put(key, shape.inputs());
-                outputs.put(key, shape.outputs());
-            });
-            SignatureContract.check(checkpoint.dir().resolve(Checkpoint.SAVED_MODEL), checkpoint.metadata(), inputs,
-                    outputs);
-            runner.prepare(SavedModelRunner.SERVING, SavedModelRunner.EXPLAIN, SavedModelRunner.EXPLAIN_TO);
+            runner.checkSignatures(checkpoint.dir().resolve(Checkpoint.SAVED_MODEL), checkpoint.metadata());
+            runner.prepare(SignatureContract.SERVING, SignatureContract.EXPLAIN, SignatureContract.EXPLAIN_TO);
             return new OtnnModel(checkpoint, runner);
         } catch (RuntimeException e) {
             if (runner != null) runner.close();

@@ -1,7 +1,7 @@
 package io.otnn.trainer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.trainer.data.DataSources;
 import io.otnn.trainer.data.DataSplits;
 import io.otnn.trainer.data.Dataset;

@@ -1,5 +1,6 @@
 package io.otnn.trainer;
 
+import io.otnn.datasets.DataSetNames;
 import io.otnn.trainer.losses.LossSpec;
 import io.otnn.trainer.model.Presets;
 import io.otnn.trainer.train.LearningRateSchedule;
@@ -35,7 +36,8 @@ public record TrainingConfig(
     public static final long DEFAULT_SEED = 42;
     public static final double DEFAULT_VALIDATION_FRACTION = 0.1;
     /** Data sets known by name. */
-    public static final java.util.List<String> DATASETS = java.util.List.of("fashion-mnist", "mnist", "folder", "block-mnist", "koch");
+    public static final java.util.List<String> DATASETS = java.util.List.of(DataSetNames.FASHION_MNIST, DataSetNames.MNIST,
+            DataSetNames.FOLDER, DataSetNames.BLOCK_MNIST, DataSetNames.KOCH);
 
     public static Builder builder() {
         return new Builder();

@@ -1,7 +1,7 @@
 package io.otnn.trainer;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
-import io.otnn.trainer.eval.Evaluation;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.trainer.eval.RobustnessEvaluation;
 import java.nio.file.Path;
 
 /**
@@ -14,7 +14,7 @@ import java.nio.file.Path;
  *                        normalisation and Björck), timed apart on the training graph after training: a lower bound of
  *                        the constraint's cost, whose backward pass is as large again; 0 when unconstrained
  */
-public record TrainingResult(Path checkpoint, ModelMetadata metadata, Evaluation evaluation, String manifestDigest,
+public record TrainingResult(Path checkpoint, ModelMetadata metadata, RobustnessEvaluation evaluation, String manifestDigest,
                              int epochsCompleted, boolean stopped, double secondsPerEpoch, double imagesPerSecond,
                              double normalizationShare) {
 }

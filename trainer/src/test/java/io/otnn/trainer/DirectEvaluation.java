@@ -1,7 +1,7 @@
 package io.otnn.trainer;
 
 import io.otnn.trainer.data.Dataset;
-import io.otnn.trainer.export.SavedModelRunner;
+import io.otnn.trainer.export.ReloadedModel;
 import java.util.Arrays;
 
 /**
@@ -14,7 +14,7 @@ import java.util.Arrays;
 record DirectEvaluation(double accuracy, double[] certificates, boolean[] correct, double[] classPriors,
                         double[] predictedPriors) {
 
-    static DirectEvaluation of(SavedModelRunner model, Dataset test, int logits, double lipschitz, double factor) {
+    static DirectEvaluation of(ReloadedModel model, Dataset test, int logits, double lipschitz, double factor) {
         int n = test.size();
         int d = test.imageSize();
         double[] certificates = new double[n];

@@ -3,9 +3,9 @@ package io.otnn.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.otnn.explain.checkpoint.CheckpointManifest;
-import io.otnn.explain.checkpoint.ModelMetadata;
-import io.otnn.trainer.export.SavedModelRunner;
+import io.otnn.checkpoint.CheckpointManifest;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.trainer.export.ReloadedModel;
 import io.otnn.trainer.losses.LossSpec;
 import io.otnn.trainer.train.LearningRateSchedule;
 import java.nio.file.Files;
@@ -53,10 +53,10 @@ class EndToEndTest {
         assertThat(g[1]).isGreaterThan(0.9);
 
         // the checkpoint as a consumer sees it: explain_to with target = prediction gives a zero margin gradient
-        var test = io.otnn.trainer.data.IdxReader.read(Fixtures.fashionMnistMini(), "t10k", io.otnn.trainer.data.IdxReader.FASHION_MNIST_CLASSES);
+        var test = io.otnn.trainer.data.DataSources.readIdx(Fixtures.fashionMnistMini(), "t10k", io.otnn.datasets.DataSetNames.FASHION_MNIST_CLASSES);
         int n = 4;
         float[] x = Arrays.copyOf(test.images(), n * 784);
-        try (SavedModelRunner m = new SavedModelRunner(out, new long[] {28, 28, 1}, 10)) {
+        try (ReloadedModel m = new ReloadedModel(out, new long[] {28, 28, 1}, 10)) {
             assertMetadataMatchesADirectEvaluation(meta, DirectEvaluation.of(m, test, 10, 1.0, Math.sqrt(2)));
             var e = m.explain(x, n);
             int[] pred = new int[n];
@@ -115,13 +115,13 @@ class EndToEndTest {
         Path out = tmp.resolve("narrow");
         new Trainer().train(TrainingConfig.builder().setDataset("fashion-mnist").optDataDir(Fixtures.fashionMnistMini())
                 .optLimit(512).optTestLimit(100).optWidthMultiplier(0.125).setEpochs(2).setOut(out).build());
-        var test = io.otnn.trainer.data.IdxReader.read(Fixtures.fashionMnistMini(), "t10k", io.otnn.trainer.data.IdxReader.FASHION_MNIST_CLASSES);
+        var test = io.otnn.trainer.data.DataSources.readIdx(Fixtures.fashionMnistMini(), "t10k", io.otnn.datasets.DataSetNames.FASHION_MNIST_CLASSES);
         int d = 784;
         double h = 5e-3;
         // |second difference| on one linear piece is float32 rounding: measured ≤ 1e-6 on this network
         double linearTolerance = 3e-6;
         int onAKink = 0;
-        try (SavedModelRunner m = new SavedModelRunner(out, new long[] {28, 28, 1}, 10)) {
+        try (ReloadedModel m = new ReloadedModel(out, new long[] {28, 28, 1}, 10)) {
             for (int i = 0; i < 8; i++) {
                 float[] x = Arrays.copyOfRange(test.images(), i * d, (i + 1) * d);
                 var e = m.explain(x, 1);
@@ -198,7 +198,7 @@ class EndToEndTest {
      * step small enough not to cross a GroupSort kink drowns in rounding of the logits, while along a direction a step
      * of 1e-2 moves the logits far above their rounding.
      */
-    private static void assertGradientMatchesFiniteDifferencesOfServing(SavedModelRunner m, float[] x, int n, float[] gradient,
+    private static void assertGradientMatchesFiniteDifferencesOfServing(ReloadedModel m, float[] x, int n, float[] gradient,
                                                                         int[] plus, int[] minus) {
         int d = 784;
         int directions = 16;

@@ -1,6 +1,6 @@
 package io.otnn.trainer;
 
-import io.otnn.explain.input.SampleData;
+import io.otnn.datasets.SampleData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -3,11 +3,11 @@ package io.otnn.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.trainer.train.LearningRateSchedule;
 import io.otnn.trainer.data.DataSources;
 import io.otnn.trainer.data.Dataset;
-import io.otnn.trainer.export.SavedModelRunner;
+import io.otnn.trainer.export.ReloadedModel;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +37,7 @@ class KochSnowflakeTest {
         Dataset test = DataSources.load(config).test();
         int n = test.size();
         double residual = 0;
-        try (SavedModelRunner m = new SavedModelRunner(r.checkpoint(), test.shape(), 1)) {
+        try (ReloadedModel m = new ReloadedModel(r.checkpoint(), test.shape(), 1)) {
             var e = m.explain(test.images(), n);
             float[] moved = new float[n * 2];
             for (int i = 0; i < n; i++) {

@@ -2,7 +2,7 @@ package io.otnn.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

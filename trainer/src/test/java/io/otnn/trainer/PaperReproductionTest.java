@@ -3,14 +3,15 @@ package io.otnn.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.metrics.Baseline;
 import io.otnn.explain.metrics.MuFidelity;
 import io.otnn.explain.metrics.Scorer;
 import io.otnn.trainer.data.Dataset;
-import io.otnn.trainer.data.IdxReader;
-import io.otnn.trainer.eval.Evaluation;
-import io.otnn.trainer.export.SavedModelRunner;
+import io.otnn.datasets.DataSetNames;
+import io.otnn.trainer.data.DataSources;
+import io.otnn.trainer.eval.RobustnessEvaluation;
+import io.otnn.trainer.export.ReloadedModel;
 import io.otnn.trainer.losses.LossSpec;
 import io.otnn.trainer.train.LearningRateSchedule;
 import java.io.IOException;
@@ -59,7 +60,7 @@ class PaperReproductionTest {
     @TempDir
     static Path tmp;
 
-    private Evaluation otnn;
+    private RobustnessEvaluation otnn;
     private ModelMetadata otnnMetadata;
     private double[] otnnFidelity;
     private double[] twinFidelity;
@@ -77,7 +78,7 @@ class PaperReproductionTest {
                 .optSchedule(LearningRateSchedule.constant(5e-4)).setOut(tmp.resolve("twin")).build());
         otnn = o.evaluation();
         otnnMetadata = o.metadata();
-        Dataset test = IdxReader.read(data, "t10k", IdxReader.FASHION_MNIST_CLASSES).limit(FIDELITY_IMAGES);
+        Dataset test = DataSources.readIdx(data, "t10k", DataSetNames.FASHION_MNIST_CLASSES).limit(FIDELITY_IMAGES);
         otnnFidelity = muFidelity(o.checkpoint(), test);
         twinFidelity = muFidelity(t.checkpoint(), test);
         String figures = String.format(Locale.ROOT, "OTNN %d epochs in %d s: %s%ntwin %d epochs: %s%n"
@@ -92,7 +93,7 @@ class PaperReproductionTest {
     private static double[] muFidelity(Path checkpoint, Dataset test) {
         int d = test.imageSize();
         int n = test.size();
-        try (SavedModelRunner m = new SavedModelRunner(checkpoint, new long[] {28, 28, 1}, 10)) {
+        try (ReloadedModel m = new ReloadedModel(checkpoint, new long[] {28, 28, 1}, 10)) {
             var e = m.explain(test.images(), n);
             float[][] images = new float[n][];
             float[][] saliency = new float[n][];

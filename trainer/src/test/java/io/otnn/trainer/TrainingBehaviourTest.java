@@ -5,17 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.SignatureContract;
 import io.otnn.trainer.export.PublishRefusedException;
 import io.otnn.trainer.losses.LossSpec;
 import io.otnn.trainer.train.LearningRateSchedule;
 import io.otnn.trainer.train.StopSignal;
 import io.otnn.trainer.train.TrainingState;
-import io.otnn.trainer.data.IdxReader;
-import io.otnn.trainer.eval.Evaluation;
+import io.otnn.datasets.DataSetNames;
+import io.otnn.trainer.data.DataSources;
+import io.otnn.trainer.eval.RobustnessEvaluation;
 import io.otnn.trainer.eval.ModelRunner;
 import io.otnn.trainer.export.CheckpointPublisherAccess;
-import io.otnn.trainer.export.SavedModelRunner;
+import io.otnn.trainer.export.ReloadedModel;
 import io.otnn.trainer.layers.Param;
 import io.otnn.trainer.layers.TestMatrices;
 import java.nio.file.Path;
@@ -24,6 +26,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
 import org.tensorflow.types.TFloat32;
 
 /** Seeds, resume and stop, baselines and the cnn preset, on small slices of the fixture. */
@@ -92,12 +95,12 @@ class TrainingBehaviourTest {
         assertThat(published.size()).isEqualTo(layers.size());
         double product = 1;
         int kernels = 0;
-        try (SavedModelRunner model = new SavedModelRunner(r.checkpoint(), new long[] {28, 28, 1}, 10)) {
+        try (ReloadedModel model = new ReloadedModel(r.checkpoint(), new long[] {28, 28, 1}, 10)) {
             for (int i = 0; i < layers.size(); i++) {
                 String layer = layers.get(i).asText();
                 double expected = 1;
                 if (layer.startsWith("Dense")) {
-                    Param k = variable(model, "layer" + i + "/w0");
+                    Param k = variable(r.checkpoint(), "layer" + i + "/w0");
                     double[][] kernel = new double[k.rows()][k.cols()];
                     for (int a = 0; a < k.rows(); a++) for (int b = 0; b < k.cols(); b++) kernel[a][b] = k.values()[a * k.cols() + b];
                     if (k.rows() < k.cols()) kernel = TestMatrices.transpose(kernel);
@@ -105,7 +108,7 @@ class TrainingBehaviourTest {
                     kernels++;
                 } else if (layer.startsWith("BatchNormalization")) {
                     expected = 0;
-                    for (float v : variable(model, "layer" + i + "/w0").values()) expected = Math.max(expected, Math.abs(v));
+                    for (float v : variable(r.checkpoint(), "layer" + i + "/w0").values()) expected = Math.max(expected, Math.abs(v));
                 } else {
                     assertThat(layer).isIn("Flatten", "ReLU");
                 }
@@ -114,15 +117,17 @@ class TrainingBehaviourTest {
             }
             assertThat(kernels).isEqualTo(3);
             assertThat(m.lipschitzConstant()).isGreaterThan(1.0).isCloseTo(product, within(1e-4 * product));
-            var test = IdxReader.read(Fixtures.fashionMnistMini(), "t10k", IdxReader.FASHION_MNIST_CLASSES).limit(100);
+            var test = DataSources.readIdx(Fixtures.fashionMnistMini(), "t10k", DataSetNames.FASHION_MNIST_CLASSES).limit(100);
             EndToEndTest.assertMetadataMatchesADirectEvaluation(m, DirectEvaluation.of(model, test, 10, product, Math.sqrt(2)));
         }
         assertThat(r.evaluation().gradientNorm()[2]).isLessThanOrEqualTo(m.lipschitzConstant());
         assertThat(r.evaluation().testAccuracy()).isGreaterThan(0.3);
     }
 
-    private static Param variable(SavedModelRunner model, String name) {
-        try (Result result = model.bundle().session().runner().fetch(name).run()) {
+    /** A variable of the exported graph, read with TF Java (the explainer's loader does not expose variables). */
+    private static Param variable(Path checkpoint, String name) {
+        try (SavedModelBundle bundle = SavedModelBundle.load(checkpoint.toString(), SignatureContract.TAG);
+                Result result = bundle.session().runner().fetch(name).run()) {
             return Param.of((TFloat32) result.get(0));
         }
     }
@@ -135,8 +140,8 @@ class TrainingBehaviourTest {
         assertThat(r.evaluation().gradientNorm()[2]).isLessThanOrEqualTo(1 + 1e-3);
     }
 
-    private static Evaluation withGradients(double maxGradient, double maxMarginGradient) {
-        return new Evaluation(1, 1, new TreeMap<>(), 0, new double[] {1, 1, maxGradient}, maxMarginGradient, Double.NaN,
+    private static RobustnessEvaluation withGradients(double maxGradient, double maxMarginGradient) {
+        return new RobustnessEvaluation(1, 1, new TreeMap<>(), 0, new double[] {1, 1, maxGradient}, maxMarginGradient, Double.NaN,
                 new double[] {1}, new double[] {1}, new TreeMap<>());
     }
 
@@ -168,8 +173,8 @@ class TrainingBehaviourTest {
     @Test
     void shouldRefuseToPublishWhenTheReloadedLogitsDifferFromTheTrainingGraphs() throws Exception {
         TrainingResult r = new Trainer().train(small("logits").setEpochs(1).build());
-        var test = IdxReader.read(Fixtures.fashionMnistMini(), "t10k", IdxReader.FASHION_MNIST_CLASSES).limit(100);
-        try (SavedModelRunner model = new SavedModelRunner(r.checkpoint(), new long[] {28, 28, 1}, 10)) {
+        var test = DataSources.readIdx(Fixtures.fashionMnistMini(), "t10k", DataSetNames.FASHION_MNIST_CLASSES).limit(100);
+        try (ReloadedModel model = new ReloadedModel(r.checkpoint(), new long[] {28, 28, 1}, 10)) {
             assertThatCode(() -> CheckpointPublisherAccess.checkLogits(model, model, test)).doesNotThrowAnyException();
             assertThatThrownBy(() -> CheckpointPublisherAccess.checkLogits(model, shifted(model, 537, 2e-4), test))
                     .isInstanceOf(PublishRefusedException.class).hasMessageContaining("logit 537").hasMessageContaining("refusing to publish");

@@ -2,12 +2,12 @@ package io.otnn.cli.demo;
 
 import io.otnn.avro.Explanation;
 import io.otnn.cli.LoggingMixin;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.dashboard.Dashboard;
 import io.otnn.dashboard.DashboardConfig;
-import io.otnn.explain.checkpoint.ModelMetadata;
-import io.otnn.explain.input.IdxDataset;
+import io.otnn.datasets.IdxDataset;
 import io.otnn.explain.input.ImageDecoder;
-import io.otnn.explain.input.SampleData;
+import io.otnn.datasets.SampleData;
 import io.otnn.ingest.ImagePublisher;
 import io.otnn.ingest.source.IdxSource;
 import io.otnn.ingest.source.ImageSource;

@@ -5,7 +5,7 @@ import io.otnn.trainer.TrainingConfig;
 import io.otnn.trainer.TrainingResult;
 import io.otnn.trainer.announce.CheckpointAnnouncer;
 import io.otnn.trainer.data.DataException;
-import io.otnn.trainer.eval.Evaluation;
+import io.otnn.trainer.eval.RobustnessEvaluation;
 import io.otnn.trainer.export.PublishRefusedException;
 import io.otnn.trainer.losses.LossSpec;
 import io.otnn.trainer.train.LearningRateSchedule;
@@ -135,7 +135,7 @@ public final class TrainCommand implements Callable<Integer> {
                 o.println("stopped after " + r.epochsCompleted() + " epochs; state kept in " + config.effectiveStateDir() + " (run again with --resume)");
                 return 130;
             }
-            Evaluation e = r.evaluation();
+            RobustnessEvaluation e = r.evaluation();
             o.println(e.summary());
             o.printf(Locale.ROOT, "%.1f s/epoch, %.0f images/s, constraint forward share of a step %.2f%n", r.secondsPerEpoch(), r.imagesPerSecond(),
                     r.normalizationShare());

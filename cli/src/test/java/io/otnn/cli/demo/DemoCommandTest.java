@@ -3,8 +3,8 @@ package io.otnn.cli.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.otnn.cli.OtnnCommand;
-import io.otnn.explain.checkpoint.CheckpointManifest;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.CheckpointManifest;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.render.PanelLayout;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -11,7 +11,7 @@ import io.otnn.avro.EpsilonFraction;
 import io.otnn.avro.ModelCheckpoint;
 import io.otnn.dashboard.state.ModelEntry;
 import io.otnn.dashboard.state.WindowFigures;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 
 /**
  * Turns a {@code ModelCheckpoint} announcement into a {@link ModelEntry}, reading the checkpoint's

@@ -10,7 +10,7 @@ import io.otnn.avro.EncodedTensor;
 import io.otnn.avro.Explanation;
 import io.otnn.avro.TensorEncoding;
 import io.otnn.dashboard.state.ModelEntry;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.render.CompactTensor;
 import io.otnn.explain.render.Renderer;
 

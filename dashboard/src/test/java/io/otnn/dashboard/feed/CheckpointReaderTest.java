@@ -10,7 +10,7 @@ import java.util.List;
 import io.otnn.avro.ModelCheckpoint;
 import io.otnn.avro.Task;
 import io.otnn.dashboard.state.ModelEntry;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

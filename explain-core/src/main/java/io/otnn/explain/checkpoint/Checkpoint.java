@@ -1,5 +1,9 @@
 package io.otnn.explain.checkpoint;
 
+import io.otnn.checkpoint.CheckpointException;
+import io.otnn.checkpoint.CheckpointManifest;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.SignatureContract;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +31,7 @@ public final class Checkpoint implements AutoCloseable {
 
     /** Refuse archives that would extract to more than this (a checkpoint is tens of MB). */
     public static final long MAX_EXTRACTED_BYTES = 4L << 30;
-    public static final String SAVED_MODEL = "saved_model.pb";
+    public static final String SAVED_MODEL = SignatureContract.SAVED_MODEL_FILE;
 
     private final Path dir;
     private final Path extractedTo;

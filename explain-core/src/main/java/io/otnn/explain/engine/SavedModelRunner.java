@@ -9,8 +9,10 @@ import ai.djl.tensorflow.engine.SavedModelBundle;
 import ai.djl.tensorflow.engine.TfSymbolBlock;
 import ai.djl.tensorflow.engine.javacpp.JavacppUtils;
 import ai.djl.training.ParameterStore;
+import io.otnn.checkpoint.CheckpointException;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.SignatureContract;
 import io.otnn.explain.ModelException;
-import io.otnn.explain.checkpoint.CheckpointException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,10 +27,6 @@ import org.tensorflow.proto.framework.TensorShapeProto;
  * (DJL NDManagers are not thread-safe).
  */
 public final class SavedModelRunner implements AutoCloseable {
-
-    public static final String SERVING = "serving_default";
-    public static final String EXPLAIN = "explain";
-    public static final String EXPLAIN_TO = "explain_to";
 
     /** Input and output names with their dims (-1 = any) for each signature of the SavedModel. */
     public record SignatureShape(Map<String, long[]> inputs, Map<String, long[]> outputs) {}
@@ -47,16 +45,16 @@ public final class SavedModelRunner implements AutoCloseable {
         this.imageShape = new long[] {hwc[0], hwc[1], hwc[2]};
     }
 
-    /** Loads {@code saved_model.pb} and its variables once, with the {@code serve} tag. */
+    /** Loads {@code saved_model.pb} and its variables once, with the {@code serve} tag ({@link SignatureContract#TAG}). */
     public static SavedModelRunner load(Path savedModelDir, int[] hwc) {
         Engine engine = TensorFlowNatives.bootstrap();
         SavedModelBundle bundle;
         try {
-            bundle = JavacppUtils.loadSavedModelBundle(savedModelDir.toString(), new String[] {"serve"},
+            bundle = JavacppUtils.loadSavedModelBundle(savedModelDir.toString(), new String[] {SignatureContract.TAG},
                     JavacppUtils.getSessionConfig(), null);
         } catch (RuntimeException e) {
             // the natives are up (bootstrap passed): a refusal here is about the files, a corrupt checkpoint
-            throw new CheckpointException(savedModelDir.resolve("saved_model.pb") + ": TensorFlow cannot load the "
+            throw new CheckpointException(savedModelDir.resolve(SignatureContract.SAVED_MODEL_FILE) + ": TensorFlow cannot load the "
                     + "SavedModel (corrupt or not a SavedModel): " + e.getMessage(), e);
         }
         return new SavedModelRunner(engine, bundle, hwc);
@@ -64,6 +62,22 @@ public final class SavedModelRunner implements AutoCloseable {
 
     public Map<String, SignatureShape> signatures() {
         return signatures;
+    }
+
+    /**
+     * Checks this SavedModel's signatures against what {@code metadata} implies ({@link SignatureContract}).
+     *
+     * @param savedModel the {@code saved_model.pb} the messages name
+     * @throws CheckpointException naming every problem found
+     */
+    public void checkSignatures(Path savedModel, ModelMetadata metadata) {
+        Map<String, Map<String, long[]>> inputs = new LinkedHashMap<>();
+        Map<String, Map<String, long[]>> outputs = new LinkedHashMap<>();
+        signatures.forEach((key, shape) -> {
+            inputs.put(key, shape.inputs());
+            outputs.put(key, shape.outputs());
+        });
+        SignatureContract.check(savedModel, metadata, inputs, outputs);
     }
 
     /** Builds the blocks of the signatures this model will call; call after checking {@link #signatures()}. */
@@ -123,15 +137,15 @@ public final class SavedModelRunner implements AutoCloseable {
         /** {@code serving_default}: the logits {@code [n, K]} of {@code n} images. */
         public float[] logits(float[] images, int n) {
             try (NDManager call = manager.newSubManager()) {
-                NDList out = run(SERVING, call, new NDList(images(call, images, n)));
-                return out.get("logits").toFloatArray();
+                NDList out = run(SignatureContract.SERVING, call, new NDList(images(call, images, n)));
+                return out.get(SignatureContract.LOGITS).toFloatArray();
             }
         }
 
         /** {@code explain}: logits and the gradients of f_top1 and of the top-1/top-2 margin. */
         public Gradients explain(float[] images, int n) {
             try (NDManager call = manager.newSubManager()) {
-                return gradients(run(EXPLAIN, call, new NDList(images(call, images, n))));
+                return gradients(run(SignatureContract.EXPLAIN, call, new NDList(images(call, images, n))));
             }
         }
 
@@ -139,8 +153,8 @@ public final class SavedModelRunner implements AutoCloseable {
         public Gradients explainTo(float[] images, int n, int[] targets) {
             try (NDManager call = manager.newSubManager()) {
                 NDArray target = call.create(targets, new Shape(n));
-                target.setName("target");
-                return gradients(run(EXPLAIN_TO, call, new NDList(images(call, images, n), target)));
+                target.setName(SignatureContract.TARGET);
+                return gradients(run(SignatureContract.EXPLAIN_TO, call, new NDList(images(call, images, n), target)));
             }
         }
 
@@ -151,7 +165,7 @@ public final class SavedModelRunner implements AutoCloseable {
                         * imageShape[2] + " floats, got " + images.length);
             }
             NDArray array = call.create(images, new Shape(dims));
-            array.setName("images");
+            array.setName(SignatureContract.IMAGES);
             return array;
         }
 
@@ -169,8 +183,8 @@ public final class SavedModelRunner implements AutoCloseable {
         }
 
         private Gradients gradients(NDList out) {
-            return new Gradients(out.get("logits").toFloatArray(), out.get("grad_top1").toFloatArray(),
-                    out.get("grad_margin").toFloatArray());
+            return new Gradients(out.get(SignatureContract.LOGITS).toFloatArray(),
+                    out.get(SignatureContract.GRAD_TOP1).toFloatArray(), out.get(SignatureContract.GRAD_MARGIN).toFloatArray());
         }
 
         @Override

@@ -6,7 +6,7 @@ import io.otnn.explain.CounterfactualStep;
 import io.otnn.explain.Explainer;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.input.ImageDecoder;
 import io.otnn.explain.render.ExplanationPanel;
 import io.otnn.explain.render.PanelContent;

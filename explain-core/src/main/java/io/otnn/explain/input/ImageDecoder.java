@@ -1,6 +1,7 @@
 package io.otnn.explain.input;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.datasets.PixelDecoder;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
@@ -37,7 +38,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *       opaque, and dropped; a translucent pixel is {@code WRONG_CHANNELS}.</li>
  * </ul>
  */
-public final class ImageDecoder {
+public final class ImageDecoder implements PixelDecoder {
 
     /** Compressed images larger than this are refused before decoding. */
     public static final int DEFAULT_MAX_BYTES = 16 << 20;
@@ -58,6 +59,12 @@ public final class ImageDecoder {
         this.input = input;
         this.maxBytes = maxBytes;
         this.tolerance = RANGE_TOLERANCE * (input.max() - input.min());
+    }
+
+    /** RAW_U8 with one channel: how the data sets' IDX images become this model's input. */
+    @Override
+    public float[] decodeGray8(byte[] pixels, int width, int height) {
+        return decode(PixelFormat.RAW_U8, pixels, width, height, 1);
     }
 
     /**

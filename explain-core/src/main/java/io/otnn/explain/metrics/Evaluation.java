@@ -6,7 +6,7 @@ import io.otnn.explain.attribution.GradientInput;
 import io.otnn.explain.attribution.IntegratedGradients;
 import io.otnn.explain.attribution.Saliency;
 import io.otnn.explain.attribution.SmoothGrad;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntConsumer;

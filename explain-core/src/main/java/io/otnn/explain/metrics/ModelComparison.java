@@ -2,9 +2,9 @@ package io.otnn.explain.metrics;
 
 import io.otnn.explain.Explainer;
 import io.otnn.explain.OtnnModel;
-import io.otnn.explain.checkpoint.ModelMetadata;
-import io.otnn.explain.input.BlockMnist;
-import io.otnn.explain.input.IdxDataset;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.datasets.BlockMnist;
+import io.otnn.datasets.IdxDataset;
 import io.otnn.explain.input.ImageDecoder;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.otnn.explain.metrics;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import java.util.Random;
 
 /**

@@ -1,7 +1,7 @@
 package io.otnn.explain.render;
 
 import io.otnn.explain.CounterfactualStep;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;

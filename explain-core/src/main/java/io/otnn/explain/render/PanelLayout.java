@@ -1,6 +1,6 @@
 package io.otnn.explain.render;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -3,6 +3,10 @@ package io.otnn.explain.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.otnn.checkpoint.CheckpointException;
+import io.otnn.checkpoint.CheckpointManifest;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.SignatureContract;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
 import io.otnn.explain.testing.CheckpointFixtures;

@@ -3,7 +3,7 @@ package io.otnn.explain.input;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.testing.PngFiles;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;

@@ -3,7 +3,7 @@ package io.otnn.explain.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package io.otnn.explain.testing;
 
-import io.otnn.explain.checkpoint.CheckpointManifest;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.CheckpointManifest;
+import io.otnn.checkpoint.ModelMetadata;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.otnn.streams.engine;
 
 import java.util.List;
 
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 
 /**
  * What the stream needs to know about the model in service: identity, input contract and class names.

@@ -7,7 +7,7 @@ import java.util.List;
 import io.otnn.explain.Explainer;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 
 /**
  * The real engine: an OTNN checkpoint loaded by explain-core (DJL on TensorFlow), one {@link Explainer} (one engine

@@ -3,7 +3,7 @@ package io.otnn.trainer.announce;
 import io.otnn.avro.EpsilonFraction;
 import io.otnn.avro.ModelCheckpoint;
 import io.otnn.avro.Task;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.schemas.serde.AvroSerdeConfig;
 import io.otnn.schemas.serde.AvroSerializer;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.otnn.trainer.eval;
 
+import io.otnn.checkpoint.Certificate;
 import io.otnn.trainer.data.Dataset;
 import java.util.Arrays;
 import java.util.SortedMap;
@@ -7,7 +8,7 @@ import java.util.TreeMap;
 
 /**
  * Test accuracy, certificates and gradient norms of a model, computed from its logits and explain gradients.
- * Certified radius (docs/architecture.md): (f_k* − f_j) / (c·L) with j the runner-up, binary |f| / L.
+ * Certified radius: {@link Certificate} ((f_k* − f_j) / (c·L) with j the runner-up, binary |f| / L).
  */
 public final class Evaluator {
 
@@ -16,7 +17,7 @@ public final class Evaluator {
     private Evaluator() {
     }
 
-    public static Evaluation evaluate(ModelRunner model, Dataset test, double lipschitz, double certificateFactor, boolean boundary) {
+    public static RobustnessEvaluation evaluate(ModelRunner model, Dataset test, double lipschitz, double certificateFactor, boolean boundary) {
         int n = test.size();
         int d = test.imageSize();
         int k = model.logitCount();
@@ -37,7 +38,7 @@ public final class Evaluator {
                 if (k == 1) {
                     float f = out.logits()[i];
                     pred = f > 0 ? 1 : 0;
-                    cert = Math.abs(f) / lipschitz;
+                    cert = Certificate.binaryRadius(f, lipschitz);
                     if (boundary) {
                         for (int j = 0; j < d; j++) xDelta[i * d + j] = x[i * d + j] - f * out.gradTop1()[i * d + j];
                     }
@@ -48,7 +49,7 @@ public final class Evaluator {
                         if (c != top && (second < 0 || out.logits()[i * k + c] > out.logits()[i * k + second])) second = c;
                     }
                     pred = top;
-                    cert = (out.logits()[i * k + top] - out.logits()[i * k + second]) / (certificateFactor * lipschitz);
+                    cert = Certificate.radius(out.logits()[i * k + top] - out.logits()[i * k + second], certificateFactor, lipschitz);
                 }
                 predicted[pred] += 1.0 / n;
                 certs[start + i] = cert;
@@ -66,7 +67,7 @@ public final class Evaluator {
             }
         }
         SortedMap<Double, Double> certified = new TreeMap<>();
-        for (double eps : Evaluation.EPSILONS) {
+        for (double eps : RobustnessEvaluation.EPSILONS) {
             int c = 0;
             for (int i = 0; i < n; i++) if (ok[i] && certs[i] >= eps) c++;
             certified.put(eps, c / (double) n);
@@ -77,7 +78,7 @@ public final class Evaluator {
         for (double q : new double[] {0.1, 0.25, 0.5, 0.75, 0.9}) {
             quantiles.put(q, sorted[Math.min(n - 1, (int) Math.floor(q * (n - 1)))]);
         }
-        return new Evaluation(n, correct / (double) n, certified, Arrays.stream(certs).average().orElse(0),
+        return new RobustnessEvaluation(n, correct / (double) n, certified, Arrays.stream(certs).average().orElse(0),
                 new double[] {gMin, gSum / n, gMax}, marginMax, boundary ? residualSum / n : Double.NaN,
                 test.classPriors(), predicted, quantiles);
     }

@@ -1,6 +1,6 @@
 package io.otnn.trainer.eval;
 
-/** Something that computes logits and the explain gradients for a batch: the training graph or a reloaded SavedModel. */
+/** Something that computes logits and the explain gradients for a batch: the training graph or a reloaded SavedModel ({@code export.ReloadedModel}). */
 public interface ModelRunner {
 
     /** Outputs for one batch: logits {@code [n·K]}, grad_top1 and grad_margin {@code [n·d]}, row-major. */

@@ -1,5 +1,12 @@
 package io.otnn.trainer.export;
 
+import static io.otnn.checkpoint.SignatureContract.GRAD_MARGIN;
+import static io.otnn.checkpoint.SignatureContract.GRAD_TOP1;
+import static io.otnn.checkpoint.SignatureContract.IMAGES;
+import static io.otnn.checkpoint.SignatureContract.LOGITS;
+import static io.otnn.checkpoint.SignatureContract.TARGET;
+
+import io.otnn.checkpoint.SignatureContract;
 import io.otnn.trainer.layers.Layer;
 import io.otnn.trainer.layers.Param;
 import io.otnn.trainer.model.Architecture;
@@ -24,15 +31,10 @@ import org.tensorflow.types.TInt32;
 /**
  * Writes the inference graph of a trained network as a SavedModel (docs/checkpoint-format.md): frozen, already
  * normalised weights as variables of a fresh graph (no power iteration, no Björck at inference), and the signatures
- * {@code serving_default}, {@code explain} and {@code explain_to} whose input gradients are part of the graph.
+ * {@code serving_default}, {@code explain} and {@code explain_to} whose input gradients are part of the graph, named as
+ * {@link SignatureContract} says.
  */
 public final class CheckpointExporter {
-
-    public static final String IMAGES = "images";
-    public static final String TARGET = "target";
-    public static final String LOGITS = "logits";
-    public static final String GRAD_TOP1 = "grad_top1";
-    public static final String GRAD_MARGIN = "grad_margin";
 
     private CheckpointExporter() {
     }
@@ -80,12 +82,12 @@ public final class CheckpointExporter {
                 }
                 if (k > 0) r.run();
                 tensors.forEach(Tensor::close);
-                Signature serving = Signature.builder().key(Signature.DEFAULT_KEY).input(IMAGES, images).output(LOGITS, out).build();
-                Signature explain = Signature.builder().key("explain").input(IMAGES, images).output(LOGITS, out)
+                Signature serving = Signature.builder().key(SignatureContract.SERVING).input(IMAGES, images).output(LOGITS, out).build();
+                Signature explain = Signature.builder().key(SignatureContract.EXPLAIN).input(IMAGES, images).output(LOGITS, out)
                         .output(GRAD_TOP1, heads.gradTop1()).output(GRAD_MARGIN, heads.gradMargin()).build();
-                Signature explainTo = Signature.builder().key("explain_to").input(IMAGES, images).input(TARGET, target)
+                Signature explainTo = Signature.builder().key(SignatureContract.EXPLAIN_TO).input(IMAGES, images).input(TARGET, target)
                         .output(LOGITS, out).output(GRAD_TOP1, headsTo.gradTop1()).output(GRAD_MARGIN, headsTo.gradMargin()).build();
-                SavedModelBundle.exporter(dir.toString()).withSession(session).withSignatures(serving, explain, explainTo).export();
+                SavedModelBundle.exporter(dir.toString()).withTags(SignatureContract.TAG).withSession(session).withSignatures(serving, explain, explainTo).export();
             }
         }
     }

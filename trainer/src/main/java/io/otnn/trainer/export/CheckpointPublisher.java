@@ -2,12 +2,15 @@ package io.otnn.trainer.export;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.otnn.explain.checkpoint.CheckpointManifest;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.CheckpointException;
+import io.otnn.checkpoint.CheckpointManifest;
+import io.otnn.checkpoint.ExportCheck;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.SignatureContract;
 import io.otnn.trainer.TrainingConfig;
 import io.otnn.trainer.data.DataSplits;
 import io.otnn.trainer.data.Dataset;
-import io.otnn.trainer.eval.Evaluation;
+import io.otnn.trainer.eval.RobustnessEvaluation;
 import io.otnn.trainer.eval.Evaluator;
 import io.otnn.trainer.eval.ModelRunner;
 import io.otnn.trainer.layers.Param;
@@ -22,39 +25,30 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Export → reload → verify → describe → seal → publish. The SavedModel is written to a staging directory next to the
- * destination and reloaded; its logits must equal the training graph's on a test batch and every input gradient must
- * respect the Lipschitz bound (‖∇ₓ f_top1‖ ≤ L(1 + 1e-3), ‖∇ₓ (f_top1 − f_top2)‖ ≤ c·L(1 + 5e-3)); otherwise nothing is
+ * destination and reloaded with the explainer's loader ({@link ReloadedModel}); the checkpoint module's
+ * {@link ExportCheck} must pass (its logits equal the training graph's on a test batch, every input gradient respects
+ * the Lipschitz bound) and its signatures must match the metadata as the explainer checks them; otherwise nothing is
  * published. The evaluation is computed on the reloaded model, through its own signatures. Then
- * {@code otnn-model.json} and {@code MANIFEST.sha256} are written with explain-core's classes and the staging
- * directory replaces the destination.
+ * {@code otnn-model.json} and {@code MANIFEST.sha256} are written with the checkpoint module's classes and the
+ * staging directory replaces the destination.
  */
 public final class CheckpointPublisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointPublisher.class);
 
-    /** Relative tolerance of the gradient-norm check (the Björck stop criterion leaves ~1e-3). */
-    public static final double GRADIENT_TOLERANCE = 1e-3;
-    /**
-     * Relative tolerance of the margin-gradient check ‖∇(f_top1 − f_top2)‖ ≤ c·L. It compounds the residual of every
-     * Björck-normalised layer along two output directions: a 3-epoch dense OTNN on full Fashion-MNIST measured
-     * 1.4166 = √2 · 1.0017 while its ‖∇f_top1‖ stayed ≤ 1.0001, so 1e-3 refused sound models.
-     */
-    public static final double MARGIN_GRADIENT_TOLERANCE = 5e-3;
-    /** Logits of the reloaded model must match the training graph's within this (absolute, + relative) tolerance. */
-    public static final double LOGIT_TOLERANCE = 1e-4;
+    /** Test images whose logits the export check compares. */
     public static final int CHECK_BATCH = 256;
 
     private CheckpointPublisher() {
     }
 
-    public record Published(Path dir, ModelMetadata metadata, Evaluation evaluation, String manifestDigest) {
+    public record Published(Path dir, ModelMetadata metadata, RobustnessEvaluation evaluation, String manifestDigest) {
     }
 
     public static Published publish(TrainingGraph graph, TrainingConfig config, DataSplits data, ObjectNode trainingInfo)
@@ -78,18 +72,20 @@ public final class CheckpointPublisher {
         Path staging = Files.createTempDirectory(out.getParent(), "." + out.getFileName() + ".staging-");
         try {
             CheckpointExporter.writeSavedModel(staging, arch, params, graph.inputShape(), logits);
-            Evaluation evaluation;
-            try (SavedModelRunner reloaded = new SavedModelRunner(staging, graph.inputShape(), logits)) {
+            RobustnessEvaluation evaluation;
+            ModelMetadata metadata;
+            try (ReloadedModel reloaded = new ReloadedModel(staging, graph.inputShape(), logits)) {
                 checkLogits(graph, reloaded, data.test());
                 evaluation = Evaluator.evaluate(reloaded, data.test(), lipschitz, c, data.test().binary());
+                checkGradients(evaluation, lipschitz, c, logits);
+                int version = nextVersion(out, config.name());
+                metadata = metadata(config, data, arch, lipschitz, c, perLayer, evaluation, trainingInfo, version);
+                checkSignatures(reloaded, staging, metadata);
             }
-            checkGradients(evaluation, lipschitz, c, logits);
-            int version = nextVersion(out, config.name());
-            ModelMetadata metadata = metadata(config, data, arch, lipschitz, c, perLayer, evaluation, trainingInfo, version);
             metadata.write(staging.resolve(ModelMetadata.FILE_NAME));
             CheckpointManifest manifest = CheckpointManifest.write(staging);
             replace(staging, out);
-            LOG.info("published {} version {} to {} (manifest {})", config.name(), version, out, manifest.digest());
+            LOG.info("published {} version {} to {} (manifest {})", config.name(), metadata.version(), out, manifest.digest());
             return new Published(out, metadata, evaluation, manifest.digest());
         } finally {
             if (Files.exists(staging)) deleteTree(staging);
@@ -99,27 +95,24 @@ public final class CheckpointPublisher {
     static void checkLogits(ModelRunner training, ModelRunner reloaded, Dataset test) {
         int n = Math.min(CHECK_BATCH, test.size());
         float[] x = Arrays.copyOf(test.images(), n * test.imageSize());
-        float[] a = training.logits(x, n);
-        float[] b = reloaded.logits(x, n);
-        for (int i = 0; i < a.length; i++) {
-            if (!(Math.abs(a[i] - b[i]) <= LOGIT_TOLERANCE * (1 + Math.abs(a[i])))) {
-                throw new PublishRefusedException("the reloaded SavedModel's logit " + i + " is " + b[i]
-                        + " but the training graph's is " + a[i] + ": refusing to publish");
-            }
+        ExportCheck.logitProblem(training.logits(x, n), reloaded.logits(x, n)).ifPresent(problem -> {
+            throw new PublishRefusedException(problem + ": refusing to publish");
+        });
+    }
+
+    /** The signatures as the explainer checks them when it loads the checkpoint. */
+    static void checkSignatures(ReloadedModel reloaded, Path staging, ModelMetadata metadata) {
+        try {
+            reloaded.checkSignatures(staging.resolve(SignatureContract.SAVED_MODEL_FILE), metadata);
+        } catch (CheckpointException e) {
+            throw new PublishRefusedException(e.getMessage() + ": refusing to publish");
         }
     }
 
-    static void checkGradients(Evaluation e, double lipschitz, double c, int logits) {
-        double bound = lipschitz * (1 + GRADIENT_TOLERANCE);
-        if (!(e.gradientNorm()[2] <= bound)) {
-            throw new PublishRefusedException(String.format(Locale.ROOT,
-                    "max ‖∇ₓ f_top1‖ = %.6f on the test images exceeds L(1 + 1e-3) = %.6f: refusing to publish", e.gradientNorm()[2], bound));
-        }
-        double marginBound = c * lipschitz * (1 + MARGIN_GRADIENT_TOLERANCE);
-        if (logits > 1 && !(e.maxMarginGradient() <= marginBound)) {
-            throw new PublishRefusedException(String.format(Locale.ROOT,
-                    "max ‖∇ₓ (f_top1 − f_top2)‖ = %.6f exceeds c·L(1 + 5e-3) = %.6f: refusing to publish", e.maxMarginGradient(), marginBound));
-        }
+    static void checkGradients(RobustnessEvaluation e, double lipschitz, double c, int logits) {
+        ExportCheck.gradientProblem(e.gradientNorm()[2], e.maxMarginGradient(), lipschitz, c, logits).ifPresent(problem -> {
+            throw new PublishRefusedException(problem + ": refusing to publish");
+        });
     }
 
     static int nextVersion(Path out, String name) {
@@ -136,7 +129,7 @@ public final class CheckpointPublisher {
     }
 
     static ModelMetadata metadata(TrainingConfig config, DataSplits data, Architecture arch, double lipschitz, double c,
-                                  ArrayNode perLayer, Evaluation e, ObjectNode trainingInfo, int version) {
+                                  ArrayNode perLayer, RobustnessEvaluation e, ObjectNode trainingInfo, int version) {
         Dataset test = data.test();
         ModelMetadata.Input input = config.dataset().equals("koch")
                 ? new ModelMetadata.Input(List.of(1, 1, 2), -3.0, 3.0, 1.0, 0.0)

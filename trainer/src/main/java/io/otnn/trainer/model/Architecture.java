@@ -1,5 +1,6 @@
 package io.otnn.trainer.model;
 
+import io.otnn.checkpoint.Certificate;
 import java.util.List;
 import io.otnn.trainer.layers.FrobeniusDense;
 import io.otnn.trainer.layers.Layer;
@@ -26,8 +27,9 @@ public record Architecture(String preset, boolean constrained, double widthMulti
      * and c = 1.
      */
     public double certificateFactor(int logits) {
-        if (logits == 1) return 1.0;
-        return layers.get(layers.size() - 1) instanceof FrobeniusDense ? 2.0 : Math.sqrt(2.0);
+        if (logits == 1) return Certificate.BINARY_FACTOR;
+        return layers.get(layers.size() - 1) instanceof FrobeniusDense ? Certificate.INDEPENDENT_HEADS_FACTOR
+                : Certificate.VECTOR_MAP_FACTOR;
     }
 
     public List<String> describeLayers() {

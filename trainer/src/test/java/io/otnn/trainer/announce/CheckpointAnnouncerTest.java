@@ -3,7 +3,7 @@ package io.otnn.trainer.announce;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.otnn.avro.ModelCheckpoint;
-import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.local.LocalStack;
 import io.otnn.schemas.serde.AvroDeserializer;
 import io.otnn.schemas.serde.AvroSerdeConfig;

@@ -3,6 +3,7 @@ package io.otnn.trainer.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.otnn.datasets.DataSetNames;
 import io.otnn.trainer.Fixtures;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -21,7 +22,7 @@ class DataSetsTest {
 
     @Test
     void shouldReadGzipAndPlainIdxWhenFilesHaveOfficialNames() throws IOException {
-        Dataset gz = IdxReader.read(Fixtures.fashionMnistMini(), "t10k", IdxReader.FASHION_MNIST_CLASSES);
+        Dataset gz = DataSources.readIdx(Fixtures.fashionMnistMini(), "t10k", DataSetNames.FASHION_MNIST_CLASSES);
         assertThat(gz.size()).isEqualTo(500);
         assertThat(gz.height()).isEqualTo(28);
         assertThat(gz.classNames()).hasSize(10);
@@ -30,7 +31,7 @@ class DataSetsTest {
                 Files.write(tmp.resolve(f), in.readAllBytes());
             }
         }
-        Dataset plain = IdxReader.read(tmp, "t10k", IdxReader.FASHION_MNIST_CLASSES);
+        Dataset plain = DataSources.readIdx(tmp, "t10k", DataSetNames.FASHION_MNIST_CLASSES);
         assertThat(plain.labels()).containsExactly(gz.labels());
         assertThat(plain.images()).containsExactly(gz.images());
         float max = 0;
@@ -40,13 +41,13 @@ class DataSetsTest {
 
     @Test
     void shouldNameTheMissingFileWhenIdxIsAbsent() {
-        assertThatThrownBy(() -> IdxReader.read(tmp, "train", IdxReader.MNIST_CLASSES))
+        assertThatThrownBy(() -> DataSources.readIdx(tmp, "train", DataSetNames.MNIST_CLASSES))
                 .isInstanceOf(DataException.class).hasMessageContaining("train-images-idx3-ubyte.gz").hasMessageContaining("missing");
     }
 
     @Test
     void shouldSplitTheSameWayWhenTheSeedIsTheSame() {
-        Dataset d = IdxReader.read(Fixtures.fashionMnistMini(), "t10k", IdxReader.FASHION_MNIST_CLASSES);
+        Dataset d = DataSources.readIdx(Fixtures.fashionMnistMini(), "t10k", DataSetNames.FASHION_MNIST_CLASSES);
         Dataset[] a = d.split(0.2, 5);
         Dataset[] b = d.split(0.2, 5);
         Dataset[] c = d.split(0.2, 6);
@@ -93,23 +94,6 @@ class DataSetsTest {
         ImageIO.write(new BufferedImage(5, 4, BufferedImage.TYPE_INT_RGB), "png", tmp.resolve("b/y.png").toFile());
         assertThatThrownBy(() -> ImageFolder.read(tmp)).isInstanceOf(DataException.class)
                 .hasMessageContaining("y.png").hasMessageContaining("differs");
-    }
-
-    @Test
-    void shouldStackADigitAndANullBlockWhenBuildingBlockMnist() {
-        Dataset digits = IdxReader.read(Fixtures.fashionMnistMini(), "t10k", IdxReader.FASHION_MNIST_CLASSES).binaryOf(0, 1);
-        Dataset block = BlockMnist.of(digits, 3);
-        assertThat(block.height()).isEqualTo(56);
-        assertThat(block.binary()).isTrue();
-        float[] nul = BlockMnist.nullBlock();
-        int s = 784;
-        for (int i = 0; i < block.size(); i++) {
-            float[] top = java.util.Arrays.copyOfRange(block.images(), 2 * i * s, (2 * i + 1) * s);
-            float[] bottom = java.util.Arrays.copyOfRange(block.images(), (2 * i + 1) * s, (2 * i + 2) * s);
-            float[] digit = java.util.Arrays.copyOfRange(digits.images(), i * s, (i + 1) * s);
-            assertThat(java.util.Arrays.equals(top, nul) && java.util.Arrays.equals(bottom, digit)
-                    || java.util.Arrays.equals(top, digit) && java.util.Arrays.equals(bottom, nul)).isTrue();
-        }
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.otnn.trainer.export;
 
 import io.otnn.trainer.data.Dataset;
-import io.otnn.trainer.eval.Evaluation;
+import io.otnn.trainer.eval.RobustnessEvaluation;
 import io.otnn.trainer.eval.ModelRunner;
 
 /** Test access to the publisher's package-private checks. */
@@ -9,7 +9,7 @@ public final class CheckpointPublisherAccess {
     private CheckpointPublisherAccess() {
     }
 
-    public static void checkGradients(Evaluation e, double lipschitz, double c, int logits) {
+    public static void checkGradients(RobustnessEvaluation e, double lipschitz, double c, int logits) {
         CheckpointPublisher.checkGradients(e, lipschitz, c, logits);
     }
 

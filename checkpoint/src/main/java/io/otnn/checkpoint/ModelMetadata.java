@@ -1,4 +1,4 @@
-package io.otnn.explain.checkpoint;
+package io.otnn.checkpoint;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;

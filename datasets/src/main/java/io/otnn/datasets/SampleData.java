@@ -1,4 +1,4 @@
-package io.otnn.explain.input;
+package io.otnn.datasets;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,7 +36,7 @@ public final class SampleData {
             }
             try (InputStream in = SampleData.class.getResourceAsStream(RESOURCE_FOLDER + name)) {
                 if (in == null) {
-                    throw new IOException("the sample file " + name + " is missing from the otnn-explain-core jar");
+                    throw new IOException("the sample file " + name + " is missing from the otnn-datasets jar");
                 }
                 Path partial = target.resolve(name + ".partial");
                 Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);

@@ -1,4 +1,4 @@
-package io.otnn.explain.checkpoint;
+package io.otnn.checkpoint;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,7 +3,10 @@ package io.otnn.trainer.eval;
 import java.util.SortedMap;
 
 /**
- * The figures stored in {@code otnn-model.json} and printed after training.
+ * The robustness of a model on its test set: accuracy, certificates and gradient norms, computed by {@link Evaluator}
+ * on the reloaded checkpoint, stored in {@code otnn-model.json} ({@code evaluation} and {@code reference}) and printed
+ * after training. Not explain-core's {@code metrics.Evaluation}, which measures attribution methods (µFidelity,
+ * Deletion, Stability…).
  *
  * @param certifiedAccuracy ε → share of test images that are correctly classified with a certified radius ≥ ε
  * @param meanCertificate   mean certified radius of the predicted class over all test images
@@ -11,7 +14,7 @@ import java.util.SortedMap;
  * @param maxMarginGradient max of ‖∇ₓ (f_top1 − f_top2)‖ (≤ c·L)
  * @param boundaryResidual  binary only: mean |f(x_δ)| with x_δ = x − f(x)∇f(x) (paper Prop. 2), else NaN
  */
-public record Evaluation(
+public record RobustnessEvaluation(
         int testSize,
         double testAccuracy,
         SortedMap<Double, Double> certifiedAccuracy,

@@ -1,4 +1,4 @@
-package io.otnn.explain.checkpoint;
+package io.otnn.checkpoint;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,9 +13,25 @@ import java.util.Map;
  */
 public final class SignatureContract {
 
+    /** The SavedModel's graph, at the checkpoint's root. */
+    public static final String SAVED_MODEL_FILE = "saved_model.pb";
+    /** The SavedModel tag the signatures are exported and loaded under. */
+    public static final String TAG = "serve";
+
     public static final String SERVING = "serving_default";
     public static final String EXPLAIN = "explain";
     public static final String EXPLAIN_TO = "explain_to";
+
+    /** Input: float32 images {@code [N, H, W, C]} in the model's input range (every signature). */
+    public static final String IMAGES = "images";
+    /** Input of {@code explain_to}: int32 target class {@code [N]}. */
+    public static final String TARGET = "target";
+    /** Output: float32 logits {@code [N, K]} (every signature). */
+    public static final String LOGITS = "logits";
+    /** Output of {@code explain} and {@code explain_to}: ∇ₓ f_top1, shaped like the images. */
+    public static final String GRAD_TOP1 = "grad_top1";
+    /** Output of {@code explain} (∇ₓ (f_top1 − f_top2)) and {@code explain_to} (∇ₓ (f_pred − f_target)). */
+    public static final String GRAD_MARGIN = "grad_margin";
 
     private SignatureContract() {}
 
@@ -35,13 +51,13 @@ public final class SignatureContract {
                 problems.add("signature '" + key + "' is missing (has " + inputs.keySet() + ")");
                 continue;
             }
-            expect(problems, key, "input", "images", inputs.get(key), image);
-            expect(problems, key, "output", "logits", outputs.get(key), logits);
+            expect(problems, key, "input", IMAGES, inputs.get(key), image);
+            expect(problems, key, "output", LOGITS, outputs.get(key), logits);
             if (!key.equals(SERVING)) {
-                expect(problems, key, "output", "grad_top1", outputs.get(key), image);
-                expect(problems, key, "output", "grad_margin", outputs.get(key), image);
+                expect(problems, key, "output", GRAD_TOP1, outputs.get(key), image);
+                expect(problems, key, "output", GRAD_MARGIN, outputs.get(key), image);
             }
-            if (key.equals(EXPLAIN_TO)) expect(problems, key, "input", "target", inputs.get(key), new long[] {-1});
+            if (key.equals(EXPLAIN_TO)) expect(problems, key, "input", TARGET, inputs.get(key), new long[] {-1});
         }
         if (!problems.isEmpty()) {
             throw new CheckpointException(savedModel + ": " + String.join("; ", problems));

@@ -1,4 +1,4 @@
-package io.otnn.explain.checkpoint;
+package io.otnn.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.otnn.explain.checkpoint;
+package io.otnn.checkpoint;
 
 /** A checkpoint that cannot be used: missing, incomplete, corrupt or tampered. The message names the file and the problem. */
 public class CheckpointException extends RuntimeException {
