@@ -2,9 +2,10 @@ package io.otnn.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 import io.otnn.bench.drift.DriftEvaluation;
 import io.otnn.bench.drift.DriftFixture;
@@ -12,9 +13,10 @@ import io.otnn.streams.drift.DriftThresholds;
 import io.otnn.streams.records.MetricsRecord;
 
 /**
- * Drift detection in the metric windows, measured: detection delays (in windows) of a class-mix shift and of a
- * brightness shift (pixels × 0.5), each half-way through 20 windows and repeated with different seeds, and the false
- * alarms per 100 windows of a stationary stream, with the default thresholds.
+ * Drift detection in the metric windows, measured: detection delays (in windows) of class-mix shifts (labels 0–4
+ * only; 10 % and 20 % of extra class-0 images) and of brightness shifts (pixels × 0.5 and × 0.8), each half-way
+ * through 20 windows and repeated with different seeds, and the false alarms per 100 windows of a stationary
+ * stream, with the default thresholds.
  *
  * <pre>java -cp bench/target/benchmarks.jar io.otnn.bench.DriftBench FASHION_MNIST_DIR [WINDOW_SIZE] [STATIONARY_WINDOWS] [REPEATS]</pre>
  *
@@ -58,17 +60,27 @@ public final class DriftBench {
                     thresholds, windowSize, work);
             System.out.printf(Locale.ROOT, "windows of %d explanations; thresholds p < %s, PSI ≥ %s, KS ≥ %s, min count %d%n",
                     windowSize, thresholds.pValue(), thresholds.psi(), thresholds.ks(), thresholds.minCount());
-            for (String scenario : List.of("class mix", "brightness")) {
-                List<Integer> delays = new ArrayList<>();
+            List<String> scenarios = List.of("class mix", "class tilt 0.1", "class tilt 0.2", "brightness 0.5",
+                    "brightness 0.8");
+            for (int si = 0; si < scenarios.size(); si++) {
+                String scenario = scenarios.get(si);
+                Map<String, Integer> delays = new TreeMap<>();
+                Map<String, Integer> firstAlarms = new TreeMap<>();
                 int falseAlarms = 0;
-                List<String> firstAlarms = new ArrayList<>();
                 for (int r = 0; r < repeats; r++) {
-                    DriftEvaluation.Run run = scenario.equals("class mix") ? evaluation.classMix(10, 10, 100 + r)
-                            : evaluation.brightness(10, 10, 200 + r);
-                    delays.add(run.detectionDelay());
+                    long seed = 1000L * si + r;
+                    DriftEvaluation.Run run = switch (scenario) {
+                        case "class mix" -> evaluation.classMix(10, 10, seed);
+                        case "class tilt 0.1" -> evaluation.classTilt(10, 10, seed, 0.1);
+                        case "class tilt 0.2" -> evaluation.classTilt(10, 10, seed, 0.2);
+                        case "brightness 0.5" -> evaluation.brightness(10, 10, seed, 0.5);
+                        default -> evaluation.brightness(10, 10, seed, 0.8);
+                    };
+                    int delay = run.detectionDelay();
+                    delays.merge(delay < 0 ? "none" : Integer.toString(delay), 1, Integer::sum);
                     falseAlarms += run.falseAlarms();
-                    if (run.detectionDelay() >= 0) {
-                        firstAlarms.add(String.join("+", run.alarmsAt(run.shiftWindow() + run.detectionDelay())));
+                    if (delay >= 0) {
+                        firstAlarms.merge(String.join("+", run.alarmsAt(run.shiftWindow() + delay)), 1, Integer::sum);
                     }
                     if (r == 0) {
                         MetricsRecord before = run.windows().get(run.shiftWindow() - 1);
@@ -81,9 +93,9 @@ public final class DriftBench {
                                 before.drift().certificateKsPValue(), after.drift().certificateKsPValue());
                     }
                 }
-                System.out.printf(Locale.ROOT, "%s: detection delay in windows over %d runs %s; alarms of the first"
+                System.out.printf(Locale.ROOT, "%s: detection delay (windows: runs) %s over %d runs; alarms of the first"
                                 + " detecting window %s; false alarms before the shift %d of %d windows%n",
-                        scenario, repeats, delays, firstAlarms, falseAlarms, 10 * repeats);
+                        scenario, delays, repeats, firstAlarms, falseAlarms, 10 * repeats);
             }
             DriftEvaluation.Run stationary = evaluation.stationary(stationaryWindows, 7);
             long classMix = stationary.windows().stream().filter(w -> w.drift().alarms().contains("CLASS_MIX")).count();

@@ -22,7 +22,8 @@ import io.otnn.streams.records.MetricsRecord;
  *
  * <ul>
  *   <li>class mix: half-way, the images come only from the classes whose label is below 5;</li>
- *   <li>brightness: half-way, the images are the same population with every pixel × the pool's brightness factor;</li>
+ *   <li>class tilt: half-way, a share of the images comes from class 0 (T-shirt/top) alone, the rest from all;</li>
+ *   <li>brightness: half-way, the images are the same population with every pixel × a factor;</li>
  *   <li>stationary: every window from the pool as it is; the alarms are false alarms.</li>
  * </ul>
  */
@@ -76,8 +77,24 @@ public final class DriftEvaluation {
         return run("class mix", before, after, seed, pool.original(), pool.original(), e -> e.label() < 5);
     }
 
+    /** After the shift each image is, with probability {@code share}, one of class 0, else any. */
+    public Run classTilt(int before, int after, long seed, double share) throws IOException {
+        List<ExplainedPool.Entry> tilted = new ArrayList<>(pool.original());
+        List<ExplainedPool.Entry> zero = pool.original().stream().filter(e -> e.label() == 0).toList();
+        // the tilted population as a list: the pool plus enough class-0 copies that class 0's extra share is `share`
+        int extra = (int) Math.round(share / (1 - share) * pool.size());
+        for (int i = 0; i < extra; i++) {
+            tilted.add(zero.get(i % zero.size()));
+        }
+        return run("class tilt " + share, before, after, seed, pool.original(), tilted, e -> true);
+    }
+
     public Run brightness(int before, int after, long seed) throws IOException {
-        return run("brightness", before, after, seed, pool.original(), pool.darkened(), e -> true);
+        return brightness(before, after, seed, 0.5);
+    }
+
+    public Run brightness(int before, int after, long seed, double factor) throws IOException {
+        return run("brightness " + factor, before, after, seed, pool.original(), pool.darkened(factor), e -> true);
     }
 
     public Run stationary(int windows, long seed) throws IOException {

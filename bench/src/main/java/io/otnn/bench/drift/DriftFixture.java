@@ -17,8 +17,8 @@ import io.otnn.trainer.losses.LossSpec;
  */
 public record DriftFixture(Path checkpoint, OtnnEngine engine, ExplainedPool pool) implements AutoCloseable {
 
-    /** The brightness shift of the evaluation: every pixel × 0.5. */
-    public static final double BRIGHTNESS = 0.5;
+    /** The brightness shifts of the evaluation: every pixel × 0.5, and a milder × 0.8. */
+    public static final double[] BRIGHTNESSES = {0.5, 0.8};
 
     public static DriftFixture train(Path fashionMnist, Path work, int trainLimit, int testLimit, int poolSize,
                                      int epochs) throws java.io.IOException {
@@ -41,7 +41,7 @@ public record DriftFixture(Path checkpoint, OtnnEngine engine, ExplainedPool poo
         int[] labels = Arrays.copyOfRange(train.labels(), poolStart, end);
         OtnnEngine engine = OtnnEngine.load(checkpoint);
         return new DriftFixture(checkpoint, engine,
-                ExplainedPool.explain(engine.otnnModel(), images, labels, size, BRIGHTNESS));
+                ExplainedPool.explain(engine.otnnModel(), images, labels, size, BRIGHTNESSES));
     }
 
     @Override

@@ -2,7 +2,9 @@ package io.otnn.bench.drift;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
@@ -18,50 +20,66 @@ public final class ExplainedPool {
     }
 
     private final List<Entry> original;
-    private final List<Entry> darkened;
+    private final Map<Double, List<Entry>> darkened;
 
-    private ExplainedPool(List<Entry> original, List<Entry> darkened) {
+    private ExplainedPool(List<Entry> original, Map<Double, List<Entry>> darkened) {
         this.original = original;
         this.darkened = darkened;
     }
 
     /**
-     * @param images     row-major images in the model's input range, {@code size} values each
-     * @param brightness the factor of the shifted copy (pixels × brightness, clipped to [min, max])
+     * @param images      row-major images in the model's input range, {@code size} values each
+     * @param brightnesses the factors of the shifted copies (pixels × factor, clipped to [min, max])
      */
-    public static ExplainedPool explain(OtnnModel model, float[] images, int[] labels, int size, double brightness) {
+    public static ExplainedPool explain(OtnnModel model, float[] images, int[] labels, int size,
+                                        double... brightnesses) {
         double min = model.metadata().input().min();
         double max = model.metadata().input().max();
         int n = labels.length;
         List<Entry> original = new ArrayList<>(n);
-        List<Entry> darkened = new ArrayList<>(n);
+        Map<Double, List<Entry>> darkened = new LinkedHashMap<>();
+        for (double f : brightnesses) {
+            darkened.put(f, new ArrayList<>(n));
+        }
         for (int start = 0; start < n; start += 64) {
             int b = Math.min(64, n - start);
             float[][] plain = new float[b][];
-            float[][] dark = new float[b][];
             for (int i = 0; i < b; i++) {
                 plain[i] = Arrays.copyOfRange(images, (start + i) * size, (start + i + 1) * size);
-                dark[i] = new float[size];
-                for (int p = 0; p < size; p++) {
-                    dark[i][p] = (float) Math.min(max, Math.max(min, plain[i][p] * brightness));
-                }
             }
             List<ImageExplanation> a = model.explain(plain);
-            List<ImageExplanation> d = model.explain(dark);
             for (int i = 0; i < b; i++) {
                 original.add(new Entry(labels[start + i], a.get(i).predicted(), a.get(i).radius()));
-                darkened.add(new Entry(labels[start + i], d.get(i).predicted(), d.get(i).radius()));
+            }
+            for (double f : brightnesses) {
+                float[][] dark = new float[b][size];
+                for (int i = 0; i < b; i++) {
+                    for (int p = 0; p < size; p++) {
+                        dark[i][p] = (float) Math.min(max, Math.max(min, plain[i][p] * f));
+                    }
+                }
+                List<ImageExplanation> d = model.explain(dark);
+                for (int i = 0; i < b; i++) {
+                    darkened.get(f).add(new Entry(labels[start + i], d.get(i).predicted(), d.get(i).radius()));
+                }
             }
         }
-        return new ExplainedPool(List.copyOf(original), List.copyOf(darkened));
+        Map<Double, List<Entry>> frozen = new LinkedHashMap<>();
+        darkened.forEach((f, entries) -> frozen.put(f, List.copyOf(entries)));
+        return new ExplainedPool(List.copyOf(original), frozen);
     }
 
     public List<Entry> original() {
         return original;
     }
 
-    public List<Entry> darkened() {
-        return darkened;
+    /** The pool with every pixel × {@code brightness} (one of the factors it was explained with). */
+    public List<Entry> darkened(double brightness) {
+        List<Entry> entries = darkened.get(brightness);
+        if (entries == null) {
+            throw new IllegalArgumentException("the pool was not explained at brightness " + brightness);
+        }
+        return entries;
     }
 
     public int size() {
