@@ -20,6 +20,7 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
+import io.otnn.streams.drift.DriftThresholds;
 import io.otnn.streams.time.EventTimePolicy;
 
 /**
@@ -97,6 +98,16 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String METRICS_EPSILONS_CONFIG = "metrics.epsilons";
     public static final String METRICS_EPSILONS_DOC = "Radii ε (L2) at which the certified fraction is reported.";
 
+    public static final String DRIFT_PVALUE_THRESHOLD_CONFIG = "drift.pvalue.threshold";
+    public static final String DRIFT_PVALUE_THRESHOLD_DOC = "A window raises a drift alarm only when the test's p-value"
+            + " (chi-square for the class mix, KS for the certificates) is below this.";
+    public static final String DRIFT_PSI_THRESHOLD_CONFIG = "drift.psi.threshold";
+    public static final String DRIFT_PSI_THRESHOLD_DOC = "Smallest PSI of the predicted-class mix that raises CLASS_MIX.";
+    public static final String DRIFT_KS_THRESHOLD_CONFIG = "drift.ks.threshold";
+    public static final String DRIFT_KS_THRESHOLD_DOC = "Smallest KS statistic of the certificates that raises CERTIFICATE.";
+    public static final String DRIFT_MIN_COUNT_CONFIG = "drift.min.count";
+    public static final String DRIFT_MIN_COUNT_DOC = "Fewest explanations in a window for it to raise a drift alarm.";
+
     public static final String EVENT_TIME_MAX_FUTURE_MS_CONFIG = "event.time.max.future.ms";
     public static final String EVENT_TIME_MAX_FUTURE_MS_DOC =
             "How far ahead of the wall clock an image's event time may be and still stamp its explanation and window; later ones use the arrival time (eventTimeAdjustment FUTURE). Narrowed at start-up to the output topics' message.timestamp.after.max.ms.";
@@ -152,6 +163,14 @@ public final class ExplainerConfig extends AbstractConfig {
                     METRICS_GRACE_MS_DOC)
             .define(METRICS_EPSILONS_CONFIG, Type.LIST, "0.1411764705882353,0.5,1.0", Importance.LOW,
                     METRICS_EPSILONS_DOC)
+            .define(DRIFT_PVALUE_THRESHOLD_CONFIG, Type.DOUBLE, DriftThresholds.DEFAULT_P_VALUE,
+                    ConfigDef.Range.between(0, 1), Importance.LOW, DRIFT_PVALUE_THRESHOLD_DOC)
+            .define(DRIFT_PSI_THRESHOLD_CONFIG, Type.DOUBLE, DriftThresholds.DEFAULT_PSI, ConfigDef.Range.atLeast(0),
+                    Importance.LOW, DRIFT_PSI_THRESHOLD_DOC)
+            .define(DRIFT_KS_THRESHOLD_CONFIG, Type.DOUBLE, DriftThresholds.DEFAULT_KS, ConfigDef.Range.between(0, 1),
+                    Importance.LOW, DRIFT_KS_THRESHOLD_DOC)
+            .define(DRIFT_MIN_COUNT_CONFIG, Type.LONG, DriftThresholds.DEFAULT_MIN_COUNT, ConfigDef.Range.atLeast(1),
+                    Importance.LOW, DRIFT_MIN_COUNT_DOC)
             .define(EVENT_TIME_MAX_FUTURE_MS_CONFIG, Type.LONG, EventTimePolicy.DEFAULT_MAX_FUTURE_MS,
                     ConfigDef.Range.atLeast(0), Importance.MEDIUM, EVENT_TIME_MAX_FUTURE_MS_DOC)
             .define(EVENT_TIME_MAX_PAST_MS_CONFIG, Type.LONG, EventTimePolicy.DEFAULT_MAX_PAST_MS,
@@ -229,6 +248,11 @@ public final class ExplainerConfig extends AbstractConfig {
 
     public List<Double> epsilons() {
         return getList(METRICS_EPSILONS_CONFIG).stream().map(String::trim).map(Double::valueOf).toList();
+    }
+
+    public DriftThresholds driftThresholds() {
+        return new DriftThresholds(getDouble(DRIFT_PVALUE_THRESHOLD_CONFIG), getDouble(DRIFT_PSI_THRESHOLD_CONFIG),
+                getDouble(DRIFT_KS_THRESHOLD_CONFIG), getLong(DRIFT_MIN_COUNT_CONFIG));
     }
 
     public EventTimePolicy eventTimePolicy() {

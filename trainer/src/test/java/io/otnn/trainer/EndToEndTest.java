@@ -181,6 +181,31 @@ class EndToEndTest {
             assertThat(quantiles.get(Double.toString(q)).asDouble()).as("certificate quantile %s", q)
                     .isCloseTo(direct.certificateQuantile(q), within(1e-6));
         }
+        var reference = meta.reference();
+        int n = direct.certificates().length;
+        assertThat(reference.get("testSize").asInt()).isEqualTo(n);
+        long countSum = 0;
+        for (int c = 0; c < direct.predictedPriors().length; c++) {
+            long count = reference.get("predictedClassCounts").get(c).asLong();
+            assertThat((double) count).isCloseTo(direct.predictedPriors()[c] * n, within(1e-6));
+            countSum += count;
+        }
+        assertThat(countSum).isEqualTo(n);
+        // the certificate sample: min(n, 1000) distinct test images' certificates (a sample without replacement)
+        var sample = reference.get("certificateSample");
+        assertThat(sample.size()).isEqualTo(Math.min(n, 1000));
+        java.util.List<Double> pool = new java.util.ArrayList<>();
+        for (double v : direct.certificates()) pool.add(v);
+        double previous = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < sample.size(); i++) {
+            double v = sample.get(i).asDouble();
+            assertThat(v).as("sorted").isGreaterThanOrEqualTo(previous);
+            previous = v;
+            int at = -1;
+            for (int j = 0; j < pool.size() && at < 0; j++) if (Math.abs(pool.get(j) - v) <= 1e-6) at = j;
+            assertThat(at).as("sample value %s is a test certificate not used before", v).isNotNegative();
+            pool.remove(at);
+        }
         for (int c = 0; c < direct.classPriors().length; c++) {
             assertThat(meta.reference().get("classPriors").get(c).asDouble()).isCloseTo(direct.classPriors()[c], within(1e-9));
             assertThat(meta.reference().get("predictedClassPriors").get(c).asDouble()).isCloseTo(direct.predictedPriors()[c], within(1e-9));

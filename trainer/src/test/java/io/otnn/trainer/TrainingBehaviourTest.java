@@ -142,7 +142,7 @@ class TrainingBehaviourTest {
 
     private static RobustnessEvaluation withGradients(double maxGradient, double maxMarginGradient) {
         return new RobustnessEvaluation(1, 1, new TreeMap<>(), 0, new double[] {1, 1, maxGradient}, maxMarginGradient, Double.NaN,
-                new double[] {1}, new double[] {1}, new TreeMap<>());
+                new double[] {1}, new double[] {1}, new TreeMap<>(), new double[] {0});
     }
 
     /** ‖∇ₓ f_top1‖ ≤ L(1 + 1e-3) and ‖∇ₓ (f_top1 − f_top2)‖ ≤ c·L(1 + 5e-3), each tested on both sides of its bound. */

@@ -1,5 +1,7 @@
 package io.otnn.streams.engine;
 
+import io.otnn.streams.drift.DriftReference;
+
 /**
  * A loaded model that hands out per-task {@link BatchExplainer}s. Thread-safe; owned by the application.
  *
@@ -9,6 +11,11 @@ package io.otnn.streams.engine;
 public interface ExplanationEngine extends AutoCloseable {
 
     ModelInfo model();
+
+    /** The reference statistics of the model's checkpoint for the drift figures; none by default. */
+    default DriftReference driftReference() {
+        return DriftReference.NONE;
+    }
 
     /** A new explainer for one stream task (explainers are not thread-safe). */
     BatchExplainer newExplainer();

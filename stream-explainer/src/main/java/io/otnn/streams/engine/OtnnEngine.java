@@ -8,6 +8,7 @@ import io.otnn.explain.Explainer;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
 import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.streams.drift.DriftReference;
 
 /**
  * The real engine: an OTNN checkpoint loaded by explain-core (DJL on TensorFlow), one {@link Explainer} (one engine
@@ -34,6 +35,11 @@ public final class OtnnEngine implements ExplanationEngine {
     @Override
     public ModelInfo model() {
         return info;
+    }
+
+    @Override
+    public DriftReference driftReference() {
+        return DriftReference.fromMetadata(model.metadata().reference());
     }
 
     /** The loaded model, for callers that need explain-core directly (tests compare certificates with it). */

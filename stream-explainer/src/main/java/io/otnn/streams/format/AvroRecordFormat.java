@@ -38,6 +38,7 @@ import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.drift.DriftFigures;
 import io.otnn.streams.records.MetricsRecord;
 import io.otnn.streams.time.TimeAdjustment;
 
@@ -244,6 +245,12 @@ public final class AvroRecordFormat implements RecordFormat {
                 .setBoundaryResidualMean(m.meanBoundaryResidual())
                 .setLatencyQuantilesMs(quantiles(m.latencyQuantilesMs()))
                 .setBatchSizeMean(m.meanBatchSize())
+                .setClassMixChiSquare(m.drift().classMixChiSquare())
+                .setClassMixPValue(m.drift().classMixPValue())
+                .setClassMixPsi(m.drift().classMixPsi())
+                .setCertificateKs(m.drift().certificateKs())
+                .setCertificateKsPValue(m.drift().certificateKsPValue())
+                .setDriftAlarms(new ArrayList<>(m.drift().alarms()))
                 .build();
     }
 
@@ -254,7 +261,9 @@ public final class AvroRecordFormat implements RecordFormat {
                 a.getModelName(), a.getModelVersion(), a.getExplainedCount(), a.getDeadLetteredCount(), Map.of(),
                 a.getLabelledCount(), a.getAccuracy(), a.getCertificateMean(), quantiles(a.getCertificateQuantiles()),
                 fractions, List.copyOf(a.getClassHistogram()), a.getCounterfactualDistanceMean(),
-                a.getBoundaryResidualMean(), quantiles(a.getLatencyQuantilesMs()), a.getBatchSizeMean());
+                a.getBoundaryResidualMean(), quantiles(a.getLatencyQuantilesMs()), a.getBatchSizeMean(),
+                new DriftFigures(a.getClassMixChiSquare(), a.getClassMixPValue(), a.getClassMixPsi(),
+                        a.getCertificateKs(), a.getCertificateKsPValue(), List.copyOf(a.getDriftAlarms())));
     }
 
     private static List<QuantileValue> quantiles(Map<String, Double> values) {

@@ -19,6 +19,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.otnn.streams.drift.DriftMonitor;
 import io.otnn.streams.records.MetricsRecord;
 import io.otnn.streams.time.EventTimePolicy;
 
@@ -52,11 +53,19 @@ public final class MetricWindowsProcessor implements Processor<String, MetricsAc
     private final List<Double> epsilons;
     private final EventTimePolicy policy;
     private final LateCounter late;
+    private final DriftMonitor drift;
     private ProcessorContext<String, MetricsRecord> context;
     private KeyValueStore<String, OpenWindow> windows;
 
     public MetricWindowsProcessor(String storeName, long windowMs, long graceMs, List<Double> epsilons,
                                   EventTimePolicy policy, LateCounter late) {
+        this(storeName, windowMs, graceMs, epsilons, policy, late, DriftMonitor.none());
+    }
+
+    /** @param drift the reference statistics and thresholds of each window's drift figures */
+    public MetricWindowsProcessor(String storeName, long windowMs, long graceMs, List<Double> epsilons,
+                                  EventTimePolicy policy, LateCounter late, DriftMonitor drift) {
+        this.drift = drift;
         this.storeName = storeName;
         this.windowMs = windowMs;
         this.graceMs = graceMs;
@@ -90,9 +99,11 @@ public final class MetricWindowsProcessor implements Processor<String, MetricsAc
                     partial.value().explanations(), partial.value().deadLetters(), now - closesAt(windowStart));
             return;
         }
+        MetricsAccumulator figures = window == null ? partial.value() : window.figures().merge(partial.value());
+        figures.driftCertificates().settle(drift.grid(partial.key()));
         windows.put(key, window == null
-                ? new OpenWindow(Math.max(closesAt(windowStart), now + graceMs), partial.value())
-                : new OpenWindow(window.dueAt(), window.figures().merge(partial.value())));
+                ? new OpenWindow(Math.max(closesAt(windowStart), now + graceMs), figures)
+                : new OpenWindow(window.dueAt(), figures));
     }
 
     private void publishDue(long now) {
@@ -113,8 +124,10 @@ public final class MetricWindowsProcessor implements Processor<String, MetricsAc
             }
             String modelKey = entry.key.substring(entry.key.indexOf('/') + 1);
             long end = start + windowMs;
-            context.forward(new Record<>(MetricsKeys.of(start, modelKey),
-                    entry.value.figures().toRecord(start, end, epsilons), policy.recordTimestamp(end, now)));
+            MetricsAccumulator figures = entry.value.figures();
+            context.forward(new Record<>(MetricsKeys.of(start, modelKey), figures.toRecord(start, end, epsilons,
+                    drift.assess(modelKey, figures.explanations(), figures.classHistogram(),
+                            figures.driftCertificates().counts())), policy.recordTimestamp(end, now)));
             windows.put(entry.key, new OpenWindow(Math.max(closesAt(start), now) + RETENTION_MS, null));
         }
     }

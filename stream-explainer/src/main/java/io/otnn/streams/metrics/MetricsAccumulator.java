@@ -22,6 +22,8 @@ import org.apache.kafka.common.serialization.Serializer;
 import com.tdunning.math.stats.MergingDigest;
 import com.tdunning.math.stats.TDigest;
 
+import io.otnn.streams.drift.CertificateBins;
+import io.otnn.streams.drift.DriftFigures;
 import io.otnn.streams.records.MetricsRecord;
 
 /**
@@ -33,7 +35,8 @@ public final class MetricsAccumulator {
     /** Quantiles reported for certificates and latencies. */
     public static final double[] QUANTILES = {0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
     private static final double COMPRESSION = 100;
-    private static final byte VERSION = 1;
+    /** 2 added the drift bins at the end; a window of version 1 (written before) reads without them. */
+    private static final byte VERSION = 2;
 
     private String modelName = "";
     private long modelVersion;
@@ -50,6 +53,7 @@ public final class MetricsAccumulator {
     private double boundaryResidualSum;
     private TDigest latencies = TDigest.createMergingDigest(COMPRESSION);
     private long batchSizeSum;
+    private CertificateBins driftCertificates = new CertificateBins();
 
     public MetricsAccumulator(int epsilonCount) {
         this.certifiedCounts = new long[epsilonCount];
@@ -91,6 +95,7 @@ public final class MetricsAccumulator {
         boundaryResidualSum += Math.abs(sample.boundaryResidual());
         latencies.add(sample.totalMs());
         batchSizeSum += sample.batchSize();
+        driftCertificates.add(sample.certificate());
         return this;
     }
 
@@ -123,10 +128,15 @@ public final class MetricsAccumulator {
         counterfactualDistanceSum += other.counterfactualDistanceSum;
         boundaryResidualSum += other.boundaryResidualSum;
         batchSizeSum += other.batchSizeSum;
+        driftCertificates.merge(other.driftCertificates);
         return this;
     }
 
     public MetricsRecord toRecord(long windowStart, long windowEnd, List<Double> epsilons) {
+        return toRecord(windowStart, windowEnd, epsilons, DriftFigures.NONE);
+    }
+
+    public MetricsRecord toRecord(long windowStart, long windowEnd, List<Double> epsilons, DriftFigures drift) {
         Map<String, Double> certificateQuantiles = new LinkedHashMap<>();
         Map<String, Double> latencyQuantiles = new LinkedHashMap<>();
         for (double q : QUANTILES) {
@@ -145,7 +155,7 @@ public final class MetricsAccumulator {
         return new MetricsRecord(windowStart, windowEnd, modelName, modelVersion, explanations, deadLetters,
                 new LinkedHashMap<>(deadLettersByKind), labelled, labelled == 0 ? null : (double) correct / labelled,
                 mean(certificateSum), certificateQuantiles, certified, histogram, mean(counterfactualDistanceSum),
-                mean(boundaryResidualSum), latencyQuantiles, mean(batchSizeSum));
+                mean(boundaryResidualSum), latencyQuantiles, mean(batchSizeSum), drift);
     }
 
     private double mean(double sum) {
@@ -158,6 +168,16 @@ public final class MetricsAccumulator {
 
     public long deadLetters() {
         return deadLetters;
+    }
+
+    /** Predicted-class counts, indexed by class. */
+    public long[] classHistogram() {
+        return classHistogram.clone();
+    }
+
+    /** The certificates as the drift test counts them (see {@link CertificateBins}). */
+    public CertificateBins driftCertificates() {
+        return driftCertificates;
     }
 
     /** Serde for the window store and its changelog. */
@@ -190,6 +210,7 @@ public final class MetricsAccumulator {
             out.writeDouble(boundaryResidualSum);
             writeDigest(out, latencies);
             out.writeLong(batchSizeSum);
+            driftCertificates.write(out);
         } catch (IOException e) {
             throw new SerializationException(e);
         }
@@ -199,7 +220,7 @@ public final class MetricsAccumulator {
     private static MetricsAccumulator fromBytes(byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte version = in.readByte();
-            if (version != VERSION) {
+            if (version != VERSION && version != 1) {
                 throw new SerializationException("unknown metrics accumulator version " + version);
             }
             MetricsAccumulator acc = new MetricsAccumulator(0);
@@ -221,6 +242,9 @@ public final class MetricsAccumulator {
             acc.boundaryResidualSum = in.readDouble();
             acc.latencies = readDigest(in);
             acc.batchSizeSum = in.readLong();
+            if (version >= 2) {
+                acc.driftCertificates = CertificateBins.read(in);
+            }
             return acc;
         } catch (IOException e) {
             throw new SerializationException(e);

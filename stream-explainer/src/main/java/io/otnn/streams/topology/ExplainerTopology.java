@@ -1,6 +1,7 @@
 package io.otnn.streams.topology;
 
 import java.util.List;
+import java.util.Map;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -18,6 +19,7 @@ import io.otnn.streams.batching.BatchingExplainProcessor;
 import io.otnn.streams.batching.Outcome;
 import io.otnn.streams.batching.PreCommitHook;
 import io.otnn.streams.batching.ThreadBatches;
+import io.otnn.streams.drift.DriftMonitor;
 import io.otnn.streams.engine.ExplanationEngine;
 import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
@@ -89,12 +91,14 @@ public final class ExplainerTopology {
         // partials of one model version together (one record per batch and window, not per image); the windows
         // close on the wall clock (MetricWindowsProcessor), not on stream time
         builder.addStateStore(MetricWindowsProcessor.storeBuilder(METRICS_STORE));
+        DriftMonitor drift = new DriftMonitor(Map.of(engine.model().name() + "@" + engine.model().version(),
+                engine.driftReference()), config.driftThresholds());
         outcomes.filter((modelKey, outcome) -> outcome instanceof Outcome.MetricsPartial, Named.as("metrics-partials"))
                 .mapValues(outcome -> ((Outcome.MetricsPartial) outcome).figures(), Named.as("metrics-figures"))
                 .repartition(Repartitioned.<String, MetricsAccumulator>as("metrics-by-model")
                         .withKeySerde(Serdes.String()).withValueSerde(MetricsAccumulator.serde()))
                 .process(() -> new MetricWindowsProcessor(METRICS_STORE, window, grace, epsilons, guard.policy(),
-                        lateCounter), Named.as("metrics-windows"), METRICS_STORE)
+                        lateCounter, drift), Named.as("metrics-windows"), METRICS_STORE)
                 .to(topics.metrics().name(), Produced.with(topics.metrics().keySerde(),
                         topics.metrics().valueSerde()).withName("metrics"));
 

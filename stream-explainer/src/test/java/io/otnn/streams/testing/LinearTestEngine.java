@@ -6,6 +6,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
+import io.otnn.streams.drift.DriftReference;
 import io.otnn.streams.engine.BatchExplainer;
 import io.otnn.streams.engine.ExplainerException;
 import io.otnn.streams.engine.ExplanationEngine;
@@ -27,6 +28,7 @@ public final class LinearTestEngine implements ExplanationEngine {
     private final Predicate<float[]> poison;
     private final AtomicInteger modelCalls = new AtomicInteger();
     private final List<Integer> batchSizes = java.util.Collections.synchronizedList(new ArrayList<>());
+    private volatile DriftReference driftReference = DriftReference.NONE;
 
     public LinearTestEngine(int height, int width, int channels, int classes, long seed, Predicate<float[]> poison) {
         List<String> names = new ArrayList<>();
@@ -60,6 +62,17 @@ public final class LinearTestEngine implements ExplanationEngine {
     @Override
     public ModelInfo model() {
         return model;
+    }
+
+    /** The reference statistics the topology's drift figures use (none unless set). */
+    public LinearTestEngine withDriftReference(DriftReference reference) {
+        this.driftReference = reference;
+        return this;
+    }
+
+    @Override
+    public DriftReference driftReference() {
+        return driftReference;
     }
 
     public int modelCalls() {

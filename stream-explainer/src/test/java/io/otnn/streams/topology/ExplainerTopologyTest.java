@@ -25,6 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.drift.ClassMix;
+import io.otnn.streams.drift.DriftFigures;
+import io.otnn.streams.drift.DriftReference;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.Topics;
 import io.otnn.explain.input.RejectionKind;
@@ -241,6 +244,92 @@ class ExplainerTopologyTest {
     private void addBad(List<Runnable> sends, Map<String, RejectionKind> bad, ImageInput image, RejectionKind kind) {
         sends.add(() -> send(image));
         bad.put(image.imageId(), kind);
+    }
+
+    @Test
+    void shouldPublishTheDriftFiguresOfTheEnginesReferenceWhenAWindowCloses() {
+        // the reference: predicted counts 10/0/10 and a certificate sample of 0.00, 0.01, ..., 0.99
+        com.fasterxml.jackson.databind.node.ObjectNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                .createObjectNode();
+        json.putArray("predictedClassCounts").add(10).add(0).add(10);
+        json.putArray("predictedClassPriors").add(0.5).add(0).add(0.5);
+        com.fasterxml.jackson.databind.node.ArrayNode sample = json.putArray("certificateSample");
+        for (int i = 0; i < 100; i++) {
+            sample.add(i / 100.0);
+        }
+        start(LinearTestEngine.small().withDriftReference(DriftReference.fromMetadata(json)),
+                Map.of(ExplainerConfig.DRIFT_MIN_COUNT_CONFIG, 1L, ExplainerConfig.DRIFT_PVALUE_THRESHOLD_CONFIG, 0.5,
+                        ExplainerConfig.DRIFT_PSI_THRESHOLD_CONFIG, 0.0, ExplainerConfig.DRIFT_KS_THRESHOLD_CONFIG, 0.0));
+        List<ImageInput> sent = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            ImageInput image = image(i, null, T0.plusMillis(100 * i));
+            sent.add(image);
+            send(image);
+        }
+        driver.advanceWallClockTime(Duration.ofMillis(11_000 + MetricWindowsProcessor.PUNCTUATE_MS + 100));
+        List<MetricsRecord> out = metrics.readValuesToList();
+        assertThat(out).hasSize(1);
+        DriftFigures drift = out.get(0).drift();
+
+        // the same figures computed here from the engine's own results: a 2 × 3 table and a brute-force KS
+        long[] histogram = new long[3];
+        double[] radii = new double[sent.size()];
+        for (int i = 0; i < sent.size(); i++) {
+            ImageResult r = engine.explainOne(Images.decodeU8(sent.get(i).data()));
+            histogram[r.predicted()]++;
+            radii[i] = r.radius();
+        }
+        long[] reference = {10, 0, 10};
+        double n = 20 + sent.size();
+        double chiSquare = 0;
+        int columns = 0;
+        for (int k = 0; k < 3; k++) {
+            double column = reference[k] + histogram[k];
+            if (column == 0) {
+                continue;
+            }
+            columns++;
+            double expectedReference = 20 * column / n;
+            double expectedWindow = sent.size() * column / n;
+            chiSquare += Math.pow(reference[k] - expectedReference, 2) / expectedReference
+                    + Math.pow(histogram[k] - expectedWindow, 2) / expectedWindow;
+        }
+        assertThat(drift.classMixChiSquare()).isCloseTo(chiSquare, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(drift.classMixPValue()).isCloseTo(ClassMix.chiSquarePValue(chiSquare, columns - 1),
+                org.assertj.core.data.Offset.offset(1e-12));
+        double[] referenceSample = new double[100];
+        for (int i = 0; i < 100; i++) {
+            referenceSample[i] = i / 100.0;
+        }
+        double ks = 0;
+        for (double[] points : new double[][] {radii, referenceSample}) {
+            for (double x : points) {
+                double window = Arrays.stream(radii).filter(v -> v <= x).count() / (double) radii.length;
+                double ref = Arrays.stream(referenceSample).filter(v -> v <= x).count() / 100.0;
+                ks = Math.max(ks, Math.abs(window - ref));
+            }
+        }
+        assertThat(drift.certificateKs()).isCloseTo(ks, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(drift.certificateKsPValue()).isBetween(0.0, 1.0);
+        assertThat(drift.classMixPsi()).isNotNull();
+        List<String> alarms = new ArrayList<>();
+        if (drift.classMixPValue() < 0.5) {
+            alarms.add("CLASS_MIX");
+        }
+        if (drift.certificateKsPValue() < 0.5) {
+            alarms.add("CERTIFICATE");
+        }
+        assertThat(drift.alarms()).isEqualTo(alarms);
+    }
+
+    @Test
+    void shouldPublishNoDriftFiguresWhenTheEngineHasNoReference() {
+        start(LinearTestEngine.small(), Map.of());
+        send(image(1, null, T0.plusMillis(10)));
+        driver.advanceWallClockTime(Duration.ofMillis(11_000 + MetricWindowsProcessor.PUNCTUATE_MS + 100));
+        List<MetricsRecord> out = metrics.readValuesToList();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).drift()).isEqualTo(DriftFigures.NONE);
     }
 
     @Test

@@ -80,7 +80,7 @@ public final class Evaluator {
         }
         return new RobustnessEvaluation(n, correct / (double) n, certified, Arrays.stream(certs).average().orElse(0),
                 new double[] {gMin, gSum / n, gMax}, marginMax, boundary ? residualSum / n : Double.NaN,
-                test.classPriors(), predicted, quantiles);
+                test.classPriors(), predicted, quantiles, CertificateSample.draw(certs));
     }
 
     static double norm(float[] v, int offset, int length) {

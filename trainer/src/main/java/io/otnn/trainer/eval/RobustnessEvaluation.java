@@ -13,6 +13,7 @@ import java.util.SortedMap;
  * @param gradientNorm      min / mean / max of ‖∇ₓ f_top1‖ over the test images
  * @param maxMarginGradient max of ‖∇ₓ (f_top1 − f_top2)‖ (≤ c·L)
  * @param boundaryResidual  binary only: mean |f(x_δ)| with x_δ = x − f(x)∇f(x) (paper Prop. 2), else NaN
+ * @param certificateSample a seeded random sample of the test certificates, sorted ({@link CertificateSample})
  */
 public record RobustnessEvaluation(
         int testSize,
@@ -24,7 +25,8 @@ public record RobustnessEvaluation(
         double boundaryResidual,
         double[] classPriors,
         double[] predictedClassPriors,
-        SortedMap<Double, Double> certificateQuantiles) {
+        SortedMap<Double, Double> certificateQuantiles,
+        double[] certificateSample) {
 
     /** The paper's ε for certified accuracy: 36/255, 0.5 and 1.0. */
     public static final double[] EPSILONS = {36.0 / 255.0, 0.5, 1.0};

@@ -182,6 +182,12 @@ public final class CheckpointPublisher {
         reference.put("meanCertificate", e.meanCertificate());
         ObjectNode q = reference.putObject("certificateQuantiles");
         e.certificateQuantiles().forEach((k, v) -> q.put(Double.toString(k), v));
+        // for the stream's drift tests: counts (a two-sample chi-square needs the reference's size) and a sample
+        reference.put("testSize", e.testSize());
+        ArrayNode counts = reference.putArray("predictedClassCounts");
+        for (double p : e.predictedClassPriors()) counts.add(Math.round(p * e.testSize()));
+        ArrayNode sample = reference.putArray("certificateSample");
+        for (double v : e.certificateSample()) sample.add(v);
 
         return new ModelMetadata(ModelMetadata.FORMAT_VERSION, config.name(), version, Instant.now(),
                 test.binary() ? ModelMetadata.Task.BINARY : ModelMetadata.Task.MULTICLASS, test.classNames(), input,
