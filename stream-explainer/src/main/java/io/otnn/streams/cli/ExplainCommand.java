@@ -58,6 +58,8 @@ public final class ExplainCommand implements Callable<Integer> {
         StreamExplainerApp app = StreamExplainerApp.builder().setConfig(explainerConfig).build();
         app.closeOnShutdown();
         app.start();
+        app.monitoring().url().ifPresent(url -> System.out.println("health and metrics: " + url + "/health/ready, "
+                + url + "/metrics"));
         // a refused credential stops Kafka Streams (one ERROR line names it): exit 1 rather than wait forever
         if (app.awaitStop().isPresent()) {
             app.close();
