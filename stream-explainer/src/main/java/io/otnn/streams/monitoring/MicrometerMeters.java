@@ -4,34 +4,42 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.otnn.explain.input.RejectionKind;
 
 /**
- * The explainer's own meters in a Micrometer registry. Names as Prometheus shows them:
+ * The explainer's own meters in Micrometer's Prometheus registry. Names as Prometheus shows them:
  * {@code otnn_explained_images_total}, {@code otnn_dead_letters_total{kind}}, {@code otnn_batch_size},
  * {@code otnn_queue_time_seconds}, {@code otnn_model_time_seconds}, {@code otnn_certificate} (the last four with
  * histogram buckets).
  */
 final class MicrometerMeters implements ExplainerMeters {
 
+    private static final Logger LOG = LoggerFactory.getLogger(MicrometerMeters.class);
+
     /** Bucket bounds of the certificate (an L2 radius in input units; the inputs are in [0, 1]). */
     static final double[] CERTIFICATE_BUCKETS = {0.01, 0.025, 0.05, 0.1, 0.1411764705882353, 0.2, 0.3, 0.5, 0.75, 1,
             1.5, 2, 3, 5};
 
-    private final MeterRegistry registry;
+    private final PrometheusMeterRegistry registry;
     private final Counter explained;
     private final DistributionSummary batchSize;
     private final Timer queueTime;
     private final Timer modelTime;
-    private final DistributionSummary certificate;
+    private final Histogram certificate;
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
+    private final AtomicBoolean failureLogged = new AtomicBoolean();
 
-    MicrometerMeters(MeterRegistry registry) {
+    MicrometerMeters(PrometheusMeterRegistry registry) {
         this.registry = registry;
         this.explained = Counter.builder("otnn.explained.images")
                 .description("Explanations forwarded to the explanations topic")
@@ -55,10 +63,15 @@ final class MicrometerMeters implements ExplainerMeters {
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(30))
                 .register(registry);
-        this.certificate = DistributionSummary.builder("otnn.certificate")
-                .description("Certified L2 robustness radius of each explained image")
-                .serviceLevelObjectives(CERTIFICATE_BUCKETS)
-                .register(registry);
+        // not a Micrometer DistributionSummary: its fixed-bucket histograms count ceil(value), so every radius
+        // below 1 would land in the bucket of 1 (ExplainerEndpointsTest caught it); the Prometheus client's
+        // histogram, in the same registry, counts the value itself
+        this.certificate = Histogram.builder().name("otnn_certificate")
+                .help("Certified L2 robustness radius of each explained image")
+                .classicUpperBounds(CERTIFICATE_BUCKETS)
+                .classicOnly()
+                .withoutExemplars()
+                .register(registry.getPrometheusRegistry());
         // every kind from the start, at 0: a rate is defined before the first dead letter of a kind
         for (RejectionKind kind : RejectionKind.values()) {
             deadLettered(kind.name(), 0);
@@ -67,14 +80,16 @@ final class MicrometerMeters implements ExplainerMeters {
 
     @Override
     public void explained(long queuedMs, double certificate) {
-        explained.increment();
-        queueTime.record(queuedMs, TimeUnit.MILLISECONDS);
-        this.certificate.record(certificate);
+        safely(() -> {
+            explained.increment();
+            queueTime.record(queuedMs, TimeUnit.MILLISECONDS);
+            this.certificate.observe(certificate);
+        });
     }
 
     @Override
     public void deadLettered(String kind) {
-        deadLettered(kind, 1);
+        safely(() -> deadLettered(kind, 1));
     }
 
     private void deadLettered(String kind, double amount) {
@@ -86,7 +101,23 @@ final class MicrometerMeters implements ExplainerMeters {
 
     @Override
     public void modelCall(int images, long nanos) {
-        batchSize.record(images);
-        modelTime.record(nanos, TimeUnit.NANOSECONDS);
+        safely(() -> {
+            batchSize.record(images);
+            modelTime.record(nanos, TimeUnit.NANOSECONDS);
+        });
+    }
+
+    /**
+     * A meter that fails must not fail the stream thread (its transaction would abort and its images be explained
+     * again): the failure is logged once and the figure lost.
+     */
+    private void safely(Runnable update) {
+        try {
+            update.run();
+        } catch (RuntimeException | LinkageError e) {
+            if (failureLogged.compareAndSet(false, true)) {
+                LOG.warn("A meter failed; /metrics may miss figures from now on", e);
+            }
+        }
     }
 }
