@@ -22,12 +22,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
@@ -53,6 +57,8 @@ import io.otnn.streams.testing.KafkaTestClients;
 class ExplainerEndpointsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
+    /** The dashboard that docker/ provisions in Grafana (the tests run in the module's directory). */
+    private static final Path DASHBOARD = Path.of("..", "docker", "grafana", "dashboards", "otnn-explainer.json");
 
     @RegisterExtension
     static final EmbeddedPipelineExtension pipeline = EmbeddedPipelineExtension.withEngine();
@@ -217,6 +223,57 @@ class ExplainerEndpointsTest {
                 }).as("connect to " + other).isInstanceOf(ConnectException.class);
             }
         }
+    }
+
+    @Test
+    void shouldQueryOnlyMetricsThatTheExplainerExposesWhenGrafanaDrawsTheDashboard() throws Exception {
+        JsonNode dashboard = new ObjectMapper().readTree(DASHBOARD.toFile());
+        List<String> queries = new ArrayList<>();
+        dashboard.findValues("targets").forEach(targets -> targets.forEach(t -> queries.add(t.get("expr").asText())));
+        assertThat(queries).hasSizeGreaterThanOrEqualTo(15);
+
+        Map<String, Object> props = props("dashboard");
+        try (StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(pipeline.engine())
+                .build().start()) {
+            assertThat(app.awaitRunning(WAIT)).isTrue();
+            URI url = app.monitoring().url().orElseThrow();
+            KafkaTestClients.awaitLeaders(pipeline.stack().bootstrapServers(), app.topics().images().name(), 6);
+            KafkaTestClients.sendRandomImages(pipeline.stack().bootstrapServers(), pipeline.format(),
+                    app.topics().images().name(), 50, "img-%02d", new Random(3), false);
+            PrometheusText scrape = await(() -> Http.scrape(url),
+                    m -> m.value("otnn_explained_images_total") >= 50
+                            && m.sampleNames().contains("kafka_stream_thread_commit_latency_avg")
+                            && m.sampleNames().contains("kafka_consumer_fetch_manager_records_lag_max"));
+            for (String query : queries) {
+                Set<String> names = PromQlMetricNames.of(query);
+                assertThat(names).as(query).isNotEmpty();
+                for (String name : names) {
+                    assertThat(exposes(scrape, name)).as(name + " in " + query).isTrue();
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether the scrape has samples of this name: a gauge, counter or untyped family by its own name; a
+     * {@code _bucket} of a histogram; a {@code _count} or {@code _sum} of a histogram or summary.
+     */
+    private static boolean exposes(PrometheusText scrape, String name) {
+        if (!scrape.sampleNames().contains(name)) {
+            return false;
+        }
+        String type = scrape.types.get(name);
+        if (type != null) {
+            return !type.equals("histogram") && !type.equals("summary");
+        }
+        for (String suffix : List.of("_bucket", "_count", "_sum")) {
+            if (name.endsWith(suffix)) {
+                String family = scrape.types.get(name.substring(0, name.length() - suffix.length()));
+                return suffix.equals("_bucket") ? "histogram".equals(family)
+                        : "histogram".equals(family) || "summary".equals(family);
+            }
+        }
+        return true;
     }
 
     /** 3 undeserialisable records, 2 empty values, 2 images of the wrong shape; returns their number. */
