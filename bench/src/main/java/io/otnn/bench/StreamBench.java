@@ -65,7 +65,8 @@ import io.otnn.streams.records.CompactTensors;
  * are the test set's, cycled with fresh ids; the pass-through gets 5× as many. {@code -Dbench.rounds=N} (default 2),
  * {@code -Dbench.cpu=true} (CPU by thread), {@code -Dbench.set.KEY=VALUE} (any explainer or Kafka Streams setting),
  * {@code -Dbench.upstream=true} (how soon a plain consumer reads the images), {@code -Dbench.latencyOnly=RATE} (warm
- * up, then only the micro-batched latency at RATE, {@code bench.rounds} times).
+ * up, then only the micro-batched latency at RATE, {@code bench.rounds} times), {@code -Dbench.endpoints=true} (the
+ * micro-batched throughput with the HTTP endpoints off, and on and scraped once per second, in turn).
  */
 public final class StreamBench {
 
@@ -108,6 +109,10 @@ public final class StreamBench {
                     engine.model().name(), engine.model().version(), model, images.size(),
                     Runtime.getRuntime().availableProcessors(), loadAverage());
             bench.modelCallProfile();
+            if (Boolean.getBoolean("bench.endpoints")) {
+                bench.endpointsCost(n, rounds);
+                return;
+            }
             String latencyOnly = System.getProperty("bench.latencyOnly");
             if (latencyOnly != null) {
                 // a quick loop for latency experiments: warm up, then the micro-batched latency at the given rate
@@ -169,6 +174,58 @@ public final class StreamBench {
         }
     }
 
+    /**
+     * {@code -Dbench.endpoints=true}: the micro-batched explainer with its HTTP endpoints off, and on with /metrics
+     * scraped once per second, in turn (off first in odd rounds, on first in even ones), {@code rounds} times after a
+     * warm-up of each.
+     */
+    private void endpointsCost(int n, int rounds) throws Exception {
+        throughput("warm-off", Mode.BATCHED, n);
+        throughput("warm-scraped", Mode.BATCHED_SCRAPED, n);
+        List<Result> off = new ArrayList<>();
+        List<Result> scraped = new ArrayList<>();
+        // off, on; then on, off; ...: the JIT's progress through the run favours neither
+        for (int round = 1; round <= rounds; round++) {
+            if (round % 2 == 1) {
+                off.add(throughput("off" + round, Mode.BATCHED, n));
+                scraped.add(throughput("scraped" + round, Mode.BATCHED_SCRAPED, n));
+            } else {
+                scraped.add(throughput("scraped" + round, Mode.BATCHED_SCRAPED, n));
+                off.add(throughput("off" + round, Mode.BATCHED, n));
+            }
+        }
+        Result a = Result.mean(off);
+        Result b = Result.mean(scraped);
+        System.out.printf(Locale.ROOT, "%nendpoints off: %.0f explanations/s (JVM CPU %.2f cores); "
+                        + "on, /metrics scraped every second: %.0f explanations/s (JVM CPU %.2f cores); "
+                        + "on / off = %.3f (mean of %d round(s); load average now %.1f)%n",
+                a.rate, a.cores, b.rate, b.cores, b.rate / a.rate, rounds, loadAverage());
+    }
+
+    /** Scrapes {@code url}/metrics once per second until closed; prints how many scrapes and bytes at the end. */
+    private static AutoCloseable scrapeEverySecond(java.net.URI url) {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(url.resolve("/metrics")).build();
+        java.util.concurrent.ScheduledExecutorService scraper =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        java.util.concurrent.atomic.AtomicLong scrapes = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        scraper.scheduleAtFixedRate(() -> {
+            try {
+                bytes.addAndGet(client.send(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray())
+                        .body().length);
+                scrapes.incrementAndGet();
+            } catch (Exception e) {
+                System.out.println("  scrape failed: " + e);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+        return () -> {
+            scraper.shutdownNow();
+            System.out.printf(Locale.ROOT, "  %d scrapes of %s, %.0f kB each%n", scrapes.get(), url,
+                    scrapes.get() == 0 ? 0.0 : bytes.get() / 1e3 / scrapes.get());
+        };
+    }
+
     /** The settings every topology of this run shares (commit interval and any -Dbench.set.KEY=VALUE). */
     private String settings() {
         ExplainerConfig config = new ExplainerConfig(props("settings", Mode.BATCHED));
@@ -191,7 +248,8 @@ public final class StreamBench {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
-    enum Mode { PASS_THROUGH, BATCHED, BATCH_SIZE_1 }
+    /** {@code BATCHED_SCRAPED}: the micro-batched explainer with its HTTP endpoints on, /metrics scraped every second. */
+    enum Mode { PASS_THROUGH, BATCHED, BATCH_SIZE_1, BATCHED_SCRAPED }
 
     /** {@code cores}: CPU time of this JVM (broker, registry, topology, reader) per wall second of the run. */
     record Result(double rate, double meanBatch, double modelShare, double cores) {
@@ -307,6 +365,9 @@ public final class StreamBench {
         props.put(ExplainerConfig.BATCH_MAX_SIZE_CONFIG, mode == Mode.BATCH_SIZE_1 ? 1 : 64);
         props.put(ExplainerConfig.BATCH_MAX_WAIT_MS_CONFIG, mode == Mode.BATCH_SIZE_1 ? 0L : 20L);
         props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(run).toString());
+        if (mode == Mode.BATCHED_SCRAPED) {
+            props.put(ExplainerConfig.HTTP_PORT_CONFIG, 0);
+        }
         // any explainer or Kafka Streams setting to try: -Dbench.set.commit.interval.ms=50
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.set."))
                 .forEach(k -> props.put(k.substring("bench.set.".length()), System.getProperty(k)));
@@ -355,6 +416,13 @@ public final class StreamBench {
                     .start();
             if (!app.awaitRunning(Duration.ofSeconds(120))) {
                 throw new IllegalStateException("explainer not running");
+            }
+            if (mode == Mode.BATCHED_SCRAPED) {
+                AutoCloseable scraper = scrapeEverySecond(app.monitoring().url().orElseThrow());
+                return new Running(app.streams(), () -> {
+                    scraper.close();
+                    app.close();
+                });
             }
             return new Running(app.streams(), app);
         }

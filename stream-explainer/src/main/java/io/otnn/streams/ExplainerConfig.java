@@ -130,6 +130,13 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String STARTUP_WARNING_INTERVAL_MS_DOC = "While start-up waits, how often it repeats the "
             + "one-line warning that says what it waits for and why.";
 
+    public static final String HTTP_PORT_CONFIG = "http.port";
+    public static final String HTTP_PORT_DOC = "Port of /health/live, /health/ready and /metrics (Prometheus); "
+            + "-1: no HTTP server, 0: a free port (the URL is logged).";
+    public static final String HTTP_BIND_CONFIG = "http.bind";
+    public static final String HTTP_BIND_DOC = "Address the HTTP server binds (loopback by default; 0.0.0.0 to be "
+            + "scraped from other hosts or containers).";
+
     private static final ConfigDef CONFIG = new ConfigDef()
             .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
             .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, "", Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
@@ -181,7 +188,10 @@ public final class ExplainerConfig extends AbstractConfig {
             .define(STARTUP_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
                     STARTUP_TIMEOUT_MS_DOC)
             .define(STARTUP_WARNING_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(100),
-                    Importance.LOW, STARTUP_WARNING_INTERVAL_MS_DOC);
+                    Importance.LOW, STARTUP_WARNING_INTERVAL_MS_DOC)
+            .define(HTTP_PORT_CONFIG, Type.INT, -1, ConfigDef.Range.between(-1, 65_535), Importance.MEDIUM,
+                    HTTP_PORT_DOC)
+            .define(HTTP_BIND_CONFIG, Type.STRING, "127.0.0.1", Importance.MEDIUM, HTTP_BIND_DOC);
 
     public ExplainerConfig(Map<?, ?> properties) {
         super(CONFIG, properties, false);

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,6 +24,7 @@ import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.engine.ExplanationEngine;
 import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
+import io.otnn.streams.monitoring.Monitoring;
 import io.otnn.streams.engine.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.format.JsonRecordFormat;
@@ -58,10 +60,14 @@ public final class StreamExplainerApp implements AutoCloseable {
     private final AutoCloseable formatResources;
     private final OutputGuard guard;
     private final MetricWindowsProcessor.LateCounter lateMetrics = new MetricWindowsProcessor.LateCounter();
+    private final Monitoring monitoring;
+    private final boolean ownsMonitoring;
 
     private StreamExplainerApp(ExplainerConfig config, ExplanationEngine engine, boolean ownsEngine, Topics topics,
-                               AutoCloseable formatResources) {
+                               AutoCloseable formatResources, Monitoring monitoring, boolean ownsMonitoring) {
         this.config = config;
+        this.monitoring = monitoring;
+        this.ownsMonitoring = ownsMonitoring;
         this.formatResources = formatResources;
         this.engine = engine;
         this.ownsEngine = ownsEngine;
@@ -71,7 +77,9 @@ public final class StreamExplainerApp implements AutoCloseable {
         LOG.debug("Topology:\n{}", topology.describe());
         Properties properties = config.streamsProperties();
         guard.register(properties);
+        monitoring.meters().register(properties);
         this.streams = new KafkaStreams(topology, properties);
+        monitoring.watch(streams);
         // a failed stream thread is replaced rather than stopping the instance; its tasks restart from the last
         // committed transaction, pending images included. A refused credential is the exception: a new thread
         // would be refused too, in a loop, so the instance stops with one line that names the cause.
@@ -176,12 +184,18 @@ public final class StreamExplainerApp implements AutoCloseable {
         return config;
     }
 
+    /** The /health and /metrics endpoints ({@code http.port}); {@link Monitoring#off()} without one. */
+    public Monitoring monitoring() {
+        return monitoring;
+    }
+
     /** Stops Kafka Streams (committing the open transaction) and releases the model if this app loaded it. */
     @Override
     public void close() {
         if (closed.getCount() == 0) {
             return;
         }
+        monitoring.stopping();
         try {
             // leave the group at once: the remaining instances take over this one's partitions without waiting
             // for the session timeout (a scale-down or a SIGTERM is not a crash)
@@ -196,6 +210,10 @@ public final class StreamExplainerApp implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("Error while closing the schema registry client", e);
         } finally {
+            monitoring.unwatch();
+            if (ownsMonitoring) {
+                monitoring.close();
+            }
             stopped.countDown();
             closed.countDown();
         }
@@ -206,6 +224,7 @@ public final class StreamExplainerApp implements AutoCloseable {
         private ExplainerConfig config;
         private ExplanationEngine engine;
         private RecordFormat format;
+        private Monitoring monitoring;
 
         public Builder setConfig(ExplainerConfig config) {
             this.config = config;
@@ -230,6 +249,15 @@ public final class StreamExplainerApp implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The /health and /metrics endpoints, started and closed by the caller (who may start them before the
+         * model loads); default: started here from {@code http.port} before the model loads, closed with the app.
+         */
+        public Builder optMonitoring(Monitoring monitoring) {
+            this.monitoring = monitoring;
+            return this;
+        }
+
         public StreamExplainerApp build() {
             Objects.requireNonNull(config, "setConfig or setProperties is required");
             SchemaRegistryClient registry = null;
@@ -249,23 +277,31 @@ public final class StreamExplainerApp implements AutoCloseable {
                 }
             }
             boolean owns = engine == null;
+            boolean ownsMonitoring = monitoring == null;
+            Monitoring endpoints = null;
             ExplanationEngine chosen = engine;
-            if (chosen == null) {
-                String model = config.getString(ExplainerConfig.MODEL_CONFIG);
-                if (model.isBlank()) {
-                    throw new IllegalArgumentException("no model: set '" + ExplainerConfig.MODEL_CONFIG
-                            + "' (--model) to an OTNN checkpoint directory or archive");
-                }
-                chosen = OtnnEngine.load(Path.of(model));
-            }
             try {
-                return new StreamExplainerApp(config, chosen, owns, Topics.of(config, recordFormat), registry);
+                endpoints = ownsMonitoring ? Monitoring.start(config) : monitoring;
+                if (chosen == null) {
+                    String model = config.getString(ExplainerConfig.MODEL_CONFIG);
+                    if (model.isBlank()) {
+                        throw new IllegalArgumentException("no model: set '" + ExplainerConfig.MODEL_CONFIG
+                                + "' (--model) to an OTNN checkpoint directory or archive");
+                    }
+                    chosen = OtnnEngine.load(Path.of(model));
+                }
+                endpoints.modelLoaded();
+                return new StreamExplainerApp(config, chosen, owns, Topics.of(config, recordFormat), registry,
+                        endpoints, ownsMonitoring);
             } catch (RuntimeException e) {
-                if (owns) {
+                if (owns && chosen != null) {
                     chosen.close();
                 }
                 if (registry != null) {
                     registry.close();
+                }
+                if (ownsMonitoring && endpoints != null) {
+                    endpoints.close();
                 }
                 throw e;
             }
@@ -286,10 +322,17 @@ public final class StreamExplainerApp implements AutoCloseable {
      * Returns empty after a clean shutdown, or why Kafka Streams stopped by itself (a refused credential).
      */
     public static Optional<String> runUntilStopped(ExplainerConfig config) throws InterruptedException {
+        return runUntilStopped(config, app -> {});
+    }
+
+    /** {@link #runUntilStopped(ExplainerConfig)}, calling {@code started} once the app has started. */
+    public static Optional<String> runUntilStopped(ExplainerConfig config, Consumer<StreamExplainerApp> started)
+            throws InterruptedException {
         StartupCheck.from(config).awaitDependencies(config);
         StreamExplainerApp app = builder().setConfig(config).build();
         app.closeOnShutdown();
         app.start();
+        started.accept(app);
         Optional<String> failure = app.awaitStop();
         if (failure.isPresent()) {
             app.close();

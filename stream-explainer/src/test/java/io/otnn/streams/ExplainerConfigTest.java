@@ -60,6 +60,22 @@ class ExplainerConfigTest {
     }
 
     @Test
+    void shouldLeaveTheHttpServerOffOnLoopbackAndOutOfKafkasPropertiesWhenNotConfigured() {
+        ExplainerConfig defaults = new ExplainerConfig(Map.of("bootstrap.servers", "k:9092"));
+        assertThat(defaults.getInt(ExplainerConfig.HTTP_PORT_CONFIG)).isEqualTo(-1);
+        assertThat(defaults.getString(ExplainerConfig.HTTP_BIND_CONFIG)).isEqualTo("127.0.0.1");
+
+        ExplainerConfig fromEnvironment = ExplainerConfig.load(null,
+                Map.of("bootstrap.servers", "k:9092", "OTNN_HTTP_PORT", "9464", "OTNN_HTTP_BIND", "0.0.0.0"),
+                Map.of("bootstrap.servers", "k:9092"));
+        assertThat(fromEnvironment.getInt(ExplainerConfig.HTTP_PORT_CONFIG)).isEqualTo(9464);
+        assertThat(fromEnvironment.getString(ExplainerConfig.HTTP_BIND_CONFIG)).isEqualTo("0.0.0.0");
+        assertThat(fromEnvironment.streamsProperties()).doesNotContainKeys("http.port", "http.bind");
+        assertThatThrownBy(() -> new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "http.port", "65536")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http.port");
+    }
+
+    @Test
     void shouldNameTheKeyAndRangeWhenAValueIsOutOfRange() {
         assertThatThrownBy(() -> new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "batch.max.size", "0")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("batch.max.size");

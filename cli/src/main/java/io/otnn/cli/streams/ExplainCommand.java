@@ -53,7 +53,9 @@ public final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // a refused credential stops Kafka Streams (one ERROR line names it): exit 1 rather than wait forever
-        return StreamExplainerApp.runUntilStopped(validated()).isPresent() ? 1 : 0;
+        return StreamExplainerApp.runUntilStopped(validated(), app -> app.monitoring().url().ifPresent(url ->
+                System.out.println("health and metrics: " + url + "/health/ready, " + url + "/metrics")))
+                .isPresent() ? 1 : 0;
     }
 
     /** The merged configuration, or a {@link ParameterException} (exit 2) naming the missing or bad setting. */

@@ -22,6 +22,7 @@ import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.input.ImageReader;
 import io.otnn.streams.input.ReceivedImage;
 import io.otnn.streams.metrics.MetricsSample;
+import io.otnn.streams.monitoring.ExplainerMeters;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.time.EventTime;
@@ -70,6 +71,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private BatchRun batchRun;
     private BatchExplainer explainer;
     private OutputGuard guard;
+    private ExplainerMeters meters;
     private boolean open;
 
     public BatchingExplainProcessor(BatchSettings settings, ThreadBatches batches, ExplanationEngine engine,
@@ -92,8 +94,9 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         this.reader = new ImageReader(format, model, settings.maxImageBytes());
         this.deadLetters = new DeadLetters(model, settings.application());
         this.guard = OutputGuard.from(context.appConfigs());
+        this.meters = ExplainerMeters.from(context.appConfigs());
         if (explainer == null) {
-            this.explainer = engine.newExplainer();
+            this.explainer = meters.timed(engine.newExplainer());
         }
         this.batchRun = new BatchRun(explainer, new ExplanationBuilder(model, settings.application()),
                 context::currentSystemTimeMs);
@@ -201,6 +204,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         scope.forward(new Record<>(explanation.imageId(), outcome, eventTime,
                 OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())), image.origin());
         count(MetricsSample.of(explanation), eventTime);
+        meters.explained(explanation.queuedMs(), explanation.certificate());
     }
 
     /** With an {@code origin}, for an image that waited in a batch; without, for the record being processed. */
@@ -222,6 +226,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         forward(new Record<>(deadLetter.imageId(), outcome, timestamp,
                 OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())), origin);
         count(MetricsSample.of(deadLetter), timestamp);
+        meters.deadLettered(deadLetter.kind());
     }
 
     private void count(MetricsSample sample, long eventTime) {

@@ -1,0 +1,71 @@
+package io.otnn.streams.monitoring;
+
+import java.util.List;
+import java.util.Map;
+
+import io.otnn.streams.engine.BatchExplainer;
+import io.otnn.streams.engine.ImageResult;
+
+/**
+ * What the batching code tells the explainer's meters; every method does nothing by default ({@link #NONE}, when
+ * {@code http.port} is off). Called from the stream threads; implementations are thread-safe.
+ */
+public interface ExplainerMeters {
+
+    /** The key under which the meters travel in Kafka Streams' properties to the processors (as the output guard). */
+    String CONFIG = "otnn.explainer.meters";
+
+    ExplainerMeters NONE = new ExplainerMeters() {
+        @Override
+        public BatchExplainer timed(BatchExplainer explainer) {
+            return explainer;
+        }
+    };
+
+    /**
+     * An explanation was forwarded.
+     *
+     * @param queuedMs    its {@code queuedMs}: from the image's time (event time, else record timestamp) to its batch's start
+     * @param certificate its certified L2 radius
+     */
+    default void explained(long queuedMs, double certificate) {
+    }
+
+    /** A dead letter of this kind (a {@code RejectionKind} name) was forwarded. */
+    default void deadLettered(String kind) {
+    }
+
+    /** One model call on {@code images} images took {@code nanos}. */
+    default void modelCall(int images, long nanos) {
+    }
+
+    /** The explainer, with each model call measured ({@link #modelCall}). */
+    default BatchExplainer timed(BatchExplainer explainer) {
+        return new BatchExplainer() {
+            @Override
+            public List<ImageResult> explain(float[][] images) {
+                long start = System.nanoTime();
+                try {
+                    return explainer.explain(images);
+                } finally {
+                    modelCall(images.length, System.nanoTime() - start);
+                }
+            }
+
+            @Override
+            public void close() {
+                explainer.close();
+            }
+        };
+    }
+
+    /** The meters registered in the application's configs, else {@link #NONE}. */
+    static ExplainerMeters from(Map<String, Object> appConfigs) {
+        return appConfigs.get(CONFIG) instanceof ExplainerMeters meters ? meters : NONE;
+    }
+
+    /** Puts these meters into Kafka Streams' properties, where {@link #from} finds them. */
+    default void register(Map<Object, Object> streamsProperties) {
+        streamsProperties.put(CONFIG, this);
+    }
+}
