@@ -1,0 +1,84 @@
+package io.otnn.streams.format;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.serialization.Serde;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.streams.records.EncodedTensor;
+import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.records.MetricsRecord;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
+import io.otnn.streams.time.TimeAdjustment;
+
+/**
+ * Every output written by either wire format reads back whole: no field of the model is lost on the way through
+ * the Avro contract (real registry) or the JSON debugging format.
+ */
+class RecordFormatRoundTripTest {
+
+    @RegisterExtension
+    static final EmbeddedPipelineExtension pipeline = EmbeddedPipelineExtension.withoutEngine();
+
+    private List<RecordFormat> formats() {
+        return List.of(pipeline.format(), new JsonRecordFormat());
+    }
+
+    private static <T> T roundTrip(Serde<T> serde, String topic, T value) {
+        byte[] bytes = serde.serializer().serialize(topic, value);
+        return serde.deserializer().deserialize(topic, bytes);
+    }
+
+    static ExplanationRecord fullyPopulatedExplanation() {
+        EncodedTensor saliency = new EncodedTensor(EncodedTensor.PNG_U8, 4, 3, 2, 0.25f, -0.5f, new byte[] {1, 2, 3});
+        EncodedTensor counterfactual = new EncodedTensor(EncodedTensor.PNG_U8, 4, 3, 2, 0.75f, 0.125f,
+                new byte[] {(byte) 0xff, 0, 7, 9});
+        return new ExplanationRecord("image-7", "model-a", 12, 3, "three", 5, "five", List.of(0.5f, -1.25f, 2.0f),
+                0.875, 0.3125, 1.5, 1.25, 4, saliency, counterfactual, 6, 1.1, 0.625, 0.4375, 0.0625, 17, 2.5, 29, 8,
+                "host-1", 1_700_000_000_123L, 1_700_000_000_456L, TimeAdjustment.FUTURE);
+    }
+
+    static DeadLetterRecord fullyPopulatedDeadLetter() {
+        return new DeadLetterRecord("image-9", "WRONG_CHANNELS", "the image has 3 channel(s), the model takes 1",
+                "otnn.images", 2, 41, new byte[] {1, 2}, new byte[] {3, 4, 5}, 1_700_000_000_001L,
+                1_700_000_000_002L, "explainer@host-1", "model-a", 12);
+    }
+
+    static MetricsRecord fullyPopulatedMetrics() {
+        return new MetricsRecord(1_700_000_000_000L, 1_700_000_060_000L, "model-a", 12, 40, 3,
+                Map.of("UNDESERIALISABLE", 2L, "WRONG_SHAPE", 1L), 30, 0.9, 0.25, Map.of("0.5", 0.2, "0.99", 0.5),
+                Map.of("0.1", 0.75), List.of(10L, 20L, 10L), 0.6, 0.01, Map.of("0.5", 12.0, "0.99", 80.0), 7.5);
+    }
+
+    @Test
+    void shouldReadBackEveryFieldOfAnExplanationWhenWrittenInEitherFormat() {
+        ExplanationRecord explanation = fullyPopulatedExplanation();
+        for (RecordFormat format : formats()) {
+            assertThat(roundTrip(format.explanationSerde(), "explanations", explanation)).as(format.getClass().getSimpleName())
+                    .usingRecursiveComparison().isEqualTo(explanation);
+        }
+    }
+
+    @Test
+    void shouldReadBackEveryFieldOfADeadLetterWhenWrittenInEitherFormat() {
+        DeadLetterRecord deadLetter = fullyPopulatedDeadLetter();
+        for (RecordFormat format : formats()) {
+            assertThat(roundTrip(format.deadLetterSerde(), "dead-letters", deadLetter)).as(format.getClass().getSimpleName())
+                    .usingRecursiveComparison().isEqualTo(deadLetter);
+        }
+    }
+
+    @Test
+    void shouldReadBackEveryFieldOfAMetricsRecordWhenWrittenInEitherFormat() {
+        MetricsRecord metrics = fullyPopulatedMetrics();
+        for (RecordFormat format : formats()) {
+            assertThat(roundTrip(format.metricsSerde(), "metrics", metrics)).as(format.getClass().getSimpleName())
+                    .usingRecursiveComparison().isEqualTo(metrics);
+        }
+    }
+}
