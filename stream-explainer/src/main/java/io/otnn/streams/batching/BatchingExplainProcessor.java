@@ -14,9 +14,9 @@ import org.slf4j.LoggerFactory;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.engine.BatchExplainer;
-import io.otnn.streams.engine.ExplanationEngine;
-import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.explaining.ModelInfo;
 import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.input.ImageReader;

@@ -1,7 +1,7 @@
 package io.otnn.streams.batching;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.explaining.ModelInfo;
 import io.otnn.streams.input.ReceivedImage;
 import io.otnn.streams.records.DeadLetterRecord;
 

@@ -5,8 +5,8 @@ import java.util.List;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.engine.ImageResult;
-import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.explaining.ImageResult;
+import io.otnn.streams.explaining.ModelInfo;
 import io.otnn.streams.records.CompactTensors;
 import io.otnn.streams.records.EncodedTensor;
 import io.otnn.streams.records.ExplanationRecord;

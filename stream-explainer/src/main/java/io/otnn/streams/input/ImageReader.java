@@ -5,7 +5,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import io.otnn.explain.input.ImageDecoder;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.explaining.ModelInfo;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.ImageInput;
 

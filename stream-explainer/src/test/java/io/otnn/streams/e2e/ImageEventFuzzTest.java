@@ -36,7 +36,7 @@ import io.otnn.explain.ImageExplanation;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topics;
-import io.otnn.streams.engine.ImageResult;
+import io.otnn.streams.explaining.ImageResult;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.engine.BatchExplainer;
-import io.otnn.streams.engine.ExplanationEngine;
-import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.explaining.ModelInfo;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.startup.StartupException;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
@@ -60,7 +60,7 @@ class StreamSettingsTest {
             BatchExplainer explainer = delegate.newExplainer();
             return new BatchExplainer() {
                 @Override
-                public List<io.otnn.streams.engine.ImageResult> explain(float[][] images) {
+                public List<io.otnn.streams.explaining.ImageResult> explain(float[][] images) {
                     callingThreads.add(Thread.currentThread().getName());
                     return explainer.explain(images);
                 }

@@ -18,11 +18,11 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.engine.BatchExplainer;
-import io.otnn.streams.engine.ExplainerException;
-import io.otnn.streams.engine.ExplanationEngine;
-import io.otnn.streams.engine.ImageResult;
-import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplainerException;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.explaining.ImageResult;
+import io.otnn.streams.explaining.ModelInfo;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;

@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.engine.OtnnEngine;
+import io.otnn.streams.explaining.OtnnEngine;
 
 /**
  * {@code otnn explain} with the real engine wrapped in a {@link FaultInjectingEngine}, for a child JVM

@@ -6,11 +6,11 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
-import io.otnn.streams.engine.BatchExplainer;
-import io.otnn.streams.engine.ExplainerException;
-import io.otnn.streams.engine.ExplanationEngine;
-import io.otnn.streams.engine.ImageResult;
-import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplainerException;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.explaining.ImageResult;
+import io.otnn.streams.explaining.ModelInfo;
 
 /**
  * A deterministic, exactly solvable stand-in for the OTNN engine in routing and window tests: a linear

@@ -16,10 +16,10 @@ import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import io.otnn.streams.Topics;
-import io.otnn.streams.engine.BatchExplainer;
-import io.otnn.streams.engine.ExplanationEngine;
-import io.otnn.streams.engine.ImageResult;
-import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.explaining.ImageResult;
+import io.otnn.streams.explaining.ModelInfo;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;

@@ -28,7 +28,7 @@ import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.Topics;
 import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.engine.ImageResult;
+import io.otnn.streams.explaining.ImageResult;
 import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;

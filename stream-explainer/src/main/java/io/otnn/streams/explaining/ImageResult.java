@@ -1,4 +1,4 @@
-package io.otnn.streams.engine;
+package io.otnn.streams.explaining;
 
 /**
  * The engine's explanation of one image (the paper's sections 3–4).

@@ -1,4 +1,4 @@
-package io.otnn.streams.engine;
+package io.otnn.streams.explaining;
 
 import java.util.List;
 

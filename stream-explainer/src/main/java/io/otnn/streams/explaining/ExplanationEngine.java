@@ -1,4 +1,4 @@
-package io.otnn.streams.engine;
+package io.otnn.streams.explaining;
 
 /**
  * A loaded model that hands out per-task {@link BatchExplainer}s. Thread-safe; owned by the application.
