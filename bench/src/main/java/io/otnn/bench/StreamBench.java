@@ -45,8 +45,8 @@ import io.otnn.streams.TopicCreator;
 import io.otnn.streams.Topics;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.explaining.BatchExplainer;
-import io.otnn.streams.explaining.ImageResult;
-import io.otnn.streams.explaining.ModelInfo;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.explain.checkpoint.ModelMetadata;
 import io.otnn.streams.explaining.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.ExplanationRecord;
@@ -388,11 +388,11 @@ public final class StreamBench {
 
     /** An explanation of the right size (a real one, for the first image) to be re-keyed by the pass-through. */
     private ExplanationRecord template() {
-        ModelInfo m = engine.model();
+        ModelMetadata m = engine.model();
         ImageDecoder validator = new ImageDecoder(m.input(), 1 << 20);
         ImageInput first = images.get(0);
         try (BatchExplainer explainer = engine.newExplainer()) {
-            ImageResult r = explainer.explain(new float[][] {decode(validator, first)}).get(0);
+            ImageExplanation r = explainer.explain(new float[][] {decode(validator, first)}).get(0);
             List<Float> scores = new ArrayList<>();
             for (float s : r.scores()) {
                 scores.add(s);
@@ -400,8 +400,8 @@ public final class StreamBench {
             return new ExplanationRecord(first.imageId(), m.name(), m.version(), r.predicted(),
                     m.className(r.predicted()), r.runnerUp(), m.className(r.runnerUp()), scores, r.margin(),
                     r.radius(), r.certificateFactor(), r.lipschitz(), first.label(),
-                    CompactTensors.encode(r.saliency(), m.height(), m.width(), m.channels()),
-                    CompactTensors.encode(r.counterfactual(), m.height(), m.width(), m.channels()),
+                    CompactTensors.encode(r.saliency(), m.input().height(), m.input().width(), m.input().channels()),
+                    CompactTensors.encode(r.counterfactual(), m.input().height(), m.input().width(), m.input().channels()),
                     r.counterfactualClass(), r.t(), r.distance(), r.boundaryDistance(), r.boundaryResidual(), 0, 0,
                     0, 1, "pass-through", 0, 0);
         }

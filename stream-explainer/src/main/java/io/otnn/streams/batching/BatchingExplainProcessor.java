@@ -16,7 +16,7 @@ import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.explaining.BatchExplainer;
 import io.otnn.streams.explaining.ExplanationEngine;
-import io.otnn.streams.explaining.ModelInfo;
+import io.otnn.explain.checkpoint.ModelMetadata;
 import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.input.ImageReader;
@@ -64,7 +64,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
 
     private ProcessorContext<String, Outcome> context;
     private ProcessorScope<String, Outcome> scope;
-    private ModelInfo model;
+    private ModelMetadata model;
     private ImageReader reader;
     private DeadLetters deadLetters;
     private BatchRun batchRun;

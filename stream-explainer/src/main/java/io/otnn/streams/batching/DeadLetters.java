@@ -1,17 +1,17 @@
 package io.otnn.streams.batching;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.explaining.ModelInfo;
+import io.otnn.explain.checkpoint.ModelMetadata;
 import io.otnn.streams.input.ReceivedImage;
 import io.otnn.streams.records.DeadLetterRecord;
 
 /** Builds the dead letter of a refused record: the reason, and the original key and value bytes. */
 final class DeadLetters {
 
-    private final ModelInfo model;
+    private final ModelMetadata model;
     private final String application;
 
-    DeadLetters(ModelInfo model, String application) {
+    DeadLetters(ModelMetadata model, String application) {
         this.model = model;
         this.application = application;
     }

@@ -5,8 +5,8 @@ import java.util.List;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.explaining.ImageResult;
-import io.otnn.streams.explaining.ModelInfo;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.explain.checkpoint.ModelMetadata;
 import io.otnn.streams.records.CompactTensors;
 import io.otnn.streams.records.EncodedTensor;
 import io.otnn.streams.records.ExplanationRecord;
@@ -18,10 +18,10 @@ import io.otnn.streams.records.ImageInput;
  */
 final class ExplanationBuilder {
 
-    private final ModelInfo model;
+    private final ModelMetadata model;
     private final String application;
 
-    ExplanationBuilder(ModelInfo model, String application) {
+    ExplanationBuilder(ModelMetadata model, String application) {
         this.model = model;
         this.application = application;
     }
@@ -32,7 +32,7 @@ final class ExplanationBuilder {
      * @param batchSize  images in that call
      * @param now        wall clock now (epoch ms)
      */
-    ExplanationRecord build(WaitingImage image, ImageResult result, long batchStart, double modelMs, int batchSize,
+    ExplanationRecord build(WaitingImage image, ImageExplanation result, long batchStart, double modelMs, int batchSize,
                             long now) throws RejectedRecordException {
         ImageInput input = image.input();
         checkFinite(input, result);
@@ -53,7 +53,7 @@ final class ExplanationBuilder {
                 input.eventTime(), now, image.timeAdjustment());
     }
 
-    private static void checkFinite(ImageInput input, ImageResult r) throws RejectedRecordException {
+    private static void checkFinite(ImageInput input, ImageExplanation r) throws RejectedRecordException {
         finite(input, "margin", r.margin());
         finite(input, "radius", r.radius());
         finite(input, "certificate factor", r.certificateFactor());
@@ -92,7 +92,7 @@ final class ExplanationBuilder {
 
     private EncodedTensor encode(ImageInput input, String what, float[] values) throws RejectedRecordException {
         try {
-            return CompactTensors.encode(values, model.height(), model.width(), model.channels());
+            return CompactTensors.encode(values, model.input().height(), model.input().width(), model.input().channels());
         } catch (RuntimeException e) {
             throw new RejectedRecordException(RejectionKind.UNENCODABLE_RESULT,
                     "cannot encode the " + what + ": " + e.getMessage(), input.imageId(), e);

@@ -1,5 +1,7 @@
 package io.otnn.streams.explaining;
 
+import io.otnn.explain.checkpoint.ModelMetadata;
+
 /**
  * A loaded model that hands out per-task {@link BatchExplainer}s. Thread-safe; owned by the application.
  *
@@ -8,7 +10,8 @@ package io.otnn.streams.explaining;
  */
 public interface ExplanationEngine extends AutoCloseable {
 
-    ModelInfo model();
+    /** The checkpoint's metadata: identity, input contract and class names. */
+    ModelMetadata model();
 
     /** A new explainer for one stream task (explainers are not thread-safe). */
     BatchExplainer newExplainer();

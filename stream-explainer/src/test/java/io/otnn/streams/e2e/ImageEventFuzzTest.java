@@ -36,7 +36,7 @@ import io.otnn.explain.ImageExplanation;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topics;
-import io.otnn.streams.explaining.ImageResult;
+import io.otnn.explain.ImageExplanation;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
@@ -288,7 +288,7 @@ class ImageEventFuzzTest {
         }
     }
 
-    private static void checkOwnExplanation(Tally tally, Hostile h, ExplanationRecord e, ImageResult own) {
+    private static void checkOwnExplanation(Tally tally, Hostile h, ExplanationRecord e, ImageExplanation own) {
         for (int k = 0; k < own.scores().length; k++) {
             if (e.scores().get(k) != own.scores()[k]) {
                 tally.fail(h, "score " + k + " is " + e.scores().get(k) + ", its own pixels give " + own.scores()[k]);

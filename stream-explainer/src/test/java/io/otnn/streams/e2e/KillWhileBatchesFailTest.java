@@ -103,7 +103,7 @@ class KillWhileBatchesFailTest {
             ledger.goodAll(warm);
             sent.values().forEach(image -> {
                 if (FaultyExplainerMain.isPoisoned(OutcomeLedger.decodeRawU8(image, pipeline.engine().model()),
-                        pipeline.engine().model().rawScale(), pipeline.engine().model().rawOffset())) {
+                        pipeline.engine().model().input().rawScale(), pipeline.engine().model().input().rawOffset())) {
                     ledger.bad(image.imageId(), RejectionKind.MODEL_ERROR.name(), format.writeImage(
                             topics.images().name(), image));
                 } else {

@@ -28,7 +28,7 @@ import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.explaining.BatchExplainer;
 import io.otnn.streams.explaining.ExplanationEngine;
-import io.otnn.streams.explaining.ModelInfo;
+import io.otnn.explain.checkpoint.ModelMetadata;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.startup.StartupException;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
@@ -51,7 +51,7 @@ class StreamSettingsTest {
         final Set<String> callingThreads = ConcurrentHashMap.newKeySet();
 
         @Override
-        public ModelInfo model() {
+        public ModelMetadata model() {
             return delegate.model();
         }
 
@@ -60,7 +60,7 @@ class StreamSettingsTest {
             BatchExplainer explainer = delegate.newExplainer();
             return new BatchExplainer() {
                 @Override
-                public List<io.otnn.streams.explaining.ImageResult> explain(float[][] images) {
+                public List<io.otnn.explain.ImageExplanation> explain(float[][] images) {
                     callingThreads.add(Thread.currentThread().getName());
                     return explainer.explain(images);
                 }

@@ -21,8 +21,8 @@ import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.explaining.BatchExplainer;
 import io.otnn.streams.explaining.ExplainerException;
 import io.otnn.streams.explaining.ExplanationEngine;
-import io.otnn.streams.explaining.ImageResult;
-import io.otnn.streams.explaining.ModelInfo;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.explain.checkpoint.ModelMetadata;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
@@ -102,7 +102,7 @@ public final class FaultInjectingEngine implements ExplanationEngine {
     }
 
     @Override
-    public ModelInfo model() {
+    public ModelMetadata model() {
         return real.model();
     }
 
@@ -136,7 +136,7 @@ public final class FaultInjectingEngine implements ExplanationEngine {
         BatchExplainer explainer = real.newExplainer();
         return new BatchExplainer() {
             @Override
-            public List<ImageResult> explain(float[][] images) {
+            public List<ImageExplanation> explain(float[][] images) {
                 for (float[] image : images) {
                     String id = idOf.apply(image);
                     if (id != null) {
@@ -152,7 +152,7 @@ public final class FaultInjectingEngine implements ExplanationEngine {
                         throw new ExplainerException("injected model failure");
                     }
                 }
-                List<ImageResult> results = new ArrayList<>(explainer.explain(images));
+                List<ImageExplanation> results = new ArrayList<>(explainer.explain(images));
                 for (int i = 0; i < images.length; i++) {
                     if (isVictim(images[i])) {
                         results.set(i, spoil(results.get(i)));
@@ -168,19 +168,21 @@ public final class FaultInjectingEngine implements ExplanationEngine {
         };
     }
 
-    private ImageResult spoil(ImageResult r) {
+    private ImageExplanation spoil(ImageExplanation r) {
         if (stage == Stage.NON_FINITE_RESULT) {
             float[] saliency = r.saliency().clone();
             saliency[0] = Float.NaN;
-            return new ImageResult(r.scores(), r.predicted(), r.runnerUp(), r.margin(), r.radius(),
-                    r.certificateFactor(), r.lipschitz(), saliency, r.counterfactual(), r.counterfactualClass(), r.t(),
-                    r.distance(), r.boundaryDistance(), r.boundaryResidual());
+            return new ImageExplanation(r.scores(), r.predicted(), r.predictedName(), r.runnerUp(), r.runnerUpName(),
+                    r.targeted(), r.margin(), r.radius(), r.certificateFactor(), r.lipschitz(), saliency,
+                    r.signedGradient(), r.boundaryPoint(), r.counterfactual(), r.t(), r.distance(), r.boundaryDistance(),
+                    r.counterfactualClass(), r.boundaryResidual());
         }
         if (stage == Stage.ENCODING) {
             float[] truncated = Arrays.copyOf(r.counterfactual(), r.counterfactual().length - 1);
-            return new ImageResult(r.scores(), r.predicted(), r.runnerUp(), r.margin(), r.radius(),
-                    r.certificateFactor(), r.lipschitz(), r.saliency(), truncated, r.counterfactualClass(), r.t(),
-                    r.distance(), r.boundaryDistance(), r.boundaryResidual());
+            return new ImageExplanation(r.scores(), r.predicted(), r.predictedName(), r.runnerUp(), r.runnerUpName(),
+                    r.targeted(), r.margin(), r.radius(), r.certificateFactor(), r.lipschitz(), r.saliency(),
+                    r.signedGradient(), r.boundaryPoint(), truncated, r.t(), r.distance(), r.boundaryDistance(),
+                    r.counterfactualClass(), r.boundaryResidual());
         }
         return r;
     }

@@ -51,7 +51,7 @@ public final class FaultyExplainerMain {
         }
         OtnnEngine real = OtnnEngine.load(model);
         FaultInjectingEngine faulty = new FaultInjectingEngine(real, pixels -> isPoisoned(pixels,
-                real.model().rawScale(), real.model().rawOffset()));
+                real.model().input().rawScale(), real.model().input().rawOffset()));
         StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(faulty).build();
         app.closeOnShutdown();
         app.start();

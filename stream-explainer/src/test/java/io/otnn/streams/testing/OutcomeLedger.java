@@ -18,8 +18,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import io.otnn.streams.Topics;
 import io.otnn.streams.explaining.BatchExplainer;
 import io.otnn.streams.explaining.ExplanationEngine;
-import io.otnn.streams.explaining.ImageResult;
-import io.otnn.streams.explaining.ModelInfo;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.explain.checkpoint.ModelMetadata;
 import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
@@ -160,7 +160,7 @@ public final class OutcomeLedger {
     private void checkExplanationsAreTheirOwn(Map<String, ExplanationRecord> explanations,
                                               ExplanationEngine reference, Map<String, String> notOwn) {
         List<String> ids = good.keySet().stream().filter(explanations::containsKey).toList();
-        ModelInfo model = reference.model();
+        ModelMetadata model = reference.model();
         try (BatchExplainer explainer = reference.newExplainer()) {
             for (int from = 0; from < ids.size(); from += REFERENCE_BATCH) {
                 List<String> chunk = ids.subList(from, Math.min(ids.size(), from + REFERENCE_BATCH));
@@ -168,7 +168,7 @@ public final class OutcomeLedger {
                 for (int i = 0; i < chunk.size(); i++) {
                     pixels[i] = decodeRawU8(good.get(chunk.get(i)), model);
                 }
-                List<ImageResult> expected = explainer.explain(pixels);
+                List<ImageExplanation> expected = explainer.explain(pixels);
                 for (int i = 0; i < chunk.size(); i++) {
                     String id = chunk.get(i);
                     String problem = problem(explanations.get(id), good.get(id), expected.get(i));
@@ -182,7 +182,7 @@ public final class OutcomeLedger {
         }
     }
 
-    private static String problem(ExplanationRecord e, ImageInput image, ImageResult expected) {
+    private static String problem(ExplanationRecord e, ImageInput image, ImageExplanation expected) {
         if (!e.imageId().equals(image.imageId())) {
             return "carries image id " + e.imageId();
         }
@@ -201,11 +201,11 @@ public final class OutcomeLedger {
     }
 
     /** RAW_U8 to model input, computed here from the model's declared scale and offset. */
-    public static float[] decodeRawU8(ImageInput image, ModelInfo model) {
+    public static float[] decodeRawU8(ImageInput image, ModelMetadata model) {
         byte[] data = image.data();
         float[] x = new float[data.length];
         for (int i = 0; i < data.length; i++) {
-            x[i] = (float) ((data[i] & 0xff) * model.rawScale() + model.rawOffset());
+            x[i] = (float) ((data[i] & 0xff) * model.input().rawScale() + model.input().rawOffset());
         }
         return x;
     }

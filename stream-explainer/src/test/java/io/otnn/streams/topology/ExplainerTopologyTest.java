@@ -28,7 +28,7 @@ import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.Topics;
 import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.explaining.ImageResult;
+import io.otnn.explain.ImageExplanation;
 import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;
@@ -118,7 +118,7 @@ class ExplainerTopologyTest {
 
         for (ImageInput image : sent) {
             ExplanationRecord e = out.get(image.imageId());
-            ImageResult expected = engine.explainOne(Images.decodeU8(image.data()));
+            ImageExplanation expected = engine.explainOne(Images.decodeU8(image.data()));
             assertThat(e.modelName()).isEqualTo("linear-test");
             assertThat(e.modelVersion()).isEqualTo(3);
             assertThat(e.predicted()).isEqualTo(expected.predicted());
@@ -277,7 +277,7 @@ class ExplainerTopologyTest {
         assertThat(m.deadLettersByKind()).containsEntry("UNDESERIALISABLE", 1L);
         assertThat(m.labelled()).isEqualTo(6);
 
-        List<ImageResult> expected = first.stream().map(img -> engine.explainOne(Images.decodeU8(img.data()))).toList();
+        List<ImageExplanation> expected = first.stream().map(img -> engine.explainOne(Images.decodeU8(img.data()))).toList();
         long correct = 0;
         for (int i = 0; i < first.size(); i++) {
             if (expected.get(i).predicted() == first.get(i).label()) {
@@ -285,7 +285,7 @@ class ExplainerTopologyTest {
             }
         }
         assertThat(m.accuracy()).isCloseTo(correct / 6.0, org.assertj.core.data.Offset.offset(1e-9));
-        double meanCertificate = expected.stream().mapToDouble(ImageResult::radius).average().orElseThrow();
+        double meanCertificate = expected.stream().mapToDouble(ImageExplanation::radius).average().orElseThrow();
         assertThat(m.certificateMean()).isCloseTo(meanCertificate, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(m.certificateQuantiles()).containsKeys("0.5", "0.99");
         assertThat(m.certifiedFraction()).containsOnlyKeys("0.1411764705882353", "0.5", "1.0");
