@@ -44,7 +44,7 @@ import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.Topics;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 
 /**
@@ -335,7 +335,7 @@ public final class HostileMix {
     private static int readAndReport(String bootstrap, AvroRecordFormat format, String imagesTopic,
                                      String explanationsTopic, String dlqTopic, String run, List<Sent> sent,
                                      Duration quiet) {
-        Deserializer<ExplanationRecord> explanations = format.explanationSerde().deserializer();
+        Deserializer<Explanation> explanations = format.explanationSerde().deserializer();
         Deserializer<DeadLetterRecord> deadLetters = format.deadLetterSerde().deserializer();
         Map<String, Sent> byImageId = new HashMap<>();
         Map<String, Sent> byOffset = new HashMap<>();
@@ -345,7 +345,7 @@ public final class HostileMix {
             }
             byOffset.put(s.partition() + "@" + s.offset(), s);
         }
-        Map<Sent, List<ExplanationRecord>> explained = new LinkedHashMap<>();
+        Map<Sent, List<Explanation>> explained = new LinkedHashMap<>();
         Map<Sent, List<DeadLetterRecord>> dead = new LinkedHashMap<>();
         List<String> strangers = new ArrayList<>();
         int unreadable = 0;
@@ -369,13 +369,13 @@ public final class HostileMix {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     try {
                         if (r.topic().equals(explanationsTopic)) {
-                            ExplanationRecord e = explanations.deserialize(r.topic(), r.value());
-                            if (e == null || !e.imageId().startsWith(run)) {
+                            Explanation e = explanations.deserialize(r.topic(), r.value());
+                            if (e == null || !e.getImageId().startsWith(run)) {
                                 continue;
                             }
-                            Sent s = byImageId.get(e.imageId());
+                            Sent s = byImageId.get(e.getImageId());
                             if (s == null) {
-                                strangers.add("explanation of " + e.imageId());
+                                strangers.add("explanation of " + e.getImageId());
                             } else {
                                 explained.computeIfAbsent(s, k -> new ArrayList<>()).add(e);
                             }
@@ -409,7 +409,7 @@ public final class HostileMix {
         return report(sent, explained, dead, strangers, unreadable, seconds, quiet);
     }
 
-    private static int report(List<Sent> sent, Map<Sent, List<ExplanationRecord>> explained,
+    private static int report(List<Sent> sent, Map<Sent, List<Explanation>> explained,
                               Map<Sent, List<DeadLetterRecord>> dead, List<String> strangers, int unreadable,
                               double seconds, Duration quiet) {
         Map<String, int[]> byKind = new TreeMap<>(); // explained, dead-lettered, none, more than one
@@ -421,7 +421,7 @@ public final class HostileMix {
         List<String> goodDeadLettered = new ArrayList<>();
         int goodExplained = 0;
         for (Sent s : sent) {
-            List<ExplanationRecord> e = explained.getOrDefault(s, List.of());
+            List<Explanation> e = explained.getOrDefault(s, List.of());
             List<DeadLetterRecord> d = dead.getOrDefault(s, List.of());
             int[] counts = byKind.computeIfAbsent(s.kind(), k -> new int[4]);
             counts[0] += e.isEmpty() ? 0 : 1;
@@ -441,9 +441,10 @@ public final class HostileMix {
                 if (!d.isEmpty()) {
                     goodDeadLettered.add(name + " " + d.get(0).kind() + ": " + d.get(0).message());
                 }
-                for (ExplanationRecord x : e) {
-                    if (!java.util.Objects.equals(x.label(), s.label()) || x.eventTime() != s.eventTime()) {
-                        notOwn.add(name + " carries label " + x.label() + " and event time " + x.eventTime()
+                for (Explanation x : e) {
+                    long eventTime = x.getEventTime().toEpochMilli();
+                    if (!java.util.Objects.equals(x.getLabel(), s.label()) || eventTime != s.eventTime()) {
+                        notOwn.add(name + " carries label " + x.getLabel() + " and event time " + eventTime
                                 + ", its own are " + s.label() + " and " + s.eventTime());
                     }
                 }

@@ -4,7 +4,7 @@ import org.apache.kafka.common.serialization.Serdes;
 
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.MetricsRecord;
 
 /**
@@ -13,7 +13,7 @@ import io.otnn.streams.records.MetricsRecord;
  * <p>Images are typed as raw bytes on purpose: the processor parses them so that unreadable records become
  * dead letters with their original bytes.
  */
-public record Topics(Topic<byte[], byte[]> images, Topic<String, ExplanationRecord> explanations,
+public record Topics(Topic<byte[], byte[]> images, Topic<String, Explanation> explanations,
                      Topic<String, DeadLetterRecord> deadLetters, Topic<String, MetricsRecord> metrics,
                      Topic<String, byte[]> models, RecordFormat format) {
 

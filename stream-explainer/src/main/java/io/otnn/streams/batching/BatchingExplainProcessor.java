@@ -23,7 +23,7 @@ import io.otnn.streams.input.ImageReader;
 import io.otnn.streams.input.ReceivedImage;
 import io.otnn.streams.metrics.MetricsSample;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.time.EventTime;
 
 /**
@@ -186,19 +186,19 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         }
     }
 
-    private void forwardExplanation(WaitingImage image, ExplanationRecord explanation) {
+    private void forwardExplanation(WaitingImage image, Explanation explanation) {
         ReceivedImage received = image.received();
         Optional<String> refused = guard.refusal(received.topic(), received.partition(), received.offset(),
                 explanation);
         if (refused.isPresent()) {
             forwardDeadLetter(received, new RejectedRecordException(RejectionKind.PRODUCTION, refused.get(),
-                    explanation.imageId(), null), image.origin());
+                    explanation.getImageId(), null), image.origin());
             return;
         }
         // the record timestamp and window use the time policy's time; the payload keeps the event time
         long eventTime = image.eventTime();
         Outcome outcome = new Outcome.Explained(explanation);
-        scope.forward(new Record<>(explanation.imageId(), outcome, eventTime,
+        scope.forward(new Record<>(explanation.getImageId(), outcome, eventTime,
                 OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())), image.origin());
         count(MetricsSample.of(explanation), eventTime);
     }

@@ -15,20 +15,14 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
-import io.otnn.avro.Certificate;
-import io.otnn.avro.Counterfactual;
 import io.otnn.avro.DeadLetter;
-import io.otnn.avro.EncodedTensor;
 import io.otnn.avro.EpsilonFraction;
 import io.otnn.avro.ErrorKind;
-import io.otnn.avro.EventTimeAdjustment;
 import io.otnn.avro.Explanation;
 import io.otnn.avro.ExplanationMetrics;
 import io.otnn.avro.ImageEvent;
 import io.otnn.avro.PixelEncoding;
 import io.otnn.avro.QuantileValue;
-import io.otnn.avro.TensorEncoding;
-import io.otnn.avro.Timings;
 import io.otnn.schemas.registry.SchemaNotFoundException;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryException;
@@ -36,10 +30,8 @@ import io.otnn.schemas.serde.AvroSerdes;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
-import io.otnn.streams.time.TimeAdjustment;
 
 /**
  * The product's wire format: the Avro contract of the schemas module ({@code io.otnn.avro}) in the Confluent wire
@@ -109,8 +101,8 @@ public final class AvroRecordFormat implements RecordFormat {
     }
 
     @Override
-    public Serde<ExplanationRecord> explanationSerde() {
-        return mapped(explanations, AvroRecordFormat::toAvro, AvroRecordFormat::fromAvro);
+    public Serde<Explanation> explanationSerde() {
+        return explanations;
     }
 
     @Override
@@ -121,66 +113,6 @@ public final class AvroRecordFormat implements RecordFormat {
     @Override
     public Serde<MetricsRecord> metricsSerde() {
         return mapped(metrics, AvroRecordFormat::toAvro, AvroRecordFormat::fromAvro);
-    }
-
-    // --- Explanation ---
-
-    public static Explanation toAvro(ExplanationRecord e) {
-        List<Float> scores = new ArrayList<>(e.scores());
-        return Explanation.newBuilder()
-                .setImageId(e.imageId())
-                .setEventTime(Instant.ofEpochMilli(e.eventTime()))
-                .setModelName(e.modelName())
-                .setModelVersion((int) e.modelVersion())
-                .setLabel(e.label())
-                .setPredictedClass(e.predicted())
-                .setPredictedClassName(e.predictedName())
-                .setRunnerUpClass(e.runnerUp())
-                .setRunnerUpClassName(e.runnerUpName())
-                .setScores(scores)
-                .setCertificate(Certificate.newBuilder().setRadius(e.certificate()).setMargin(e.margin())
-                        .setFactor(e.certificateFactor()).setLipschitz(e.lipschitz()).build())
-                .setSaliency(toAvro(e.saliency()))
-                .setSignedGradient(null)
-                .setCounterfactual(Counterfactual.newBuilder().setTargetClass(e.runnerUp())
-                        .setTargetClassName(e.runnerUpName()).setT(e.counterfactualT())
-                        .setDistance(e.counterfactualDistance()).setBoundaryDistance(e.boundaryDistance())
-                        .setImage(toAvro(e.counterfactual())).setPredictedClass(e.counterfactualClass())
-                        .setBoundaryResidual(e.boundaryResidual()).build())
-                .setTimings(Timings.newBuilder().setQueuedMs(e.queuedMs()).setModelMs(e.modelMs())
-                        .setTotalMs(e.totalMs()).build())
-                .setBatchSize(e.batchSize())
-                .setExplainerInstance(e.explainerInstance())
-                .setEventTimeAdjustment(EventTimeAdjustment.valueOf(e.eventTimeAdjustment().name()))
-                .build();
-    }
-
-    public static ExplanationRecord fromAvro(Explanation a) {
-        Counterfactual cf = a.getCounterfactual();
-        return new ExplanationRecord(a.getImageId(), a.getModelName(), a.getModelVersion(), a.getPredictedClass(),
-                a.getPredictedClassName(), a.getRunnerUpClass(), a.getRunnerUpClassName(), List.copyOf(a.getScores()),
-                a.getCertificate().getMargin(), a.getCertificate().getRadius(), a.getCertificate().getFactor(),
-                a.getCertificate().getLipschitz(), a.getLabel(), fromAvro(a.getSaliency()), fromAvro(cf.getImage()),
-                cf.getPredictedClass(), cf.getT(), cf.getDistance(), cf.getBoundaryDistance(), cf.getBoundaryResidual(),
-                (long) a.getTimings().getQueuedMs(), a.getTimings().getModelMs(), (long) a.getTimings().getTotalMs(),
-                a.getBatchSize(), a.getExplainerInstance(), a.getEventTime().toEpochMilli(), 0L,
-                timeAdjustment(a.getEventTimeAdjustment()));
-    }
-
-    private static TimeAdjustment timeAdjustment(EventTimeAdjustment adjustment) {
-        return TimeAdjustment.valueOf(adjustment.name());
-    }
-
-    private static EncodedTensor toAvro(io.otnn.streams.records.EncodedTensor t) {
-        return EncodedTensor.newBuilder().setEncoding(TensorEncoding.valueOf(t.format()))
-                .setShape(List.of(t.height(), t.width(), t.channels())).setScale(t.scale()).setOffset(t.offset())
-                .setData(ByteBuffer.wrap(t.data())).build();
-    }
-
-    private static io.otnn.streams.records.EncodedTensor fromAvro(EncodedTensor t) {
-        List<Integer> shape = t.getShape();
-        return new io.otnn.streams.records.EncodedTensor(t.getEncoding().name(), shape.get(1), shape.get(0),
-                shape.size() > 2 ? shape.get(2) : 1, t.getScale(), t.getOffset(), bytes(t.getData()));
     }
 
     // --- DeadLetter ---

@@ -16,18 +16,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
 
 /**
  * JSON on every topic, no registry ({@code format=json}): for debugging with console tools and for setups
- * without a schema registry. Byte arrays are Base64 strings. The product's default is Avro with a registry.
+ * without a schema registry. Explanations are the Avro contract's records in Avro's JSON encoding ({@link AvroJson});
+ * in the other records byte arrays are Base64 strings. The product's default is Avro with a registry.
  */
 public final class JsonRecordFormat implements RecordFormat {
 
     private final ObjectMapper mapper = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private final Serde<Explanation> explanations = AvroJson.serde(Explanation.class, Explanation.getClassSchema());
 
     @Override
     public ImageInput readImage(String topic, Headers headers, byte[] value) throws RejectedRecordException {
@@ -52,8 +54,8 @@ public final class JsonRecordFormat implements RecordFormat {
     }
 
     @Override
-    public Serde<ExplanationRecord> explanationSerde() {
-        return serde(ExplanationRecord.class);
+    public Serde<Explanation> explanationSerde() {
+        return explanations;
     }
 
     @Override

@@ -5,7 +5,7 @@ import org.apache.kafka.common.serialization.Serde;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
 
@@ -25,7 +25,7 @@ public interface RecordFormat {
     /** The bytes of an image event, as a producer (ingest, tests) writes them. */
     byte[] writeImage(String topic, ImageInput image);
 
-    Serde<ExplanationRecord> explanationSerde();
+    Serde<Explanation> explanationSerde();
 
     Serde<DeadLetterRecord> deadLetterSerde();
 

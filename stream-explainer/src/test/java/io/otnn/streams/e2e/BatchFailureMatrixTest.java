@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.FaultInjectingEngine;
@@ -96,7 +96,7 @@ class BatchFailureMatrixTest {
 
         Map<String, ImageInput> sent = new LinkedHashMap<>();
         Map<String, byte[]> sentBytes = new LinkedHashMap<>();
-        List<ConsumerRecord<String, ExplanationRecord>> explained;
+        List<ConsumerRecord<String, Explanation>> explained;
         List<ConsumerRecord<String, DeadLetterRecord>> dead;
         StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(engine)
                 .optFormat(engine.format(pipeline.format())).build().start();
@@ -162,13 +162,13 @@ class BatchFailureMatrixTest {
             assertThat(r.value().value()).as("the dead letter of %s carries its own bytes", r.key())
                     .isEqualTo(sentBytes.get(r.key()));
         }
-        for (ConsumerRecord<String, ExplanationRecord> r : explained) {
-            ExplanationRecord e = r.value();
-            assertThat(e.imageId()).isEqualTo(r.key());
+        for (ConsumerRecord<String, Explanation> r : explained) {
+            Explanation e = r.value();
+            assertThat(e.getImageId()).isEqualTo(r.key());
             float[] own = linear.scores(Images.decodeU8(sent.get(r.key()).data()));
-            assertThat(e.scores()).as("the scores of %s are those of its own pixels", r.key()).hasSize(own.length);
+            assertThat(e.getScores()).as("the scores of %s are those of its own pixels", r.key()).hasSize(own.length);
             for (int k = 0; k < own.length; k++) {
-                assertThat((double) e.scores().get(k)).as("%s score %d", r.key(), k).isCloseTo(own[k], within(1e-6));
+                assertThat((double) e.getScores().get(k)).as("%s score %d", r.key(), k).isCloseTo(own[k], within(1e-6));
             }
         }
         long alone = linear.batchSizes().stream().filter(n -> n == 1).count();
@@ -176,14 +176,14 @@ class BatchFailureMatrixTest {
             // the victims' results are refused in the batch; exactly they run again, alone
             case NON_FINITE_RESULT, ENCODING -> {
                 assertThat(alone).as("calls of one image: exactly the victims' retries").isEqualTo(victims.size());
-                assertThat(explained).extracting(r -> r.value().batchSize()).containsOnly(BATCH);
+                assertThat(explained).extracting(r -> r.value().getBatchSize()).containsOnly(BATCH);
             }
             // the batch's outcomes are all known before forwarding: nothing runs again
             case FORWARDING -> assertThat(alone).isZero();
             // every batch holds a victim: each of its other images runs alone, the victims never reach the model
             case MODEL_CALL -> {
                 assertThat(alone).isEqualTo(sent.size() - victims.size());
-                assertThat(explained).extracting(r -> r.value().batchSize()).containsOnly(1);
+                assertThat(explained).extracting(r -> r.value().getBatchSize()).containsOnly(1);
             }
             case PRE_COMMIT_DRAIN -> assertThat(alone).isLessThanOrEqualTo(sent.size() - victims.size());
         }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.Images;
@@ -83,7 +83,7 @@ class OverflowingInputTest {
                 producer.flush();
                 KafkaTestClients.awaitAll(sends);
             }
-            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(bootstrap,
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap,
                     app.topics().explanations(), read -> read.size() >= explainable.size(), Duration.ofSeconds(180),
                     Duration.ofSeconds(1));
             List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(bootstrap,
@@ -97,7 +97,7 @@ class OverflowingInputTest {
                 assertThat(d.value().kind()).isEqualTo("OUT_OF_RANGE");
                 assertThat(d.value().value()).isEqualTo(overflowing.get(d.key()));
             }
-            assertThat(explained).allSatisfy(e -> assertThat(e.value().certificate()).isFinite());
+            assertThat(explained).allSatisfy(e -> assertThat(e.value().getCertificate().getRadius()).isFinite());
             assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
         }
     }

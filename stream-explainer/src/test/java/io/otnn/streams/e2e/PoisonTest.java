@@ -34,7 +34,7 @@ import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.explaining.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
@@ -145,7 +145,7 @@ class PoisonTest {
             List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.deadLetters(), read -> read.size() >= bad.size(),
                     Duration.ofSeconds(300), Duration.ofSeconds(1));
-            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.explanations(), read -> read.size() >= goodIds.size(),
                     Duration.ofSeconds(300), Duration.ofSeconds(1));
 

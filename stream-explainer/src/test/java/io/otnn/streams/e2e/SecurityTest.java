@@ -58,7 +58,7 @@ import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.cli.ExplainCommand;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.LinearTestEngine;
 
@@ -138,24 +138,24 @@ class SecurityTest {
             assertThat(out.toString()).contains("Sent " + IMAGES + " image(s)");
 
             AvroRecordFormat format = consumerFormat();
-            List<ConsumerRecord<String, ExplanationRecord>> explained = readCommitted(prefix + "explanations",
+            List<ConsumerRecord<String, Explanation>> explained = readCommitted(prefix + "explanations",
                     format.explanationSerde().deserializer(), IMAGES, Duration.ofSeconds(180), Duration.ofSeconds(3));
             List<ConsumerRecord<String, DeadLetterRecord>> dead = readCommitted(prefix + "dlq",
                     format.deadLetterSerde().deserializer(), 1, Duration.ofSeconds(2), Duration.ZERO);
 
             assertThat(dead).isEmpty();
             assertThat(explained).hasSize(IMAGES);
-            Map<String, ExplanationRecord> byId = explained.stream()
+            Map<String, Explanation> byId = explained.stream()
                     .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
             assertThat(byId).hasSize(IMAGES);
             for (int i = 0; i < IMAGES; i++) {
                 String id = "digits/t10k/" + i;
-                ExplanationRecord e = byId.get(id);
+                Explanation e = byId.get(id);
                 assertThat(e).as(id).isNotNull();
-                assertThat(e.imageId()).isEqualTo(id);
-                assertThat(e.label()).isEqualTo(i % 10);
+                assertThat(e.getImageId()).isEqualTo(id);
+                assertThat(e.getLabel()).isEqualTo(i % 10);
                 // the class the engine gives this image's own pixels, computed here without the stream
-                assertThat(e.predicted()).as(id).isEqualTo(argmax(engine.scores(Images.decodeU8(pixels(i)))));
+                assertThat(e.getPredictedClass()).as(id).isEqualTo(argmax(engine.scores(Images.decodeU8(pixels(i)))));
             }
             assertThat(app.failure()).isEmpty();
             assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);

@@ -48,7 +48,7 @@ import io.otnn.streams.Topics;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
@@ -113,28 +113,28 @@ class TimeAndProductionTest {
             // the record timestamps are the producer's clock, as with any client that does not set one
             send(topics.images().name(), images, image -> System.currentTimeMillis());
 
-            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(bootstrap(),
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap(),
                     topics.explanations(), read -> read.size() >= images.size(), Duration.ofSeconds(180),
                     Duration.ofSeconds(2));
             long readAt = System.currentTimeMillis();
             assertExactlyOnce(explained, images.stream().map(ImageInput::imageId).toList());
 
-            Map<String, ConsumerRecord<String, ExplanationRecord>> byId = explained.stream()
+            Map<String, ConsumerRecord<String, Explanation>> byId = explained.stream()
                     .collect(Collectors.toMap(ConsumerRecord::key, r -> r));
             for (String id : odd.keySet()) {
-                ConsumerRecord<String, ExplanationRecord> r = byId.get(id);
-                assertThat(r.value().eventTime()).as(id + ": the payload keeps the image's own event time")
+                ConsumerRecord<String, Explanation> r = byId.get(id);
+                assertThat(r.value().getEventTime().toEpochMilli()).as(id + ": the payload keeps the image's own event time")
                         .isEqualTo(odd.get(id));
                 assertThat(r.timestamp()).as(id + ": the record carries the arrival time").isBetween(sentFrom, readAt);
             }
             expectedAdjustment.forEach((adjustment, id) ->
-                    assertThat(byId.get(id).value().eventTimeAdjustment()).as(id).isEqualTo(adjustment));
-            assertThat(byId.get("zero").value().eventTimeAdjustment()).isEqualTo(TimeAdjustment.MISSING);
-            assertThat(byId.get("negative").value().eventTimeAdjustment()).isEqualTo(TimeAdjustment.MISSING);
+                    assertThat(byId.get(id).value().getEventTimeAdjustment().name()).as(id).isEqualTo(adjustment.name()));
+            assertThat(byId.get("zero").value().getEventTimeAdjustment().name()).isEqualTo(TimeAdjustment.MISSING.name());
+            assertThat(byId.get("negative").value().getEventTimeAdjustment().name()).isEqualTo(TimeAdjustment.MISSING.name());
             images.stream().filter(image -> !odd.containsKey(image.imageId())).forEach(image -> {
-                ConsumerRecord<String, ExplanationRecord> r = byId.get(image.imageId());
+                ConsumerRecord<String, Explanation> r = byId.get(image.imageId());
                 assertThat(r.timestamp()).isEqualTo(image.eventTime());
-                assertThat(r.value().eventTimeAdjustment()).isEqualTo(TimeAdjustment.NONE);
+                assertThat(r.value().getEventTimeAdjustment().name()).isEqualTo(TimeAdjustment.NONE.name());
             });
 
             // every image, the odd ones included, is counted in a published window of the present
@@ -200,14 +200,14 @@ class TimeAndProductionTest {
             assertThat(app.lateMetrics().latePartials()).isZero();
 
             // issue 15: each window's figures against a direct computation on its images' explanations
-            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(bootstrap(),
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap(),
                     topics.explanations(), read -> read.size() >= warmUp.size() + images.size(),
                     Duration.ofSeconds(60), Duration.ofSeconds(1));
             assertExactlyOnce(explained, java.util.stream.Stream.concat(warmUp.stream(), images.stream())
                     .map(ImageInput::imageId).toList());
             explained = explained.stream().filter(r -> r.key().startsWith("burst-")).toList();
             List<Double> epsilons = app.config().epsilons();
-            Map<Long, List<ConsumerRecord<String, ExplanationRecord>>> byWindow = explained.stream()
+            Map<Long, List<ConsumerRecord<String, Explanation>>> byWindow = explained.stream()
                     .collect(Collectors.groupingBy(r -> r.timestamp() - Math.floorMod(r.timestamp(), WINDOW_MS)));
             assertThat(windows.stream().map(MetricsRecord::windowStart).collect(Collectors.toSet()))
                     .isEqualTo(byWindow.keySet());
@@ -219,15 +219,15 @@ class TimeAndProductionTest {
     }
 
     /** The figures of one window, computed directly from its explanations. */
-    private static void assertWindowMatches(MetricsRecord w, List<ExplanationRecord> e, List<Double> epsilons) {
+    private static void assertWindowMatches(MetricsRecord w, List<Explanation> e, List<Double> epsilons) {
         int n = e.size();
         assertThat(w.explanations()).isEqualTo(n);
         assertThat(w.deadLetters()).isZero();
-        List<ExplanationRecord> labelled = e.stream().filter(x -> x.label() != null).toList();
+        List<Explanation> labelled = e.stream().filter(x -> x.getLabel() != null).toList();
         assertThat(w.labelled()).isEqualTo(labelled.size());
-        long correct = labelled.stream().filter(x -> x.label() == x.predicted()).count();
+        long correct = labelled.stream().filter(x -> x.getLabel() == x.getPredictedClass()).count();
         assertThat(w.accuracy()).isCloseTo((double) correct / labelled.size(), Offset.offset(1e-12));
-        double[] radii = e.stream().mapToDouble(ExplanationRecord::certificate).sorted().toArray();
+        double[] radii = e.stream().mapToDouble(x -> x.getCertificate().getRadius()).sorted().toArray();
         assertThat(w.certificateMean()).isCloseTo(Arrays.stream(radii).average().orElseThrow(), Offset.offset(1e-9));
         for (Map.Entry<String, Double> q : w.certificateQuantiles().entrySet()) {
             double p = Double.parseDouble(q.getKey());
@@ -237,24 +237,24 @@ class TimeAndProductionTest {
             assertThat(q.getValue()).as("certificate quantile " + p).isBetween(low, high);
         }
         for (double eps : epsilons) {
-            long certified = e.stream().filter(x -> (x.label() == null || x.label() == x.predicted())
-                    && x.certificate() >= eps).count();
+            long certified = e.stream().filter(x -> (x.getLabel() == null || x.getLabel() == x.getPredictedClass())
+                    && x.getCertificate().getRadius() >= eps).count();
             assertThat(w.certifiedFraction().get(Double.toString(eps))).as("certified at " + eps)
                     .isCloseTo((double) certified / n, Offset.offset(1e-12));
         }
         long[] histogram = new long[10];
-        e.forEach(x -> histogram[x.predicted()]++);
+        e.forEach(x -> histogram[x.getPredictedClass()]++);
         for (int k = 0; k < 10; k++) {
             assertThat(k < w.classHistogram().size() ? w.classHistogram().get(k) : 0L).as("class " + k)
                     .isEqualTo(histogram[k]);
         }
         assertThat(w.meanCounterfactualDistance()).isCloseTo(
-                e.stream().mapToDouble(ExplanationRecord::counterfactualDistance).average().orElseThrow(),
+                e.stream().mapToDouble(x -> x.getCounterfactual().getDistance()).average().orElseThrow(),
                 Offset.offset(1e-9));
         assertThat(w.meanBoundaryResidual()).isCloseTo(
-                e.stream().mapToDouble(x -> Math.abs(x.boundaryResidual())).average().orElseThrow(),
+                e.stream().mapToDouble(x -> Math.abs(x.getCounterfactual().getBoundaryResidual())).average().orElseThrow(),
                 Offset.offset(1e-12));
-        assertThat(w.meanBatchSize()).isCloseTo(e.stream().mapToInt(ExplanationRecord::batchSize).average()
+        assertThat(w.meanBatchSize()).isCloseTo(e.stream().mapToInt(Explanation::getBatchSize).average()
                 .orElseThrow(), Offset.offset(1e-9));
     }
 
@@ -293,7 +293,7 @@ class TimeAndProductionTest {
 
             List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(bootstrap(),
                     topics.deadLetters(), read -> read.size() >= 2, Duration.ofSeconds(120), Duration.ofSeconds(2));
-            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(bootstrap(),
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap(),
                     topics.explanations(), read -> read.size() >= images.size() - 1, Duration.ofSeconds(120),
                     Duration.ofSeconds(2));
             assertThat(dead).hasSize(2);
@@ -353,7 +353,7 @@ class TimeAndProductionTest {
 
             List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(bootstrap(),
                     topics.deadLetters(), read -> !read.isEmpty(), Duration.ofSeconds(180), Duration.ofSeconds(2));
-            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(bootstrap(),
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap(),
                     topics.explanations(), read -> read.size() >= images.size() - 1, Duration.ofSeconds(180),
                     Duration.ofSeconds(3));
             assertThat(dead).hasSize(1);
@@ -414,13 +414,13 @@ class TimeAndProductionTest {
         return values;
     }
 
-    private static void assertExactlyOnce(List<ConsumerRecord<String, ExplanationRecord>> explained,
+    private static void assertExactlyOnce(List<ConsumerRecord<String, Explanation>> explained,
                                           Collection<String> ids) {
         Map<String, Long> counts = explained.stream()
                 .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
         assertThat(counts.keySet()).as("explained: every image, nothing else").containsExactlyInAnyOrderElementsOf(ids);
         assertThat(counts.values()).as("explained once").allMatch(c -> c == 1);
-        explained.forEach(r -> assertThat(r.value().imageId()).isEqualTo(r.key()));
+        explained.forEach(r -> assertThat(r.value().getImageId()).isEqualTo(r.key()));
     }
 
     private static List<MetricsRecord> readWindows(Topic<String, MetricsRecord> topic,

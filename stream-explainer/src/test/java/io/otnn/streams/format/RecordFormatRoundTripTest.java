@@ -9,12 +9,11 @@ import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.EncodedTensor;
-import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.MetricsRecord;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
-import io.otnn.streams.time.TimeAdjustment;
+import io.otnn.streams.testing.Explanations;
 
 /**
  * Every output written by either wire format reads back whole: no field of the model is lost on the way through
@@ -34,15 +33,6 @@ class RecordFormatRoundTripTest {
         return serde.deserializer().deserialize(topic, bytes);
     }
 
-    static ExplanationRecord fullyPopulatedExplanation() {
-        EncodedTensor saliency = new EncodedTensor(EncodedTensor.PNG_U8, 4, 3, 2, 0.25f, -0.5f, new byte[] {1, 2, 3});
-        EncodedTensor counterfactual = new EncodedTensor(EncodedTensor.PNG_U8, 4, 3, 2, 0.75f, 0.125f,
-                new byte[] {(byte) 0xff, 0, 7, 9});
-        return new ExplanationRecord("image-7", "model-a", 12, 3, "three", 5, "five", List.of(0.5f, -1.25f, 2.0f),
-                0.875, 0.3125, 1.5, 1.25, 4, saliency, counterfactual, 6, 1.1, 0.625, 0.4375, 0.0625, 17, 2.5, 29, 8,
-                "host-1", 1_700_000_000_123L, 1_700_000_000_456L, TimeAdjustment.FUTURE);
-    }
-
     static DeadLetterRecord fullyPopulatedDeadLetter() {
         return new DeadLetterRecord("image-9", "WRONG_CHANNELS", "the image has 3 channel(s), the model takes 1",
                 "otnn.images", 2, 41, new byte[] {1, 2}, new byte[] {3, 4, 5}, 1_700_000_000_001L,
@@ -57,7 +47,7 @@ class RecordFormatRoundTripTest {
 
     @Test
     void shouldReadBackEveryFieldOfAnExplanationWhenWrittenInEitherFormat() {
-        ExplanationRecord explanation = fullyPopulatedExplanation();
+        Explanation explanation = Explanations.fullyPopulated();
         for (RecordFormat format : formats()) {
             assertThat(roundTrip(format.explanationSerde(), "explanations", explanation)).as(format.getClass().getSimpleName())
                     .usingRecursiveComparison().isEqualTo(explanation);

@@ -25,7 +25,7 @@ import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.checkpoint.ModelMetadata;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
 
@@ -192,22 +192,22 @@ public final class FaultInjectingEngine implements ExplanationEngine {
      * stage is {@link Stage#FORWARDING}, the way a serializer refuses a record in Kafka Streams' sink.
      */
     public RecordFormat format(RecordFormat real) {
-        Serde<ExplanationRecord> serde = real.explanationSerde();
-        Serializer<ExplanationRecord> serializer = new Serializer<>() {
+        Serde<Explanation> serde = real.explanationSerde();
+        Serializer<Explanation> serializer = new Serializer<>() {
             @Override
-            public byte[] serialize(String topic, ExplanationRecord e) {
-                if (stage == Stage.FORWARDING && e != null && victims().contains(e.imageId())) {
-                    throw new SerializationException("injected serialization failure for " + e.imageId());
+            public byte[] serialize(String topic, Explanation e) {
+                if (stage == Stage.FORWARDING && e != null && victims().contains(e.getImageId())) {
+                    throw new SerializationException("injected serialization failure for " + e.getImageId());
                 }
                 return serde.serializer().serialize(topic, e);
             }
 
             @Override
-            public byte[] serialize(String topic, Headers headers, ExplanationRecord e) {
+            public byte[] serialize(String topic, Headers headers, Explanation e) {
                 return serialize(topic, e);
             }
         };
-        Serde<ExplanationRecord> faulty = Serdes.serdeFrom(serializer, serde.deserializer());
+        Serde<Explanation> faulty = Serdes.serdeFrom(serializer, serde.deserializer());
         return new RecordFormat() {
             @Override
             public ImageInput readImage(String topic, Headers headers, byte[] value) throws RejectedRecordException {
@@ -220,7 +220,7 @@ public final class FaultInjectingEngine implements ExplanationEngine {
             }
 
             @Override
-            public Serde<ExplanationRecord> explanationSerde() {
+            public Serde<Explanation> explanationSerde() {
                 return faulty;
             }
 

@@ -21,7 +21,7 @@ import io.otnn.streams.explaining.ExplanationEngine;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.checkpoint.ModelMetadata;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 
 /**
@@ -82,7 +82,7 @@ public final class OutcomeLedger {
     public Result read(String scenario, String bootstrap, Topics topics, ExplanationEngine reference,
                        Duration timeout, Duration settle) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<ConsumerRecord<String, ExplanationRecord>> explanations = KafkaTestClients.readCommitted(bootstrap,
+        List<ConsumerRecord<String, Explanation>> explanations = KafkaTestClients.readCommitted(bootstrap,
                 topics.explanations(), read -> keys(read).containsAll(good.keySet()), timeout, settle);
         Duration left = Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime()));
         List<ConsumerRecord<String, DeadLetterRecord>> deadLetters = bad.isEmpty()
@@ -92,11 +92,11 @@ public final class OutcomeLedger {
         return compare(scenario, explanations, deadLetters, reference);
     }
 
-    private Result compare(String scenario, List<ConsumerRecord<String, ExplanationRecord>> explanations,
+    private Result compare(String scenario, List<ConsumerRecord<String, Explanation>> explanations,
                            List<ConsumerRecord<String, DeadLetterRecord>> deadLetters, ExplanationEngine reference) {
         Map<String, Integer> explainedTimes = new TreeMap<>();
-        Map<String, ExplanationRecord> firstExplanation = new HashMap<>();
-        for (ConsumerRecord<String, ExplanationRecord> r : explanations) {
+        Map<String, Explanation> firstExplanation = new HashMap<>();
+        for (ConsumerRecord<String, Explanation> r : explanations) {
             explainedTimes.merge(r.key(), 1, Integer::sum);
             firstExplanation.putIfAbsent(r.key(), r.value());
         }
@@ -157,7 +157,7 @@ public final class OutcomeLedger {
         return new Result(counts, lost, duplicated, notOwn, unexpected, explanations.size(), deadLetters.size());
     }
 
-    private void checkExplanationsAreTheirOwn(Map<String, ExplanationRecord> explanations,
+    private void checkExplanationsAreTheirOwn(Map<String, Explanation> explanations,
                                               ExplanationEngine reference, Map<String, String> notOwn) {
         List<String> ids = good.keySet().stream().filter(explanations::containsKey).toList();
         ModelMetadata model = reference.model();
@@ -182,19 +182,19 @@ public final class OutcomeLedger {
         }
     }
 
-    private static String problem(ExplanationRecord e, ImageInput image, ImageExplanation expected) {
-        if (!e.imageId().equals(image.imageId())) {
-            return "carries image id " + e.imageId();
+    private static String problem(Explanation e, ImageInput image, ImageExplanation expected) {
+        if (!e.getImageId().equals(image.imageId())) {
+            return "carries image id " + e.getImageId();
         }
-        if (!java.util.Objects.equals(e.label(), image.label())) {
-            return "label " + e.label() + ", the image's is " + image.label();
+        if (!java.util.Objects.equals(e.getLabel(), image.label())) {
+            return "label " + e.getLabel() + ", the image's is " + image.label();
         }
-        if (e.scores().size() != expected.scores().length) {
-            return e.scores().size() + " scores";
+        if (e.getScores().size() != expected.scores().length) {
+            return e.getScores().size() + " scores";
         }
         for (int k = 0; k < expected.scores().length; k++) {
-            if (Math.abs(e.scores().get(k) - expected.scores()[k]) > SCORE_TOLERANCE) {
-                return "score " + k + " is " + e.scores().get(k) + ", the image's own is " + expected.scores()[k];
+            if (Math.abs(e.getScores().get(k) - expected.scores()[k]) > SCORE_TOLERANCE) {
+                return "score " + k + " is " + e.getScores().get(k) + ", the image's own is " + expected.scores()[k];
             }
         }
         return null;

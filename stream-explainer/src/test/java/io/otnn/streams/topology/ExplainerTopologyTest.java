@@ -32,9 +32,10 @@ import io.otnn.explain.ImageExplanation;
 import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
+import io.otnn.streams.testing.Explanations;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.LinearTestEngine;
 
@@ -47,7 +48,7 @@ class ExplainerTopologyTest {
     private final Topics topics = Topics.defaults(format);
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> images;
-    private TestOutputTopic<String, ExplanationRecord> explanations;
+    private TestOutputTopic<String, Explanation> explanations;
     private TestOutputTopic<String, DeadLetterRecord> deadLetters;
     private TestOutputTopic<String, MetricsRecord> metrics;
     private LinearTestEngine engine;
@@ -111,29 +112,29 @@ class ExplainerTopologyTest {
             assertThat(explanations.getQueueSize()).as("explained at the commit after image %d", i).isEqualTo(i + 1);
         }
 
-        Map<String, ExplanationRecord> out = explanations.readKeyValuesToMap();
+        Map<String, Explanation> out = explanations.readKeyValuesToMap();
         assertThat(out).hasSize(8).containsOnlyKeys(sent.stream().map(ImageInput::imageId).toList());
         assertThat(engine.batchSizes()).containsExactly(1, 1, 1, 1, 1, 1, 1, 1);
         assertThat(deadLetters.isEmpty()).isTrue();
 
         for (ImageInput image : sent) {
-            ExplanationRecord e = out.get(image.imageId());
+            Explanation e = out.get(image.imageId());
             ImageExplanation expected = engine.explainOne(Images.decodeU8(image.data()));
-            assertThat(e.modelName()).isEqualTo("linear-test");
-            assertThat(e.modelVersion()).isEqualTo(3);
-            assertThat(e.predicted()).isEqualTo(expected.predicted());
-            assertThat(e.runnerUp()).isEqualTo(expected.runnerUp());
-            assertThat(e.certificate()).isEqualTo(expected.radius());
-            assertThat(e.certificateFactor()).isEqualTo(Math.sqrt(2));
-            assertThat(e.lipschitz()).isEqualTo(1.0);
-            assertThat(e.batchSize()).isEqualTo(1);
-            assertThat(e.label()).isEqualTo(image.label());
-            assertThat(e.eventTime()).isEqualTo(image.eventTime());
-            assertThat(e.explainerInstance()).endsWith("/test");
-            assertThat(e.saliency().format()).isEqualTo("PNG_U8");
-            assertThat(e.saliency().data()).startsWith(0x89, 'P', 'N', 'G');
-            assertThat(e.counterfactual().width()).isEqualTo(4);
-            assertThat(Math.abs(e.boundaryResidual())).isLessThan(1e-4);
+            assertThat(e.getModelName()).isEqualTo("linear-test");
+            assertThat(e.getModelVersion()).isEqualTo(3);
+            assertThat(e.getPredictedClass()).isEqualTo(expected.predicted());
+            assertThat(e.getRunnerUpClass()).isEqualTo(expected.runnerUp());
+            assertThat(e.getCertificate().getRadius()).isEqualTo(expected.radius());
+            assertThat(e.getCertificate().getFactor()).isEqualTo(Math.sqrt(2));
+            assertThat(e.getCertificate().getLipschitz()).isEqualTo(1.0);
+            assertThat(e.getBatchSize()).isEqualTo(1);
+            assertThat(e.getLabel()).isEqualTo(image.label());
+            assertThat(e.getEventTime().toEpochMilli()).isEqualTo(image.eventTime());
+            assertThat(e.getExplainerInstance()).endsWith("/test");
+            assertThat(e.getSaliency().getEncoding().name()).isEqualTo("PNG_U8");
+            assertThat(Explanations.bytes(e.getSaliency().getData())).startsWith(0x89, 'P', 'N', 'G');
+            assertThat(e.getCounterfactual().getImage().getShape().get(1)).isEqualTo(4);
+            assertThat(Math.abs(e.getCounterfactual().getBoundaryResidual())).isLessThan(1e-4);
         }
     }
 
