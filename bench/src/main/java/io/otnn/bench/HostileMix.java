@@ -43,7 +43,7 @@ import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.Topics;
 import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 
@@ -336,7 +336,7 @@ public final class HostileMix {
                                      String explanationsTopic, String dlqTopic, String run, List<Sent> sent,
                                      Duration quiet) {
         Deserializer<Explanation> explanations = format.explanationSerde().deserializer();
-        Deserializer<DeadLetterRecord> deadLetters = format.deadLetterSerde().deserializer();
+        Deserializer<DeadLetter> deadLetters = format.deadLetterSerde().deserializer();
         Map<String, Sent> byImageId = new HashMap<>();
         Map<String, Sent> byOffset = new HashMap<>();
         for (Sent s : sent) {
@@ -346,7 +346,7 @@ public final class HostileMix {
             byOffset.put(s.partition() + "@" + s.offset(), s);
         }
         Map<Sent, List<Explanation>> explained = new LinkedHashMap<>();
-        Map<Sent, List<DeadLetterRecord>> dead = new LinkedHashMap<>();
+        Map<Sent, List<DeadLetter>> dead = new LinkedHashMap<>();
         List<String> strangers = new ArrayList<>();
         int unreadable = 0;
         long start = System.nanoTime();
@@ -381,11 +381,11 @@ public final class HostileMix {
                             }
                             news = true;
                         } else {
-                            DeadLetterRecord d = deadLetters.deserialize(r.topic(), r.value());
-                            if (d == null || !imagesTopic.equals(d.topic())) {
+                            DeadLetter d = deadLetters.deserialize(r.topic(), r.value());
+                            if (d == null || !imagesTopic.equals(d.getSourceTopic())) {
                                 continue;
                             }
-                            Sent s = byOffset.get(d.partition() + "@" + d.offset());
+                            Sent s = byOffset.get(d.getPartition() + "@" + d.getOffset());
                             if (s != null) {
                                 dead.computeIfAbsent(s, k -> new ArrayList<>()).add(d);
                                 news = true;
@@ -410,7 +410,7 @@ public final class HostileMix {
     }
 
     private static int report(List<Sent> sent, Map<Sent, List<Explanation>> explained,
-                              Map<Sent, List<DeadLetterRecord>> dead, List<String> strangers, int unreadable,
+                              Map<Sent, List<DeadLetter>> dead, List<String> strangers, int unreadable,
                               double seconds, Duration quiet) {
         Map<String, int[]> byKind = new TreeMap<>(); // explained, dead-lettered, none, more than one
         Map<String, Integer> deadKinds = new TreeMap<>();
@@ -422,11 +422,11 @@ public final class HostileMix {
         int goodExplained = 0;
         for (Sent s : sent) {
             List<Explanation> e = explained.getOrDefault(s, List.of());
-            List<DeadLetterRecord> d = dead.getOrDefault(s, List.of());
+            List<DeadLetter> d = dead.getOrDefault(s, List.of());
             int[] counts = byKind.computeIfAbsent(s.kind(), k -> new int[4]);
             counts[0] += e.isEmpty() ? 0 : 1;
             counts[1] += d.isEmpty() ? 0 : 1;
-            d.forEach(x -> deadKinds.merge(x.kind(), 1, Integer::sum));
+            d.forEach(x -> deadKinds.merge(x.getRejectionKind(), 1, Integer::sum));
             String name = s.imageId() != null ? s.imageId() : s.kind() + "@" + s.partition() + ":" + s.offset();
             if (e.isEmpty() && d.isEmpty()) {
                 counts[2]++;
@@ -439,7 +439,7 @@ public final class HostileMix {
             if (s.good()) {
                 goodExplained += e.isEmpty() ? 0 : 1;
                 if (!d.isEmpty()) {
-                    goodDeadLettered.add(name + " " + d.get(0).kind() + ": " + d.get(0).message());
+                    goodDeadLettered.add(name + " " + d.get(0).getRejectionKind() + ": " + d.get(0).getMessage());
                 }
                 for (Explanation x : e) {
                     long eventTime = x.getEventTime().toEpochMilli();

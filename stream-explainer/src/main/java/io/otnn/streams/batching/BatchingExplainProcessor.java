@@ -22,7 +22,7 @@ import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.input.ImageReader;
 import io.otnn.streams.input.ReceivedImage;
 import io.otnn.streams.metrics.MetricsSample;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.time.EventTime;
 
@@ -206,7 +206,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     /** With an {@code origin}, for an image that waited in a batch; without, for the record being processed. */
     private void forwardDeadLetter(ReceivedImage received, RejectedRecordException e, ProcessorScope.Origin origin) {
         long now = context.currentSystemTimeMs();
-        DeadLetterRecord deadLetter = deadLetters.of(received, e, now);
+        DeadLetter deadLetter = deadLetters.of(received, e, now);
         Optional<String> refusedBefore = e.kind() == RejectionKind.PRODUCTION ? Optional.empty()
                 : guard.refusedBefore(received.topic(), received.partition(), received.offset());
         if (refusedBefore.isPresent() || !guard.fits(deadLetter)) {
@@ -214,12 +214,12 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
                     .map(reason -> "the broker refused this dead letter before: " + reason)
                     .orElse("too large for the dead-letter topic"));
         }
-        long timestamp = refusedBefore.isPresent() ? deadLetter.failedAt()
+        long timestamp = refusedBefore.isPresent() ? deadLetter.getTime().toEpochMilli()
                 : guard.policy().recordTimestamp(received.timestamp(), received.receivedAt());
         LOG.debug("Dead letter {} at {}-{}@{}: {}", e.kind(), received.topic(), received.partition(),
                 received.offset(), e.getMessage());
         Outcome outcome = new Outcome.Rejected(deadLetter);
-        forward(new Record<>(deadLetter.imageId(), outcome, timestamp,
+        forward(new Record<>(deadLetter.getImageId(), outcome, timestamp,
                 OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())), origin);
         count(MetricsSample.of(deadLetter), timestamp);
     }

@@ -1,7 +1,7 @@
 package io.otnn.streams.batching;
 
 import io.otnn.streams.metrics.MetricsAccumulator;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 
 /**
@@ -14,7 +14,7 @@ public sealed interface Outcome {
     record Explained(Explanation explanation) implements Outcome {
     }
 
-    record Rejected(DeadLetterRecord deadLetter) implements Outcome {
+    record Rejected(DeadLetter deadLetter) implements Outcome {
     }
 
     record MetricsPartial(MetricsAccumulator figures) implements Outcome {

@@ -24,10 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.otnn.avro.EncodedTensor;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.Topics;
-import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.time.EventTimePolicy;
 
 /**
@@ -264,7 +264,7 @@ public final class OutputGuard {
     }
 
     /** Whether this dead letter fits the dead-letter topic with its original value. */
-    public boolean fits(DeadLetterRecord deadLetter) {
+    public boolean fits(DeadLetter deadLetter) {
         return topics == null || size(topics.deadLetters().valueSerde().serializer(), topics.deadLetters().name(), deadLetter)
                 <= deadLetterMaxBytes;
     }

@@ -17,7 +17,6 @@ import org.apache.kafka.common.serialization.Serializer;
 
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.EpsilonFraction;
-import io.otnn.avro.ErrorKind;
 import io.otnn.avro.Explanation;
 import io.otnn.avro.ExplanationMetrics;
 import io.otnn.avro.ImageEvent;
@@ -29,7 +28,6 @@ import io.otnn.schemas.registry.SchemaRegistryException;
 import io.otnn.schemas.serde.AvroSerdes;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
 
@@ -39,9 +37,7 @@ import io.otnn.streams.records.MetricsRecord;
  *
  * <p>An unknown schema id is a dead letter ({@code UNKNOWN_SCHEMA}); a registry that cannot be reached is not: the
  * exception stops the stream thread, which is replaced and retries from the last committed transaction.
- *
- * <p>The {@code DeadLetter} contract's {@code errorKind} is coarser than {@link RejectionKind}; the precise kind
- * leads the message, e.g. {@code [WRONG_CHANNELS] the image has 3 channel(s)...}.
+
  */
 public final class AvroRecordFormat implements RecordFormat {
 
@@ -106,56 +102,13 @@ public final class AvroRecordFormat implements RecordFormat {
     }
 
     @Override
-    public Serde<DeadLetterRecord> deadLetterSerde() {
-        return mapped(deadLetters, AvroRecordFormat::toAvro, AvroRecordFormat::fromAvro);
+    public Serde<DeadLetter> deadLetterSerde() {
+        return deadLetters;
     }
 
     @Override
     public Serde<MetricsRecord> metricsSerde() {
         return mapped(metrics, AvroRecordFormat::toAvro, AvroRecordFormat::fromAvro);
-    }
-
-    // --- DeadLetter ---
-
-    public static DeadLetter toAvro(DeadLetterRecord d) {
-        return DeadLetter.newBuilder()
-                .setKey(d.key() == null ? null : ByteBuffer.wrap(d.key()))
-                .setValue(d.value() == null ? null : ByteBuffer.wrap(d.value()))
-                .setSourceTopic(d.topic()).setPartition(d.partition()).setOffset(d.offset())
-                .setErrorKind(errorKind(RejectionKind.valueOf(d.kind())))
-                .setMessage("[" + d.kind() + "] " + d.message())
-                .setTime(Instant.ofEpochMilli(d.failedAt()))
-                .setApplication(d.application())
-                .build();
-    }
-
-    public static DeadLetterRecord fromAvro(DeadLetter a) {
-        String message = a.getMessage();
-        String kind = a.getErrorKind().name();
-        if (message.startsWith("[") && message.indexOf("] ") > 0) {
-            kind = message.substring(1, message.indexOf("] "));
-            message = message.substring(message.indexOf("] ") + 2);
-        }
-        return new DeadLetterRecord(null, kind, message, a.getSourceTopic(), a.getPartition(), a.getOffset(),
-                a.getKey() == null ? null : bytes(a.getKey()), a.getValue() == null ? null : bytes(a.getValue()),
-                -1L, a.getTime().toEpochMilli(), a.getApplication(), "", 0);
-    }
-
-    /** The contract's coarser kind of each rejection: the one place where the two lists meet. */
-    public static ErrorKind errorKind(RejectionKind kind) {
-        return switch (kind) {
-            case UNDESERIALISABLE -> ErrorKind.DESERIALIZATION;
-            case UNKNOWN_SCHEMA -> ErrorKind.UNKNOWN_SCHEMA;
-            case EMPTY_VALUE -> ErrorKind.EMPTY_VALUE;
-            case MISSING_KEY -> ErrorKind.MISSING_KEY;
-            case WRONG_SHAPE, WRONG_CHANNELS -> ErrorKind.INVALID_SHAPE;
-            case UNDECODABLE, UNSUPPORTED_ENCODING -> ErrorKind.INVALID_ENCODING;
-            case NON_FINITE -> ErrorKind.NON_FINITE;
-            case OVERSIZE -> ErrorKind.OVERSIZE;
-            case MODEL_ERROR, NON_FINITE_RESULT, UNENCODABLE_RESULT -> ErrorKind.MODEL_ERROR;
-            case PRODUCTION -> ErrorKind.PRODUCTION;
-            case OUT_OF_RANGE, LABEL_OUT_OF_RANGE -> ErrorKind.OUT_OF_RANGE;
-        };
     }
 
     // --- ExplanationMetrics ---

@@ -15,21 +15,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
 
 /**
  * JSON on every topic, no registry ({@code format=json}): for debugging with console tools and for setups
- * without a schema registry. Explanations are the Avro contract's records in Avro's JSON encoding ({@link AvroJson});
- * in the other records byte arrays are Base64 strings. The product's default is Avro with a registry.
+ * without a schema registry. Explanations and dead letters are the Avro contract's records in Avro's JSON
+ * encoding ({@link AvroJson}); in the other records byte arrays are Base64 strings. The product's default is Avro with a registry.
  */
 public final class JsonRecordFormat implements RecordFormat {
 
     private final ObjectMapper mapper = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private final Serde<Explanation> explanations = AvroJson.serde(Explanation.class, Explanation.getClassSchema());
+    private final Serde<DeadLetter> deadLetters = AvroJson.serde(DeadLetter.class, DeadLetter.getClassSchema());
 
     @Override
     public ImageInput readImage(String topic, Headers headers, byte[] value) throws RejectedRecordException {
@@ -59,8 +60,8 @@ public final class JsonRecordFormat implements RecordFormat {
     }
 
     @Override
-    public Serde<DeadLetterRecord> deadLetterSerde() {
-        return serde(DeadLetterRecord.class);
+    public Serde<DeadLetter> deadLetterSerde() {
+        return deadLetters;
     }
 
     @Override

@@ -4,7 +4,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serde;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
@@ -27,7 +27,7 @@ public interface RecordFormat {
 
     Serde<Explanation> explanationSerde();
 
-    Serde<DeadLetterRecord> deadLetterSerde();
+    Serde<DeadLetter> deadLetterSerde();
 
     Serde<MetricsRecord> metricsSerde();
 }

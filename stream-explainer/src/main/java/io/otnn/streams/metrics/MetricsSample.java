@@ -12,7 +12,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 
 /**
@@ -33,8 +33,8 @@ public record MetricsSample(String modelName, long modelVersion, String deadLett
                 (long) e.getTimings().getTotalMs(), e.getBatchSize());
     }
 
-    public static MetricsSample of(DeadLetterRecord d) {
-        return new MetricsSample(d.modelName(), d.modelVersion(), d.kind(), -1, -1, 0, 0, 0, 0, 0);
+    public static MetricsSample of(DeadLetter d) {
+        return new MetricsSample(d.getModelName(), d.getModelVersion(), d.getRejectionKind(), -1, -1, 0, 0, 0, 0, 0);
     }
 
     public boolean isDeadLetter() {

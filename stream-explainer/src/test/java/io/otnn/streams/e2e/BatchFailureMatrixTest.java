@@ -31,9 +31,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.testing.Buffers;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.FaultInjectingEngine;
 import io.otnn.streams.testing.FaultInjectingEngine.Position;
@@ -97,7 +98,7 @@ class BatchFailureMatrixTest {
         Map<String, ImageInput> sent = new LinkedHashMap<>();
         Map<String, byte[]> sentBytes = new LinkedHashMap<>();
         List<ConsumerRecord<String, Explanation>> explained;
-        List<ConsumerRecord<String, DeadLetterRecord>> dead;
+        List<ConsumerRecord<String, DeadLetter>> dead;
         StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(engine)
                 .optFormat(engine.format(pipeline.format())).build().start();
         try {
@@ -156,10 +157,10 @@ class BatchFailureMatrixTest {
         assertThat(duplicated).isZero();
         assertThat(dead).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(victims);
         assertThat(explained).hasSize(sent.size() - victims.size());
-        for (ConsumerRecord<String, DeadLetterRecord> r : dead) {
-            assertThat(r.value().kind()).as(r.key()).isEqualTo(expectedKind(stage));
-            assertThat(r.value().key()).as(r.key()).isEqualTo(r.key().getBytes(StandardCharsets.UTF_8));
-            assertThat(r.value().value()).as("the dead letter of %s carries its own bytes", r.key())
+        for (ConsumerRecord<String, DeadLetter> r : dead) {
+            assertThat(r.value().getRejectionKind()).as(r.key()).isEqualTo(expectedKind(stage));
+            assertThat(Buffers.bytes(r.value().getKey())).as(r.key()).isEqualTo(r.key().getBytes(StandardCharsets.UTF_8));
+            assertThat(Buffers.bytes(r.value().getValue())).as("the dead letter of %s carries its own bytes", r.key())
                     .isEqualTo(sentBytes.get(r.key()));
         }
         for (ConsumerRecord<String, Explanation> r : explained) {

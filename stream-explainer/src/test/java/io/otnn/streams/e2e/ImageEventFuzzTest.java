@@ -37,8 +37,9 @@ import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topics;
 import io.otnn.explain.ImageExplanation;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
+import io.otnn.streams.testing.Buffers;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.HostileImageEvents;
 import io.otnn.streams.testing.HostileImageEvents.Hostile;
@@ -117,7 +118,7 @@ class ImageEventFuzzTest {
             TestOutputTopic<String, Explanation> explanations = driver.createOutputTopic(
                     topics.explanations().name(), topics.explanations().keySerde().deserializer(),
                     topics.explanations().valueSerde().deserializer());
-            TestOutputTopic<String, DeadLetterRecord> deadLetters = driver.createOutputTopic(
+            TestOutputTopic<String, DeadLetter> deadLetters = driver.createOutputTopic(
                     topics.deadLetters().name(), topics.deadLetters().keySerde().deserializer(),
                     topics.deadLetters().valueSerde().deserializer());
             long offset = 0;
@@ -127,7 +128,7 @@ class ImageEventFuzzTest {
                     // the driver commits after each record, so each record's outcome is out when pipeInput returns
                     images.pipeInput(new TestRecord<>(h.key(), h.value(), t0.plusMillis(h.index())));
                     List<Explanation> explained = explanations.readValuesToList();
-                    List<DeadLetterRecord> dead = deadLetters.readValuesToList();
+                    List<DeadLetter> dead = deadLetters.readValuesToList();
                     account(tally, h, topics.images().name(), 0, offset++, explained, dead);
                     for (Explanation e : explained) {
                         if (h.explain()) {
@@ -198,14 +199,14 @@ class ImageEventFuzzTest {
                     topics.explanations(), read -> read.stream().map(ConsumerRecord::key).toList()
                             .containsAll(markers), Duration.ofSeconds(240), Duration.ofSeconds(2));
             long mustReject = sent.stream().filter(Hostile::mustBeRejected).count();
-            List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(bootstrap,
+            List<ConsumerRecord<String, DeadLetter>> dead = KafkaTestClients.readCommitted(bootstrap,
                     topics.deadLetters(), read -> read.size() >= mustReject, Duration.ofSeconds(60),
                     Duration.ofSeconds(3));
 
             Map<String, List<Explanation>> explanationsById = new HashMap<>();
             explained.forEach(r -> explanationsById.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value()));
-            Map<String, List<DeadLetterRecord>> deadByPlace = new HashMap<>();
-            dead.forEach(r -> deadByPlace.computeIfAbsent(r.value().partition() + "@" + r.value().offset(),
+            Map<String, List<DeadLetter>> deadByPlace = new HashMap<>();
+            dead.forEach(r -> deadByPlace.computeIfAbsent(r.value().getPartition() + "@" + r.value().getOffset(),
                     k -> new ArrayList<>()).add(r.value()));
 
             // the engine's own explanations of the good images' pixels, in one call
@@ -224,7 +225,7 @@ class ImageEventFuzzTest {
                 RecordMetadata where = placed.get(s);
                 List<Explanation> mine = h.decodedId() == null ? List.of()
                         : explanationsById.getOrDefault(h.decodedId(), List.of());
-                List<DeadLetterRecord> myDead = deadByPlace.getOrDefault(where.partition() + "@" + where.offset(),
+                List<DeadLetter> myDead = deadByPlace.getOrDefault(where.partition() + "@" + where.offset(),
                         List.of());
                 accountedExplanations += mine.size();
                 accountedDead += myDead.size();
@@ -252,11 +253,11 @@ class ImageEventFuzzTest {
 
     /** One record's outcomes: exactly one, of the right sort, and a dead letter that names the record. */
     private static void account(Tally tally, Hostile h, String topic, int partition, long offset,
-                                List<Explanation> explained, List<DeadLetterRecord> dead) {
+                                List<Explanation> explained, List<DeadLetter> dead) {
         tally.sent++;
         tally.mutations.merge(h.mutation(), 1, Integer::sum);
         tally.explained += explained.size();
-        dead.forEach(d -> tally.deadLettered.merge(d.kind(), 1, Integer::sum));
+        dead.forEach(d -> tally.deadLettered.merge(d.getRejectionKind(), 1, Integer::sum));
         int outcomes = explained.size() + dead.size();
         if (outcomes == 0) {
             tally.lost++;
@@ -269,21 +270,21 @@ class ImageEventFuzzTest {
             return;
         }
         if (h.explain() && explained.isEmpty()) {
-            tally.fail(h, "a good image dead-lettered: " + dead.get(0).kind() + " " + dead.get(0).message());
+            tally.fail(h, "a good image dead-lettered: " + dead.get(0).getRejectionKind() + " " + dead.get(0).getMessage());
         } else if (h.mustBeRejected() && dead.isEmpty()) {
             tally.fail(h, "explained, expected the dead letter " + h.expected());
-        } else if (h.mustBeRejected() && !dead.get(0).kind().equals(h.expected().name())) {
-            tally.fail(h, "dead letter " + dead.get(0).kind() + " (" + dead.get(0).message() + "), expected "
+        } else if (h.mustBeRejected() && !dead.get(0).getRejectionKind().equals(h.expected().name())) {
+            tally.fail(h, "dead letter " + dead.get(0).getRejectionKind() + " (" + dead.get(0).getMessage() + "), expected "
                     + h.expected());
         } else if (!explained.isEmpty() && !explained.get(0).getImageId().equals(h.decodedId())) {
             tally.fail(h, "explained as " + explained.get(0).getImageId() + ", expected " + h.decodedId());
         } else if (!dead.isEmpty()) {
-            DeadLetterRecord d = dead.get(0);
-            boolean sameKey = h.key() == null ? d.key() == null : java.util.Arrays.equals(h.key(), d.key());
-            if (!sameKey || d.offset() != offset || d.partition() != partition || !d.topic().equals(topic)
-                    || d.message().isBlank()) {
-                tally.fail(h, "dead letter names " + d.topic() + "-" + d.partition() + "@" + d.offset() + " key "
-                        + (d.key() == null ? null : new String(d.key(), StandardCharsets.UTF_8)));
+            DeadLetter d = dead.get(0);
+            boolean sameKey = h.key() == null ? Buffers.bytes(d.getKey()) == null : java.util.Arrays.equals(h.key(), Buffers.bytes(d.getKey()));
+            if (!sameKey || d.getOffset() != offset || d.getPartition() != partition || !d.getSourceTopic().equals(topic)
+                    || d.getMessage().isBlank()) {
+                tally.fail(h, "dead letter names " + d.getSourceTopic() + "-" + d.getPartition() + "@" + d.getOffset() + " key "
+                        + (Buffers.bytes(d.getKey()) == null ? null : new String(Buffers.bytes(d.getKey()), StandardCharsets.UTF_8)));
             }
         }
     }

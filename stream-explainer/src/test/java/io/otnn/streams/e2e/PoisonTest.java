@@ -33,10 +33,11 @@ import io.otnn.streams.Topics;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.explaining.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
+import io.otnn.streams.testing.Buffers;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.FaultInjectingEngine;
 import io.otnn.streams.testing.Images;
@@ -142,24 +143,24 @@ class PoisonTest {
                 KafkaTestClients.awaitAll(sends);
             }
 
-            List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(
+            List<ConsumerRecord<String, DeadLetter>> dead = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.deadLetters(), read -> read.size() >= bad.size(),
                     Duration.ofSeconds(300), Duration.ofSeconds(1));
             List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.explanations(), read -> read.size() >= goodIds.size(),
                     Duration.ofSeconds(300), Duration.ofSeconds(1));
 
-            Map<String, DeadLetterRecord> deadByKey = dead.stream()
+            Map<String, DeadLetter> deadByKey = dead.stream()
                     .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
             assertThat(deadByKey).containsOnlyKeys(bad.keySet());
             bad.forEach((id, b) -> {
-                DeadLetterRecord d = deadByKey.get(id);
-                assertThat(d.kind()).as(id).isEqualTo(b.kind().name());
-                assertThat(d.message()).as(id).isNotBlank();
-                assertThat(d.topic()).isEqualTo(topic);
-                assertThat(d.key()).as(id).isEqualTo(b.key());
+                DeadLetter d = deadByKey.get(id);
+                assertThat(d.getRejectionKind()).as(id).isEqualTo(b.kind().name());
+                assertThat(d.getMessage()).as(id).isNotBlank();
+                assertThat(d.getSourceTopic()).isEqualTo(topic);
+                assertThat(Buffers.bytes(d.getKey())).as(id).isEqualTo(b.key());
                 // the empty value comes back empty, the tombstone's null as null
-                assertThat(d.value()).as(id).isEqualTo(b.value());
+                assertThat(Buffers.bytes(d.getValue())).as(id).isEqualTo(b.value());
             });
             assertThat(bad.values().stream().map(Bad::kind).distinct().count()).isGreaterThanOrEqualTo(10);
             assertThat(explained.stream().map(ConsumerRecord::key).collect(Collectors.toList()))

@@ -57,7 +57,7 @@ import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.cli.ExplainCommand;
 import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.LinearTestEngine;
@@ -140,7 +140,7 @@ class SecurityTest {
             AvroRecordFormat format = consumerFormat();
             List<ConsumerRecord<String, Explanation>> explained = readCommitted(prefix + "explanations",
                     format.explanationSerde().deserializer(), IMAGES, Duration.ofSeconds(180), Duration.ofSeconds(3));
-            List<ConsumerRecord<String, DeadLetterRecord>> dead = readCommitted(prefix + "dlq",
+            List<ConsumerRecord<String, DeadLetter>> dead = readCommitted(prefix + "dlq",
                     format.deadLetterSerde().deserializer(), 1, Duration.ofSeconds(2), Duration.ZERO);
 
             assertThat(dead).isEmpty();

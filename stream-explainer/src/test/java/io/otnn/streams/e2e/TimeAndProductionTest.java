@@ -47,10 +47,11 @@ import io.otnn.streams.Topic;
 import io.otnn.streams.Topics;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
+import io.otnn.streams.testing.Buffers;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.KafkaTestClients;
@@ -291,25 +292,25 @@ class TimeAndProductionTest {
             byte[] bigValue = send(topics.images().name(), List.of(bigGarbage), ImageInput::eventTime)
                     .get("big-garbage");
 
-            List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(bootstrap(),
+            List<ConsumerRecord<String, DeadLetter>> dead = KafkaTestClients.readCommitted(bootstrap(),
                     topics.deadLetters(), read -> read.size() >= 2, Duration.ofSeconds(120), Duration.ofSeconds(2));
             List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap(),
                     topics.explanations(), read -> read.size() >= images.size() - 1, Duration.ofSeconds(120),
                     Duration.ofSeconds(2));
             assertThat(dead).hasSize(2);
-            Map<String, DeadLetterRecord> deadById = dead.stream()
+            Map<String, DeadLetter> deadById = dead.stream()
                     .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
             assertThat(deadById).containsOnlyKeys(huge, "big-garbage");
-            DeadLetterRecord big = deadById.get("big-garbage");
-            assertThat(big.kind()).isNotEqualTo(RejectionKind.PRODUCTION.name());
-            assertThat(big.value()).as("too large for the dead-letter topic with it").isNull();
-            assertThat(big.message()).contains("original value of " + bigValue.length + " bytes is left out");
-            assertThat(big.key()).isEqualTo("big-garbage".getBytes(StandardCharsets.UTF_8));
-            DeadLetterRecord d = deadById.get(huge);
-            assertThat(d.kind()).isEqualTo(RejectionKind.PRODUCTION.name());
-            assertThat(d.message()).contains("bytes", topics.explanations().name());
-            assertThat(d.key()).isEqualTo(huge.getBytes(StandardCharsets.UTF_8));
-            assertThat(d.value()).isEqualTo(sentValues.get(huge));
+            DeadLetter big = deadById.get("big-garbage");
+            assertThat(big.getRejectionKind()).isNotEqualTo(RejectionKind.PRODUCTION.name());
+            assertThat(Buffers.bytes(big.getValue())).as("too large for the dead-letter topic with it").isNull();
+            assertThat(big.getMessage()).contains("original value of " + bigValue.length + " bytes is left out");
+            assertThat(Buffers.bytes(big.getKey())).isEqualTo("big-garbage".getBytes(StandardCharsets.UTF_8));
+            DeadLetter d = deadById.get(huge);
+            assertThat(d.getRejectionKind()).isEqualTo(RejectionKind.PRODUCTION.name());
+            assertThat(d.getMessage()).contains("bytes", topics.explanations().name());
+            assertThat(Buffers.bytes(d.getKey())).isEqualTo(huge.getBytes(StandardCharsets.UTF_8));
+            assertThat(Buffers.bytes(d.getValue())).isEqualTo(sentValues.get(huge));
             assertExactlyOnce(explained, images.stream().map(ImageInput::imageId).filter(id -> !id.equals(huge))
                     .toList());
             assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
@@ -351,16 +352,16 @@ class TimeAndProductionTest {
             }
             Map<String, byte[]> sentValues = send(topics.images().name(), images, image -> System.currentTimeMillis());
 
-            List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(bootstrap(),
+            List<ConsumerRecord<String, DeadLetter>> dead = KafkaTestClients.readCommitted(bootstrap(),
                     topics.deadLetters(), read -> !read.isEmpty(), Duration.ofSeconds(180), Duration.ofSeconds(2));
             List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap(),
                     topics.explanations(), read -> read.size() >= images.size() - 1, Duration.ofSeconds(180),
                     Duration.ofSeconds(3));
             assertThat(dead).hasSize(1);
             assertThat(dead.get(0).key()).isEqualTo("ahead");
-            assertThat(dead.get(0).value().kind()).isEqualTo(RejectionKind.PRODUCTION.name());
-            assertThat(dead.get(0).value().message()).contains("InvalidTimestampException");
-            assertThat(dead.get(0).value().value()).isEqualTo(sentValues.get("ahead"));
+            assertThat(dead.get(0).value().getRejectionKind()).isEqualTo(RejectionKind.PRODUCTION.name());
+            assertThat(dead.get(0).value().getMessage()).contains("InvalidTimestampException");
+            assertThat(Buffers.bytes(dead.get(0).value().getValue())).isEqualTo(sentValues.get("ahead"));
             assertThat(dead.get(0).timestamp()).isLessThanOrEqualTo(System.currentTimeMillis());
             assertExactlyOnce(explained, images.stream().map(ImageInput::imageId).filter(id -> !id.equals("ahead"))
                     .toList());

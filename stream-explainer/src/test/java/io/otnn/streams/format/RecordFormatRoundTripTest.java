@@ -2,6 +2,8 @@ package io.otnn.streams.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -9,8 +11,9 @@ import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.ErrorKind;
 import io.otnn.avro.Explanation;
-import io.otnn.streams.records.DeadLetterRecord;
 import io.otnn.streams.records.MetricsRecord;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.Explanations;
@@ -33,10 +36,15 @@ class RecordFormatRoundTripTest {
         return serde.deserializer().deserialize(topic, bytes);
     }
 
-    static DeadLetterRecord fullyPopulatedDeadLetter() {
-        return new DeadLetterRecord("image-9", "WRONG_CHANNELS", "the image has 3 channel(s), the model takes 1",
-                "otnn.images", 2, 41, new byte[] {1, 2}, new byte[] {3, 4, 5}, 1_700_000_000_001L,
-                1_700_000_000_002L, "explainer@host-1", "model-a", 12);
+    static DeadLetter fullyPopulatedDeadLetter() {
+        return DeadLetter.newBuilder()
+                .setKey(ByteBuffer.wrap(new byte[] {1, 2})).setValue(ByteBuffer.wrap(new byte[] {3, (byte) 0xf4, 5}))
+                .setSourceTopic("otnn.images").setPartition(2).setOffset(41).setErrorKind(ErrorKind.INVALID_SHAPE)
+                .setMessage("the image has 3 channel(s), the model takes 1")
+                .setTime(Instant.ofEpochMilli(1_700_000_000_002L)).setApplication("explainer@host-1")
+                .setRejectionKind("WRONG_CHANNELS").setImageId("image-9").setSourceTimestamp(1_700_000_000_001L)
+                .setModelName("model-a").setModelVersion(12)
+                .build();
     }
 
     static MetricsRecord fullyPopulatedMetrics() {
@@ -56,7 +64,7 @@ class RecordFormatRoundTripTest {
 
     @Test
     void shouldReadBackEveryFieldOfADeadLetterWhenWrittenInEitherFormat() {
-        DeadLetterRecord deadLetter = fullyPopulatedDeadLetter();
+        DeadLetter deadLetter = fullyPopulatedDeadLetter();
         for (RecordFormat format : formats()) {
             assertThat(roundTrip(format.deadLetterSerde(), "dead-letters", deadLetter)).as(format.getClass().getSimpleName())
                     .usingRecursiveComparison().isEqualTo(deadLetter);

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.streams.format.JsonRecordFormat;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.ErrorKind;
 import io.otnn.streams.records.MetricsRecord;
 import io.otnn.streams.time.EventTimePolicy;
 
@@ -71,8 +72,10 @@ class MetricWindowsProcessorTest {
     private static MetricsAccumulator deadLetters(int count) {
         MetricsAccumulator figures = new MetricsAccumulator(1);
         for (int i = 0; i < count; i++) {
-            figures.add(MetricsSample.of(new DeadLetterRecord("x", "EMPTY_VALUE", "", "t", 0, 0,
-                    null, null, 0, 0, "a", "m", 1)), List.of(0.5));
+            figures.add(MetricsSample.of(DeadLetter.newBuilder().setSourceTopic("t").setPartition(0).setOffset(0)
+                    .setErrorKind(ErrorKind.EMPTY_VALUE).setMessage("").setTime(Instant.EPOCH).setApplication("a")
+                    .setRejectionKind("EMPTY_VALUE").setImageId("x").setSourceTimestamp(0).setModelName("m")
+                    .setModelVersion(1).build()), List.of(0.5));
         }
         return figures;
     }

@@ -62,12 +62,4 @@ public final class Explanations {
                 .setExplainedAt(Instant.ofEpochMilli(1_700_000_000_456L))
                 .build();
     }
-
-    /** The bytes a buffer of the contract holds, whatever its position. */
-    public static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer copy = buffer.duplicate();
-        byte[] bytes = new byte[copy.remaining()];
-        copy.get(bytes);
-        return bytes;
-    }
 }

@@ -24,7 +24,7 @@ import io.otnn.streams.explaining.ExplanationEngine;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.checkpoint.ModelMetadata;
 import io.otnn.streams.format.RecordFormat;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
@@ -225,7 +225,7 @@ public final class FaultInjectingEngine implements ExplanationEngine {
             }
 
             @Override
-            public Serde<DeadLetterRecord> deadLetterSerde() {
+            public Serde<DeadLetter> deadLetterSerde() {
                 return real.deadLetterSerde();
             }
 

@@ -20,7 +20,7 @@ import io.otnn.streams.explaining.BatchExplainer;
 import io.otnn.streams.explaining.ExplanationEngine;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.checkpoint.ModelMetadata;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 
@@ -85,7 +85,7 @@ public final class OutcomeLedger {
         List<ConsumerRecord<String, Explanation>> explanations = KafkaTestClients.readCommitted(bootstrap,
                 topics.explanations(), read -> keys(read).containsAll(good.keySet()), timeout, settle);
         Duration left = Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime()));
-        List<ConsumerRecord<String, DeadLetterRecord>> deadLetters = bad.isEmpty()
+        List<ConsumerRecord<String, DeadLetter>> deadLetters = bad.isEmpty()
                 ? KafkaTestClients.readCommitted(bootstrap, topics.deadLetters(), read -> true, Duration.ZERO, settle)
                 : KafkaTestClients.readCommitted(bootstrap, topics.deadLetters(),
                         read -> keys(read).containsAll(bad.keySet()), left, settle);
@@ -93,7 +93,7 @@ public final class OutcomeLedger {
     }
 
     private Result compare(String scenario, List<ConsumerRecord<String, Explanation>> explanations,
-                           List<ConsumerRecord<String, DeadLetterRecord>> deadLetters, ExplanationEngine reference) {
+                           List<ConsumerRecord<String, DeadLetter>> deadLetters, ExplanationEngine reference) {
         Map<String, Integer> explainedTimes = new TreeMap<>();
         Map<String, Explanation> firstExplanation = new HashMap<>();
         for (ConsumerRecord<String, Explanation> r : explanations) {
@@ -101,8 +101,8 @@ public final class OutcomeLedger {
             firstExplanation.putIfAbsent(r.key(), r.value());
         }
         Map<String, Integer> deadTimes = new TreeMap<>();
-        Map<String, DeadLetterRecord> firstDead = new HashMap<>();
-        for (ConsumerRecord<String, DeadLetterRecord> r : deadLetters) {
+        Map<String, DeadLetter> firstDead = new HashMap<>();
+        for (ConsumerRecord<String, DeadLetter> r : deadLetters) {
             String key = r.key() == null ? "<null>" : r.key();
             deadTimes.merge(key, 1, Integer::sum);
             firstDead.putIfAbsent(key, r.value());
@@ -138,16 +138,16 @@ public final class OutcomeLedger {
             if (explainedTimes.containsKey(key)) {
                 notOwn.put(key, "explained, expected a " + expected.kind() + " dead letter");
             }
-            DeadLetterRecord d = firstDead.get(key);
-            if (d != null && !d.kind().equals(expected.kind())) {
-                notOwn.put(key, "dead letter " + d.kind() + ", expected " + expected.kind());
-            } else if (d != null && expected.value() != null && !Arrays.equals(d.value(), expected.value())) {
+            DeadLetter d = firstDead.get(key);
+            if (d != null && !d.getRejectionKind().equals(expected.kind())) {
+                notOwn.put(key, "dead letter " + d.getRejectionKind() + ", expected " + expected.kind());
+            } else if (d != null && expected.value() != null && !Arrays.equals(Buffers.bytes(d.getValue()), expected.value())) {
                 notOwn.put(key, "dead letter carries other bytes");
             }
         });
         good.keySet().stream().filter(deadTimes::containsKey)
-                .forEach(id -> notOwn.put(id, "good image dead-lettered: " + firstDead.get(id).kind() + " "
-                        + firstDead.get(id).message()));
+                .forEach(id -> notOwn.put(id, "good image dead-lettered: " + firstDead.get(id).getRejectionKind() + " "
+                        + firstDead.get(id).getMessage()));
 
         int explainedGood = (int) good.keySet().stream().filter(explainedTimes::containsKey).count();
         int deadBad = (int) bad.keySet().stream().filter(deadTimes::containsKey).count();

@@ -31,11 +31,11 @@ import io.otnn.explain.input.RejectionKind;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.format.RecordFormat;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.MetricsRecord;
-import io.otnn.streams.testing.Explanations;
+import io.otnn.streams.testing.Buffers;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.LinearTestEngine;
 
@@ -49,7 +49,7 @@ class ExplainerTopologyTest {
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> images;
     private TestOutputTopic<String, Explanation> explanations;
-    private TestOutputTopic<String, DeadLetterRecord> deadLetters;
+    private TestOutputTopic<String, DeadLetter> deadLetters;
     private TestOutputTopic<String, MetricsRecord> metrics;
     private LinearTestEngine engine;
     @TempDir
@@ -132,7 +132,7 @@ class ExplainerTopologyTest {
             assertThat(e.getEventTime().toEpochMilli()).isEqualTo(image.eventTime());
             assertThat(e.getExplainerInstance()).endsWith("/test");
             assertThat(e.getSaliency().getEncoding().name()).isEqualTo("PNG_U8");
-            assertThat(Explanations.bytes(e.getSaliency().getData())).startsWith(0x89, 'P', 'N', 'G');
+            assertThat(Buffers.bytes(e.getSaliency().getData())).startsWith(0x89, 'P', 'N', 'G');
             assertThat(e.getCounterfactual().getImage().getShape().get(1)).isEqualTo(4);
             assertThat(Math.abs(e.getCounterfactual().getBoundaryResidual())).isLessThan(1e-4);
         }
@@ -220,21 +220,21 @@ class ExplainerTopologyTest {
         good.add("f32");
         driver.advanceWallClockTime(Duration.ofMillis(60));
 
-        Map<String, DeadLetterRecord> dead = deadLetters.readValuesToList().stream()
-                .collect(Collectors.toMap(DeadLetterRecord::imageId, d -> d));
+        Map<String, DeadLetter> dead = deadLetters.readValuesToList().stream()
+                .collect(Collectors.toMap(DeadLetter::getImageId, d -> d));
         assertThat(dead).containsOnlyKeys(bad.keySet());
         bad.forEach((id, kind) -> {
-            DeadLetterRecord d = dead.get(id);
-            assertThat(d.kind()).as(id).isEqualTo(kind.name());
-            assertThat(d.message()).as(id).isNotBlank();
-            assertThat(d.topic()).isEqualTo(topics.images().name());
-            assertThat(d.offset()).isNotNegative();
-            assertThat(d.application()).endsWith("/test");
+            DeadLetter d = dead.get(id);
+            assertThat(d.getRejectionKind()).as(id).isEqualTo(kind.name());
+            assertThat(d.getMessage()).as(id).isNotBlank();
+            assertThat(d.getSourceTopic()).isEqualTo(topics.images().name());
+            assertThat(d.getOffset()).isNotNegative();
+            assertThat(d.getApplication()).endsWith("/test");
         });
-        assertThat(dead.get("garbage").value()).containsExactly(0, 1, 2, 3, 42);
-        assertThat(dead.get("garbage").key()).isEqualTo("garbage".getBytes());
-        assertThat(dead.get("bomb-png").message()).contains("header says 600×600");
-        assertThat(dead.get("out-of-range").message()).contains("value 5 is 1.0E30");
+        assertThat(Buffers.bytes(dead.get("garbage").getValue())).containsExactly(0, 1, 2, 3, 42);
+        assertThat(Buffers.bytes(dead.get("garbage").getKey())).isEqualTo("garbage".getBytes());
+        assertThat(dead.get("bomb-png").getMessage()).contains("header says 600×600");
+        assertThat(dead.get("out-of-range").getMessage()).contains("value 5 is 1.0E30");
         assertThat(bad.values().stream().distinct().count()).isGreaterThanOrEqualTo(11);
         assertThat(explanations.readKeyValuesToMap()).containsOnlyKeys(good);
     }
