@@ -5,7 +5,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
 
 /**
  * The application's topics with their serdes, for one configuration and one wire format.
@@ -14,7 +14,7 @@ import io.otnn.streams.records.MetricsRecord;
  * dead letters with their original bytes.
  */
 public record Topics(Topic<byte[], byte[]> images, Topic<String, Explanation> explanations,
-                     Topic<String, DeadLetter> deadLetters, Topic<String, MetricsRecord> metrics,
+                     Topic<String, DeadLetter> deadLetters, Topic<String, ExplanationMetrics> metrics,
                      Topic<String, byte[]> models, RecordFormat format) {
 
     public static final String DEFAULT_IMAGES = "otnn.images";

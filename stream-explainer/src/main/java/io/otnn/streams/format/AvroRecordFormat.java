@@ -2,26 +2,19 @@ package io.otnn.streams.format;
 
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 import io.otnn.avro.DeadLetter;
-import io.otnn.avro.EpsilonFraction;
 import io.otnn.avro.Explanation;
 import io.otnn.avro.ExplanationMetrics;
 import io.otnn.avro.ImageEvent;
 import io.otnn.avro.PixelEncoding;
-import io.otnn.avro.QuantileValue;
 import io.otnn.schemas.registry.SchemaNotFoundException;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryException;
@@ -29,7 +22,6 @@ import io.otnn.schemas.serde.AvroSerdes;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.records.MetricsRecord;
 
 /**
  * The product's wire format: the Avro contract of the schemas module ({@code io.otnn.avro}) in the Confluent wire
@@ -107,63 +99,8 @@ public final class AvroRecordFormat implements RecordFormat {
     }
 
     @Override
-    public Serde<MetricsRecord> metricsSerde() {
-        return mapped(metrics, AvroRecordFormat::toAvro, AvroRecordFormat::fromAvro);
-    }
-
-    // --- ExplanationMetrics ---
-
-    public static ExplanationMetrics toAvro(MetricsRecord m) {
-        return ExplanationMetrics.newBuilder()
-                .setWindowStart(Instant.ofEpochMilli(m.windowStart()))
-                .setWindowEnd(Instant.ofEpochMilli(m.windowEnd()))
-                .setModelName(m.modelName()).setModelVersion((int) m.modelVersion())
-                .setExplainedCount(m.explanations()).setDeadLetteredCount(m.deadLetters())
-                .setLabelledCount(m.labelled()).setAccuracy(m.accuracy())
-                .setCertificateMean(m.certificateMean())
-                .setCertificateQuantiles(quantiles(m.certificateQuantiles()))
-                .setCertifiedFractions(m.certifiedFraction().entrySet().stream()
-                        .map(e -> new EpsilonFraction(Double.valueOf(e.getKey()), e.getValue())).toList())
-                .setClassHistogram(new ArrayList<>(m.classHistogram()))
-                .setCounterfactualDistanceMean(m.meanCounterfactualDistance())
-                .setBoundaryResidualMean(m.meanBoundaryResidual())
-                .setLatencyQuantilesMs(quantiles(m.latencyQuantilesMs()))
-                .setBatchSizeMean(m.meanBatchSize())
-                .build();
-    }
-
-    public static MetricsRecord fromAvro(ExplanationMetrics a) {
-        Map<String, Double> fractions = new LinkedHashMap<>();
-        a.getCertifiedFractions().forEach(f -> fractions.put(Double.toString(f.getEpsilon()), f.getFraction()));
-        return new MetricsRecord(a.getWindowStart().toEpochMilli(), a.getWindowEnd().toEpochMilli(),
-                a.getModelName(), a.getModelVersion(), a.getExplainedCount(), a.getDeadLetteredCount(), Map.of(),
-                a.getLabelledCount(), a.getAccuracy(), a.getCertificateMean(), quantiles(a.getCertificateQuantiles()),
-                fractions, List.copyOf(a.getClassHistogram()), a.getCounterfactualDistanceMean(),
-                a.getBoundaryResidualMean(), quantiles(a.getLatencyQuantilesMs()), a.getBatchSizeMean());
-    }
-
-    private static List<QuantileValue> quantiles(Map<String, Double> values) {
-        return values.entrySet().stream().map(e -> new QuantileValue(Double.valueOf(e.getKey()), e.getValue()))
-                .toList();
-    }
-
-    private static Map<String, Double> quantiles(List<QuantileValue> values) {
-        Map<String, Double> map = new LinkedHashMap<>();
-        values.forEach(v -> map.put(Double.toString(v.getQ()), v.getValue()));
-        return map;
-    }
-
-    // --- helpers ---
-
-    private static <D, A> Serde<D> mapped(Serde<A> avro, java.util.function.Function<D, A> to,
-                                          java.util.function.Function<A, D> from) {
-        Serializer<D> serializer = (topic, value) -> value == null ? null : avro.serializer().serialize(topic,
-                to.apply(value));
-        Deserializer<D> deserializer = (topic, bytes) -> {
-            A value = bytes == null ? null : avro.deserializer().deserialize(topic, bytes);
-            return value == null ? null : from.apply(value);
-        };
-        return Serdes.serdeFrom(serializer, deserializer);
+    public Serde<ExplanationMetrics> metricsSerde() {
+        return metrics;
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

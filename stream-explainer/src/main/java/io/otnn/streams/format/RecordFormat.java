@@ -6,8 +6,8 @@ import org.apache.kafka.common.serialization.Serde;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
+import io.otnn.avro.ExplanationMetrics;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.records.MetricsRecord;
 
 /**
  * The wire format of the product's topics.
@@ -29,5 +29,5 @@ public interface RecordFormat {
 
     Serde<DeadLetter> deadLetterSerde();
 
-    Serde<MetricsRecord> metricsSerde();
+    Serde<ExplanationMetrics> metricsSerde();
 }

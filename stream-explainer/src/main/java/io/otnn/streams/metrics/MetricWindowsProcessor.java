@@ -19,7 +19,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
 import io.otnn.streams.time.EventTimePolicy;
 
 /**
@@ -37,7 +37,7 @@ import io.otnn.streams.time.EventTimePolicy;
  * not counted anywhere, so that no window is published twice; a {@link LateCounter} counts them and a warning is
  * logged. Their explanations and dead letters are published as usual.
  */
-public final class MetricWindowsProcessor implements Processor<String, MetricsAccumulator, String, MetricsRecord> {
+public final class MetricWindowsProcessor implements Processor<String, MetricsAccumulator, String, ExplanationMetrics> {
 
     /** How often the punctuator looks for due windows (wall clock). */
     public static final long PUNCTUATE_MS = 200;
@@ -52,7 +52,7 @@ public final class MetricWindowsProcessor implements Processor<String, MetricsAc
     private final List<Double> epsilons;
     private final EventTimePolicy policy;
     private final LateCounter late;
-    private ProcessorContext<String, MetricsRecord> context;
+    private ProcessorContext<String, ExplanationMetrics> context;
     private KeyValueStore<String, OpenWindow> windows;
 
     public MetricWindowsProcessor(String storeName, long windowMs, long graceMs, List<Double> epsilons,
@@ -71,7 +71,7 @@ public final class MetricWindowsProcessor implements Processor<String, MetricsAc
     }
 
     @Override
-    public void init(ProcessorContext<String, MetricsRecord> context) {
+    public void init(ProcessorContext<String, ExplanationMetrics> context) {
         this.context = context;
         this.windows = context.getStateStore(storeName);
         context.schedule(Duration.ofMillis(PUNCTUATE_MS), PunctuationType.WALL_CLOCK_TIME, this::publishDue);

@@ -36,7 +36,7 @@ import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
 import io.otnn.streams.testing.Buffers;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.FaultInjectingEngine;
@@ -174,21 +174,21 @@ class PoisonTest {
                         image("closer", "RAW_U8", 28, 28, 1, good, later), later).get();
             }
             long windowStart = t - t % 10_000;
-            List<ConsumerRecord<String, MetricsRecord>> metrics = KafkaTestClients.readCommitted(
+            List<ConsumerRecord<String, ExplanationMetrics>> metrics = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.metrics(),
-                    read -> read.stream().anyMatch(r -> r.value().windowStart() == windowStart),
+                    read -> read.stream().anyMatch(r -> r.value().getWindowStart().toEpochMilli() == windowStart),
                     Duration.ofSeconds(120), Duration.ofSeconds(1));
-            List<MetricsRecord> window = metrics.stream().map(ConsumerRecord::value)
-                    .filter(m -> m.windowStart() == windowStart).toList();
+            List<ExplanationMetrics> window = metrics.stream().map(ConsumerRecord::value)
+                    .filter(m -> m.getWindowStart().toEpochMilli() == windowStart).toList();
             assertThat(window).as("one final record for the window").hasSize(1);
-            MetricsRecord m = window.get(0);
-            assertThat(m.explanations()).isEqualTo(goodIds.size());
-            assertThat(m.deadLetters()).isEqualTo(bad.size());
-            assertThat(m.modelName()).isEqualTo("fixture-dense");
-            assertThat(m.windowEnd()).isEqualTo(windowStart + 10_000);
-            assertThat(m.classHistogram().stream().mapToLong(Long::longValue).sum()).isEqualTo(goodIds.size());
-            assertThat(m.certificateMean()).isPositive();
-            assertThat(m.meanBatchSize()).isGreaterThan(1.0);
+            ExplanationMetrics m = window.get(0);
+            assertThat(m.getExplainedCount()).isEqualTo(goodIds.size());
+            assertThat(m.getDeadLetteredCount()).isEqualTo(bad.size());
+            assertThat(m.getModelName()).isEqualTo("fixture-dense");
+            assertThat(m.getWindowEnd().toEpochMilli()).isEqualTo(windowStart + 10_000);
+            assertThat(m.getClassHistogram().stream().mapToLong(Long::longValue).sum()).isEqualTo(goodIds.size());
+            assertThat(m.getCertificateMean()).isPositive();
+            assertThat(m.getBatchSizeMean()).isGreaterThan(1.0);
             assertThat(metrics.get(0).key()).endsWith("/fixture-dense@1");
         }
     }

@@ -50,11 +50,12 @@ import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
 import io.otnn.streams.testing.Buffers;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.KafkaTestClients;
+import io.otnn.streams.testing.Windows;
 import io.otnn.streams.time.TimeAdjustment;
 
 /**
@@ -139,12 +140,12 @@ class TimeAndProductionTest {
             });
 
             // every image, the odd ones included, is counted in a published window of the present
-            List<MetricsRecord> windows = readWindows(topics.metrics(),
-                    read -> read.stream().mapToLong(MetricsRecord::explanations).sum() >= images.size(),
+            List<ExplanationMetrics> windows = readWindows(topics.metrics(),
+                    read -> read.stream().mapToLong(ExplanationMetrics::getExplainedCount).sum() >= images.size(),
                     Duration.ofSeconds(60));
-            assertThat(windows.stream().mapToLong(MetricsRecord::explanations).sum()).isEqualTo(images.size());
-            assertThat(windows).allSatisfy(w -> assertThat(w.windowStart()).isBetween(sentFrom - WINDOW_MS, readAt));
-            assertThat(windows.stream().map(MetricsRecord::windowStart).distinct().count())
+            assertThat(windows.stream().mapToLong(ExplanationMetrics::getExplainedCount).sum()).isEqualTo(images.size());
+            assertThat(windows).allSatisfy(w -> assertThat(w.getWindowStart().toEpochMilli()).isBetween(sentFrom - WINDOW_MS, readAt));
+            assertThat(windows.stream().map(w -> w.getWindowStart().toEpochMilli()).distinct().count())
                     .as("one record per window").isEqualTo(windows.size());
             assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
             assertThat(threadNames(app)).isEqualTo(threadsBefore);
@@ -165,11 +166,11 @@ class TimeAndProductionTest {
                 warmUp.add(randomImage("warm-up-" + i, random, null, System.currentTimeMillis()));
             }
             send(topics.images().name(), warmUp, ImageInput::eventTime);
-            List<MetricsRecord> warmUpWindows = readWindows(topics.metrics(),
-                    read -> read.stream().mapToLong(MetricsRecord::explanations).sum() >= warmUp.size(),
+            List<ExplanationMetrics> warmUpWindows = readWindows(topics.metrics(),
+                    read -> read.stream().mapToLong(ExplanationMetrics::getExplainedCount).sum() >= warmUp.size(),
                     Duration.ofSeconds(120));
-            assertThat(warmUpWindows.stream().mapToLong(MetricsRecord::explanations).sum()).isEqualTo(warmUp.size());
-            Set<Long> warmUpStarts = warmUpWindows.stream().map(MetricsRecord::windowStart).collect(Collectors.toSet());
+            assertThat(warmUpWindows.stream().mapToLong(ExplanationMetrics::getExplainedCount).sum()).isEqualTo(warmUp.size());
+            Set<Long> warmUpStarts = warmUpWindows.stream().map(w -> w.getWindowStart().toEpochMilli()).collect(Collectors.toSet());
 
             List<ImageInput> images = new ArrayList<>();
             for (int i = 0; i < 150; i++) {
@@ -178,17 +179,17 @@ class TimeAndProductionTest {
             send(topics.images().name(), images, ImageInput::eventTime);
 
             Map<String, Long> publishedAt = new TreeMap<>();
-            List<MetricsRecord> windows = readWindows(topics.metrics(), publishedAt,
-                    read -> read.stream().mapToLong(MetricsRecord::explanations).sum()
+            List<ExplanationMetrics> windows = readWindows(topics.metrics(), publishedAt,
+                    read -> read.stream().mapToLong(ExplanationMetrics::getExplainedCount).sum()
                             >= warmUp.size() + images.size(), Duration.ofSeconds(60)).stream()
-                    .filter(w -> !warmUpStarts.contains(w.windowStart())).toList();
-            assertThat(windows.stream().mapToLong(MetricsRecord::explanations).sum()).isEqualTo(images.size());
+                    .filter(w -> !warmUpStarts.contains(w.getWindowStart().toEpochMilli())).toList();
+            assertThat(windows.stream().mapToLong(ExplanationMetrics::getExplainedCount).sum()).isEqualTo(images.size());
             long bound = GRACE_MS + COMMIT_MS + 1_000;
             long worst = 0;
-            for (MetricsRecord w : windows) {
-                long delay = publishedAt.get(Long.toString(w.windowStart())) - w.windowEnd();
+            for (ExplanationMetrics w : windows) {
+                long delay = publishedAt.get(Long.toString(w.getWindowStart().toEpochMilli())) - w.getWindowEnd().toEpochMilli();
                 worst = Math.max(worst, delay);
-                assertThat(delay).as("window " + Instant.ofEpochMilli(w.windowStart()) + " published " + delay
+                assertThat(delay).as("window " + w.getWindowStart() + " published " + delay
                         + " ms after its end").isBetween(GRACE_MS, bound);
             }
             long lastEventTime = images.stream().mapToLong(ImageInput::eventTime).max().orElseThrow();
@@ -210,27 +211,27 @@ class TimeAndProductionTest {
             List<Double> epsilons = app.config().epsilons();
             Map<Long, List<ConsumerRecord<String, Explanation>>> byWindow = explained.stream()
                     .collect(Collectors.groupingBy(r -> r.timestamp() - Math.floorMod(r.timestamp(), WINDOW_MS)));
-            assertThat(windows.stream().map(MetricsRecord::windowStart).collect(Collectors.toSet()))
+            assertThat(windows.stream().map(w -> w.getWindowStart().toEpochMilli()).collect(Collectors.toSet()))
                     .isEqualTo(byWindow.keySet());
-            for (MetricsRecord w : windows) {
-                assertWindowMatches(w, byWindow.get(w.windowStart()).stream().map(ConsumerRecord::value).toList(),
+            for (ExplanationMetrics w : windows) {
+                assertWindowMatches(w, byWindow.get(w.getWindowStart().toEpochMilli()).stream().map(ConsumerRecord::value).toList(),
                         epsilons);
             }
         }
     }
 
     /** The figures of one window, computed directly from its explanations. */
-    private static void assertWindowMatches(MetricsRecord w, List<Explanation> e, List<Double> epsilons) {
+    private static void assertWindowMatches(ExplanationMetrics w, List<Explanation> e, List<Double> epsilons) {
         int n = e.size();
-        assertThat(w.explanations()).isEqualTo(n);
-        assertThat(w.deadLetters()).isZero();
+        assertThat(w.getExplainedCount()).isEqualTo(n);
+        assertThat(w.getDeadLetteredCount()).isZero();
         List<Explanation> labelled = e.stream().filter(x -> x.getLabel() != null).toList();
-        assertThat(w.labelled()).isEqualTo(labelled.size());
+        assertThat(w.getLabelledCount()).isEqualTo(labelled.size());
         long correct = labelled.stream().filter(x -> x.getLabel() == x.getPredictedClass()).count();
-        assertThat(w.accuracy()).isCloseTo((double) correct / labelled.size(), Offset.offset(1e-12));
+        assertThat(w.getAccuracy()).isCloseTo((double) correct / labelled.size(), Offset.offset(1e-12));
         double[] radii = e.stream().mapToDouble(x -> x.getCertificate().getRadius()).sorted().toArray();
-        assertThat(w.certificateMean()).isCloseTo(Arrays.stream(radii).average().orElseThrow(), Offset.offset(1e-9));
-        for (Map.Entry<String, Double> q : w.certificateQuantiles().entrySet()) {
+        assertThat(w.getCertificateMean()).isCloseTo(Arrays.stream(radii).average().orElseThrow(), Offset.offset(1e-9));
+        for (Map.Entry<String, Double> q : Windows.quantiles(w.getCertificateQuantiles()).entrySet()) {
             double p = Double.parseDouble(q.getKey());
             // a t-digest quantile lies between the exact quantiles a little below and above its rank
             double low = radii[(int) Math.max(0, Math.floor((p - 0.03) * (n - 1)))];
@@ -240,22 +241,22 @@ class TimeAndProductionTest {
         for (double eps : epsilons) {
             long certified = e.stream().filter(x -> (x.getLabel() == null || x.getLabel() == x.getPredictedClass())
                     && x.getCertificate().getRadius() >= eps).count();
-            assertThat(w.certifiedFraction().get(Double.toString(eps))).as("certified at " + eps)
+            assertThat(Windows.fractions(w.getCertifiedFractions()).get(Double.toString(eps))).as("certified at " + eps)
                     .isCloseTo((double) certified / n, Offset.offset(1e-12));
         }
         long[] histogram = new long[10];
         e.forEach(x -> histogram[x.getPredictedClass()]++);
         for (int k = 0; k < 10; k++) {
-            assertThat(k < w.classHistogram().size() ? w.classHistogram().get(k) : 0L).as("class " + k)
+            assertThat(k < w.getClassHistogram().size() ? w.getClassHistogram().get(k) : 0L).as("class " + k)
                     .isEqualTo(histogram[k]);
         }
-        assertThat(w.meanCounterfactualDistance()).isCloseTo(
+        assertThat(w.getCounterfactualDistanceMean()).isCloseTo(
                 e.stream().mapToDouble(x -> x.getCounterfactual().getDistance()).average().orElseThrow(),
                 Offset.offset(1e-9));
-        assertThat(w.meanBoundaryResidual()).isCloseTo(
+        assertThat(w.getBoundaryResidualMean()).isCloseTo(
                 e.stream().mapToDouble(x -> Math.abs(x.getCounterfactual().getBoundaryResidual())).average().orElseThrow(),
                 Offset.offset(1e-12));
-        assertThat(w.meanBatchSize()).isCloseTo(e.stream().mapToInt(Explanation::getBatchSize).average()
+        assertThat(w.getBatchSizeMean()).isCloseTo(e.stream().mapToInt(Explanation::getBatchSize).average()
                 .orElseThrow(), Offset.offset(1e-9));
     }
 
@@ -424,18 +425,18 @@ class TimeAndProductionTest {
         explained.forEach(r -> assertThat(r.value().getImageId()).isEqualTo(r.key()));
     }
 
-    private static List<MetricsRecord> readWindows(Topic<String, MetricsRecord> topic,
-                                                   java.util.function.Predicate<List<MetricsRecord>> done,
+    private static List<ExplanationMetrics> readWindows(Topic<String, ExplanationMetrics> topic,
+                                                   java.util.function.Predicate<List<ExplanationMetrics>> done,
                                                    Duration timeout) {
         return readWindows(topic, new TreeMap<>(), done, timeout);
     }
 
     /** Reads metrics records (read_committed), noting the wall clock at which each window was first seen. */
-    private static List<MetricsRecord> readWindows(Topic<String, MetricsRecord> topic, Map<String, Long> seenAt,
-                                                   java.util.function.Predicate<List<MetricsRecord>> done,
+    private static List<ExplanationMetrics> readWindows(Topic<String, ExplanationMetrics> topic, Map<String, Long> seenAt,
+                                                   java.util.function.Predicate<List<ExplanationMetrics>> done,
                                                    Duration timeout) {
-        List<MetricsRecord> read = new ArrayList<>();
-        try (KafkaConsumer<String, MetricsRecord> consumer = new KafkaConsumer<>(Map.of(
+        List<ExplanationMetrics> read = new ArrayList<>();
+        try (KafkaConsumer<String, ExplanationMetrics> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
                 ConsumerConfig.GROUP_ID_CONFIG, "metrics-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
@@ -445,9 +446,9 @@ class TimeAndProductionTest {
             consumer.subscribe(List.of(topic.name()));
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline && !done.test(read)) {
-                for (ConsumerRecord<String, MetricsRecord> r : consumer.poll(Duration.ofMillis(20))) {
+                for (ConsumerRecord<String, ExplanationMetrics> r : consumer.poll(Duration.ofMillis(20))) {
                     read.add(r.value());
-                    seenAt.putIfAbsent(Long.toString(r.value().windowStart()), System.currentTimeMillis());
+                    seenAt.putIfAbsent(Long.toString(r.value().getWindowStart().toEpochMilli()), System.currentTimeMillis());
                 }
             }
         }

@@ -13,8 +13,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.ErrorKind;
+import io.otnn.avro.EpsilonFraction;
 import io.otnn.avro.Explanation;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
+import io.otnn.avro.QuantileValue;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.Explanations;
 
@@ -47,10 +49,19 @@ class RecordFormatRoundTripTest {
                 .build();
     }
 
-    static MetricsRecord fullyPopulatedMetrics() {
-        return new MetricsRecord(1_700_000_000_000L, 1_700_000_060_000L, "model-a", 12, 40, 3,
-                Map.of("UNDESERIALISABLE", 2L, "WRONG_SHAPE", 1L), 30, 0.9, 0.25, Map.of("0.5", 0.2, "0.99", 0.5),
-                Map.of("0.1", 0.75), List.of(10L, 20L, 10L), 0.6, 0.01, Map.of("0.5", 12.0, "0.99", 80.0), 7.5);
+    static ExplanationMetrics fullyPopulatedMetrics() {
+        return ExplanationMetrics.newBuilder()
+                .setWindowStart(Instant.ofEpochMilli(1_700_000_000_000L))
+                .setWindowEnd(Instant.ofEpochMilli(1_700_000_060_000L))
+                .setModelName("model-a").setModelVersion(12).setExplainedCount(40).setDeadLetteredCount(3)
+                .setLabelledCount(30).setAccuracy(0.9).setCertificateMean(0.25)
+                .setCertificateQuantiles(List.of(new QuantileValue(0.5, 0.2), new QuantileValue(0.99, 0.5)))
+                .setCertifiedFractions(List.of(new EpsilonFraction(0.1, 0.75)))
+                .setClassHistogram(List.of(10L, 20L, 10L)).setCounterfactualDistanceMean(0.6)
+                .setBoundaryResidualMean(0.01)
+                .setLatencyQuantilesMs(List.of(new QuantileValue(0.5, 12.0), new QuantileValue(0.99, 80.0)))
+                .setBatchSizeMean(7.5).setDeadLetteredByKind(Map.of("UNDESERIALISABLE", 2L, "WRONG_SHAPE", 1L))
+                .build();
     }
 
     @Test
@@ -72,8 +83,8 @@ class RecordFormatRoundTripTest {
     }
 
     @Test
-    void shouldReadBackEveryFieldOfAMetricsRecordWhenWrittenInEitherFormat() {
-        MetricsRecord metrics = fullyPopulatedMetrics();
+    void shouldReadBackEveryFieldOfAMetricsWindowWhenWrittenInEitherFormat() {
+        ExplanationMetrics metrics = fullyPopulatedMetrics();
         for (RecordFormat format : formats()) {
             assertThat(roundTrip(format.metricsSerde(), "metrics", metrics)).as(format.getClass().getSimpleName())
                     .usingRecursiveComparison().isEqualTo(metrics);

@@ -27,7 +27,7 @@ import io.otnn.streams.format.RecordFormat;
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
 
 /**
  * A real engine with injected faults. Either a fixed poison (a batch containing an image that matches it fails the
@@ -230,7 +230,7 @@ public final class FaultInjectingEngine implements ExplanationEngine {
             }
 
             @Override
-            public Serde<MetricsRecord> metricsSerde() {
+            public Serde<ExplanationMetrics> metricsSerde() {
                 return real.metricsSerde();
             }
         };

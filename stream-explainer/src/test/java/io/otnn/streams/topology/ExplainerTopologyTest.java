@@ -34,10 +34,11 @@ import io.otnn.streams.format.RecordFormat;
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
 import io.otnn.streams.testing.Buffers;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.LinearTestEngine;
+import io.otnn.streams.testing.Windows;
 
 class ExplainerTopologyTest {
 
@@ -50,7 +51,7 @@ class ExplainerTopologyTest {
     private TestInputTopic<byte[], byte[]> images;
     private TestOutputTopic<String, Explanation> explanations;
     private TestOutputTopic<String, DeadLetter> deadLetters;
-    private TestOutputTopic<String, MetricsRecord> metrics;
+    private TestOutputTopic<String, ExplanationMetrics> metrics;
     private LinearTestEngine engine;
     @TempDir
     Path stateDir;
@@ -267,16 +268,16 @@ class ExplainerTopologyTest {
         assertThat(metrics.isEmpty()).as("window open until its end plus grace").isTrue();
         driver.advanceWallClockTime(Duration.ofMillis(MetricWindowsProcessor.PUNCTUATE_MS + 100));
 
-        List<org.apache.kafka.streams.KeyValue<String, MetricsRecord>> out = metrics.readKeyValuesToList();
+        List<org.apache.kafka.streams.KeyValue<String, ExplanationMetrics>> out = metrics.readKeyValuesToList();
         assertThat(out).hasSize(1);
-        MetricsRecord m = out.get(0).value;
+        ExplanationMetrics m = out.get(0).value;
         assertThat(out.get(0).key).isEqualTo("2026-11-23T16:00:00Z/linear-test@3");
-        assertThat(m.windowStart()).isEqualTo(T0.toEpochMilli());
-        assertThat(m.windowEnd()).isEqualTo(T0.toEpochMilli() + 10_000);
-        assertThat(m.explanations()).isEqualTo(6);
-        assertThat(m.deadLetters()).isEqualTo(1);
-        assertThat(m.deadLettersByKind()).containsEntry("UNDESERIALISABLE", 1L);
-        assertThat(m.labelled()).isEqualTo(6);
+        assertThat(m.getWindowStart().toEpochMilli()).isEqualTo(T0.toEpochMilli());
+        assertThat(m.getWindowEnd().toEpochMilli()).isEqualTo(T0.toEpochMilli() + 10_000);
+        assertThat(m.getExplainedCount()).isEqualTo(6);
+        assertThat(m.getDeadLetteredCount()).isEqualTo(1);
+        assertThat(m.getDeadLetteredByKind()).containsEntry("UNDESERIALISABLE", 1L);
+        assertThat(m.getLabelledCount()).isEqualTo(6);
 
         List<ImageExplanation> expected = first.stream().map(img -> engine.explainOne(Images.decodeU8(img.data()))).toList();
         long correct = 0;
@@ -285,18 +286,18 @@ class ExplainerTopologyTest {
                 correct++;
             }
         }
-        assertThat(m.accuracy()).isCloseTo(correct / 6.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(m.getAccuracy()).isCloseTo(correct / 6.0, org.assertj.core.data.Offset.offset(1e-9));
         double meanCertificate = expected.stream().mapToDouble(ImageExplanation::radius).average().orElseThrow();
-        assertThat(m.certificateMean()).isCloseTo(meanCertificate, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(m.certificateQuantiles()).containsKeys("0.5", "0.99");
-        assertThat(m.certifiedFraction()).containsOnlyKeys("0.1411764705882353", "0.5", "1.0");
-        assertThat(m.classHistogram().stream().mapToLong(Long::longValue).sum()).isEqualTo(6);
-        assertThat(m.meanBatchSize()).isGreaterThanOrEqualTo(1.0);
-        assertThat(m.latencyQuantilesMs()).containsKey("0.99");
+        assertThat(m.getCertificateMean()).isCloseTo(meanCertificate, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(Windows.quantiles(m.getCertificateQuantiles())).containsKeys("0.5", "0.99");
+        assertThat(Windows.fractions(m.getCertifiedFractions())).containsOnlyKeys("0.1411764705882353", "0.5", "1.0");
+        assertThat(m.getClassHistogram().stream().mapToLong(Long::longValue).sum()).isEqualTo(6);
+        assertThat(m.getBatchSizeMean()).isGreaterThanOrEqualTo(1.0);
+        assertThat(Windows.quantiles(m.getLatencyQuantilesMs())).containsKey("0.99");
         int[] histogram = new int[3];
         expected.forEach(r -> histogram[r.predicted()]++);
-        for (int k = 0; k < m.classHistogram().size(); k++) {
-            assertThat(m.classHistogram().get(k)).isEqualTo(histogram[k]);
+        for (int k = 0; k < m.getClassHistogram().size(); k++) {
+            assertThat(m.getClassHistogram().get(k)).isEqualTo(histogram[k]);
         }
         assertThat(Arrays.stream(histogram).sum()).isEqualTo(6);
     }
