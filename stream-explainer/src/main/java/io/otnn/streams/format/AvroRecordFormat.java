@@ -29,7 +29,8 @@ import io.otnn.streams.records.ImageInput;
  *
  * <p>An unknown schema id is a dead letter ({@code UNKNOWN_SCHEMA}); a registry that cannot be reached is not: the
  * exception stops the stream thread, which is replaced and retries from the last committed transaction.
-
+ *
+ * <p>The outputs are the generated records themselves: nothing is converted on the way out.
  */
 public final class AvroRecordFormat implements RecordFormat {
 
