@@ -219,7 +219,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         LOG.debug("Dead letter {} at {}-{}@{}: {}", e.kind(), received.topic(), received.partition(),
                 received.offset(), e.getMessage());
         Outcome outcome = new Outcome.Rejected(deadLetter);
-        forward(new Record<>(deadLetter.getImageId(), outcome, timestamp,
+        forward(new Record<>(DeadLetters.imageId(received, e), outcome, timestamp,
                 OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())), origin);
         count(MetricsSample.of(deadLetter), timestamp);
     }

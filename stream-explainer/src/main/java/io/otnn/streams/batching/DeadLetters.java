@@ -36,7 +36,6 @@ final class DeadLetters {
                 .setTime(Instant.ofEpochMilli(now))
                 .setApplication(application)
                 .setRejectionKind(e.kind().name())
-                .setImageId(imageId(received, e))
                 .setSourceTimestamp(received.timestamp())
                 .setModelName(model.name())
                 .setModelVersion(model.version())
@@ -51,7 +50,10 @@ final class DeadLetters {
                 .build();
     }
 
-    /** The key of the dead letter: the image id when it was read, else the original key. */
+    /**
+     * The key of the dead letter: the image id when it was read, else the original key. Not repeated in the record:
+     * an image id can be as long as the record's limit allows.
+     */
     static String imageId(ReceivedImage received, RejectedRecordException e) {
         return e.imageId() != null ? e.imageId() : received.keyText();
     }

@@ -44,7 +44,7 @@ class RecordFormatRoundTripTest {
                 .setSourceTopic("otnn.images").setPartition(2).setOffset(41).setErrorKind(ErrorKind.INVALID_SHAPE)
                 .setMessage("the image has 3 channel(s), the model takes 1")
                 .setTime(Instant.ofEpochMilli(1_700_000_000_002L)).setApplication("explainer@host-1")
-                .setRejectionKind("WRONG_CHANNELS").setImageId("image-9").setSourceTimestamp(1_700_000_000_001L)
+                .setRejectionKind("WRONG_CHANNELS").setSourceTimestamp(1_700_000_000_001L)
                 .setModelName("model-a").setModelVersion(12)
                 .build();
     }

@@ -74,7 +74,7 @@ class MetricWindowsProcessorTest {
         for (int i = 0; i < count; i++) {
             figures.add(MetricsSample.of(DeadLetter.newBuilder().setSourceTopic("t").setPartition(0).setOffset(0)
                     .setErrorKind(ErrorKind.EMPTY_VALUE).setMessage("").setTime(Instant.EPOCH).setApplication("a")
-                    .setRejectionKind("EMPTY_VALUE").setImageId("x").setSourceTimestamp(0).setModelName("m")
+                    .setRejectionKind("EMPTY_VALUE").setSourceTimestamp(0).setModelName("m")
                     .setModelVersion(1).build()), List.of(0.5));
         }
         return figures;

@@ -104,7 +104,7 @@ public final class HostileImageEvents {
             DeadLetter deadLetter = DeadLetter.newBuilder().setKey(ByteBuffer.wrap(new byte[] {1})).setValue(null)
                     .setSourceTopic(topic).setPartition(0).setOffset(1L).setErrorKind(ErrorKind.EMPTY_VALUE)
                     .setMessage("empty").setTime(Instant.ofEpochMilli(now)).setApplication("fuzz")
-                    .setRejectionKind("EMPTY_VALUE").setImageId("x").setSourceTimestamp(now).setModelName("m")
+                    .setRejectionKind("EMPTY_VALUE").setSourceTimestamp(now).setModelName("m")
                     .setModelVersion(1).build();
             otherRecords.add(deadLetters.serializer().serialize(topic + "-other-dlq", deadLetter));
             Schema other = SchemaBuilder.record("Other").namespace("io.otnn.fuzz").fields().requiredString("imageId")

@@ -221,8 +221,8 @@ class ExplainerTopologyTest {
         good.add("f32");
         driver.advanceWallClockTime(Duration.ofMillis(60));
 
-        Map<String, DeadLetter> dead = deadLetters.readValuesToList().stream()
-                .collect(Collectors.toMap(DeadLetter::getImageId, d -> d));
+        Map<String, DeadLetter> dead = deadLetters.readKeyValuesToList().stream()
+                .collect(Collectors.toMap(kv -> kv.key, kv -> kv.value));
         assertThat(dead).containsOnlyKeys(bad.keySet());
         bad.forEach((id, kind) -> {
             DeadLetter d = dead.get(id);
