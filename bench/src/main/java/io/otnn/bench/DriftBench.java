@@ -1,5 +1,6 @@
 package io.otnn.bench;
 
+import io.otnn.streams.drift.DriftFigures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,7 +11,7 @@ import java.util.TreeMap;
 import io.otnn.bench.drift.DriftEvaluation;
 import io.otnn.bench.drift.DriftFixture;
 import io.otnn.streams.drift.DriftThresholds;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
 
 /**
  * Drift detection in the metric windows, measured: detection delays (in windows) of class-mix shifts (labels 0–4
@@ -83,14 +84,14 @@ public final class DriftBench {
                         firstAlarms.merge(String.join("+", run.alarmsAt(run.shiftWindow() + delay)), 1, Integer::sum);
                     }
                     if (r == 0) {
-                        MetricsRecord before = run.windows().get(run.shiftWindow() - 1);
-                        MetricsRecord after = run.windows().get(run.shiftWindow());
+                        ExplanationMetrics before = run.windows().get(run.shiftWindow() - 1);
+                        ExplanationMetrics after = run.windows().get(run.shiftWindow());
                         System.out.printf(Locale.ROOT, "%s, window before / after the shift: chi2 p %.3g / %.3g, PSI %.4f"
                                         + " / %.4f, KS %.4f / %.4f, KS p %.3g / %.3g%n", scenario,
-                                before.drift().classMixPValue(), after.drift().classMixPValue(),
-                                before.drift().classMixPsi(), after.drift().classMixPsi(),
-                                before.drift().certificateKs(), after.drift().certificateKs(),
-                                before.drift().certificateKsPValue(), after.drift().certificateKsPValue());
+                                DriftFigures.of(before).classMixPValue(), DriftFigures.of(after).classMixPValue(),
+                                DriftFigures.of(before).classMixPsi(), DriftFigures.of(after).classMixPsi(),
+                                DriftFigures.of(before).certificateKs(), DriftFigures.of(after).certificateKs(),
+                                DriftFigures.of(before).certificateKsPValue(), DriftFigures.of(after).certificateKsPValue());
                     }
                 }
                 System.out.printf(Locale.ROOT, "%s: detection delay (windows: runs) %s over %d runs; alarms of the first"
@@ -98,11 +99,11 @@ public final class DriftBench {
                         scenario, delays, repeats, firstAlarms, falseAlarms, 10 * repeats);
             }
             DriftEvaluation.Run stationary = evaluation.stationary(stationaryWindows, 7);
-            long classMix = stationary.windows().stream().filter(w -> w.drift().alarms().contains("CLASS_MIX")).count();
+            long classMix = stationary.windows().stream().filter(w -> DriftFigures.of(w).alarms().contains("CLASS_MIX")).count();
             long certificate = stationary.windows().stream()
-                    .filter(w -> w.drift().alarms().contains("CERTIFICATE")).count();
-            long pBelow = stationary.windows().stream().filter(w -> w.drift().classMixPValue() < thresholds.pValue()
-                    || w.drift().certificateKsPValue() < thresholds.pValue()).count();
+                    .filter(w -> DriftFigures.of(w).alarms().contains("CERTIFICATE")).count();
+            long pBelow = stationary.windows().stream().filter(w -> DriftFigures.of(w).classMixPValue() < thresholds.pValue()
+                    || DriftFigures.of(w).certificateKsPValue() < thresholds.pValue()).count();
             System.out.printf(Locale.ROOT, "stationary: %d windows, %.2f false alarms per 100 windows (CLASS_MIX %d,"
                             + " CERTIFICATE %d); windows with a p-value below %s (the significance alone) %d%n",
                     stationaryWindows, 100.0 * stationary.falseAlarms() / stationaryWindows, classMix, certificate,

@@ -43,8 +43,8 @@ import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.Topics;
 import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 
 /**
@@ -335,8 +335,8 @@ public final class HostileMix {
     private static int readAndReport(String bootstrap, AvroRecordFormat format, String imagesTopic,
                                      String explanationsTopic, String dlqTopic, String run, List<Sent> sent,
                                      Duration quiet) {
-        Deserializer<ExplanationRecord> explanations = format.explanationSerde().deserializer();
-        Deserializer<DeadLetterRecord> deadLetters = format.deadLetterSerde().deserializer();
+        Deserializer<Explanation> explanations = format.explanationSerde().deserializer();
+        Deserializer<DeadLetter> deadLetters = format.deadLetterSerde().deserializer();
         Map<String, Sent> byImageId = new HashMap<>();
         Map<String, Sent> byOffset = new HashMap<>();
         for (Sent s : sent) {
@@ -345,8 +345,8 @@ public final class HostileMix {
             }
             byOffset.put(s.partition() + "@" + s.offset(), s);
         }
-        Map<Sent, List<ExplanationRecord>> explained = new LinkedHashMap<>();
-        Map<Sent, List<DeadLetterRecord>> dead = new LinkedHashMap<>();
+        Map<Sent, List<Explanation>> explained = new LinkedHashMap<>();
+        Map<Sent, List<DeadLetter>> dead = new LinkedHashMap<>();
         List<String> strangers = new ArrayList<>();
         int unreadable = 0;
         long start = System.nanoTime();
@@ -369,23 +369,23 @@ public final class HostileMix {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     try {
                         if (r.topic().equals(explanationsTopic)) {
-                            ExplanationRecord e = explanations.deserialize(r.topic(), r.value());
-                            if (e == null || !e.imageId().startsWith(run)) {
+                            Explanation e = explanations.deserialize(r.topic(), r.value());
+                            if (e == null || !e.getImageId().startsWith(run)) {
                                 continue;
                             }
-                            Sent s = byImageId.get(e.imageId());
+                            Sent s = byImageId.get(e.getImageId());
                             if (s == null) {
-                                strangers.add("explanation of " + e.imageId());
+                                strangers.add("explanation of " + e.getImageId());
                             } else {
                                 explained.computeIfAbsent(s, k -> new ArrayList<>()).add(e);
                             }
                             news = true;
                         } else {
-                            DeadLetterRecord d = deadLetters.deserialize(r.topic(), r.value());
-                            if (d == null || !imagesTopic.equals(d.topic())) {
+                            DeadLetter d = deadLetters.deserialize(r.topic(), r.value());
+                            if (d == null || !imagesTopic.equals(d.getSourceTopic())) {
                                 continue;
                             }
-                            Sent s = byOffset.get(d.partition() + "@" + d.offset());
+                            Sent s = byOffset.get(d.getPartition() + "@" + d.getOffset());
                             if (s != null) {
                                 dead.computeIfAbsent(s, k -> new ArrayList<>()).add(d);
                                 news = true;
@@ -409,8 +409,8 @@ public final class HostileMix {
         return report(sent, explained, dead, strangers, unreadable, seconds, quiet);
     }
 
-    private static int report(List<Sent> sent, Map<Sent, List<ExplanationRecord>> explained,
-                              Map<Sent, List<DeadLetterRecord>> dead, List<String> strangers, int unreadable,
+    private static int report(List<Sent> sent, Map<Sent, List<Explanation>> explained,
+                              Map<Sent, List<DeadLetter>> dead, List<String> strangers, int unreadable,
                               double seconds, Duration quiet) {
         Map<String, int[]> byKind = new TreeMap<>(); // explained, dead-lettered, none, more than one
         Map<String, Integer> deadKinds = new TreeMap<>();
@@ -421,12 +421,12 @@ public final class HostileMix {
         List<String> goodDeadLettered = new ArrayList<>();
         int goodExplained = 0;
         for (Sent s : sent) {
-            List<ExplanationRecord> e = explained.getOrDefault(s, List.of());
-            List<DeadLetterRecord> d = dead.getOrDefault(s, List.of());
+            List<Explanation> e = explained.getOrDefault(s, List.of());
+            List<DeadLetter> d = dead.getOrDefault(s, List.of());
             int[] counts = byKind.computeIfAbsent(s.kind(), k -> new int[4]);
             counts[0] += e.isEmpty() ? 0 : 1;
             counts[1] += d.isEmpty() ? 0 : 1;
-            d.forEach(x -> deadKinds.merge(x.kind(), 1, Integer::sum));
+            d.forEach(x -> deadKinds.merge(x.getRejectionKind(), 1, Integer::sum));
             String name = s.imageId() != null ? s.imageId() : s.kind() + "@" + s.partition() + ":" + s.offset();
             if (e.isEmpty() && d.isEmpty()) {
                 counts[2]++;
@@ -439,11 +439,12 @@ public final class HostileMix {
             if (s.good()) {
                 goodExplained += e.isEmpty() ? 0 : 1;
                 if (!d.isEmpty()) {
-                    goodDeadLettered.add(name + " " + d.get(0).kind() + ": " + d.get(0).message());
+                    goodDeadLettered.add(name + " " + d.get(0).getRejectionKind() + ": " + d.get(0).getMessage());
                 }
-                for (ExplanationRecord x : e) {
-                    if (!java.util.Objects.equals(x.label(), s.label()) || x.eventTime() != s.eventTime()) {
-                        notOwn.add(name + " carries label " + x.label() + " and event time " + x.eventTime()
+                for (Explanation x : e) {
+                    long eventTime = x.getEventTime().toEpochMilli();
+                    if (!java.util.Objects.equals(x.getLabel(), s.label()) || eventTime != s.eventTime()) {
+                        notOwn.add(name + " carries label " + x.getLabel() + " and event time " + eventTime
                                 + ", its own are " + s.label() + " and " + s.eventTime());
                     }
                 }

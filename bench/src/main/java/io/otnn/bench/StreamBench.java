@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -44,12 +45,15 @@ import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.TopicCreator;
 import io.otnn.streams.Topics;
 import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.engine.BatchExplainer;
-import io.otnn.streams.engine.ImageResult;
-import io.otnn.streams.engine.ModelInfo;
-import io.otnn.streams.engine.OtnnEngine;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.streams.explaining.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Certificate;
+import io.otnn.avro.Counterfactual;
+import io.otnn.avro.Explanation;
+import io.otnn.avro.Timings;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.records.CompactTensors;
 
@@ -429,7 +433,7 @@ public final class StreamBench {
         ExplainerConfig config = new ExplainerConfig(props);
         Topics topics = topics(run);
         TopicCreator.createMissing(config.clientProperties(), TopicCreator.plan(config, topics));
-        ExplanationRecord template = template();
+        Explanation template = template();
         var explanationSerde = topics.explanations().valueSerde();
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream(topics.images().name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
@@ -442,7 +446,7 @@ public final class StreamBench {
                     }
                 })
                 .filter((key, value) -> value != null)
-                .selectKey((key, value) -> value.imageId())
+                .selectKey((key, value) -> value.getImageId())
                 .to(topics.explanations().name(), Produced.with(Serdes.String(), explanationSerde));
         Properties streamsProps = config.streamsProperties();
         KafkaStreams streams = new KafkaStreams(builder.build(), streamsProps);
@@ -455,32 +459,39 @@ public final class StreamBench {
     }
 
     /** An explanation of the right size (a real one, for the first image) to be re-keyed by the pass-through. */
-    private ExplanationRecord template() {
-        ModelInfo m = engine.model();
+    private Explanation template() {
+        ModelMetadata m = engine.model();
         ImageDecoder validator = new ImageDecoder(m.input(), 1 << 20);
         ImageInput first = images.get(0);
         try (BatchExplainer explainer = engine.newExplainer()) {
-            ImageResult r = explainer.explain(new float[][] {decode(validator, first)}).get(0);
+            ImageExplanation r = explainer.explain(new float[][] {decode(validator, first)}).get(0);
             List<Float> scores = new ArrayList<>();
             for (float s : r.scores()) {
                 scores.add(s);
             }
-            return new ExplanationRecord(first.imageId(), m.name(), m.version(), r.predicted(),
-                    m.className(r.predicted()), r.runnerUp(), m.className(r.runnerUp()), scores, r.margin(),
-                    r.radius(), r.certificateFactor(), r.lipschitz(), first.label(),
-                    CompactTensors.encode(r.saliency(), m.height(), m.width(), m.channels()),
-                    CompactTensors.encode(r.counterfactual(), m.height(), m.width(), m.channels()),
-                    r.counterfactualClass(), r.t(), r.distance(), r.boundaryDistance(), r.boundaryResidual(), 0, 0,
-                    0, 1, "pass-through", 0, 0);
+            return Explanation.newBuilder().setImageId(first.imageId()).setEventTime(Instant.ofEpochMilli(0))
+                    .setModelName(m.name()).setModelVersion(m.version()).setLabel(first.label())
+                    .setPredictedClass(r.predicted()).setPredictedClassName(r.predictedName())
+                    .setRunnerUpClass(r.runnerUp()).setRunnerUpClassName(r.runnerUpName()).setScores(scores)
+                    .setCertificate(Certificate.newBuilder().setRadius(r.radius()).setMargin(r.margin())
+                            .setFactor(r.certificateFactor()).setLipschitz(r.lipschitz()).build())
+                    .setSaliency(CompactTensors.encode(r.saliency(), m.input().height(), m.input().width(),
+                            m.input().channels()))
+                    .setCounterfactual(Counterfactual.newBuilder().setTargetClass(r.runnerUp())
+                            .setTargetClassName(r.runnerUpName()).setT(r.t()).setDistance(r.distance())
+                            .setBoundaryDistance(r.boundaryDistance())
+                            .setImage(CompactTensors.encode(r.counterfactual(), m.input().height(),
+                                    m.input().width(), m.input().channels()))
+                            .setPredictedClass(r.counterfactualClass()).setBoundaryResidual(r.boundaryResidual())
+                            .build())
+                    .setTimings(Timings.newBuilder().setQueuedMs(0).setModelMs(0).setTotalMs(0).build())
+                    .setBatchSize(1).setExplainerInstance("pass-through").build();
         }
     }
 
-    private static ExplanationRecord withId(ExplanationRecord t, ImageInput image) {
-        return new ExplanationRecord(image.imageId(), t.modelName(), t.modelVersion(), t.predicted(),
-                t.predictedName(), t.runnerUp(), t.runnerUpName(), t.scores(), t.margin(), t.certificate(),
-                t.certificateFactor(), t.lipschitz(), image.label(), t.saliency(), t.counterfactual(),
-                t.counterfactualClass(), t.counterfactualT(), t.counterfactualDistance(), t.boundaryDistance(),
-                t.boundaryResidual(), 0, 0, 0, 1, t.explainerInstance(), image.eventTime(), 0);
+    private static Explanation withId(Explanation t, ImageInput image) {
+        return Explanation.newBuilder(t).setImageId(image.imageId()).setLabel(image.label())
+                .setEventTime(Instant.ofEpochMilli(image.eventTime())).build();
     }
 
     private KafkaProducer<byte[], byte[]> producer() {
@@ -591,9 +602,9 @@ public final class StreamBench {
                     }
                     seen++;
                     if (mode != Mode.PASS_THROUGH) {
-                        ExplanationRecord e = explanationSerde.deserialize(r.topic(), r.value());
-                        modelMs += e.modelMs() / e.batchSize();
-                        batchSum += e.batchSize();
+                        Explanation e = explanationSerde.deserialize(r.topic(), r.value());
+                        modelMs += e.getTimings().getModelMs() / e.getBatchSize();
+                        batchSum += e.getBatchSize();
                     }
                 }
             }
@@ -691,9 +702,9 @@ public final class StreamBench {
                     if (seen > total / 10) {
                         digest.add(System.currentTimeMillis() - r.timestamp());
                         if (mode != Mode.PASS_THROUGH) {
-                            ExplanationRecord e = explanationSerde.deserialize(r.topic(), r.value());
-                            queued.add(e.queuedMs());
-                            forwarded.add(e.totalMs());
+                            Explanation e = explanationSerde.deserialize(r.topic(), r.value());
+                            queued.add(e.getTimings().getQueuedMs());
+                            forwarded.add(e.getTimings().getTotalMs());
                         }
                     }
                 }

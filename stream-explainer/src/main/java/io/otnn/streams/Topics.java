@@ -3,9 +3,9 @@ package io.otnn.streams;
 import org.apache.kafka.common.serialization.Serdes;
 
 import io.otnn.streams.format.RecordFormat;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
+import io.otnn.avro.ExplanationMetrics;
 
 /**
  * The application's topics with their serdes, for one configuration and one wire format.
@@ -13,8 +13,8 @@ import io.otnn.streams.records.MetricsRecord;
  * <p>Images are typed as raw bytes on purpose: the processor parses them so that unreadable records become
  * dead letters with their original bytes.
  */
-public record Topics(Topic<byte[], byte[]> images, Topic<String, ExplanationRecord> explanations,
-                     Topic<String, DeadLetterRecord> deadLetters, Topic<String, MetricsRecord> metrics,
+public record Topics(Topic<byte[], byte[]> images, Topic<String, Explanation> explanations,
+                     Topic<String, DeadLetter> deadLetters, Topic<String, ExplanationMetrics> metrics,
                      Topic<String, byte[]> models, RecordFormat format) {
 
     public static final String DEFAULT_IMAGES = "otnn.images";

@@ -1,5 +1,6 @@
 package io.otnn.bench.drift;
 
+import io.otnn.streams.drift.DriftFigures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,7 @@ import io.otnn.streams.drift.DriftMonitor;
 import io.otnn.streams.drift.DriftReference;
 import io.otnn.streams.drift.DriftThresholds;
 import io.otnn.streams.metrics.MetricsSample;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
 
 /**
  * Drift scenarios through the real metric windows: a stream of explanations drawn (with replacement, seeded) from an
@@ -32,12 +33,12 @@ public final class DriftEvaluation {
     public static final String MODEL_KEY = "drift-evaluation@1";
 
     /** The windows of one run and where its shift was. */
-    public record Run(String scenario, int shiftWindow, List<MetricsRecord> windows) {
+    public record Run(String scenario, int shiftWindow, List<ExplanationMetrics> windows) {
 
         /** Windows after the shift until the first alarmed one (0: the first shifted window alarms); -1 if none. */
         public int detectionDelay() {
             for (int w = shiftWindow; w < windows.size(); w++) {
-                if (!windows.get(w).drift().alarms().isEmpty()) {
+                if (!DriftFigures.of(windows.get(w)).alarms().isEmpty()) {
                     return w - shiftWindow;
                 }
             }
@@ -48,7 +49,7 @@ public final class DriftEvaluation {
         public int falseAlarms() {
             int count = 0;
             for (int w = 0; w < Math.min(shiftWindow, windows.size()); w++) {
-                if (!windows.get(w).drift().alarms().isEmpty()) {
+                if (!DriftFigures.of(windows.get(w)).alarms().isEmpty()) {
                     count++;
                 }
             }
@@ -56,7 +57,7 @@ public final class DriftEvaluation {
         }
 
         public List<String> alarmsAt(int window) {
-            return windows.get(window).drift().alarms();
+            return DriftFigures.of(windows.get(window)).alarms();
         }
     }
 
@@ -105,7 +106,7 @@ public final class DriftEvaluation {
                     List<ExplainedPool.Entry> second, Predicate<ExplainedPool.Entry> afterFilter) throws IOException {
         List<ExplainedPool.Entry> shifted = second.stream().filter(afterFilter).toList();
         SplittableRandom random = new SplittableRandom(seed);
-        List<MetricsRecord> out = new ArrayList<>();
+        List<ExplanationMetrics> out = new ArrayList<>();
         Path dir = Files.createTempDirectory(stateDir, "windows-");
         try (MetricsWindows windows = new MetricsWindows(monitor, 10_000, dir)) {
             for (int w = 0; w < before + after; w++) {

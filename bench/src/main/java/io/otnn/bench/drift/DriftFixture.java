@@ -3,7 +3,7 @@ package io.otnn.bench.drift;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-import io.otnn.streams.engine.OtnnEngine;
+import io.otnn.streams.explaining.OtnnEngine;
 import io.otnn.trainer.Trainer;
 import io.otnn.trainer.TrainingConfig;
 import io.otnn.trainer.data.Dataset;

@@ -21,7 +21,7 @@ import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.metrics.MetricsAccumulator;
 import io.otnn.streams.metrics.MetricsSample;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
 import io.otnn.streams.time.EventTimePolicy;
 
 /**
@@ -38,7 +38,7 @@ public final class MetricsWindows implements AutoCloseable {
 
     private final TopologyTestDriver driver;
     private final TestInputTopic<String, MetricsAccumulator> partials;
-    private final TestOutputTopic<String, MetricsRecord> metrics;
+    private final TestOutputTopic<String, ExplanationMetrics> metrics;
     private final long windowMs;
     private int next;
 
@@ -63,7 +63,7 @@ public final class MetricsWindows implements AutoCloseable {
     }
 
     /** Counts {@code samples} into the next window, in partials of {@code batch}, and returns its published record. */
-    public MetricsRecord window(String modelKey, List<MetricsSample> samples, int batch) {
+    public ExplanationMetrics window(String modelKey, List<MetricsSample> samples, int batch) {
         long start = T0.toEpochMilli() + next * windowMs;
         next++;
         for (int from = 0; from < samples.size(); from += batch) {
@@ -74,8 +74,8 @@ public final class MetricsWindows implements AutoCloseable {
             partials.pipeInput(modelKey, partial, start + from * (windowMs - 1) / samples.size());
         }
         driver.advanceWallClockTime(Duration.ofMillis(windowMs));
-        List<MetricsRecord> out = new ArrayList<>(metrics.readValuesToList());
-        if (out.size() != 1 || out.get(0).windowStart() != start) {
+        List<ExplanationMetrics> out = new ArrayList<>(metrics.readValuesToList());
+        if (out.size() != 1 || out.get(0).getWindowStart().toEpochMilli() != start) {
             throw new IllegalStateException("expected the window at " + start + " alone, got " + out.size());
         }
         return out.get(0);

@@ -1,5 +1,6 @@
 package io.otnn.bench.drift;
 
+import io.otnn.streams.drift.DriftFigures;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class DriftDetectionTest {
         assertThat(run.detectionDelay()).isBetween(0, 1);
         assertThat(run.alarmsAt(6 + run.detectionDelay())).contains("CLASS_MIX");
         assertThat(run.falseAlarms()).isZero();
-        assertThat(run.windows()).allSatisfy(w -> assertThat(w.explanations()).isEqualTo(WINDOW));
+        assertThat(run.windows()).allSatisfy(w -> assertThat(w.getExplainedCount()).isEqualTo((long) WINDOW));
     }
 
     @Test
@@ -65,7 +66,7 @@ class DriftDetectionTest {
         System.out.printf("brightness ×0.5: detection delay %d window(s), alarms %s, KS before/after %.3f/%.3f,"
                         + " false alarms before %d%n", run.detectionDelay(),
                 run.detectionDelay() < 0 ? "none" : run.alarmsAt(6 + run.detectionDelay()),
-                run.windows().get(5).drift().certificateKs(), run.windows().get(6).drift().certificateKs(),
+                DriftFigures.of(run.windows().get(5)).certificateKs(), DriftFigures.of(run.windows().get(6)).certificateKs(),
                 run.falseAlarms());
         assertThat(run.detectionDelay()).isBetween(0, 1);
         assertThat(run.falseAlarms()).isZero();
@@ -74,10 +75,10 @@ class DriftDetectionTest {
     @Test
     void shouldRaiseFewFalseAlarmsWhenTheStreamIsStationary() throws Exception {
         DriftEvaluation.Run run = evaluation.stationary(100, 3);
-        long significant = run.windows().stream().filter(w -> w.drift().classMixPValue() < 0.001
-                || w.drift().certificateKsPValue() < 0.001).count();
-        long classMix = run.windows().stream().filter(w -> w.drift().alarms().contains("CLASS_MIX")).count();
-        long certificate = run.windows().stream().filter(w -> w.drift().alarms().contains("CERTIFICATE")).count();
+        long significant = run.windows().stream().filter(w -> DriftFigures.of(w).classMixPValue() < 0.001
+                || DriftFigures.of(w).certificateKsPValue() < 0.001).count();
+        long classMix = run.windows().stream().filter(w -> DriftFigures.of(w).alarms().contains("CLASS_MIX")).count();
+        long certificate = run.windows().stream().filter(w -> DriftFigures.of(w).alarms().contains("CERTIFICATE")).count();
         System.out.printf("stationary: %d false alarm(s) in 100 windows (CLASS_MIX %d, CERTIFICATE %d); %d window(s)"
                 + " with a p-value below 0.001%n", run.falseAlarms(), classMix, certificate, significant);
         // two tests at p < 0.001 each: 0.2 false alarms expected per 100 windows, and 4 or more has probability
@@ -85,8 +86,8 @@ class DriftDetectionTest {
         // reference came from adds to every window's statistic, so the bound leaves room for that
         assertThat(run.falseAlarms()).isLessThanOrEqualTo(3);
         assertThat(run.windows()).allSatisfy(w -> {
-            assertThat(w.drift().classMixPValue()).isNotNull();
-            assertThat(w.drift().certificateKsPValue()).isNotNull();
+            assertThat(DriftFigures.of(w).classMixPValue()).isNotNull();
+            assertThat(DriftFigures.of(w).certificateKsPValue()).isNotNull();
         });
     }
 }

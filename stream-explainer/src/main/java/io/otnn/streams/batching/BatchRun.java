@@ -9,8 +9,8 @@ import org.slf4j.LoggerFactory;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.engine.BatchExplainer;
-import io.otnn.streams.engine.ImageResult;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.explain.ImageExplanation;
 
 /**
  * Gives every image of a batch its outcome: one model call for the batch, then the post-processing of each image's
@@ -65,7 +65,7 @@ final class BatchRun {
             pixels[i] = images.get(i).pixels();
         }
         long modelStart = System.nanoTime();
-        List<ImageResult> results;
+        List<ImageExplanation> results;
         try {
             results = List.copyOf(explainer.explain(pixels));
             if (results.size() != pixels.length) {

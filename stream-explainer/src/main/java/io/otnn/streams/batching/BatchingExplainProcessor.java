@@ -14,17 +14,17 @@ import org.slf4j.LoggerFactory;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.engine.BatchExplainer;
-import io.otnn.streams.engine.ExplanationEngine;
-import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.input.ImageReader;
 import io.otnn.streams.input.ReceivedImage;
 import io.otnn.streams.metrics.MetricsSample;
 import io.otnn.streams.monitoring.ExplainerMeters;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.time.EventTime;
 
 /**
@@ -65,7 +65,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
 
     private ProcessorContext<String, Outcome> context;
     private ProcessorScope<String, Outcome> scope;
-    private ModelInfo model;
+    private ModelMetadata model;
     private ImageReader reader;
     private DeadLetters deadLetters;
     private BatchRun batchRun;
@@ -189,28 +189,28 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         }
     }
 
-    private void forwardExplanation(WaitingImage image, ExplanationRecord explanation) {
+    private void forwardExplanation(WaitingImage image, Explanation explanation) {
         ReceivedImage received = image.received();
         Optional<String> refused = guard.refusal(received.topic(), received.partition(), received.offset(),
                 explanation);
         if (refused.isPresent()) {
             forwardDeadLetter(received, new RejectedRecordException(RejectionKind.PRODUCTION, refused.get(),
-                    explanation.imageId(), null), image.origin());
+                    explanation.getImageId(), null), image.origin());
             return;
         }
         // the record timestamp and window use the time policy's time; the payload keeps the event time
         long eventTime = image.eventTime();
         Outcome outcome = new Outcome.Explained(explanation);
-        scope.forward(new Record<>(explanation.imageId(), outcome, eventTime,
+        scope.forward(new Record<>(explanation.getImageId(), outcome, eventTime,
                 OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())), image.origin());
         count(MetricsSample.of(explanation), eventTime);
-        meters.explained(explanation.queuedMs(), explanation.certificate());
+        meters.explained((long) explanation.getTimings().getQueuedMs(), explanation.getCertificate().getRadius());
     }
 
     /** With an {@code origin}, for an image that waited in a batch; without, for the record being processed. */
     private void forwardDeadLetter(ReceivedImage received, RejectedRecordException e, ProcessorScope.Origin origin) {
         long now = context.currentSystemTimeMs();
-        DeadLetterRecord deadLetter = deadLetters.of(received, e, now);
+        DeadLetter deadLetter = deadLetters.of(received, e, now);
         Optional<String> refusedBefore = e.kind() == RejectionKind.PRODUCTION ? Optional.empty()
                 : guard.refusedBefore(received.topic(), received.partition(), received.offset());
         if (refusedBefore.isPresent() || !guard.fits(deadLetter)) {
@@ -218,15 +218,15 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
                     .map(reason -> "the broker refused this dead letter before: " + reason)
                     .orElse("too large for the dead-letter topic"));
         }
-        long timestamp = refusedBefore.isPresent() ? deadLetter.failedAt()
+        long timestamp = refusedBefore.isPresent() ? deadLetter.getTime().toEpochMilli()
                 : guard.policy().recordTimestamp(received.timestamp(), received.receivedAt());
         LOG.debug("Dead letter {} at {}-{}@{}: {}", e.kind(), received.topic(), received.partition(),
                 received.offset(), e.getMessage());
         Outcome outcome = new Outcome.Rejected(deadLetter);
-        forward(new Record<>(deadLetter.imageId(), outcome, timestamp,
+        forward(new Record<>(DeadLetters.imageId(received, e), outcome, timestamp,
                 OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())), origin);
         count(MetricsSample.of(deadLetter), timestamp);
-        meters.deadLettered(deadLetter.kind());
+        meters.deadLettered(deadLetter.getRejectionKind() != null ? deadLetter.getRejectionKind() : e.kind().name());
     }
 
     private void count(MetricsSample sample, long eventTime) {

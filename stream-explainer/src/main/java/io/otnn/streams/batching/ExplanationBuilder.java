@@ -1,27 +1,34 @@
 package io.otnn.streams.batching;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.otnn.streams.deadletter.RejectedRecordException;
+import io.otnn.avro.Certificate;
+import io.otnn.avro.Counterfactual;
+import io.otnn.avro.EncodedTensor;
+import io.otnn.avro.EventTimeAdjustment;
+import io.otnn.avro.Explanation;
+import io.otnn.avro.Timings;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.engine.ImageResult;
-import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.records.CompactTensors;
-import io.otnn.streams.records.EncodedTensor;
-import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
 
 /**
  * The post-processing of one image's result: checks that every figure is finite, encodes the saliency map and the
- * counterfactual, and builds the explanation record. A result that fails is refused with its own kind.
+ * counterfactual, and builds the {@code Explanation} record of the Avro contract. The one place where the engine's
+ * {@link ImageExplanation} becomes the published record: a field added to {@code Explanation.avsc} is filled here.
+ * A result that fails is refused with its own kind.
  */
 final class ExplanationBuilder {
 
-    private final ModelInfo model;
+    private final ModelMetadata model;
     private final String application;
 
-    ExplanationBuilder(ModelInfo model, String application) {
+    ExplanationBuilder(ModelMetadata model, String application) {
         this.model = model;
         this.application = application;
     }
@@ -32,8 +39,8 @@ final class ExplanationBuilder {
      * @param batchSize  images in that call
      * @param now        wall clock now (epoch ms)
      */
-    ExplanationRecord build(WaitingImage image, ImageResult result, long batchStart, double modelMs, int batchSize,
-                            long now) throws RejectedRecordException {
+    Explanation build(WaitingImage image, ImageExplanation result, long batchStart, double modelMs, int batchSize,
+                      long now) throws RejectedRecordException {
         ImageInput input = image.input();
         checkFinite(input, result);
         EncodedTensor saliency = encode(input, "saliency map", result.saliency());
@@ -43,17 +50,36 @@ final class ExplanationBuilder {
         for (float score : result.scores()) {
             scores.add(score);
         }
-        return new ExplanationRecord(input.imageId(), model.name(), model.version(),
-                result.predicted(), model.className(result.predicted()), result.runnerUp(),
-                model.className(result.runnerUp()), scores, result.margin(), result.radius(),
-                result.certificateFactor(), result.lipschitz(), input.label(), saliency, counterfactual,
-                result.counterfactualClass(), result.t(), result.distance(), result.boundaryDistance(),
-                result.boundaryResidual(),
-                Math.max(0, batchStart - eventTime), modelMs, Math.max(0, now - eventTime), batchSize, application,
-                input.eventTime(), now, image.timeAdjustment());
+        return Explanation.newBuilder()
+                .setImageId(input.imageId())
+                .setEventTime(Instant.ofEpochMilli(input.eventTime()))
+                .setModelName(model.name())
+                .setModelVersion(model.version())
+                .setLabel(input.label())
+                .setPredictedClass(result.predicted())
+                .setPredictedClassName(result.predictedName())
+                .setRunnerUpClass(result.runnerUp())
+                .setRunnerUpClassName(result.runnerUpName())
+                .setScores(scores)
+                .setCertificate(Certificate.newBuilder().setRadius(result.radius()).setMargin(result.margin())
+                        .setFactor(result.certificateFactor()).setLipschitz(result.lipschitz()).build())
+                .setSaliency(saliency)
+                .setSignedGradient(null)
+                .setCounterfactual(Counterfactual.newBuilder().setTargetClass(result.runnerUp())
+                        .setTargetClassName(result.runnerUpName()).setT(result.t()).setDistance(result.distance())
+                        .setBoundaryDistance(result.boundaryDistance()).setImage(counterfactual)
+                        .setPredictedClass(result.counterfactualClass())
+                        .setBoundaryResidual(result.boundaryResidual()).build())
+                .setTimings(Timings.newBuilder().setQueuedMs(Math.max(0, batchStart - eventTime)).setModelMs(modelMs)
+                        .setTotalMs(Math.max(0, now - eventTime)).build())
+                .setBatchSize(batchSize)
+                .setExplainerInstance(application)
+                .setEventTimeAdjustment(EventTimeAdjustment.valueOf(image.timeAdjustment().name()))
+                .setExplainedAt(Instant.ofEpochMilli(now))
+                .build();
     }
 
-    private static void checkFinite(ImageInput input, ImageResult r) throws RejectedRecordException {
+    private static void checkFinite(ImageInput input, ImageExplanation r) throws RejectedRecordException {
         finite(input, "margin", r.margin());
         finite(input, "radius", r.radius());
         finite(input, "certificate factor", r.certificateFactor());
@@ -92,7 +118,7 @@ final class ExplanationBuilder {
 
     private EncodedTensor encode(ImageInput input, String what, float[] values) throws RejectedRecordException {
         try {
-            return CompactTensors.encode(values, model.height(), model.width(), model.channels());
+            return CompactTensors.encode(values, model.input().height(), model.input().width(), model.input().channels());
         } catch (RuntimeException e) {
             throw new RejectedRecordException(RejectionKind.UNENCODABLE_RESULT,
                     "cannot encode the " + what + ": " + e.getMessage(), input.imageId(), e);

@@ -1,8 +1,8 @@
 package io.otnn.streams.batching;
 
 import io.otnn.streams.metrics.MetricsAccumulator;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 
 /**
  * What the explain processor emits: for each input record exactly one explanation or dead letter, and per batch
@@ -11,10 +11,10 @@ import io.otnn.streams.records.ExplanationRecord;
  */
 public sealed interface Outcome {
 
-    record Explained(ExplanationRecord explanation) implements Outcome {
+    record Explained(Explanation explanation) implements Outcome {
     }
 
-    record Rejected(DeadLetterRecord deadLetter) implements Outcome {
+    record Rejected(DeadLetter deadLetter) implements Outcome {
     }
 
     record MetricsPartial(MetricsAccumulator figures) implements Outcome {

@@ -2,7 +2,7 @@ package io.otnn.streams.batching;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.input.ReceivedImage;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.time.EventTime;
 import io.otnn.streams.time.TimeAdjustment;
@@ -20,7 +20,7 @@ final class WaitingImage {
     private final float[] pixels;
     private final EventTime time;
     private final ProcessorScope.Origin origin;
-    private ExplanationRecord explanation;
+    private Explanation explanation;
     private RejectedRecordException rejection;
 
     /**
@@ -76,7 +76,7 @@ final class WaitingImage {
     }
 
     /** The explanation, or {@code null} when the image was rejected or has no outcome yet. */
-    ExplanationRecord explanation() {
+    Explanation explanation() {
         return explanation;
     }
 
@@ -85,7 +85,7 @@ final class WaitingImage {
         return rejection;
     }
 
-    void explained(ExplanationRecord result) {
+    void explained(Explanation result) {
         checkUndecided();
         this.explanation = result;
     }

@@ -2,6 +2,8 @@ package io.otnn.streams.drift;
 
 import java.util.List;
 
+import io.otnn.avro.ExplanationMetrics;
+
 /**
  * The drift statistics of one metric window against the reference statistics of its model version's checkpoint.
  * A figure is {@code null} when it cannot be computed: no explanation in the window, or a checkpoint without the
@@ -19,6 +21,13 @@ public record DriftFigures(Double classMixChiSquare, Double classMixPValue, Doub
 
     /** No drift figures: no reference, or nothing explained. */
     public static final DriftFigures NONE = new DriftFigures(null, null, null, null, null, List.of());
+
+    /** The drift figures a published window carries. */
+    public static DriftFigures of(ExplanationMetrics window) {
+        return new DriftFigures(window.getClassMixChiSquare(), window.getClassMixPValue(), window.getClassMixPsi(),
+                window.getCertificateKs(), window.getCertificateKsPValue(),
+                window.getDriftAlarms().stream().map(Object::toString).toList());
+    }
 
     public DriftFigures {
         alarms = alarms == null ? List.of() : List.copyOf(alarms);

@@ -23,11 +23,11 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.otnn.avro.EncodedTensor;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.Topics;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.EncodedTensor;
-import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.time.EventTimePolicy;
 
 /**
@@ -215,7 +215,7 @@ public final class OutputGuard {
      * Why this explanation must not be sent, if it must not: the broker refused it before (its source is
      * remembered), or it is larger than the explanations topic accepts.
      */
-    public Optional<String> refusal(String topic, int partition, long offset, ExplanationRecord explanation) {
+    public Optional<String> refusal(String topic, int partition, long offset, Explanation explanation) {
         String before = refused.isEmpty() ? null : refused.get(source(topic, partition, offset));
         if (before != null) {
             return Optional.of("the broker refused the explanation: " + before);
@@ -233,29 +233,26 @@ public final class OutputGuard {
     }
 
     /**
-     * A size that no serialization of this explanation exceeds, in the Avro contract or the JSON debugging format:
-     * every byte of the encoded maps at most 4 characters in JSON, every string character at most 6 (an escape), and
-     * each string is counted twice (class names appear in two places); the numbers, field names and framing fit in
-     * the fixed part. Computed from lengths only.
+     * A size that no serialization of this explanation exceeds, in the Avro contract or the JSON debugging format
+     * (Avro's JSON encoding): every byte of the encoded maps at most 6 characters in JSON (a unicode escape), every
+     * string character at most 6 (an escape), and each string is counted twice (class names appear in two
+     * places); the numbers, field names and framing fit in the fixed part. Computed from lengths only.
      */
-    static long sizeBound(ExplanationRecord e) {
-        long chars = length(e.imageId()) + length(e.modelName()) + length(e.predictedName())
-                + length(e.runnerUpName()) + length(e.explainerInstance()) + tensorChars(e.saliency())
-                + tensorChars(e.counterfactual());
-        long bytes = tensorBytes(e.saliency()) + tensorBytes(e.counterfactual());
-        return 4096 + 12 * chars + 4 * bytes + 32L * e.scores().size();
+    static long sizeBound(Explanation e) {
+        long chars = length(e.getImageId()) + length(e.getModelName()) + length(e.getPredictedClassName())
+                + length(e.getRunnerUpClassName()) + length(e.getExplainerInstance())
+                + length(e.getCounterfactual().getTargetClassName());
+        long bytes = tensorBytes(e.getSaliency()) + tensorBytes(e.getSignedGradient())
+                + tensorBytes(e.getCounterfactual().getImage());
+        return 4096 + 12 * chars + 6 * bytes + 32L * e.getScores().size();
     }
 
     private static long length(String text) {
         return text == null ? 0 : text.length();
     }
 
-    private static long tensorChars(EncodedTensor tensor) {
-        return tensor == null ? 0 : length(tensor.format());
-    }
-
     private static long tensorBytes(EncodedTensor tensor) {
-        return tensor == null || tensor.data() == null ? 0 : tensor.data().length;
+        return tensor == null || tensor.getData() == null ? 0 : tensor.getData().remaining();
     }
 
     /**
@@ -267,7 +264,7 @@ public final class OutputGuard {
     }
 
     /** Whether this dead letter fits the dead-letter topic with its original value. */
-    public boolean fits(DeadLetterRecord deadLetter) {
+    public boolean fits(DeadLetter deadLetter) {
         return topics == null || size(topics.deadLetters().valueSerde().serializer(), topics.deadLetters().name(), deadLetter)
                 <= deadLetterMaxBytes;
     }

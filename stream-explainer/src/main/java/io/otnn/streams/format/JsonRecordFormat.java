@@ -4,10 +4,7 @@ import java.io.IOException;
 
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.Serializer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -15,19 +12,25 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
+import io.otnn.avro.ExplanationMetrics;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.records.MetricsRecord;
 
 /**
  * JSON on every topic, no registry ({@code format=json}): for debugging with console tools and for setups
- * without a schema registry. Byte arrays are Base64 strings. The product's default is Avro with a registry.
+ * without a schema registry. The outputs are the Avro contract's records in Avro's JSON encoding
+ * ({@link AvroJson}); image events are JSON objects with the {@code ImageInput} fields, pixels in Base64. The
+ * product's default is Avro with a registry.
  */
 public final class JsonRecordFormat implements RecordFormat {
 
     private final ObjectMapper mapper = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private final Serde<Explanation> explanations = AvroJson.serde(Explanation.class, Explanation.getClassSchema());
+    private final Serde<DeadLetter> deadLetters = AvroJson.serde(DeadLetter.class, DeadLetter.getClassSchema());
+    private final Serde<ExplanationMetrics> metrics = AvroJson.serde(ExplanationMetrics.class,
+            ExplanationMetrics.getClassSchema());
 
     @Override
     public ImageInput readImage(String topic, Headers headers, byte[] value) throws RejectedRecordException {
@@ -52,33 +55,18 @@ public final class JsonRecordFormat implements RecordFormat {
     }
 
     @Override
-    public Serde<ExplanationRecord> explanationSerde() {
-        return serde(ExplanationRecord.class);
+    public Serde<Explanation> explanationSerde() {
+        return explanations;
     }
 
     @Override
-    public Serde<DeadLetterRecord> deadLetterSerde() {
-        return serde(DeadLetterRecord.class);
+    public Serde<DeadLetter> deadLetterSerde() {
+        return deadLetters;
     }
 
     @Override
-    public Serde<MetricsRecord> metricsSerde() {
-        return serde(MetricsRecord.class);
-    }
-
-    private <T> Serde<T> serde(Class<T> type) {
-        Serializer<T> serializer = (topic, data) -> data == null ? null : write(data);
-        Deserializer<T> deserializer = (topic, bytes) -> {
-            if (bytes == null) {
-                return null;
-            }
-            try {
-                return mapper.readValue(bytes, type);
-            } catch (IOException e) {
-                throw new SerializationException("cannot read a " + type.getSimpleName() + " from " + topic, e);
-            }
-        };
-        return Serdes.serdeFrom(serializer, deserializer);
+    public Serde<ExplanationMetrics> metricsSerde() {
+        return metrics;
     }
 
     private byte[] write(Object value) {

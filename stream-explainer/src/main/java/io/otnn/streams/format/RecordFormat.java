@@ -4,10 +4,10 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serde;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
+import io.otnn.avro.ExplanationMetrics;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.records.MetricsRecord;
 
 /**
  * The wire format of the product's topics.
@@ -25,9 +25,9 @@ public interface RecordFormat {
     /** The bytes of an image event, as a producer (ingest, tests) writes them. */
     byte[] writeImage(String topic, ImageInput image);
 
-    Serde<ExplanationRecord> explanationSerde();
+    Serde<Explanation> explanationSerde();
 
-    Serde<DeadLetterRecord> deadLetterSerde();
+    Serde<DeadLetter> deadLetterSerde();
 
-    Serde<MetricsRecord> metricsSerde();
+    Serde<ExplanationMetrics> metricsSerde();
 }

@@ -5,7 +5,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import io.otnn.explain.input.ImageDecoder;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.engine.ModelInfo;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.ImageInput;
 
@@ -23,7 +23,7 @@ public final class ImageReader {
     private final ImageDecoder decoder;
     private final int classes;
 
-    public ImageReader(RecordFormat format, ModelInfo model, int maxImageBytes) {
+    public ImageReader(RecordFormat format, ModelMetadata model, int maxImageBytes) {
         this.format = format;
         this.decoder = new ImageDecoder(model.input(), maxImageBytes);
         this.classes = model.classNames().size();

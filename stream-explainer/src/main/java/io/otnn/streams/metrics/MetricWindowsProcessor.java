@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.otnn.streams.drift.DriftMonitor;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
 import io.otnn.streams.time.EventTimePolicy;
 
 /**
@@ -38,7 +38,7 @@ import io.otnn.streams.time.EventTimePolicy;
  * not counted anywhere, so that no window is published twice; a {@link LateCounter} counts them and a warning is
  * logged. Their explanations and dead letters are published as usual.
  */
-public final class MetricWindowsProcessor implements Processor<String, MetricsAccumulator, String, MetricsRecord> {
+public final class MetricWindowsProcessor implements Processor<String, MetricsAccumulator, String, ExplanationMetrics> {
 
     /** How often the punctuator looks for due windows (wall clock). */
     public static final long PUNCTUATE_MS = 200;
@@ -54,7 +54,7 @@ public final class MetricWindowsProcessor implements Processor<String, MetricsAc
     private final EventTimePolicy policy;
     private final LateCounter late;
     private final DriftMonitor drift;
-    private ProcessorContext<String, MetricsRecord> context;
+    private ProcessorContext<String, ExplanationMetrics> context;
     private KeyValueStore<String, OpenWindow> windows;
 
     public MetricWindowsProcessor(String storeName, long windowMs, long graceMs, List<Double> epsilons,
@@ -80,7 +80,7 @@ public final class MetricWindowsProcessor implements Processor<String, MetricsAc
     }
 
     @Override
-    public void init(ProcessorContext<String, MetricsRecord> context) {
+    public void init(ProcessorContext<String, ExplanationMetrics> context) {
         this.context = context;
         this.windows = context.getStateStore(storeName);
         context.schedule(Duration.ofMillis(PUNCTUATE_MS), PunctuationType.WALL_CLOCK_TIME, this::publishDue);

@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -24,7 +25,9 @@ import com.tdunning.math.stats.TDigest;
 
 import io.otnn.streams.drift.CertificateBins;
 import io.otnn.streams.drift.DriftFigures;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.EpsilonFraction;
+import io.otnn.avro.ExplanationMetrics;
+import io.otnn.avro.QuantileValue;
 
 /**
  * The running figures of one window and one model version. Quantiles come from t-digests (compression 100:
@@ -132,30 +135,53 @@ public final class MetricsAccumulator {
         return this;
     }
 
-    public MetricsRecord toRecord(long windowStart, long windowEnd, List<Double> epsilons) {
+    /** The window's published figures: the one place where the accumulated figures become the record. */
+    public ExplanationMetrics toRecord(long windowStart, long windowEnd, List<Double> epsilons) {
         return toRecord(windowStart, windowEnd, epsilons, DriftFigures.NONE);
     }
 
-    public MetricsRecord toRecord(long windowStart, long windowEnd, List<Double> epsilons, DriftFigures drift) {
-        Map<String, Double> certificateQuantiles = new LinkedHashMap<>();
-        Map<String, Double> latencyQuantiles = new LinkedHashMap<>();
+    /** The window's published figures with its drift statistics. */
+    public ExplanationMetrics toRecord(long windowStart, long windowEnd, List<Double> epsilons, DriftFigures drift) {
+        List<QuantileValue> certificateQuantiles = new ArrayList<>();
+        List<QuantileValue> latencyQuantiles = new ArrayList<>();
         for (double q : QUANTILES) {
-            certificateQuantiles.put(Double.toString(q), explanations == 0 ? 0.0 : certificates.quantile(q));
-            latencyQuantiles.put(Double.toString(q), explanations == 0 ? 0.0 : latencies.quantile(q));
+            certificateQuantiles.add(new QuantileValue(q, explanations == 0 ? 0.0 : certificates.quantile(q)));
+            latencyQuantiles.add(new QuantileValue(q, explanations == 0 ? 0.0 : latencies.quantile(q)));
         }
-        Map<String, Double> certified = new LinkedHashMap<>();
+        List<EpsilonFraction> certified = new ArrayList<>();
         for (int i = 0; i < epsilons.size(); i++) {
-            certified.put(Double.toString(epsilons.get(i)),
-                    explanations == 0 || i >= certifiedCounts.length ? 0.0 : (double) certifiedCounts[i] / explanations);
+            certified.add(new EpsilonFraction(epsilons.get(i),
+                    explanations == 0 || i >= certifiedCounts.length ? 0.0 : (double) certifiedCounts[i] / explanations));
         }
         List<Long> histogram = new ArrayList<>();
         for (long count : classHistogram) {
             histogram.add(count);
         }
-        return new MetricsRecord(windowStart, windowEnd, modelName, modelVersion, explanations, deadLetters,
-                new LinkedHashMap<>(deadLettersByKind), labelled, labelled == 0 ? null : (double) correct / labelled,
-                mean(certificateSum), certificateQuantiles, certified, histogram, mean(counterfactualDistanceSum),
-                mean(boundaryResidualSum), latencyQuantiles, mean(batchSizeSum), drift);
+        return ExplanationMetrics.newBuilder()
+                .setWindowStart(Instant.ofEpochMilli(windowStart))
+                .setWindowEnd(Instant.ofEpochMilli(windowEnd))
+                .setModelName(modelName)
+                .setModelVersion((int) modelVersion)
+                .setExplainedCount(explanations)
+                .setDeadLetteredCount(deadLetters)
+                .setLabelledCount(labelled)
+                .setAccuracy(labelled == 0 ? null : (double) correct / labelled)
+                .setCertificateMean(mean(certificateSum))
+                .setCertificateQuantiles(certificateQuantiles)
+                .setCertifiedFractions(certified)
+                .setClassHistogram(histogram)
+                .setCounterfactualDistanceMean(mean(counterfactualDistanceSum))
+                .setBoundaryResidualMean(mean(boundaryResidualSum))
+                .setLatencyQuantilesMs(latencyQuantiles)
+                .setBatchSizeMean(mean(batchSizeSum))
+                .setDeadLetteredByKind(new LinkedHashMap<>(deadLettersByKind))
+                .setClassMixChiSquare(drift.classMixChiSquare())
+                .setClassMixPValue(drift.classMixPValue())
+                .setClassMixPsi(drift.classMixPsi())
+                .setCertificateKs(drift.certificateKs())
+                .setCertificateKsPValue(drift.certificateKsPValue())
+                .setDriftAlarms(new ArrayList<>(drift.alarms()))
+                .build();
     }
 
     private double mean(double sum) {

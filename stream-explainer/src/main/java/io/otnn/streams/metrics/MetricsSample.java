@@ -12,8 +12,8 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 
 /**
  * The few figures of one outcome that the metric windows need; what crosses the repartition topic (a few dozen
@@ -26,14 +26,15 @@ public record MetricsSample(String modelName, long modelVersion, String deadLett
                             double certificate, double counterfactualDistance, double boundaryResidual,
                             long totalMs, int batchSize) {
 
-    public static MetricsSample of(ExplanationRecord e) {
-        return new MetricsSample(e.modelName(), e.modelVersion(), null, e.predicted(),
-                e.label() == null ? -1 : e.label(), e.certificate(), e.counterfactualDistance(),
-                e.boundaryResidual(), e.totalMs(), e.batchSize());
+    public static MetricsSample of(Explanation e) {
+        return new MetricsSample(e.getModelName(), e.getModelVersion(), null, e.getPredictedClass(),
+                e.getLabel() == null ? -1 : e.getLabel(), e.getCertificate().getRadius(),
+                e.getCounterfactual().getDistance(), e.getCounterfactual().getBoundaryResidual(),
+                (long) e.getTimings().getTotalMs(), e.getBatchSize());
     }
 
-    public static MetricsSample of(DeadLetterRecord d) {
-        return new MetricsSample(d.modelName(), d.modelVersion(), d.kind(), -1, -1, 0, 0, 0, 0, 0);
+    public static MetricsSample of(DeadLetter d) {
+        return new MetricsSample(d.getModelName(), d.getModelVersion(), d.getRejectionKind(), -1, -1, 0, 0, 0, 0, 0);
     }
 
     public boolean isDeadLetter() {

@@ -3,8 +3,8 @@ package io.otnn.streams.monitoring;
 import java.util.List;
 import java.util.Map;
 
-import io.otnn.streams.engine.BatchExplainer;
-import io.otnn.streams.engine.ImageResult;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.explain.ImageExplanation;
 
 /**
  * What the batching code tells the explainer's meters; every method does nothing by default ({@link #NONE}, when
@@ -43,7 +43,7 @@ public interface ExplainerMeters {
     default BatchExplainer timed(BatchExplainer explainer) {
         return new BatchExplainer() {
             @Override
-            public List<ImageResult> explain(float[][] images) {
+            public List<ImageExplanation> explain(float[][] images) {
                 long start = System.nanoTime();
                 try {
                     return explainer.explain(images);

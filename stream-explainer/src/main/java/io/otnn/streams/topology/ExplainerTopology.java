@@ -20,7 +20,7 @@ import io.otnn.streams.batching.Outcome;
 import io.otnn.streams.batching.PreCommitHook;
 import io.otnn.streams.batching.ThreadBatches;
 import io.otnn.streams.drift.DriftMonitor;
-import io.otnn.streams.engine.ExplanationEngine;
+import io.otnn.streams.explaining.ExplanationEngine;
 import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.metrics.MetricsAccumulator;

@@ -31,9 +31,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.testing.Buffers;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.FaultInjectingEngine;
 import io.otnn.streams.testing.FaultInjectingEngine.Position;
@@ -96,8 +97,8 @@ class BatchFailureMatrixTest {
 
         Map<String, ImageInput> sent = new LinkedHashMap<>();
         Map<String, byte[]> sentBytes = new LinkedHashMap<>();
-        List<ConsumerRecord<String, ExplanationRecord>> explained;
-        List<ConsumerRecord<String, DeadLetterRecord>> dead;
+        List<ConsumerRecord<String, Explanation>> explained;
+        List<ConsumerRecord<String, DeadLetter>> dead;
         StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(engine)
                 .optFormat(engine.format(pipeline.format())).build().start();
         try {
@@ -156,19 +157,19 @@ class BatchFailureMatrixTest {
         assertThat(duplicated).isZero();
         assertThat(dead).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(victims);
         assertThat(explained).hasSize(sent.size() - victims.size());
-        for (ConsumerRecord<String, DeadLetterRecord> r : dead) {
-            assertThat(r.value().kind()).as(r.key()).isEqualTo(expectedKind(stage));
-            assertThat(r.value().key()).as(r.key()).isEqualTo(r.key().getBytes(StandardCharsets.UTF_8));
-            assertThat(r.value().value()).as("the dead letter of %s carries its own bytes", r.key())
+        for (ConsumerRecord<String, DeadLetter> r : dead) {
+            assertThat(r.value().getRejectionKind()).as(r.key()).isEqualTo(expectedKind(stage));
+            assertThat(Buffers.bytes(r.value().getKey())).as(r.key()).isEqualTo(r.key().getBytes(StandardCharsets.UTF_8));
+            assertThat(Buffers.bytes(r.value().getValue())).as("the dead letter of %s carries its own bytes", r.key())
                     .isEqualTo(sentBytes.get(r.key()));
         }
-        for (ConsumerRecord<String, ExplanationRecord> r : explained) {
-            ExplanationRecord e = r.value();
-            assertThat(e.imageId()).isEqualTo(r.key());
+        for (ConsumerRecord<String, Explanation> r : explained) {
+            Explanation e = r.value();
+            assertThat(e.getImageId()).isEqualTo(r.key());
             float[] own = linear.scores(Images.decodeU8(sent.get(r.key()).data()));
-            assertThat(e.scores()).as("the scores of %s are those of its own pixels", r.key()).hasSize(own.length);
+            assertThat(e.getScores()).as("the scores of %s are those of its own pixels", r.key()).hasSize(own.length);
             for (int k = 0; k < own.length; k++) {
-                assertThat((double) e.scores().get(k)).as("%s score %d", r.key(), k).isCloseTo(own[k], within(1e-6));
+                assertThat((double) e.getScores().get(k)).as("%s score %d", r.key(), k).isCloseTo(own[k], within(1e-6));
             }
         }
         long alone = linear.batchSizes().stream().filter(n -> n == 1).count();
@@ -176,14 +177,14 @@ class BatchFailureMatrixTest {
             // the victims' results are refused in the batch; exactly they run again, alone
             case NON_FINITE_RESULT, ENCODING -> {
                 assertThat(alone).as("calls of one image: exactly the victims' retries").isEqualTo(victims.size());
-                assertThat(explained).extracting(r -> r.value().batchSize()).containsOnly(BATCH);
+                assertThat(explained).extracting(r -> r.value().getBatchSize()).containsOnly(BATCH);
             }
             // the batch's outcomes are all known before forwarding: nothing runs again
             case FORWARDING -> assertThat(alone).isZero();
             // every batch holds a victim: each of its other images runs alone, the victims never reach the model
             case MODEL_CALL -> {
                 assertThat(alone).isEqualTo(sent.size() - victims.size());
-                assertThat(explained).extracting(r -> r.value().batchSize()).containsOnly(1);
+                assertThat(explained).extracting(r -> r.value().getBatchSize()).containsOnly(1);
             }
             case PRE_COMMIT_DRAIN -> assertThat(alone).isLessThanOrEqualTo(sent.size() - victims.size());
         }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.Images;
@@ -82,7 +82,7 @@ class BatchingTest {
         }
     }
 
-    private List<ConsumerRecord<String, ExplanationRecord>> readCommitted(StreamExplainerApp app, int expected,
+    private List<ConsumerRecord<String, Explanation>> readCommitted(StreamExplainerApp app, int expected,
                                                                            Duration timeout) {
         return KafkaTestClients.readCommitted(pipeline.stack().bootstrapServers(), app.topics().explanations(),
                 read -> read.size() >= expected, timeout, Duration.ofMillis(500));
@@ -122,10 +122,10 @@ class BatchingTest {
             app.close();
         }
         assertThat(engine.batchSizes()).as("explained before the shutdown's commit").containsExactly(4, 4, 3);
-        List<ConsumerRecord<String, ExplanationRecord>> out = readCommitted(app, 11, Duration.ofSeconds(30));
+        List<ConsumerRecord<String, Explanation>> out = readCommitted(app, 11, Duration.ofSeconds(30));
         assertThat(out).extracting(ConsumerRecord::key).containsExactlyInAnyOrder(
                 "img-0", "img-1", "img-2", "img-3", "img-4", "img-5", "img-6", "img-7", "img-8", "img-9", "img-10");
-        assertThat(out).extracting(r -> r.value().batchSize()).containsOnly(4, 3);
+        assertThat(out).extracting(r -> r.value().getBatchSize()).containsOnly(4, 3);
     }
 
     @Test
@@ -142,10 +142,10 @@ class BatchingTest {
         } finally {
             app.close();
         }
-        List<ConsumerRecord<String, ExplanationRecord>> out = readCommitted(app, 6, Duration.ofSeconds(30));
+        List<ConsumerRecord<String, Explanation>> out = readCommitted(app, 6, Duration.ofSeconds(30));
         assertThat(out).extracting(ConsumerRecord::key).containsExactlyInAnyOrder(
                 "img-0", "img-1", "img-2", "img-3", "img-4", "img-5");
-        assertThat(out).extracting(r -> r.value().batchSize()).containsOnly(6);
+        assertThat(out).extracting(r -> r.value().getBatchSize()).containsOnly(6);
     }
 
     @Test
@@ -167,7 +167,7 @@ class BatchingTest {
         LinearTestEngine engine = LinearTestEngine.small();
         try (StreamExplainerApp app = start(props("batch-commit", 64, NEVER, 500), engine)) {
             send(app, 0, 3);
-            List<ConsumerRecord<String, ExplanationRecord>> out = readCommitted(app, 3, Duration.ofSeconds(30));
+            List<ConsumerRecord<String, Explanation>> out = readCommitted(app, 3, Duration.ofSeconds(30));
             assertThat(out).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("img-0", "img-1", "img-2");
             assertThat(engine.batchSizes()).containsExactly(3);
         }

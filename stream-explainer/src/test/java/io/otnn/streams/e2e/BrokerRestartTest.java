@@ -18,7 +18,7 @@ import io.otnn.local.EmbeddedKafkaBroker;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topics;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.KafkaTestClients;
@@ -58,7 +58,7 @@ class BrokerRestartTest {
             PacedSender sender = PacedSender.start(bootstrap, pipeline.format(), topics.images().name(), IMAGES,
                     PER_SECOND, "restart-%05d", 77);
 
-            List<ConsumerRecord<String, ExplanationRecord>> before = KafkaTestClients.readCommitted(bootstrap,
+            List<ConsumerRecord<String, Explanation>> before = KafkaTestClients.readCommitted(bootstrap,
                     topics.explanations(), read -> read.size() >= 300, Duration.ofSeconds(120));
             assertThat(before).as("explained before the outage").hasSizeGreaterThanOrEqualTo(300);
             int sentBefore = sender.sent();

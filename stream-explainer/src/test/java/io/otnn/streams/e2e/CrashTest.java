@@ -27,7 +27,7 @@ import io.otnn.local.LocalStack;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.Topics;
 import io.otnn.streams.format.RecordFormat;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.testing.ChildExplainer;
 import io.otnn.streams.testing.KafkaTestClients;
 
@@ -80,7 +80,7 @@ class CrashTest {
         for (int round = 0; round < killAt.length; round++) {
             ChildExplainer child = ChildExplainer.start(model, props, log);
             int target = killAt[round];
-            List<ConsumerRecord<String, ExplanationRecord>> progress = KafkaTestClients.readCommitted(
+            List<ConsumerRecord<String, Explanation>> progress = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.explanations(), read -> read.size() >= target,
                     Duration.ofSeconds(300));
             assertThat(child.isAlive()).as("child alive before kill %d", round + 1).isTrue();
@@ -95,7 +95,7 @@ class CrashTest {
 
         ChildExplainer last = ChildExplainer.start(model, props, log);
         try {
-            List<ConsumerRecord<String, ExplanationRecord>> out = KafkaTestClients.readCommitted(
+            List<ConsumerRecord<String, Explanation>> out = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.explanations(), read -> read.size() >= IMAGES,
                     Duration.ofSeconds(300), Duration.ofSeconds(3));
             Map<String, Long> perKey = out.stream()

@@ -26,9 +26,9 @@ import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topics;
-import io.otnn.streams.engine.OtnnEngine;
+import io.otnn.streams.explaining.OtnnEngine;
 import io.otnn.streams.format.RecordFormat;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.explain.input.ImageDecoder;
 import io.otnn.streams.testing.KafkaTestClients;
@@ -72,21 +72,21 @@ class EndToEndTest {
             sent = KafkaTestClients.sendRandomImages(stack.bootstrapServers(), format, topics.images().name(), IMAGES,
                     "img-%05d", new Random(2026), true);
 
-            List<ConsumerRecord<String, ExplanationRecord>> out = KafkaTestClients.readCommitted(
+            List<ConsumerRecord<String, Explanation>> out = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.explanations(), read -> read.size() >= IMAGES,
                     Duration.ofSeconds(300), Duration.ofSeconds(2));
 
             assertThat(out).hasSize(IMAGES);
-            Map<String, ExplanationRecord> byKey = out.stream()
+            Map<String, Explanation> byKey = out.stream()
                     .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
             assertThat(byKey.keySet()).isEqualTo(sent.keySet());
             assertThat(out).allSatisfy(r -> {
-                assertThat(r.value().imageId()).isEqualTo(r.key());
-                assertThat(r.value().modelName()).isEqualTo("fixture-dense");
-                assertThat(r.value().modelVersion()).isEqualTo(1);
+                assertThat(r.value().getImageId()).isEqualTo(r.key());
+                assertThat(r.value().getModelName()).isEqualTo("fixture-dense");
+                assertThat(r.value().getModelVersion()).isEqualTo(1);
                 assertThat(r.timestamp()).isEqualTo(sent.get(r.key()).eventTime());
             });
-            double meanBatch = out.stream().mapToInt(r -> r.value().batchSize()).average().orElseThrow();
+            double meanBatch = out.stream().mapToInt(r -> r.value().getBatchSize()).average().orElseThrow();
             assertThat(meanBatch).as("micro-batching").isGreaterThan(1.0);
 
             // the certificate is the engine's for the same image
@@ -100,13 +100,13 @@ class EndToEndTest {
             Map<String, ImageExplanation> expectedById = sample.stream()
                     .collect(Collectors.toMap(Function.identity(), id -> expected.get(sample.indexOf(id))));
             for (String id : sample) {
-                ExplanationRecord e = byKey.get(id);
+                Explanation e = byKey.get(id);
                 ImageExplanation x = expectedById.get(id);
-                assertThat(e.predicted()).as(id).isEqualTo(x.predicted());
-                assertThat(e.runnerUp()).as(id).isEqualTo(x.runnerUp());
-                assertThat(e.certificate()).as(id).isCloseTo(x.radius(), within(1e-5));
-                assertThat(e.certificateFactor()).isEqualTo(x.certificateFactor());
-                assertThat(e.lipschitz()).isEqualTo(x.lipschitz());
+                assertThat(e.getPredictedClass()).as(id).isEqualTo(x.predicted());
+                assertThat(e.getRunnerUpClass()).as(id).isEqualTo(x.runnerUp());
+                assertThat(e.getCertificate().getRadius()).as(id).isCloseTo(x.radius(), within(1e-5));
+                assertThat(e.getCertificate().getFactor()).isEqualTo(x.certificateFactor());
+                assertThat(e.getCertificate().getLipschitz()).isEqualTo(x.lipschitz());
             }
         }
     }

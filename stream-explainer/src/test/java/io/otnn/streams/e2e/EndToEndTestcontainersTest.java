@@ -29,9 +29,9 @@ import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topics;
-import io.otnn.streams.engine.OtnnEngine;
+import io.otnn.streams.explaining.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.testing.KafkaTestClients;
 import io.otnn.explain.input.ImageDecoder;
@@ -77,17 +77,17 @@ class EndToEndTestcontainersTest {
             Topics topics = app.topics();
             Map<String, ImageInput> sent = KafkaTestClients.sendRandomImages(KAFKA.getBootstrapServers(), format,
                     topics.images().name(), IMAGES, "tc-%d", new Random(2026), false);
-            List<ConsumerRecord<String, ExplanationRecord>> out = KafkaTestClients.readCommitted(
+            List<ConsumerRecord<String, Explanation>> out = KafkaTestClients.readCommitted(
                     KAFKA.getBootstrapServers(), topics.explanations(), read -> read.size() >= IMAGES,
                     Duration.ofSeconds(300), Duration.ofSeconds(2));
-            Map<String, ExplanationRecord> byKey = out.stream()
+            Map<String, Explanation> byKey = out.stream()
                     .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
             assertThat(out).hasSize(IMAGES);
             assertThat(byKey.keySet()).isEqualTo(sent.keySet());
             ImageDecoder decoder = new ImageDecoder(engine.model().input(), 1 << 20);
             ImageInput one = sent.get("tc-0");
             ImageExplanation expected = engine.otnnModel().explain(new float[][] {one.decodeWith(decoder)}).get(0);
-            assertThat(byKey.get("tc-0").certificate()).isCloseTo(expected.radius(), within(1e-5));
+            assertThat(byKey.get("tc-0").getCertificate().getRadius()).isCloseTo(expected.radius(), within(1e-5));
         }
     }
 }

@@ -36,9 +36,10 @@ import io.otnn.explain.ImageExplanation;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topics;
-import io.otnn.streams.engine.ImageResult;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
+import io.otnn.streams.testing.Buffers;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.HostileImageEvents;
 import io.otnn.streams.testing.HostileImageEvents.Hostile;
@@ -114,10 +115,10 @@ class ImageEventFuzzTest {
                 streams, t0)) {
             TestInputTopic<byte[], byte[]> images = driver.createInputTopic(topics.images().name(),
                     new ByteArraySerializer(), new ByteArraySerializer());
-            TestOutputTopic<String, ExplanationRecord> explanations = driver.createOutputTopic(
+            TestOutputTopic<String, Explanation> explanations = driver.createOutputTopic(
                     topics.explanations().name(), topics.explanations().keySerde().deserializer(),
                     topics.explanations().valueSerde().deserializer());
-            TestOutputTopic<String, DeadLetterRecord> deadLetters = driver.createOutputTopic(
+            TestOutputTopic<String, DeadLetter> deadLetters = driver.createOutputTopic(
                     topics.deadLetters().name(), topics.deadLetters().keySerde().deserializer(),
                     topics.deadLetters().valueSerde().deserializer());
             long offset = 0;
@@ -126,10 +127,10 @@ class ImageEventFuzzTest {
                 for (Hostile h : round) {
                     // the driver commits after each record, so each record's outcome is out when pipeInput returns
                     images.pipeInput(new TestRecord<>(h.key(), h.value(), t0.plusMillis(h.index())));
-                    List<ExplanationRecord> explained = explanations.readValuesToList();
-                    List<DeadLetterRecord> dead = deadLetters.readValuesToList();
+                    List<Explanation> explained = explanations.readValuesToList();
+                    List<DeadLetter> dead = deadLetters.readValuesToList();
                     account(tally, h, topics.images().name(), 0, offset++, explained, dead);
-                    for (ExplanationRecord e : explained) {
+                    for (Explanation e : explained) {
                         if (h.explain()) {
                             checkOwnExplanation(tally, h, e, engine.explainOne(h.pixels()));
                         }
@@ -194,18 +195,18 @@ class ImageEventFuzzTest {
             List<String> markers = sent.subList(sent.size() - 6, sent.size()).stream().map(Hostile::decodedId)
                     .toList();
 
-            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(bootstrap,
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap,
                     topics.explanations(), read -> read.stream().map(ConsumerRecord::key).toList()
                             .containsAll(markers), Duration.ofSeconds(240), Duration.ofSeconds(2));
             long mustReject = sent.stream().filter(Hostile::mustBeRejected).count();
-            List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(bootstrap,
+            List<ConsumerRecord<String, DeadLetter>> dead = KafkaTestClients.readCommitted(bootstrap,
                     topics.deadLetters(), read -> read.size() >= mustReject, Duration.ofSeconds(60),
                     Duration.ofSeconds(3));
 
-            Map<String, List<ExplanationRecord>> explanationsById = new HashMap<>();
+            Map<String, List<Explanation>> explanationsById = new HashMap<>();
             explained.forEach(r -> explanationsById.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value()));
-            Map<String, List<DeadLetterRecord>> deadByPlace = new HashMap<>();
-            dead.forEach(r -> deadByPlace.computeIfAbsent(r.value().partition() + "@" + r.value().offset(),
+            Map<String, List<DeadLetter>> deadByPlace = new HashMap<>();
+            dead.forEach(r -> deadByPlace.computeIfAbsent(r.value().getPartition() + "@" + r.value().getOffset(),
                     k -> new ArrayList<>()).add(r.value()));
 
             // the engine's own explanations of the good images' pixels, in one call
@@ -222,19 +223,19 @@ class ImageEventFuzzTest {
             for (int s = 0; s < sent.size(); s++) {
                 Hostile h = sent.get(s);
                 RecordMetadata where = placed.get(s);
-                List<ExplanationRecord> mine = h.decodedId() == null ? List.of()
+                List<Explanation> mine = h.decodedId() == null ? List.of()
                         : explanationsById.getOrDefault(h.decodedId(), List.of());
-                List<DeadLetterRecord> myDead = deadByPlace.getOrDefault(where.partition() + "@" + where.offset(),
+                List<DeadLetter> myDead = deadByPlace.getOrDefault(where.partition() + "@" + where.offset(),
                         List.of());
                 accountedExplanations += mine.size();
                 accountedDead += myDead.size();
                 account(tally, h, topic, where.partition(), where.offset(), mine, myDead);
                 if (h.explain() && mine.size() == 1) {
                     ImageExplanation x = expectedByIndex.get(h.index());
-                    ExplanationRecord e = mine.get(0);
-                    if (e.predicted() != x.predicted() || Math.abs(e.certificate() - x.radius()) > 1e-5
-                            || Math.abs(e.scores().get(e.predicted()) - x.scores()[x.predicted()]) > 1e-4) {
-                        tally.fail(h, "explained as predicted " + e.predicted() + ", radius " + e.certificate()
+                    Explanation e = mine.get(0);
+                    if (e.getPredictedClass() != x.predicted() || Math.abs(e.getCertificate().getRadius() - x.radius()) > 1e-5
+                            || Math.abs(e.getScores().get(e.getPredictedClass()) - x.scores()[x.predicted()]) > 1e-4) {
+                        tally.fail(h, "explained as predicted " + e.getPredictedClass() + ", radius " + e.getCertificate().getRadius()
                                 + "; its own pixels give " + x.predicted() + ", " + x.radius());
                     }
                 }
@@ -252,11 +253,11 @@ class ImageEventFuzzTest {
 
     /** One record's outcomes: exactly one, of the right sort, and a dead letter that names the record. */
     private static void account(Tally tally, Hostile h, String topic, int partition, long offset,
-                                List<ExplanationRecord> explained, List<DeadLetterRecord> dead) {
+                                List<Explanation> explained, List<DeadLetter> dead) {
         tally.sent++;
         tally.mutations.merge(h.mutation(), 1, Integer::sum);
         tally.explained += explained.size();
-        dead.forEach(d -> tally.deadLettered.merge(d.kind(), 1, Integer::sum));
+        dead.forEach(d -> tally.deadLettered.merge(d.getRejectionKind(), 1, Integer::sum));
         int outcomes = explained.size() + dead.size();
         if (outcomes == 0) {
             tally.lost++;
@@ -269,33 +270,33 @@ class ImageEventFuzzTest {
             return;
         }
         if (h.explain() && explained.isEmpty()) {
-            tally.fail(h, "a good image dead-lettered: " + dead.get(0).kind() + " " + dead.get(0).message());
+            tally.fail(h, "a good image dead-lettered: " + dead.get(0).getRejectionKind() + " " + dead.get(0).getMessage());
         } else if (h.mustBeRejected() && dead.isEmpty()) {
             tally.fail(h, "explained, expected the dead letter " + h.expected());
-        } else if (h.mustBeRejected() && !dead.get(0).kind().equals(h.expected().name())) {
-            tally.fail(h, "dead letter " + dead.get(0).kind() + " (" + dead.get(0).message() + "), expected "
+        } else if (h.mustBeRejected() && !dead.get(0).getRejectionKind().equals(h.expected().name())) {
+            tally.fail(h, "dead letter " + dead.get(0).getRejectionKind() + " (" + dead.get(0).getMessage() + "), expected "
                     + h.expected());
-        } else if (!explained.isEmpty() && !explained.get(0).imageId().equals(h.decodedId())) {
-            tally.fail(h, "explained as " + explained.get(0).imageId() + ", expected " + h.decodedId());
+        } else if (!explained.isEmpty() && !explained.get(0).getImageId().equals(h.decodedId())) {
+            tally.fail(h, "explained as " + explained.get(0).getImageId() + ", expected " + h.decodedId());
         } else if (!dead.isEmpty()) {
-            DeadLetterRecord d = dead.get(0);
-            boolean sameKey = h.key() == null ? d.key() == null : java.util.Arrays.equals(h.key(), d.key());
-            if (!sameKey || d.offset() != offset || d.partition() != partition || !d.topic().equals(topic)
-                    || d.message().isBlank()) {
-                tally.fail(h, "dead letter names " + d.topic() + "-" + d.partition() + "@" + d.offset() + " key "
-                        + (d.key() == null ? null : new String(d.key(), StandardCharsets.UTF_8)));
+            DeadLetter d = dead.get(0);
+            boolean sameKey = h.key() == null ? Buffers.bytes(d.getKey()) == null : java.util.Arrays.equals(h.key(), Buffers.bytes(d.getKey()));
+            if (!sameKey || d.getOffset() != offset || d.getPartition() != partition || !d.getSourceTopic().equals(topic)
+                    || d.getMessage().isBlank()) {
+                tally.fail(h, "dead letter names " + d.getSourceTopic() + "-" + d.getPartition() + "@" + d.getOffset() + " key "
+                        + (Buffers.bytes(d.getKey()) == null ? null : new String(Buffers.bytes(d.getKey()), StandardCharsets.UTF_8)));
             }
         }
     }
 
-    private static void checkOwnExplanation(Tally tally, Hostile h, ExplanationRecord e, ImageResult own) {
+    private static void checkOwnExplanation(Tally tally, Hostile h, Explanation e, ImageExplanation own) {
         for (int k = 0; k < own.scores().length; k++) {
-            if (e.scores().get(k) != own.scores()[k]) {
-                tally.fail(h, "score " + k + " is " + e.scores().get(k) + ", its own pixels give " + own.scores()[k]);
+            if (e.getScores().get(k) != own.scores()[k]) {
+                tally.fail(h, "score " + k + " is " + e.getScores().get(k) + ", its own pixels give " + own.scores()[k]);
                 return;
             }
         }
-        assertThat(e.certificate()).as("record %d", h.index()).isCloseTo(own.radius(), within(1e-12));
+        assertThat(e.getCertificate().getRadius()).as("record %d", h.index()).isCloseTo(own.radius(), within(1e-12));
     }
 
     private static void assertOutcome(Tally tally, int sent) {

@@ -21,7 +21,7 @@ import io.otnn.streams.TopicCreator;
 import io.otnn.streams.Topics;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.testing.ChildExplainer;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
@@ -80,7 +80,7 @@ class KillWhileBatchesFailTest {
                     "kill-%05d", 4242, POISON_EVERY, (byte) FaultyExplainerMain.POISON_VALUE);
             for (int round = 1; round <= 2; round++) {
                 int target = committed + PROGRESS_BEFORE_KILL;
-                List<ConsumerRecord<String, ExplanationRecord>> progress = KafkaTestClients.readCommitted(bootstrap,
+                List<ConsumerRecord<String, Explanation>> progress = KafkaTestClients.readCommitted(bootstrap,
                         topics.explanations(), read -> read.size() >= target, Duration.ofSeconds(120));
                 assertThat(child.isAlive()).as("child alive before kill %d", round).isTrue();
                 assertThat(progress.size()).as("progress before kill %d", round).isGreaterThanOrEqualTo(target);
@@ -103,7 +103,7 @@ class KillWhileBatchesFailTest {
             ledger.goodAll(warm);
             sent.values().forEach(image -> {
                 if (FaultyExplainerMain.isPoisoned(OutcomeLedger.decodeRawU8(image, pipeline.engine().model()),
-                        pipeline.engine().model().rawScale(), pipeline.engine().model().rawOffset())) {
+                        pipeline.engine().model().input().rawScale(), pipeline.engine().model().input().rawOffset())) {
                     ledger.bad(image.imageId(), RejectionKind.MODEL_ERROR.name(), format.writeImage(
                             topics.images().name(), image));
                 } else {

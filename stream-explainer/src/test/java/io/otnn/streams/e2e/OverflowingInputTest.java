@@ -22,9 +22,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.testing.Buffers;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.KafkaTestClients;
@@ -83,21 +84,21 @@ class OverflowingInputTest {
                 producer.flush();
                 KafkaTestClients.awaitAll(sends);
             }
-            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(bootstrap,
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap,
                     app.topics().explanations(), read -> read.size() >= explainable.size(), Duration.ofSeconds(180),
                     Duration.ofSeconds(1));
-            List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(bootstrap,
+            List<ConsumerRecord<String, DeadLetter>> dead = KafkaTestClients.readCommitted(bootstrap,
                     app.topics().deadLetters(), read -> read.size() >= overflowing.size(), Duration.ofSeconds(60),
                     Duration.ofSeconds(1));
 
             assertThat(explained).extracting(ConsumerRecord::key)
                     .containsExactlyInAnyOrderElementsOf(explainable.keySet());
             assertThat(dead).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(overflowing.keySet());
-            for (ConsumerRecord<String, DeadLetterRecord> d : dead) {
-                assertThat(d.value().kind()).isEqualTo("OUT_OF_RANGE");
-                assertThat(d.value().value()).isEqualTo(overflowing.get(d.key()));
+            for (ConsumerRecord<String, DeadLetter> d : dead) {
+                assertThat(d.value().getRejectionKind()).isEqualTo("OUT_OF_RANGE");
+                assertThat(Buffers.bytes(d.value().getValue())).isEqualTo(overflowing.get(d.key()));
             }
-            assertThat(explained).allSatisfy(e -> assertThat(e.value().certificate()).isFinite());
+            assertThat(explained).allSatisfy(e -> assertThat(e.value().getCertificate().getRadius()).isFinite());
             assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
         }
     }

@@ -31,12 +31,13 @@ import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topics;
 import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.engine.OtnnEngine;
+import io.otnn.streams.explaining.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
+import io.otnn.streams.testing.Buffers;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.FaultInjectingEngine;
 import io.otnn.streams.testing.Images;
@@ -142,24 +143,24 @@ class PoisonTest {
                 KafkaTestClients.awaitAll(sends);
             }
 
-            List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(
+            List<ConsumerRecord<String, DeadLetter>> dead = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.deadLetters(), read -> read.size() >= bad.size(),
                     Duration.ofSeconds(300), Duration.ofSeconds(1));
-            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.explanations(), read -> read.size() >= goodIds.size(),
                     Duration.ofSeconds(300), Duration.ofSeconds(1));
 
-            Map<String, DeadLetterRecord> deadByKey = dead.stream()
+            Map<String, DeadLetter> deadByKey = dead.stream()
                     .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
             assertThat(deadByKey).containsOnlyKeys(bad.keySet());
             bad.forEach((id, b) -> {
-                DeadLetterRecord d = deadByKey.get(id);
-                assertThat(d.kind()).as(id).isEqualTo(b.kind().name());
-                assertThat(d.message()).as(id).isNotBlank();
-                assertThat(d.topic()).isEqualTo(topic);
-                assertThat(d.key()).as(id).isEqualTo(b.key());
+                DeadLetter d = deadByKey.get(id);
+                assertThat(d.getRejectionKind()).as(id).isEqualTo(b.kind().name());
+                assertThat(d.getMessage()).as(id).isNotBlank();
+                assertThat(d.getSourceTopic()).isEqualTo(topic);
+                assertThat(Buffers.bytes(d.getKey())).as(id).isEqualTo(b.key());
                 // the empty value comes back empty, the tombstone's null as null
-                assertThat(d.value()).as(id).isEqualTo(b.value());
+                assertThat(Buffers.bytes(d.getValue())).as(id).isEqualTo(b.value());
             });
             assertThat(bad.values().stream().map(Bad::kind).distinct().count()).isGreaterThanOrEqualTo(10);
             assertThat(explained.stream().map(ConsumerRecord::key).collect(Collectors.toList()))
@@ -173,21 +174,21 @@ class PoisonTest {
                         image("closer", "RAW_U8", 28, 28, 1, good, later), later).get();
             }
             long windowStart = t - t % 10_000;
-            List<ConsumerRecord<String, MetricsRecord>> metrics = KafkaTestClients.readCommitted(
+            List<ConsumerRecord<String, ExplanationMetrics>> metrics = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.metrics(),
-                    read -> read.stream().anyMatch(r -> r.value().windowStart() == windowStart),
+                    read -> read.stream().anyMatch(r -> r.value().getWindowStart().toEpochMilli() == windowStart),
                     Duration.ofSeconds(120), Duration.ofSeconds(1));
-            List<MetricsRecord> window = metrics.stream().map(ConsumerRecord::value)
-                    .filter(m -> m.windowStart() == windowStart).toList();
+            List<ExplanationMetrics> window = metrics.stream().map(ConsumerRecord::value)
+                    .filter(m -> m.getWindowStart().toEpochMilli() == windowStart).toList();
             assertThat(window).as("one final record for the window").hasSize(1);
-            MetricsRecord m = window.get(0);
-            assertThat(m.explanations()).isEqualTo(goodIds.size());
-            assertThat(m.deadLetters()).isEqualTo(bad.size());
-            assertThat(m.modelName()).isEqualTo("fixture-dense");
-            assertThat(m.windowEnd()).isEqualTo(windowStart + 10_000);
-            assertThat(m.classHistogram().stream().mapToLong(Long::longValue).sum()).isEqualTo(goodIds.size());
-            assertThat(m.certificateMean()).isPositive();
-            assertThat(m.meanBatchSize()).isGreaterThan(1.0);
+            ExplanationMetrics m = window.get(0);
+            assertThat(m.getExplainedCount()).isEqualTo(goodIds.size());
+            assertThat(m.getDeadLetteredCount()).isEqualTo(bad.size());
+            assertThat(m.getModelName()).isEqualTo("fixture-dense");
+            assertThat(m.getWindowEnd().toEpochMilli()).isEqualTo(windowStart + 10_000);
+            assertThat(m.getClassHistogram().stream().mapToLong(Long::longValue).sum()).isEqualTo(goodIds.size());
+            assertThat(m.getCertificateMean()).isPositive();
+            assertThat(m.getBatchSizeMean()).isGreaterThan(1.0);
             assertThat(metrics.get(0).key()).endsWith("/fixture-dense@1");
         }
     }

@@ -23,9 +23,9 @@ import io.otnn.local.LocalStack;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topics;
-import io.otnn.streams.engine.OtnnEngine;
+import io.otnn.streams.explaining.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.testing.KafkaTestClients;
 
 /** Two instances with the same application id share the 6 image partitions; one stops mid-run. */
@@ -54,8 +54,8 @@ class ScaleOutTest {
         return StreamExplainerApp.builder().setProperties(props).optEngine(engine).build();
     }
 
-    private static Set<String> instances(List<ConsumerRecord<String, ExplanationRecord>> read) {
-        return read.stream().map(r -> r.value().explainerInstance()).collect(Collectors.toSet());
+    private static Set<String> instances(List<ConsumerRecord<String, Explanation>> read) {
+        return read.stream().map(r -> r.value().getExplainerInstance()).collect(Collectors.toSet());
     }
 
     @Test
@@ -72,13 +72,13 @@ class ScaleOutTest {
                     topics.images().name(), IMAGES, "scale-%05d", new Random(6), false).keySet();
 
             // stop b as soon as both instances have committed explanations
-            List<ConsumerRecord<String, ExplanationRecord>> early = KafkaTestClients.readCommitted(
+            List<ConsumerRecord<String, Explanation>> early = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.explanations(), read -> instances(read).size() == 2,
                     Duration.ofSeconds(300));
             Set<String> instancesBefore = instances(early);
             b.close();
 
-            List<ConsumerRecord<String, ExplanationRecord>> out = KafkaTestClients.readCommitted(
+            List<ConsumerRecord<String, Explanation>> out = KafkaTestClients.readCommitted(
                     stack.bootstrapServers(), topics.explanations(), read -> read.size() >= IMAGES,
                     Duration.ofSeconds(300), Duration.ofSeconds(2));
             Map<String, Long> perKey = out.stream()

@@ -55,8 +55,8 @@ import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.LinearTestEngine;
 
@@ -131,24 +131,24 @@ class SecurityTest {
             assertThat(sent.summary(prefix + "images")).contains("Sent " + IMAGES + " image(s)");
 
             AvroRecordFormat format = consumerFormat();
-            List<ConsumerRecord<String, ExplanationRecord>> explained = readCommitted(prefix + "explanations",
+            List<ConsumerRecord<String, Explanation>> explained = readCommitted(prefix + "explanations",
                     format.explanationSerde().deserializer(), IMAGES, Duration.ofSeconds(180), Duration.ofSeconds(3));
-            List<ConsumerRecord<String, DeadLetterRecord>> dead = readCommitted(prefix + "dlq",
+            List<ConsumerRecord<String, DeadLetter>> dead = readCommitted(prefix + "dlq",
                     format.deadLetterSerde().deserializer(), 1, Duration.ofSeconds(2), Duration.ZERO);
 
             assertThat(dead).isEmpty();
             assertThat(explained).hasSize(IMAGES);
-            Map<String, ExplanationRecord> byId = explained.stream()
+            Map<String, Explanation> byId = explained.stream()
                     .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
             assertThat(byId).hasSize(IMAGES);
             for (int i = 0; i < IMAGES; i++) {
                 String id = "digits/t10k/" + i;
-                ExplanationRecord e = byId.get(id);
+                Explanation e = byId.get(id);
                 assertThat(e).as(id).isNotNull();
-                assertThat(e.imageId()).isEqualTo(id);
-                assertThat(e.label()).isEqualTo(i % 10);
+                assertThat(e.getImageId()).isEqualTo(id);
+                assertThat(e.getLabel()).isEqualTo(i % 10);
                 // the class the engine gives this image's own pixels, computed here without the stream
-                assertThat(e.predicted()).as(id).isEqualTo(argmax(engine.scores(Images.decodeU8(pixels(i)))));
+                assertThat(e.getPredictedClass()).as(id).isEqualTo(argmax(engine.scores(Images.decodeU8(pixels(i)))));
             }
             assertThat(app.failure()).isEmpty();
             assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);

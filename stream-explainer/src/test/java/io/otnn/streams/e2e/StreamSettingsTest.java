@@ -26,10 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.engine.BatchExplainer;
-import io.otnn.streams.engine.ExplanationEngine;
-import io.otnn.streams.engine.ModelInfo;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.startup.StartupException;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.KafkaTestClients;
@@ -51,7 +51,7 @@ class StreamSettingsTest {
         final Set<String> callingThreads = ConcurrentHashMap.newKeySet();
 
         @Override
-        public ModelInfo model() {
+        public ModelMetadata model() {
             return delegate.model();
         }
 
@@ -60,7 +60,7 @@ class StreamSettingsTest {
             BatchExplainer explainer = delegate.newExplainer();
             return new BatchExplainer() {
                 @Override
-                public List<io.otnn.streams.engine.ImageResult> explain(float[][] images) {
+                public List<io.otnn.explain.ImageExplanation> explain(float[][] images) {
                     callingThreads.add(Thread.currentThread().getName());
                     return explainer.explain(images);
                 }
@@ -90,7 +90,7 @@ class StreamSettingsTest {
             KafkaTestClients.awaitLeaders(bootstrap, app.topics().images().name(), 6);
             Set<String> sent = KafkaTestClients.sendRandomImages(bootstrap, pipeline.format(),
                     app.topics().images().name(), 600, "two-%04d", new Random(21), false).keySet();
-            List<ConsumerRecord<String, ExplanationRecord>> out = KafkaTestClients.readCommitted(bootstrap,
+            List<ConsumerRecord<String, Explanation>> out = KafkaTestClients.readCommitted(bootstrap,
                     app.topics().explanations(), read -> read.size() >= sent.size(), Duration.ofSeconds(120),
                     Duration.ofSeconds(1));
             Map<String, Long> perKey = out.stream()
@@ -142,7 +142,7 @@ class StreamSettingsTest {
                 assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
                 Set<String> sent = KafkaTestClients.sendRandomImages(bootstrap, pipeline.format(), prefix + "images",
                         20, "pre-%02d", new Random(22), false).keySet();
-                List<ConsumerRecord<String, ExplanationRecord>> out = KafkaTestClients.readCommitted(bootstrap,
+                List<ConsumerRecord<String, Explanation>> out = KafkaTestClients.readCommitted(bootstrap,
                         app.topics().explanations(), read -> read.size() >= sent.size(), Duration.ofSeconds(120));
                 assertThat(out).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(sent);
                 assertThat(admin.describeTopics(List.of(prefix + "images")).allTopicNames().get()

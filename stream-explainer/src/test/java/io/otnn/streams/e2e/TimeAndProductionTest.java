@@ -47,13 +47,15 @@ import io.otnn.streams.Topic;
 import io.otnn.streams.Topics;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
+import io.otnn.streams.testing.Buffers;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.KafkaTestClients;
+import io.otnn.streams.testing.Windows;
 import io.otnn.streams.time.TimeAdjustment;
 
 /**
@@ -113,37 +115,37 @@ class TimeAndProductionTest {
             // the record timestamps are the producer's clock, as with any client that does not set one
             send(topics.images().name(), images, image -> System.currentTimeMillis());
 
-            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(bootstrap(),
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap(),
                     topics.explanations(), read -> read.size() >= images.size(), Duration.ofSeconds(180),
                     Duration.ofSeconds(2));
             long readAt = System.currentTimeMillis();
             assertExactlyOnce(explained, images.stream().map(ImageInput::imageId).toList());
 
-            Map<String, ConsumerRecord<String, ExplanationRecord>> byId = explained.stream()
+            Map<String, ConsumerRecord<String, Explanation>> byId = explained.stream()
                     .collect(Collectors.toMap(ConsumerRecord::key, r -> r));
             for (String id : odd.keySet()) {
-                ConsumerRecord<String, ExplanationRecord> r = byId.get(id);
-                assertThat(r.value().eventTime()).as(id + ": the payload keeps the image's own event time")
+                ConsumerRecord<String, Explanation> r = byId.get(id);
+                assertThat(r.value().getEventTime().toEpochMilli()).as(id + ": the payload keeps the image's own event time")
                         .isEqualTo(odd.get(id));
                 assertThat(r.timestamp()).as(id + ": the record carries the arrival time").isBetween(sentFrom, readAt);
             }
             expectedAdjustment.forEach((adjustment, id) ->
-                    assertThat(byId.get(id).value().eventTimeAdjustment()).as(id).isEqualTo(adjustment));
-            assertThat(byId.get("zero").value().eventTimeAdjustment()).isEqualTo(TimeAdjustment.MISSING);
-            assertThat(byId.get("negative").value().eventTimeAdjustment()).isEqualTo(TimeAdjustment.MISSING);
+                    assertThat(byId.get(id).value().getEventTimeAdjustment().name()).as(id).isEqualTo(adjustment.name()));
+            assertThat(byId.get("zero").value().getEventTimeAdjustment().name()).isEqualTo(TimeAdjustment.MISSING.name());
+            assertThat(byId.get("negative").value().getEventTimeAdjustment().name()).isEqualTo(TimeAdjustment.MISSING.name());
             images.stream().filter(image -> !odd.containsKey(image.imageId())).forEach(image -> {
-                ConsumerRecord<String, ExplanationRecord> r = byId.get(image.imageId());
+                ConsumerRecord<String, Explanation> r = byId.get(image.imageId());
                 assertThat(r.timestamp()).isEqualTo(image.eventTime());
-                assertThat(r.value().eventTimeAdjustment()).isEqualTo(TimeAdjustment.NONE);
+                assertThat(r.value().getEventTimeAdjustment().name()).isEqualTo(TimeAdjustment.NONE.name());
             });
 
             // every image, the odd ones included, is counted in a published window of the present
-            List<MetricsRecord> windows = readWindows(topics.metrics(),
-                    read -> read.stream().mapToLong(MetricsRecord::explanations).sum() >= images.size(),
+            List<ExplanationMetrics> windows = readWindows(topics.metrics(),
+                    read -> read.stream().mapToLong(ExplanationMetrics::getExplainedCount).sum() >= images.size(),
                     Duration.ofSeconds(60));
-            assertThat(windows.stream().mapToLong(MetricsRecord::explanations).sum()).isEqualTo(images.size());
-            assertThat(windows).allSatisfy(w -> assertThat(w.windowStart()).isBetween(sentFrom - WINDOW_MS, readAt));
-            assertThat(windows.stream().map(MetricsRecord::windowStart).distinct().count())
+            assertThat(windows.stream().mapToLong(ExplanationMetrics::getExplainedCount).sum()).isEqualTo(images.size());
+            assertThat(windows).allSatisfy(w -> assertThat(w.getWindowStart().toEpochMilli()).isBetween(sentFrom - WINDOW_MS, readAt));
+            assertThat(windows.stream().map(w -> w.getWindowStart().toEpochMilli()).distinct().count())
                     .as("one record per window").isEqualTo(windows.size());
             assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
             assertThat(threadNames(app)).isEqualTo(threadsBefore);
@@ -164,11 +166,11 @@ class TimeAndProductionTest {
                 warmUp.add(randomImage("warm-up-" + i, random, null, System.currentTimeMillis()));
             }
             send(topics.images().name(), warmUp, ImageInput::eventTime);
-            List<MetricsRecord> warmUpWindows = readWindows(topics.metrics(),
-                    read -> read.stream().mapToLong(MetricsRecord::explanations).sum() >= warmUp.size(),
+            List<ExplanationMetrics> warmUpWindows = readWindows(topics.metrics(),
+                    read -> read.stream().mapToLong(ExplanationMetrics::getExplainedCount).sum() >= warmUp.size(),
                     Duration.ofSeconds(120));
-            assertThat(warmUpWindows.stream().mapToLong(MetricsRecord::explanations).sum()).isEqualTo(warmUp.size());
-            Set<Long> warmUpStarts = warmUpWindows.stream().map(MetricsRecord::windowStart).collect(Collectors.toSet());
+            assertThat(warmUpWindows.stream().mapToLong(ExplanationMetrics::getExplainedCount).sum()).isEqualTo(warmUp.size());
+            Set<Long> warmUpStarts = warmUpWindows.stream().map(w -> w.getWindowStart().toEpochMilli()).collect(Collectors.toSet());
 
             List<ImageInput> images = new ArrayList<>();
             for (int i = 0; i < 150; i++) {
@@ -177,17 +179,17 @@ class TimeAndProductionTest {
             send(topics.images().name(), images, ImageInput::eventTime);
 
             Map<String, Long> publishedAt = new TreeMap<>();
-            List<MetricsRecord> windows = readWindows(topics.metrics(), publishedAt,
-                    read -> read.stream().mapToLong(MetricsRecord::explanations).sum()
+            List<ExplanationMetrics> windows = readWindows(topics.metrics(), publishedAt,
+                    read -> read.stream().mapToLong(ExplanationMetrics::getExplainedCount).sum()
                             >= warmUp.size() + images.size(), Duration.ofSeconds(60)).stream()
-                    .filter(w -> !warmUpStarts.contains(w.windowStart())).toList();
-            assertThat(windows.stream().mapToLong(MetricsRecord::explanations).sum()).isEqualTo(images.size());
+                    .filter(w -> !warmUpStarts.contains(w.getWindowStart().toEpochMilli())).toList();
+            assertThat(windows.stream().mapToLong(ExplanationMetrics::getExplainedCount).sum()).isEqualTo(images.size());
             long bound = GRACE_MS + COMMIT_MS + 1_000;
             long worst = 0;
-            for (MetricsRecord w : windows) {
-                long delay = publishedAt.get(Long.toString(w.windowStart())) - w.windowEnd();
+            for (ExplanationMetrics w : windows) {
+                long delay = publishedAt.get(Long.toString(w.getWindowStart().toEpochMilli())) - w.getWindowEnd().toEpochMilli();
                 worst = Math.max(worst, delay);
-                assertThat(delay).as("window " + Instant.ofEpochMilli(w.windowStart()) + " published " + delay
+                assertThat(delay).as("window " + w.getWindowStart() + " published " + delay
                         + " ms after its end").isBetween(GRACE_MS, bound);
             }
             long lastEventTime = images.stream().mapToLong(ImageInput::eventTime).max().orElseThrow();
@@ -200,36 +202,36 @@ class TimeAndProductionTest {
             assertThat(app.lateMetrics().latePartials()).isZero();
 
             // issue 15: each window's figures against a direct computation on its images' explanations
-            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(bootstrap(),
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap(),
                     topics.explanations(), read -> read.size() >= warmUp.size() + images.size(),
                     Duration.ofSeconds(60), Duration.ofSeconds(1));
             assertExactlyOnce(explained, java.util.stream.Stream.concat(warmUp.stream(), images.stream())
                     .map(ImageInput::imageId).toList());
             explained = explained.stream().filter(r -> r.key().startsWith("burst-")).toList();
             List<Double> epsilons = app.config().epsilons();
-            Map<Long, List<ConsumerRecord<String, ExplanationRecord>>> byWindow = explained.stream()
+            Map<Long, List<ConsumerRecord<String, Explanation>>> byWindow = explained.stream()
                     .collect(Collectors.groupingBy(r -> r.timestamp() - Math.floorMod(r.timestamp(), WINDOW_MS)));
-            assertThat(windows.stream().map(MetricsRecord::windowStart).collect(Collectors.toSet()))
+            assertThat(windows.stream().map(w -> w.getWindowStart().toEpochMilli()).collect(Collectors.toSet()))
                     .isEqualTo(byWindow.keySet());
-            for (MetricsRecord w : windows) {
-                assertWindowMatches(w, byWindow.get(w.windowStart()).stream().map(ConsumerRecord::value).toList(),
+            for (ExplanationMetrics w : windows) {
+                assertWindowMatches(w, byWindow.get(w.getWindowStart().toEpochMilli()).stream().map(ConsumerRecord::value).toList(),
                         epsilons);
             }
         }
     }
 
     /** The figures of one window, computed directly from its explanations. */
-    private static void assertWindowMatches(MetricsRecord w, List<ExplanationRecord> e, List<Double> epsilons) {
+    private static void assertWindowMatches(ExplanationMetrics w, List<Explanation> e, List<Double> epsilons) {
         int n = e.size();
-        assertThat(w.explanations()).isEqualTo(n);
-        assertThat(w.deadLetters()).isZero();
-        List<ExplanationRecord> labelled = e.stream().filter(x -> x.label() != null).toList();
-        assertThat(w.labelled()).isEqualTo(labelled.size());
-        long correct = labelled.stream().filter(x -> x.label() == x.predicted()).count();
-        assertThat(w.accuracy()).isCloseTo((double) correct / labelled.size(), Offset.offset(1e-12));
-        double[] radii = e.stream().mapToDouble(ExplanationRecord::certificate).sorted().toArray();
-        assertThat(w.certificateMean()).isCloseTo(Arrays.stream(radii).average().orElseThrow(), Offset.offset(1e-9));
-        for (Map.Entry<String, Double> q : w.certificateQuantiles().entrySet()) {
+        assertThat(w.getExplainedCount()).isEqualTo(n);
+        assertThat(w.getDeadLetteredCount()).isZero();
+        List<Explanation> labelled = e.stream().filter(x -> x.getLabel() != null).toList();
+        assertThat(w.getLabelledCount()).isEqualTo(labelled.size());
+        long correct = labelled.stream().filter(x -> x.getLabel() == x.getPredictedClass()).count();
+        assertThat(w.getAccuracy()).isCloseTo((double) correct / labelled.size(), Offset.offset(1e-12));
+        double[] radii = e.stream().mapToDouble(x -> x.getCertificate().getRadius()).sorted().toArray();
+        assertThat(w.getCertificateMean()).isCloseTo(Arrays.stream(radii).average().orElseThrow(), Offset.offset(1e-9));
+        for (Map.Entry<String, Double> q : Windows.quantiles(w.getCertificateQuantiles()).entrySet()) {
             double p = Double.parseDouble(q.getKey());
             // a t-digest quantile lies between the exact quantiles a little below and above its rank
             double low = radii[(int) Math.max(0, Math.floor((p - 0.03) * (n - 1)))];
@@ -237,24 +239,24 @@ class TimeAndProductionTest {
             assertThat(q.getValue()).as("certificate quantile " + p).isBetween(low, high);
         }
         for (double eps : epsilons) {
-            long certified = e.stream().filter(x -> (x.label() == null || x.label() == x.predicted())
-                    && x.certificate() >= eps).count();
-            assertThat(w.certifiedFraction().get(Double.toString(eps))).as("certified at " + eps)
+            long certified = e.stream().filter(x -> (x.getLabel() == null || x.getLabel() == x.getPredictedClass())
+                    && x.getCertificate().getRadius() >= eps).count();
+            assertThat(Windows.fractions(w.getCertifiedFractions()).get(Double.toString(eps))).as("certified at " + eps)
                     .isCloseTo((double) certified / n, Offset.offset(1e-12));
         }
         long[] histogram = new long[10];
-        e.forEach(x -> histogram[x.predicted()]++);
+        e.forEach(x -> histogram[x.getPredictedClass()]++);
         for (int k = 0; k < 10; k++) {
-            assertThat(k < w.classHistogram().size() ? w.classHistogram().get(k) : 0L).as("class " + k)
+            assertThat(k < w.getClassHistogram().size() ? w.getClassHistogram().get(k) : 0L).as("class " + k)
                     .isEqualTo(histogram[k]);
         }
-        assertThat(w.meanCounterfactualDistance()).isCloseTo(
-                e.stream().mapToDouble(ExplanationRecord::counterfactualDistance).average().orElseThrow(),
+        assertThat(w.getCounterfactualDistanceMean()).isCloseTo(
+                e.stream().mapToDouble(x -> x.getCounterfactual().getDistance()).average().orElseThrow(),
                 Offset.offset(1e-9));
-        assertThat(w.meanBoundaryResidual()).isCloseTo(
-                e.stream().mapToDouble(x -> Math.abs(x.boundaryResidual())).average().orElseThrow(),
+        assertThat(w.getBoundaryResidualMean()).isCloseTo(
+                e.stream().mapToDouble(x -> Math.abs(x.getCounterfactual().getBoundaryResidual())).average().orElseThrow(),
                 Offset.offset(1e-12));
-        assertThat(w.meanBatchSize()).isCloseTo(e.stream().mapToInt(ExplanationRecord::batchSize).average()
+        assertThat(w.getBatchSizeMean()).isCloseTo(e.stream().mapToInt(Explanation::getBatchSize).average()
                 .orElseThrow(), Offset.offset(1e-9));
     }
 
@@ -291,25 +293,25 @@ class TimeAndProductionTest {
             byte[] bigValue = send(topics.images().name(), List.of(bigGarbage), ImageInput::eventTime)
                     .get("big-garbage");
 
-            List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(bootstrap(),
+            List<ConsumerRecord<String, DeadLetter>> dead = KafkaTestClients.readCommitted(bootstrap(),
                     topics.deadLetters(), read -> read.size() >= 2, Duration.ofSeconds(120), Duration.ofSeconds(2));
-            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(bootstrap(),
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap(),
                     topics.explanations(), read -> read.size() >= images.size() - 1, Duration.ofSeconds(120),
                     Duration.ofSeconds(2));
             assertThat(dead).hasSize(2);
-            Map<String, DeadLetterRecord> deadById = dead.stream()
+            Map<String, DeadLetter> deadById = dead.stream()
                     .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
             assertThat(deadById).containsOnlyKeys(huge, "big-garbage");
-            DeadLetterRecord big = deadById.get("big-garbage");
-            assertThat(big.kind()).isNotEqualTo(RejectionKind.PRODUCTION.name());
-            assertThat(big.value()).as("too large for the dead-letter topic with it").isNull();
-            assertThat(big.message()).contains("original value of " + bigValue.length + " bytes is left out");
-            assertThat(big.key()).isEqualTo("big-garbage".getBytes(StandardCharsets.UTF_8));
-            DeadLetterRecord d = deadById.get(huge);
-            assertThat(d.kind()).isEqualTo(RejectionKind.PRODUCTION.name());
-            assertThat(d.message()).contains("bytes", topics.explanations().name());
-            assertThat(d.key()).isEqualTo(huge.getBytes(StandardCharsets.UTF_8));
-            assertThat(d.value()).isEqualTo(sentValues.get(huge));
+            DeadLetter big = deadById.get("big-garbage");
+            assertThat(big.getRejectionKind()).isNotEqualTo(RejectionKind.PRODUCTION.name());
+            assertThat(Buffers.bytes(big.getValue())).as("too large for the dead-letter topic with it").isNull();
+            assertThat(big.getMessage()).contains("original value of " + bigValue.length + " bytes is left out");
+            assertThat(Buffers.bytes(big.getKey())).isEqualTo("big-garbage".getBytes(StandardCharsets.UTF_8));
+            DeadLetter d = deadById.get(huge);
+            assertThat(d.getRejectionKind()).isEqualTo(RejectionKind.PRODUCTION.name());
+            assertThat(d.getMessage()).contains("bytes", topics.explanations().name());
+            assertThat(Buffers.bytes(d.getKey())).isEqualTo(huge.getBytes(StandardCharsets.UTF_8));
+            assertThat(Buffers.bytes(d.getValue())).isEqualTo(sentValues.get(huge));
             assertExactlyOnce(explained, images.stream().map(ImageInput::imageId).filter(id -> !id.equals(huge))
                     .toList());
             assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
@@ -351,16 +353,16 @@ class TimeAndProductionTest {
             }
             Map<String, byte[]> sentValues = send(topics.images().name(), images, image -> System.currentTimeMillis());
 
-            List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(bootstrap(),
+            List<ConsumerRecord<String, DeadLetter>> dead = KafkaTestClients.readCommitted(bootstrap(),
                     topics.deadLetters(), read -> !read.isEmpty(), Duration.ofSeconds(180), Duration.ofSeconds(2));
-            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(bootstrap(),
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap(),
                     topics.explanations(), read -> read.size() >= images.size() - 1, Duration.ofSeconds(180),
                     Duration.ofSeconds(3));
             assertThat(dead).hasSize(1);
             assertThat(dead.get(0).key()).isEqualTo("ahead");
-            assertThat(dead.get(0).value().kind()).isEqualTo(RejectionKind.PRODUCTION.name());
-            assertThat(dead.get(0).value().message()).contains("InvalidTimestampException");
-            assertThat(dead.get(0).value().value()).isEqualTo(sentValues.get("ahead"));
+            assertThat(dead.get(0).value().getRejectionKind()).isEqualTo(RejectionKind.PRODUCTION.name());
+            assertThat(dead.get(0).value().getMessage()).contains("InvalidTimestampException");
+            assertThat(Buffers.bytes(dead.get(0).value().getValue())).isEqualTo(sentValues.get("ahead"));
             assertThat(dead.get(0).timestamp()).isLessThanOrEqualTo(System.currentTimeMillis());
             assertExactlyOnce(explained, images.stream().map(ImageInput::imageId).filter(id -> !id.equals("ahead"))
                     .toList());
@@ -414,27 +416,27 @@ class TimeAndProductionTest {
         return values;
     }
 
-    private static void assertExactlyOnce(List<ConsumerRecord<String, ExplanationRecord>> explained,
+    private static void assertExactlyOnce(List<ConsumerRecord<String, Explanation>> explained,
                                           Collection<String> ids) {
         Map<String, Long> counts = explained.stream()
                 .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
         assertThat(counts.keySet()).as("explained: every image, nothing else").containsExactlyInAnyOrderElementsOf(ids);
         assertThat(counts.values()).as("explained once").allMatch(c -> c == 1);
-        explained.forEach(r -> assertThat(r.value().imageId()).isEqualTo(r.key()));
+        explained.forEach(r -> assertThat(r.value().getImageId()).isEqualTo(r.key()));
     }
 
-    private static List<MetricsRecord> readWindows(Topic<String, MetricsRecord> topic,
-                                                   java.util.function.Predicate<List<MetricsRecord>> done,
+    private static List<ExplanationMetrics> readWindows(Topic<String, ExplanationMetrics> topic,
+                                                   java.util.function.Predicate<List<ExplanationMetrics>> done,
                                                    Duration timeout) {
         return readWindows(topic, new TreeMap<>(), done, timeout);
     }
 
     /** Reads metrics records (read_committed), noting the wall clock at which each window was first seen. */
-    private static List<MetricsRecord> readWindows(Topic<String, MetricsRecord> topic, Map<String, Long> seenAt,
-                                                   java.util.function.Predicate<List<MetricsRecord>> done,
+    private static List<ExplanationMetrics> readWindows(Topic<String, ExplanationMetrics> topic, Map<String, Long> seenAt,
+                                                   java.util.function.Predicate<List<ExplanationMetrics>> done,
                                                    Duration timeout) {
-        List<MetricsRecord> read = new ArrayList<>();
-        try (KafkaConsumer<String, MetricsRecord> consumer = new KafkaConsumer<>(Map.of(
+        List<ExplanationMetrics> read = new ArrayList<>();
+        try (KafkaConsumer<String, ExplanationMetrics> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
                 ConsumerConfig.GROUP_ID_CONFIG, "metrics-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
@@ -444,9 +446,9 @@ class TimeAndProductionTest {
             consumer.subscribe(List.of(topic.name()));
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline && !done.test(read)) {
-                for (ConsumerRecord<String, MetricsRecord> r : consumer.poll(Duration.ofMillis(20))) {
+                for (ConsumerRecord<String, ExplanationMetrics> r : consumer.poll(Duration.ofMillis(20))) {
                     read.add(r.value());
-                    seenAt.putIfAbsent(Long.toString(r.value().windowStart()), System.currentTimeMillis());
+                    seenAt.putIfAbsent(Long.toString(r.value().getWindowStart().toEpochMilli()), System.currentTimeMillis());
                 }
             }
         }

@@ -19,24 +19,24 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.junit.jupiter.api.Test;
 
+import io.otnn.avro.EncodedTensor;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.Topics;
 import io.otnn.streams.format.JsonRecordFormat;
-import io.otnn.streams.records.EncodedTensor;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.testing.Explanations;
 import io.otnn.streams.time.EventTimePolicy;
 
 class OutputGuardTest {
 
     private final Topics topics = Topics.defaults(new JsonRecordFormat());
 
-    private static ExplanationRecord explanation(String id) {
-        EncodedTensor tensor = new EncodedTensor("PNG_U8", 28, 28, 1, 1, 0, new byte[100]);
-        return new ExplanationRecord(id, "m", 1, 3, "three", 5, "five", List.of(0.1f, 0.9f), 0.8, 0.4, 1.41, 1.0,
-                null, tensor, tensor, 5, 1.1, 0.6, 0.5, 0.0, 1, 2.0, 3, 1, "test", 1, 2);
+    private static Explanation explanation(String id) {
+        EncodedTensor tensor = Explanations.tensor(28, 28, 1, 1, 0, new byte[100]);
+        return Explanations.of(id, "m", "three", "five", null, tensor, tensor);
     }
 
-    private int jsonSize(ExplanationRecord e) {
+    private int jsonSize(Explanation e) {
         return topics.explanations().valueSerde().serializer().serialize("t", e).length;
     }
 
@@ -45,13 +45,12 @@ class OutputGuardTest {
         java.util.Random random = new java.util.Random(3);
         byte[] big = new byte[200_000];
         random.nextBytes(big);
-        EncodedTensor large = new EncodedTensor("PNG_U8", 224, 224, 3, 1, 0, big);
-        List<ExplanationRecord> records = List.of(explanation("plain"),
+        EncodedTensor large = Explanations.tensor(224, 224, 3, 1, 0, big);
+        List<Explanation> records = List.of(explanation("plain"),
                 explanation("\u00e9\u4e2d\"\\\n".repeat(500)),
-                new ExplanationRecord("big", "m\u00e9", 1, 3, "three", 5, "f\"ive", List.of(0.1f, 0.9f), 0.8, 0.4, 1.41,
-                        1.0, 7, large, large, 5, 1.1, 0.6, 0.5, 0.0, 1, 2.0, 3, 1, "test", 1, 2));
-        for (ExplanationRecord e : records) {
-            assertThat(OutputGuard.sizeBound(e)).as(e.imageId()).isGreaterThanOrEqualTo(jsonSize(e));
+                Explanations.of("big", "m\u00e9", "three", "f\"ive", 7, large, large));
+        for (Explanation e : records) {
+            assertThat(OutputGuard.sizeBound(e)).as(e.getImageId()).isGreaterThanOrEqualTo(jsonSize(e));
         }
         // a 28x28 explanation stays far below the default limit: the guard does not serialize it
         assertThat(OutputGuard.sizeBound(explanation("plain"))).isLessThan(ExplainerConfig.DEFAULT_OUTPUT_MAX_BYTES / 10);
@@ -70,8 +69,8 @@ class OutputGuardTest {
 
     @Test
     void shouldRefuseAnExplanationLargerThanTheLimitLessTheOverheadWhenMaxRequestSizeIsSmall() {
-        ExplanationRecord small = explanation("small");
-        ExplanationRecord large = explanation("large-" + "x".repeat(3_000));
+        Explanation small = explanation("small");
+        Explanation large = explanation("large-" + "x".repeat(3_000));
         OutputGuard guard = new OutputGuard(EventTimePolicy.defaults(), ExplainerConfig.DEFAULT_OUTPUT_MAX_BYTES,
                 topics);
         Properties props = new Properties();

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.streams.format.JsonRecordFormat;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.ErrorKind;
+import io.otnn.avro.ExplanationMetrics;
 import io.otnn.streams.time.EventTimePolicy;
 
 /** The wall-clock metric windows on their own, with TopologyTestDriver's wall clock. */
@@ -38,7 +39,7 @@ class MetricWindowsProcessorTest {
 
     private TopologyTestDriver driver;
     private TestInputTopic<String, MetricsAccumulator> partials;
-    private TestOutputTopic<String, MetricsRecord> metrics;
+    private TestOutputTopic<String, ExplanationMetrics> metrics;
     private final MetricWindowsProcessor.LateCounter late = new MetricWindowsProcessor.LateCounter();
 
     @BeforeEach
@@ -71,8 +72,10 @@ class MetricWindowsProcessorTest {
     private static MetricsAccumulator deadLetters(int count) {
         MetricsAccumulator figures = new MetricsAccumulator(1);
         for (int i = 0; i < count; i++) {
-            figures.add(MetricsSample.of(new DeadLetterRecord("x", "EMPTY_VALUE", "", "t", 0, 0,
-                    null, null, 0, 0, "a", "m", 1)), List.of(0.5));
+            figures.add(MetricsSample.of(DeadLetter.newBuilder().setSourceTopic("t").setPartition(0).setOffset(0)
+                    .setErrorKind(ErrorKind.EMPTY_VALUE).setMessage("").setTime(Instant.EPOCH).setApplication("a")
+                    .setRejectionKind("EMPTY_VALUE").setSourceTimestamp(0).setModelName("m")
+                    .setModelVersion(1).build()), List.of(0.5));
         }
         return figures;
     }
@@ -84,11 +87,11 @@ class MetricWindowsProcessorTest {
         driver.advanceWallClockTime(Duration.ofMillis(WINDOW + GRACE - 1));
         assertThat(metrics.isEmpty()).as("open until its end plus grace").isTrue();
         driver.advanceWallClockTime(Duration.ofMillis(MetricWindowsProcessor.PUNCTUATE_MS + 1));
-        List<KeyValue<String, MetricsRecord>> out = metrics.readKeyValuesToList();
+        List<KeyValue<String, ExplanationMetrics>> out = metrics.readKeyValuesToList();
         assertThat(out).hasSize(1);
         assertThat(out.get(0).key).isEqualTo("2026-12-01T08:00:00Z/m@1");
-        assertThat(out.get(0).value.deadLetters()).isEqualTo(5);
-        assertThat(out.get(0).value.windowEnd()).isEqualTo(T0.toEpochMilli() + WINDOW);
+        assertThat(out.get(0).value.getDeadLetteredCount()).isEqualTo(5);
+        assertThat(out.get(0).value.getWindowEnd().toEpochMilli()).isEqualTo(T0.toEpochMilli() + WINDOW);
         driver.advanceWallClockTime(Duration.ofMinutes(5));
         assertThat(metrics.isEmpty()).as("published once").isTrue();
     }
@@ -114,9 +117,9 @@ class MetricWindowsProcessorTest {
         partials.pipeInput(MODEL, deadLetters(2), T0.plusMillis(5_000));
         assertThat(metrics.isEmpty()).isTrue();
         driver.advanceWallClockTime(Duration.ofMillis(GRACE / 2 + MetricWindowsProcessor.PUNCTUATE_MS));
-        List<MetricsRecord> out = metrics.readValuesToList();
+        List<ExplanationMetrics> out = metrics.readValuesToList();
         assertThat(out).hasSize(1);
-        assertThat(out.get(0).deadLetters()).isEqualTo(3);
+        assertThat(out.get(0).getDeadLetteredCount()).isEqualTo(3);
         assertThat(late.latePartials()).isZero();
     }
 
@@ -126,14 +129,14 @@ class MetricWindowsProcessorTest {
         partials.pipeInput(MODEL, deadLetters(7), T0.plusSeconds(300));
         partials.pipeInput(MODEL, deadLetters(2), T0.plusMillis(200));
         driver.advanceWallClockTime(Duration.ofMillis(WINDOW + GRACE + MetricWindowsProcessor.PUNCTUATE_MS));
-        List<MetricsRecord> first = metrics.readValuesToList();
+        List<ExplanationMetrics> first = metrics.readValuesToList();
         assertThat(first).hasSize(1);
-        assertThat(first.get(0).deadLetters()).isEqualTo(3);
+        assertThat(first.get(0).getDeadLetteredCount()).isEqualTo(3);
         driver.advanceWallClockTime(Duration.ofSeconds(300));
-        List<MetricsRecord> future = metrics.readValuesToList();
+        List<ExplanationMetrics> future = metrics.readValuesToList();
         assertThat(future).hasSize(1);
-        assertThat(future.get(0).windowStart()).isEqualTo(T0.plusSeconds(300).toEpochMilli());
-        assertThat(future.get(0).deadLetters()).isEqualTo(7);
+        assertThat(future.get(0).getWindowStart().toEpochMilli()).isEqualTo(T0.plusSeconds(300).toEpochMilli());
+        assertThat(future.get(0).getDeadLetteredCount()).isEqualTo(7);
         assertThat(late.latePartials()).isZero();
     }
 

@@ -43,9 +43,9 @@ import io.otnn.explain.testing.Fixtures;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.Topics;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.KafkaTestClients;
 
@@ -131,16 +131,16 @@ class ExplainerEndpointsTest {
                     topics.images().name(), 400, "img-%04d", new Random(7), true);
             int bad = sendBadRecords(bootstrap, topics.images().name());
 
-            List<ConsumerRecord<String, ExplanationRecord>> explained = KafkaTestClients.readCommitted(bootstrap,
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap,
                     topics.explanations(), read -> read.size() >= sent.size(), WAIT, Duration.ofSeconds(1));
-            List<ConsumerRecord<String, DeadLetterRecord>> dead = KafkaTestClients.readCommitted(bootstrap,
+            List<ConsumerRecord<String, DeadLetter>> dead = KafkaTestClients.readCommitted(bootstrap,
                     topics.deadLetters(), read -> read.size() >= bad, WAIT, Duration.ofSeconds(1));
             assertThat(explained).hasSize(sent.size());
             assertThat(dead).hasSize(bad);
 
-            List<ExplanationRecord> explanations = explained.stream().map(ConsumerRecord::value).toList();
+            List<Explanation> explanations = explained.stream().map(ConsumerRecord::value).toList();
             Map<String, Long> deadByKind = dead.stream()
-                    .collect(Collectors.groupingBy(r -> r.value().kind(), Collectors.counting()));
+                    .collect(Collectors.groupingBy(r -> r.value().getRejectionKind(), Collectors.counting()));
             assertThat(deadByKind).containsOnlyKeys("UNDESERIALISABLE", "EMPTY_VALUE", "WRONG_SHAPE");
 
             PrometheusText after = await(() -> Http.scrape(url),
@@ -153,31 +153,31 @@ class ExplainerEndpointsTest {
 
             // certificate: count, sum and every bucket against the explanations read back
             assertThat(after.value("otnn_certificate_count")).isEqualTo(explanations.size());
-            double certificates = explanations.stream().mapToDouble(ExplanationRecord::certificate).sum();
+            double certificates = explanations.stream().mapToDouble(e -> e.getCertificate().getRadius()).sum();
             assertThat(after.value("otnn_certificate_sum")).isCloseTo(certificates, within(1e-9 * explanations.size()));
             for (double bound : MicrometerMeters.CERTIFICATE_BUCKETS) {
-                long atMost = explanations.stream().filter(e -> e.certificate() <= bound).count();
+                long atMost = explanations.stream().filter(e -> e.getCertificate().getRadius() <= bound).count();
                 assertThat(after.value("otnn_certificate_bucket", Map.of("le", le(after, "otnn_certificate_bucket",
                         bound)))).as("le=" + bound).isEqualTo(atMost);
             }
 
             // queue time: each explanation's queuedMs
             assertThat(after.value("otnn_queue_time_seconds_count")).isEqualTo(explanations.size());
-            double queued = explanations.stream().mapToLong(ExplanationRecord::queuedMs).sum() / 1000.0;
+            double queued = explanations.stream().mapToLong(e -> (long) e.getTimings().getQueuedMs()).sum() / 1000.0;
             assertThat(after.value("otnn_queue_time_seconds_sum")).isCloseTo(queued, within(1e-6));
 
             // batches: every image went through exactly one model call (no call failed), and each explanation
             // carries its call's size and duration, the same for every image of that call
-            double calls = explanations.stream().mapToDouble(e -> 1.0 / e.batchSize()).sum();
+            double calls = explanations.stream().mapToDouble(e -> 1.0 / e.getBatchSize()).sum();
             assertThat(after.value("otnn_batch_size_sum")).isEqualTo(explanations.size());
             assertThat(after.value("otnn_batch_size_count")).isCloseTo(calls, within(1e-6));
             assertThat(after.value("otnn_model_time_seconds_count")).isEqualTo(after.value("otnn_batch_size_count"));
-            double modelSeconds = explanations.stream().mapToDouble(e -> e.modelMs() / e.batchSize()).sum() / 1000;
+            double modelSeconds = explanations.stream().mapToDouble(e -> e.getTimings().getModelMs() / e.getBatchSize()).sum() / 1000;
             // the meter times the engine call alone; the explanation's modelMs also holds the check of its results
             assertThat(after.value("otnn_model_time_seconds_sum")).isLessThanOrEqualTo(modelSeconds + 1e-6)
                     .isGreaterThan(0.5 * modelSeconds);
             assertThat(after.value("otnn_batch_size_max")).isEqualTo(
-                    explanations.stream().mapToInt(ExplanationRecord::batchSize).max().orElseThrow());
+                    explanations.stream().mapToInt(Explanation::getBatchSize).max().orElseThrow());
 
             // Kafka Streams' and its clients' metrics (the binder looks for new ones every few seconds), the JVM's
             PrometheusText kafka = await(() -> Http.scrape(url),

@@ -18,16 +18,16 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.engine.BatchExplainer;
-import io.otnn.streams.engine.ExplainerException;
-import io.otnn.streams.engine.ExplanationEngine;
-import io.otnn.streams.engine.ImageResult;
-import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplainerException;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.streams.format.RecordFormat;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
 
 /**
  * A real engine with injected faults. Either a fixed poison (a batch containing an image that matches it fails the
@@ -102,7 +102,7 @@ public final class FaultInjectingEngine implements ExplanationEngine {
     }
 
     @Override
-    public ModelInfo model() {
+    public ModelMetadata model() {
         return real.model();
     }
 
@@ -136,7 +136,7 @@ public final class FaultInjectingEngine implements ExplanationEngine {
         BatchExplainer explainer = real.newExplainer();
         return new BatchExplainer() {
             @Override
-            public List<ImageResult> explain(float[][] images) {
+            public List<ImageExplanation> explain(float[][] images) {
                 for (float[] image : images) {
                     String id = idOf.apply(image);
                     if (id != null) {
@@ -152,7 +152,7 @@ public final class FaultInjectingEngine implements ExplanationEngine {
                         throw new ExplainerException("injected model failure");
                     }
                 }
-                List<ImageResult> results = new ArrayList<>(explainer.explain(images));
+                List<ImageExplanation> results = new ArrayList<>(explainer.explain(images));
                 for (int i = 0; i < images.length; i++) {
                     if (isVictim(images[i])) {
                         results.set(i, spoil(results.get(i)));
@@ -168,19 +168,21 @@ public final class FaultInjectingEngine implements ExplanationEngine {
         };
     }
 
-    private ImageResult spoil(ImageResult r) {
+    private ImageExplanation spoil(ImageExplanation r) {
         if (stage == Stage.NON_FINITE_RESULT) {
             float[] saliency = r.saliency().clone();
             saliency[0] = Float.NaN;
-            return new ImageResult(r.scores(), r.predicted(), r.runnerUp(), r.margin(), r.radius(),
-                    r.certificateFactor(), r.lipschitz(), saliency, r.counterfactual(), r.counterfactualClass(), r.t(),
-                    r.distance(), r.boundaryDistance(), r.boundaryResidual());
+            return new ImageExplanation(r.scores(), r.predicted(), r.predictedName(), r.runnerUp(), r.runnerUpName(),
+                    r.targeted(), r.margin(), r.radius(), r.certificateFactor(), r.lipschitz(), saliency,
+                    r.signedGradient(), r.boundaryPoint(), r.counterfactual(), r.t(), r.distance(), r.boundaryDistance(),
+                    r.counterfactualClass(), r.boundaryResidual());
         }
         if (stage == Stage.ENCODING) {
             float[] truncated = Arrays.copyOf(r.counterfactual(), r.counterfactual().length - 1);
-            return new ImageResult(r.scores(), r.predicted(), r.runnerUp(), r.margin(), r.radius(),
-                    r.certificateFactor(), r.lipschitz(), r.saliency(), truncated, r.counterfactualClass(), r.t(),
-                    r.distance(), r.boundaryDistance(), r.boundaryResidual());
+            return new ImageExplanation(r.scores(), r.predicted(), r.predictedName(), r.runnerUp(), r.runnerUpName(),
+                    r.targeted(), r.margin(), r.radius(), r.certificateFactor(), r.lipschitz(), r.saliency(),
+                    r.signedGradient(), r.boundaryPoint(), truncated, r.t(), r.distance(), r.boundaryDistance(),
+                    r.counterfactualClass(), r.boundaryResidual());
         }
         return r;
     }
@@ -190,22 +192,22 @@ public final class FaultInjectingEngine implements ExplanationEngine {
      * stage is {@link Stage#FORWARDING}, the way a serializer refuses a record in Kafka Streams' sink.
      */
     public RecordFormat format(RecordFormat real) {
-        Serde<ExplanationRecord> serde = real.explanationSerde();
-        Serializer<ExplanationRecord> serializer = new Serializer<>() {
+        Serde<Explanation> serde = real.explanationSerde();
+        Serializer<Explanation> serializer = new Serializer<>() {
             @Override
-            public byte[] serialize(String topic, ExplanationRecord e) {
-                if (stage == Stage.FORWARDING && e != null && victims().contains(e.imageId())) {
-                    throw new SerializationException("injected serialization failure for " + e.imageId());
+            public byte[] serialize(String topic, Explanation e) {
+                if (stage == Stage.FORWARDING && e != null && victims().contains(e.getImageId())) {
+                    throw new SerializationException("injected serialization failure for " + e.getImageId());
                 }
                 return serde.serializer().serialize(topic, e);
             }
 
             @Override
-            public byte[] serialize(String topic, Headers headers, ExplanationRecord e) {
+            public byte[] serialize(String topic, Headers headers, Explanation e) {
                 return serialize(topic, e);
             }
         };
-        Serde<ExplanationRecord> faulty = Serdes.serdeFrom(serializer, serde.deserializer());
+        Serde<Explanation> faulty = Serdes.serdeFrom(serializer, serde.deserializer());
         return new RecordFormat() {
             @Override
             public ImageInput readImage(String topic, Headers headers, byte[] value) throws RejectedRecordException {
@@ -218,17 +220,17 @@ public final class FaultInjectingEngine implements ExplanationEngine {
             }
 
             @Override
-            public Serde<ExplanationRecord> explanationSerde() {
+            public Serde<Explanation> explanationSerde() {
                 return faulty;
             }
 
             @Override
-            public Serde<DeadLetterRecord> deadLetterSerde() {
+            public Serde<DeadLetter> deadLetterSerde() {
                 return real.deadLetterSerde();
             }
 
             @Override
-            public Serde<MetricsRecord> metricsSerde() {
+            public Serde<ExplanationMetrics> metricsSerde() {
                 return real.metricsSerde();
             }
         };

@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.engine.OtnnEngine;
+import io.otnn.streams.explaining.OtnnEngine;
 
 /**
  * {@code otnn explain} with the real engine wrapped in a {@link FaultInjectingEngine}, for a child JVM
@@ -51,7 +51,7 @@ public final class FaultyExplainerMain {
         }
         OtnnEngine real = OtnnEngine.load(model);
         FaultInjectingEngine faulty = new FaultInjectingEngine(real, pixels -> isPoisoned(pixels,
-                real.model().rawScale(), real.model().rawOffset()));
+                real.model().input().rawScale(), real.model().input().rawOffset()));
         StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(faulty).build();
         app.closeOnShutdown();
         app.start();

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -22,6 +23,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import io.otnn.avro.DeadLetter;
+import io.otnn.avro.ErrorKind;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.explain.testing.PngFiles;
 import io.otnn.schemas.registry.SchemaRegistryClient;
@@ -29,7 +31,8 @@ import io.otnn.schemas.serde.AvroSerde;
 import io.otnn.schemas.serde.AvroSerdes;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.streams.records.DeadLetterRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.ErrorKind;
 import io.otnn.streams.records.ImageInput;
 
 /**
@@ -98,8 +101,11 @@ public final class HostileImageEvents {
         // two other records in the registry: the dead-letter contract, and a record of an unrelated schema
         try (AvroSerde<DeadLetter> deadLetters = AvroSerdes.specific(DeadLetter.class, registry, false);
              AvroSerde<GenericRecord> generic = AvroSerdes.generic(registry, false)) {
-            DeadLetter deadLetter = AvroRecordFormat.toAvro(new DeadLetterRecord("x", "EMPTY_VALUE", "empty", topic, 0,
-                    1L, new byte[] {1}, null, now, now, "fuzz", "m", 1));
+            DeadLetter deadLetter = DeadLetter.newBuilder().setKey(ByteBuffer.wrap(new byte[] {1})).setValue(null)
+                    .setSourceTopic(topic).setPartition(0).setOffset(1L).setErrorKind(ErrorKind.EMPTY_VALUE)
+                    .setMessage("empty").setTime(Instant.ofEpochMilli(now)).setApplication("fuzz")
+                    .setRejectionKind("EMPTY_VALUE").setSourceTimestamp(now).setModelName("m")
+                    .setModelVersion(1).build();
             otherRecords.add(deadLetters.serializer().serialize(topic + "-other-dlq", deadLetter));
             Schema other = SchemaBuilder.record("Other").namespace("io.otnn.fuzz").fields().requiredString("imageId")
                     .requiredBytes("pixels").requiredInt("width").endRecord();

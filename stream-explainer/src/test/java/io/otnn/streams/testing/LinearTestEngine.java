@@ -1,5 +1,6 @@
 package io.otnn.streams.testing;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -7,11 +8,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 import io.otnn.streams.drift.DriftReference;
-import io.otnn.streams.engine.BatchExplainer;
-import io.otnn.streams.engine.ExplainerException;
-import io.otnn.streams.engine.ExplanationEngine;
-import io.otnn.streams.engine.ImageResult;
-import io.otnn.streams.engine.ModelInfo;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplainerException;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.checkpoint.ModelMetadata;
 
 /**
  * A deterministic, exactly solvable stand-in for the OTNN engine in routing and window tests: a linear
@@ -22,7 +23,7 @@ public final class LinearTestEngine implements ExplanationEngine {
 
     private static final double CERTIFICATE_FACTOR = Math.sqrt(2);
 
-    private final ModelInfo model;
+    private final ModelMetadata model;
     private final float[][] weights;
     private final float[] bias;
     private final Predicate<float[]> poison;
@@ -35,7 +36,9 @@ public final class LinearTestEngine implements ExplanationEngine {
         for (int k = 0; k < classes; k++) {
             names.add("class-" + k);
         }
-        this.model = new ModelInfo("linear-test", 3, height, width, channels, 0, 1, 1 / 255.0, 0, names);
+        this.model = new ModelMetadata(ModelMetadata.FORMAT_VERSION, "linear-test", 3, Instant.EPOCH,
+                ModelMetadata.Task.MULTICLASS, names, ModelMetadata.Input.unitRange(height, width, channels), 1.0,
+                CERTIFICATE_FACTOR, null, null, null, null, null);
         Random random = new Random(seed);
         int n = height * width * channels;
         weights = new float[classes][n];
@@ -60,7 +63,7 @@ public final class LinearTestEngine implements ExplanationEngine {
     }
 
     @Override
-    public ModelInfo model() {
+    public ModelMetadata model() {
         return model;
     }
 
@@ -96,7 +99,7 @@ public final class LinearTestEngine implements ExplanationEngine {
     }
 
     /** The engine's answer for one image, as the stream must reproduce it. */
-    public ImageResult explainOne(float[] x) {
+    public ImageExplanation explainOne(float[] x) {
         float[] scores = scores(x);
         int top = 0;
         for (int k = 1; k < scores.length; k++) {
@@ -136,8 +139,9 @@ public final class LinearTestEngine implements ExplanationEngine {
                 cfClass = k;
             }
         }
-        return new ImageResult(scores, top, runnerUp, margin, margin / CERTIFICATE_FACTOR, CERTIFICATE_FACTOR, 1.0,
-                saliency, counterfactual, cfClass, 1.1, Math.sqrt(distance), margin / Math.sqrt(gradNorm2),
+        return new ImageExplanation(scores, top, model.className(top), runnerUp, model.className(runnerUp), false,
+                margin, margin / CERTIFICATE_FACTOR, CERTIFICATE_FACTOR, 1.0, saliency, weights[top].clone(), boundary,
+                counterfactual, 1.1, Math.sqrt(distance), margin / Math.sqrt(gradNorm2), cfClass,
                 boundaryScores[top] - boundaryScores[runnerUp]);
     }
 
@@ -145,10 +149,10 @@ public final class LinearTestEngine implements ExplanationEngine {
     public BatchExplainer newExplainer() {
         return new BatchExplainer() {
             @Override
-            public List<ImageResult> explain(float[][] images) {
+            public List<ImageExplanation> explain(float[][] images) {
                 modelCalls.incrementAndGet();
                 batchSizes.add(images.length);
-                List<ImageResult> results = new ArrayList<>(images.length);
+                List<ImageExplanation> results = new ArrayList<>(images.length);
                 for (float[] image : images) {
                     if (poison.test(image)) {
                         throw new ExplainerException("poisonous image");

@@ -16,12 +16,12 @@ import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import io.otnn.streams.Topics;
-import io.otnn.streams.engine.BatchExplainer;
-import io.otnn.streams.engine.ExplanationEngine;
-import io.otnn.streams.engine.ImageResult;
-import io.otnn.streams.engine.ModelInfo;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 
 /**
@@ -82,27 +82,27 @@ public final class OutcomeLedger {
     public Result read(String scenario, String bootstrap, Topics topics, ExplanationEngine reference,
                        Duration timeout, Duration settle) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<ConsumerRecord<String, ExplanationRecord>> explanations = KafkaTestClients.readCommitted(bootstrap,
+        List<ConsumerRecord<String, Explanation>> explanations = KafkaTestClients.readCommitted(bootstrap,
                 topics.explanations(), read -> keys(read).containsAll(good.keySet()), timeout, settle);
         Duration left = Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime()));
-        List<ConsumerRecord<String, DeadLetterRecord>> deadLetters = bad.isEmpty()
+        List<ConsumerRecord<String, DeadLetter>> deadLetters = bad.isEmpty()
                 ? KafkaTestClients.readCommitted(bootstrap, topics.deadLetters(), read -> true, Duration.ZERO, settle)
                 : KafkaTestClients.readCommitted(bootstrap, topics.deadLetters(),
                         read -> keys(read).containsAll(bad.keySet()), left, settle);
         return compare(scenario, explanations, deadLetters, reference);
     }
 
-    private Result compare(String scenario, List<ConsumerRecord<String, ExplanationRecord>> explanations,
-                           List<ConsumerRecord<String, DeadLetterRecord>> deadLetters, ExplanationEngine reference) {
+    private Result compare(String scenario, List<ConsumerRecord<String, Explanation>> explanations,
+                           List<ConsumerRecord<String, DeadLetter>> deadLetters, ExplanationEngine reference) {
         Map<String, Integer> explainedTimes = new TreeMap<>();
-        Map<String, ExplanationRecord> firstExplanation = new HashMap<>();
-        for (ConsumerRecord<String, ExplanationRecord> r : explanations) {
+        Map<String, Explanation> firstExplanation = new HashMap<>();
+        for (ConsumerRecord<String, Explanation> r : explanations) {
             explainedTimes.merge(r.key(), 1, Integer::sum);
             firstExplanation.putIfAbsent(r.key(), r.value());
         }
         Map<String, Integer> deadTimes = new TreeMap<>();
-        Map<String, DeadLetterRecord> firstDead = new HashMap<>();
-        for (ConsumerRecord<String, DeadLetterRecord> r : deadLetters) {
+        Map<String, DeadLetter> firstDead = new HashMap<>();
+        for (ConsumerRecord<String, DeadLetter> r : deadLetters) {
             String key = r.key() == null ? "<null>" : r.key();
             deadTimes.merge(key, 1, Integer::sum);
             firstDead.putIfAbsent(key, r.value());
@@ -138,16 +138,16 @@ public final class OutcomeLedger {
             if (explainedTimes.containsKey(key)) {
                 notOwn.put(key, "explained, expected a " + expected.kind() + " dead letter");
             }
-            DeadLetterRecord d = firstDead.get(key);
-            if (d != null && !d.kind().equals(expected.kind())) {
-                notOwn.put(key, "dead letter " + d.kind() + ", expected " + expected.kind());
-            } else if (d != null && expected.value() != null && !Arrays.equals(d.value(), expected.value())) {
+            DeadLetter d = firstDead.get(key);
+            if (d != null && !d.getRejectionKind().equals(expected.kind())) {
+                notOwn.put(key, "dead letter " + d.getRejectionKind() + ", expected " + expected.kind());
+            } else if (d != null && expected.value() != null && !Arrays.equals(Buffers.bytes(d.getValue()), expected.value())) {
                 notOwn.put(key, "dead letter carries other bytes");
             }
         });
         good.keySet().stream().filter(deadTimes::containsKey)
-                .forEach(id -> notOwn.put(id, "good image dead-lettered: " + firstDead.get(id).kind() + " "
-                        + firstDead.get(id).message()));
+                .forEach(id -> notOwn.put(id, "good image dead-lettered: " + firstDead.get(id).getRejectionKind() + " "
+                        + firstDead.get(id).getMessage()));
 
         int explainedGood = (int) good.keySet().stream().filter(explainedTimes::containsKey).count();
         int deadBad = (int) bad.keySet().stream().filter(deadTimes::containsKey).count();
@@ -157,10 +157,10 @@ public final class OutcomeLedger {
         return new Result(counts, lost, duplicated, notOwn, unexpected, explanations.size(), deadLetters.size());
     }
 
-    private void checkExplanationsAreTheirOwn(Map<String, ExplanationRecord> explanations,
+    private void checkExplanationsAreTheirOwn(Map<String, Explanation> explanations,
                                               ExplanationEngine reference, Map<String, String> notOwn) {
         List<String> ids = good.keySet().stream().filter(explanations::containsKey).toList();
-        ModelInfo model = reference.model();
+        ModelMetadata model = reference.model();
         try (BatchExplainer explainer = reference.newExplainer()) {
             for (int from = 0; from < ids.size(); from += REFERENCE_BATCH) {
                 List<String> chunk = ids.subList(from, Math.min(ids.size(), from + REFERENCE_BATCH));
@@ -168,7 +168,7 @@ public final class OutcomeLedger {
                 for (int i = 0; i < chunk.size(); i++) {
                     pixels[i] = decodeRawU8(good.get(chunk.get(i)), model);
                 }
-                List<ImageResult> expected = explainer.explain(pixels);
+                List<ImageExplanation> expected = explainer.explain(pixels);
                 for (int i = 0; i < chunk.size(); i++) {
                     String id = chunk.get(i);
                     String problem = problem(explanations.get(id), good.get(id), expected.get(i));
@@ -182,30 +182,30 @@ public final class OutcomeLedger {
         }
     }
 
-    private static String problem(ExplanationRecord e, ImageInput image, ImageResult expected) {
-        if (!e.imageId().equals(image.imageId())) {
-            return "carries image id " + e.imageId();
+    private static String problem(Explanation e, ImageInput image, ImageExplanation expected) {
+        if (!e.getImageId().equals(image.imageId())) {
+            return "carries image id " + e.getImageId();
         }
-        if (!java.util.Objects.equals(e.label(), image.label())) {
-            return "label " + e.label() + ", the image's is " + image.label();
+        if (!java.util.Objects.equals(e.getLabel(), image.label())) {
+            return "label " + e.getLabel() + ", the image's is " + image.label();
         }
-        if (e.scores().size() != expected.scores().length) {
-            return e.scores().size() + " scores";
+        if (e.getScores().size() != expected.scores().length) {
+            return e.getScores().size() + " scores";
         }
         for (int k = 0; k < expected.scores().length; k++) {
-            if (Math.abs(e.scores().get(k) - expected.scores()[k]) > SCORE_TOLERANCE) {
-                return "score " + k + " is " + e.scores().get(k) + ", the image's own is " + expected.scores()[k];
+            if (Math.abs(e.getScores().get(k) - expected.scores()[k]) > SCORE_TOLERANCE) {
+                return "score " + k + " is " + e.getScores().get(k) + ", the image's own is " + expected.scores()[k];
             }
         }
         return null;
     }
 
     /** RAW_U8 to model input, computed here from the model's declared scale and offset. */
-    public static float[] decodeRawU8(ImageInput image, ModelInfo model) {
+    public static float[] decodeRawU8(ImageInput image, ModelMetadata model) {
         byte[] data = image.data();
         float[] x = new float[data.length];
         for (int i = 0; i < data.length; i++) {
-            x[i] = (float) ((data[i] & 0xff) * model.rawScale() + model.rawOffset());
+            x[i] = (float) ((data[i] & 0xff) * model.input().rawScale() + model.input().rawOffset());
         }
         return x;
     }

@@ -31,15 +31,17 @@ import io.otnn.streams.drift.DriftReference;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.Topics;
 import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.engine.ImageResult;
+import io.otnn.explain.ImageExplanation;
 import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.format.RecordFormat;
-import io.otnn.streams.records.DeadLetterRecord;
-import io.otnn.streams.records.ExplanationRecord;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.records.MetricsRecord;
+import io.otnn.avro.ExplanationMetrics;
+import io.otnn.streams.testing.Buffers;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.LinearTestEngine;
+import io.otnn.streams.testing.Windows;
 
 class ExplainerTopologyTest {
 
@@ -50,9 +52,9 @@ class ExplainerTopologyTest {
     private final Topics topics = Topics.defaults(format);
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> images;
-    private TestOutputTopic<String, ExplanationRecord> explanations;
-    private TestOutputTopic<String, DeadLetterRecord> deadLetters;
-    private TestOutputTopic<String, MetricsRecord> metrics;
+    private TestOutputTopic<String, Explanation> explanations;
+    private TestOutputTopic<String, DeadLetter> deadLetters;
+    private TestOutputTopic<String, ExplanationMetrics> metrics;
     private LinearTestEngine engine;
     @TempDir
     Path stateDir;
@@ -114,29 +116,29 @@ class ExplainerTopologyTest {
             assertThat(explanations.getQueueSize()).as("explained at the commit after image %d", i).isEqualTo(i + 1);
         }
 
-        Map<String, ExplanationRecord> out = explanations.readKeyValuesToMap();
+        Map<String, Explanation> out = explanations.readKeyValuesToMap();
         assertThat(out).hasSize(8).containsOnlyKeys(sent.stream().map(ImageInput::imageId).toList());
         assertThat(engine.batchSizes()).containsExactly(1, 1, 1, 1, 1, 1, 1, 1);
         assertThat(deadLetters.isEmpty()).isTrue();
 
         for (ImageInput image : sent) {
-            ExplanationRecord e = out.get(image.imageId());
-            ImageResult expected = engine.explainOne(Images.decodeU8(image.data()));
-            assertThat(e.modelName()).isEqualTo("linear-test");
-            assertThat(e.modelVersion()).isEqualTo(3);
-            assertThat(e.predicted()).isEqualTo(expected.predicted());
-            assertThat(e.runnerUp()).isEqualTo(expected.runnerUp());
-            assertThat(e.certificate()).isEqualTo(expected.radius());
-            assertThat(e.certificateFactor()).isEqualTo(Math.sqrt(2));
-            assertThat(e.lipschitz()).isEqualTo(1.0);
-            assertThat(e.batchSize()).isEqualTo(1);
-            assertThat(e.label()).isEqualTo(image.label());
-            assertThat(e.eventTime()).isEqualTo(image.eventTime());
-            assertThat(e.explainerInstance()).endsWith("/test");
-            assertThat(e.saliency().format()).isEqualTo("PNG_U8");
-            assertThat(e.saliency().data()).startsWith(0x89, 'P', 'N', 'G');
-            assertThat(e.counterfactual().width()).isEqualTo(4);
-            assertThat(Math.abs(e.boundaryResidual())).isLessThan(1e-4);
+            Explanation e = out.get(image.imageId());
+            ImageExplanation expected = engine.explainOne(Images.decodeU8(image.data()));
+            assertThat(e.getModelName()).isEqualTo("linear-test");
+            assertThat(e.getModelVersion()).isEqualTo(3);
+            assertThat(e.getPredictedClass()).isEqualTo(expected.predicted());
+            assertThat(e.getRunnerUpClass()).isEqualTo(expected.runnerUp());
+            assertThat(e.getCertificate().getRadius()).isEqualTo(expected.radius());
+            assertThat(e.getCertificate().getFactor()).isEqualTo(Math.sqrt(2));
+            assertThat(e.getCertificate().getLipschitz()).isEqualTo(1.0);
+            assertThat(e.getBatchSize()).isEqualTo(1);
+            assertThat(e.getLabel()).isEqualTo(image.label());
+            assertThat(e.getEventTime().toEpochMilli()).isEqualTo(image.eventTime());
+            assertThat(e.getExplainerInstance()).endsWith("/test");
+            assertThat(e.getSaliency().getEncoding().name()).isEqualTo("PNG_U8");
+            assertThat(Buffers.bytes(e.getSaliency().getData())).startsWith(0x89, 'P', 'N', 'G');
+            assertThat(e.getCounterfactual().getImage().getShape().get(1)).isEqualTo(4);
+            assertThat(Math.abs(e.getCounterfactual().getBoundaryResidual())).isLessThan(1e-4);
         }
     }
 
@@ -222,21 +224,21 @@ class ExplainerTopologyTest {
         good.add("f32");
         driver.advanceWallClockTime(Duration.ofMillis(60));
 
-        Map<String, DeadLetterRecord> dead = deadLetters.readValuesToList().stream()
-                .collect(Collectors.toMap(DeadLetterRecord::imageId, d -> d));
+        Map<String, DeadLetter> dead = deadLetters.readKeyValuesToList().stream()
+                .collect(Collectors.toMap(kv -> kv.key, kv -> kv.value));
         assertThat(dead).containsOnlyKeys(bad.keySet());
         bad.forEach((id, kind) -> {
-            DeadLetterRecord d = dead.get(id);
-            assertThat(d.kind()).as(id).isEqualTo(kind.name());
-            assertThat(d.message()).as(id).isNotBlank();
-            assertThat(d.topic()).isEqualTo(topics.images().name());
-            assertThat(d.offset()).isNotNegative();
-            assertThat(d.application()).endsWith("/test");
+            DeadLetter d = dead.get(id);
+            assertThat(d.getRejectionKind()).as(id).isEqualTo(kind.name());
+            assertThat(d.getMessage()).as(id).isNotBlank();
+            assertThat(d.getSourceTopic()).isEqualTo(topics.images().name());
+            assertThat(d.getOffset()).isNotNegative();
+            assertThat(d.getApplication()).endsWith("/test");
         });
-        assertThat(dead.get("garbage").value()).containsExactly(0, 1, 2, 3, 42);
-        assertThat(dead.get("garbage").key()).isEqualTo("garbage".getBytes());
-        assertThat(dead.get("bomb-png").message()).contains("header says 600×600");
-        assertThat(dead.get("out-of-range").message()).contains("value 5 is 1.0E30");
+        assertThat(Buffers.bytes(dead.get("garbage").getValue())).containsExactly(0, 1, 2, 3, 42);
+        assertThat(Buffers.bytes(dead.get("garbage").getKey())).isEqualTo("garbage".getBytes());
+        assertThat(dead.get("bomb-png").getMessage()).contains("header says 600×600");
+        assertThat(dead.get("out-of-range").getMessage()).contains("value 5 is 1.0E30");
         assertThat(bad.values().stream().distinct().count()).isGreaterThanOrEqualTo(11);
         assertThat(explanations.readKeyValuesToMap()).containsOnlyKeys(good);
     }
@@ -267,15 +269,15 @@ class ExplainerTopologyTest {
             send(image);
         }
         driver.advanceWallClockTime(Duration.ofMillis(11_000 + MetricWindowsProcessor.PUNCTUATE_MS + 100));
-        List<MetricsRecord> out = metrics.readValuesToList();
+        List<ExplanationMetrics> out = metrics.readValuesToList();
         assertThat(out).hasSize(1);
-        DriftFigures drift = out.get(0).drift();
+        DriftFigures drift = DriftFigures.of(out.get(0));
 
         // the same figures computed here from the engine's own results: a 2 × 3 table and a brute-force KS
         long[] histogram = new long[3];
         double[] radii = new double[sent.size()];
         for (int i = 0; i < sent.size(); i++) {
-            ImageResult r = engine.explainOne(Images.decodeU8(sent.get(i).data()));
+            ImageExplanation r = engine.explainOne(Images.decodeU8(sent.get(i).data()));
             histogram[r.predicted()]++;
             radii[i] = r.radius();
         }
@@ -327,10 +329,11 @@ class ExplainerTopologyTest {
         start(LinearTestEngine.small(), Map.of());
         send(image(1, null, T0.plusMillis(10)));
         driver.advanceWallClockTime(Duration.ofMillis(11_000 + MetricWindowsProcessor.PUNCTUATE_MS + 100));
-        List<MetricsRecord> out = metrics.readValuesToList();
+        List<ExplanationMetrics> out = metrics.readValuesToList();
         assertThat(out).hasSize(1);
-        assertThat(out.get(0).drift()).isEqualTo(DriftFigures.NONE);
+        assertThat(DriftFigures.of(out.get(0))).isEqualTo(DriftFigures.NONE);
     }
+
 
     @Test
     void shouldPublishOneFinalMetricsRecordPerWindowWhenTheWallClockPassesItsEndPlusGrace() {
@@ -355,36 +358,36 @@ class ExplainerTopologyTest {
         assertThat(metrics.isEmpty()).as("window open until its end plus grace").isTrue();
         driver.advanceWallClockTime(Duration.ofMillis(MetricWindowsProcessor.PUNCTUATE_MS + 100));
 
-        List<org.apache.kafka.streams.KeyValue<String, MetricsRecord>> out = metrics.readKeyValuesToList();
+        List<org.apache.kafka.streams.KeyValue<String, ExplanationMetrics>> out = metrics.readKeyValuesToList();
         assertThat(out).hasSize(1);
-        MetricsRecord m = out.get(0).value;
+        ExplanationMetrics m = out.get(0).value;
         assertThat(out.get(0).key).isEqualTo("2026-11-23T16:00:00Z/linear-test@3");
-        assertThat(m.windowStart()).isEqualTo(T0.toEpochMilli());
-        assertThat(m.windowEnd()).isEqualTo(T0.toEpochMilli() + 10_000);
-        assertThat(m.explanations()).isEqualTo(6);
-        assertThat(m.deadLetters()).isEqualTo(1);
-        assertThat(m.deadLettersByKind()).containsEntry("UNDESERIALISABLE", 1L);
-        assertThat(m.labelled()).isEqualTo(6);
+        assertThat(m.getWindowStart().toEpochMilli()).isEqualTo(T0.toEpochMilli());
+        assertThat(m.getWindowEnd().toEpochMilli()).isEqualTo(T0.toEpochMilli() + 10_000);
+        assertThat(m.getExplainedCount()).isEqualTo(6);
+        assertThat(m.getDeadLetteredCount()).isEqualTo(1);
+        assertThat(m.getDeadLetteredByKind()).containsEntry("UNDESERIALISABLE", 1L);
+        assertThat(m.getLabelledCount()).isEqualTo(6);
 
-        List<ImageResult> expected = first.stream().map(img -> engine.explainOne(Images.decodeU8(img.data()))).toList();
+        List<ImageExplanation> expected = first.stream().map(img -> engine.explainOne(Images.decodeU8(img.data()))).toList();
         long correct = 0;
         for (int i = 0; i < first.size(); i++) {
             if (expected.get(i).predicted() == first.get(i).label()) {
                 correct++;
             }
         }
-        assertThat(m.accuracy()).isCloseTo(correct / 6.0, org.assertj.core.data.Offset.offset(1e-9));
-        double meanCertificate = expected.stream().mapToDouble(ImageResult::radius).average().orElseThrow();
-        assertThat(m.certificateMean()).isCloseTo(meanCertificate, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(m.certificateQuantiles()).containsKeys("0.5", "0.99");
-        assertThat(m.certifiedFraction()).containsOnlyKeys("0.1411764705882353", "0.5", "1.0");
-        assertThat(m.classHistogram().stream().mapToLong(Long::longValue).sum()).isEqualTo(6);
-        assertThat(m.meanBatchSize()).isGreaterThanOrEqualTo(1.0);
-        assertThat(m.latencyQuantilesMs()).containsKey("0.99");
+        assertThat(m.getAccuracy()).isCloseTo(correct / 6.0, org.assertj.core.data.Offset.offset(1e-9));
+        double meanCertificate = expected.stream().mapToDouble(ImageExplanation::radius).average().orElseThrow();
+        assertThat(m.getCertificateMean()).isCloseTo(meanCertificate, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(Windows.quantiles(m.getCertificateQuantiles())).containsKeys("0.5", "0.99");
+        assertThat(Windows.fractions(m.getCertifiedFractions())).containsOnlyKeys("0.1411764705882353", "0.5", "1.0");
+        assertThat(m.getClassHistogram().stream().mapToLong(Long::longValue).sum()).isEqualTo(6);
+        assertThat(m.getBatchSizeMean()).isGreaterThanOrEqualTo(1.0);
+        assertThat(Windows.quantiles(m.getLatencyQuantilesMs())).containsKey("0.99");
         int[] histogram = new int[3];
         expected.forEach(r -> histogram[r.predicted()]++);
-        for (int k = 0; k < m.classHistogram().size(); k++) {
-            assertThat(m.classHistogram().get(k)).isEqualTo(histogram[k]);
+        for (int k = 0; k < m.getClassHistogram().size(); k++) {
+            assertThat(m.getClassHistogram().get(k)).isEqualTo(histogram[k]);
         }
         assertThat(Arrays.stream(histogram).sum()).isEqualTo(6);
     }

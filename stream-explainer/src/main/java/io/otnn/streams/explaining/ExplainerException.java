@@ -1,4 +1,4 @@
-package io.otnn.streams.engine;
+package io.otnn.streams.explaining;
 
 /** The model call failed for a batch or an image. */
 public class ExplainerException extends RuntimeException {

@@ -1,4 +1,6 @@
-package io.otnn.streams.engine;
+package io.otnn.streams.explaining;
+
+import io.otnn.checkpoint.ModelMetadata;
 
 import io.otnn.streams.drift.DriftReference;
 
@@ -10,7 +12,8 @@ import io.otnn.streams.drift.DriftReference;
  */
 public interface ExplanationEngine extends AutoCloseable {
 
-    ModelInfo model();
+    /** The checkpoint's metadata: identity, input contract and class names. */
+    ModelMetadata model();
 
     /** The reference statistics of the model's checkpoint for the drift figures; none by default. */
     default DriftReference driftReference() {

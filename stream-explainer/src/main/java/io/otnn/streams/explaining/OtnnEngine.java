@@ -1,7 +1,6 @@
-package io.otnn.streams.engine;
+package io.otnn.streams.explaining;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import io.otnn.explain.Explainer;
@@ -17,14 +16,9 @@ import io.otnn.streams.drift.DriftReference;
 public final class OtnnEngine implements ExplanationEngine {
 
     private final OtnnModel model;
-    private final ModelInfo info;
 
     private OtnnEngine(OtnnModel model) {
         this.model = model;
-        ModelMetadata m = model.metadata();
-        ModelMetadata.Input in = m.input();
-        this.info = new ModelInfo(m.name(), m.version(), in.height(), in.width(), in.channels(), in.min(), in.max(),
-                in.rawScale(), in.rawOffset(), List.copyOf(m.classNames()));
     }
 
     /** Verifies and loads the checkpoint (a directory or a .tar.gz of one). */
@@ -33,8 +27,8 @@ public final class OtnnEngine implements ExplanationEngine {
     }
 
     @Override
-    public ModelInfo model() {
-        return info;
+    public ModelMetadata model() {
+        return model.metadata();
     }
 
     @Override
@@ -52,21 +46,12 @@ public final class OtnnEngine implements ExplanationEngine {
         Explainer explainer = model.newExplainer();
         return new BatchExplainer() {
             @Override
-            public List<ImageResult> explain(float[][] images) {
-                List<ImageExplanation> explanations;
+            public List<ImageExplanation> explain(float[][] images) {
                 try {
-                    explanations = explainer.explain(images);
+                    return explainer.explain(images);
                 } catch (RuntimeException e) {
                     throw new ExplainerException("the OTNN model call failed for " + images.length + " image(s)", e);
                 }
-                List<ImageResult> results = new ArrayList<>(explanations.size());
-                for (ImageExplanation e : explanations) {
-                    results.add(new ImageResult(e.scores(), e.predicted(), e.runnerUp(), e.margin(), e.radius(),
-                            e.certificateFactor(), e.lipschitz(), e.saliency(), e.counterfactual(),
-                            e.counterfactualClass(), e.t(), e.distance(), e.boundaryDistance(),
-                            e.boundaryResidual()));
-                }
-                return results;
             }
 
             @Override
