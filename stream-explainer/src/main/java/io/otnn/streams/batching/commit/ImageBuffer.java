@@ -54,8 +54,13 @@ public interface ImageBuffer {
      * @throws StartupException (one line, which suggests {@code changelogged}) when it cannot
      */
     static void requireSupported(String kind) {
+        requireSupported(kind, ImageBuffer.class.getClassLoader());
+    }
+
+    /** As {@link #requireSupported(String)}, for the Kafka Streams that {@code loader} sees. */
+    static void requireSupported(String kind, ClassLoader loader) {
         if (kind.equals(InMemoryBeforeCommit.KIND)) {
-            KafkaStreamsInternals.problem(ImageBuffer.class.getClassLoader()).ifPresent(problem -> {
+            KafkaStreamsInternals.problem(loader).ifPresent(problem -> {
                 throw new StartupException(KafkaStreamsInternals.refusal(problem));
             });
         }
