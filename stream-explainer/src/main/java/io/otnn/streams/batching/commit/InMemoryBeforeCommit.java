@@ -17,7 +17,8 @@ import io.otnn.streams.input.ReceivedImage;
  * rebalance, clean shutdown) Kafka Streams flushes the task's cached stores before it takes the task's offsets, and
  * produces what they forward in the same transaction. It implements Kafka Streams' internal {@code CachedStateStore}
  * and forwards through {@code InternalProcessorContext} ({@link ProcessorScope}); {@link KafkaStreamsInternals}
- * checks them by reflection at start-up, {@code InMemoryBeforeCommitTest} checks on the real broker that the hook really runs first.
+ * checks them by reflection at start-up; {@code BatchingTest} and {@code WaitingImagesAtRebalanceTest} check on the
+ * real broker that the hook really runs first.
  */
 public final class InMemoryBeforeCommit implements ImageBuffer {
 

@@ -10,8 +10,8 @@ import org.apache.kafka.common.utils.AppInfoParser;
  * The members of Kafka Streams' internal API that {@link InMemoryBeforeCommit} relies on, checked by reflection
  * before any class that uses them is loaded: an incompatible Kafka Streams on the class path is then one clear line
  * at start-up instead of a {@code NoSuchMethodError} in a stream thread. What reflection cannot see, that Kafka
- * Streams really flushes the hook before it takes a task's offsets, {@code InMemoryBeforeCommitTest} checks on the
- * real broker.
+ * Streams really flushes the hook before it takes a task's offsets, {@code BatchingTest} and
+ * {@code WaitingImagesAtRebalanceTest} check on the real broker.
  */
 final class KafkaStreamsInternals {
 
