@@ -1,10 +1,11 @@
 package io.otnn.streams.batching.commit;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Optional;
-
-import org.apache.kafka.common.utils.AppInfoParser;
+import java.util.Properties;
 
 /**
  * The members of Kafka Streams' internal API that {@link InMemoryBeforeCommit} relies on, checked by reflection
@@ -88,8 +89,18 @@ final class KafkaStreamsInternals {
                 + ChangeloggedBuffer.KIND + ", which uses the public API only";
     }
 
+    /** The version of the Kafka Streams jar on the class path, from the properties file it ships. */
     static String version() {
-        return AppInfoParser.getVersion();
+        Properties properties = new Properties();
+        try (InputStream in = KafkaStreamsInternals.class.getClassLoader()
+                .getResourceAsStream("kafka/kafka-streams-version.properties")) {
+            if (in != null) {
+                properties.load(in);
+            }
+        } catch (IOException e) {
+            // the version only names the Kafka Streams in a message
+        }
+        return properties.getProperty("version", "(unknown version)");
     }
 
     private static Optional<String> find(Member member, ClassLoader loader) {

@@ -40,10 +40,10 @@ class KafkaStreamsInternalsTest {
     }
 
     @Test
-    void shouldFindEveryInternalMemberWithItsSignatureWhenRunOnThePinnedKafkaStreams() {
-        assertThat(KafkaStreamsInternals.problem(getClass().getClassLoader())).isEmpty();
-        assertThat(KafkaStreamsInternals.version()).as("the pinned Kafka Streams")
-                .isEqualTo(KafkaStreamsInternals.TESTED_VERSION);
+    void shouldFindEveryInternalMemberWithItsSignatureWhenRunOnTheKafkaStreamsOfTheClassPath() {
+        assertThat(KafkaStreamsInternals.problem(getClass().getClassLoader()))
+                .as("on Kafka Streams %s", KafkaStreamsInternals.version()).isEmpty();
+        assertThat(KafkaStreamsInternals.version()).as("read from the jar").matches("\\d+\\.\\d+\\.\\d+.*");
     }
 
     @Test
