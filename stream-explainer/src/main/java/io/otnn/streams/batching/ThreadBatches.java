@@ -58,8 +58,8 @@ public final class ThreadBatches {
     }
 
     /**
-     * Drops the calling thread's images of one task, waiting or decided: in memory, a task closed without a commit reads
-     * them again; changelogged, its store keeps them for the task's next owner.
+     * Drops the calling thread's images of one task, waiting or decided: in memory, a task closed without a commit
+     * reads them again; changelogged, its store keeps them for the task's next owner.
      */
     int dropAll(BatchingExplainProcessor owner) {
         int before = waiting.get().size() + decided.get().size();

@@ -12,7 +12,8 @@ import io.otnn.streams.startup.StartupException;
  *
  * <ul>
  *   <li>{@link InMemoryBeforeCommit} ({@code batching.buffer=in-memory}, the default): in memory, every waiting image
- *       explained right before each commit of its task. Uses Kafka Streams internals, checked at start-up ({@link #requireSupported}).</li>
+ *       explained right before each commit of its task. Uses Kafka Streams internals, checked at start-up
+ *       ({@link #requireSupported}).</li>
  *   <li>{@link ChangeloggedBuffer} ({@code batching.buffer=changelogged}): in a changelogged key-value store, written
  *       in the same transaction as the offsets and restored after a crash. Public API only.</li>
  * </ul>

@@ -21,7 +21,8 @@ final class KafkaStreamsInternals {
     static final String INTERNAL_PROCESSOR_CONTEXT =
             "org.apache.kafka.streams.processor.internals.InternalProcessorContext";
     static final String PROCESSOR_NODE = "org.apache.kafka.streams.processor.internals.ProcessorNode";
-    static final String PROCESSOR_RECORD_CONTEXT = "org.apache.kafka.streams.processor.internals.ProcessorRecordContext";
+    static final String PROCESSOR_RECORD_CONTEXT =
+            "org.apache.kafka.streams.processor.internals.ProcessorRecordContext";
     static final String PROCESSOR_CONTEXT_IMPL = "org.apache.kafka.streams.processor.internals.ProcessorContextImpl";
     static final String PROCESSOR_STATE_MANAGER = "org.apache.kafka.streams.processor.internals.ProcessorStateManager";
     static final String STREAM_TASK = "org.apache.kafka.streams.processor.internals.StreamTask";

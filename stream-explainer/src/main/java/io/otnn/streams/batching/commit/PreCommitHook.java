@@ -15,8 +15,8 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * <p>This is the hook Kafka Streams' own record caches use: every commit path (the commit interval, a requested
  * commit, a rebalance, a clean shutdown) first flushes each {@link CachedStateStore} of the task, and whatever the
  * flush forwards is produced in the transaction that carries the offsets. {@link CachedStateStore} is internal to
- * Kafka Streams (4.3.1 is pinned); {@code KafkaStreamsInternalsTest} and {@code WaitingImagesAtRebalanceTest} fail if an
- * upgrade changes it or stops calling it.
+ * Kafka Streams (4.3.1 is pinned); {@code KafkaStreamsInternalsTest} and {@code WaitingImagesAtRebalanceTest} fail
+ * if an upgrade changes it or stops calling it.
  */
 final class PreCommitHook implements StateStore, CachedStateStore<Object, Object> {
 

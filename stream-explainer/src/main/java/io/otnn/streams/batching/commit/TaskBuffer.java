@@ -33,8 +33,10 @@ public interface TaskBuffer<K, V> {
      */
     List<Kept> restored();
 
-    /** What becomes of the images of this task still waiting when it closes (a clean close of {@link InMemoryBeforeCommit}
-     * leaves none). */
+    /**
+     * What becomes of the images of this task still waiting when it closes (a clean close of
+     * {@link InMemoryBeforeCommit} leaves none).
+     */
     String atClose();
 
     /** A restored image and its origin. */
