@@ -70,7 +70,10 @@ import io.otnn.streams.records.CompactTensors;
  * {@code -Dbench.cpu=true} (CPU by thread), {@code -Dbench.set.KEY=VALUE} (any explainer or Kafka Streams setting),
  * {@code -Dbench.upstream=true} (how soon a plain consumer reads the images), {@code -Dbench.latencyOnly=RATE} (warm
  * up, then only the micro-batched latency at RATE, {@code bench.rounds} times), {@code -Dbench.endpoints=true} (the
- * micro-batched throughput with the HTTP endpoints off, and on and scraped once per second, in turn).
+ * micro-batched throughput with the HTTP endpoints off, and on and scraped once per second, in turn),
+ * {@code -Dbench.buffer=KIND} (the explainer's {@code batching.buffer}: in-memory or changelogged), {@code -Dbench.buffers=in-memory,changelogged}
+ * (only the micro-batched explainer, once per buffer in turn: warm-up, {@code bench.rounds} throughput rounds, two
+ * latency phases at the same rate for all, half of the slowest buffer's rate).
  */
 public final class StreamBench {
 
@@ -82,6 +85,8 @@ public final class StreamBench {
     private final OtnnEngine engine;
     private final List<ImageInput> images;
     private final Path work;
+    /** the explainer's batching.buffer, or null for its default */
+    private String buffer = System.getProperty("bench.buffer");
 
     private StreamBench(LocalStack stack, OtnnEngine engine, List<ImageInput> images) throws Exception {
         this.stack = stack;
@@ -115,6 +120,12 @@ public final class StreamBench {
             bench.modelCallProfile();
             if (Boolean.getBoolean("bench.endpoints")) {
                 bench.endpointsCost(n, rounds);
+                return;
+            }
+            String buffers = System.getProperty("bench.buffers");
+            if (buffers != null) {
+                bench.compareBuffers(List.of(buffers.split(",")), n, rounds, latencySeconds, withLatency);
+                bench.registry.close();
                 return;
             }
             String latencyOnly = System.getProperty("bench.latencyOnly");
@@ -228,6 +239,54 @@ public final class StreamBench {
             System.out.printf(Locale.ROOT, "  %d scrapes of %s, %.0f kB each%n", scrapes.get(), url,
                     scrapes.get() == 0 ? 0.0 : bytes.get() / 1e3 / scrapes.get());
         };
+    }
+
+    /**
+     * The micro-batched explainer with each batching buffer, in turn at every step so that a slow phase of the
+     * machine hits all of them: a warm-up each, {@code rounds} throughput rounds, then two latency phases each at the
+     * same rate (half of the slowest buffer's mean rate).
+     */
+    private void compareBuffers(List<String> buffers, int n, int rounds, int latencySeconds, boolean withLatency)
+            throws Exception {
+        for (String b : buffers) {
+            buffer = b;
+            throughput("warm-" + b, Mode.BATCHED, n);
+        }
+        Map<String, List<Result>> results = new java.util.LinkedHashMap<>();
+        for (int round = 1; round <= rounds; round++) {
+            for (String b : buffers) {
+                buffer = b;
+                results.computeIfAbsent(b, k -> new ArrayList<>()).add(throughput(b + round, Mode.BATCHED, n));
+            }
+        }
+        double rate = results.values().stream().mapToDouble(r -> Result.mean(r).rate).min().orElseThrow() / 2;
+        Map<String, List<Latency>> latencies = new java.util.LinkedHashMap<>();
+        for (int round = 1; withLatency && round <= 2; round++) {
+            for (String b : buffers) {
+                buffer = b;
+                latencies.computeIfAbsent(b, k -> new ArrayList<>())
+                        .add(latency(b + "-lat" + round, Mode.BATCHED, rate, latencySeconds));
+            }
+        }
+        buffer = null;
+        System.out.println();
+        System.out.printf(Locale.ROOT, "micro-batched (64, 20 ms) by batching.buffer; throughput: each of %d round(s) "
+                + "and their mean; latency at %,.0f/s, 1st and 2nd phase; settings: %s; load average now %.1f%n",
+                rounds, rate, settings(), loadAverage());
+        System.out.println("| batching.buffer | explanations/s (rounds) | mean | mean batch | JVM CPU (cores) "
+                + "| model share | p50 / p99 latency (ms), 1st and 2nd phase |");
+        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | --- |");
+        for (String b : buffers) {
+            List<Result> r = results.get(b);
+            Result mean = Result.mean(r);
+            String each = r.stream().map(x -> String.format(Locale.ROOT, "%,.0f", x.rate))
+                    .collect(java.util.stream.Collectors.joining(", "));
+            String lat = latencies.getOrDefault(b, List.of()).stream()
+                    .map(l -> String.format(Locale.ROOT, "%.0f / %.0f", l.p50, l.p99))
+                    .collect(java.util.stream.Collectors.joining(" and "));
+            System.out.printf(Locale.ROOT, "| %s | %s | %,.0f | %.1f | %.2f | %.0f %% | %s |%n", b, each, mean.rate,
+                    mean.meanBatch, mean.cores, 100 * mean.modelShare, lat);
+        }
     }
 
     /** The settings every topology of this run shares (commit interval and any -Dbench.set.KEY=VALUE). */
@@ -371,6 +430,9 @@ public final class StreamBench {
         props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(run).toString());
         if (mode == Mode.BATCHED_SCRAPED) {
             props.put(ExplainerConfig.HTTP_PORT_CONFIG, 0);
+        }
+        if (buffer != null) {
+            props.put(ExplainerConfig.BATCHING_BUFFER_CONFIG, buffer);
         }
         // any explainer or Kafka Streams setting to try: -Dbench.set.commit.interval.ms=50
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.set."))

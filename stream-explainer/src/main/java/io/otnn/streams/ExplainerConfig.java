@@ -87,6 +87,11 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String BATCH_MAX_WAIT_MS_DOC =
             "Longest time (wall clock) an image waits for its batch to fill before a smaller batch is explained.";
 
+    public static final String BATCHING_BUFFER_CONFIG = "batching.buffer";
+    public static final String BATCHING_BUFFER_DOC = "Where images wait for their batch: in-memory (explained right "
+            + "before every commit; relies on Kafka Streams internals, checked at start-up) or changelogged (a "
+            + "changelogged store restored after a crash; public API only, slower). See docs/architecture.md.";
+
     public static final String IMAGE_MAX_BYTES_CONFIG = "image.max.bytes";
     public static final String IMAGE_MAX_BYTES_DOC = "Largest encoded image accepted; larger ones are dead letters (OVERSIZE).";
 
@@ -162,6 +167,8 @@ public final class ExplainerConfig extends AbstractConfig {
                     BATCH_MAX_SIZE_DOC)
             .define(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, 20L, ConfigDef.Range.between(0, 60_000), Importance.HIGH,
                     BATCH_MAX_WAIT_MS_DOC)
+            .define(BATCHING_BUFFER_CONFIG, Type.STRING, "in-memory",
+                    ConfigDef.ValidString.in("in-memory", "changelogged"), Importance.MEDIUM, BATCHING_BUFFER_DOC)
             .define(IMAGE_MAX_BYTES_CONFIG, Type.INT, 1 << 20, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                     IMAGE_MAX_BYTES_DOC)
             .define(METRICS_WINDOW_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
@@ -250,6 +257,11 @@ public final class ExplainerConfig extends AbstractConfig {
 
     public long batchMaxWaitMs() {
         return getLong(BATCH_MAX_WAIT_MS_CONFIG);
+    }
+
+    /** {@code in-memory} or {@code changelogged}. */
+    public String batchingBuffer() {
+        return getString(BATCHING_BUFFER_CONFIG);
     }
 
     public int imageMaxBytes() {

@@ -29,6 +29,7 @@ import io.otnn.streams.explaining.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.batching.commit.ImageBuffer;
 import io.otnn.streams.startup.StartupCheck;
 import io.otnn.streams.startup.StartupException;
 import io.otnn.streams.topology.ExplainerTopology;
@@ -116,9 +117,9 @@ public final class StreamExplainerApp implements AutoCloseable {
             TopicCreator.createMissing(config.clientProperties(), TopicCreator.plan(config, topics));
         }
         guard.readTopicLimits(config.clientProperties());
-        LOG.info("Starting the stream explainer: model {} v{}, images from {}, batches of at most {} within {} ms",
-                engine.model().name(), engine.model().version(), topics.images().name(), config.batchMaxSize(),
-                config.batchMaxWaitMs());
+        LOG.info("Starting the stream explainer: model {} v{}, images from {}, batches of at most {} within {} ms, "
+                + "waiting images {}", engine.model().name(), engine.model().version(), topics.images().name(),
+                config.batchMaxSize(), config.batchMaxWaitMs(), config.batchingBuffer());
         streams.start();
         return this;
     }
@@ -260,6 +261,8 @@ public final class StreamExplainerApp implements AutoCloseable {
 
         public StreamExplainerApp build() {
             Objects.requireNonNull(config, "setConfig or setProperties is required");
+            // before the model is loaded: batching.buffer=in-memory on a Kafka Streams without its internals
+            ImageBuffer.requireSupported(config.batchingBuffer());
             SchemaRegistryClient registry = null;
             RecordFormat recordFormat = format;
             if (recordFormat == null) {

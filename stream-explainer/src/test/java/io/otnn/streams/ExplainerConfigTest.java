@@ -33,6 +33,7 @@ class ExplainerConfigTest {
         assertThat(config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG)).isEqualTo(10_000);
         assertThat(config.epsilons()).containsExactly(36 / 255.0, 0.5, 1.0);
         assertThat(config.getString(ExplainerConfig.FORMAT_CONFIG)).isEqualTo("avro");
+        assertThat(config.batchingBuffer()).isEqualTo("in-memory");
     }
 
     @Test
@@ -79,6 +80,15 @@ class ExplainerConfigTest {
     void shouldNameTheKeyAndRangeWhenAValueIsOutOfRange() {
         assertThatThrownBy(() -> new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "batch.max.size", "0")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("batch.max.size");
+    }
+
+    @Test
+    void shouldAcceptTheTwoBatchingBuffersAndNameTheKeyWhenAnotherIsAskedFor() {
+        assertThat(new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "batching.buffer", "changelogged"))
+                .batchingBuffer()).isEqualTo("changelogged");
+        assertThatThrownBy(() -> new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "batching.buffer", "disk")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("batching.buffer")
+                .hasMessageContaining("in-memory").hasMessageContaining("changelogged");
     }
 
     @Test

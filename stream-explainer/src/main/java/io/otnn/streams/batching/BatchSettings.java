@@ -5,7 +5,6 @@ import java.util.List;
 /**
  * What a {@link BatchingExplainProcessor} needs to know besides its collaborators.
  *
- * @param hookName        the name of the task's {@link PreCommitHook} store
  * @param maxBatchSize    images per model call at most ({@code batch.max.size})
  * @param maxWaitMs       how long the oldest image may wait for its batch ({@code batch.max.wait.ms})
  * @param maxImageBytes   larger encoded images are dead letters ({@code image.max.bytes})
@@ -13,7 +12,7 @@ import java.util.List;
  * @param metricsWindowMs size of the metric windows the partial figures are counted into
  * @param epsilons        the ε of the certified fractions
  */
-public record BatchSettings(String hookName, int maxBatchSize, long maxWaitMs, int maxImageBytes, String application,
+public record BatchSettings(int maxBatchSize, long maxWaitMs, int maxImageBytes, String application,
                             long metricsWindowMs, List<Double> epsilons) {
 
     public BatchSettings {

@@ -1,6 +1,7 @@
 package io.otnn.streams.batching;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -12,6 +13,9 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.otnn.streams.batching.commit.ImageBuffer;
+import io.otnn.streams.batching.commit.Origin;
+import io.otnn.streams.batching.commit.TaskBuffer;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.explaining.BatchExplainer;
@@ -38,7 +42,8 @@ import io.otnn.streams.time.EventTime;
  * <ul>
  *   <li>from {@link #process} as soon as {@code maxBatchSize} images wait;</li>
  *   <li>from a wall-clock punctuator once the oldest waiting image has waited {@code maxWaitMs};</li>
- *   <li>right before every commit of the task, whatever the batch's size, through the {@link PreCommitHook}.</li>
+ *   <li>with {@link io.otnn.streams.batching.commit.InMemoryBeforeCommit}: right before every commit of the task,
+ *       whatever the batch's size.</li>
  * </ul>
  * The task that runs a batch forwards the outcomes of its own images at once; those of the thread's other tasks
  * wait until their own task runs ({@code process}, its punctuator, its pre-commit hook), so that an outcome only
@@ -47,11 +52,10 @@ import io.otnn.streams.time.EventTime;
  *
  * <h2>Why this is exactly-once</h2>
  * Kafka Streams commits the offset of every record handed to {@link #process}, whether or not anything has been
- * forwarded for it. The last rule makes that safe: no commit can happen while an image waits, so an offset is only
- * ever committed in the transaction that carries its image's explanation (or dead letter). A crash loses the
- * waiting images together with their uncommitted offsets, and they are read again. Under exactly-once the
- * explanations become visible at the commit anyway, so the commit is a natural batch boundary: at light load a
- * batch is whatever arrived since the last commit, and batching adds nothing to the latency.
+ * forwarded for it. The {@link ImageBuffer} makes that safe: in memory, no commit happens while an image waits, so
+ * an offset is only ever committed in the transaction that carries its image's explanation (or dead letter);
+ * changelogged, an offset may be committed while its image waits, in the transaction that writes the image to the
+ * store's changelog, and the image is restored from it after a crash ({@link TaskBuffer#restored}).
  */
 public final class BatchingExplainProcessor implements Processor<byte[], byte[], String, Outcome> {
 
@@ -62,9 +66,12 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private final ExplanationEngine engine;
     private final RecordFormat format;
     private final MetricPartials partials;
+    private final ImageBuffer buffer;
 
     private ProcessorContext<String, Outcome> context;
-    private ProcessorScope<String, Outcome> scope;
+    private TaskBuffer<String, Outcome> taskBuffer;
+    /** images restored from the buffer at init, read at the task's first process() or punctuation */
+    private List<TaskBuffer.Kept> restored = List.of();
     private ModelMetadata model;
     private ImageReader reader;
     private DeadLetters deadLetters;
@@ -74,9 +81,10 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private ExplainerMeters meters;
     private boolean open;
 
-    public BatchingExplainProcessor(BatchSettings settings, ThreadBatches batches, ExplanationEngine engine,
-                                    RecordFormat format) {
+    public BatchingExplainProcessor(BatchSettings settings, ThreadBatches batches, ImageBuffer buffer,
+                                    ExplanationEngine engine, RecordFormat format) {
         this.settings = settings;
+        this.buffer = buffer;
         this.batches = batches;
         this.engine = engine;
         this.format = format;
@@ -86,7 +94,6 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     @Override
     public void init(ProcessorContext<String, Outcome> context) {
         this.context = context;
-        this.scope = ProcessorScope.of(context);
         // a revived task (after an aborted transaction) reads again from its last commit
         batches.dropAll(this);
         open = true;
@@ -100,13 +107,17 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         }
         this.batchRun = new BatchRun(explainer, new ExplanationBuilder(model, settings.application()),
                 context::currentSystemTimeMs);
-        PreCommitHook hook = context.getStateStore(settings.hookName());
-        hook.beforeCommit(() -> {
+        this.taskBuffer = buffer.open(context, () -> {
             if (!batches.waiting().isEmpty()) {
                 explainThreadBatch();
             }
             forwardDecided();
         });
+        this.restored = new ArrayList<>(taskBuffer.restored());
+        if (!restored.isEmpty()) {
+            LOG.info("Task {}: {} image(s) restored from the waiting-image store; explaining them", context.taskId(),
+                    restored.size());
+        }
         long tick = Math.max(1, Math.min(settings.maxWaitMs() / 4, 25));
         context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, this::onTick);
     }
@@ -114,6 +125,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     @Override
     public void process(Record<byte[], byte[]> record) {
         forwardDecided();
+        acceptRestored();
         RecordMetadata meta = context.recordMetadata().orElseThrow();
         ReceivedImage received = new ReceivedImage(meta.topic(), meta.partition(), meta.offset(), record.timestamp(),
                 context.currentSystemTimeMs(), record.key(), record.value());
@@ -127,7 +139,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         }
         List<WaitingImage> batch = batches.waiting();
         EventTime time = guard.policy().decide(image.input().eventTime(), received.timestamp(), received.receivedAt());
-        batch.add(new WaitingImage(this, received, image.input(), image.pixels(), time, scope.origin()));
+        batch.add(new WaitingImage(this, received, image.input(), image.pixels(), time, taskBuffer.keep(received)));
         if (batch.size() >= settings.maxBatchSize()) {
             explainThreadBatch();
             forwardDecided();
@@ -136,11 +148,37 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
 
     private void onTick(long now) {
         forwardDecided();
+        acceptRestored();
         List<WaitingImage> batch = batches.waiting();
         if (!batch.isEmpty() && now - batch.get(0).received().receivedAt() >= settings.maxWaitMs()) {
             explainThreadBatch();
             forwardDecided();
         }
+    }
+
+    /** Puts the images restored at init among the waiting ones; those that no longer read are dead letters. */
+    private void acceptRestored() {
+        if (restored.isEmpty()) {
+            return;
+        }
+        List<TaskBuffer.Kept> kept = restored;
+        restored = List.of();
+        for (TaskBuffer.Kept image : kept) {
+            ReceivedImage received = image.image();
+            ImageReader.DecodedImage decoded;
+            try {
+                decoded = reader.read(received);
+            } catch (RejectedRecordException e) {
+                forwardDeadLetter(received, e, image.origin());
+                taskBuffer.release(image.origin());
+                continue;
+            }
+            EventTime time = guard.policy().decide(decoded.input().eventTime(), received.timestamp(),
+                    received.receivedAt());
+            batches.waiting().add(new WaitingImage(this, received, decoded.input(), decoded.pixels(), time,
+                    image.origin()));
+        }
+        flushPartials(null);
     }
 
     /** Gives an outcome to every image waiting on this stream thread, oldest first, in batches of at most maxBatchSize. */
@@ -162,9 +200,10 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         if (mine.isEmpty()) {
             return;
         }
-        scope.runAsProcessor(() -> {
+        taskBuffer.runAsProcessor(() -> {
             for (WaitingImage image : mine) {
                 forwardOutcome(image);
+                taskBuffer.release(image.origin());
             }
             flushPartials(mine.get(mine.size() - 1).origin());
         });
@@ -201,14 +240,14 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         // the record timestamp and window use the time policy's time; the payload keeps the event time
         long eventTime = image.eventTime();
         Outcome outcome = new Outcome.Explained(explanation);
-        scope.forward(new Record<>(explanation.getImageId(), outcome, eventTime,
+        taskBuffer.forward(new Record<>(explanation.getImageId(), outcome, eventTime,
                 OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())), image.origin());
         count(MetricsSample.of(explanation), eventTime);
         meters.explained((long) explanation.getTimings().getQueuedMs(), explanation.getCertificate().getRadius());
     }
 
     /** With an {@code origin}, for an image that waited in a batch; without, for the record being processed. */
-    private void forwardDeadLetter(ReceivedImage received, RejectedRecordException e, ProcessorScope.Origin origin) {
+    private void forwardDeadLetter(ReceivedImage received, RejectedRecordException e, Origin origin) {
         long now = context.currentSystemTimeMs();
         DeadLetter deadLetter = deadLetters.of(received, e, now);
         Optional<String> refusedBefore = e.kind() == RejectionKind.PRODUCTION ? Optional.empty()
@@ -234,17 +273,17 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     }
 
     /** Forwards the figures counted since the last flush, one record per window, keyed by model@version. */
-    private void flushPartials(ProcessorScope.Origin origin) {
+    private void flushPartials(Origin origin) {
         String modelKey = model.name() + "@" + model.version();
         partials.flush((figures, timestamp) -> forward(new Record<>(modelKey, new Outcome.MetricsPartial(figures),
                 timestamp), origin));
     }
 
-    private void forward(Record<String, Outcome> record, ProcessorScope.Origin origin) {
+    private void forward(Record<String, Outcome> record, Origin origin) {
         if (origin == null) {
             context.forward(record);
         } else {
-            scope.forward(record, origin);
+            taskBuffer.forward(record, origin);
         }
     }
 
@@ -253,9 +292,8 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         open = false;
         int dropped = batches.dropAll(this);
         if (dropped > 0) {
-            // a clean close commits first, so this is a dirty one: the offsets of these images are not committed
-            LOG.info("Task {}: {} image(s) were waiting at close; they will be read again from the last commit",
-                    context.taskId(), dropped);
+            LOG.info("Task {}: {} image(s) were waiting at close; {}", context.taskId(), dropped,
+                    taskBuffer.atClose());
         }
         if (explainer != null) {
             explainer.close();

@@ -13,7 +13,8 @@ import java.util.List;
  * cost; one batch per thread makes one call. A batch may be run by any task of the thread, but each outcome is
  * forwarded by the task that read the image, from its own {@code process}, punctuator or pre-commit hook, so that
  * it joins a transaction that also commits that image's offset. Only the thread that owns these lists touches
- * them, so they need no lock. One instance per topology (so per Kafka Streams instance).
+ * them, so they need no lock. One instance per topology (so per Kafka Streams instance). With the changelogged
+ * buffer these lists are a copy in memory of what the tasks' stores hold.
  */
 public final class ThreadBatches {
 
@@ -56,7 +57,10 @@ public final class ThreadBatches {
         return taken;
     }
 
-    /** Drops the calling thread's images of one task, waiting or decided (a task closed without commit reads them again). */
+    /**
+     * Drops the calling thread's images of one task, waiting or decided: in memory, a task closed without a commit
+     * reads them again; changelogged, its store keeps them for the task's next owner.
+     */
     int dropAll(BatchingExplainProcessor owner) {
         int before = waiting.get().size() + decided.get().size();
         waiting.get().removeIf(image -> image.owner() == owner);

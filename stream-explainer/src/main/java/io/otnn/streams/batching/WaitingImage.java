@@ -1,5 +1,6 @@
 package io.otnn.streams.batching;
 
+import io.otnn.streams.batching.commit.Origin;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.input.ReceivedImage;
 import io.otnn.avro.Explanation;
@@ -19,7 +20,7 @@ final class WaitingImage {
     private final ImageInput input;
     private final float[] pixels;
     private final EventTime time;
-    private final ProcessorScope.Origin origin;
+    private final Origin origin;
     private Explanation explanation;
     private RejectedRecordException rejection;
 
@@ -29,10 +30,10 @@ final class WaitingImage {
      * @param input    the parsed image
      * @param pixels   the pixels it decoded to, ready for the model
      * @param time     the time its outputs carry, as the time policy decided it
-     * @param origin   where it came from, for Kafka Streams' sinks and error handlers
+     * @param origin   where it came from, as the task's buffer needs it to forward its outcome and let it go
      */
     WaitingImage(BatchingExplainProcessor owner, ReceivedImage received, ImageInput input, float[] pixels,
-                 EventTime time, ProcessorScope.Origin origin) {
+                 EventTime time, Origin origin) {
         this.owner = owner;
         this.received = received;
         this.input = input;
@@ -57,7 +58,7 @@ final class WaitingImage {
         return pixels;
     }
 
-    ProcessorScope.Origin origin() {
+    Origin origin() {
         return origin;
     }
 

@@ -17,10 +17,10 @@ import io.otnn.streams.Topics;
 import io.otnn.streams.batching.BatchSettings;
 import io.otnn.streams.batching.BatchingExplainProcessor;
 import io.otnn.streams.batching.Outcome;
-import io.otnn.streams.batching.PreCommitHook;
 import io.otnn.streams.batching.ThreadBatches;
 import io.otnn.streams.drift.DriftMonitor;
 import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.batching.commit.ImageBuffer;
 import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.metrics.MetricsAccumulator;
@@ -38,8 +38,6 @@ import io.otnn.streams.metrics.MetricsKeys;
  */
 public final class ExplainerTopology {
 
-    /** The store-shaped hook through which Kafka Streams tells the batching processor that a commit is coming. */
-    public static final String PRE_COMMIT_HOOK = "explain-pre-commit";
     /**
      * The store of the open metric windows. Not the name of the former window store ({@code metrics-windows}), whose
      * changelog holds records of another layout.
@@ -64,16 +62,19 @@ public final class ExplainerTopology {
         String instance = config.getString(ExplainerConfig.APPLICATION_ID_CONFIG) + "/" + config.instanceId();
         StreamsBuilder builder = new StreamsBuilder();
 
-        builder.addStateStore(PreCommitHook.builder(PRE_COMMIT_HOOK));
+        // where images wait for their batch (batching.buffer): in memory and explained before each commit, or in a
+        // changelogged store
+        ImageBuffer buffer = ImageBuffer.of(config.batchingBuffer());
+        builder.addStateStore(buffer.storeBuilder());
         ThreadBatches batches = new ThreadBatches();
-        BatchSettings settings = new BatchSettings(PRE_COMMIT_HOOK, config.batchMaxSize(), config.batchMaxWaitMs(),
+        BatchSettings settings = new BatchSettings(config.batchMaxSize(), config.batchMaxWaitMs(),
                 config.imageMaxBytes(), instance, config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG), epsilons);
 
         KStream<String, Outcome> outcomes = builder
                 .stream(topics.images().name(),
                         Consumed.with(topics.images().keySerde(), topics.images().valueSerde()).withName("images"))
-                .process(() -> new BatchingExplainProcessor(settings, batches, engine, topics.format()),
-                        Named.as("explain"), PRE_COMMIT_HOOK);
+                .process(() -> new BatchingExplainProcessor(settings, batches, buffer, engine, topics.format()),
+                        Named.as("explain"), buffer.storeName());
 
         outcomes.filter((id, outcome) -> outcome instanceof Outcome.Explained, Named.as("explained"))
                 .mapValues(outcome -> ((Outcome.Explained) outcome).explanation(), Named.as("explanation"))

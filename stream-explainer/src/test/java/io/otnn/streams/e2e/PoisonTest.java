@@ -21,7 +21,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +47,7 @@ import io.otnn.streams.testing.KafkaTestClients;
 /**
  * Poison records on the real broker, registry and engine: every bad record lands in the dead-letter topic with its
  * reason and original bytes, every good one is explained, and the application keeps running. The window's final
- * metrics record then counts them all.
+ * metrics record then counts them all. Run with each {@code batching.buffer}.
  */
 class PoisonTest {
 
@@ -74,9 +75,12 @@ class PoisonTest {
     private record Bad(byte[] key, byte[] value, RejectionKind kind) {
     }
 
-    @Test
-    void shouldDeadLetterEveryBadRecordWithItsReasonAndExplainEveryGoodOneWhenTheyAreInterleaved() throws Exception {
-        Map<String, Object> props = pipeline.explainerProps("poison", stateDir);
+    @ParameterizedTest(name = "batching.buffer={0}")
+    @ValueSource(strings = {"in-memory", "changelogged"})
+    void shouldDeadLetterEveryBadRecordWithItsReasonAndExplainEveryGoodOneWhenTheyAreInterleaved(String buffer)
+            throws Exception {
+        Map<String, Object> props = pipeline.explainerProps("poison-" + buffer, "poison-" + buffer + ".", stateDir);
+        props.put(ExplainerConfig.BATCHING_BUFFER_CONFIG, buffer);
         props.put(ExplainerConfig.IMAGE_MAX_BYTES_CONFIG, 4_000);
         FaultInjectingEngine faulty = new FaultInjectingEngine(engine, pixels -> {
             for (float p : pixels) {

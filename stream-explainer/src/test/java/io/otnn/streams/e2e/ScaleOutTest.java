@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +29,10 @@ import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.testing.KafkaTestClients;
 
-/** Two instances with the same application id share the 6 image partitions; one stops mid-run. */
+/**
+ * Two instances with the same application id share the 6 image partitions; one stops mid-run. Run with each
+ * {@code batching.buffer}: changelogged, the stopped instance's waiting images move with their tasks in the store.
+ */
 class ScaleOutTest {
 
     private static final int IMAGES = 3_000;
@@ -48,9 +52,11 @@ class ScaleOutTest {
         engine = pipeline.engine();
     }
 
-    private StreamExplainerApp instance(String name) {
-        Map<String, Object> props = pipeline.explainerProps("scale-out", work.resolve(name));
+    private StreamExplainerApp instance(String buffer, String name) {
+        Map<String, Object> props = pipeline.explainerProps("scale-out-" + buffer, "scale-out-" + buffer + ".",
+                work.resolve(name));
         props.put(ExplainerConfig.INSTANCE_ID_CONFIG, name);
+        props.put(ExplainerConfig.BATCHING_BUFFER_CONFIG, buffer);
         return StreamExplainerApp.builder().setProperties(props).optEngine(engine).build();
     }
 
@@ -58,10 +64,12 @@ class ScaleOutTest {
         return read.stream().map(r -> r.value().getExplainerInstance()).collect(Collectors.toSet());
     }
 
-    @Test
-    void shouldExplainEveryImageExactlyOnceWhenTwoInstancesShareThePartitionsAndOneStopsMidRun() throws Exception {
+    @ParameterizedTest(name = "batching.buffer={0}")
+    @ValueSource(strings = {"in-memory", "changelogged"})
+    void shouldExplainEveryImageExactlyOnceWhenTwoInstancesShareThePartitionsAndOneStopsMidRun(String buffer)
+            throws Exception {
         AvroRecordFormat format = pipeline.format();
-        try (StreamExplainerApp a = instance("a"); StreamExplainerApp b = instance("b")) {
+        try (StreamExplainerApp a = instance(buffer, "a"); StreamExplainerApp b = instance(buffer, "b")) {
             a.start();
             b.start();
             assertThat(a.awaitRunning(Duration.ofSeconds(60))).isTrue();
@@ -89,7 +97,7 @@ class ScaleOutTest {
             assertThat(missing).as("images without an explanation (%d)", missing.size()).isEmpty();
             assertThat(perKey).hasSize(IMAGES);
             assertThat(instancesBefore).as("both instances worked before one stopped")
-                    .containsExactlyInAnyOrder("scale-out/a", "scale-out/b");
+                    .containsExactlyInAnyOrder("scale-out-" + buffer + "/a", "scale-out-" + buffer + "/b");
         }
     }
 }

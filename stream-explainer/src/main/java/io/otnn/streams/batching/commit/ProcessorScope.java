@@ -1,4 +1,4 @@
-package io.otnn.streams.batching;
+package io.otnn.streams.batching.commit;
 
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -9,7 +9,8 @@ import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
 /**
  * Lets a processor forward records outside {@code process()} and {@code punctuate()}, and forward an earlier
  * record's outcome under that record's own origin (topic, partition, offset, headers), as its error handlers and
- * sinks expect. Needed because the {@link PreCommitHook} runs with no processor node current.
+ * sinks expect. Needed because the {@link PreCommitHook} runs with no processor node current; used by
+ * {@link InMemoryBeforeCommit} only.
  *
  * <p>Uses Kafka Streams internals, the same calls its record caches make when they flush on commit.
  */

@@ -1,4 +1,4 @@
-package io.otnn.streams.batching;
+package io.otnn.streams.batching.commit;
 
 import java.util.Map;
 
@@ -15,9 +15,10 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * <p>This is the hook Kafka Streams' own record caches use: every commit path (the commit interval, a requested
  * commit, a rebalance, a clean shutdown) first flushes each {@link CachedStateStore} of the task, and whatever the
  * flush forwards is produced in the transaction that carries the offsets. {@link CachedStateStore} is internal to
- * Kafka Streams (4.3.1 is pinned); {@code BatchingTest} fails if an upgrade stops calling it.
+ * Kafka Streams (4.3.1 is pinned); {@code KafkaStreamsInternalsTest} and {@code WaitingImagesAtRebalanceTest} fail
+ * if an upgrade changes it or stops calling it.
  */
-public final class PreCommitHook implements StateStore, CachedStateStore<Object, Object> {
+final class PreCommitHook implements StateStore, CachedStateStore<Object, Object> {
 
     private final String name;
     private Runnable beforeCommit = () -> { };
@@ -28,12 +29,12 @@ public final class PreCommitHook implements StateStore, CachedStateStore<Object,
     }
 
     /** A builder for {@code builder.addStateStore(...)}: no changelog, no cache, nothing on disk. */
-    public static StoreBuilder<PreCommitHook> builder(String name) {
+    static StoreBuilder<PreCommitHook> builder(String name) {
         return new Builder(name);
     }
 
     /** Runs {@code action} before every commit of this store's task; the last registration wins. */
-    public void beforeCommit(Runnable action) {
+    void beforeCommit(Runnable action) {
         this.beforeCommit = action;
     }
 
