@@ -1,6 +1,7 @@
 package io.otnn.streams.batching;
 
 import io.otnn.streams.deadletter.RejectedRecordException;
+import io.otnn.streams.fidelity.OnlineFidelity;
 import io.otnn.streams.input.ReceivedImage;
 import io.otnn.streams.records.ExplanationRecord;
 import io.otnn.streams.records.ImageInput;
@@ -22,6 +23,7 @@ final class WaitingImage {
     private final ProcessorScope.Origin origin;
     private ExplanationRecord explanation;
     private RejectedRecordException rejection;
+    private OnlineFidelity.Score fidelity;
 
     /**
      * @param owner    the processor (so the task) that read it and forwards its outcome
@@ -83,6 +85,15 @@ final class WaitingImage {
     /** Why the image is a dead letter, or {@code null}. */
     RejectedRecordException rejection() {
         return rejection;
+    }
+
+    /** The fidelity of its saliency map, or {@code null} when it was not sampled or could not be measured. */
+    OnlineFidelity.Score fidelity() {
+        return fidelity;
+    }
+
+    void fidelity(OnlineFidelity.Score score) {
+        this.fidelity = score;
     }
 
     void explained(ExplanationRecord result) {

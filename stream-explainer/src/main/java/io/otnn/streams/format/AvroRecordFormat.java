@@ -244,6 +244,8 @@ public final class AvroRecordFormat implements RecordFormat {
                 .setBoundaryResidualMean(m.meanBoundaryResidual())
                 .setLatencyQuantilesMs(quantiles(m.latencyQuantilesMs()))
                 .setBatchSizeMean(m.meanBatchSize())
+                .setFidelitySampleCount((int) Math.min(Integer.MAX_VALUE, m.fidelitySampleCount()))
+                .setMuFidelity(m.muFidelity()).setDeletionAuc(m.deletionAuc())
                 .build();
     }
 
@@ -254,7 +256,8 @@ public final class AvroRecordFormat implements RecordFormat {
                 a.getModelName(), a.getModelVersion(), a.getExplainedCount(), a.getDeadLetteredCount(), Map.of(),
                 a.getLabelledCount(), a.getAccuracy(), a.getCertificateMean(), quantiles(a.getCertificateQuantiles()),
                 fractions, List.copyOf(a.getClassHistogram()), a.getCounterfactualDistanceMean(),
-                a.getBoundaryResidualMean(), quantiles(a.getLatencyQuantilesMs()), a.getBatchSizeMean());
+                a.getBoundaryResidualMean(), quantiles(a.getLatencyQuantilesMs()), a.getBatchSizeMean(),
+                a.getFidelitySampleCount(), a.getMuFidelity(), a.getDeletionAuc());
     }
 
     private static List<QuantileValue> quantiles(Map<String, Double> values) {

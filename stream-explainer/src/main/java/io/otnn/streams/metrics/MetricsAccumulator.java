@@ -33,7 +33,8 @@ public final class MetricsAccumulator {
     /** Quantiles reported for certificates and latencies. */
     public static final double[] QUANTILES = {0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
     private static final double COMPRESSION = 100;
-    private static final byte VERSION = 1;
+    /** 2 added the fidelity figures at the end; version 1 (without them) is still read. */
+    private static final byte VERSION = 2;
 
     private String modelName = "";
     private long modelVersion;
@@ -50,6 +51,9 @@ public final class MetricsAccumulator {
     private double boundaryResidualSum;
     private TDigest latencies = TDigest.createMergingDigest(COMPRESSION);
     private long batchSizeSum;
+    private long fidelitySamples;
+    private double muFidelitySum;
+    private double deletionAucSum;
 
     public MetricsAccumulator(int epsilonCount) {
         this.certifiedCounts = new long[epsilonCount];
@@ -94,6 +98,14 @@ public final class MetricsAccumulator {
         return this;
     }
 
+    /** Counts the fidelity of one sampled image (its explanation is counted by {@link #add}). */
+    public MetricsAccumulator addFidelity(double muFidelity, double deletionAuc) {
+        fidelitySamples++;
+        muFidelitySum += muFidelity;
+        deletionAucSum += deletionAuc;
+        return this;
+    }
+
     /** Adds another accumulator of the same window and model (a batch's partial figures) into this one. */
     public MetricsAccumulator merge(MetricsAccumulator other) {
         modelName = other.modelName;
@@ -123,6 +135,9 @@ public final class MetricsAccumulator {
         counterfactualDistanceSum += other.counterfactualDistanceSum;
         boundaryResidualSum += other.boundaryResidualSum;
         batchSizeSum += other.batchSizeSum;
+        fidelitySamples += other.fidelitySamples;
+        muFidelitySum += other.muFidelitySum;
+        deletionAucSum += other.deletionAucSum;
         return this;
     }
 
@@ -145,7 +160,9 @@ public final class MetricsAccumulator {
         return new MetricsRecord(windowStart, windowEnd, modelName, modelVersion, explanations, deadLetters,
                 new LinkedHashMap<>(deadLettersByKind), labelled, labelled == 0 ? null : (double) correct / labelled,
                 mean(certificateSum), certificateQuantiles, certified, histogram, mean(counterfactualDistanceSum),
-                mean(boundaryResidualSum), latencyQuantiles, mean(batchSizeSum));
+                mean(boundaryResidualSum), latencyQuantiles, mean(batchSizeSum), fidelitySamples,
+                fidelitySamples == 0 ? null : muFidelitySum / fidelitySamples,
+                fidelitySamples == 0 ? null : deletionAucSum / fidelitySamples);
     }
 
     private double mean(double sum) {
@@ -158,6 +175,11 @@ public final class MetricsAccumulator {
 
     public long deadLetters() {
         return deadLetters;
+    }
+
+    /** Sampled images whose fidelity is counted. */
+    public long fidelitySamples() {
+        return fidelitySamples;
     }
 
     /** Serde for the window store and its changelog. */
@@ -190,6 +212,9 @@ public final class MetricsAccumulator {
             out.writeDouble(boundaryResidualSum);
             writeDigest(out, latencies);
             out.writeLong(batchSizeSum);
+            out.writeLong(fidelitySamples);
+            out.writeDouble(muFidelitySum);
+            out.writeDouble(deletionAucSum);
         } catch (IOException e) {
             throw new SerializationException(e);
         }
@@ -199,7 +224,7 @@ public final class MetricsAccumulator {
     private static MetricsAccumulator fromBytes(byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte version = in.readByte();
-            if (version != VERSION) {
+            if (version != 1 && version != VERSION) {
                 throw new SerializationException("unknown metrics accumulator version " + version);
             }
             MetricsAccumulator acc = new MetricsAccumulator(0);
@@ -221,6 +246,11 @@ public final class MetricsAccumulator {
             acc.boundaryResidualSum = in.readDouble();
             acc.latencies = readDigest(in);
             acc.batchSizeSum = in.readLong();
+            if (version >= 2) {
+                acc.fidelitySamples = in.readLong();
+                acc.muFidelitySum = in.readDouble();
+                acc.deletionAucSum = in.readDouble();
+            }
             return acc;
         } catch (IOException e) {
             throw new SerializationException(e);

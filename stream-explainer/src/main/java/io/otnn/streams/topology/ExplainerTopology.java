@@ -65,7 +65,8 @@ public final class ExplainerTopology {
         builder.addStateStore(PreCommitHook.builder(PRE_COMMIT_HOOK));
         ThreadBatches batches = new ThreadBatches();
         BatchSettings settings = new BatchSettings(PRE_COMMIT_HOOK, config.batchMaxSize(), config.batchMaxWaitMs(),
-                config.imageMaxBytes(), instance, config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG), epsilons);
+                config.imageMaxBytes(), instance, config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG), epsilons,
+                config.fidelitySettings());
 
         KStream<String, Outcome> outcomes = builder
                 .stream(topics.images().name(),

@@ -1,0 +1,106 @@
+package io.otnn.streams.fidelity;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.otnn.explain.checkpoint.ModelMetadata;
+import io.otnn.explain.metrics.CausalFidelity;
+import io.otnn.explain.metrics.MuFidelity;
+import io.otnn.explain.metrics.PerturbedInputs;
+import io.otnn.explain.metrics.Scorer;
+
+/**
+ * µFidelity and Deletion AUC of the saliency maps of sampled images, explain-core's definitions
+ * ({@link MuFidelity}, {@link CausalFidelity}) scored by the stream's own engine: the perturbed inputs of all the
+ * images of one call go through one forward pass (logits only), cut into chunks of at most {@link #MAX_ROWS} rows.
+ * Each image is scored for the class its saliency explains (the predicted class). Not thread-safe: one per task.
+ */
+public final class OnlineFidelity {
+
+    /** Rows per engine call at most: bounds the memory of a call (2,048 28×28 images are 6.4 MB). */
+    public static final int MAX_ROWS = 2048;
+
+    /** One sampled image: its pixels, the class its saliency map explains, and the map. */
+    public record Sample(float[] image, int explainedClass, float[] saliency) {
+    }
+
+    /** One image's figures. */
+    public record Score(double muFidelity, double deletionAuc) {
+        public boolean finite() {
+            return Double.isFinite(muFidelity) && Double.isFinite(deletionAuc);
+        }
+    }
+
+    private final FidelitySampler sampler;
+    private final MuFidelity muFidelity;
+    private final CausalFidelity deletion;
+    private final Scorer scorer;
+    private final int inputSize;
+
+    /**
+     * @param forward the engine's forward pass, {@code [n, K]} logits of {@code n} flattened images
+     */
+    public OnlineFidelity(FidelitySettings settings, ModelMetadata.Input input, Scorer.Logits forward) {
+        this.sampler = new FidelitySampler(settings.sampleRate());
+        this.muFidelity = new MuFidelity(input, settings.grid(), settings.subsetFraction(),
+                settings.muFidelitySamples(), settings.baseline(), settings.seed());
+        this.deletion = new CausalFidelity(input, CausalFidelity.Mode.DELETION, settings.baseline(),
+                settings.deletionSteps(), settings.seed());
+        this.scorer = Scorer.ofLogits(forward);
+        this.inputSize = input.size();
+    }
+
+    public boolean sampled(String imageId) {
+        return sampler.sampled(imageId);
+    }
+
+    /**
+     * The figures of each sample, in order.
+     *
+     * @throws RuntimeException when the forward pass fails
+     */
+    public List<Score> score(List<Sample> samples) {
+        List<PerturbedInputs> probes = new ArrayList<>(2 * samples.size());
+        int rows = 0;
+        for (Sample sample : samples) {
+            PerturbedInputs mu = muFidelity.probe(sample.image(), sample.saliency());
+            PerturbedInputs del = deletion.probe(sample.image(), sample.saliency());
+            probes.add(mu);
+            probes.add(del);
+            rows += mu.rows() + del.rows();
+        }
+        float[] flat = new float[rows * inputSize];
+        int[] classes = new int[rows];
+        int at = 0;
+        for (int p = 0; p < probes.size(); p++) {
+            PerturbedInputs probe = probes.get(p);
+            System.arraycopy(probe.inputs(), 0, flat, at * inputSize, probe.rows() * inputSize);
+            java.util.Arrays.fill(classes, at, at + probe.rows(), samples.get(p / 2).explainedClass());
+            at += probe.rows();
+        }
+        float[] scores = scores(flat, rows, classes);
+        List<Score> out = new ArrayList<>(samples.size());
+        at = 0;
+        for (int i = 0; i < samples.size(); i++) {
+            double[] values = new double[2];
+            for (int m = 0; m < 2; m++) {
+                PerturbedInputs probe = probes.get(2 * i + m);
+                values[m] = probe.value(java.util.Arrays.copyOfRange(scores, at, at + probe.rows()));
+                at += probe.rows();
+            }
+            out.add(new Score(values[0], values[1]));
+        }
+        return out;
+    }
+
+    private float[] scores(float[] flat, int rows, int[] classes) {
+        float[] out = new float[rows];
+        for (int start = 0; start < rows; start += MAX_ROWS) {
+            int n = Math.min(MAX_ROWS, rows - start);
+            float[] chunk = java.util.Arrays.copyOfRange(flat, start * inputSize, (start + n) * inputSize);
+            int[] chunkClasses = java.util.Arrays.copyOfRange(classes, start, start + n);
+            System.arraycopy(scorer.scores(chunk, n, chunkClasses), 0, out, start, n);
+        }
+        return out;
+    }
+}
