@@ -24,7 +24,7 @@ public final class OnlineFidelity {
     public record Sample(float[] image, int explainedClass, float[] saliency) {
     }
 
-    /** One image's figures. */
+    /** One image's figures; NaN where a score of its perturbed inputs was not finite. */
     public record Score(double muFidelity, double deletionAuc) {
         public boolean finite() {
             return Double.isFinite(muFidelity) && Double.isFinite(deletionAuc);
@@ -85,12 +85,23 @@ public final class OnlineFidelity {
             double[] values = new double[2];
             for (int m = 0; m < 2; m++) {
                 PerturbedInputs probe = probes.get(2 * i + m);
-                values[m] = probe.value(java.util.Arrays.copyOfRange(scores, at, at + probe.rows()));
+                float[] slice = java.util.Arrays.copyOfRange(scores, at, at + probe.rows());
+                // a non-finite score has no rank: Spearman would still give a number
+                values[m] = allFinite(slice) ? probe.value(slice) : Double.NaN;
                 at += probe.rows();
             }
             out.add(new Score(values[0], values[1]));
         }
         return out;
+    }
+
+    private static boolean allFinite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private float[] scores(float[] flat, int rows, int[] classes) {
