@@ -65,7 +65,9 @@ import io.otnn.streams.records.CompactTensors;
  * are the test set's, cycled with fresh ids; the pass-through gets 5× as many. {@code -Dbench.rounds=N} (default 2),
  * {@code -Dbench.cpu=true} (CPU by thread), {@code -Dbench.set.KEY=VALUE} (any explainer or Kafka Streams setting),
  * {@code -Dbench.upstream=true} (how soon a plain consumer reads the images), {@code -Dbench.latencyOnly=RATE} (warm
- * up, then only the micro-batched latency at RATE, {@code bench.rounds} times).
+ * up, then only the micro-batched latency at RATE, {@code bench.rounds} times), {@code -Dbench.fidelity=0,0.01,0.1}
+ * (warm up, then only the micro-batched throughput at each {@code fidelity.sample.rate} in turn, {@code bench.rounds}
+ * times, and its ratio to the first rate).
  */
 public final class StreamBench {
 
@@ -77,6 +79,8 @@ public final class StreamBench {
     private final OtnnEngine engine;
     private final List<ImageInput> images;
     private final Path work;
+    /** Settings of the next topologies started, over the defaults and under -Dbench.set.*. */
+    private Map<String, Object> overrides = Map.of();
 
     private StreamBench(LocalStack stack, OtnnEngine engine, List<ImageInput> images) throws Exception {
         this.stack = stack;
@@ -108,6 +112,11 @@ public final class StreamBench {
                     engine.model().name(), engine.model().version(), model, images.size(),
                     Runtime.getRuntime().availableProcessors(), loadAverage());
             bench.modelCallProfile();
+            String fidelityRates = System.getProperty("bench.fidelity");
+            if (fidelityRates != null) {
+                bench.fidelityCost(fidelityRates, n, rounds);
+                return;
+            }
             String latencyOnly = System.getProperty("bench.latencyOnly");
             if (latencyOnly != null) {
                 // a quick loop for latency experiments: warm up, then the micro-batched latency at the given rate
@@ -166,6 +175,80 @@ public final class StreamBench {
                             + "micro-batched p99 at half rate = %.0f ms (target <= 100 ms); load average now %.1f%n",
                     100 * batched.rate / pass.rate, batched.rate / single.rate, batchedLat.p99, loadAverage());
             bench.registry.close();
+        }
+    }
+
+    /**
+     * The micro-batched throughput at each fidelity sample rate, in turn, {@code rounds} times after a warm-up round,
+     * and the cost of measuring one image alone.
+     */
+    private void fidelityCost(String rateList, int n, int rounds) throws Exception {
+        List<Double> rates = java.util.Arrays.stream(rateList.split(",")).map(String::trim).map(Double::valueOf)
+                .toList();
+        fidelityProfile();
+        Map<Double, List<Result>> results = new java.util.LinkedHashMap<>();
+        for (int round = 0; round <= rounds; round++) {
+            for (double rate : rates) {
+                overrides = Map.of(ExplainerConfig.FIDELITY_SAMPLE_RATE_CONFIG, rate);
+                String run = (round == 0 ? "warm-fid" : "fid") + String.valueOf(rate).replace('.', '_') + "-" + round;
+                Result r = throughput(run, Mode.BATCHED, n);
+                if (round > 0) {
+                    results.computeIfAbsent(rate, k -> new ArrayList<>()).add(r);
+                }
+            }
+        }
+        overrides = Map.of();
+        System.out.println();
+        System.out.printf(Locale.ROOT, "micro-batched throughput by fidelity.sample.rate: mean of %d round(s) after a "
+                + "warm-up round; settings: %s; load average now %.1f%n", rounds, settings(), loadAverage());
+        System.out.println("| fidelity.sample.rate | sustained explanations/s | each round | / rate " + rates.get(0)
+                + " | JVM CPU (cores) | model share of the stream thread |");
+        System.out.println("| ---: | ---: | --- | ---: | ---: | ---: |");
+        double reference = Result.mean(results.get(rates.get(0))).rate;
+        for (double rate : rates) {
+            Result mean = Result.mean(results.get(rate));
+            String each = results.get(rate).stream().map(r -> String.format(Locale.ROOT, "%,.0f", r.rate))
+                    .collect(java.util.stream.Collectors.joining(", "));
+            System.out.printf(Locale.ROOT, "| %s | %,.0f | %s | %.2f | %.2f | %.0f %% |%n", rate, mean.rate, each,
+                    mean.rate / reference, mean.cores, 100 * mean.modelShare);
+        }
+    }
+
+    /** The engine alone: the median time to measure the fidelity of 1 and of 64 images (one forward pass). */
+    private void fidelityProfile() {
+        ImageDecoder validator = new ImageDecoder(engine.model().input(), 1 << 20);
+        io.otnn.streams.fidelity.FidelitySettings settings = new ExplainerConfig(props("profile", Mode.BATCHED))
+                .fidelitySettings();
+        try (BatchExplainer explainer = engine.newExplainer()) {
+            io.otnn.streams.fidelity.OnlineFidelity fidelity = new io.otnn.streams.fidelity.OnlineFidelity(settings,
+                    engine.model().input(), explainer::logits);
+            for (int size : new int[] {1, 64}) {
+                float[][] batch = new float[size][];
+                for (int i = 0; i < size; i++) {
+                    batch[i] = decode(validator, images.get(i));
+                }
+                List<ImageResult> results = explainer.explain(batch);
+                List<io.otnn.streams.fidelity.OnlineFidelity.Sample> samples = new ArrayList<>();
+                for (int i = 0; i < size; i++) {
+                    samples.add(new io.otnn.streams.fidelity.OnlineFidelity.Sample(batch[i],
+                            results.get(i).predicted(), results.get(i).saliency()));
+                }
+                int repeats = size == 1 ? 50 : 5;
+                for (int w = 0; w < repeats / 2; w++) {
+                    fidelity.score(samples);
+                }
+                double[] ms = new double[repeats];
+                for (int r = 0; r < ms.length; r++) {
+                    long t = System.nanoTime();
+                    fidelity.score(samples);
+                    ms[r] = (System.nanoTime() - t) / 1e6;
+                }
+                java.util.Arrays.sort(ms);
+                System.out.printf(Locale.ROOT, "engine alone: fidelity of %d image(s) (%d subsets, %d deletion steps: "
+                                + "%d rows each) median %.2f ms (%.3f ms/image)%n", size,
+                        settings.muFidelitySamples(), settings.deletionSteps(), settings.rowsPerImage(),
+                        ms[ms.length / 2], ms[ms.length / 2] / size);
+            }
         }
     }
 
@@ -307,6 +390,7 @@ public final class StreamBench {
         props.put(ExplainerConfig.BATCH_MAX_SIZE_CONFIG, mode == Mode.BATCH_SIZE_1 ? 1 : 64);
         props.put(ExplainerConfig.BATCH_MAX_WAIT_MS_CONFIG, mode == Mode.BATCH_SIZE_1 ? 0L : 20L);
         props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve(run).toString());
+        props.putAll(overrides);
         // any explainer or Kafka Streams setting to try: -Dbench.set.commit.interval.ms=50
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.set."))
                 .forEach(k -> props.put(k.substring("bench.set.".length()), System.getProperty(k)));
