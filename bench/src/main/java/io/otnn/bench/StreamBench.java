@@ -249,6 +249,43 @@ public final class StreamBench {
                         settings.muFidelitySamples(), settings.deletionSteps(), settings.rowsPerImage(),
                         ms[ms.length / 2], ms[ms.length / 2] / size);
             }
+            // what fewer subsets change: the mean µFidelity of the same images with the online default and with
+            // Xplique's 200, and the spread of one image's value
+            int count = Math.min(500, images.size());
+            List<io.otnn.streams.fidelity.OnlineFidelity.Sample> samples = new ArrayList<>();
+            for (int start = 0; start < count; start += 64) {
+                float[][] batch = new float[Math.min(64, count - start)][];
+                for (int i = 0; i < batch.length; i++) {
+                    batch[i] = decode(validator, images.get(start + i));
+                }
+                List<ImageResult> results = explainer.explain(batch);
+                for (int i = 0; i < batch.length; i++) {
+                    samples.add(new io.otnn.streams.fidelity.OnlineFidelity.Sample(batch[i],
+                            results.get(i).predicted(), results.get(i).saliency()));
+                }
+            }
+            for (int subsets : new int[] {settings.muFidelitySamples(), 200}) {
+                io.otnn.streams.fidelity.FidelitySettings s = new io.otnn.streams.fidelity.FidelitySettings(1.0,
+                        subsets, settings.grid(), settings.subsetFraction(), settings.baseline(),
+                        settings.deletionSteps(), settings.seed());
+                io.otnn.streams.fidelity.OnlineFidelity f = new io.otnn.streams.fidelity.OnlineFidelity(s,
+                        engine.model().input(), explainer::logits);
+                double[] mu = new double[count];
+                double[] deletion = new double[count];
+                for (int start = 0; start < count; start += 16) {
+                    List<io.otnn.streams.fidelity.OnlineFidelity.Score> scores = f.score(
+                            samples.subList(start, Math.min(count, start + 16)));
+                    for (int i = 0; i < scores.size(); i++) {
+                        mu[start + i] = scores.get(i).muFidelity();
+                        deletion[start + i] = scores.get(i).deletionAuc();
+                    }
+                }
+                double mean = java.util.Arrays.stream(mu).average().orElseThrow();
+                double sd = Math.sqrt(java.util.Arrays.stream(mu).map(v -> (v - mean) * (v - mean)).sum() / (count - 1));
+                System.out.printf(Locale.ROOT, "µFidelity with %d subsets over %d images: mean %.4f (standard error "
+                                + "%.4f), standard deviation between images %.3f; Deletion AUC mean %.4f%n", subsets,
+                        count, mean, sd / Math.sqrt(count), sd, java.util.Arrays.stream(deletion).average().orElseThrow());
+            }
         }
     }
 
