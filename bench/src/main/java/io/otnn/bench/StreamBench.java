@@ -234,7 +234,7 @@ public final class StreamBench {
                 List<ImageResult> results = explainer.explain(batch);
                 List<io.otnn.streams.fidelity.OnlineFidelity.Sample> samples = new ArrayList<>();
                 for (int i = 0; i < size; i++) {
-                    samples.add(new io.otnn.streams.fidelity.OnlineFidelity.Sample(batch[i],
+                    samples.add(new io.otnn.streams.fidelity.OnlineFidelity.Sample(images.get(i).imageId(), batch[i],
                             results.get(i).predicted(), results.get(i).saliency()));
                 }
                 int repeats = size == 1 ? 50 : 5;
@@ -264,13 +264,13 @@ public final class StreamBench {
                 }
                 List<ImageResult> results = explainer.explain(batch);
                 for (int i = 0; i < batch.length; i++) {
-                    samples.add(new io.otnn.streams.fidelity.OnlineFidelity.Sample(batch[i],
-                            results.get(i).predicted(), results.get(i).saliency()));
+                    samples.add(new io.otnn.streams.fidelity.OnlineFidelity.Sample(images.get(start + i).imageId(),
+                            batch[i], results.get(i).predicted(), results.get(i).saliency()));
                 }
             }
             for (int subsets : new int[] {25, 50, 100, 200}) {
-                // one set of subsets is shared by all the images: its draw moves every image's ρ alike, so the mean
-                // over many images still depends on it; other seeds show by how much
+                // each image draws its own subsets (from fidelity.seed and its id): other seeds show how much the
+                // mean over the images still depends on the draw
                 int seeds = subsets == 50 || subsets == 200 ? 4 : 1;
                 double[] means = new double[seeds];
                 double sd = 0;

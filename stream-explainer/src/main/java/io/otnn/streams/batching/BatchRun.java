@@ -130,8 +130,8 @@ final class BatchRun {
                 ImageResult result = results.get(i);
                 image.explained(builder.build(image, result, batchStart, modelMs, pixels.length, clock.getAsLong()));
                 if (fidelity != null && fidelity.sampled(image.input().imageId())) {
-                    sampled.add(new Sampled(image, new OnlineFidelity.Sample(pixels[i], result.predicted(),
-                            result.saliency())));
+                    sampled.add(new Sampled(image, new OnlineFidelity.Sample(image.input().imageId(), pixels[i],
+                            result.predicted(), result.saliency())));
                 }
             } catch (RejectedRecordException e) {
                 if (alone) {

@@ -29,6 +29,11 @@ public final class FidelitySampler {
 
     /** The id's place in [0, 1), uniform over ids. */
     static double place(String imageId) {
+        return (hash(imageId) >>> 11) * 0x1.0p-53;
+    }
+
+    /** The id's 64-bit hash (FNV-1a, then SplitMix64's finaliser). */
+    static long hash(String imageId) {
         long h = 0xcbf29ce484222325L;
         for (byte b : imageId.getBytes(StandardCharsets.UTF_8)) {
             h ^= b & 0xff;
@@ -39,6 +44,6 @@ public final class FidelitySampler {
         h ^= h >>> 27;
         h *= 0x94d049bb133111ebL;
         h ^= h >>> 31;
-        return (h >>> 11) * 0x1.0p-53;
+        return h;
     }
 }

@@ -13,15 +13,25 @@ import io.otnn.explain.metrics.Scorer;
  * µFidelity and Deletion AUC of the saliency maps of sampled images, explain-core's definitions
  * ({@link MuFidelity}, {@link CausalFidelity}) scored by the stream's own engine: the perturbed inputs of all the
  * images of one call go through one forward pass (logits only), cut into chunks of at most {@link #MAX_ROWS} rows.
- * Each image is scored for the class its saliency explains (the predicted class). Not thread-safe: one per task.
+ * Each image is scored for the class its saliency explains (the predicted class).
+ *
+ * <p>Each image draws its own µFidelity subsets (and uniform baselines), seeded by {@link #imageSeed}: offline, one
+ * set of subsets is shared by all the images, so its draw moves every image's ρ alike and the mean over any number
+ * of images keeps that set's offset (with 50 subsets, the mean over 500 images moved from 0.11 to 0.19 with the seed;
+ * see bench/README.md). Drawn per image, the offsets average out over the window's sample, and the same image still
+ * gets the same subsets on a replay.
  */
 public final class OnlineFidelity {
 
-    /** Rows per engine call at most: bounds the memory of a call (2,048 28×28 images are 6.4 MB). */
-    public static final int MAX_ROWS = 2048;
+    /**
+     * Rows per engine call at most. Beyond 512 rows of 28×28 images the dense OTNN's cost per row grows (1.6 MB of
+     * input and 1 MB per 512-wide layer: out of the cores' caches): measured 44–47 µs per row at 512, 110–164 at
+     * 1,024 and 87–227 at 2,048 on the loaded 2-core machine. explain-core's expanded batches use the same bound.
+     */
+    public static final int MAX_ROWS = 512;
 
-    /** One sampled image: its pixels, the class its saliency map explains, and the map. */
-    public record Sample(float[] image, int explainedClass, float[] saliency) {
+    /** One sampled image: its id, its pixels, the class its saliency map explains, and the map. */
+    public record Sample(String imageId, float[] image, int explainedClass, float[] saliency) {
     }
 
     /** One image's figures; NaN where a score of its perturbed inputs was not finite. */
@@ -31,9 +41,9 @@ public final class OnlineFidelity {
         }
     }
 
+    private final FidelitySettings settings;
+    private final ModelMetadata.Input input;
     private final FidelitySampler sampler;
-    private final MuFidelity muFidelity;
-    private final CausalFidelity deletion;
     private final Scorer scorer;
     private final int inputSize;
 
@@ -41,17 +51,32 @@ public final class OnlineFidelity {
      * @param forward the engine's forward pass, {@code [n, K]} logits of {@code n} flattened images
      */
     public OnlineFidelity(FidelitySettings settings, ModelMetadata.Input input, Scorer.Logits forward) {
+        this.settings = settings;
+        this.input = input;
         this.sampler = new FidelitySampler(settings.sampleRate());
-        this.muFidelity = new MuFidelity(input, settings.grid(), settings.subsetFraction(),
-                settings.muFidelitySamples(), settings.baseline(), settings.seed());
-        this.deletion = new CausalFidelity(input, CausalFidelity.Mode.DELETION, settings.baseline(),
-                settings.deletionSteps(), settings.seed());
         this.scorer = Scorer.ofLogits(forward);
         this.inputSize = input.size();
     }
 
     public boolean sampled(String imageId) {
         return sampler.sampled(imageId);
+    }
+
+    /** The seed of one image's subsets and baselines: {@code fidelity.seed} mixed with the hash of its id. */
+    public static long imageSeed(long seed, String imageId) {
+        return seed * 0x9e3779b97f4a7c15L ^ FidelitySampler.hash(imageId);
+    }
+
+    /** explain-core's µFidelity with these settings, for one image. */
+    public MuFidelity muFidelity(String imageId) {
+        return new MuFidelity(input, settings.grid(), settings.subsetFraction(), settings.muFidelitySamples(),
+                settings.baseline(), imageSeed(settings.seed(), imageId));
+    }
+
+    /** explain-core's Deletion with these settings, for one image. */
+    public CausalFidelity deletion(String imageId) {
+        return new CausalFidelity(input, CausalFidelity.Mode.DELETION, settings.baseline(), settings.deletionSteps(),
+                imageSeed(settings.seed(), imageId));
     }
 
     /**
@@ -63,8 +88,8 @@ public final class OnlineFidelity {
         List<PerturbedInputs> probes = new ArrayList<>(2 * samples.size());
         int rows = 0;
         for (Sample sample : samples) {
-            PerturbedInputs mu = muFidelity.probe(sample.image(), sample.saliency());
-            PerturbedInputs del = deletion.probe(sample.image(), sample.saliency());
+            PerturbedInputs mu = muFidelity(sample.imageId()).probe(sample.image(), sample.saliency());
+            PerturbedInputs del = deletion(sample.imageId()).probe(sample.image(), sample.saliency());
             probes.add(mu);
             probes.add(del);
             rows += mu.rows() + del.rows();

@@ -149,9 +149,10 @@ class FidelityWindowTest {
     /** The offline means over the images {@code which}, with the stream's default settings. */
     private static double[] offlineMeans(List<Integer> which) {
         float[][] chosen = which.stream().map(i -> pixels[i]).toArray(float[][]::new);
+        List<String> ids = which.stream().map(FidelityWindowTest::id).toList();
         FidelitySettings defaults = new ExplainerConfig(Map.of(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, "x:1"))
                 .fidelitySettings();
-        double[][] perImage = OfflineFidelity.of(real.otnnModel(), chosen, defaults);
+        double[][] perImage = OfflineFidelity.of(real.otnnModel(), ids, chosen, defaults);
         return new double[] {Arrays.stream(perImage).mapToDouble(v -> v[0]).average().orElseThrow(),
                 Arrays.stream(perImage).mapToDouble(v -> v[1]).average().orElseThrow()};
     }

@@ -14,7 +14,8 @@ import io.otnn.explain.metrics.Scorer;
 /**
  * The offline computation the online figures must equal: explain-core's explainer and metrics called directly on
  * the images (their saliency maps for the predicted class, scored through {@code serving_default} image by image),
- * not through the stream.
+ * not through the stream. Each image is measured alone, with its own seed (the stream's
+ * {@link OnlineFidelity#imageSeed}).
  */
 final class OfflineFidelity {
 
@@ -22,25 +23,22 @@ final class OfflineFidelity {
     }
 
     /** Per image, µFidelity then Deletion AUC. */
-    static double[][] of(OtnnModel model, float[][] images, FidelitySettings s) {
+    static double[][] of(OtnnModel model, List<String> ids, float[][] images, FidelitySettings s) {
         ModelMetadata.Input input = model.metadata().input();
         try (Explainer explainer = model.newExplainer()) {
             List<ImageExplanation> explanations = explainer.explain(images);
-            int[] predicted = explanations.stream().mapToInt(ImageExplanation::predicted).toArray();
-            float[][] saliency = explanations.stream().map(ImageExplanation::saliency).toArray(float[][]::new);
             Scorer scorer = Scorer.of(explainer);
-            double[] mu = new MuFidelity(input, s.grid(), s.subsetFraction(), s.muFidelitySamples(), s.baseline(),
-                    s.seed()).perImage(scorer, images, predicted, saliency);
-            double[] deletion = new double[images.length];
-            for (int i = 0; i < images.length; i++) {
-                // with the uniform baseline, each image is measured as the first (only) image of its call
-                deletion[i] = new CausalFidelity(input, CausalFidelity.Mode.DELETION, s.baseline(), s.deletionSteps(),
-                        s.seed()).perImage(scorer, new float[][] {images[i]}, new int[] {predicted[i]},
-                        new float[][] {saliency[i]})[0];
-            }
             double[][] out = new double[images.length][];
             for (int i = 0; i < images.length; i++) {
-                out[i] = new double[] {mu[i], deletion[i]};
+                long seed = OnlineFidelity.imageSeed(s.seed(), ids.get(i));
+                float[][] x = {images[i]};
+                int[] predicted = {explanations.get(i).predicted()};
+                float[][] saliency = {explanations.get(i).saliency()};
+                out[i] = new double[] {
+                    new MuFidelity(input, s.grid(), s.subsetFraction(), s.muFidelitySamples(), s.baseline(), seed)
+                            .perImage(scorer, x, predicted, saliency)[0],
+                    new CausalFidelity(input, CausalFidelity.Mode.DELETION, s.baseline(), s.deletionSteps(), seed)
+                            .perImage(scorer, x, predicted, saliency)[0]};
             }
             return out;
         }

@@ -41,10 +41,14 @@ class OnlineFidelityTest {
         engine.close();
     }
 
+    private static String id(int i) {
+        return "image-" + i;
+    }
+
     @ParameterizedTest
     @EnumSource(Baseline.class)
     void shouldEqualTheOfflineMetricsWhenTheImagesOfABatchShareOneForwardPass(Baseline baseline) {
-        // 200 subsets: 12 × 212 rows, cut into two engine calls in the middle of an image's rows
+        // 200 subsets: 12 × 212 rows, cut into engine calls of at most MAX_ROWS, in the middle of images' rows
         FidelitySettings settings = OfflineFidelity.settings(1.0, 200, baseline);
         List<OnlineFidelity.Score> online;
         int[] forwardRows = new int[2];
@@ -52,7 +56,8 @@ class OnlineFidelityTest {
             List<ImageResult> results = explainer.explain(images);
             List<OnlineFidelity.Sample> samples = new ArrayList<>();
             for (int i = 0; i < images.length; i++) {
-                samples.add(new OnlineFidelity.Sample(images[i], results.get(i).predicted(), results.get(i).saliency()));
+                samples.add(new OnlineFidelity.Sample(id(i), images[i], results.get(i).predicted(),
+                        results.get(i).saliency()));
             }
             OnlineFidelity fidelity = new OnlineFidelity(settings, engine.model().input(), (flat, n) -> {
                 forwardRows[0]++;
@@ -62,9 +67,12 @@ class OnlineFidelityTest {
             online = fidelity.score(samples);
         }
         assertThat(forwardRows[1]).isEqualTo(images.length * settings.rowsPerImage());
-        assertThat(forwardRows[0]).as("engine calls").isEqualTo(2);
+        int rows = images.length * settings.rowsPerImage();
+        assertThat(forwardRows[0]).as("engine calls").isEqualTo((rows + OnlineFidelity.MAX_ROWS - 1) / OnlineFidelity.MAX_ROWS)
+                .isGreaterThan(1);
 
-        double[][] offline = OfflineFidelity.of(engine.otnnModel(), images, settings);
+        List<String> ids = java.util.stream.IntStream.range(0, images.length).mapToObj(OnlineFidelityTest::id).toList();
+        double[][] offline = OfflineFidelity.of(engine.otnnModel(), ids, images, settings);
         for (int i = 0; i < images.length; i++) {
             assertThat(online.get(i).muFidelity()).as("µFidelity of image %d", i).isCloseTo(offline[i][0], within(1e-6));
             assertThat(online.get(i).deletionAuc()).as("Deletion AUC of image %d", i)
@@ -72,5 +80,17 @@ class OnlineFidelityTest {
         }
         // the figures differ from image to image: no image was given another's value
         assertThat(online.stream().map(OnlineFidelity.Score::muFidelity).distinct().count()).isEqualTo(images.length);
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldDrawEachImageItsOwnSubsetsWhenTheSeedComesFromItsId() {
+        FidelitySettings settings = OfflineFidelity.settings(1.0, 50, Baseline.ZERO);
+        OnlineFidelity fidelity = new OnlineFidelity(settings, engine.model().input(), (flat, n) -> new float[n]);
+        float[] image = images[0];
+        float[] saliency = new float[image.length];
+        float[] first = fidelity.muFidelity("a").probe(image, saliency).inputs();
+        assertThat(fidelity.muFidelity("a").probe(image, saliency).inputs()).as("the same id again").isEqualTo(first);
+        assertThat(fidelity.muFidelity("b").probe(image, saliency).inputs()).as("another id").isNotEqualTo(first);
+        assertThat(OnlineFidelity.imageSeed(0, "a")).isNotEqualTo(OnlineFidelity.imageSeed(1, "a"));
     }
 }
