@@ -32,6 +32,8 @@ final class BatchRun {
     private final ExplanationBuilder builder;
     private final LongSupplier clock;
     private final OnlineFidelity fidelity;
+    /** Set when the engine has no forward pass: the fidelity is then off for this run's task, said once. */
+    private boolean noForwardPass;
 
     BatchRun(BatchExplainer explainer, ExplanationBuilder builder, LongSupplier clock) {
         this(explainer, builder, clock, null);
@@ -71,12 +73,17 @@ final class BatchRun {
     }
 
     private void measureFidelity(List<Sampled> sampled) {
-        if (sampled.isEmpty()) {
+        if (sampled.isEmpty() || noForwardPass) {
             return;
         }
         List<OnlineFidelity.Score> scores;
         try {
             scores = fidelity.score(sampled.stream().map(Sampled::sample).toList());
+        } catch (UnsupportedOperationException e) {
+            noForwardPass = true;
+            LOG.warn("The engine has no forward pass, so the online fidelity is off ({}); the windows publish "
+                    + "fidelitySampleCount 0", e.getMessage());
+            return;
         } catch (RuntimeException e) {
             LOG.warn("The fidelity of {} sampled image(s) could not be measured; their explanations go out, and the "
                     + "window's fidelity sample leaves them out: {}", sampled.size(), e.toString());
@@ -129,7 +136,7 @@ final class BatchRun {
             try {
                 ImageResult result = results.get(i);
                 image.explained(builder.build(image, result, batchStart, modelMs, pixels.length, clock.getAsLong()));
-                if (fidelity != null && fidelity.sampled(image.input().imageId())) {
+                if (fidelity != null && !noForwardPass && fidelity.sampled(image.input().imageId())) {
                     sampled.add(new Sampled(image, new OnlineFidelity.Sample(image.input().imageId(), pixels[i],
                             result.predicted(), result.saliency())));
                 }

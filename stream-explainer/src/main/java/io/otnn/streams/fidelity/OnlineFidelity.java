@@ -130,6 +130,9 @@ public final class OnlineFidelity {
     }
 
     private float[] scores(float[] flat, int rows, int[] classes) {
+        if (rows <= MAX_ROWS) {
+            return scorer.scores(flat, rows, classes);
+        }
         float[] out = new float[rows];
         for (int start = 0; start < rows; start += MAX_ROWS) {
             int n = Math.min(MAX_ROWS, rows - start);
