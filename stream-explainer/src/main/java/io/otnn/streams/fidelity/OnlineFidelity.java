@@ -24,9 +24,9 @@ import io.otnn.explain.metrics.Scorer;
 public final class OnlineFidelity {
 
     /**
-     * Rows per engine call at most. Beyond 512 rows of 28×28 images the dense OTNN's cost per row grows (1.6 MB of
-     * input and 1 MB per 512-wide layer: out of the cores' caches): measured 44–47 µs per row at 512, 110–164 at
-     * 1,024 and 87–227 at 2,048 on the loaded 2-core machine. explain-core's expanded batches use the same bound.
+     * Rows per engine call at most. Beyond 512 rows of 28×28 images the dense OTNN's cost per row grows: measured
+     * 44–47 µs per row at 512, 110–164 at 1,024 and 87–227 at 2,048 on the loaded 2-core machine (bench/README.md).
+     * explain-core's expanded batches use the same bound.
      */
     public static final int MAX_ROWS = 512;
 
