@@ -73,7 +73,11 @@ import io.otnn.streams.records.CompactTensors;
  * micro-batched throughput with the HTTP endpoints off, and on and scraped once per second, in turn),
  * {@code -Dbench.buffer=KIND} (the explainer's {@code batching.buffer}: in-memory or changelogged), {@code -Dbench.buffers=in-memory,changelogged}
  * (only the micro-batched explainer, once per buffer in turn: warm-up, {@code bench.rounds} throughput rounds, two
- * latency phases at the same rate for all, half of the slowest buffer's rate).
+ * latency phases at the same rate for all, half of the slowest buffer's rate),
+ * {@code -Dbench.fidelity=0,0.01,0.1}
+ * (warm up, then only the micro-batched throughput at each {@code fidelity.sample.rate} in turn, {@code bench.rounds}
+ * times, and its ratio to the first rate; {@code -Dbench.fidelity=profile}: only the engine's cost of the measure and
+ * the mean µFidelity of 500 images with 25 to 200 subsets).
  */
 public final class StreamBench {
 
@@ -87,6 +91,8 @@ public final class StreamBench {
     private final Path work;
     /** the explainer's batching.buffer, or null for its default */
     private String buffer = System.getProperty("bench.buffer");
+    /** Settings of the next topologies started, over the defaults and under -Dbench.set.*. */
+    private Map<String, Object> overrides = Map.of();
 
     private StreamBench(LocalStack stack, OtnnEngine engine, List<ImageInput> images) throws Exception {
         this.stack = stack;
@@ -126,6 +132,11 @@ public final class StreamBench {
             if (buffers != null) {
                 bench.compareBuffers(List.of(buffers.split(",")), n, rounds, latencySeconds, withLatency);
                 bench.registry.close();
+                return;
+            }
+            String fidelityRates = System.getProperty("bench.fidelity");
+            if (fidelityRates != null) {
+                bench.fidelityCost(fidelityRates, n, rounds);
                 return;
             }
             String latencyOnly = System.getProperty("bench.latencyOnly");
@@ -289,6 +300,134 @@ public final class StreamBench {
         }
     }
 
+    /**
+     * The micro-batched throughput at each fidelity sample rate, in turn, {@code rounds} times after a warm-up round,
+     * and the cost of measuring one image alone.
+     */
+    private void fidelityCost(String rateList, int n, int rounds) throws Exception {
+        fidelityProfile();
+        if (rateList.equals("profile")) {
+            return;
+        }
+        List<Double> rates = java.util.Arrays.stream(rateList.split(",")).map(String::trim).map(Double::valueOf)
+                .toList();
+        Map<Double, List<Result>> results = new java.util.LinkedHashMap<>();
+        for (int round = 0; round <= rounds; round++) {
+            for (double rate : rates) {
+                overrides = Map.of(ExplainerConfig.FIDELITY_SAMPLE_RATE_CONFIG, rate);
+                String run = (round == 0 ? "warm-fid" : "fid") + String.valueOf(rate).replace('.', '_') + "-" + round;
+                Result r = throughput(run, Mode.BATCHED, n);
+                if (round > 0) {
+                    results.computeIfAbsent(rate, k -> new ArrayList<>()).add(r);
+                }
+            }
+        }
+        overrides = Map.of();
+        System.out.println();
+        System.out.printf(Locale.ROOT, "micro-batched throughput by fidelity.sample.rate: mean of %d round(s) after a "
+                + "warm-up round; settings: %s; load average now %.1f%n", rounds, settings(), loadAverage());
+        System.out.println("| fidelity.sample.rate | sustained explanations/s | each round | / rate " + rates.get(0)
+                + " | JVM CPU (cores) | model share of the stream thread |");
+        System.out.println("| ---: | ---: | --- | ---: | ---: | ---: |");
+        double reference = Result.mean(results.get(rates.get(0))).rate;
+        for (double rate : rates) {
+            Result mean = Result.mean(results.get(rate));
+            String each = results.get(rate).stream().map(r -> String.format(Locale.ROOT, "%,.0f", r.rate))
+                    .collect(java.util.stream.Collectors.joining(", "));
+            System.out.printf(Locale.ROOT, "| %s | %,.0f | %s | %.2f | %.2f | %.0f %% |%n", rate, mean.rate, each,
+                    mean.rate / reference, mean.cores, 100 * mean.modelShare);
+        }
+    }
+
+    /** The engine alone: the median time to measure the fidelity of 1 and of 64 images (one forward pass). */
+    private void fidelityProfile() {
+        ImageDecoder validator = new ImageDecoder(engine.model().input(), 1 << 20);
+        io.otnn.streams.fidelity.FidelitySettings settings = new ExplainerConfig(props("profile", Mode.BATCHED))
+                .fidelitySettings();
+        try (BatchExplainer explainer = engine.newExplainer()) {
+            io.otnn.streams.fidelity.OnlineFidelity fidelity = new io.otnn.streams.fidelity.OnlineFidelity(settings,
+                    engine.model().input(), explainer::logits);
+            for (int size : new int[] {1, 64}) {
+                float[][] batch = new float[size][];
+                for (int i = 0; i < size; i++) {
+                    batch[i] = decode(validator, images.get(i));
+                }
+                List<io.otnn.explain.ImageExplanation> results = explainer.explain(batch);
+                List<io.otnn.streams.fidelity.OnlineFidelity.Sample> samples = new ArrayList<>();
+                for (int i = 0; i < size; i++) {
+                    samples.add(new io.otnn.streams.fidelity.OnlineFidelity.Sample(images.get(i).imageId(), batch[i],
+                            results.get(i).predicted(), results.get(i).saliency()));
+                }
+                int repeats = size == 1 ? 50 : 5;
+                for (int w = 0; w < repeats / 2; w++) {
+                    fidelity.score(samples);
+                }
+                double[] ms = new double[repeats];
+                for (int r = 0; r < ms.length; r++) {
+                    long t = System.nanoTime();
+                    fidelity.score(samples);
+                    ms[r] = (System.nanoTime() - t) / 1e6;
+                }
+                java.util.Arrays.sort(ms);
+                System.out.printf(Locale.ROOT, "engine alone: fidelity of %d image(s) (%d subsets, %d deletion steps: "
+                                + "%d rows each) median %.2f ms (%.3f ms/image)%n", size,
+                        settings.muFidelitySamples(), settings.deletionSteps(), settings.rowsPerImage(),
+                        ms[ms.length / 2], ms[ms.length / 2] / size);
+            }
+            // what fewer subsets change: the mean µFidelity of the same images with 25 to 200 (Xplique's default)
+            // subsets, and the spread of one image's value
+            int count = Math.min(500, images.size());
+            List<io.otnn.streams.fidelity.OnlineFidelity.Sample> samples = new ArrayList<>();
+            for (int start = 0; start < count; start += 64) {
+                float[][] batch = new float[Math.min(64, count - start)][];
+                for (int i = 0; i < batch.length; i++) {
+                    batch[i] = decode(validator, images.get(start + i));
+                }
+                List<io.otnn.explain.ImageExplanation> results = explainer.explain(batch);
+                for (int i = 0; i < batch.length; i++) {
+                    samples.add(new io.otnn.streams.fidelity.OnlineFidelity.Sample(images.get(start + i).imageId(),
+                            batch[i], results.get(i).predicted(), results.get(i).saliency()));
+                }
+            }
+            for (int subsets : new int[] {25, 50, 100, 200}) {
+                // each image draws its own subsets (from fidelity.seed and its id): other seeds show how much the
+                // mean over the images still depends on the draw
+                int seeds = subsets == 50 || subsets == 200 ? 4 : 1;
+                double[] means = new double[seeds];
+                double sd = 0;
+                double deletionMean = 0;
+                for (int seed = 0; seed < seeds; seed++) {
+                    io.otnn.streams.fidelity.FidelitySettings s = new io.otnn.streams.fidelity.FidelitySettings(1.0,
+                            subsets, settings.grid(), settings.subsetFraction(), settings.baseline(),
+                            settings.deletionSteps(), settings.seed() + seed);
+                    io.otnn.streams.fidelity.OnlineFidelity f = new io.otnn.streams.fidelity.OnlineFidelity(s,
+                            engine.model().input(), explainer::logits);
+                    double[] mu = new double[count];
+                    double[] deletion = new double[count];
+                    for (int start = 0; start < count; start += 16) {
+                        List<io.otnn.streams.fidelity.OnlineFidelity.Score> scores = f.score(
+                                samples.subList(start, Math.min(count, start + 16)));
+                        for (int i = 0; i < scores.size(); i++) {
+                            mu[start + i] = scores.get(i).muFidelity();
+                            deletion[start + i] = scores.get(i).deletionAuc();
+                        }
+                    }
+                    double mean = java.util.Arrays.stream(mu).average().orElseThrow();
+                    means[seed] = mean;
+                    if (seed == 0) {
+                        sd = Math.sqrt(java.util.Arrays.stream(mu).map(v -> (v - mean) * (v - mean)).sum() / (count - 1));
+                        deletionMean = java.util.Arrays.stream(deletion).average().orElseThrow();
+                    }
+                }
+                System.out.printf(Locale.ROOT, "µFidelity with %d subsets over %d images: mean %.4f (standard error "
+                                + "%.4f), standard deviation between images %.3f; Deletion AUC mean %.4f%s%n", subsets,
+                        count, means[0], sd / Math.sqrt(count), sd, deletionMean, seeds == 1 ? ""
+                                : "; the mean with seeds 0.." + (seeds - 1) + ": " + java.util.Arrays.toString(
+                                java.util.Arrays.stream(means).map(m -> Math.round(m * 1e4) / 1e4).toArray()));
+            }
+        }
+    }
+
     /** The settings every topology of this run shares (commit interval and any -Dbench.set.KEY=VALUE). */
     private String settings() {
         ExplainerConfig config = new ExplainerConfig(props("settings", Mode.BATCHED));
@@ -434,6 +573,7 @@ public final class StreamBench {
         if (buffer != null) {
             props.put(ExplainerConfig.BATCHING_BUFFER_CONFIG, buffer);
         }
+        props.putAll(overrides);
         // any explainer or Kafka Streams setting to try: -Dbench.set.commit.interval.ms=50
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.set."))
                 .forEach(k -> props.put(k.substring("bench.set.".length()), System.getProperty(k)));

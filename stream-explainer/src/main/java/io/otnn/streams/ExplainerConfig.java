@@ -21,6 +21,8 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
 import io.otnn.streams.drift.DriftThresholds;
+import io.otnn.explain.metrics.Baseline;
+import io.otnn.streams.fidelity.FidelitySettings;
 import io.otnn.streams.time.EventTimePolicy;
 
 /**
@@ -141,6 +143,25 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String HTTP_BIND_CONFIG = "http.bind";
     public static final String HTTP_BIND_DOC = "Address the HTTP server binds (loopback by default; 0.0.0.0 to be "
             + "scraped from other hosts or containers).";
+    public static final String FIDELITY_SAMPLE_RATE_CONFIG = "fidelity.sample.rate";
+    public static final String FIDELITY_SAMPLE_RATE_DOC = "Share of the explained images whose saliency fidelity "
+            + "(µFidelity, Deletion AUC) is measured and published per metric window; chosen from a hash of the image "
+            + "id, so the same images on any replay; 0 turns it off.";
+    public static final String FIDELITY_MUFIDELITY_SAMPLES_CONFIG = "fidelity.mufidelity.samples";
+    public static final String FIDELITY_MUFIDELITY_SAMPLES_DOC = "µFidelity's random subsets per measured image "
+            + "(one forward pass row each; Xplique's offline default is 200).";
+    public static final String FIDELITY_MUFIDELITY_GRID_CONFIG = "fidelity.mufidelity.grid";
+    public static final String FIDELITY_MUFIDELITY_GRID_DOC = "µFidelity's grid: the image is cut into grid × grid "
+            + "cells, the units a subset removes.";
+    public static final String FIDELITY_MUFIDELITY_SUBSET_CONFIG = "fidelity.mufidelity.subset.fraction";
+    public static final String FIDELITY_MUFIDELITY_SUBSET_DOC = "Share of the cells each µFidelity subset removes.";
+    public static final String FIDELITY_BASELINE_CONFIG = "fidelity.baseline";
+    public static final String FIDELITY_BASELINE_DOC = "What removed pixels become, for µFidelity and Deletion: zero, "
+            + "or uniform noise over the model's input range.";
+    public static final String FIDELITY_DELETION_STEPS_CONFIG = "fidelity.deletion.steps";
+    public static final String FIDELITY_DELETION_STEPS_DOC = "Deletion's steps (steps + 1 images per measured image).";
+    public static final String FIDELITY_SEED_CONFIG = "fidelity.seed";
+    public static final String FIDELITY_SEED_DOC = "Seed of µFidelity's subsets and of the uniform baselines.";
 
     private static final ConfigDef CONFIG = new ConfigDef()
             .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
@@ -198,7 +219,20 @@ public final class ExplainerConfig extends AbstractConfig {
                     Importance.LOW, STARTUP_WARNING_INTERVAL_MS_DOC)
             .define(HTTP_PORT_CONFIG, Type.INT, -1, ConfigDef.Range.between(-1, 65_535), Importance.MEDIUM,
                     HTTP_PORT_DOC)
-            .define(HTTP_BIND_CONFIG, Type.STRING, "127.0.0.1", Importance.MEDIUM, HTTP_BIND_DOC);
+            .define(HTTP_BIND_CONFIG, Type.STRING, "127.0.0.1", Importance.MEDIUM, HTTP_BIND_DOC)
+            .define(FIDELITY_SAMPLE_RATE_CONFIG, Type.DOUBLE, 0.01, ConfigDef.Range.between(0, 1), Importance.MEDIUM,
+                    FIDELITY_SAMPLE_RATE_DOC)
+            .define(FIDELITY_MUFIDELITY_SAMPLES_CONFIG, Type.INT, 50, ConfigDef.Range.between(2, 10_000),
+                    Importance.LOW, FIDELITY_MUFIDELITY_SAMPLES_DOC)
+            .define(FIDELITY_MUFIDELITY_GRID_CONFIG, Type.INT, 20, ConfigDef.Range.between(1, 1_000), Importance.LOW,
+                    FIDELITY_MUFIDELITY_GRID_DOC)
+            .define(FIDELITY_MUFIDELITY_SUBSET_CONFIG, Type.DOUBLE, 0.2, ConfigDef.Range.between(0.001, 0.999),
+                    Importance.LOW, FIDELITY_MUFIDELITY_SUBSET_DOC)
+            .define(FIDELITY_BASELINE_CONFIG, Type.STRING, "zero", ConfigDef.ValidString.in("zero", "uniform"),
+                    Importance.LOW, FIDELITY_BASELINE_DOC)
+            .define(FIDELITY_DELETION_STEPS_CONFIG, Type.INT, 10, ConfigDef.Range.between(1, 1_000), Importance.LOW,
+                    FIDELITY_DELETION_STEPS_DOC)
+            .define(FIDELITY_SEED_CONFIG, Type.LONG, 0L, Importance.LOW, FIDELITY_SEED_DOC);
 
     public ExplainerConfig(Map<?, ?> properties) {
         super(CONFIG, properties, false);
@@ -275,6 +309,14 @@ public final class ExplainerConfig extends AbstractConfig {
     public DriftThresholds driftThresholds() {
         return new DriftThresholds(getDouble(DRIFT_PVALUE_THRESHOLD_CONFIG), getDouble(DRIFT_PSI_THRESHOLD_CONFIG),
                 getDouble(DRIFT_KS_THRESHOLD_CONFIG), getLong(DRIFT_MIN_COUNT_CONFIG));
+    }
+
+    /** The online fidelity's settings ({@code fidelity.*}). */
+    public FidelitySettings fidelitySettings() {
+        return new FidelitySettings(getDouble(FIDELITY_SAMPLE_RATE_CONFIG), getInt(FIDELITY_MUFIDELITY_SAMPLES_CONFIG),
+                getInt(FIDELITY_MUFIDELITY_GRID_CONFIG), getDouble(FIDELITY_MUFIDELITY_SUBSET_CONFIG),
+                Baseline.valueOf(getString(FIDELITY_BASELINE_CONFIG).toUpperCase(Locale.ROOT)),
+                getInt(FIDELITY_DELETION_STEPS_CONFIG), getLong(FIDELITY_SEED_CONFIG));
     }
 
     public EventTimePolicy eventTimePolicy() {

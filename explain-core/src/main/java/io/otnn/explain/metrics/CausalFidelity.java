@@ -35,41 +35,52 @@ public final class CausalFidelity {
 
     /** The AUC of each image. */
     public double[] perImage(Scorer scorer, float[][] images, int[] labels, float[][] attributions) {
-        int c = input.channels();
-        int pixels = input.height() * input.width();
-        int size = input.size();
         Random random = new Random(seed);
         double[] out = new double[images.length];
         for (int i = 0; i < images.length; i++) {
-            float[] base = new float[size];
-            baseline.fill(base, random, input.min(), input.max());
-            double[] importance = new double[pixels];
-            for (int p = 0; p < pixels; p++) {
-                for (int k = 0; k < c; k++) importance[p] += attributions[i][p * c + k] / c;
-            }
-            Integer[] order = new Integer[pixels];
-            for (int p = 0; p < pixels; p++) order[p] = p;
-            // descending importance; ties keep pixel order (stable sort)
-            Arrays.sort(order, (a, b) -> Double.compare(importance[b], importance[a]));
-            float[] start = mode == Mode.DELETION ? images[i] : base;
-            float[] end = mode == Mode.DELETION ? base : images[i];
-            float[] batch = new float[(steps + 1) * size];
-            for (int s = 0; s <= steps; s++) {
-                int flipped = (int) ((long) pixels * s / steps);
-                int row = s * size;
-                System.arraycopy(start, 0, batch, row, size);
-                for (int r = 0; r < flipped; r++) {
-                    int p = order[r];
-                    for (int k = 0; k < c; k++) batch[row + p * c + k] = end[p * c + k];
-                }
-            }
-            int[] repeated = new int[steps + 1];
-            Arrays.fill(repeated, labels[i]);
-            float[] scores = scorer.scores(batch, steps + 1, repeated);
-            double auc = 0;
-            for (int s = 0; s < steps; s++) auc += (scores[s] + scores[s + 1]) / 2.0;
-            out[i] = auc / steps;
+            out[i] = probe(images[i], attributions[i], random).scoredBy(scorer, labels[i]);
         }
         return out;
+    }
+
+    /**
+     * The {@code steps + 1} inputs that give one image's AUC; its value is that of {@link #perImage} for this image
+     * alone (with the uniform baseline, the first image the seed draws).
+     */
+    public PerturbedInputs probe(float[] image, float[] attribution) {
+        return probe(image, attribution, new Random(seed));
+    }
+
+    private PerturbedInputs probe(float[] image, float[] attribution, Random random) {
+        int c = input.channels();
+        int pixels = input.height() * input.width();
+        int size = input.size();
+        float[] base = new float[size];
+        baseline.fill(base, random, input.min(), input.max());
+        double[] importance = new double[pixels];
+        for (int p = 0; p < pixels; p++) {
+            for (int k = 0; k < c; k++) importance[p] += attribution[p * c + k] / c;
+        }
+        Integer[] order = new Integer[pixels];
+        for (int p = 0; p < pixels; p++) order[p] = p;
+        // descending importance; ties keep pixel order (stable sort)
+        Arrays.sort(order, (a, b) -> Double.compare(importance[b], importance[a]));
+        float[] start = mode == Mode.DELETION ? image : base;
+        float[] end = mode == Mode.DELETION ? base : image;
+        float[] batch = new float[(steps + 1) * size];
+        for (int s = 0; s <= steps; s++) {
+            int flipped = (int) ((long) pixels * s / steps);
+            int row = s * size;
+            System.arraycopy(start, 0, batch, row, size);
+            for (int r = 0; r < flipped; r++) {
+                int p = order[r];
+                for (int k = 0; k < c; k++) batch[row + p * c + k] = end[p * c + k];
+            }
+        }
+        return new PerturbedInputs(batch, steps + 1, scores -> {
+            double auc = 0;
+            for (int s = 0; s < steps; s++) auc += (scores[s] + scores[s + 1]) / 2.0;
+            return auc / steps;
+        });
     }
 }

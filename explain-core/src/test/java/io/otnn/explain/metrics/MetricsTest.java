@@ -102,6 +102,73 @@ class MetricsTest {
     }
 
     @Test
+    void shouldGiveEachImageItsPerImageValueWhenTheProbesOfSeveralImagesAreScoredInOneCall() {
+        int d = IN.size();
+        float[] w = randomWeights(8, d);
+        Random r = new Random(9);
+        float[][] images = new float[3][d];
+        float[][] maps = new float[3][d];
+        for (int i = 0; i < 3; i++) {
+            for (int p = 0; p < d; p++) {
+                images[i][p] = r.nextFloat();
+                maps[i][p] = (float) (w[p] * images[i][p] + 0.3 * r.nextGaussian());
+            }
+        }
+        int[] labels = {0, 2, 1};
+        // a score that depends on the label, so that a row scored for another image's class would show
+        Scorer f = (flat, n, ls) -> {
+            float[] out = linear(w).scores(flat, n, ls);
+            for (int i = 0; i < n; i++) out[i] *= 1 + ls[i];
+            return out;
+        };
+        MuFidelity mu = new MuFidelity(IN, 5, 0.2, 30, Baseline.UNIFORM, 4);
+        CausalFidelity deletion = new CausalFidelity(IN, CausalFidelity.Mode.DELETION, Baseline.UNIFORM, 7, 5);
+        java.util.List<PerturbedInputs> probes = new java.util.ArrayList<>();
+        java.util.List<Integer> rowLabels = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            for (PerturbedInputs probe : java.util.List.of(mu.probe(images[i], maps[i]), deletion.probe(images[i], maps[i]))) {
+                probes.add(probe);
+                for (int k = 0; k < probe.rows(); k++) rowLabels.add(labels[i]);
+            }
+        }
+        int rows = rowLabels.size();
+        float[] flat = new float[rows * d];
+        int at = 0;
+        for (PerturbedInputs probe : probes) {
+            System.arraycopy(probe.inputs(), 0, flat, at * d, probe.rows() * d);
+            at += probe.rows();
+        }
+        float[] scores = f.scores(flat, rows, rowLabels.stream().mapToInt(Integer::intValue).toArray());
+
+        double[] muExpected = new MuFidelity(IN, 5, 0.2, 30, Baseline.UNIFORM, 4).perImage(f, images, labels, maps);
+        at = 0;
+        for (int i = 0; i < 3; i++) {
+            PerturbedInputs muProbe = probes.get(2 * i);
+            PerturbedInputs deletionProbe = probes.get(2 * i + 1);
+            double muValue = muProbe.value(Arrays.copyOfRange(scores, at, at + muProbe.rows()));
+            at += muProbe.rows();
+            double deletionValue = deletionProbe.value(Arrays.copyOfRange(scores, at, at + deletionProbe.rows()));
+            at += deletionProbe.rows();
+            assertThat(muValue).as("µFidelity of image %d", i).isEqualTo(muExpected[i]);
+            // a probe draws the uniform baseline of an image scored alone
+            double deletionAlone = new CausalFidelity(IN, CausalFidelity.Mode.DELETION, Baseline.UNIFORM, 7, 5)
+                    .perImage(f, new float[][] {images[i]}, new int[] {labels[i]}, new float[][] {maps[i]})[0];
+            assertThat(deletionValue).as("Deletion AUC of image %d", i).isEqualTo(deletionAlone);
+        }
+        assertThat(muExpected[0]).isNotEqualTo(muExpected[1]);
+    }
+
+    @Test
+    void shouldPickTheLabelsLogitAndNegateABinaryOneWhenScoringFromLogits() {
+        float[] threeClasses = {1, 2, 3, 4, 5, 6};
+        Scorer multiclass = Scorer.ofLogits((flat, n) -> threeClasses);
+        assertThat(multiclass.scores(new float[2], 2, new int[] {2, 0})).containsExactly(3f, 4f);
+        Scorer binary = Scorer.ofLogits((flat, n) -> new float[] {0.5f, -2f});
+        assertThat(binary.scores(new float[2], 2, new int[] {1, 0})).containsExactly(0.5f, 2f);
+        assertThat(Scorer.ofLogits((flat, n) -> new float[5]).scores(new float[0], 0, new int[0])).isEmpty();
+    }
+
+    @Test
     void shouldGiveZeroForAConstantExplainerAndMoreForANoisyOneWhenStability() {
         int d = IN.size();
         float[] w = randomWeights(5, d);

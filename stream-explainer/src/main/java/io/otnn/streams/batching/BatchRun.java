@@ -11,6 +11,7 @@ import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.explaining.BatchExplainer;
 import io.otnn.explain.ImageExplanation;
+import io.otnn.streams.fidelity.OnlineFidelity;
 
 /**
  * Gives every image of a batch its outcome: one model call for the batch, then the post-processing of each image's
@@ -18,6 +19,10 @@ import io.otnn.explain.ImageExplanation;
  * the retry runs exactly the images still without an outcome, and a failure of an image run alone is that image's
  * dead letter. Outcomes are attached to the images themselves ({@link WaitingImage}), so no outcome can land on
  * another image; the only positional pairing is that of one model call's results with that same call's inputs.
+ *
+ * <p>Once every image has its outcome, the explained images the fidelity sample picks are measured
+ * ({@link OnlineFidelity}: one forward pass for all of them) and each gets its figures. That measure is never an
+ * image's outcome: when it fails, the images keep their explanations and go without figures.
  */
 final class BatchRun {
 
@@ -26,30 +31,73 @@ final class BatchRun {
     private final BatchExplainer explainer;
     private final ExplanationBuilder builder;
     private final LongSupplier clock;
+    private final OnlineFidelity fidelity;
+    /** Set when the engine has no forward pass: the fidelity is then off for this run's task, said once. */
+    private boolean noForwardPass;
 
     BatchRun(BatchExplainer explainer, ExplanationBuilder builder, LongSupplier clock) {
+        this(explainer, builder, clock, null);
+    }
+
+    /** @param fidelity measures the sampled images, or {@code null} for none */
+    BatchRun(BatchExplainer explainer, ExplanationBuilder builder, LongSupplier clock, OnlineFidelity fidelity) {
         this.explainer = explainer;
         this.builder = builder;
         this.clock = clock;
+        this.fidelity = fidelity;
     }
 
     /** Decides an outcome (explanation or rejection) for every image of {@code batch}. */
     void run(List<WaitingImage> batch) {
         long batchStart = clock.getAsLong();
-        RuntimeException failure = attempt(batch, batchStart, batch.size() == 1);
+        List<Sampled> sampled = new ArrayList<>();
+        RuntimeException failure = attempt(batch, batchStart, batch.size() == 1, sampled);
         List<WaitingImage> left = new ArrayList<>();
         for (WaitingImage image : batch) {
             if (!image.hasOutcome()) {
                 left.add(image);
             }
         }
-        if (left.isEmpty()) {
+        if (!left.isEmpty()) {
+            LOG.warn("{} of {} image(s) of a batch have no outcome ({}); running each of them alone", left.size(),
+                    batch.size(), failure != null ? "the model call failed: " + failure : "their results were refused");
+            for (WaitingImage image : left) {
+                attempt(List.of(image), batchStart, true, sampled);
+            }
+        }
+        measureFidelity(sampled);
+    }
+
+    /** An explained image of the fidelity sample, with what its measure needs. */
+    private record Sampled(WaitingImage image, OnlineFidelity.Sample sample) {
+    }
+
+    private void measureFidelity(List<Sampled> sampled) {
+        if (sampled.isEmpty() || noForwardPass) {
             return;
         }
-        LOG.warn("{} of {} image(s) of a batch have no outcome ({}); running each of them alone", left.size(),
-                batch.size(), failure != null ? "the model call failed: " + failure : "their results were refused");
-        for (WaitingImage image : left) {
-            attempt(List.of(image), batchStart, true);
+        List<OnlineFidelity.Score> scores;
+        try {
+            scores = fidelity.score(sampled.stream().map(Sampled::sample).toList());
+        } catch (UnsupportedOperationException e) {
+            noForwardPass = true;
+            LOG.warn("The engine has no forward pass, so the online fidelity is off ({}); the windows publish "
+                    + "fidelitySampleCount 0", e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            LOG.warn("The fidelity of {} sampled image(s) could not be measured; their explanations go out, and the "
+                    + "window's fidelity sample leaves them out: {}", sampled.size(), e.toString());
+            return;
+        }
+        for (int i = 0; i < sampled.size(); i++) {
+            WaitingImage image = sampled.get(i).image();
+            OnlineFidelity.Score score = scores.get(i);
+            if (score.finite()) {
+                image.fidelity(score);
+            } else {
+                LOG.warn("The fidelity of image {} is not finite ({}); the window's fidelity sample leaves it out",
+                        image.input().imageId(), score);
+            }
         }
     }
 
@@ -59,7 +107,8 @@ final class BatchRun {
      *
      * @return the model call's failure, or {@code null}
      */
-    private RuntimeException attempt(List<WaitingImage> images, long batchStart, boolean alone) {
+    private RuntimeException attempt(List<WaitingImage> images, long batchStart, boolean alone,
+                                     List<Sampled> sampled) {
         float[][] pixels = new float[images.size()][];
         for (int i = 0; i < pixels.length; i++) {
             pixels[i] = images.get(i).pixels();
@@ -85,8 +134,12 @@ final class BatchRun {
             // the i-th result answers the i-th image of this very call
             WaitingImage image = images.get(i);
             try {
-                image.explained(builder.build(image, results.get(i), batchStart, modelMs, pixels.length,
-                        clock.getAsLong()));
+                ImageExplanation result = results.get(i);
+                image.explained(builder.build(image, result, batchStart, modelMs, pixels.length, clock.getAsLong()));
+                if (fidelity != null && !noForwardPass && fidelity.sampled(image.input().imageId())) {
+                    sampled.add(new Sampled(image, new OnlineFidelity.Sample(image.input().imageId(), pixels[i],
+                            result.predicted(), result.saliency())));
+                }
             } catch (RejectedRecordException e) {
                 if (alone) {
                     image.rejected(e);

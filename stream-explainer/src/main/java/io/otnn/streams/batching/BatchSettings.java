@@ -2,6 +2,8 @@ package io.otnn.streams.batching;
 
 import java.util.List;
 
+import io.otnn.streams.fidelity.FidelitySettings;
+
 /**
  * What a {@link BatchingExplainProcessor} needs to know besides its collaborators.
  *
@@ -11,9 +13,17 @@ import java.util.List;
  * @param application     the application/instance named in explanations and dead letters
  * @param metricsWindowMs size of the metric windows the partial figures are counted into
  * @param epsilons        the ε of the certified fractions
+ * @param fidelity        the online fidelity of the saliency maps ({@code fidelity.*})
  */
 public record BatchSettings(int maxBatchSize, long maxWaitMs, int maxImageBytes, String application,
-                            long metricsWindowMs, List<Double> epsilons) {
+                            long metricsWindowMs, List<Double> epsilons, FidelitySettings fidelity) {
+
+    /** Without the online fidelity. */
+    public BatchSettings(int maxBatchSize, long maxWaitMs, int maxImageBytes, String application,
+                         long metricsWindowMs, List<Double> epsilons) {
+        this(maxBatchSize, maxWaitMs, maxImageBytes, application, metricsWindowMs, epsilons,
+                FidelitySettings.DISABLED);
+    }
 
     public BatchSettings {
         if (maxBatchSize < 1) {

@@ -22,6 +22,7 @@ import io.otnn.streams.explaining.BatchExplainer;
 import io.otnn.streams.explaining.ExplanationEngine;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.streams.errors.OutputGuard;
+import io.otnn.streams.fidelity.OnlineFidelity;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.input.ImageReader;
 import io.otnn.streams.input.ReceivedImage;
@@ -36,7 +37,9 @@ import io.otnn.streams.time.EventTime;
  * one {@link Outcome} per input record. A batch gathers the images of all the tasks of a stream thread
  * ({@link ThreadBatches}); each outcome is forwarded by the task that read the image. The parts: {@link ImageReader}
  * parses and decodes, {@link BatchRun} gives each image of a batch its outcome (with the retry),
- * {@link DeadLetters} and {@link MetricPartials} build what is forwarded besides explanations.
+ * {@link DeadLetters} and {@link MetricPartials} build what is forwarded besides explanations; the fidelity of the
+ * sampled images ({@link OnlineFidelity}) is measured in the batch and counted with their explanation, so that it
+ * joins the transaction that commits their offsets.
  *
  * <h2>When a batch runs</h2>
  * <ul>
@@ -105,8 +108,11 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         if (explainer == null) {
             this.explainer = meters.timed(engine.newExplainer());
         }
+        BatchExplainer forward = explainer;
+        OnlineFidelity fidelity = settings.fidelity().enabled()
+                ? new OnlineFidelity(settings.fidelity(), model.input(), forward::logits) : null;
         this.batchRun = new BatchRun(explainer, new ExplanationBuilder(model, settings.application()),
-                context::currentSystemTimeMs);
+                context::currentSystemTimeMs, fidelity);
         this.taskBuffer = buffer.open(context, () -> {
             if (!batches.waiting().isEmpty()) {
                 explainThreadBatch();
@@ -244,6 +250,9 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
                 OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())), image.origin());
         count(MetricsSample.of(explanation), eventTime);
         meters.explained((long) explanation.getTimings().getQueuedMs(), explanation.getCertificate().getRadius());
+        if (image.fidelity() != null) {
+            partials.addFidelity(image.fidelity(), eventTime);
+        }
     }
 
     /** With an {@code origin}, for an image that waited in a batch; without, for the record being processed. */

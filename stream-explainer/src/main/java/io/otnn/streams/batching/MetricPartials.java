@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
 
+import io.otnn.streams.fidelity.OnlineFidelity;
 import io.otnn.streams.metrics.MetricsAccumulator;
 import io.otnn.streams.metrics.MetricsSample;
 
@@ -28,6 +29,14 @@ final class MetricPartials {
     void add(MetricsSample sample, long eventTime) {
         long windowStart = eventTime - Math.floorMod(eventTime, windowMs);
         partials.computeIfAbsent(windowStart, w -> new MetricsAccumulator(epsilons.size())).add(sample, epsilons);
+        partialTimes.merge(windowStart, eventTime, Math::max);
+    }
+
+    /** Counts one sampled image's fidelity into the window of {@code eventTime} (its explanation's window). */
+    void addFidelity(OnlineFidelity.Score score, long eventTime) {
+        long windowStart = eventTime - Math.floorMod(eventTime, windowMs);
+        partials.computeIfAbsent(windowStart, w -> new MetricsAccumulator(epsilons.size()))
+                .addFidelity(score.muFidelity(), score.deletionAuc());
         partialTimes.merge(windowStart, eventTime, Math::max);
     }
 

@@ -2,6 +2,7 @@ package io.otnn.streams.batching;
 
 import io.otnn.streams.batching.commit.Origin;
 import io.otnn.streams.deadletter.RejectedRecordException;
+import io.otnn.streams.fidelity.OnlineFidelity;
 import io.otnn.streams.input.ReceivedImage;
 import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
@@ -23,6 +24,7 @@ final class WaitingImage {
     private final Origin origin;
     private Explanation explanation;
     private RejectedRecordException rejection;
+    private OnlineFidelity.Score fidelity;
 
     /**
      * @param owner    the processor (so the task) that read it and forwards its outcome
@@ -84,6 +86,15 @@ final class WaitingImage {
     /** Why the image is a dead letter, or {@code null}. */
     RejectedRecordException rejection() {
         return rejection;
+    }
+
+    /** The fidelity of its saliency map, or {@code null} when it was not sampled or could not be measured. */
+    OnlineFidelity.Score fidelity() {
+        return fidelity;
+    }
+
+    void fidelity(OnlineFidelity.Score score) {
+        this.fidelity = score;
     }
 
     void explained(Explanation result) {

@@ -16,6 +16,17 @@ public interface BatchExplainer extends AutoCloseable {
      */
     List<ImageExplanation> explain(float[][] images);
 
+    /**
+     * A forward pass only (the online fidelity metrics): the logits of {@code n} flattened images.
+     *
+     * @return {@code [n, K]} logits, row-major
+     * @throws ExplainerException when the model call fails
+     * @throws UnsupportedOperationException when this engine has no forward pass
+     */
+    default float[] logits(float[] flatImages, int n) {
+        throw new UnsupportedOperationException(getClass().getName() + " has no forward pass");
+    }
+
     @Override
     void close();
 }

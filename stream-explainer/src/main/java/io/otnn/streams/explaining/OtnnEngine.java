@@ -55,6 +55,15 @@ public final class OtnnEngine implements ExplanationEngine {
             }
 
             @Override
+            public float[] logits(float[] flatImages, int n) {
+                try {
+                    return explainer.logits(flatImages, n);
+                } catch (RuntimeException e) {
+                    throw new ExplainerException("the OTNN forward pass failed for " + n + " image(s)", e);
+                }
+            }
+
+            @Override
             public void close() {
                 explainer.close();
             }

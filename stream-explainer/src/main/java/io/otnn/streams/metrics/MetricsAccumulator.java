@@ -38,7 +38,7 @@ public final class MetricsAccumulator {
     /** Quantiles reported for certificates and latencies. */
     public static final double[] QUANTILES = {0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
     private static final double COMPRESSION = 100;
-    /** 2 added the drift bins at the end; a window of version 1 (written before) reads without them. */
+    /** 2 added the drift bins and the fidelity figures at the end; a window of version 1 (written before) reads without them. */
     private static final byte VERSION = 2;
 
     private String modelName = "";
@@ -57,6 +57,9 @@ public final class MetricsAccumulator {
     private TDigest latencies = TDigest.createMergingDigest(COMPRESSION);
     private long batchSizeSum;
     private CertificateBins driftCertificates = new CertificateBins();
+    private long fidelitySamples;
+    private double muFidelitySum;
+    private double deletionAucSum;
 
     public MetricsAccumulator(int epsilonCount) {
         this.certifiedCounts = new long[epsilonCount];
@@ -102,6 +105,14 @@ public final class MetricsAccumulator {
         return this;
     }
 
+    /** Counts the fidelity of one sampled image (its explanation is counted by {@link #add}). */
+    public MetricsAccumulator addFidelity(double muFidelity, double deletionAuc) {
+        fidelitySamples++;
+        muFidelitySum += muFidelity;
+        deletionAucSum += deletionAuc;
+        return this;
+    }
+
     /** Adds another accumulator of the same window and model (a batch's partial figures) into this one. */
     public MetricsAccumulator merge(MetricsAccumulator other) {
         modelName = other.modelName;
@@ -132,6 +143,9 @@ public final class MetricsAccumulator {
         boundaryResidualSum += other.boundaryResidualSum;
         batchSizeSum += other.batchSizeSum;
         driftCertificates.merge(other.driftCertificates);
+        fidelitySamples += other.fidelitySamples;
+        muFidelitySum += other.muFidelitySum;
+        deletionAucSum += other.deletionAucSum;
         return this;
     }
 
@@ -181,6 +195,9 @@ public final class MetricsAccumulator {
                 .setCertificateKs(drift.certificateKs())
                 .setCertificateKsPValue(drift.certificateKsPValue())
                 .setDriftAlarms(new ArrayList<>(drift.alarms()))
+                .setFidelitySampleCount((int) fidelitySamples)
+                .setMuFidelity(fidelitySamples == 0 ? null : muFidelitySum / fidelitySamples)
+                .setDeletionAuc(fidelitySamples == 0 ? null : deletionAucSum / fidelitySamples)
                 .build();
     }
 
@@ -204,6 +221,11 @@ public final class MetricsAccumulator {
     /** The certificates as the drift test counts them (see {@link CertificateBins}). */
     public CertificateBins driftCertificates() {
         return driftCertificates;
+    }
+
+    /** Sampled images whose fidelity is counted. */
+    public long fidelitySamples() {
+        return fidelitySamples;
     }
 
     /** Serde for the window store and its changelog. */
@@ -237,6 +259,9 @@ public final class MetricsAccumulator {
             writeDigest(out, latencies);
             out.writeLong(batchSizeSum);
             driftCertificates.write(out);
+            out.writeLong(fidelitySamples);
+            out.writeDouble(muFidelitySum);
+            out.writeDouble(deletionAucSum);
         } catch (IOException e) {
             throw new SerializationException(e);
         }
@@ -270,6 +295,9 @@ public final class MetricsAccumulator {
             acc.batchSizeSum = in.readLong();
             if (version >= 2) {
                 acc.driftCertificates = CertificateBins.read(in);
+                acc.fidelitySamples = in.readLong();
+                acc.muFidelitySum = in.readDouble();
+                acc.deletionAucSum = in.readDouble();
             }
             return acc;
         } catch (IOException e) {

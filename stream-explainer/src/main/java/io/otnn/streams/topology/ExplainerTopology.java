@@ -68,7 +68,8 @@ public final class ExplainerTopology {
         builder.addStateStore(buffer.storeBuilder());
         ThreadBatches batches = new ThreadBatches();
         BatchSettings settings = new BatchSettings(config.batchMaxSize(), config.batchMaxWaitMs(),
-                config.imageMaxBytes(), instance, config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG), epsilons);
+                config.imageMaxBytes(), instance, config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG), epsilons,
+                config.fidelitySettings());
 
         KStream<String, Outcome> outcomes = builder
                 .stream(topics.images().name(),

@@ -162,6 +162,11 @@ public final class FaultInjectingEngine implements ExplanationEngine {
             }
 
             @Override
+            public float[] logits(float[] flatImages, int n) {
+                return explainer.logits(flatImages, n);
+            }
+
+            @Override
             public void close() {
                 explainer.close();
             }

@@ -163,6 +163,17 @@ public final class LinearTestEngine implements ExplanationEngine {
             }
 
             @Override
+            public float[] logits(float[] flatImages, int n) {
+                int size = model.input().size();
+                float[] out = new float[n * weights.length];
+                for (int i = 0; i < n; i++) {
+                    float[] scores = scores(java.util.Arrays.copyOfRange(flatImages, i * size, (i + 1) * size));
+                    System.arraycopy(scores, 0, out, i * weights.length, weights.length);
+                }
+                return out;
+            }
+
+            @Override
             public void close() {
             }
         };
