@@ -109,6 +109,8 @@ function renderCharts(box, m) {
     {id: "latency", title: "latency (ms)", series: [{label: "p50", data: series(ws, w => w.latencyP50Ms)}, {label: "p99", data: series(ws, w => w.latencyP99Ms)}]},
     {id: "certified", title: "certified fraction", series: eps.map(e => ({label: "ε " + fmt.sig(e), data: series(ws, w => (w.certifiedFractions.find(f => f.x === e) || {}).y)}))},
     {id: "radius", title: "certified radius quantiles", series: qs.map(q => ({label: "q" + Math.round(q * 100), data: series(ws, w => (w.certificateQuantiles.find(p => p.x === q) || {}).y)}))},
+    {id: "drift", title: "drift against the training reference", series: [{label: "class-mix PSI", data: series(ws, w => w.classMixPsi)}, {label: "certificate KS", data: series(ws, w => w.certificateKs)}]},
+    {id: "fidelity", title: "saliency fidelity (sampled images)", series: [{label: "µ-fidelity", data: series(ws, w => w.muFidelity)}, {label: "deletion AUC", data: series(ws, w => w.deletionAuc)}]},
   ];
   for (const spec of specs) {
     const key = spec.id + ":" + spec.series.map(s => s.label).join(",");
@@ -118,7 +120,7 @@ function renderCharts(box, m) {
     if (!entry) {
       const holder = el("div", {class: "chart card", "data-chart": spec.id}, el("h3", {text: spec.title}));
       box.append(holder);
-      const width = Math.max(260, Math.floor((box.clientWidth - 3 * 16) / 4) - 24);
+      const width = Math.max(260, Math.floor((box.clientWidth - 2 * 16) / 3) - 24);
       const plot = new uPlot({
         width, height: 170, legend: {show: true, live: false}, cursor: {drag: {x: false, y: false}},
         scales: {x: {time: true}},
@@ -193,7 +195,8 @@ function renderWindows(table, m) {
     ...eps.map(e => el("th", {class: "num", text: "cert. ε " + fmt.sig(e)})),
     ...qs.map(q => el("th", {class: "num", text: "r q" + Math.round(q * 100)})),
     el("th", {class: "num", text: "accuracy"}), el("th", {class: "num", text: "DLQ"}),
-    el("th", {class: "num", text: "χ² p"}), el("th", {class: "num", text: "KS p"}), el("th", {text: "alarms"}));
+    el("th", {class: "num", text: "χ² p"}), el("th", {class: "num", text: "KS p"}), el("th", {text: "alarms"}),
+    el("th", {class: "num", text: "µ-fid."}), el("th", {class: "num", text: "del. AUC"}));
   const rows = ws.map(w => el("tr", {class: "window-row", "data-window-start": w.windowStart, "data-model": m.key},
     el("td", {text: fmt.time(w.windowStart) + "–" + fmt.time(w.windowEnd)}),
     el("td", {class: "num", "data-field": "explainedCount", text: fmt.count(w.explainedCount)}),
@@ -206,7 +209,9 @@ function renderWindows(table, m) {
     el("td", {class: "num", "data-field": "deadLetteredCount", text: fmt.count(w.deadLetteredCount)}),
     el("td", {class: "num", "data-field": "classMixPValue", text: fmt.sig(w.classMixPValue)}),
     el("td", {class: "num", "data-field": "certificateKsPValue", text: fmt.sig(w.certificateKsPValue)}),
-    el("td", {"data-field": "driftAlarms", text: w.driftAlarms == null ? DASH : (w.driftAlarms.join(", ") || "none")})));
+    el("td", {"data-field": "driftAlarms", text: w.driftAlarms == null ? DASH : (w.driftAlarms.join(", ") || "none")}),
+    el("td", {class: "num", "data-field": "muFidelity", text: fmt.fixed(w.muFidelity, 3)}),
+    el("td", {class: "num", "data-field": "deletionAuc", text: fmt.fixed(w.deletionAuc, 3)})));
   table.replaceChildren(el("thead", {}, head), el("tbody", {}, rows));
 }
 
