@@ -25,7 +25,10 @@ import io.otnn.avro.EncodedTensor;
 import io.otnn.avro.EventTimeAdjustment;
 import io.otnn.avro.Explanation;
 
-/** The {@code eventTimeAdjustment} field is a BACKWARD (and FORWARD) compatible change of {@code Explanation}. */
+/**
+ * The fields appended since the stored previous schema ({@code eventTimeAdjustment}, {@code explainedAt},
+ * {@code input}) are a BACKWARD (and FORWARD) compatible change of {@code Explanation}.
+ */
 class ExplanationEvolutionTest {
 
     private static Schema previous() throws IOException {
@@ -40,6 +43,7 @@ class ExplanationEvolutionTest {
     void shouldReadRecordsOfThePreviousSchemaWhenTheNewOneIsTheReader() throws IOException {
         Schema previous = previous();
         assertThat(previous.getField("eventTimeAdjustment")).as("the stored schema is the previous one").isNull();
+        assertThat(previous.getField("input")).isNull();
         assertThat(SchemaCompatibility.checkReaderWriterCompatibility(Explanation.getClassSchema(), previous)
                 .getType()).isEqualTo(SchemaCompatibilityType.COMPATIBLE);
         assertThat(SchemaCompatibility.checkReaderWriterCompatibility(previous, Explanation.getClassSchema())
@@ -47,8 +51,9 @@ class ExplanationEvolutionTest {
     }
 
     @Test
-    void shouldReadNoneWhenARecordOfThePreviousSchemaIsRead() throws IOException {
+    void shouldReadNoneAndNoInputWhenARecordOfThePreviousSchemaIsRead() throws IOException {
         Explanation current = SampleRecords.explanation("img-old", new Random(3));
+        assertThat(current.getInput()).as("the sample carries an input image").isNotNull();
         ByteArrayOutputStream currentBytes = new ByteArrayOutputStream();
         BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(currentBytes, null);
         new SpecificDatumWriter<>(Explanation.class).write(current, encoder);
@@ -65,6 +70,7 @@ class ExplanationEvolutionTest {
         reader.setSchema(previous());
         Explanation read = reader.read(null, DecoderFactory.get().binaryDecoder(oldBytes.toByteArray(), null));
         assertThat(read.getEventTimeAdjustment()).isEqualTo(EventTimeAdjustment.NONE);
+        assertThat(read.getInput()).as("written before the field").isNull();
         assertThat(read.getImageId()).isEqualTo("img-old");
         assertThat(oldBytes.size()).isLessThan(currentBytes.size());
     }

@@ -68,7 +68,8 @@ public final class SampleRecords {
                         .setDistance(0.71).setBoundaryDistance(0.59).setImage(tensor(random, 28, 28, 1))
                         .setPredictedClass(9).setBoundaryResidual(1e-4).build())
                 .setTimings(Timings.newBuilder().setQueuedMs(2.5).setModelMs(4.1).setTotalMs(7.0).build())
-                .setBatchSize(32).setExplainerInstance("host-1/otnn-explainer").build();
+                .setBatchSize(32).setExplainerInstance("host-1/otnn-explainer").setInput(tensor(random, 28, 28, 1))
+                .build();
     }
 
     public static ExplanationMetrics metrics() {
