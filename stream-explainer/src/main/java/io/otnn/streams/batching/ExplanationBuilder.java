@@ -18,8 +18,8 @@ import io.otnn.streams.records.CompactTensors;
 import io.otnn.streams.records.ImageInput;
 
 /**
- * The post-processing of one image's result: checks that every figure is finite, encodes the saliency map and the
- * counterfactual, and builds the {@code Explanation} record of the Avro contract. The one place where the engine's
+ * The post-processing of one image's result: checks that every figure is finite, encodes the saliency map, the
+ * counterfactual and the input image as the model saw it, and builds the {@code Explanation} record of the Avro contract. The one place where the engine's
  * {@link ImageExplanation} becomes the published record: a field added to {@code Explanation.avsc} is filled here.
  * A result that fails is refused with its own kind.
  */
@@ -45,6 +45,7 @@ final class ExplanationBuilder {
         checkFinite(input, result);
         EncodedTensor saliency = encode(input, "saliency map", result.saliency());
         EncodedTensor counterfactual = encode(input, "counterfactual", result.counterfactual());
+        EncodedTensor pixels = encode(input, "input image", image.pixels());
         long eventTime = image.eventTime();
         List<Float> scores = new ArrayList<>(result.scores().length);
         for (float score : result.scores()) {
@@ -76,6 +77,7 @@ final class ExplanationBuilder {
                 .setExplainerInstance(application)
                 .setEventTimeAdjustment(EventTimeAdjustment.valueOf(image.timeAdjustment().name()))
                 .setExplainedAt(Instant.ofEpochMilli(now))
+                .setInput(pixels)
                 .build();
     }
 

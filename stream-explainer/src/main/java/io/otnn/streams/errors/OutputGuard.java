@@ -243,7 +243,7 @@ public final class OutputGuard {
                 + length(e.getRunnerUpClassName()) + length(e.getExplainerInstance())
                 + length(e.getCounterfactual().getTargetClassName());
         long bytes = tensorBytes(e.getSaliency()) + tensorBytes(e.getSignedGradient())
-                + tensorBytes(e.getCounterfactual().getImage());
+                + tensorBytes(e.getCounterfactual().getImage()) + tensorBytes(e.getInput());
         return 4096 + 12 * chars + 6 * bytes + 32L * e.getScores().size();
     }
 

@@ -33,7 +33,9 @@ class OutputGuardTest {
 
     private static Explanation explanation(String id) {
         EncodedTensor tensor = Explanations.tensor(28, 28, 1, 1, 0, new byte[100]);
-        return Explanations.of(id, "m", "three", "five", null, tensor, tensor);
+        Explanation e = Explanations.of(id, "m", "three", "five", null, tensor, tensor);
+        e.setInput(tensor);
+        return e;
     }
 
     private int jsonSize(Explanation e) {
@@ -46,12 +48,24 @@ class OutputGuardTest {
         byte[] big = new byte[200_000];
         random.nextBytes(big);
         EncodedTensor large = Explanations.tensor(224, 224, 3, 1, 0, big);
+        Explanation withLargeInput = Explanations.of("big", "m\u00e9", "three", "f\"ive", 7, large, large);
+        byte[] otherBig = new byte[200_000];
+        random.nextBytes(otherBig);
+        withLargeInput.setInput(Explanations.tensor(224, 224, 3, 1, 0, otherBig));
+        // control bytes are the worst case of the JSON format (a six-character escape each), in all three maps
+        byte[] control = new byte[50_000];
+        java.util.Arrays.fill(control, (byte) 1);
+        EncodedTensor escaped = Explanations.tensor(224, 224, 3, 1, 0, control);
+        Explanation worst = Explanations.of("worst", "m", "three", "five", 7, escaped, escaped);
+        worst.setInput(escaped);
         List<Explanation> records = List.of(explanation("plain"),
-                explanation("\u00e9\u4e2d\"\\\n".repeat(500)),
-                Explanations.of("big", "m\u00e9", "three", "f\"ive", 7, large, large));
+                explanation("\u00e9\u4e2d\"\\\n".repeat(500)), withLargeInput, worst);
         for (Explanation e : records) {
+            assertThat(e.getInput()).as("the explanation carries its input image").isNotNull();
             assertThat(OutputGuard.sizeBound(e)).as(e.getImageId()).isGreaterThanOrEqualTo(jsonSize(e));
         }
+        // the input's bytes are counted: without them the bound would be below the worst record's real size
+        assertThat(jsonSize(worst)).isGreaterThan(4096 + 6 * 2 * 50_000);
         // a 28x28 explanation stays far below the default limit: the guard does not serialize it
         assertThat(OutputGuard.sizeBound(explanation("plain"))).isLessThan(ExplainerConfig.DEFAULT_OUTPUT_MAX_BYTES / 10);
     }

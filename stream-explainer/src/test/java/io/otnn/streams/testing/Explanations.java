@@ -60,6 +60,7 @@ public final class Explanations {
                 .setTimings(Timings.newBuilder().setQueuedMs(17).setModelMs(2.5).setTotalMs(29).build())
                 .setBatchSize(8).setExplainerInstance("host-1").setEventTimeAdjustment(EventTimeAdjustment.FUTURE)
                 .setExplainedAt(Instant.ofEpochMilli(1_700_000_000_456L))
+                .setInput(tensor(3, 4, 2, 0.875f, 0.0625f, new byte[] {4, 5, (byte) 0xfe}))
                 .build();
     }
 }
