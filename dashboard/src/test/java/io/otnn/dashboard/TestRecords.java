@@ -73,6 +73,18 @@ public final class TestRecords {
                 .setExplainerInstance("test").build();
     }
 
+    /**
+     * The same explanation as a current explainer writes it, with its input image x: a horizontal ramp (dark on the
+     * left, bright on the right), so that x_cf − x = (row − column) / 27.
+     */
+    public static Explanation explanationWithInput(String imageId, int predicted, Integer label, double radius) {
+        float[] x = new float[784];
+        for (int i = 0; i < 784; i++) x[i] = (i % 28) / 27f;
+        Explanation e = explanation(imageId, predicted, label, radius);
+        e.setInput(tensor(x));
+        return e;
+    }
+
     public static EncodedTensor tensor(float[] values) {
         CompactTensor t = CompactTensor.encode(values, 28, 28, 1);
         return EncodedTensor.newBuilder().setEncoding(TensorEncoding.PNG_U8).setShape(List.of(28, 28, 1))

@@ -2,6 +2,7 @@ package io.otnn.dashboard.render;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -15,16 +16,17 @@ import io.otnn.explain.render.CompactTensor;
 import io.otnn.explain.render.Renderer;
 
 /**
- * The pictures of one {@code Explanation} record, drawn by explain-core's shared {@link Renderer}. The record carries
- * the saliency, the counterfactual x_cf and, when requested, the signed gradient, but not the input image x, so the
- * pictures are: the saliency heatmap, x_cf, the saliency over x_cf, and the signed gradient. The input range comes from
- * the checkpoint's metadata when the dashboard could read it, else from the counterfactual's own range.
+ * The pictures of one {@code Explanation} record, drawn by explain-core's shared {@link Renderer}: the input image x,
+ * the saliency heatmap, the counterfactual x_cf, the difference x_cf − x (diverging map, symmetric around 0), the
+ * saliency over x, and the signed gradient when requested. Records written before the {@code input} field carry no x:
+ * for them there is no input nor difference, and the saliency is drawn over x_cf. The input range comes from the
+ * checkpoint's metadata when the dashboard could read it, else from the range of the encoded x and x_cf.
  */
 public final class ExplanationImages {
 
     /** The pictures a record can give. */
     public enum Kind {
-        SALIENCY, COUNTERFACTUAL, OVERLAY, GRADIENT;
+        INPUT, SALIENCY, COUNTERFACTUAL, DIFFERENCE, OVERLAY, GRADIENT;
 
         public static Optional<Kind> of(String name) {
             for (Kind k : values()) {
@@ -36,14 +38,32 @@ public final class ExplanationImages {
 
     private ExplanationImages() {}
 
-    /** The PNG of {@code kind}, or empty when the record has no such picture (no signed gradient). */
+    /** The pictures of this record, in the order the page shows them. */
+    public static List<Kind> kinds(Explanation e) {
+        List<Kind> kinds = new ArrayList<>();
+        if (e.getInput() != null) kinds.add(Kind.INPUT);
+        kinds.add(Kind.SALIENCY);
+        kinds.add(Kind.COUNTERFACTUAL);
+        if (e.getInput() != null) kinds.add(Kind.DIFFERENCE);
+        kinds.add(Kind.OVERLAY);
+        if (e.getSignedGradient() != null) kinds.add(Kind.GRADIENT);
+        return kinds;
+    }
+
+    /**
+     * The PNG of {@code kind}, or empty when the record has no such picture (no signed gradient; no input image, so
+     * neither x nor x_cf − x).
+     */
     public static Optional<byte[]> png(Explanation e, ModelEntry checkpoint, Kind kind) {
         float[] cf = decode(e.getCounterfactual().getImage());
-        Renderer renderer = new Renderer(input(e.getSaliency(), e.getCounterfactual().getImage(), checkpoint));
+        float[] x = e.getInput() == null ? null : decode(e.getInput());
+        Renderer renderer = renderer(e, checkpoint);
         return switch (kind) {
+            case INPUT -> x == null ? Optional.empty() : Optional.of(renderer.image(x));
             case SALIENCY -> Optional.of(renderer.heatmap(decode(e.getSaliency())));
             case COUNTERFACTUAL -> Optional.of(renderer.image(cf));
-            case OVERLAY -> Optional.of(renderer.overlay(cf, decode(e.getSaliency()), 0.5));
+            case DIFFERENCE -> x == null ? Optional.empty() : Optional.of(renderer.diverging(difference(cf, x)));
+            case OVERLAY -> Optional.of(renderer.overlay(x == null ? cf : x, decode(e.getSaliency()), 0.5));
             case GRADIENT -> e.getSignedGradient() == null ? Optional.empty()
                     : Optional.of(renderer.diverging(decode(e.getSignedGradient())));
         };
@@ -51,8 +71,30 @@ public final class ExplanationImages {
 
     /** The largest saliency value, which the heatmap's brightest colour stands for. */
     public static double saliencyMax(Explanation e, ModelEntry checkpoint) {
-        return new Renderer(input(e.getSaliency(), e.getCounterfactual().getImage(), checkpoint))
-                .heatmapMax(decode(e.getSaliency()));
+        return renderer(e, checkpoint).heatmapMax(decode(e.getSaliency()));
+    }
+
+    /**
+     * The largest |x_cf − x| (channel mean), which the difference's deepest red or blue stands for; NaN without an
+     * input image.
+     */
+    public static double differenceMax(Explanation e, ModelEntry checkpoint) {
+        if (e.getInput() == null) return Double.NaN;
+        return renderer(e, checkpoint).divergingMax(difference(decode(e.getCounterfactual().getImage()),
+                decode(e.getInput())));
+    }
+
+    private static float[] difference(float[] cf, float[] x) {
+        if (cf.length != x.length) {
+            throw new IllegalArgumentException("the counterfactual has " + cf.length + " values, the input " + x.length);
+        }
+        float[] diff = new float[cf.length];
+        for (int i = 0; i < diff.length; i++) diff[i] = cf[i] - x[i];
+        return diff;
+    }
+
+    private static Renderer renderer(Explanation e, ModelEntry checkpoint) {
+        return new Renderer(input(e.getSaliency(), e.getCounterfactual().getImage(), e.getInput(), checkpoint));
     }
 
     /** The values of an {@code EncodedTensor}: PNG_U8 through {@link CompactTensor}, RAW_F32 little-endian. */
@@ -68,7 +110,8 @@ public final class ExplanationImages {
         return new CompactTensor(data, shape, t.getScale(), t.getOffset()).decode();
     }
 
-    private static ModelMetadata.Input input(EncodedTensor saliency, EncodedTensor counterfactual, ModelEntry checkpoint) {
+    private static ModelMetadata.Input input(EncodedTensor saliency, EncodedTensor counterfactual, EncodedTensor x,
+                                             ModelEntry checkpoint) {
         List<Integer> shape = saliency.getShape();
         if (shape.size() != 3) {
             throw new IllegalArgumentException("the saliency's shape " + shape + " is not [H, W, C]");
@@ -81,6 +124,10 @@ public final class ExplanationImages {
         } else if (counterfactual.getEncoding() == TensorEncoding.PNG_U8 && counterfactual.getScale() > 0) {
             min = counterfactual.getOffset();
             max = counterfactual.getOffset() + counterfactual.getScale();
+            if (x != null && x.getEncoding() == TensorEncoding.PNG_U8) {
+                min = Math.min(min, x.getOffset());
+                max = Math.max(max, x.getOffset() + x.getScale());
+            }
         } else {
             min = 0;
             max = 1;

@@ -4,7 +4,8 @@ import io.otnn.avro.Explanation;
 
 /**
  * One explanation of the gallery: a sequence number the page links to, when the dashboard read it, and the record
- * (which carries the saliency and the counterfactual as compact PNG encodings, not the input image).
+ * (which carries the saliency, the counterfactual and, from writers of schema version 4 on, the input image as compact
+ * PNG encodings).
  */
 public record ExplanationEntry(long seq, long receivedAt, Explanation record) {
 
@@ -12,7 +13,7 @@ public record ExplanationEntry(long seq, long receivedAt, Explanation record) {
     public record Summary(long seq, String imageId, String model, long eventTime, int predictedClass,
                           String predictedClassName, Integer label, String labelName, double certificate,
                           int targetClass, String targetClassName, int counterfactualClass, boolean reachedTarget,
-                          double t, double distance, boolean signedGradient) {}
+                          double t, double distance, boolean signedGradient, boolean input) {}
 
     public Summary summary(java.util.List<String> classNames) {
         Explanation e = record;
@@ -25,6 +26,7 @@ public record ExplanationEntry(long seq, long receivedAt, Explanation record) {
                 e.getCertificate().getRadius(), e.getCounterfactual().getTargetClass(),
                 e.getCounterfactual().getTargetClassName(), e.getCounterfactual().getPredictedClass(),
                 e.getCounterfactual().getPredictedClass() == e.getCounterfactual().getTargetClass(),
-                e.getCounterfactual().getT(), e.getCounterfactual().getDistance(), e.getSignedGradient() != null);
+                e.getCounterfactual().getT(), e.getCounterfactual().getDistance(), e.getSignedGradient() != null,
+                e.getInput() != null);
     }
 }

@@ -284,7 +284,17 @@ function renderGallery() {
 }
 
 function picture(seq, kind, cls) {
-  return el("img", {src: "/api/explanations/" + seq + "/" + kind + ".png", alt: kind, class: cls || "pic", width: 84, height: 84});
+  return el("img", {src: "/api/explanations/" + seq + "/" + kind + ".png", alt: kind, title: PICTURE_NAMES[kind],
+    class: cls || "pic", width: 72, height: 72});
+}
+
+// the short names under a tile's pictures
+const PICTURE_NAMES = {input: "x", saliency: "saliency", counterfactual: "x_cf", difference: "x_cf − x",
+  overlay: "saliency on x_cf", gradient: "∇f"};
+
+// records written before the input field have no x: their tiles show the saliency over x_cf instead of x and x_cf − x
+function tileKinds(g) {
+  return g.input ? ["input", "saliency", "counterfactual", "difference"] : ["saliency", "counterfactual", "overlay"];
 }
 
 function galleryTile(g) {
@@ -292,7 +302,8 @@ function galleryTile(g) {
   const right = labelled && g.label === g.predictedClass;
   return el("figure", {class: "tile" + (labelled && !right ? " wrong" : ""), "data-seq": g.seq, "data-image-id": g.imageId,
       "data-class": g.predictedClass, tabindex: 0, onclick: () => openDetail(g.seq), onkeydown: e => { if (e.key === "Enter") openDetail(g.seq); }},
-    el("div", {class: "pics"}, picture(g.seq, "saliency"), picture(g.seq, "counterfactual"), picture(g.seq, "overlay")),
+    el("div", {class: "pics"}, tileKinds(g).map(k => picture(g.seq, k))),
+    el("div", {class: "pic-names"}, tileKinds(g).map(k => el("span", {text: PICTURE_NAMES[k]}))),
     el("figcaption", {},
       el("div", {class: "cls"}, el("strong", {text: g.predictedClassName}), " → ", g.targetClassName,
         g.reachedTarget ? el("span", {class: "ok", text: " ✓"}) : el("span", {class: "bad", text: " ✗"})),
@@ -309,15 +320,19 @@ async function openDetail(seq) {
   const d = await response.json();
   const g = d.summary;
   const m = modelOf(g.model);
-  const captions = {saliency: "saliency |∇f| (max " + fmt.sig(d.saliencyMax) + ")", counterfactual: "counterfactual x_cf at t = " + fmt.sig(g.t),
-    overlay: "saliency over x_cf", gradient: "signed gradient ∇f"};
+  const captions = {input: "input x, predicted " + g.predictedClassName + " (r = " + fmt.fixed(g.certificate, 3) + ")",
+    saliency: "saliency |∇f| (max " + fmt.sig(d.saliencyMax) + ")",
+    counterfactual: "counterfactual x_cf at t = " + fmt.sig(g.t) + ", target " + g.targetClassName,
+    difference: "difference x_cf − x (blue < 0 < red, ±" + fmt.sig(d.differenceMax) + ")",
+    overlay: "saliency over " + (d.input ? "x" : "x_cf"), gradient: "signed gradient ∇f"};
   const maxScore = Math.max(...d.scores.map(Math.abs), 1e-9);
   body.replaceChildren(
     el("h2", {}, g.imageId, " ", el("span", {class: "muted", text: g.model})),
     el("div", {class: "detail-pics"}, d.pictures.map(p => el("figure", {},
       el("img", {src: "/api/explanations/" + seq + "/" + p + ".png", alt: p, class: "big", width: 224, height: 224}),
       el("figcaption", {text: captions[p] || p})))),
-    el("p", {class: "muted note", text: "The record holds no input image; pictures are drawn by explain-core's renderer from the record's compact encodings, in " + d.inputRange + "."}),
+    el("p", {class: "muted note", text: (d.input ? "" : "This record was written before explanations carried their input image, so x and x_cf − x are missing. ")
+      + "Pictures are drawn by explain-core's renderer from the record's compact encodings, in " + d.inputRange + "."}),
     el("div", {class: "two-columns"},
       el("table", {class: "facts"}, el("tbody", {},
         fact("predicted", g.predictedClassName + " (" + g.predictedClass + ")"),

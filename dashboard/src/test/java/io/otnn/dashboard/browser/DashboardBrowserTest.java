@@ -311,6 +311,9 @@ class DashboardBrowserTest {
         assertThat((Long) js("return document.querySelector('#gallery img').naturalWidth;")).isEqualTo(28L);
         String tileId = (String) js("return document.querySelector('#gallery .tile').dataset.imageId;");
         assertThat((String) js("return document.querySelector('#gallery .tile').textContent;")).contains("r = ");
+        // the explainer publishes x: each tile shows x, the saliency, x_cf and x_cf - x
+        assertThat(js("return [...document.querySelectorAll('#gallery .tile')[0].querySelectorAll('img')]"
+                + ".map(i => i.alt).join(',');")).isEqualTo("input,saliency,counterfactual,difference");
 
         // a new window and new explanations arrive without a reload; when each appears is timestamped in the page
         long newestShown = rowsOnPage().stream().mapToLong(r -> Long.parseLong((String) r.get("start"))).max()
@@ -356,9 +359,10 @@ class DashboardBrowserTest {
         browser.findElement(By.cssSelector("#gallery .tile")).click();
         await("the detail view", () -> Boolean.TRUE.equals(js(
                 "const imgs = [...document.querySelectorAll('#detail img.big')];"
-                        + "return document.getElementById('detail').open && imgs.length >= 3"
+                        + "return document.getElementById('detail').open && imgs.length >= 5"
                         + " && imgs.every(i => i.complete && i.naturalWidth === 28);")));
-        assertThat(browser.findElement(By.id("detail-body")).getText()).contains("certified L2 radius");
+        assertThat(browser.findElement(By.id("detail-body")).getText()).contains("certified L2 radius")
+                .contains("input x, predicted").contains("difference x_cf − x");
         Files.write(target.resolve("dashboard-detail.png"), browser.getScreenshotAs(OutputType.BYTES));
         assertThat(tileId).isNotBlank();
 

@@ -2,6 +2,7 @@ package io.otnn.dashboard.http;
 
 import static io.otnn.dashboard.TestRecords.deadLetter;
 import static io.otnn.dashboard.TestRecords.explanation;
+import static io.otnn.dashboard.TestRecords.explanationWithInput;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.image.BufferedImage;
@@ -20,9 +21,12 @@ import java.util.concurrent.TimeUnit;
 
 import javax.imageio.ImageIO;
 
+import io.otnn.avro.EncodedTensor;
 import io.otnn.avro.ErrorKind;
+import io.otnn.avro.Explanation;
 import io.otnn.dashboard.DashboardConfig;
 import io.otnn.dashboard.state.DashboardState;
+import io.otnn.explain.render.Colormap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -161,9 +165,93 @@ class DashboardServerTest {
                 null).body()));
         assertThat(cf.getRGB(0, 0) & 0xff).isLessThan(cf.getRGB(0, 27) & 0xff);
         assertThat(get("/api/explanations/" + seq + "/gradient.png", null).statusCode()).as("no signed gradient").isEqualTo(404);
+        assertThat(get("/api/explanations/" + seq + "/input.png", null).statusCode()).as("written before the input field")
+                .isEqualTo(404);
+        assertThat(get("/api/explanations/" + seq + "/difference.png", null).statusCode()).isEqualTo(404);
         assertThat(get("/api/explanations/999/saliency.png", null).statusCode()).isEqualTo(404);
         String detail = new String(get("/api/explanations/" + seq, null).body(), StandardCharsets.UTF_8);
-        assertThat(detail).contains("\"imageId\":\"img-1\"").contains("\"batchSize\":4");
+        assertThat(detail).contains("\"imageId\":\"img-1\"").contains("\"batchSize\":4").contains("\"input\":false")
+                .contains("\"pictures\":[\"saliency\",\"counterfactual\",\"overlay\"]");
+    }
+
+    @Test
+    void shouldDrawTheInputAndTheDifferenceCounterfactualMinusInputWhenTheRecordCarriesItsInput() throws Exception {
+        start(config());
+        Explanation record = explanationWithInput("img-x", 3, 3, 0.4);
+        state.onExplanation(record, 0);
+        long seq = state.snapshot().gallery().get(0).seq();
+
+        BufferedImage input = png(seq, "input");
+        BufferedImage difference = png(seq, "difference");
+        for (BufferedImage image : new BufferedImage[] {input, difference}) {
+            assertThat(image.getWidth()).isEqualTo(28);
+            assertThat(image.getHeight()).isEqualTo(28);
+        }
+        // the two compact tensors decoded here, independently of the dashboard's decoder
+        float[] x = decodeHere(record.getInput());
+        float[] cf = decodeHere(record.getCounterfactual().getImage());
+        double quantisation = (record.getInput().getScale() + record.getCounterfactual().getImage().getScale()) / 510.0;
+        double max = 0;
+        for (int i = 0; i < x.length; i++) max = Math.max(max, Math.abs(cf[i] - x[i]));
+        assertThat(max).isGreaterThan(0.9);
+        int[][] pixels = {{0, 0}, {27, 0}, {0, 27}, {20, 5}, {3, 17}, {14, 14}, {27, 26}};
+        for (int[] p : pixels) {
+            int row = p[0];
+            int col = p[1];
+            int i = row * 28 + col;
+            assertThat(input.getRGB(col, row) & 0xff).as("x at %d,%d", row, col)
+                    .isCloseTo((int) Math.round(x[i] * 255), org.assertj.core.api.Assertions.within(1));
+            double shown = (2 * nearestLevel(Colormap.RD_BU, difference.getRGB(col, row)) - 1) * max;
+            assertThat(shown).as("x_cf - x at %d,%d", row, col)
+                    .isCloseTo(cf[i] - x[i], org.assertj.core.api.Assertions.within(quantisation + 0.01 * max));
+        }
+        // below zero is blue, above is red
+        assertThat(difference.getRGB(27, 0) & 0xff).as("top right: x_cf darker").isGreaterThan(
+                (difference.getRGB(27, 0) >> 16) & 0xff);
+        assertThat((difference.getRGB(0, 27) >> 16) & 0xff).as("bottom left: x_cf brighter").isGreaterThan(
+                difference.getRGB(0, 27) & 0xff);
+
+        String detail = new String(get("/api/explanations/" + seq, null).body(), StandardCharsets.UTF_8);
+        assertThat(detail).contains("\"input\":true").contains(
+                "\"pictures\":[\"input\",\"saliency\",\"counterfactual\",\"difference\",\"overlay\"]");
+        assertThat(new String(get("/api/state", null).body(), StandardCharsets.UTF_8)).contains("\"input\":true");
+    }
+
+    private BufferedImage png(long seq, String kind) throws Exception {
+        HttpResponse<byte[]> response = get("/api/explanations/" + seq + "/" + kind + ".png", null);
+        assertThat(response.statusCode()).as(kind).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).contains("image/png");
+        return ImageIO.read(new ByteArrayInputStream(response.body()));
+    }
+
+    /** value = offset + scale · byte / 255 of a PNG_U8 tensor of shape [H, W, 1]. */
+    private static float[] decodeHere(EncodedTensor t) throws Exception {
+        byte[] data = new byte[t.getData().remaining()];
+        t.getData().duplicate().get(data);
+        BufferedImage gray = ImageIO.read(new ByteArrayInputStream(data));
+        float[] out = new float[gray.getWidth() * gray.getHeight()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = t.getOffset() + t.getScale() * gray.getRaster().getSample(i % gray.getWidth(), i / gray.getWidth(), 0) / 255f;
+        }
+        return out;
+    }
+
+    /** The level in [0, 1] whose colour of {@code map} is nearest {@code rgb} (a fine search). */
+    private static double nearestLevel(Colormap map, int rgb) {
+        double best = 0;
+        long bestDistance = Long.MAX_VALUE;
+        for (int k = 0; k <= 10_000; k++) {
+            int c = map.rgb(k / 10_000.0);
+            long dr = ((c >> 16) & 0xff) - ((rgb >> 16) & 0xff);
+            long dg = ((c >> 8) & 0xff) - ((rgb >> 8) & 0xff);
+            long db = (c & 0xff) - (rgb & 0xff);
+            long distance = dr * dr + dg * dg + db * db;
+            if (distance < bestDistance) {
+                bestDistance = distance;
+                best = k / 10_000.0;
+            }
+        }
+        return best;
     }
 
     @Test
