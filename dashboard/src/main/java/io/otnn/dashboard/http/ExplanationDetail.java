@@ -11,12 +11,13 @@ import io.otnn.dashboard.state.ModelEntry;
 
 /**
  * Everything one {@code Explanation} record says, for the detail view (the pictures are fetched separately);
- * {@code differenceMax} is null when the record has no input image.
+ * {@code differenceMax} (the largest |x_cf − x| drawn) and {@code differenceError} (how far the encodings let it be off)
+ * are null when the record has no input image.
  */
 record ExplanationDetail(ExplanationEntry.Summary summary, List<Double> scores, List<String> classNames, double margin,
                          double certificateFactor, double lipschitz, double boundaryDistance, double boundaryResidual,
                          double queuedMs, double modelMs, double totalMs, int batchSize, String explainerInstance,
-                         String eventTimeAdjustment, double saliencyMax, Double differenceMax, boolean input,
+                         String eventTimeAdjustment, double saliencyMax, Double differenceMax, Double differenceError, boolean input,
                          List<String> pictures, String inputRange) {
 
     static ExplanationDetail of(ExplanationEntry entry, ModelEntry checkpoint) {
@@ -45,6 +46,7 @@ record ExplanationDetail(ExplanationEntry.Summary summary, List<Double> scores, 
                 e.getCounterfactual().getBoundaryDistance(), e.getCounterfactual().getBoundaryResidual(),
                 e.getTimings().getQueuedMs(), e.getTimings().getModelMs(), e.getTimings().getTotalMs(), e.getBatchSize(),
                 e.getExplainerInstance(), String.valueOf(e.getEventTimeAdjustment()), saliencyMax, differenceMax,
-                e.getInput() != null, pictures, range);
+                e.getInput() == null ? null : ExplanationImages.differenceError(e), e.getInput() != null, pictures,
+                range);
     }
 }

@@ -84,6 +84,20 @@ public final class ExplanationImages {
                 decode(e.getInput())));
     }
 
+    /**
+     * How far the drawn x_cf − x can be from the true one, from the 8-bit encodings of x and x_cf (scale / 510 each,
+     * 0 for RAW_F32); NaN without an input image. A difference whose largest value is near it shows the encoding's
+     * steps rather than the counterfactual.
+     */
+    public static double differenceError(Explanation e) {
+        if (e.getInput() == null) return Double.NaN;
+        return quantisation(e.getInput()) + quantisation(e.getCounterfactual().getImage());
+    }
+
+    private static double quantisation(EncodedTensor t) {
+        return t.getEncoding() == TensorEncoding.PNG_U8 ? Math.abs(t.getScale()) / 510.0 : 0;
+    }
+
     private static float[] difference(float[] cf, float[] x) {
         if (cf.length != x.length) {
             throw new IllegalArgumentException("the counterfactual has " + cf.length + " values, the input " + x.length);

@@ -323,7 +323,7 @@ async function openDetail(seq) {
   const captions = {input: "input x, predicted " + g.predictedClassName + " (r = " + fmt.fixed(g.certificate, 3) + ")",
     saliency: "saliency |∇f| (max " + fmt.sig(d.saliencyMax) + ")",
     counterfactual: "counterfactual x_cf at t = " + fmt.sig(g.t) + ", target " + g.targetClassName,
-    difference: "difference x_cf − x (blue < 0 < red, ±" + fmt.sig(d.differenceMax) + ")",
+    difference: "difference x_cf − x (blue < 0 < red, ±" + fmt.sig(d.differenceMax) + "; the 8-bit encodings of x and x_cf leave ±" + fmt.sig(d.differenceError) + ")",
     overlay: "saliency over " + (d.input ? "x" : "x_cf"), gradient: "signed gradient ∇f"};
   const maxScore = Math.max(...d.scores.map(Math.abs), 1e-9);
   body.replaceChildren(

@@ -190,7 +190,8 @@ class DashboardServerTest {
         // the two compact tensors decoded here, independently of the dashboard's decoder
         float[] x = decodeHere(record.getInput());
         float[] cf = decodeHere(record.getCounterfactual().getImage());
-        double quantisation = (record.getInput().getScale() + record.getCounterfactual().getImage().getScale()) / 510.0;
+        // each 8-bit encoding is off by at most scale / 510
+        double quantisation = record.getInput().getScale() / 510.0 + record.getCounterfactual().getImage().getScale() / 510.0;
         double max = 0;
         for (int i = 0; i < x.length; i++) max = Math.max(max, Math.abs(cf[i] - x[i]));
         assertThat(max).isGreaterThan(0.9);
@@ -212,7 +213,7 @@ class DashboardServerTest {
                 difference.getRGB(0, 27) & 0xff);
 
         String detail = new String(get("/api/explanations/" + seq, null).body(), StandardCharsets.UTF_8);
-        assertThat(detail).contains("\"input\":true").contains(
+        assertThat(detail).contains("\"input\":true").contains("\"differenceError\":" + quantisation).contains(
                 "\"pictures\":[\"input\",\"saliency\",\"counterfactual\",\"difference\",\"overlay\"]");
         assertThat(new String(get("/api/state", null).body(), StandardCharsets.UTF_8)).contains("\"input\":true");
     }

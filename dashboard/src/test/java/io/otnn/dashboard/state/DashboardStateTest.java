@@ -73,9 +73,9 @@ class DashboardStateTest {
         assertThat(w.latencyP99Ms()).isEqualTo(80.5);
         assertThat(w.certifiedFractions()).extracting(WindowFigures.Point::y).containsExactly(0.8, 0.25);
         assertThat(w.accuracy()).isEqualTo(0.75);
-        // the fields this reader's schema does not have yet are absent, not zero
+        // the drift and fidelity fields the window does not set are absent, not zero
         assertThat(w.classMixChiSquare()).isNull();
-        assertThat(w.driftAlarms()).isNull();
+        assertThat(w.driftAlarms()).isEmpty();
         assertThat(w.muFidelity()).isNull();
     }
 
@@ -85,13 +85,20 @@ class DashboardStateTest {
         List<Schema.Field> fields = new ArrayList<>();
         for (Schema.Field f : base.getFields()) fields.add(new Schema.Field(f, f.schema()));
         Schema optionalDouble = SchemaBuilder.unionOf().nullType().and().doubleType().endUnion();
+        // the generated schema may already hold them (the drift and fidelity fields are merged): add only the missing
         for (String name : List.of("classMixChiSquare", "classMixPValue", "classMixPsi", "certificateKs",
                 "certificateKsPValue", "muFidelity", "deletionAuc")) {
-            fields.add(new Schema.Field(name, optionalDouble, null, Schema.Field.NULL_DEFAULT_VALUE));
+            if (base.getField(name) == null) {
+                fields.add(new Schema.Field(name, optionalDouble, null, Schema.Field.NULL_DEFAULT_VALUE));
+            }
         }
-        fields.add(new Schema.Field("driftAlarms", Schema.createArray(Schema.create(Schema.Type.STRING)), null,
-                List.of()));
-        fields.add(new Schema.Field("fidelitySampleCount", Schema.create(Schema.Type.INT), null, 0));
+        if (base.getField("driftAlarms") == null) {
+            fields.add(new Schema.Field("driftAlarms", Schema.createArray(Schema.create(Schema.Type.STRING)), null,
+                    List.of()));
+        }
+        if (base.getField("fidelitySampleCount") == null) {
+            fields.add(new Schema.Field("fidelitySampleCount", Schema.create(Schema.Type.INT), null, 0));
+        }
         Schema newer = Schema.createRecord(base.getName(), null, base.getNamespace(), false, fields);
         ExplanationMetrics old = window("m", 1, 0, 40, 0, null, 0.3, 40);
         GenericRecord r = new GenericData.Record(newer);
