@@ -2,7 +2,6 @@ package io.otnn.streams.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.DataOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -39,6 +38,7 @@ import io.otnn.ingest.ClientSettings;
 import io.otnn.ingest.ImagePublisher;
 import io.otnn.ingest.PublishResult;
 import io.otnn.ingest.source.ImageSource;
+import io.otnn.ingest.testing.IdxFiles;
 import io.otnn.local.LocalStack;
 import io.otnn.local.LocalStackConfig;
 import io.otnn.local.security.SecurityMaterial;
@@ -311,23 +311,7 @@ class SecurityTest {
 
     /** Writes {@code t10k-images-idx3-ubyte} and its labels (i % 10) as ingest reads them. */
     private static Path writeIdx(Path folder, int n) throws Exception {
-        Files.createDirectories(folder);
-        try (DataOutputStream images = new DataOutputStream(Files.newOutputStream(
-                folder.resolve("t10k-images-idx3-ubyte")));
-             DataOutputStream labels = new DataOutputStream(Files.newOutputStream(
-                     folder.resolve("t10k-labels-idx1-ubyte")))) {
-            images.writeInt(0x803);
-            images.writeInt(n);
-            images.writeInt(28);
-            images.writeInt(28);
-            labels.writeInt(0x801);
-            labels.writeInt(n);
-            for (int i = 0; i < n; i++) {
-                images.write(pixels(i));
-                labels.writeByte(i % 10);
-            }
-        }
-        return folder;
+        return IdxFiles.writeIdx(folder, "t10k", n, 28, 28, false, SecurityTest::pixels, i -> i % 10);
     }
 
     private static int argmax(float[] scores) {
