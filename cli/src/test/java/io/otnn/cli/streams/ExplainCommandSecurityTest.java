@@ -11,10 +11,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.explain.testing.Fixtures;
@@ -39,7 +38,8 @@ class ExplainCommandSecurityTest {
     private static LocalStack stack;
     private static SecurityMaterial security;
 
-    private final CapturedLogs logs = new CapturedLogs();
+    @RegisterExtension
+    final CapturedLogs logs = new CapturedLogs();
 
     @TempDir
     Path dir;
@@ -59,16 +59,6 @@ class ExplainCommandSecurityTest {
         if (stack != null) {
             stack.close();
         }
-    }
-
-    @BeforeEach
-    void captureLogs() {
-        logs.start();
-    }
-
-    @AfterEach
-    void releaseLogs() {
-        logs.stop();
     }
 
     @Test

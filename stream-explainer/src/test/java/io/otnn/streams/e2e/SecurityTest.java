@@ -28,10 +28,9 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.ingest.ClientSettings;
@@ -73,7 +72,8 @@ class SecurityTest {
     private static SecurityMaterial security;
     private static LinearTestEngine engine;
 
-    private final CapturedLogs logs = new CapturedLogs();
+    @RegisterExtension
+    final CapturedLogs logs = new CapturedLogs();
 
     @TempDir
     Path dir;
@@ -97,16 +97,6 @@ class SecurityTest {
         if (stack != null) {
             stack.close();
         }
-    }
-
-    @BeforeEach
-    void captureLogs() {
-        logs.start();
-    }
-
-    @AfterEach
-    void releaseLogs() {
-        logs.stop();
     }
 
     @Test

@@ -7,10 +7,16 @@ import java.util.List;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.LoggerFactory;
 
-/** The messages logged in this JVM between {@link #start()} and {@link #stop()} (on logback's root logger). */
-public final class CapturedLogs {
+/**
+ * The messages logged in this JVM between {@link #start()} and {@link #stop()} (on logback's root logger); as a
+ * {@code @RegisterExtension} field, during each test.
+ */
+public final class CapturedLogs implements BeforeEachCallback, AfterEachCallback {
 
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
@@ -21,6 +27,16 @@ public final class CapturedLogs {
 
     public void stop() {
         root().detachAppender(appender);
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        start();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        stop();
     }
 
     public List<String> messages() {
