@@ -3,16 +3,12 @@ package io.otnn.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,10 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.avro.ImageEvent;
 import io.otnn.ingest.source.ImageSource;
+import io.otnn.ingest.testing.IdxFiles;
+import io.otnn.ingest.testing.ImageEvents;
 import io.otnn.local.LocalStack;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
-import io.otnn.schemas.serde.AvroSerdes;
 
 class ImagePublisherTest {
 
@@ -46,7 +43,7 @@ class ImagePublisherTest {
 
     @Test
     void shouldPublishKeyedImageEventsWithLabelsAtMostLimitWhenGivenAnIdxSource() throws Exception {
-        Path data = SourcesTest.writeIdx(dir.resolve("fashion"), "t10k", 50, 28, 28, true);
+        Path data = IdxFiles.writeIdx(dir.resolve("fashion"), "t10k", 50, 28, 28, true);
         String topic = "ingest-" + UUID.randomUUID();
         PublishResult result;
         try (ImagePublisher publisher = ImagePublisher.builder().setBootstrapServers(stack.bootstrapServers())
@@ -69,19 +66,9 @@ class ImagePublisherTest {
     }
 
     private static List<ConsumerRecord<String, ImageEvent>> read(String topic, int count) {
-        List<ConsumerRecord<String, ImageEvent>> read = new ArrayList<>();
-        try (SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
-             KafkaConsumer<String, ImageEvent> consumer = new KafkaConsumer<>(Map.of(
-                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                     ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
-                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(),
-                     AvroSerdes.specific(ImageEvent.class, registry, false).deserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (read.size() < count && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
-            }
+        try (SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl())) {
+            return ImageEvents.read(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                    registry, topic, count);
         }
-        return read;
     }
 }

@@ -3,14 +3,11 @@ package io.otnn.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.image.BufferedImage;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.GZIPOutputStream;
 
 import javax.imageio.ImageIO;
 
@@ -20,39 +17,12 @@ import org.junit.jupiter.api.io.TempDir;
 import io.otnn.ingest.source.IdxSource;
 import io.otnn.ingest.source.ImageSource;
 import io.otnn.ingest.source.SourceImage;
+import io.otnn.ingest.testing.IdxFiles;
 
 class SourcesTest {
 
     @TempDir
     Path dir;
-
-    /** Writes IDX files with the official names: n images of rows×cols, pixel = index, label = index % 10. */
-    static Path writeIdx(Path dir, String split, int n, int rows, int cols, boolean gzip) throws IOException {
-        Files.createDirectories(dir);
-        String suffix = gzip ? ".gz" : "";
-        try (DataOutputStream images = new DataOutputStream(open(dir.resolve(split + "-images-idx3-ubyte" + suffix),
-                gzip)); DataOutputStream labels = new DataOutputStream(open(dir.resolve(split
-                + "-labels-idx1-ubyte" + suffix), gzip))) {
-            images.writeInt(0x803);
-            images.writeInt(n);
-            images.writeInt(rows);
-            images.writeInt(cols);
-            labels.writeInt(0x801);
-            labels.writeInt(n);
-            for (int i = 0; i < n; i++) {
-                for (int p = 0; p < rows * cols; p++) {
-                    images.writeByte(i);
-                }
-                labels.writeByte(i % 10);
-            }
-        }
-        return dir;
-    }
-
-    private static OutputStream open(Path path, boolean gzip) throws IOException {
-        OutputStream out = Files.newOutputStream(path);
-        return gzip ? new GZIPOutputStream(out) : out;
-    }
 
     private static List<SourceImage> readAll(ImageSource source, List<String> skipped) throws IOException {
         List<SourceImage> images = new ArrayList<>();
@@ -62,7 +32,7 @@ class SourcesTest {
 
     @Test
     void shouldReadImagesAndLabelsWithStableIdsWhenIdxFilesAreGzipped() throws IOException {
-        Path data = writeIdx(dir.resolve("fashion"), "t10k", 12, 28, 28, true);
+        Path data = IdxFiles.writeIdx(dir.resolve("fashion"), "t10k", 12, 28, 28, true);
         List<String> skipped = new ArrayList<>();
         List<SourceImage> images = readAll(ImageSource.parse("idx:" + data), skipped);
         assertThat(images).hasSize(12);
@@ -78,7 +48,7 @@ class SourcesTest {
 
     @Test
     void shouldReadThePlainTrainSplitWhenNoTestSplitAndNoGzip() throws IOException {
-        Path data = writeIdx(dir.resolve("digits"), "train", 5, 4, 3, false);
+        Path data = IdxFiles.writeIdx(dir.resolve("digits"), "train", 5, 4, 3, false);
         IdxSource source = IdxSource.open(data);
         assertThat(source.hasLabels()).isTrue();
         List<SourceImage> images = readAll(source, new ArrayList<>());

@@ -1,6 +1,7 @@
 package io.otnn.cli.dashboard;
 
 import io.otnn.cli.LoggingMixin;
+import io.otnn.cli.StopOnSignal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -8,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -79,8 +81,7 @@ public final class DashboardCommand implements Callable<Integer> {
     @Option(names = {"-p", "--property"}, description = "Any of those settings, e.g. -p topic.metrics=my.metrics.")
     Map<String, String> properties = new LinkedHashMap<>();
 
-    private final CountDownLatch stopRequested = new CountDownLatch(1);
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final StopOnSignal stop = new StopOnSignal(Duration.ofSeconds(30));
     private Map<String, String> environment = System.getenv();
 
     /** For tests: the environment the password may come from. */
@@ -92,22 +93,16 @@ public final class DashboardCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DashboardConfig dashboard = configuration();
-        Thread hook = new Thread(this::onShutdown, "otnn-dashboard-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        stop.install("otnn-dashboard-shutdown");
         try (Dashboard running = Dashboard.start(dashboard)) {
             PrintWriter out = spec.commandLine().getOut();
             out.println(URL_LINE + running.url());
             out.flush();
-            stopRequested.await();
+            stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            stopped.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // already shutting down (Ctrl-C): the hook is running and waits for us
-            }
+            stop.stopped();
         }
         return 0;
     }
@@ -180,15 +175,6 @@ public final class DashboardCommand implements Callable<Integer> {
 
     /** Asks a running command to stop; returns at once. */
     void requestStop() {
-        stopRequested.countDown();
-    }
-
-    private void onShutdown() {
-        requestStop();
-        try {
-            stopped.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        stop.requestStop();
     }
 }

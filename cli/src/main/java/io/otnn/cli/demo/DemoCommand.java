@@ -2,6 +2,7 @@ package io.otnn.cli.demo;
 
 import io.otnn.avro.Explanation;
 import io.otnn.cli.LoggingMixin;
+import io.otnn.cli.StopOnSignal;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.dashboard.Dashboard;
 import io.otnn.dashboard.DashboardConfig;
@@ -101,8 +102,7 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Port of the live dashboard on 127.0.0.1 (default: a free one).")
     int dashboardPort;
 
-    private final CountDownLatch stopRequested = new CountDownLatch(1);
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final StopOnSignal stop = new StopOnSignal(Duration.ofSeconds(60));
 
     @Override
     public Integer call() throws Exception {
@@ -120,8 +120,7 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter console = spec.commandLine().getOut();
         Files.createDirectories(out);
         Path data = dataDir != null ? dataDir : SampleData.extract(out.resolve("data"));
-        Thread hook = new Thread(this::onShutdown, "otnn-demo-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        stop.install("otnn-demo-shutdown");
         try (LocalStack stack = LocalStack.start()) {
             console.printf("Local stack: Kafka %s, schema registry %s%n", stack.bootstrapServers(), stack.schemaRegistryUrl());
             console.flush();
@@ -139,6 +138,8 @@ public final class DemoCommand implements Callable<Integer> {
                         metadata.name(), metadata.version(), data, rate,
                         limit == null ? " (Ctrl-C to stop)" : " for " + limit.toSeconds() + " s");
                 console.printf("Dashboard: %s%n", dashboard.url());
+                app.monitoring().url().ifPresent(url -> console.printf("Explainer health and metrics: %s/health/ready, "
+                        + "%s/metrics%n", url, url));
                 console.flush();
                 AtomicBoolean stopIngest = new AtomicBoolean();
                 Thread ingest = new Thread(() -> ingestUntilStopped(stack, data, stopIngest, log), "otnn-demo-ingest");
@@ -156,12 +157,7 @@ public final class DemoCommand implements Callable<Integer> {
                 console.flush();
             }
         } finally {
-            stopped.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // already shutting down (Ctrl-C): the hook is running and waits for us
-            }
+            stop.stopped();
         }
         return 0;
     }
@@ -202,6 +198,8 @@ public final class DemoCommand implements Callable<Integer> {
         props.put(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.schemaRegistryUrl());
         props.put(ExplainerConfig.MODEL_CONFIG, checkpoint.toString());
         props.put(ExplainerConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+        // /health and /metrics on a free loopback port, printed with the dashboard's address
+        props.put(ExplainerConfig.HTTP_PORT_CONFIG, 0);
         // a single-node broker: one replica of everything
         props.put(ExplainerConfig.TOPIC_REPLICATION_FACTOR_CONFIG, "1");
         props.put("replication.factor", "1");
@@ -259,7 +257,7 @@ public final class DemoCommand implements Callable<Integer> {
                      new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             explanations.subscribe(List.of("otnn.explanations"));
             deadLetters.subscribe(List.of("otnn.images.dlq"));
-            while (System.nanoTime() < deadline && !stopRequested.await(0, TimeUnit.MILLISECONDS)) {
+            while (System.nanoTime() < deadline && !stop.await(Duration.ZERO)) {
                 for (ConsumerRecord<String, Explanation> record : explanations.poll(Duration.ofMillis(200))) {
                     status.onExplanation(record.value(), System.currentTimeMillis());
                     drawings.maybeWrite(record.value());
@@ -288,13 +286,5 @@ public final class DemoCommand implements Callable<Integer> {
         return props;
     }
 
-    private void onShutdown() {
-        stopRequested.countDown();
-        try {
-            stopped.await(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
 }

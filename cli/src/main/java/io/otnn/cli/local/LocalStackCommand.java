@@ -1,5 +1,6 @@
 package io.otnn.cli.local;
 
+import java.time.Duration;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -7,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.otnn.cli.LoggingMixin;
+import io.otnn.cli.StopOnSignal;
 import io.otnn.local.LocalStack;
 import io.otnn.local.LocalStackConfig;
 import io.otnn.local.security.SecurityMaterial;
@@ -85,8 +87,8 @@ public final class LocalStackCommand implements Callable<Integer> {
         }
     }
 
-    private final CountDownLatch stopRequested = new CountDownLatch(1);
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    // the hook lets the main thread close the stack before the JVM halts
+    private final StopOnSignal stop = new StopOnSignal(Duration.ofSeconds(30));
 
     @Override
     public Integer call() {
@@ -109,8 +111,7 @@ public final class LocalStackCommand implements Callable<Integer> {
         Logger log = LoggerFactory.getLogger(LocalStackCommand.class);
         long start = System.nanoTime();
         LocalStack stack = LocalStack.start(config.build());
-        Thread hook = new Thread(this::onShutdown, "otnn-local-stack-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        stop.install("otnn-local-stack-shutdown");
         try {
             PrintWriter out = spec.commandLine().getOut();
             out.println(KAFKA_LINE + stack.bootstrapServers());
@@ -123,39 +124,20 @@ public final class LocalStackCommand implements Callable<Integer> {
             out.flush();
             log.info("Local stack ready in {} ms (data in {}). Press Ctrl-C to stop.",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), stack.dataDir());
-            stopRequested.await();
+            stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             long stopStart = System.nanoTime();
             stack.close();
             log.info("Local stack stopped in {} ms.", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopStart));
-            stopped.countDown();
-            removeHook(hook);
+            stop.stopped();
         }
         return 0;
     }
 
     /** Asks a running command to stop; returns at once. */
     void requestStop() {
-        stopRequested.countDown();
-    }
-
-    private void onShutdown() {
-        requestStop();
-        try {
-            // let the main thread close the stack before the JVM halts
-            stopped.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void removeHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-            // the JVM is already shutting down (Ctrl-C): the hook is running
-        }
+        stop.requestStop();
     }
 }

@@ -50,6 +50,8 @@ class DemoCommandTest {
         assertThat(total.group(2)).isEqualTo("0");
         assertThat(printed).containsPattern("explained [\\d,]+ \\(\\d+/s\\)  latency p50 \\d+ ms p99 \\d+ ms");
         assertThat(printed).containsPattern("Dashboard: http://127\\.0\\.0\\.1:\\d+/");
+        assertThat(printed).containsPattern("Explainer health and metrics: http://127\\.0\\.0\\.1:\\d+/health/ready, "
+                + "http://127\\.0\\.0\\.1:\\d+/metrics");
 
         List<Path> drawn;
         try (Stream<Path> dirs = Files.list(out.resolve("explanations"))) {

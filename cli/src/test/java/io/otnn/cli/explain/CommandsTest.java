@@ -7,15 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.otnn.explain.render.PanelLayout;
 import io.otnn.explain.testing.Fixtures;
+import io.otnn.ingest.testing.IdxFiles;
 import java.awt.image.BufferedImage;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -144,24 +143,11 @@ class CommandsTest {
 
     /** A tiny synthetic IDX test set (random 28×28 images). */
     static void writeIdx(Path dir, int n) throws IOException {
-        Files.createDirectories(dir);
         Random random = new Random(4);
-        try (DataOutputStream images = new DataOutputStream(new GZIPOutputStream(
-                Files.newOutputStream(dir.resolve("t10k-images-idx3-ubyte.gz"))));
-                DataOutputStream labels = new DataOutputStream(new GZIPOutputStream(
-                        Files.newOutputStream(dir.resolve("t10k-labels-idx1-ubyte.gz"))))) {
-            images.writeInt(0x803);
-            images.writeInt(n);
-            images.writeInt(28);
-            images.writeInt(28);
-            labels.writeInt(0x801);
-            labels.writeInt(n);
+        IdxFiles.writeIdx(dir, "t10k", n, 28, 28, true, i -> {
             byte[] pixels = new byte[784];
-            for (int i = 0; i < n; i++) {
-                random.nextBytes(pixels);
-                images.write(pixels);
-                labels.writeByte(i % 2 == 0 ? i % 4 / 2 : random.nextInt(10));
-            }
-        }
+            random.nextBytes(pixels);
+            return pixels;
+        }, i -> i % 2 == 0 ? i % 4 / 2 : random.nextInt(10));
     }
 }

@@ -9,7 +9,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -19,21 +18,20 @@ import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.otnn.avro.ImageEvent;
+import io.otnn.ingest.testing.IdxFiles;
+import io.otnn.ingest.testing.ImageEvents;
 import io.otnn.local.LocalStack;
 import io.otnn.local.LocalStackConfig;
 import io.otnn.local.security.SecurityMaterial;
 import io.otnn.local.security.StackSecurity;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
-import io.otnn.schemas.serde.AvroSerdes;
 import picocli.CommandLine;
 
 /** {@code otnn ingest --config FILE} against a SASL_SSL broker and an HTTPS registry with basic auth. */
@@ -143,19 +141,9 @@ class SecureIngestTest {
 
     private static List<ConsumerRecord<String, ImageEvent>> readCommitted(String topic, int count) {
         Map<String, Object> config = new HashMap<>(stack.clientProperties());
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<String, ImageEvent>> read = new ArrayList<>();
-        try (SchemaRegistryClient registry = RestSchemaRegistryClient.fromConfig(stack.clientProperties());
-             KafkaConsumer<String, ImageEvent> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                     AvroSerdes.specific(ImageEvent.class, registry, false).deserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (read.size() < count && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
-            }
+        try (SchemaRegistryClient registry = RestSchemaRegistryClient.fromConfig(stack.clientProperties())) {
+            return ImageEvents.read(config, registry, topic, count);
         }
-        return read;
     }
 }

@@ -2,6 +2,7 @@ package io.otnn.cli.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.trainer.Fixtures;
 import io.otnn.trainer.train.TrainingState;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

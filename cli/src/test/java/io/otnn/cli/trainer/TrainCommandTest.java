@@ -2,6 +2,7 @@ package io.otnn.cli.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.trainer.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;

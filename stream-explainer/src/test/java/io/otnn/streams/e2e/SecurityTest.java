@@ -2,7 +2,6 @@ package io.otnn.streams.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.DataOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -10,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -19,12 +17,8 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialDeletion;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -33,19 +27,17 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 import io.otnn.ingest.ClientSettings;
 import io.otnn.ingest.ImagePublisher;
 import io.otnn.ingest.PublishResult;
 import io.otnn.ingest.source.ImageSource;
+import io.otnn.ingest.testing.IdxFiles;
 import io.otnn.local.LocalStack;
 import io.otnn.local.LocalStackConfig;
 import io.otnn.local.security.SecurityMaterial;
@@ -57,8 +49,10 @@ import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
+import io.otnn.streams.testing.CapturedLogs;
 import io.otnn.streams.testing.Images;
 import io.otnn.streams.testing.LinearTestEngine;
+import io.otnn.streams.testing.SecureExplainerFiles;
 
 /**
  * Security for real: a broker whose client listener requires SASL_SSL (SCRAM-SHA-512, a CA made for the run) and a
@@ -78,7 +72,8 @@ class SecurityTest {
     private static SecurityMaterial security;
     private static LinearTestEngine engine;
 
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    @RegisterExtension
+    final CapturedLogs logs = new CapturedLogs();
 
     @TempDir
     Path dir;
@@ -104,22 +99,11 @@ class SecurityTest {
         }
     }
 
-    @BeforeEach
-    void captureLogs() {
-        logs.start();
-        root().addAppender(logs);
-    }
-
-    @AfterEach
-    void releaseLogs() {
-        root().detachAppender(logs);
-    }
-
     @Test
     void shouldExplainEveryImageExactlyOnceWhenIngestExplainerAndConsumerUseSaslSslAndHttps() throws Exception {
         String prefix = "sec-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         Path images = writeIdx(dir.resolve("digits"), IMAGES);
-        Path config = explainerConfig(EXPLAINER, prefix, Map.of());
+        Path config = SecureExplainerFiles.explainerConfig(security, EXPLAINER, prefix, dir, Map.of());
         assertThat(Files.readString(config)).contains("security.protocol=SASL_SSL", "basic.auth.user.info=");
 
         try (StreamExplainerApp app = StreamExplainerApp.builder()
@@ -158,23 +142,24 @@ class SecurityTest {
     @Test
     void shouldStopWithOneLineAndNoThreadReplacedWhenKafkaRefusesTheExplainersPassword() throws Exception {
         String prefix = "wrong-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-        createTopics(prefix);
-        Path config = explainerConfig(EXPLAINER, prefix, Map.of(ExplainerConfig.TOPICS_CREATE_CONFIG, "false",
-                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
-                        + EXPLAINER + "\" password=\"not-the-password\";"));
+        SecureExplainerFiles.createTopics(stack, prefix);
+        Path config = SecureExplainerFiles.explainerConfig(security, EXPLAINER, prefix, dir,
+                Map.of(ExplainerConfig.TOPICS_CREATE_CONFIG, "false", "sasl.jaas.config",
+                        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                                + EXPLAINER + "\" password=\"not-the-password\";"));
 
         String reason = stopReason(config, Duration.ofSeconds(60));
 
         // Kafka's own words: whichever check meets the refusal first (start-up or a stream thread) must pass them on
         assertThat(reason).contains("invalid credentials").doesNotContain("not-the-password");
-        assertNoRetryStorm();
+        logs.assertNoRetryStorm();
     }
 
     @Test
     void shouldStopWithOneLineWhenTheUserIsRevokedWhileTheExplainerRunsWithItsSecretsFromTheEnvironment()
             throws Exception {
         String prefix = "revoke-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-        Path config = explainerConfig(REVOKED, prefix, Map.of());
+        Path config = SecureExplainerFiles.explainerConfig(security, REVOKED, prefix, dir, Map.of());
         Map<String, String> environment = moveSecretsToEnvironment(config);
         assertThat(Files.readString(config)).doesNotContain("sasl.jaas.config", "basic.auth.user.info");
         try (StreamExplainerApp app = StreamExplainerApp.builder()
@@ -194,18 +179,19 @@ class SecurityTest {
                             + "settings)"));
             assertThat(app.state()).isEqualTo(KafkaStreams.State.ERROR);
         }
-        assertNoRetryStorm();
+        logs.assertNoRetryStorm();
     }
 
     @Test
     void shouldStopWithOneLineAfterFewRegistryRequestsWhenTheRegistryRefusesTheExplainersPassword()
             throws Exception {
         String prefix = "reg-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-        createTopics(prefix);
+        SecureExplainerFiles.createTopics(stack, prefix);
         Path images = writeIdx(dir.resolve("digits"), 20);
         assertThat(ingest(images, prefix + "images", false).succeeded()).isTrue();
-        Path config = explainerConfig(EXPLAINER, prefix, Map.of(ExplainerConfig.TOPICS_CREATE_CONFIG, "false",
-                "basic.auth.user.info", EXPLAINER + ":not-the-password"));
+        Path config = SecureExplainerFiles.explainerConfig(security, EXPLAINER, prefix, dir,
+                Map.of(ExplainerConfig.TOPICS_CREATE_CONFIG, "false",
+                        "basic.auth.user.info", EXPLAINER + ":not-the-password"));
         stack.registry().resetRequestCounts();
 
         String reason = stopReason(config, Duration.ofSeconds(60));
@@ -213,7 +199,7 @@ class SecurityTest {
         assertThat(reason).contains("401").doesNotContain("not-the-password");
         assertThat(stack.registry().requestCount("GET", "/")).as("registry requests: no retry storm")
                 .isBetween(1L, 6L);
-        assertNoRetryStorm();
+        logs.assertNoRetryStorm();
     }
 
     /**
@@ -246,48 +232,12 @@ class SecurityTest {
         return false;
     }
 
-    /** One line of ours, no stream thread replaced, a handful of refused logins (Kafka's clients log each). */
-    private void assertNoRetryStorm() {
-        List<String> messages = logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-        assertThat(messages.stream().filter(m -> m.startsWith("Stream thread failed, replacing it"))).isEmpty();
-        assertThat(messages.stream().filter(m -> m.startsWith("Stopping the stream explainer:")).count())
-                .isLessThanOrEqualTo(1);
-        assertThat(messages.stream().filter(m -> m.contains("failed authentication")).count())
-                .as("refused logins").isLessThanOrEqualTo(10);
-    }
-
     private static String messages(Throwable e) {
         StringBuilder text = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause()) {
             text.append(t.getMessage()).append(" | ");
         }
         return text.toString();
-    }
-
-    /** The user's client file (SASL_SSL, TLS, basic auth) plus the explainer's own keys: what --config reads. */
-    private Path explainerConfig(String user, String prefix, Map<String, String> overrides) throws Exception {
-        Properties properties = new Properties();
-        try (InputStream in = Files.newInputStream(security.clientPropertiesFile(user))) {
-            properties.load(in);
-        }
-        Map<String, String> ours = new LinkedHashMap<>();
-        ours.put(ExplainerConfig.APPLICATION_ID_CONFIG, prefix + "app");
-        ours.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state-" + prefix).toString());
-        ours.put(ExplainerConfig.INSTANCE_ID_CONFIG, "secure");
-        ours.put(ExplainerConfig.TOPIC_IMAGES_CONFIG, prefix + "images");
-        ours.put(ExplainerConfig.TOPIC_EXPLANATIONS_CONFIG, prefix + "explanations");
-        ours.put(ExplainerConfig.TOPIC_DEAD_LETTERS_CONFIG, prefix + "dlq");
-        ours.put(ExplainerConfig.TOPIC_METRICS_CONFIG, prefix + "metrics");
-        ours.put(ExplainerConfig.TOPIC_MODELS_CONFIG, prefix + "models");
-        ours.put(ExplainerConfig.TOPIC_IMAGES_PARTITIONS_CONFIG, "3");
-        ours.put(ExplainerConfig.TOPIC_PARTITIONS_CONFIG, "3");
-        ours.putAll(overrides);
-        ours.forEach(properties::setProperty);
-        Path file = dir.resolve(prefix + "explain.properties");
-        try (OutputStream out = Files.newOutputStream(file)) {
-            properties.store(out, "otnn explain --config");
-        }
-        return file;
     }
 
     /** What {@code otnn ingest --config} does with the user's client file (SASL_SSL, TLS, basic auth). */
@@ -313,16 +263,6 @@ class SecurityTest {
             properties.store(out, "otnn explain --config, secrets in the environment");
         }
         return environment;
-    }
-
-    private static void createTopics(String prefix) throws Exception {
-        try (Admin admin = Admin.create(stack.clientProperties())) {
-            List<NewTopic> topics = new ArrayList<>();
-            for (String name : List.of("images", "explanations", "dlq", "metrics", "models")) {
-                topics.add(new NewTopic(prefix + name, name.equals("models") ? 1 : 3, (short) 1));
-            }
-            admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
-        }
     }
 
     private static AvroRecordFormat consumerFormat() {
@@ -361,23 +301,7 @@ class SecurityTest {
 
     /** Writes {@code t10k-images-idx3-ubyte} and its labels (i % 10) as ingest reads them. */
     private static Path writeIdx(Path folder, int n) throws Exception {
-        Files.createDirectories(folder);
-        try (DataOutputStream images = new DataOutputStream(Files.newOutputStream(
-                folder.resolve("t10k-images-idx3-ubyte")));
-             DataOutputStream labels = new DataOutputStream(Files.newOutputStream(
-                     folder.resolve("t10k-labels-idx1-ubyte")))) {
-            images.writeInt(0x803);
-            images.writeInt(n);
-            images.writeInt(28);
-            images.writeInt(28);
-            labels.writeInt(0x801);
-            labels.writeInt(n);
-            for (int i = 0; i < n; i++) {
-                images.write(pixels(i));
-                labels.writeByte(i % 10);
-            }
-        }
-        return folder;
+        return IdxFiles.writeIdx(folder, "t10k", n, 28, 28, false, SecurityTest::pixels, i -> i % 10);
     }
 
     private static int argmax(float[] scores) {
@@ -388,9 +312,5 @@ class SecurityTest {
             }
         }
         return top;
-    }
-
-    private static Logger root() {
-        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     }
 }

@@ -1,9 +1,9 @@
 package io.otnn.streams.testing;
 
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 
+import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.explaining.OtnnEngine;
 
@@ -12,7 +12,7 @@ import io.otnn.streams.explaining.OtnnEngine;
  * ({@link ChildExplainer#start(Class, Path, Map, Path)}): every model call whose batch holds an image of
  * {@link #POISON_VALUE} in every pixel fails, so those batches fail and are retried image by image.
  *
- * <p>Arguments: {@code --model DIR} and any number of {@code -p key=value}.
+ * <p>Arguments: those of {@link ExplainerMain}, {@code --model DIR} and any number of {@code -p key=value}.
  */
 public final class FaultyExplainerMain {
 
@@ -33,23 +33,12 @@ public final class FaultyExplainerMain {
     }
 
     public static void main(String[] args) throws Exception {
-        Path model = null;
-        Map<String, Object> props = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--model")) {
-                model = Path.of(args[++i]);
-            } else if (args[i].equals("-p")) {
-                String pair = args[++i];
-                int eq = pair.indexOf('=');
-                props.put(pair.substring(0, eq), pair.substring(eq + 1));
-            } else {
-                throw new IllegalArgumentException("unknown argument " + args[i]);
-            }
-        }
+        Map<String, Object> props = ExplainerMain.arguments(args);
+        Object model = props.remove(ExplainerConfig.MODEL_CONFIG);
         if (model == null) {
             throw new IllegalArgumentException("--model is required");
         }
-        OtnnEngine real = OtnnEngine.load(model);
+        OtnnEngine real = OtnnEngine.load(Path.of(model.toString()));
         FaultInjectingEngine faulty = new FaultInjectingEngine(real, pixels -> isPoisoned(pixels,
                 real.model().input().rawScale(), real.model().input().rawOffset()));
         StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(faulty).build();
