@@ -53,6 +53,12 @@ public interface ExplainerMeters {
             }
 
             @Override
+            public float[] logits(float[] flatImages, int n) {
+                // the online fidelity's forward passes: not a model call of the explanation
+                return explainer.logits(flatImages, n);
+            }
+
+            @Override
             public void close() {
                 explainer.close();
             }
