@@ -1,10 +1,10 @@
 package io.otnn.bench;
 
+import io.otnn.datasets.IdxDataset;
 import io.otnn.explain.Explainer;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
 import io.otnn.explain.RawOutputs;
-import io.otnn.datasets.IdxDataset;
 import io.otnn.explain.input.ImageDecoder;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -26,7 +26,8 @@ public final class CheckpointCheck {
         Path checkpoint = Path.of(args[0]);
         Path data = Path.of(args[1]);
         int n = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
-        try (OtnnModel model = OtnnModel.load(checkpoint); Explainer explainer = model.newExplainer()) {
+        try (OtnnModel model = OtnnModel.load(checkpoint);
+                Explainer explainer = model.newExplainer()) {
             IdxDataset set = IdxDataset.readTestSet(data, new ImageDecoder(model.metadata()), n);
             int size = model.metadata().input().size();
             int k = model.metadata().logitCount();
@@ -66,8 +67,13 @@ public final class CheckpointCheck {
                 worstTop1 = Math.max(worstTop1, Math.sqrt(e1 / n1));
                 worstMargin = Math.max(worstMargin, Math.sqrt(e2 / n2));
             }
-            System.out.printf(Locale.ROOT, "finite differences per coordinate (5 images, eps %.0e): relative L2 error"
-                    + " grad_top1 %.2e, grad_margin %.2e%n", eps, worstTop1, worstMargin);
+            System.out.printf(
+                    Locale.ROOT,
+                    "finite differences per coordinate (5 images, eps %.0e): relative L2 error"
+                            + " grad_top1 %.2e, grad_margin %.2e%n",
+                    eps,
+                    worstTop1,
+                    worstMargin);
             // directional derivatives: along ∇f/‖∇f‖ and 20 random unit directions, error relative to ‖∇f‖
             java.util.Random random = new java.util.Random(1);
             double h = 1e-3;
@@ -102,13 +108,16 @@ public final class CheckpointCheck {
                     worstDirectional = Math.max(worstDirectional, Math.abs(fd - expected[d]) / gn);
                 }
             }
-            System.out.printf(Locale.ROOT, "finite differences along 21 directions (20 images, h %.0e): max |fd - grad.u|"
-                    + " / ||grad|| = %.2e%n", h, worstDirectional);
+            System.out.printf(
+                    Locale.ROOT,
+                    "finite differences along 21 directions (20 images, h %.0e): max |fd - grad.u|"
+                            + " / ||grad|| = %.2e%n",
+                    h,
+                    worstDirectional);
             // 2. self-check statistics
             int reached = 0;
             int correct = 0;
-            double residual = 0, gradNorm = 0, gradNormMin = Double.MAX_VALUE, gradNormMax = 0, radius = 0,
-                    ratio = 0;
+            double residual = 0, gradNorm = 0, gradNormMin = Double.MAX_VALUE, gradNormMax = 0, radius = 0, ratio = 0;
             int counted = 0;
             for (int start = 0; start < set.images().length; start += 64) {
                 int end = Math.min(set.images().length, start + 64);
@@ -132,10 +141,19 @@ public final class CheckpointCheck {
                 }
             }
             int total = set.images().length;
-            System.out.printf(Locale.ROOT, "%d images: accuracy %.4f, x_cf in target class %.4f, mean |g(x_delta)| %.4f,"
-                    + " ||grad f_top1|| min/mean/max %.3f/%.3f/%.3f, mean radius %.4f, mean radius/||x_delta - x|| %.3f%n",
-                    total, (double) correct / total, (double) reached / total, residual / total, gradNormMin,
-                    gradNorm / total, gradNormMax, radius / total, ratio / Math.max(1, counted));
+            System.out.printf(
+                    Locale.ROOT,
+                    "%d images: accuracy %.4f, x_cf in target class %.4f, mean |g(x_delta)| %.4f,"
+                            + " ||grad f_top1|| min/mean/max %.3f/%.3f/%.3f, mean radius %.4f, mean radius/||x_delta - x|| %.3f%n",
+                    total,
+                    (double) correct / total,
+                    (double) reached / total,
+                    residual / total,
+                    gradNormMin,
+                    gradNorm / total,
+                    gradNormMax,
+                    radius / total,
+                    ratio / Math.max(1, counted));
         }
     }
 

@@ -1,17 +1,16 @@
 package io.otnn.bench;
 
+import io.otnn.avro.ExplanationMetrics;
+import io.otnn.bench.drift.DriftEvaluation;
+import io.otnn.bench.drift.DriftFixture;
 import io.otnn.streams.drift.DriftFigures;
+import io.otnn.streams.drift.DriftThresholds;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-
-import io.otnn.bench.drift.DriftEvaluation;
-import io.otnn.bench.drift.DriftFixture;
-import io.otnn.streams.drift.DriftThresholds;
-import io.otnn.avro.ExplanationMetrics;
 
 /**
  * Drift detection in the metric windows, measured: detection delays (in windows) of class-mix shifts (labels 0–4
@@ -26,12 +25,12 @@ import io.otnn.avro.ExplanationMetrics;
  */
 public final class DriftBench {
 
-    private DriftBench() {
-    }
+    private DriftBench() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1 || args.length > 4) {
-            System.err.println("usage: DriftBench FASHION_MNIST_DIR [WINDOW_SIZE=300] [STATIONARY_WINDOWS=1000] [REPEATS=20]");
+            System.err.println(
+                    "usage: DriftBench FASHION_MNIST_DIR [WINDOW_SIZE=300] [STATIONARY_WINDOWS=1000] [REPEATS=20]");
             System.exit(2);
         }
         int windowSize;
@@ -55,14 +54,23 @@ public final class DriftBench {
         DriftThresholds thresholds = DriftThresholds.defaults();
         long t0 = System.nanoTime();
         try (DriftFixture fixture = DriftFixture.train(data, work, 10_000, 2_000, 50_000, 3)) {
-            System.out.printf(Locale.ROOT, "trained and explained a pool of %d images in %.0f s%n", fixture.pool().size(),
+            System.out.printf(
+                    Locale.ROOT,
+                    "trained and explained a pool of %d images in %.0f s%n",
+                    fixture.pool().size(),
                     (System.nanoTime() - t0) / 1e9);
-            DriftEvaluation evaluation = new DriftEvaluation(fixture.pool(), fixture.engine().driftReference(),
-                    thresholds, windowSize, work);
-            System.out.printf(Locale.ROOT, "windows of %d explanations; thresholds p < %s, PSI ≥ %s, KS ≥ %s, min count %d%n",
-                    windowSize, thresholds.pValue(), thresholds.psi(), thresholds.ks(), thresholds.minCount());
-            List<String> scenarios = List.of("class mix", "class tilt 0.1", "class tilt 0.2", "brightness 0.5",
-                    "brightness 0.8");
+            DriftEvaluation evaluation = new DriftEvaluation(
+                    fixture.pool(), fixture.engine().driftReference(), thresholds, windowSize, work);
+            System.out.printf(
+                    Locale.ROOT,
+                    "windows of %d explanations; thresholds p < %s, PSI ≥ %s, KS ≥ %s, min count %d%n",
+                    windowSize,
+                    thresholds.pValue(),
+                    thresholds.psi(),
+                    thresholds.ks(),
+                    thresholds.minCount());
+            List<String> scenarios =
+                    List.of("class mix", "class tilt 0.1", "class tilt 0.2", "brightness 0.5", "brightness 0.8");
             for (int si = 0; si < scenarios.size(); si++) {
                 String scenario = scenarios.get(si);
                 Map<String, Integer> delays = new TreeMap<>();
@@ -86,28 +94,53 @@ public final class DriftBench {
                     if (r == 0) {
                         ExplanationMetrics before = run.windows().get(run.shiftWindow() - 1);
                         ExplanationMetrics after = run.windows().get(run.shiftWindow());
-                        System.out.printf(Locale.ROOT, "%s, window before / after the shift: chi2 p %.3g / %.3g, PSI %.4f"
-                                        + " / %.4f, KS %.4f / %.4f, KS p %.3g / %.3g%n", scenario,
-                                DriftFigures.of(before).classMixPValue(), DriftFigures.of(after).classMixPValue(),
-                                DriftFigures.of(before).classMixPsi(), DriftFigures.of(after).classMixPsi(),
-                                DriftFigures.of(before).certificateKs(), DriftFigures.of(after).certificateKs(),
-                                DriftFigures.of(before).certificateKsPValue(), DriftFigures.of(after).certificateKsPValue());
+                        System.out.printf(
+                                Locale.ROOT,
+                                "%s, window before / after the shift: chi2 p %.3g / %.3g, PSI %.4f"
+                                        + " / %.4f, KS %.4f / %.4f, KS p %.3g / %.3g%n",
+                                scenario,
+                                DriftFigures.of(before).classMixPValue(),
+                                DriftFigures.of(after).classMixPValue(),
+                                DriftFigures.of(before).classMixPsi(),
+                                DriftFigures.of(after).classMixPsi(),
+                                DriftFigures.of(before).certificateKs(),
+                                DriftFigures.of(after).certificateKs(),
+                                DriftFigures.of(before).certificateKsPValue(),
+                                DriftFigures.of(after).certificateKsPValue());
                     }
                 }
-                System.out.printf(Locale.ROOT, "%s: detection delay (windows: runs) %s over %d runs; alarms of the first"
+                System.out.printf(
+                        Locale.ROOT,
+                        "%s: detection delay (windows: runs) %s over %d runs; alarms of the first"
                                 + " detecting window %s; false alarms before the shift %d of %d windows%n",
-                        scenario, delays, repeats, firstAlarms, falseAlarms, 10 * repeats);
+                        scenario,
+                        delays,
+                        repeats,
+                        firstAlarms,
+                        falseAlarms,
+                        10 * repeats);
             }
             DriftEvaluation.Run stationary = evaluation.stationary(stationaryWindows, 7);
-            long classMix = stationary.windows().stream().filter(w -> DriftFigures.of(w).alarms().contains("CLASS_MIX")).count();
+            long classMix = stationary.windows().stream()
+                    .filter(w -> DriftFigures.of(w).alarms().contains("CLASS_MIX"))
+                    .count();
             long certificate = stationary.windows().stream()
-                    .filter(w -> DriftFigures.of(w).alarms().contains("CERTIFICATE")).count();
-            long pBelow = stationary.windows().stream().filter(w -> DriftFigures.of(w).classMixPValue() < thresholds.pValue()
-                    || DriftFigures.of(w).certificateKsPValue() < thresholds.pValue()).count();
-            System.out.printf(Locale.ROOT, "stationary: %d windows, %.2f false alarms per 100 windows (CLASS_MIX %d,"
+                    .filter(w -> DriftFigures.of(w).alarms().contains("CERTIFICATE"))
+                    .count();
+            long pBelow = stationary.windows().stream()
+                    .filter(w -> DriftFigures.of(w).classMixPValue() < thresholds.pValue()
+                            || DriftFigures.of(w).certificateKsPValue() < thresholds.pValue())
+                    .count();
+            System.out.printf(
+                    Locale.ROOT,
+                    "stationary: %d windows, %.2f false alarms per 100 windows (CLASS_MIX %d,"
                             + " CERTIFICATE %d); windows with a p-value below %s (the significance alone) %d%n",
-                    stationaryWindows, 100.0 * stationary.falseAlarms() / stationaryWindows, classMix, certificate,
-                    thresholds.pValue(), pBelow);
+                    stationaryWindows,
+                    100.0 * stationary.falseAlarms() / stationaryWindows,
+                    classMix,
+                    certificate,
+                    thresholds.pValue(),
+                    pBelow);
         }
         System.out.printf(Locale.ROOT, "total %.0f s%n", (System.nanoTime() - t0) / 1e9);
     }

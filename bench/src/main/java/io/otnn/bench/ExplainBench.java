@@ -1,11 +1,11 @@
 package io.otnn.bench;
 
+import io.otnn.datasets.IdxDataset;
 import io.otnn.explain.Explainer;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
 import io.otnn.explain.attribution.Saliency;
 import io.otnn.explain.attribution.SmoothGrad;
-import io.otnn.datasets.IdxDataset;
 import io.otnn.explain.input.ImageDecoder;
 import io.otnn.explain.render.CompactTensor;
 import io.otnn.explain.testing.Fixtures;
@@ -33,22 +33,32 @@ public final class ExplainBench {
         Path data = Path.of(args.length > 1 ? args[1] : "/work/shared/data/fashion-mnist");
         int limit = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
         Path checkpoint = which.equals("dense-fixture") ? Fixtures.denseMnist() : Path.of(which);
-        try (OtnnModel model = OtnnModel.load(checkpoint); Explainer explainer = model.newExplainer()) {
+        try (OtnnModel model = OtnnModel.load(checkpoint);
+                Explainer explainer = model.newExplainer()) {
             IdxDataset set = IdxDataset.readTestSet(data, new ImageDecoder(model.metadata()), limit);
             float[][] images = set.images();
             int size = model.metadata().input().size();
-            int[] shape = model.metadata().input().shape().stream().mapToInt(Integer::intValue).toArray();
-            System.out.printf(Locale.ROOT, "model %s (%s), %d images, %d cores%n", model.metadata().name(), checkpoint,
-                    images.length, Runtime.getRuntime().availableProcessors());
-            System.out.println("| batch | explain ms (median) | explain img/s | forward ms | forward img/s | explain/forward"
-                    + " | full ms | full img/s |");
+            int[] shape = model.metadata().input().shape().stream()
+                    .mapToInt(Integer::intValue)
+                    .toArray();
+            System.out.printf(
+                    Locale.ROOT,
+                    "model %s (%s), %d images, %d cores%n",
+                    model.metadata().name(),
+                    checkpoint,
+                    images.length,
+                    Runtime.getRuntime().availableProcessors());
+            System.out.println(
+                    "| batch | explain ms (median) | explain img/s | forward ms | forward img/s | explain/forward"
+                            + " | full ms | full img/s |");
             System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             for (int batch : new int[] {1, 8, 32, 64, 128}) {
                 int batches = Math.min(images.length / batch, batch == 1 ? 2000 : 10_000 / batch);
                 float[][] flats = new float[batches][];
                 for (int b = 0; b < batches; b++) {
                     flats[b] = new float[batch * size];
-                    for (int i = 0; i < batch; i++) System.arraycopy(images[b * batch + i], 0, flats[b], i * size, size);
+                    for (int i = 0; i < batch; i++)
+                        System.arraycopy(images[b * batch + i], 0, flats[b], i * size, size);
                 }
                 // warm-up
                 for (int b = 0; b < Math.min(batches, 50); b++) {
@@ -66,9 +76,17 @@ public final class ExplainBench {
                         CompactTensor.encode(e.counterfactual(), shape);
                     }
                 });
-                System.out.printf(Locale.ROOT, "| %d | %.3f | %.0f | %.3f | %.0f | %.2f | %.3f | %.0f |%n", batch,
-                        median(explainMs), rate(explainMs, batch), median(forwardMs), rate(forwardMs, batch),
-                        median(explainMs) / median(forwardMs), median(fullMs), rate(fullMs, batch));
+                System.out.printf(
+                        Locale.ROOT,
+                        "| %d | %.3f | %.0f | %.3f | %.0f | %.2f | %.3f | %.0f |%n",
+                        batch,
+                        median(explainMs),
+                        rate(explainMs, batch),
+                        median(forwardMs),
+                        rate(forwardMs, batch),
+                        median(explainMs) / median(forwardMs),
+                        median(fullMs),
+                        rate(fullMs, batch));
             }
             int n = Math.min(256, images.length);
             float[][] x = Arrays.copyOf(images, n);
@@ -83,8 +101,13 @@ public final class ExplainBench {
             t0 = System.nanoTime();
             smoothGrad.attribute(explainer, x, labels);
             double sgMs = (System.nanoTime() - t0) / 1e6;
-            System.out.printf(Locale.ROOT, "Saliency on %d images: %.1f ms; SmoothGrad (50 samples): %.1f ms; ratio %.1f%n",
-                    n, salMs, sgMs, sgMs / salMs);
+            System.out.printf(
+                    Locale.ROOT,
+                    "Saliency on %d images: %.1f ms; SmoothGrad (50 samples): %.1f ms; ratio %.1f%n",
+                    n,
+                    salMs,
+                    sgMs,
+                    sgMs / salMs);
         }
     }
 

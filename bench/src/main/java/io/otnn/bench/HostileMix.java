@@ -1,5 +1,12 @@
 package io.otnn.bench;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.streams.Topics;
+import io.otnn.streams.format.AvroRecordFormat;
+import io.otnn.streams.records.ImageInput;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +31,6 @@ import java.util.function.Function;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,15 +43,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
-
-import io.otnn.avro.DeadLetter;
-import io.otnn.schemas.registry.RestSchemaRegistryClient;
-import io.otnn.schemas.registry.SchemaRegistryClient;
-import io.otnn.streams.Topics;
-import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.Explanation;
-import io.otnn.streams.records.ImageInput;
 
 /**
  * A hostile producer and a {@code read_committed} consumer, run from outside the explainer's JVM against a live
@@ -73,18 +70,22 @@ public final class HostileMix {
     private static final long YEAR_1900 = Instant.parse("1900-01-01T00:00:00Z").toEpochMilli();
     private static final Duration TIMEOUT = Duration.ofMinutes(5);
 
-    private HostileMix() {
-    }
+    private HostileMix() {}
 
     /** One record sent: its kind, Kafka key, payload image id (when it has one), where it landed. */
-    private record Sent(String kind, String key, String imageId, Integer label, long eventTime, boolean good,
-                        int partition, long offset) {
-    }
+    private record Sent(
+            String kind,
+            String key,
+            String imageId,
+            Integer label,
+            long eventTime,
+            boolean good,
+            int partition,
+            long offset) {}
 
     /** One record to send. */
-    private record Outgoing(String kind, String key, String imageId, Integer label, long eventTime, boolean good,
-                            byte[] value) {
-    }
+    private record Outgoing(
+            String kind, String key, String imageId, Integer label, long eventTime, boolean good, byte[] value) {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
@@ -114,16 +115,30 @@ public final class HostileMix {
         }
     }
 
-    static int run(String bootstrap, String registryUrl, String imagesTopic, String explanationsTopic,
-                   String dlqTopic, int goodPerHostile, Duration quiet) throws Exception {
+    static int run(
+            String bootstrap,
+            String registryUrl,
+            String imagesTopic,
+            String explanationsTopic,
+            String dlqTopic,
+            int goodPerHostile,
+            Duration quiet)
+            throws Exception {
         String run = "hm-" + UUID.randomUUID().toString().substring(0, 8);
         try (SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(registryUrl)) {
             AvroRecordFormat format = new AvroRecordFormat(registry);
             // the schema id of another record type: what a producer writing to the wrong topic sends
             int otherRecordsId = registry.register("otnn.hostile-mix-other-value", DeadLetter.getClassSchema());
             byte[] bomb = decompressionBomb();
-            System.out.printf(Locale.ROOT, "run %s: decompression bomb %d×%d PNG of zeros, %,d bytes; schema id of "
-                    + "another record type %d%n", run, BOMB_SIDE, BOMB_SIDE, bomb.length, otherRecordsId);
+            System.out.printf(
+                    Locale.ROOT,
+                    "run %s: decompression bomb %d×%d PNG of zeros, %,d bytes; schema id of "
+                            + "another record type %d%n",
+                    run,
+                    BOMB_SIDE,
+                    BOMB_SIDE,
+                    bomb.length,
+                    otherRecordsId);
 
             List<Sent> sent = send(bootstrap, imagesTopic, format, run, goodPerHostile, bomb, otherRecordsId);
             printSent(sent);
@@ -133,14 +148,29 @@ public final class HostileMix {
 
     // ---- sending ----
 
-    private static List<Sent> send(String bootstrap, String topic, AvroRecordFormat format, String run,
-                                   int goodPerHostile, byte[] bomb, int otherRecordsId) throws Exception {
+    private static List<Sent> send(
+            String bootstrap,
+            String topic,
+            AvroRecordFormat format,
+            String run,
+            int goodPerHostile,
+            byte[] bomb,
+            int otherRecordsId)
+            throws Exception {
         List<Sent> sent = new ArrayList<>();
-        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_100_000);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
+        Map<String, Object> config = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.LINGER_MS_CONFIG,
+                5,
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                1_100_000);
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
             List<PartitionInfo> partitions = producer.partitionsFor(topic);
             Random random = new Random(run.hashCode());
             long base = System.currentTimeMillis();
@@ -159,8 +189,8 @@ public final class HostileMix {
             List<Integer> partitionOf = new ArrayList<>();
             for (PartitionInfo info : partitions) {
                 int p = info.partition();
-                for (Function<String, Outgoing> hostile : hostileKinds(format, topic, random, base, bomb,
-                        otherRecordsId)) {
+                for (Function<String, Outgoing> hostile :
+                        hostileKinds(format, topic, random, base, bomb, otherRecordsId)) {
                     for (int g = 0; g < goodPerHostile; g++) {
                         order.add(good.apply(p));
                         partitionOf.add(p);
@@ -176,24 +206,27 @@ public final class HostileMix {
             long now = System.currentTimeMillis();
             for (int i = 0; i < order.size(); i++) {
                 Outgoing o = order.get(i);
-                futures.add(producer.send(new ProducerRecord<>(topic, partitionOf.get(i), now,
-                        o.key() == null ? null : o.key().getBytes(StandardCharsets.UTF_8), o.value())));
+                futures.add(producer.send(new ProducerRecord<>(
+                        topic,
+                        partitionOf.get(i),
+                        now,
+                        o.key() == null ? null : o.key().getBytes(StandardCharsets.UTF_8),
+                        o.value())));
             }
             producer.flush();
             for (int i = 0; i < order.size(); i++) {
                 Outgoing o = order.get(i);
                 RecordMetadata m = futures.get(i).get(60, TimeUnit.SECONDS);
-                sent.add(new Sent(o.kind(), o.key(), o.imageId(), o.label(), o.eventTime(), o.good(), m.partition(),
-                        m.offset()));
+                sent.add(new Sent(
+                        o.kind(), o.key(), o.imageId(), o.label(), o.eventTime(), o.good(), m.partition(), m.offset()));
             }
         }
         return sent;
     }
 
     /** The hostile kinds, each a function of an id prefix to the record. */
-    private static List<Function<String, Outgoing>> hostileKinds(AvroRecordFormat format, String topic,
-                                                                Random random, long base, byte[] bomb,
-                                                                int otherRecordsId) {
+    private static List<Function<String, Outgoing>> hostileKinds(
+            AvroRecordFormat format, String topic, Random random, long base, byte[] bomb, int otherRecordsId) {
         List<Function<String, Outgoing>> kinds = new ArrayList<>();
         kinds.add(p -> image(format, topic, "far-future", p, "RAW_U8", SIDE, SIDE, 1, u8(random), 1, YEAR_2200));
         kinds.add(p -> image(format, topic, "far-past", p, "RAW_U8", SIDE, SIDE, 1, u8(random), 2, YEAR_2000));
@@ -201,21 +234,20 @@ public final class HostileMix {
         kinds.add(p -> image(format, topic, "png-bomb", p, "PNG", SIDE, SIDE, 1, bomb, null, base));
         kinds.add(p -> image(format, topic, "f32-1e30", p, "RAW_F32", SIDE, SIDE, 1, f32(1e30f), null, base));
         kinds.add(p -> image(format, topic, "f32-nan", p, "RAW_F32", SIDE, SIDE, 1, f32(Float.NaN), null, base));
-        kinds.add(p -> image(format, topic, "wrong-shape", p, "RAW_U8", SIDE + 1, SIDE, 1,
-                new byte[(SIDE + 1) * SIDE], null, base));
+        kinds.add(p -> image(
+                format, topic, "wrong-shape", p, "RAW_U8", SIDE + 1, SIDE, 1, new byte[(SIDE + 1) * SIDE], null, base));
         kinds.add(p -> image(format, topic, "short-data", p, "RAW_U8", SIDE, SIDE, 1, new byte[100], null, base));
-        kinds.add(p -> image(format, topic, "wrong-channels", p, "RAW_U8", SIDE, SIDE, 3, new byte[SIDE * SIDE * 3],
-                null, base));
-        kinds.add(p -> image(format, topic, "label-out-of-range", p, "RAW_U8", SIDE, SIDE, 1, u8(random), 1000,
-                base));
+        kinds.add(p -> image(
+                format, topic, "wrong-channels", p, "RAW_U8", SIDE, SIDE, 3, new byte[SIDE * SIDE * 3], null, base));
+        kinds.add(p -> image(format, topic, "label-out-of-range", p, "RAW_U8", SIDE, SIDE, 1, u8(random), 1000, base));
         kinds.add(p -> image(format, topic, "label-negative", p, "RAW_U8", SIDE, SIDE, 1, u8(random), -1, base));
         kinds.add(p -> {
             Outgoing valid = image(format, topic, "truncated-avro", p, "RAW_U8", SIDE, SIDE, 1, u8(random), null, base);
             return with(valid, Arrays.copyOf(valid.value(), valid.value().length / 2));
         });
         kinds.add(p -> {
-            Outgoing valid = image(format, topic, "bit-flipped-avro", p, "RAW_U8", SIDE, SIDE, 1, u8(random), null,
-                    base);
+            Outgoing valid =
+                    image(format, topic, "bit-flipped-avro", p, "RAW_U8", SIDE, SIDE, 1, u8(random), null, base);
             byte[] flipped = valid.value().clone();
             // after the magic byte, the schema id and the image id (so that any explanation is still findable)
             int start = 5 + 1 + valid.imageId().getBytes(StandardCharsets.UTF_8).length;
@@ -226,13 +258,13 @@ public final class HostileMix {
             return with(valid, flipped);
         });
         kinds.add(p -> {
-            Outgoing valid = image(format, topic, "other-records-schema-id", p, "RAW_U8", SIDE, SIDE, 1, u8(random),
-                    null, base);
+            Outgoing valid =
+                    image(format, topic, "other-records-schema-id", p, "RAW_U8", SIDE, SIDE, 1, u8(random), null, base);
             return with(valid, withSchemaId(valid.value(), otherRecordsId));
         });
         kinds.add(p -> {
-            Outgoing valid = image(format, topic, "unknown-schema-id", p, "RAW_U8", SIDE, SIDE, 1, u8(random), null,
-                    base);
+            Outgoing valid =
+                    image(format, topic, "unknown-schema-id", p, "RAW_U8", SIDE, SIDE, 1, u8(random), null, base);
             return with(valid, withSchemaId(valid.value(), 0x7ffffff0));
         });
         kinds.add(p -> new Outgoing("tombstone", p + "-tombstone", null, null, 0, false, null));
@@ -241,17 +273,33 @@ public final class HostileMix {
             Outgoing valid = image(format, topic, "missing-key", p, "RAW_U8", SIDE, SIDE, 1, u8(random), null, base);
             return new Outgoing(valid.kind(), null, valid.imageId(), null, base, false, valid.value());
         });
-        kinds.add(p -> image(format, topic, "oversize", p, "RAW_U8", SIDE, SIDE, 1, u8(random, 1_040_000), null,
-                base));
-        kinds.add(p -> new Outgoing("not-avro", p + "-not-avro", null, null, 0, false,
+        kinds.add(p -> image(format, topic, "oversize", p, "RAW_U8", SIDE, SIDE, 1, u8(random, 1_040_000), null, base));
+        kinds.add(p -> new Outgoing(
+                "not-avro",
+                p + "-not-avro",
+                null,
+                null,
+                0,
+                false,
                 "{\"imageId\":\"json instead of Avro\"}".getBytes(StandardCharsets.UTF_8)));
         List<String> skip = List.of(System.getProperty("hostile.skip", "").split(","));
-        return kinds.stream().filter(k -> !skip.contains(k.apply("probe").kind())).toList();
+        return kinds.stream()
+                .filter(k -> !skip.contains(k.apply("probe").kind()))
+                .toList();
     }
 
-    private static Outgoing image(AvroRecordFormat format, String topic, String kind, String prefix,
-                                  String encoding, int width, int height, int channels, byte[] data, Integer label,
-                                  long eventTime) {
+    private static Outgoing image(
+            AvroRecordFormat format,
+            String topic,
+            String kind,
+            String prefix,
+            String encoding,
+            int width,
+            int height,
+            int channels,
+            byte[] data,
+            Integer label,
+            long eventTime) {
         String id = prefix + "-" + kind;
         ImageInput image = new ImageInput(id, encoding, width, height, channels, data, label, eventTime);
         return new Outgoing(kind, id, id, label, eventTime, false, format.writeImage(topic, image));
@@ -299,8 +347,14 @@ public final class HostileMix {
             deflater.end();
             ByteArrayOutputStream png = new ByteArrayOutputStream(idat.size() + 64);
             png.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-            ByteBuffer header = ByteBuffer.allocate(13).putInt(BOMB_SIDE).putInt(BOMB_SIDE)
-                    .put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0);
+            ByteBuffer header = ByteBuffer.allocate(13)
+                    .putInt(BOMB_SIDE)
+                    .putInt(BOMB_SIDE)
+                    .put((byte) 8)
+                    .put((byte) 0)
+                    .put((byte) 0)
+                    .put((byte) 0)
+                    .put((byte) 0);
             chunk(png, "IHDR", header.array());
             chunk(png, "IDAT", idat.toByteArray());
             chunk(png, "IEND", new byte[0]);
@@ -326,15 +380,27 @@ public final class HostileMix {
         sent.stream().filter(s -> !s.good()).forEach(s -> byKind.merge(s.kind(), 1, Integer::sum));
         long good = sent.stream().filter(Sent::good).count();
         long partitions = sent.stream().mapToInt(Sent::partition).distinct().count();
-        System.out.printf(Locale.ROOT, "sent %d records on %d partitions: good %d, hostile %d %s%n", sent.size(),
-                partitions, good, sent.size() - good, byKind);
+        System.out.printf(
+                Locale.ROOT,
+                "sent %d records on %d partitions: good %d, hostile %d %s%n",
+                sent.size(),
+                partitions,
+                good,
+                sent.size() - good,
+                byKind);
     }
 
     // ---- reading ----
 
-    private static int readAndReport(String bootstrap, AvroRecordFormat format, String imagesTopic,
-                                     String explanationsTopic, String dlqTopic, String run, List<Sent> sent,
-                                     Duration quiet) {
+    private static int readAndReport(
+            String bootstrap,
+            AvroRecordFormat format,
+            String imagesTopic,
+            String explanationsTopic,
+            String dlqTopic,
+            String run,
+            List<Sent> sent,
+            Duration quiet) {
         Deserializer<Explanation> explanations = format.explanationSerde().deserializer();
         Deserializer<DeadLetter> deadLetters = format.deadLetterSerde().deserializer();
         Map<String, Sent> byImageId = new HashMap<>();
@@ -351,12 +417,18 @@ public final class HostileMix {
         int unreadable = 0;
         long start = System.nanoTime();
         long lastNews = start;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 << 20),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                        2 << 20),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             List<TopicPartition> assigned = new ArrayList<>();
             for (String topic : List.of(explanationsTopic, dlqTopic)) {
                 consumer.partitionsFor(topic, Duration.ofSeconds(30))
@@ -377,7 +449,9 @@ public final class HostileMix {
                             if (s == null) {
                                 strangers.add("explanation of " + e.getImageId());
                             } else {
-                                explained.computeIfAbsent(s, k -> new ArrayList<>()).add(e);
+                                explained
+                                        .computeIfAbsent(s, k -> new ArrayList<>())
+                                        .add(e);
                             }
                             news = true;
                         } else {
@@ -409,9 +483,14 @@ public final class HostileMix {
         return report(sent, explained, dead, strangers, unreadable, seconds, quiet);
     }
 
-    private static int report(List<Sent> sent, Map<Sent, List<Explanation>> explained,
-                              Map<Sent, List<DeadLetter>> dead, List<String> strangers, int unreadable,
-                              double seconds, Duration quiet) {
+    private static int report(
+            List<Sent> sent,
+            Map<Sent, List<Explanation>> explained,
+            Map<Sent, List<DeadLetter>> dead,
+            List<String> strangers,
+            int unreadable,
+            double seconds,
+            Duration quiet) {
         Map<String, int[]> byKind = new TreeMap<>(); // explained, dead-lettered, none, more than one
         Map<String, Integer> deadKinds = new TreeMap<>();
         List<String> lostGood = new ArrayList<>();
@@ -439,7 +518,8 @@ public final class HostileMix {
             if (s.good()) {
                 goodExplained += e.isEmpty() ? 0 : 1;
                 if (!d.isEmpty()) {
-                    goodDeadLettered.add(name + " " + d.get(0).getRejectionKind() + ": " + d.get(0).getMessage());
+                    goodDeadLettered.add(name + " " + d.get(0).getRejectionKind() + ": "
+                            + d.get(0).getMessage());
                 }
                 for (Explanation x : e) {
                     long eventTime = x.getEventTime().toEpochMilli();
@@ -451,10 +531,18 @@ public final class HostileMix {
             }
         }
         long good = sent.stream().filter(Sent::good).count();
-        System.out.printf(Locale.ROOT, "read for %.1f s (read_committed; stops %d s after the last new outcome)%n",
-                seconds, quiet.toSeconds());
-        System.out.printf(Locale.ROOT, "good: sent %d, explained %d, dead-lettered %d, lost %d%n", good,
-                goodExplained, goodDeadLettered.size(), lostGood.size());
+        System.out.printf(
+                Locale.ROOT,
+                "read for %.1f s (read_committed; stops %d s after the last new outcome)%n",
+                seconds,
+                quiet.toSeconds());
+        System.out.printf(
+                Locale.ROOT,
+                "good: sent %d, explained %d, dead-lettered %d, lost %d%n",
+                good,
+                goodExplained,
+                goodDeadLettered.size(),
+                lostGood.size());
         System.out.println("hostile, by kind: explained / dead-lettered / no outcome / more than one");
         byKind.forEach((kind, c) -> {
             if (!kind.equals("good")) {
@@ -463,22 +551,32 @@ public final class HostileMix {
         });
         System.out.println("dead letters by kind: " + deadKinds);
         System.out.printf(Locale.ROOT, "lost good images: %d %s%n", lostGood.size(), first(lostGood));
-        System.out.printf(Locale.ROOT, "hostile records without an outcome: %d %s%n", lostHostile.size(),
-                first(lostHostile));
-        System.out.printf(Locale.ROOT, "records with more than one outcome: %d %s%n", duplicated.size(),
-                first(duplicated));
-        System.out.printf(Locale.ROOT, "good images whose explanation is not their own: %d %s%n", notOwn.size(),
-                first(notOwn));
-        System.out.printf(Locale.ROOT, "good images dead-lettered: %d %s%n", goodDeadLettered.size(),
-                first(goodDeadLettered));
+        System.out.printf(
+                Locale.ROOT, "hostile records without an outcome: %d %s%n", lostHostile.size(), first(lostHostile));
+        System.out.printf(
+                Locale.ROOT, "records with more than one outcome: %d %s%n", duplicated.size(), first(duplicated));
+        System.out.printf(
+                Locale.ROOT, "good images whose explanation is not their own: %d %s%n", notOwn.size(), first(notOwn));
+        System.out.printf(
+                Locale.ROOT, "good images dead-lettered: %d %s%n", goodDeadLettered.size(), first(goodDeadLettered));
         if (!strangers.isEmpty() || unreadable > 0) {
-            System.out.printf(Locale.ROOT, "outcomes of records never sent: %d %s; unreadable output records: %d%n",
-                    strangers.size(), first(strangers), unreadable);
+            System.out.printf(
+                    Locale.ROOT,
+                    "outcomes of records never sent: %d %s; unreadable output records: %d%n",
+                    strangers.size(),
+                    first(strangers),
+                    unreadable);
         }
-        boolean failed = !lostGood.isEmpty() || !lostHostile.isEmpty() || !duplicated.isEmpty() || !notOwn.isEmpty()
-                || !goodDeadLettered.isEmpty() || !strangers.isEmpty();
-        System.out.println(failed ? "RESULT: FAILED (lost, duplicated or not its own)" : "RESULT: every record has "
-                + "exactly one outcome, its own");
+        boolean failed = !lostGood.isEmpty()
+                || !lostHostile.isEmpty()
+                || !duplicated.isEmpty()
+                || !notOwn.isEmpty()
+                || !goodDeadLettered.isEmpty()
+                || !strangers.isEmpty();
+        System.out.println(
+                failed
+                        ? "RESULT: FAILED (lost, duplicated or not its own)"
+                        : "RESULT: every record has " + "exactly one outcome, its own");
         return failed ? 1 : 0;
     }
 

@@ -1,18 +1,5 @@
 package io.otnn.bench;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-import java.util.concurrent.TimeUnit;
-
-import javax.imageio.ImageIO;
-
 import io.otnn.avro.Certificate;
 import io.otnn.avro.Counterfactual;
 import io.otnn.avro.EncodedTensor;
@@ -24,6 +11,17 @@ import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.schemas.serde.AvroSerde;
 import io.otnn.schemas.serde.AvroSerdes;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -94,17 +92,41 @@ public class SerdeBenchmark {
             scores.add((float) random.nextGaussian());
         }
         return Explanation.newBuilder()
-                .setImageId("mnist-test-00042").setEventTime(Instant.now()).setModelName("mnist-otnn")
-                .setModelVersion(1).setLabel(7).setPredictedClass(7).setPredictedClassName("7")
-                .setRunnerUpClass(9).setRunnerUpClassName("9").setScores(scores)
-                .setCertificate(Certificate.newBuilder().setRadius(0.41).setMargin(0.58)
-                        .setFactor(Math.sqrt(2)).setLipschitz(1.0).build())
+                .setImageId("mnist-test-00042")
+                .setEventTime(Instant.now())
+                .setModelName("mnist-otnn")
+                .setModelVersion(1)
+                .setLabel(7)
+                .setPredictedClass(7)
+                .setPredictedClassName("7")
+                .setRunnerUpClass(9)
+                .setRunnerUpClassName("9")
+                .setScores(scores)
+                .setCertificate(Certificate.newBuilder()
+                        .setRadius(0.41)
+                        .setMargin(0.58)
+                        .setFactor(Math.sqrt(2))
+                        .setLipschitz(1.0)
+                        .build())
                 .setSaliency(pngTensor(random, 0.02f))
-                .setCounterfactual(Counterfactual.newBuilder().setTargetClass(9).setTargetClassName("9").setT(1.1)
-                        .setDistance(0.64).setBoundaryDistance(0.58).setImage(pngTensor(random, 1f))
-                        .setPredictedClass(9).setBoundaryResidual(3e-4).build())
-                .setTimings(Timings.newBuilder().setQueuedMs(1.8).setModelMs(4.2).setTotalMs(6.9).build())
-                .setBatchSize(32).setExplainerInstance("bench-host/otnn-explainer").build();
+                .setCounterfactual(Counterfactual.newBuilder()
+                        .setTargetClass(9)
+                        .setTargetClassName("9")
+                        .setT(1.1)
+                        .setDistance(0.64)
+                        .setBoundaryDistance(0.58)
+                        .setImage(pngTensor(random, 1f))
+                        .setPredictedClass(9)
+                        .setBoundaryResidual(3e-4)
+                        .build())
+                .setTimings(Timings.newBuilder()
+                        .setQueuedMs(1.8)
+                        .setModelMs(4.2)
+                        .setTotalMs(6.9)
+                        .build())
+                .setBatchSize(32)
+                .setExplainerInstance("bench-host/otnn-explainer")
+                .build();
     }
 
     /** A 28×28 8-bit PNG of a few Gaussian blobs plus noise, like a saliency map or a digit. */
@@ -112,7 +134,9 @@ public class SerdeBenchmark {
         BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
         double[][] blobs = new double[4][];
         for (int b = 0; b < blobs.length; b++) {
-            blobs[b] = new double[] {4 + random.nextDouble() * 20, 4 + random.nextDouble() * 20, 2 + random.nextDouble() * 4};
+            blobs[b] = new double[] {
+                4 + random.nextDouble() * 20, 4 + random.nextDouble() * 20, 2 + random.nextDouble() * 4
+            };
         }
         for (int y = 0; y < 28; y++) {
             for (int x = 0; x < 28; x++) {
@@ -131,7 +155,12 @@ public class SerdeBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return EncodedTensor.newBuilder().setEncoding(TensorEncoding.PNG_U8).setShape(List.of(28, 28, 1))
-                .setScale(scale).setOffset(0f).setData(ByteBuffer.wrap(png.toByteArray())).build();
+        return EncodedTensor.newBuilder()
+                .setEncoding(TensorEncoding.PNG_U8)
+                .setShape(List.of(28, 28, 1))
+                .setScale(scale)
+                .setOffset(0f)
+                .setData(ByteBuffer.wrap(png.toByteArray()))
+                .build();
     }
 }

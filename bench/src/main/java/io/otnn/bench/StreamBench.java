@@ -1,5 +1,28 @@
 package io.otnn.bench;
 
+import com.tdunning.math.stats.TDigest;
+import io.otnn.avro.Certificate;
+import io.otnn.avro.Counterfactual;
+import io.otnn.avro.Explanation;
+import io.otnn.avro.Timings;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.explain.input.ImageDecoder;
+import io.otnn.explain.testing.Fixtures;
+import io.otnn.ingest.source.IdxSource;
+import io.otnn.local.LocalStack;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.TopicCreator;
+import io.otnn.streams.Topics;
+import io.otnn.streams.deadletter.RejectedRecordException;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.OtnnEngine;
+import io.otnn.streams.format.AvroRecordFormat;
+import io.otnn.streams.records.CompactTensors;
+import io.otnn.streams.records.ImageInput;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +34,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,31 +52,6 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
-
-import com.tdunning.math.stats.TDigest;
-
-import io.otnn.explain.input.ImageDecoder;
-import io.otnn.explain.testing.Fixtures;
-import io.otnn.ingest.source.IdxSource;
-import io.otnn.local.LocalStack;
-import io.otnn.schemas.registry.RestSchemaRegistryClient;
-import io.otnn.schemas.registry.SchemaRegistryClient;
-import io.otnn.streams.ExplainerConfig;
-import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.TopicCreator;
-import io.otnn.streams.Topics;
-import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.explaining.BatchExplainer;
-import io.otnn.explain.ImageExplanation;
-import io.otnn.checkpoint.ModelMetadata;
-import io.otnn.streams.explaining.OtnnEngine;
-import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.avro.Certificate;
-import io.otnn.avro.Counterfactual;
-import io.otnn.avro.Explanation;
-import io.otnn.avro.Timings;
-import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.records.CompactTensors;
 
 /**
  * End-to-end throughput and latency of the stream explainer on the local stack (one broker, the local registry,
@@ -112,17 +108,34 @@ public final class StreamBench {
         boolean withLatency = args.length <= 5 || !args[5].equals("no-latency");
 
         List<ImageInput> images = new ArrayList<>();
-        IdxSource.open(idx).forEach(image -> {
-            images.add(new ImageInput(image.id(), "RAW_U8", image.width(), image.height(), 1, image.pixels(),
-                    image.label(), 0));
-            return images.size() < n;
-        }, skipped -> { });
+        IdxSource.open(idx)
+                .forEach(
+                        image -> {
+                            images.add(new ImageInput(
+                                    image.id(),
+                                    "RAW_U8",
+                                    image.width(),
+                                    image.height(),
+                                    1,
+                                    image.pixels(),
+                                    image.label(),
+                                    0));
+                            return images.size() < n;
+                        },
+                        skipped -> {});
         int rounds = Integer.getInteger("bench.rounds", 2);
-        try (LocalStack stack = LocalStack.start(); OtnnEngine engine = OtnnEngine.load(model)) {
+        try (LocalStack stack = LocalStack.start();
+                OtnnEngine engine = OtnnEngine.load(model)) {
             StreamBench bench = new StreamBench(stack, engine, images);
-            System.out.printf(Locale.ROOT, "model %s v%d (%s), %d Fashion-MNIST test images, %d cores, load %.1f%n",
-                    engine.model().name(), engine.model().version(), model, images.size(),
-                    Runtime.getRuntime().availableProcessors(), loadAverage());
+            System.out.printf(
+                    Locale.ROOT,
+                    "model %s v%d (%s), %d Fashion-MNIST test images, %d cores, load %.1f%n",
+                    engine.model().name(),
+                    engine.model().version(),
+                    model,
+                    images.size(),
+                    Runtime.getRuntime().availableProcessors(),
+                    loadAverage());
             bench.modelCallProfile();
             if (Boolean.getBoolean("bench.endpoints")) {
                 bench.endpointsCost(n, rounds);
@@ -164,8 +177,10 @@ public final class StreamBench {
                 passes.add(bench.throughput("pass" + round, Mode.PASS_THROUGH, nPass));
                 batcheds.add(bench.throughput("batched" + round, Mode.BATCHED, n));
                 singles.add(bench.throughput("single" + round, Mode.BATCH_SIZE_1, n1));
-                System.out.printf(Locale.ROOT, "round %d: micro-batched / pass-through = %.0f %%, "
-                                + "micro-batched / batch size 1 = %.1fx%n", round,
+                System.out.printf(
+                        Locale.ROOT,
+                        "round %d: micro-batched / pass-through = %.0f %%, " + "micro-batched / batch size 1 = %.1fx%n",
+                        round,
                         100 * batcheds.get(round - 1).rate / passes.get(round - 1).rate,
                         batcheds.get(round - 1).rate / singles.get(round - 1).rate);
             }
@@ -184,7 +199,10 @@ public final class StreamBench {
                 singleLat = bench.latency("single-lat" + round, Mode.BATCH_SIZE_1, single.rate / 2, latencySeconds);
             }
             System.out.println();
-            System.out.printf(Locale.ROOT, "throughput: mean of %d round(s); latency: the second of 2; settings: %s%n", rounds,
+            System.out.printf(
+                    Locale.ROOT,
+                    "throughput: mean of %d round(s); latency: the second of 2; settings: %s%n",
+                    rounds,
                     bench.settings());
             System.out.println("| topology | sustained explanations/s | mean batch | JVM CPU (cores) "
                     + "| model share of the stream thread | p50 / p99 latency at half rate (ms) |");
@@ -192,10 +210,15 @@ public final class StreamBench {
             print("pass-through (ceiling)", pass, passLat);
             print("micro-batched (64, 20 ms)", batched, batchedLat);
             print("batch size 1", single, singleLat);
-            System.out.printf(Locale.ROOT, "%nmicro-batched / pass-through = %.0f %% (target >= 50 %%); "
+            System.out.printf(
+                    Locale.ROOT,
+                    "%nmicro-batched / pass-through = %.0f %% (target >= 50 %%); "
                             + "micro-batched / batch size 1 = %.1fx (target >= 5x); "
                             + "micro-batched p99 at half rate = %.0f ms (target <= 100 ms); load average now %.1f%n",
-                    100 * batched.rate / pass.rate, batched.rate / single.rate, batchedLat.p99, loadAverage());
+                    100 * batched.rate / pass.rate,
+                    batched.rate / single.rate,
+                    batchedLat.p99,
+                    loadAverage());
             bench.registry.close();
         }
     }
@@ -222,32 +245,50 @@ public final class StreamBench {
         }
         Result a = Result.mean(off);
         Result b = Result.mean(scraped);
-        System.out.printf(Locale.ROOT, "%nendpoints off: %.0f explanations/s (JVM CPU %.2f cores); "
+        System.out.printf(
+                Locale.ROOT,
+                "%nendpoints off: %.0f explanations/s (JVM CPU %.2f cores); "
                         + "on, /metrics scraped every second: %.0f explanations/s (JVM CPU %.2f cores); "
                         + "on / off = %.3f (mean of %d round(s); load average now %.1f)%n",
-                a.rate, a.cores, b.rate, b.cores, b.rate / a.rate, rounds, loadAverage());
+                a.rate,
+                a.cores,
+                b.rate,
+                b.cores,
+                b.rate / a.rate,
+                rounds,
+                loadAverage());
     }
 
     /** Scrapes {@code url}/metrics once per second until closed; prints how many scrapes and bytes at the end. */
     private static AutoCloseable scrapeEverySecond(java.net.URI url) {
         java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
-        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(url.resolve("/metrics")).build();
+        java.net.http.HttpRequest request =
+                java.net.http.HttpRequest.newBuilder(url.resolve("/metrics")).build();
         java.util.concurrent.ScheduledExecutorService scraper =
                 java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         java.util.concurrent.atomic.AtomicLong scrapes = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
-        scraper.scheduleAtFixedRate(() -> {
-            try {
-                bytes.addAndGet(client.send(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray())
-                        .body().length);
-                scrapes.incrementAndGet();
-            } catch (Exception e) {
-                System.out.println("  scrape failed: " + e);
-            }
-        }, 1, 1, TimeUnit.SECONDS);
+        scraper.scheduleAtFixedRate(
+                () -> {
+                    try {
+                        bytes.addAndGet(client.send(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray())
+                                .body()
+                                .length);
+                        scrapes.incrementAndGet();
+                    } catch (Exception e) {
+                        System.out.println("  scrape failed: " + e);
+                    }
+                },
+                1,
+                1,
+                TimeUnit.SECONDS);
         return () -> {
             scraper.shutdownNow();
-            System.out.printf(Locale.ROOT, "  %d scrapes of %s, %.0f kB each%n", scrapes.get(), url,
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %d scrapes of %s, %.0f kB each%n",
+                    scrapes.get(),
+                    url,
                     scrapes.get() == 0 ? 0.0 : bytes.get() / 1e3 / scrapes.get());
         };
     }
@@ -270,33 +311,52 @@ public final class StreamBench {
                 results.computeIfAbsent(b, k -> new ArrayList<>()).add(throughput(b + round, Mode.BATCHED, n));
             }
         }
-        double rate = results.values().stream().mapToDouble(r -> Result.mean(r).rate).min().orElseThrow() / 2;
+        double rate = results.values().stream()
+                        .mapToDouble(r -> Result.mean(r).rate)
+                        .min()
+                        .orElseThrow()
+                / 2;
         Map<String, List<Latency>> latencies = new java.util.LinkedHashMap<>();
         for (int round = 1; withLatency && round <= 2; round++) {
             for (String b : buffers) {
                 buffer = b;
-                latencies.computeIfAbsent(b, k -> new ArrayList<>())
+                latencies
+                        .computeIfAbsent(b, k -> new ArrayList<>())
                         .add(latency(b + "-lat" + round, Mode.BATCHED, rate, latencySeconds));
             }
         }
         buffer = null;
         System.out.println();
-        System.out.printf(Locale.ROOT, "micro-batched (64, 20 ms) by batching.buffer; throughput: each of %d round(s) "
-                + "and their mean; latency at %,.0f/s, 1st and 2nd phase; settings: %s; load average now %.1f%n",
-                rounds, rate, settings(), loadAverage());
+        System.out.printf(
+                Locale.ROOT,
+                "micro-batched (64, 20 ms) by batching.buffer; throughput: each of %d round(s) "
+                        + "and their mean; latency at %,.0f/s, 1st and 2nd phase; settings: %s; load average now %.1f%n",
+                rounds,
+                rate,
+                settings(),
+                loadAverage());
         System.out.println("| batching.buffer | explanations/s (rounds) | mean | mean batch | JVM CPU (cores) "
                 + "| model share | p50 / p99 latency (ms), 1st and 2nd phase |");
         System.out.println("| --- | --- | ---: | ---: | ---: | ---: | --- |");
         for (String b : buffers) {
             List<Result> r = results.get(b);
             Result mean = Result.mean(r);
-            String each = r.stream().map(x -> String.format(Locale.ROOT, "%,.0f", x.rate))
+            String each = r.stream()
+                    .map(x -> String.format(Locale.ROOT, "%,.0f", x.rate))
                     .collect(java.util.stream.Collectors.joining(", "));
             String lat = latencies.getOrDefault(b, List.of()).stream()
                     .map(l -> String.format(Locale.ROOT, "%.0f / %.0f", l.p50, l.p99))
                     .collect(java.util.stream.Collectors.joining(" and "));
-            System.out.printf(Locale.ROOT, "| %s | %s | %,.0f | %.1f | %.2f | %.0f %% | %s |%n", b, each, mean.rate,
-                    mean.meanBatch, mean.cores, 100 * mean.modelShare, lat);
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %s | %,.0f | %.1f | %.2f | %.0f %% | %s |%n",
+                    b,
+                    each,
+                    mean.rate,
+                    mean.meanBatch,
+                    mean.cores,
+                    100 * mean.modelShare,
+                    lat);
         }
     }
 
@@ -309,13 +369,16 @@ public final class StreamBench {
         if (rateList.equals("profile")) {
             return;
         }
-        List<Double> rates = java.util.Arrays.stream(rateList.split(",")).map(String::trim).map(Double::valueOf)
+        List<Double> rates = java.util.Arrays.stream(rateList.split(","))
+                .map(String::trim)
+                .map(Double::valueOf)
                 .toList();
         Map<Double, List<Result>> results = new java.util.LinkedHashMap<>();
         for (int round = 0; round <= rounds; round++) {
             for (double rate : rates) {
                 overrides = Map.of(ExplainerConfig.FIDELITY_SAMPLE_RATE_CONFIG, rate);
-                String run = (round == 0 ? "warm-fid" : "fid") + String.valueOf(rate).replace('.', '_') + "-" + round;
+                String run =
+                        (round == 0 ? "warm-fid" : "fid") + String.valueOf(rate).replace('.', '_') + "-" + round;
                 Result r = throughput(run, Mode.BATCHED, n);
                 if (round > 0) {
                     results.computeIfAbsent(rate, k -> new ArrayList<>()).add(r);
@@ -324,29 +387,42 @@ public final class StreamBench {
         }
         overrides = Map.of();
         System.out.println();
-        System.out.printf(Locale.ROOT, "micro-batched throughput by fidelity.sample.rate: mean of %d round(s) after a "
-                + "warm-up round; settings: %s; load average now %.1f%n", rounds, settings(), loadAverage());
+        System.out.printf(
+                Locale.ROOT,
+                "micro-batched throughput by fidelity.sample.rate: mean of %d round(s) after a "
+                        + "warm-up round; settings: %s; load average now %.1f%n",
+                rounds,
+                settings(),
+                loadAverage());
         System.out.println("| fidelity.sample.rate | sustained explanations/s | each round | / rate " + rates.get(0)
                 + " | JVM CPU (cores) | model share of the stream thread |");
         System.out.println("| ---: | ---: | --- | ---: | ---: | ---: |");
         double reference = Result.mean(results.get(rates.get(0))).rate;
         for (double rate : rates) {
             Result mean = Result.mean(results.get(rate));
-            String each = results.get(rate).stream().map(r -> String.format(Locale.ROOT, "%,.0f", r.rate))
+            String each = results.get(rate).stream()
+                    .map(r -> String.format(Locale.ROOT, "%,.0f", r.rate))
                     .collect(java.util.stream.Collectors.joining(", "));
-            System.out.printf(Locale.ROOT, "| %s | %,.0f | %s | %.2f | %.2f | %.0f %% |%n", rate, mean.rate, each,
-                    mean.rate / reference, mean.cores, 100 * mean.modelShare);
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %,.0f | %s | %.2f | %.2f | %.0f %% |%n",
+                    rate,
+                    mean.rate,
+                    each,
+                    mean.rate / reference,
+                    mean.cores,
+                    100 * mean.modelShare);
         }
     }
 
     /** The engine alone: the median time to measure the fidelity of 1 and of 64 images (one forward pass). */
     private void fidelityProfile() {
         ImageDecoder validator = new ImageDecoder(engine.model().input(), 1 << 20);
-        io.otnn.streams.fidelity.FidelitySettings settings = new ExplainerConfig(props("profile", Mode.BATCHED))
-                .fidelitySettings();
+        io.otnn.streams.fidelity.FidelitySettings settings =
+                new ExplainerConfig(props("profile", Mode.BATCHED)).fidelitySettings();
         try (BatchExplainer explainer = engine.newExplainer()) {
-            io.otnn.streams.fidelity.OnlineFidelity fidelity = new io.otnn.streams.fidelity.OnlineFidelity(settings,
-                    engine.model().input(), explainer::logits);
+            io.otnn.streams.fidelity.OnlineFidelity fidelity = new io.otnn.streams.fidelity.OnlineFidelity(
+                    settings, engine.model().input(), explainer::logits);
             for (int size : new int[] {1, 64}) {
                 float[][] batch = new float[size][];
                 for (int i = 0; i < size; i++) {
@@ -355,8 +431,11 @@ public final class StreamBench {
                 List<io.otnn.explain.ImageExplanation> results = explainer.explain(batch);
                 List<io.otnn.streams.fidelity.OnlineFidelity.Sample> samples = new ArrayList<>();
                 for (int i = 0; i < size; i++) {
-                    samples.add(new io.otnn.streams.fidelity.OnlineFidelity.Sample(images.get(i).imageId(), batch[i],
-                            results.get(i).predicted(), results.get(i).saliency()));
+                    samples.add(new io.otnn.streams.fidelity.OnlineFidelity.Sample(
+                            images.get(i).imageId(),
+                            batch[i],
+                            results.get(i).predicted(),
+                            results.get(i).saliency()));
                 }
                 int repeats = size == 1 ? 50 : 5;
                 for (int w = 0; w < repeats / 2; w++) {
@@ -369,10 +448,16 @@ public final class StreamBench {
                     ms[r] = (System.nanoTime() - t) / 1e6;
                 }
                 java.util.Arrays.sort(ms);
-                System.out.printf(Locale.ROOT, "engine alone: fidelity of %d image(s) (%d subsets, %d deletion steps: "
-                                + "%d rows each) median %.2f ms (%.3f ms/image)%n", size,
-                        settings.muFidelitySamples(), settings.deletionSteps(), settings.rowsPerImage(),
-                        ms[ms.length / 2], ms[ms.length / 2] / size);
+                System.out.printf(
+                        Locale.ROOT,
+                        "engine alone: fidelity of %d image(s) (%d subsets, %d deletion steps: "
+                                + "%d rows each) median %.2f ms (%.3f ms/image)%n",
+                        size,
+                        settings.muFidelitySamples(),
+                        settings.deletionSteps(),
+                        settings.rowsPerImage(),
+                        ms[ms.length / 2],
+                        ms[ms.length / 2] / size);
             }
             // what fewer subsets change: the mean µFidelity of the same images with 25 to 200 (Xplique's default)
             // subsets, and the spread of one image's value
@@ -385,8 +470,11 @@ public final class StreamBench {
                 }
                 List<io.otnn.explain.ImageExplanation> results = explainer.explain(batch);
                 for (int i = 0; i < batch.length; i++) {
-                    samples.add(new io.otnn.streams.fidelity.OnlineFidelity.Sample(images.get(start + i).imageId(),
-                            batch[i], results.get(i).predicted(), results.get(i).saliency()));
+                    samples.add(new io.otnn.streams.fidelity.OnlineFidelity.Sample(
+                            images.get(start + i).imageId(),
+                            batch[i],
+                            results.get(i).predicted(),
+                            results.get(i).saliency()));
                 }
             }
             for (int subsets : new int[] {25, 50, 100, 200}) {
@@ -397,16 +485,21 @@ public final class StreamBench {
                 double sd = 0;
                 double deletionMean = 0;
                 for (int seed = 0; seed < seeds; seed++) {
-                    io.otnn.streams.fidelity.FidelitySettings s = new io.otnn.streams.fidelity.FidelitySettings(1.0,
-                            subsets, settings.grid(), settings.subsetFraction(), settings.baseline(),
-                            settings.deletionSteps(), settings.seed() + seed);
-                    io.otnn.streams.fidelity.OnlineFidelity f = new io.otnn.streams.fidelity.OnlineFidelity(s,
-                            engine.model().input(), explainer::logits);
+                    io.otnn.streams.fidelity.FidelitySettings s = new io.otnn.streams.fidelity.FidelitySettings(
+                            1.0,
+                            subsets,
+                            settings.grid(),
+                            settings.subsetFraction(),
+                            settings.baseline(),
+                            settings.deletionSteps(),
+                            settings.seed() + seed);
+                    io.otnn.streams.fidelity.OnlineFidelity f = new io.otnn.streams.fidelity.OnlineFidelity(
+                            s, engine.model().input(), explainer::logits);
                     double[] mu = new double[count];
                     double[] deletion = new double[count];
                     for (int start = 0; start < count; start += 16) {
-                        List<io.otnn.streams.fidelity.OnlineFidelity.Score> scores = f.score(
-                                samples.subList(start, Math.min(count, start + 16)));
+                        List<io.otnn.streams.fidelity.OnlineFidelity.Score> scores =
+                                f.score(samples.subList(start, Math.min(count, start + 16)));
                         for (int i = 0; i < scores.size(); i++) {
                             mu[start + i] = scores.get(i).muFidelity();
                             deletion[start + i] = scores.get(i).deletionAuc();
@@ -415,15 +508,30 @@ public final class StreamBench {
                     double mean = java.util.Arrays.stream(mu).average().orElseThrow();
                     means[seed] = mean;
                     if (seed == 0) {
-                        sd = Math.sqrt(java.util.Arrays.stream(mu).map(v -> (v - mean) * (v - mean)).sum() / (count - 1));
-                        deletionMean = java.util.Arrays.stream(deletion).average().orElseThrow();
+                        sd = Math.sqrt(java.util.Arrays.stream(mu)
+                                        .map(v -> (v - mean) * (v - mean))
+                                        .sum()
+                                / (count - 1));
+                        deletionMean =
+                                java.util.Arrays.stream(deletion).average().orElseThrow();
                     }
                 }
-                System.out.printf(Locale.ROOT, "µFidelity with %d subsets over %d images: mean %.4f (standard error "
-                                + "%.4f), standard deviation between images %.3f; Deletion AUC mean %.4f%s%n", subsets,
-                        count, means[0], sd / Math.sqrt(count), sd, deletionMean, seeds == 1 ? ""
-                                : "; the mean with seeds 0.." + (seeds - 1) + ": " + java.util.Arrays.toString(
-                                java.util.Arrays.stream(means).map(m -> Math.round(m * 1e4) / 1e4).toArray()));
+                System.out.printf(
+                        Locale.ROOT,
+                        "µFidelity with %d subsets over %d images: mean %.4f (standard error "
+                                + "%.4f), standard deviation between images %.3f; Deletion AUC mean %.4f%s%n",
+                        subsets,
+                        count,
+                        means[0],
+                        sd / Math.sqrt(count),
+                        sd,
+                        deletionMean,
+                        seeds == 1
+                                ? ""
+                                : "; the mean with seeds 0.." + (seeds - 1) + ": "
+                                        + java.util.Arrays.toString(java.util.Arrays.stream(means)
+                                                .map(m -> Math.round(m * 1e4) / 1e4)
+                                                .toArray()));
             }
         }
     }
@@ -433,17 +541,27 @@ public final class StreamBench {
         ExplainerConfig config = new ExplainerConfig(props("settings", Mode.BATCHED));
         Properties streams = config.streamsProperties();
         Map<String, Object> shown = new java.util.TreeMap<>();
-        shown.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, streams.getOrDefault(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
-                "Kafka Streams default"));
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.set."))
+        shown.put(
+                StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+                streams.getOrDefault(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "Kafka Streams default"));
+        System.getProperties().stringPropertyNames().stream()
+                .filter(k -> k.startsWith("bench.set."))
                 .forEach(k -> shown.put(k.substring("bench.set.".length()), System.getProperty(k)));
         return shown.toString();
     }
 
     private static void print(String name, Result r, Latency l) {
-        System.out.printf(Locale.ROOT, "| %s | %,.0f | %.1f | %.2f | %s | %.0f / %.0f (at %,.0f/s) |%n", name,
-                r.rate, r.meanBatch, r.cores, Double.isNaN(r.modelShare) ? "—" : String.format(Locale.ROOT, "%.0f %%",
-                        100 * r.modelShare), l.p50, l.p99, l.rate);
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %,.0f | %.1f | %.2f | %s | %.0f / %.0f (at %,.0f/s) |%n",
+                name,
+                r.rate,
+                r.meanBatch,
+                r.cores,
+                Double.isNaN(r.modelShare) ? "—" : String.format(Locale.ROOT, "%.0f %%", 100 * r.modelShare),
+                l.p50,
+                l.p99,
+                l.rate);
     }
 
     private static double loadAverage() {
@@ -451,13 +569,19 @@ public final class StreamBench {
     }
 
     /** {@code BATCHED_SCRAPED}: the micro-batched explainer with its HTTP endpoints on, /metrics scraped every second. */
-    enum Mode { PASS_THROUGH, BATCHED, BATCH_SIZE_1, BATCHED_SCRAPED }
+    enum Mode {
+        PASS_THROUGH,
+        BATCHED,
+        BATCH_SIZE_1,
+        BATCHED_SCRAPED
+    }
 
     /** {@code cores}: CPU time of this JVM (broker, registry, topology, reader) per wall second of the run. */
     record Result(double rate, double meanBatch, double modelShare, double cores) {
 
         static Result mean(List<Result> results) {
-            return new Result(results.stream().mapToDouble(Result::rate).average().orElseThrow(),
+            return new Result(
+                    results.stream().mapToDouble(Result::rate).average().orElseThrow(),
                     results.stream().mapToDouble(Result::meanBatch).average().orElseThrow(),
                     results.stream().mapToDouble(Result::modelShare).average().orElseThrow(),
                     results.stream().mapToDouble(Result::cores).average().orElseThrow());
@@ -483,23 +607,32 @@ public final class StreamBench {
      * Where the CPU went between two snapshots: Java threads grouped by name (digits dropped), and the rest of
      * the process (TensorFlow's own native threads, GC and JIT threads are Java-invisible or named).
      */
-    private static String cpuBreakdown(Map<Long, Map.Entry<String, Long>> before, Map<Long, Map.Entry<String, Long>> after,
-                                       long processNanos, double seconds) {
+    private static String cpuBreakdown(
+            Map<Long, Map.Entry<String, Long>> before,
+            Map<Long, Map.Entry<String, Long>> after,
+            long processNanos,
+            double seconds) {
         Map<String, Long> groups = new HashMap<>();
         long javaTotal = 0;
         for (var entry : after.entrySet()) {
-            long start = before.containsKey(entry.getKey()) ? before.get(entry.getKey()).getValue() : 0;
+            long start = before.containsKey(entry.getKey())
+                    ? before.get(entry.getKey()).getValue()
+                    : 0;
             long used = entry.getValue().getValue() - start;
-            String group = entry.getValue().getKey().replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "*")
+            String group = entry.getValue()
+                    .getKey()
+                    .replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "*")
                     .replaceAll("[0-9]+", "#");
             groups.merge(group, used, Long::sum);
             javaTotal += used;
         }
         groups.put("(not a Java thread: TensorFlow)", Math.max(0, processNanos - javaTotal));
         StringBuilder out = new StringBuilder();
-        groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
-                .forEach(e -> out.append(String.format(Locale.ROOT, "%n    %5.2f cores  %s", e.getValue() / 1e9 / seconds,
-                        e.getKey())));
+        groups.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(8)
+                .forEach(e -> out.append(
+                        String.format(Locale.ROOT, "%n    %5.2f cores  %s", e.getValue() / 1e9 / seconds, e.getKey())));
         return out.toString();
     }
 
@@ -508,12 +641,12 @@ public final class StreamBench {
     }
 
     private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
-    record Latency(double rate, double p50, double p99) {
-    }
+    record Latency(double rate, double p50, double p99) {}
 
     /** The engine alone: median model call for 1 and 64 images. */
     private void modelCallProfile() {
@@ -534,8 +667,12 @@ public final class StreamBench {
                     ms[r] = (System.nanoTime() - t) / 1e6;
                 }
                 java.util.Arrays.sort(ms);
-                System.out.printf(Locale.ROOT, "engine alone: explain(%d) median %.2f ms (%.3f ms/image)%n", size,
-                        ms[ms.length / 2], ms[ms.length / 2] / size);
+                System.out.printf(
+                        Locale.ROOT,
+                        "engine alone: explain(%d) median %.2f ms (%.3f ms/image)%n",
+                        size,
+                        ms[ms.length / 2],
+                        ms[ms.length / 2] / size);
             }
         }
     }
@@ -549,8 +686,8 @@ public final class StreamBench {
     }
 
     private Topics topics(String run) {
-        return Topics.of(run + "-images", run + "-explanations", run + "-dlq", run + "-metrics", run + "-models",
-                format);
+        return Topics.of(
+                run + "-images", run + "-explanations", run + "-dlq", run + "-metrics", run + "-models", format);
     }
 
     private Map<String, Object> props(String run, Mode mode) {
@@ -575,7 +712,8 @@ public final class StreamBench {
         }
         props.putAll(overrides);
         // any explainer or Kafka Streams setting to try: -Dbench.set.commit.interval.ms=50
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.set."))
+        System.getProperties().stringPropertyNames().stream()
+                .filter(k -> k.startsWith("bench.set."))
                 .forEach(k -> props.put(k.substring("bench.set.".length()), System.getProperty(k)));
         return props;
     }
@@ -612,13 +750,17 @@ public final class StreamBench {
 
     private static long gcMillis() {
         return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
-                .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime).sum();
+                .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime)
+                .sum();
     }
 
     private Running start(String run, Mode mode) throws Exception {
         Map<String, Object> props = props(run, mode);
         if (mode != Mode.PASS_THROUGH) {
-            StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(engine).build()
+            StreamExplainerApp app = StreamExplainerApp.builder()
+                    .setProperties(props)
+                    .optEngine(engine)
+                    .build()
                     .start();
             if (!app.awaitRunning(Duration.ofSeconds(120))) {
                 throw new IllegalStateException("explainer not running");
@@ -666,43 +808,86 @@ public final class StreamBench {
         ImageDecoder validator = new ImageDecoder(m.input(), 1 << 20);
         ImageInput first = images.get(0);
         try (BatchExplainer explainer = engine.newExplainer()) {
-            ImageExplanation r = explainer.explain(new float[][] {decode(validator, first)}).get(0);
+            ImageExplanation r =
+                    explainer.explain(new float[][] {decode(validator, first)}).get(0);
             List<Float> scores = new ArrayList<>();
             for (float s : r.scores()) {
                 scores.add(s);
             }
-            return Explanation.newBuilder().setImageId(first.imageId()).setEventTime(Instant.ofEpochMilli(0))
-                    .setModelName(m.name()).setModelVersion(m.version()).setLabel(first.label())
-                    .setPredictedClass(r.predicted()).setPredictedClassName(r.predictedName())
-                    .setRunnerUpClass(r.runnerUp()).setRunnerUpClassName(r.runnerUpName()).setScores(scores)
-                    .setCertificate(Certificate.newBuilder().setRadius(r.radius()).setMargin(r.margin())
-                            .setFactor(r.certificateFactor()).setLipschitz(r.lipschitz()).build())
-                    .setSaliency(CompactTensors.encode(r.saliency(), m.input().height(), m.input().width(),
-                            m.input().channels()))
-                    .setCounterfactual(Counterfactual.newBuilder().setTargetClass(r.runnerUp())
-                            .setTargetClassName(r.runnerUpName()).setT(r.t()).setDistance(r.distance())
-                            .setBoundaryDistance(r.boundaryDistance())
-                            .setImage(CompactTensors.encode(r.counterfactual(), m.input().height(),
-                                    m.input().width(), m.input().channels()))
-                            .setPredictedClass(r.counterfactualClass()).setBoundaryResidual(r.boundaryResidual())
+            return Explanation.newBuilder()
+                    .setImageId(first.imageId())
+                    .setEventTime(Instant.ofEpochMilli(0))
+                    .setModelName(m.name())
+                    .setModelVersion(m.version())
+                    .setLabel(first.label())
+                    .setPredictedClass(r.predicted())
+                    .setPredictedClassName(r.predictedName())
+                    .setRunnerUpClass(r.runnerUp())
+                    .setRunnerUpClassName(r.runnerUpName())
+                    .setScores(scores)
+                    .setCertificate(Certificate.newBuilder()
+                            .setRadius(r.radius())
+                            .setMargin(r.margin())
+                            .setFactor(r.certificateFactor())
+                            .setLipschitz(r.lipschitz())
                             .build())
-                    .setTimings(Timings.newBuilder().setQueuedMs(0).setModelMs(0).setTotalMs(0).build())
-                    .setBatchSize(1).setExplainerInstance("pass-through").build();
+                    .setSaliency(CompactTensors.encode(
+                            r.saliency(),
+                            m.input().height(),
+                            m.input().width(),
+                            m.input().channels()))
+                    .setCounterfactual(Counterfactual.newBuilder()
+                            .setTargetClass(r.runnerUp())
+                            .setTargetClassName(r.runnerUpName())
+                            .setT(r.t())
+                            .setDistance(r.distance())
+                            .setBoundaryDistance(r.boundaryDistance())
+                            .setImage(CompactTensors.encode(
+                                    r.counterfactual(),
+                                    m.input().height(),
+                                    m.input().width(),
+                                    m.input().channels()))
+                            .setPredictedClass(r.counterfactualClass())
+                            .setBoundaryResidual(r.boundaryResidual())
+                            .build())
+                    .setTimings(Timings.newBuilder()
+                            .setQueuedMs(0)
+                            .setModelMs(0)
+                            .setTotalMs(0)
+                            .build())
+                    .setBatchSize(1)
+                    .setExplainerInstance("pass-through")
+                    .build();
         }
     }
 
     private static Explanation withId(Explanation t, ImageInput image) {
-        return Explanation.newBuilder(t).setImageId(image.imageId()).setLabel(image.label())
-                .setEventTime(Instant.ofEpochMilli(image.eventTime())).build();
+        return Explanation.newBuilder(t)
+                .setImageId(image.imageId())
+                .setLabel(image.label())
+                .setEventTime(Instant.ofEpochMilli(image.eventTime()))
+                .build();
     }
 
     private KafkaProducer<byte[], byte[]> producer() {
         // not idempotent: on the embedded broker, fresh partitions answer "not a replica" for a moment and an
         // idempotent producer can then stall on OUT_OF_ORDER_SEQUENCE_NUMBER; one request in flight keeps order
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1, ProducerConfig.LINGER_MS_CONFIG, 1,
-                ProducerConfig.BATCH_SIZE_CONFIG, 262_144), new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        false,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+                        1,
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        1,
+                        ProducerConfig.BATCH_SIZE_CONFIG,
+                        262_144),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     /**
@@ -710,14 +895,22 @@ public final class StreamBench {
      * (assigned, not subscribed: a group join that ends after the first outputs would make them arrive in a burst).
      */
     private KafkaConsumer<byte[], byte[]> consumer(String topic) {
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                .stream().map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed"),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        List<org.apache.kafka.common.TopicPartition> partitions =
+                consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                        .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition()))
+                        .toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         partitions.forEach(consumer::position);
@@ -727,12 +920,14 @@ public final class StreamBench {
     private void createImagesTopic(String run, Mode mode) {
         ExplainerConfig config = new ExplainerConfig(props(run, mode));
         TopicCreator.createMissing(config.clientProperties(), TopicCreator.plan(config, topics(run)));
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+        try (org.apache.kafka.clients.admin.Admin admin =
+                org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline) {
                 try {
-                    var description = admin.describeTopics(List.of(run + "-images")).allTopicNames().get()
+                    var description = admin.describeTopics(List.of(run + "-images"))
+                            .allTopicNames()
+                            .get()
                             .get(run + "-images");
                     if (description.partitions().stream().allMatch(p -> p.leader() != null)) {
                         break;
@@ -752,8 +947,15 @@ public final class StreamBench {
     private ImageInput image(int i) {
         ImageInput source = images.get(i % images.size());
         String id = i < images.size() ? source.imageId() : source.imageId() + "#" + i / images.size();
-        return new ImageInput(id, source.encoding(), source.width(), source.height(), source.channels(),
-                source.data(), source.label(), source.eventTime());
+        return new ImageInput(
+                id,
+                source.encoding(),
+                source.width(),
+                source.height(),
+                source.channels(),
+                source.data(),
+                source.label(),
+                source.eventTime());
     }
 
     /**
@@ -768,8 +970,12 @@ public final class StreamBench {
             long now = System.currentTimeMillis();
             for (int i = 0; i < count; i++) {
                 ImageInput image = withTime(image(i), now);
-                sends.add(producer.send(new ProducerRecord<>(imagesTopic, null, now,
-                        image.imageId().getBytes(StandardCharsets.UTF_8), format.writeImage(imagesTopic, image))));
+                sends.add(producer.send(new ProducerRecord<>(
+                        imagesTopic,
+                        null,
+                        now,
+                        image.imageId().getBytes(StandardCharsets.UTF_8),
+                        format.writeImage(imagesTopic, image))));
             }
             producer.flush();
             for (Future<RecordMetadata> send : sends) {
@@ -778,7 +984,7 @@ public final class StreamBench {
         }
         var explanationSerde = topics(run).explanations().valueSerde().deserializer();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(run + "-explanations");
-             Running app = start(run, mode)) {
+                Running app = start(run, mode)) {
             long first = 0;
             long last = 0;
             long[] times = new long[count];
@@ -818,24 +1024,42 @@ public final class StreamBench {
             long jitMs = jitMillis() - firstJit;
             double cores = processNanos / 1e9 / seconds;
             if (Boolean.getBoolean("bench.cpu")) {
-                System.out.println(run + " CPU by thread:" + cpuBreakdown(firstThreads, threadCpu(), processNanos,
-                        seconds));
+                System.out.println(
+                        run + " CPU by thread:" + cpuBreakdown(firstThreads, threadCpu(), processNanos, seconds));
             }
             int from = count / 10;
             int to = count * 9 / 10;
             double rate = (to - from) / ((times[to] - times[from]) / 1e9);
-            Result result = new Result(rate, mode == Mode.PASS_THROUGH ? 1 : batchSum / seen,
-                    mode == Mode.PASS_THROUGH ? Double.NaN : modelMs / 1e3 / seconds, cores);
-            System.out.printf(Locale.ROOT, "%-8s %,d explanations in %.2f s: %,.0f/s between the 10th and 90th "
-                    + "percentile outputs, %.2f cores busy, JIT compiling %.2f cores (load %.1f)%n", run, seen, seconds, rate,
-                    cores, jitMs / 1e3 / seconds, loadAverage());
+            Result result = new Result(
+                    rate,
+                    mode == Mode.PASS_THROUGH ? 1 : batchSum / seen,
+                    mode == Mode.PASS_THROUGH ? Double.NaN : modelMs / 1e3 / seconds,
+                    cores);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-8s %,d explanations in %.2f s: %,.0f/s between the 10th and 90th "
+                            + "percentile outputs, %.2f cores busy, JIT compiling %.2f cores (load %.1f)%n",
+                    run,
+                    seen,
+                    seconds,
+                    rate,
+                    cores,
+                    jitMs / 1e3 / seconds,
+                    loadAverage());
             return result;
         }
     }
 
     private static ImageInput withTime(ImageInput image, long eventTime) {
-        return new ImageInput(image.imageId(), image.encoding(), image.width(), image.height(), image.channels(),
-                image.data(), image.label(), eventTime);
+        return new ImageInput(
+                image.imageId(),
+                image.encoding(),
+                image.width(),
+                image.height(),
+                image.channels(),
+                image.data(),
+                image.label(),
+                eventTime);
     }
 
     /** Produces at {@code rate} images/s for {@code seconds}; latency = committed-read time − event time. */
@@ -849,25 +1073,38 @@ public final class StreamBench {
         var explanationSerde = topics(run).explanations().valueSerde().deserializer();
         int total = (int) Math.min(images.size() * 40L, (long) (rate * seconds));
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(run + "-explanations");
-             Running app = start(run, mode);
-             KafkaProducer<byte[], byte[]> producer = producer()) {
-            Thread producerThread = new Thread(() -> {
-                long start = System.nanoTime();
-                for (int i = 0; i < total; i++) {
-                    long due = start + (long) (i * 1e9 / rate);
-                    long wait;
-                    while ((wait = due - System.nanoTime()) > 0) {
-                        LockSupport.parkNanos(wait);
-                    }
-                    long now = System.currentTimeMillis();
-                    ImageInput source = images.get(i % images.size());
-                    ImageInput image = new ImageInput(source.imageId() + "#" + i, "RAW_U8", source.width(),
-                            source.height(), 1, source.data(), source.label(), now);
-                    producer.send(new ProducerRecord<>(imagesTopic, null, now,
-                            image.imageId().getBytes(StandardCharsets.UTF_8), format.writeImage(imagesTopic, image)));
-                }
-                producer.flush();
-            }, "bench-producer");
+                Running app = start(run, mode);
+                KafkaProducer<byte[], byte[]> producer = producer()) {
+            Thread producerThread = new Thread(
+                    () -> {
+                        long start = System.nanoTime();
+                        for (int i = 0; i < total; i++) {
+                            long due = start + (long) (i * 1e9 / rate);
+                            long wait;
+                            while ((wait = due - System.nanoTime()) > 0) {
+                                LockSupport.parkNanos(wait);
+                            }
+                            long now = System.currentTimeMillis();
+                            ImageInput source = images.get(i % images.size());
+                            ImageInput image = new ImageInput(
+                                    source.imageId() + "#" + i,
+                                    "RAW_U8",
+                                    source.width(),
+                                    source.height(),
+                                    1,
+                                    source.data(),
+                                    source.label(),
+                                    now);
+                            producer.send(new ProducerRecord<>(
+                                    imagesTopic,
+                                    null,
+                                    now,
+                                    image.imageId().getBytes(StandardCharsets.UTF_8),
+                                    format.writeImage(imagesTopic, image)));
+                        }
+                        producer.flush();
+                    },
+                    "bench-producer");
             long gcStart = gcMillis();
             long jitStart = jitMillis();
             long wallStart = System.nanoTime();
@@ -875,22 +1112,24 @@ public final class StreamBench {
             // of the latency that is not the topology's
             TDigest upstream = TDigest.createMergingDigest(200);
             // opt-in (-Dbench.upstream=true): a second reader costs CPU the topology then misses
-            java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean(
-                    Boolean.getBoolean("bench.upstream"));
-            Thread upstreamReader = new Thread(() -> {
-                try (KafkaConsumer<byte[], byte[]> images = consumer(imagesTopic)) {
-                    int read = 0;
-                    while (reading.get()) {
-                        for (ConsumerRecord<byte[], byte[]> r : images.poll(Duration.ofMillis(20))) {
-                            if (++read > total / 10) {
-                                synchronized (upstream) {
-                                    upstream.add(System.currentTimeMillis() - r.timestamp());
+            java.util.concurrent.atomic.AtomicBoolean reading =
+                    new java.util.concurrent.atomic.AtomicBoolean(Boolean.getBoolean("bench.upstream"));
+            Thread upstreamReader = new Thread(
+                    () -> {
+                        try (KafkaConsumer<byte[], byte[]> images = consumer(imagesTopic)) {
+                            int read = 0;
+                            while (reading.get()) {
+                                for (ConsumerRecord<byte[], byte[]> r : images.poll(Duration.ofMillis(20))) {
+                                    if (++read > total / 10) {
+                                        synchronized (upstream) {
+                                            upstream.add(System.currentTimeMillis() - r.timestamp());
+                                        }
+                                    }
                                 }
                             }
                         }
-                    }
-                }
-            }, "bench-upstream-reader");
+                    },
+                    "bench-upstream-reader");
             if (reading.get()) {
                 upstreamReader.start();
             }
@@ -916,16 +1155,40 @@ public final class StreamBench {
             upstreamReader.join();
             Latency latency = new Latency(rate, digest.quantile(0.5), digest.quantile(0.99));
             double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
-            System.out.printf(Locale.ROOT, "%-12s at %,.0f/s: %d/%d, p50 %.0f ms, p99 %.0f ms (load %.1f)%s%n", run,
-                    rate, seen, total, latency.p50, latency.p99, loadAverage(), mode == Mode.PASS_THROUGH ? ""
-                            : String.format(Locale.ROOT, "; until the batch p50 %.0f / p99 %.0f ms, until forwarded "
-                                    + "p50 %.0f / p99 %.0f ms", queued.quantile(0.5), queued.quantile(0.99),
-                                    forwarded.quantile(0.5), forwarded.quantile(0.99)));
-            System.out.printf(Locale.ROOT, "%-12s GC %d ms, JIT %.2f cores;%s stream thread (since start):%s%n", "",
-                    gcMillis() - gcStart, (jitMillis() - jitStart) / 1e3 / wallSeconds,
-                    Boolean.getBoolean("bench.upstream") ? String.format(Locale.ROOT,
-                            " images readable after p50 %.0f / p99 %.0f ms;", upstream.quantile(0.5),
-                            upstream.quantile(0.99)) : "", app.threadTimings());
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-12s at %,.0f/s: %d/%d, p50 %.0f ms, p99 %.0f ms (load %.1f)%s%n",
+                    run,
+                    rate,
+                    seen,
+                    total,
+                    latency.p50,
+                    latency.p99,
+                    loadAverage(),
+                    mode == Mode.PASS_THROUGH
+                            ? ""
+                            : String.format(
+                                    Locale.ROOT,
+                                    "; until the batch p50 %.0f / p99 %.0f ms, until forwarded "
+                                            + "p50 %.0f / p99 %.0f ms",
+                                    queued.quantile(0.5),
+                                    queued.quantile(0.99),
+                                    forwarded.quantile(0.5),
+                                    forwarded.quantile(0.99)));
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-12s GC %d ms, JIT %.2f cores;%s stream thread (since start):%s%n",
+                    "",
+                    gcMillis() - gcStart,
+                    (jitMillis() - jitStart) / 1e3 / wallSeconds,
+                    Boolean.getBoolean("bench.upstream")
+                            ? String.format(
+                                    Locale.ROOT,
+                                    " images readable after p50 %.0f / p99 %.0f ms;",
+                                    upstream.quantile(0.5),
+                                    upstream.quantile(0.99))
+                            : "",
+                    app.threadTimings());
             return latency;
         }
     }

@@ -27,21 +27,33 @@ public final class TrainingBench {
     public static final int BATCH = 128;
     public static final int WARMUP_STEPS = 3;
 
-    private TrainingBench() {
-    }
+    private TrainingBench() {}
 
     public static void main(String[] args) {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-        System.out.printf(Locale.ROOT, "%-24s %10s %10s %14s %14s %14s%n", "preset (batch 128)", "images/s", "s/step",
-                "spectral fwd", "bjorck fwd", "constraint f+b");
+        System.out.printf(
+                Locale.ROOT,
+                "%-24s %10s %10s %14s %14s %14s%n",
+                "preset (batch 128)",
+                "images/s",
+                "s/step",
+                "spectral fwd",
+                "bjorck fwd",
+                "constraint f+b");
         for (String preset : new String[] {"dense", "cnn"}) {
             for (boolean constrained : new boolean[] {true, false}) {
                 double width = preset.equals("cnn") ? Presets.DEFAULT_CNN_WIDTH : 1.0;
                 double[] r = measure(Presets.create(preset, constrained, width, 10), steps, constrained);
                 double s = r[0];
-                System.out.printf(Locale.ROOT, "%-24s %10.0f %10.4f %13.1f%% %13.1f%% %13.1f%%%n",
-                        preset + (constrained ? " otnn" : " baseline") + (preset.equals("cnn") ? " w=" + width : ""), BATCH / s, s,
-                        100 * r[1] / s, 100 * (r[2] - r[1]) / s, 100 * r[3] / s);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-24s %10.0f %10.4f %13.1f%% %13.1f%% %13.1f%%%n",
+                        preset + (constrained ? " otnn" : " baseline") + (preset.equals("cnn") ? " w=" + width : ""),
+                        BATCH / s,
+                        s,
+                        100 * r[1] / s,
+                        100 * (r[2] - r[1]) / s,
+                        100 * r[3] / s);
             }
         }
         System.out.printf(Locale.ROOT, "bjorck 512x512 (15 iterations, forward): %.2f ms%n", bjorckMillis(512, 10) * 1);
@@ -85,13 +97,23 @@ public final class TrainingBench {
             for (int i = 0; i < n; i++) u[i] = (float) r.nextGaussian();
             Operand<TFloat32> wt = tf.constant(Shape.of(n, n), DataBuffers.of(w, true, false));
             Operand<TFloat32> ut = tf.constant(Shape.of(1, n), DataBuffers.of(u, true, false));
-            Normalizers.Spectral sn = Normalizers.spectralNormalization(tf, wt, ut, Normalizers.DEFAULT_EPS_SPECTRAL, 100);
+            Normalizers.Spectral sn =
+                    Normalizers.spectralNormalization(tf, wt, ut, Normalizers.DEFAULT_EPS_SPECTRAL, 100);
             // time Björck alone: its input is computed once and fed
             var in = tf.placeholder(TFloat32.class, org.tensorflow.op.core.Placeholder.shape(Shape.of(n, n)));
-            Operand<TFloat32> out = Normalizers.bjorck(tf, in, n, n, Normalizers.DEFAULT_BETA_BJORCK, Normalizers.DEFAULT_EPS_BJORCK,
+            Operand<TFloat32> out = Normalizers.bjorck(
+                    tf,
+                    in,
+                    n,
+                    n,
+                    Normalizers.DEFAULT_BETA_BJORCK,
+                    Normalizers.DEFAULT_EPS_BJORCK,
                     Normalizers.DEFAULT_MAXITER_BJORCK);
-            try (Session s = new Session(graph); TFloat32 normalized = (TFloat32) s.runner().fetch(sn.normalized()).run().get(0)) {
-                for (int i = 0; i < 3; i++) s.runner().feed(in, normalized).fetch(out).run().close();
+            try (Session s = new Session(graph);
+                    TFloat32 normalized =
+                            (TFloat32) s.runner().fetch(sn.normalized()).run().get(0)) {
+                for (int i = 0; i < 3; i++)
+                    s.runner().feed(in, normalized).fetch(out).run().close();
                 double[] t = new double[repeats];
                 for (int i = 0; i < repeats; i++) {
                     long st = System.nanoTime();

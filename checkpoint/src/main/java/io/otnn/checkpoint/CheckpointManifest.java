@@ -62,7 +62,8 @@ public final class CheckpointManifest {
             }
             String path = line.substring(66);
             if (path.startsWith("/") || path.contains("..")) {
-                throw new CheckpointException(file + ": line " + (i + 1) + " names a path outside the checkpoint: " + path);
+                throw new CheckpointException(
+                        file + ": line " + (i + 1) + " names a path outside the checkpoint: " + path);
             }
             digests.put(path, line.substring(0, 64));
         }
@@ -81,7 +82,8 @@ public final class CheckpointManifest {
         for (Map.Entry<String, String> entry : digests.entrySet()) {
             Path file = dir.resolve(entry.getKey());
             if (!Files.isRegularFile(file)) {
-                throw new CheckpointException(file + ": listed in " + FILE_NAME + " but missing (incomplete checkpoint)");
+                throw new CheckpointException(
+                        file + ": listed in " + FILE_NAME + " but missing (incomplete checkpoint)");
             }
             String actual;
             try {
@@ -116,7 +118,8 @@ public final class CheckpointManifest {
 
     private String render() {
         StringBuilder out = new StringBuilder();
-        digests.forEach((path, digest) -> out.append(digest).append("  ").append(path).append('\n'));
+        digests.forEach(
+                (path, digest) -> out.append(digest).append("  ").append(path).append('\n'));
         return out.toString();
     }
 

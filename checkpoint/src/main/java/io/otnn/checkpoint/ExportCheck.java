@@ -29,17 +29,27 @@ public final class ExportCheck {
      * @param maxMarginGradientNorm max ‖∇ₓ (f_top1 − f_top2)‖ (ignored for one logit)
      * @return why the gradients break the bound, or empty when they respect it
      */
-    public static Optional<String> gradientProblem(double maxGradientNorm, double maxMarginGradientNorm,
-            double lipschitzConstant, double certificateFactor, int logits) {
+    public static Optional<String> gradientProblem(
+            double maxGradientNorm,
+            double maxMarginGradientNorm,
+            double lipschitzConstant,
+            double certificateFactor,
+            int logits) {
         double bound = lipschitzConstant * (1 + GRADIENT_TOLERANCE);
         if (!(maxGradientNorm <= bound)) {
-            return Optional.of(String.format(Locale.ROOT,
-                    "max ‖∇ₓ f_top1‖ = %.6f on the test images exceeds L(1 + 1e-3) = %.6f", maxGradientNorm, bound));
+            return Optional.of(String.format(
+                    Locale.ROOT,
+                    "max ‖∇ₓ f_top1‖ = %.6f on the test images exceeds L(1 + 1e-3) = %.6f",
+                    maxGradientNorm,
+                    bound));
         }
         double marginBound = certificateFactor * lipschitzConstant * (1 + MARGIN_GRADIENT_TOLERANCE);
         if (logits > 1 && !(maxMarginGradientNorm <= marginBound)) {
-            return Optional.of(String.format(Locale.ROOT, "max ‖∇ₓ (f_top1 − f_top2)‖ = %.6f exceeds c·L(1 + 5e-3) = %.6f",
-                    maxMarginGradientNorm, marginBound));
+            return Optional.of(String.format(
+                    Locale.ROOT,
+                    "max ‖∇ₓ (f_top1 − f_top2)‖ = %.6f exceeds c·L(1 + 5e-3) = %.6f",
+                    maxMarginGradientNorm,
+                    marginBound));
         }
         return Optional.empty();
     }

@@ -42,7 +42,10 @@ public record ModelMetadata(
     public static final String FILE_NAME = "otnn-model.json";
     public static final int FORMAT_VERSION = 1;
 
-    public enum Task { BINARY, MULTICLASS }
+    public enum Task {
+        BINARY,
+        MULTICLASS
+    }
 
     /** Input layout {@code [H, W, C]}, value range, and the affine map from 8-bit raw pixels to that range. */
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -98,7 +101,9 @@ public record ModelMetadata(
         } else if (task == Task.BINARY && classNames.size() != 2) {
             problems.add("a BINARY model needs 2 classNames, got " + classNames.size());
         }
-        if (input == null || input.shape() == null || input.shape().size() != 3
+        if (input == null
+                || input.shape() == null
+                || input.shape().size() != 3
                 || input.shape().stream().anyMatch(d -> d == null || d < 1)) {
             problems.add("input.shape must be [height, width, channels] with positive sizes");
         } else if (!(input.max() > input.min())) {
@@ -124,7 +129,12 @@ public record ModelMetadata(
         try {
             metadata = JSON.readValue(file.toFile(), ModelMetadata.class);
         } catch (IOException e) {
-            throw new CheckpointException(file + ": not valid metadata JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+            throw new CheckpointException(
+                    file + ": not valid metadata JSON: "
+                            + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                                    ? j.getOriginalMessage()
+                                    : e.getMessage()),
+                    e);
         }
         return metadata.validate(file);
     }
@@ -153,12 +163,38 @@ public record ModelMetadata(
     }
 
     public ModelMetadata withEvaluation(ObjectNode newEvaluation) {
-        return new ModelMetadata(formatVersion, name, version, createdAt, task, classNames, input, lipschitzConstant,
-                certificateFactor, architecture, loss, training, newEvaluation, reference);
+        return new ModelMetadata(
+                formatVersion,
+                name,
+                version,
+                createdAt,
+                task,
+                classNames,
+                input,
+                lipschitzConstant,
+                certificateFactor,
+                architecture,
+                loss,
+                training,
+                newEvaluation,
+                reference);
     }
 
     public ModelMetadata withReference(ObjectNode newReference) {
-        return new ModelMetadata(formatVersion, name, version, createdAt, task, classNames, input, lipschitzConstant,
-                certificateFactor, architecture, loss, training, evaluation, newReference);
+        return new ModelMetadata(
+                formatVersion,
+                name,
+                version,
+                createdAt,
+                task,
+                classNames,
+                input,
+                lipschitzConstant,
+                certificateFactor,
+                architecture,
+                loss,
+                training,
+                evaluation,
+                newReference);
     }
 }

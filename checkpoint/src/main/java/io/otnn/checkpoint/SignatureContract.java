@@ -40,7 +40,10 @@ public final class SignatureContract {
      * @param outputs signature → output name → dims
      * @throws CheckpointException naming saved_model.pb and every problem found
      */
-    public static void check(Path savedModel, ModelMetadata metadata, Map<String, Map<String, long[]>> inputs,
+    public static void check(
+            Path savedModel,
+            ModelMetadata metadata,
+            Map<String, Map<String, long[]>> inputs,
             Map<String, Map<String, long[]>> outputs) {
         List<String> problems = new ArrayList<>();
         ModelMetadata.Input in = metadata.input();
@@ -64,8 +67,8 @@ public final class SignatureContract {
         }
     }
 
-    private static void expect(List<String> problems, String key, String kind, String name, Map<String, long[]> tensors,
-            long[] expected) {
+    private static void expect(
+            List<String> problems, String key, String kind, String name, Map<String, long[]> tensors, long[] expected) {
         if (tensors == null || !tensors.containsKey(name)) {
             problems.add("signature '" + key + "' has no " + kind + " '" + name + "'");
             return;

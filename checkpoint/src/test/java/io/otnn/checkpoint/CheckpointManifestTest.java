@@ -30,7 +30,8 @@ class CheckpointManifestTest {
         CheckpointManifest.write(dir);
 
         String manifest = Files.readString(dir.resolve(CheckpointManifest.FILE_NAME));
-        assertThat(manifest).isEqualTo(hex("graph") + "  saved_model.pb\n" + hex("index") + "  variables/variables.index\n");
+        assertThat(manifest)
+                .isEqualTo(hex("graph") + "  saved_model.pb\n" + hex("index") + "  variables/variables.index\n");
         assertThat(CheckpointManifest.read(dir).digest()).isEqualTo(hex(manifest));
     }
 
@@ -86,7 +87,7 @@ class CheckpointManifestTest {
     }
 
     private static String hex(String content) throws Exception {
-        return HexFormat.of().formatHex(
-                MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8)));
+        return HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8)));
     }
 }

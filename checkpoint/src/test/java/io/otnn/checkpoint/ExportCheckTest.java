@@ -17,20 +17,21 @@ class ExportCheckTest {
 
     @Test
     void shouldNameTheGradientWhenItExceedsTheBound() {
-        assertThat(ExportCheck.gradientProblem(1.0011, C, 1.0, C, 10)).hasValueSatisfying(p ->
-                assertThat(p).contains("‖∇ₓ f_top1‖").contains("1.001100"));
-        assertThat(ExportCheck.gradientProblem(1.0, C * 1.0051, 1.0, C, 10)).hasValueSatisfying(p ->
-                assertThat(p).contains("f_top1 − f_top2"));
+        assertThat(ExportCheck.gradientProblem(1.0011, C, 1.0, C, 10))
+                .hasValueSatisfying(p -> assertThat(p).contains("‖∇ₓ f_top1‖").contains("1.001100"));
+        assertThat(ExportCheck.gradientProblem(1.0, C * 1.0051, 1.0, C, 10))
+                .hasValueSatisfying(p -> assertThat(p).contains("f_top1 − f_top2"));
         assertThat(ExportCheck.gradientProblem(Double.NaN, C, 1.0, C, 10)).isPresent();
     }
 
     @Test
     void shouldNameTheFirstLogitThatDiffersWhenTheReloadedModelIsNotTheTrainedOne() {
         float[] trained = {1f, -2f, 100f};
-        assertThat(ExportCheck.logitProblem(trained, new float[] {1f, -2.0002f, 100.005f})).isEmpty();
-        assertThat(ExportCheck.logitProblem(trained, new float[] {1f, -2f, 100.02f})).hasValueSatisfying(p ->
-                assertThat(p).contains("logit 2"));
-        assertThat(ExportCheck.logitProblem(trained, new float[] {Float.NaN, -2f, 100f})).hasValueSatisfying(p ->
-                assertThat(p).contains("logit 0"));
+        assertThat(ExportCheck.logitProblem(trained, new float[] {1f, -2.0002f, 100.005f}))
+                .isEmpty();
+        assertThat(ExportCheck.logitProblem(trained, new float[] {1f, -2f, 100.02f}))
+                .hasValueSatisfying(p -> assertThat(p).contains("logit 2"));
+        assertThat(ExportCheck.logitProblem(trained, new float[] {Float.NaN, -2f, 100f}))
+                .hasValueSatisfying(p -> assertThat(p).contains("logit 0"));
     }
 }

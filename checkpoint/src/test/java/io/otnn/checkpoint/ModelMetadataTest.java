@@ -18,10 +18,21 @@ class ModelMetadataTest {
 
     static ModelMetadata sample() {
         var evaluation = ModelMetadata.object().put("testAccuracy", 0.87);
-        return new ModelMetadata(1, "fmnist-dense", 3, Instant.parse("2026-11-23T16:00:00Z"),
-                ModelMetadata.Task.MULTICLASS, List.of("a", "b", "c"), ModelMetadata.Input.unitRange(28, 28, 1),
-                1.0, Math.sqrt(2), ModelMetadata.object().put("preset", "dense"), ModelMetadata.object(),
-                ModelMetadata.object(), evaluation, ModelMetadata.object());
+        return new ModelMetadata(
+                1,
+                "fmnist-dense",
+                3,
+                Instant.parse("2026-11-23T16:00:00Z"),
+                ModelMetadata.Task.MULTICLASS,
+                List.of("a", "b", "c"),
+                ModelMetadata.Input.unitRange(28, 28, 1),
+                1.0,
+                Math.sqrt(2),
+                ModelMetadata.object().put("preset", "dense"),
+                ModelMetadata.object(),
+                ModelMetadata.object(),
+                evaluation,
+                ModelMetadata.object());
     }
 
     @Test
@@ -49,9 +60,11 @@ class ModelMetadataTest {
     @Test
     void shouldNameTheFileAndEveryProblemWhenInvalid() throws IOException {
         Path file = dir.resolve(ModelMetadata.FILE_NAME);
-        Files.writeString(file, sample().toJson()
-                .replace("\"formatVersion\" : 1", "\"formatVersion\" : 9")
-                .replace("\"lipschitzConstant\" : 1.0", "\"lipschitzConstant\" : -1.0"));
+        Files.writeString(
+                file,
+                sample().toJson()
+                        .replace("\"formatVersion\" : 1", "\"formatVersion\" : 9")
+                        .replace("\"lipschitzConstant\" : 1.0", "\"lipschitzConstant\" : -1.0"));
 
         assertThatThrownBy(() -> ModelMetadata.read(file))
                 .isInstanceOf(CheckpointException.class)

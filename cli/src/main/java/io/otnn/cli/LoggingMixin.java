@@ -12,7 +12,9 @@ public final class LoggingMixin {
     static final String LEVEL_PROPERTY = "otnn.log.level";
     static final String KAFKA_LEVEL_PROPERTY = "otnn.kafka.log.level";
 
-    @Option(names = {"-v", "--verbose"}, description = "More log output (-vv for even more).")
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "More log output (-vv for even more).")
     void setVerbose(boolean[] verbose) {
         if (verbose.length >= 2) {
             System.setProperty(LEVEL_PROPERTY, "TRACE");
@@ -23,7 +25,9 @@ public final class LoggingMixin {
         }
     }
 
-    @Option(names = {"-q", "--quiet"}, description = "Only warnings and errors.")
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "Only warnings and errors.")
     void setQuiet(boolean quiet) {
         if (quiet) {
             System.setProperty(LEVEL_PROPERTY, "WARN");

@@ -1,16 +1,15 @@
 package io.otnn.cli;
 
-import java.io.PrintWriter;
-
 import io.otnn.cli.dashboard.DashboardCommand;
 import io.otnn.cli.demo.DemoCommand;
 import io.otnn.cli.explain.EvaluateCommand;
 import io.otnn.cli.explain.ExplainImageCommand;
 import io.otnn.cli.ingest.IngestCommand;
 import io.otnn.cli.local.LocalStackCommand;
-import io.otnn.local.LocalStackException;
 import io.otnn.cli.streams.ExplainCommand;
 import io.otnn.cli.trainer.TrainCommand;
+import io.otnn.local.LocalStackException;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,11 +17,22 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** The root {@code otnn} command: one subcommand per job. */
-@Command(name = "otnn", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(
+        name = "otnn",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "Real-time explanations of image classifications with 1-Lipschitz OTNNs on Kafka.",
-        subcommands = {DemoCommand.class, LocalStackCommand.class, TrainCommand.class, ExplainCommand.class,
-                IngestCommand.class, ExplainImageCommand.class, EvaluateCommand.class, DashboardCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            LocalStackCommand.class,
+            TrainCommand.class,
+            ExplainCommand.class,
+            IngestCommand.class,
+            ExplainImageCommand.class,
+            EvaluateCommand.class,
+            DashboardCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class OtnnCommand implements Runnable {
 
     /** Exit code of a command that failed at run time (the stack did not start, a port was taken...). */

@@ -3,7 +3,6 @@ package io.otnn.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
-
 import picocli.CommandLine.IVersionProvider;
 
 /** The project version, from {@code otnn-version.properties} filtered by Maven. */

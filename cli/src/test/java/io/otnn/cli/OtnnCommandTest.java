@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,15 +35,22 @@ class OtnnCommandTest {
     @Test
     void shouldPrintOneLineAndExit2WhenOptionIsUnknown() {
         assertThat(run("--no-such-flag")).isEqualTo(2);
-        assertThat(err.toString().lines()).singleElement().asString()
-                .startsWith("otnn: ").contains("--no-such-flag");
+        assertThat(err.toString().lines())
+                .singleElement()
+                .asString()
+                .startsWith("otnn: ")
+                .contains("--no-such-flag");
         assertThat(out.toString()).isEmpty();
     }
 
     @Test
     void shouldPrintOneLineAndExit2WhenPortIsNotANumber() {
         assertThat(run("local-stack", "--kafka-port", "abc")).isEqualTo(2);
-        assertThat(err.toString().lines()).singleElement().asString().contains("--kafka-port").contains("abc");
+        assertThat(err.toString().lines())
+                .singleElement()
+                .asString()
+                .contains("--kafka-port")
+                .contains("abc");
     }
 
     @Test
@@ -64,7 +69,11 @@ class OtnnCommandTest {
     @ValueSource(strings = {"explain", "train", "ingest", "explain-image", "evaluate"})
     void shouldPrintOneLineAndExit2WhenRequiredOptionsAreMissing(String subcommand) {
         assertThat(run(subcommand)).isEqualTo(2);
-        assertThat(err.toString().lines()).singleElement().asString().startsWith("otnn: ").contains("--")
+        assertThat(err.toString().lines())
+                .singleElement()
+                .asString()
+                .startsWith("otnn: ")
+                .contains("--")
                 .doesNotContain("Exception");
         assertThat(out.toString()).isEmpty();
     }
@@ -75,36 +84,91 @@ class OtnnCommandTest {
         assertThat(lastErrorLine()).contains("missing --bootstrap-servers", "OTNN_BOOTSTRAP_SERVERS");
         assertThat(run("explain", "--bootstrap-servers", "127.0.0.1:1")).isEqualTo(2);
         assertThat(lastErrorLine()).contains("missing --model");
-        assertThat(run("explain", "--bootstrap-servers", "127.0.0.1:1", "--model", model.resolve("absent").toString()))
+        assertThat(run(
+                        "explain",
+                        "--bootstrap-servers",
+                        "127.0.0.1:1",
+                        "--model",
+                        model.resolve("absent").toString()))
                 .isEqualTo(2);
         assertThat(lastErrorLine()).contains("no such checkpoint");
-        assertThat(run("explain", "--bootstrap-servers", "127.0.0.1:1", "--model", model.toString())).isEqualTo(2);
+        assertThat(run("explain", "--bootstrap-servers", "127.0.0.1:1", "--model", model.toString()))
+                .isEqualTo(2);
         assertThat(lastErrorLine()).contains("missing --schema-registry");
-        assertThat(run("explain", "--bootstrap-servers", "127.0.0.1:1", "--model", model.toString(),
-                "--schema-registry", "not a url")).isEqualTo(2);
+        assertThat(run(
+                        "explain",
+                        "--bootstrap-servers",
+                        "127.0.0.1:1",
+                        "--model",
+                        model.toString(),
+                        "--schema-registry",
+                        "not a url"))
+                .isEqualTo(2);
         assertThat(lastErrorLine()).contains("schema.registry.url");
-        assertThat(run("explain", "--bootstrap-servers", "127.0.0.1:1", "--model", model.toString(),
-                "--schema-registry", "http://127.0.0.1:1", "-p", "batch.max.size=lots")).isEqualTo(2);
+        assertThat(run(
+                        "explain",
+                        "--bootstrap-servers",
+                        "127.0.0.1:1",
+                        "--model",
+                        model.toString(),
+                        "--schema-registry",
+                        "http://127.0.0.1:1",
+                        "-p",
+                        "batch.max.size=lots"))
+                .isEqualTo(2);
         assertThat(lastErrorLine()).contains("batch.max.size", "lots");
-        assertThat(run("explain", "--config", model.resolve("absent.properties").toString())).isEqualTo(2);
+        assertThat(run("explain", "--config", model.resolve("absent.properties").toString()))
+                .isEqualTo(2);
         assertThat(lastErrorLine()).contains("no such file");
-        assertThat(err.toString().lines()).hasSize(7).allSatisfy(line -> assertThat(line).startsWith("otnn: explain: "));
+        assertThat(err.toString().lines())
+                .hasSize(7)
+                .allSatisfy(line -> assertThat(line).startsWith("otnn: explain: "));
     }
 
     @Test
     void shouldPrintOneLineAndExit2WhenEvaluateOrExplainImageIsMisused(@TempDir Path dir) throws Exception {
-        assertThat(run("evaluate", "--model", dir.toString(), "--data", "cifar", "--data-dir", dir.toString(),
-                "--out", dir.resolve("out").toString())).isEqualTo(2);
+        assertThat(run(
+                        "evaluate",
+                        "--model",
+                        dir.toString(),
+                        "--data",
+                        "cifar",
+                        "--data-dir",
+                        dir.toString(),
+                        "--out",
+                        dir.resolve("out").toString()))
+                .isEqualTo(2);
         assertThat(lastErrorLine()).startsWith("otnn: evaluate: --data must be");
         Path image = java.nio.file.Files.writeString(dir.resolve("picture.gif"), "GIF89a");
-        assertThat(run("explain-image", "--model", dir.toString(), "--image", image.toString(),
-                "--out", dir.resolve("out").toString())).isEqualTo(2);
+        assertThat(run(
+                        "explain-image",
+                        "--model",
+                        dir.toString(),
+                        "--image",
+                        image.toString(),
+                        "--out",
+                        dir.resolve("out").toString()))
+                .isEqualTo(2);
         assertThat(lastErrorLine()).startsWith("otnn: explain-image: ").contains("unknown image type");
-        assertThat(run("explain-image", "--model", dir.resolve("absent").toString(), "--image", image.toString(),
-                "--out", dir.resolve("out").toString())).isEqualTo(2);
+        assertThat(run(
+                        "explain-image",
+                        "--model",
+                        dir.resolve("absent").toString(),
+                        "--image",
+                        image.toString(),
+                        "--out",
+                        dir.resolve("out").toString()))
+                .isEqualTo(2);
         assertThat(lastErrorLine()).contains("no such checkpoint");
-        assertThat(run("explain-image", "--model", dir.toString(), "--image", dir.resolve("absent.png").toString(),
-                "--out", dir.resolve("out").toString())).isEqualTo(2);
+        assertThat(run(
+                        "explain-image",
+                        "--model",
+                        dir.toString(),
+                        "--image",
+                        dir.resolve("absent.png").toString(),
+                        "--out",
+                        dir.resolve("out").toString()))
+                .isEqualTo(2);
         assertThat(lastErrorLine()).contains("absent.png: no such file");
         assertThat(err.toString().lines()).hasSize(4);
         assertThat(out.toString()).isEmpty();
@@ -112,21 +176,33 @@ class OtnnCommandTest {
 
     @Test
     void shouldPrintOneLineAndExit2WhenIngestHasNoUsableSource(@TempDir Path dir) {
-        assertThat(run("ingest", "--source", "idx:" + dir.resolve("absent"), "--bootstrap-servers", "127.0.0.1:1",
-                "--schema-registry", "http://127.0.0.1:1")).isEqualTo(2);
-        assertThat(err.toString().lines()).singleElement().asString().startsWith("otnn: ingest: ")
+        assertThat(run(
+                        "ingest",
+                        "--source",
+                        "idx:" + dir.resolve("absent"),
+                        "--bootstrap-servers",
+                        "127.0.0.1:1",
+                        "--schema-registry",
+                        "http://127.0.0.1:1"))
+                .isEqualTo(2);
+        assertThat(err.toString().lines())
+                .singleElement()
+                .asString()
+                .startsWith("otnn: ingest: ")
                 .contains("absent");
         assertThat(out.toString()).isEmpty();
     }
 
     @Test
     void shouldPrintOneLineAndExit1WhenLocalStackKafkaPortIsInUse(@TempDir Path dir) throws Exception {
-        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
-                java.net.InetAddress.getLoopbackAddress())) {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
             assertThat(run("local-stack", "--data-dir", dir.toString(), "--kafka-port", String.valueOf(port)))
                     .isEqualTo(1);
-            assertThat(err.toString().lines()).singleElement().asString().startsWith("otnn: ")
+            assertThat(err.toString().lines())
+                    .singleElement()
+                    .asString()
+                    .startsWith("otnn: ")
                     .contains("is port " + port + " already in use?");
             assertThat(out.toString()).isEmpty();
         }

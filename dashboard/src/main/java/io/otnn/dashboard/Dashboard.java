@@ -1,11 +1,10 @@
 package io.otnn.dashboard;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-
 import io.otnn.dashboard.feed.TopicFeed;
 import io.otnn.dashboard.http.DashboardServer;
 import io.otnn.dashboard.state.DashboardState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /** The running dashboard: the topic feed filling the state, and the web server showing it. */
 public final class Dashboard implements AutoCloseable {
@@ -27,8 +26,8 @@ public final class Dashboard implements AutoCloseable {
         try {
             server = new DashboardServer(config, state);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on " + config.bind() + ":" + config.httpPort() + ": "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot listen on " + config.bind() + ":" + config.httpPort() + ": " + e.getMessage(), e);
         }
         TopicFeed feed;
         try {

@@ -1,10 +1,9 @@
 package io.otnn.dashboard;
 
+import io.otnn.dashboard.state.DashboardState;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-
-import io.otnn.dashboard.state.DashboardState;
 
 /**
  * The dashboard's settings. Topic keys and defaults are the stream explainer's ({@code topic.metrics}, ...); every
@@ -16,8 +15,13 @@ import io.otnn.dashboard.state.DashboardState;
  * @param user     the basic-auth user, or null for none
  * @param password the basic-auth password (with a user), never logged
  */
-public record DashboardConfig(Map<String, String> clientSettings, String bind, int httpPort, String user,
-                              char[] password, DashboardState.Limits limits) {
+public record DashboardConfig(
+        Map<String, String> clientSettings,
+        String bind,
+        int httpPort,
+        String user,
+        char[] password,
+        DashboardState.Limits limits) {
 
     public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
@@ -91,6 +95,7 @@ public record DashboardConfig(Map<String, String> clientSettings, String bind, i
 
     @Override
     public String toString() {
-        return "DashboardConfig[bind=" + bind + ", httpPort=" + httpPort + ", user=" + user + ", limits=" + limits + "]";
+        return "DashboardConfig[bind=" + bind + ", httpPort=" + httpPort + ", user=" + user + ", limits=" + limits
+                + "]";
     }
 }

@@ -1,10 +1,5 @@
 package io.otnn.dashboard;
 
-import java.nio.ByteBuffer;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-
 import io.otnn.avro.Certificate;
 import io.otnn.avro.Counterfactual;
 import io.otnn.avro.DeadLetter;
@@ -17,24 +12,45 @@ import io.otnn.avro.QuantileValue;
 import io.otnn.avro.TensorEncoding;
 import io.otnn.avro.Timings;
 import io.otnn.explain.render.CompactTensor;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Records as the stream explainer writes them, built by hand for the unit tests. */
 public final class TestRecords {
 
     private TestRecords() {}
 
-    public static ExplanationMetrics window(String model, int version, long start, long explained, long labelled,
-                                            Double accuracy, double certificateMean, long... histogram) {
+    public static ExplanationMetrics window(
+            String model,
+            int version,
+            long start,
+            long explained,
+            long labelled,
+            Double accuracy,
+            double certificateMean,
+            long... histogram) {
         List<Long> classes = new ArrayList<>();
         for (long h : histogram) classes.add(h);
-        return ExplanationMetrics.newBuilder().setWindowStart(Instant.ofEpochMilli(start))
-                .setWindowEnd(Instant.ofEpochMilli(start + 5_000)).setModelName(model).setModelVersion(version)
-                .setExplainedCount(explained).setDeadLetteredCount(1).setLabelledCount(labelled).setAccuracy(accuracy)
+        return ExplanationMetrics.newBuilder()
+                .setWindowStart(Instant.ofEpochMilli(start))
+                .setWindowEnd(Instant.ofEpochMilli(start + 5_000))
+                .setModelName(model)
+                .setModelVersion(version)
+                .setExplainedCount(explained)
+                .setDeadLetteredCount(1)
+                .setLabelledCount(labelled)
+                .setAccuracy(accuracy)
                 .setCertificateMean(certificateMean)
                 .setCertificateQuantiles(List.of(q(0.05, 0.1), q(0.5, 0.3), q(0.95, 0.6)))
                 .setCertifiedFractions(List.of(eps(0.1411764705882353, 0.8), eps(0.5, 0.25)))
-                .setClassHistogram(classes).setCounterfactualDistanceMean(0.7).setBoundaryResidualMean(0.001)
-                .setLatencyQuantilesMs(List.of(q(0.5, 12.25), q(0.99, 80.5))).setBatchSizeMean(8).build();
+                .setClassHistogram(classes)
+                .setCounterfactualDistanceMean(0.7)
+                .setBoundaryResidualMean(0.001)
+                .setLatencyQuantilesMs(List.of(q(0.5, 12.25), q(0.99, 80.5)))
+                .setBatchSizeMean(8)
+                .build();
     }
 
     public static QuantileValue q(double q, double value) {
@@ -42,13 +58,24 @@ public final class TestRecords {
     }
 
     public static EpsilonFraction eps(double epsilon, double fraction) {
-        return EpsilonFraction.newBuilder().setEpsilon(epsilon).setFraction(fraction).build();
+        return EpsilonFraction.newBuilder()
+                .setEpsilon(epsilon)
+                .setFraction(fraction)
+                .build();
     }
 
     public static DeadLetter deadLetter(ErrorKind kind, String message, long offset) {
-        return DeadLetter.newBuilder().setKey(null).setValue(ByteBuffer.wrap(new byte[] {1, 2})).setSourceTopic("otnn.images")
-                .setPartition(0).setOffset(offset).setErrorKind(kind).setMessage(message)
-                .setTime(Instant.ofEpochMilli(1_000 + offset)).setApplication("test").build();
+        return DeadLetter.newBuilder()
+                .setKey(null)
+                .setValue(ByteBuffer.wrap(new byte[] {1, 2}))
+                .setSourceTopic("otnn.images")
+                .setPartition(0)
+                .setOffset(offset)
+                .setErrorKind(kind)
+                .setMessage(message)
+                .setTime(Instant.ofEpochMilli(1_000 + offset))
+                .setApplication("test")
+                .build();
     }
 
     /** An explanation of a 28×28×1 image with a gradient-like saliency and a counterfactual ramp. */
@@ -59,18 +86,43 @@ public final class TestRecords {
             saliency[i] = (i % 28) / 27f * 0.02f;
             cf[i] = (i / 28) / 27f;
         }
-        return Explanation.newBuilder().setImageId(imageId).setEventTime(Instant.ofEpochMilli(5_000))
-                .setModelName("m").setModelVersion(1).setLabel(label).setPredictedClass(predicted)
-                .setPredictedClassName("class" + predicted).setRunnerUpClass(9).setRunnerUpClassName("class9")
+        return Explanation.newBuilder()
+                .setImageId(imageId)
+                .setEventTime(Instant.ofEpochMilli(5_000))
+                .setModelName("m")
+                .setModelVersion(1)
+                .setLabel(label)
+                .setPredictedClass(predicted)
+                .setPredictedClassName("class" + predicted)
+                .setRunnerUpClass(9)
+                .setRunnerUpClassName("class9")
                 .setScores(List.of(0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f, 1.0f))
-                .setCertificate(Certificate.newBuilder().setRadius(radius).setMargin(radius * Math.sqrt(2))
-                        .setFactor(Math.sqrt(2)).setLipschitz(1).build())
-                .setSaliency(tensor(saliency)).setSignedGradient(null)
-                .setCounterfactual(Counterfactual.newBuilder().setTargetClass(9).setTargetClassName("class9").setT(2)
-                        .setDistance(1.5).setBoundaryDistance(0.75).setImage(tensor(cf)).setPredictedClass(9)
-                        .setBoundaryResidual(0.0001).build())
-                .setTimings(Timings.newBuilder().setQueuedMs(1).setModelMs(2).setTotalMs(3).build()).setBatchSize(4)
-                .setExplainerInstance("test").build();
+                .setCertificate(Certificate.newBuilder()
+                        .setRadius(radius)
+                        .setMargin(radius * Math.sqrt(2))
+                        .setFactor(Math.sqrt(2))
+                        .setLipschitz(1)
+                        .build())
+                .setSaliency(tensor(saliency))
+                .setSignedGradient(null)
+                .setCounterfactual(Counterfactual.newBuilder()
+                        .setTargetClass(9)
+                        .setTargetClassName("class9")
+                        .setT(2)
+                        .setDistance(1.5)
+                        .setBoundaryDistance(0.75)
+                        .setImage(tensor(cf))
+                        .setPredictedClass(9)
+                        .setBoundaryResidual(0.0001)
+                        .build())
+                .setTimings(Timings.newBuilder()
+                        .setQueuedMs(1)
+                        .setModelMs(2)
+                        .setTotalMs(3)
+                        .build())
+                .setBatchSize(4)
+                .setExplainerInstance("test")
+                .build();
     }
 
     /**
@@ -87,7 +139,12 @@ public final class TestRecords {
 
     public static EncodedTensor tensor(float[] values) {
         CompactTensor t = CompactTensor.encode(values, 28, 28, 1);
-        return EncodedTensor.newBuilder().setEncoding(TensorEncoding.PNG_U8).setShape(List.of(28, 28, 1))
-                .setScale((float) t.scale()).setOffset((float) t.offset()).setData(ByteBuffer.wrap(t.png())).build();
+        return EncodedTensor.newBuilder()
+                .setEncoding(TensorEncoding.PNG_U8)
+                .setShape(List.of(28, 28, 1))
+                .setScale((float) t.scale())
+                .setOffset((float) t.offset())
+                .setData(ByteBuffer.wrap(t.png()))
+                .build();
     }
 }

@@ -42,7 +42,9 @@ public record BlockMnist(float[][] images, int[] labels, boolean[][] nullBlock) 
             labels.add(label);
             masks.add(mask);
         }
-        return new BlockMnist(images.toArray(float[][]::new), labels.stream().mapToInt(Integer::intValue).toArray(),
+        return new BlockMnist(
+                images.toArray(float[][]::new),
+                labels.stream().mapToInt(Integer::intValue).toArray(),
                 masks.toArray(boolean[][]::new));
     }
 

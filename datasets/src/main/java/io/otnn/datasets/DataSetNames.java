@@ -12,8 +12,8 @@ public final class DataSetNames {
     public static final String KOCH = "koch";
 
     /** Fashion-MNIST's classes, in label order. */
-    public static final List<String> FASHION_MNIST_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress",
-            "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+    public static final List<String> FASHION_MNIST_CLASSES = List.of(
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
     /** MNIST's classes, in label order. */
     public static final List<String> MNIST_CLASSES = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
 

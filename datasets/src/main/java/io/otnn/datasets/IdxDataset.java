@@ -16,7 +16,8 @@ public record IdxDataset(float[][] images, int[] labels, int height, int width) 
         }
     }
 
-    public static IdxDataset read(Path imagesFile, Path labelsFile, PixelDecoder decoder, int limit) throws IOException {
+    public static IdxDataset read(Path imagesFile, Path labelsFile, PixelDecoder decoder, int limit)
+            throws IOException {
         try (IdxReader reader = IdxReader.open(imagesFile, labelsFile)) {
             return read(reader, decoder, limit);
         }

@@ -8,7 +8,8 @@ public record IdxImages(byte[] pixels, int[] labels, int count, int height, int 
 
     public IdxImages {
         if (pixels.length != (long) count * height * width) {
-            throw new IllegalArgumentException(pixels.length + " pixels for " + count + " images of " + height + "×" + width);
+            throw new IllegalArgumentException(
+                    pixels.length + " pixels for " + count + " images of " + height + "×" + width);
         }
         if (labels != null && labels.length != count) {
             throw new IllegalArgumentException(labels.length + " labels for " + count + " images");

@@ -33,8 +33,14 @@ public final class IdxReader implements AutoCloseable {
     private final int width;
     private int read;
 
-    private IdxReader(Path imagesFile, Path labelsFile, DataInputStream images, DataInputStream labels, int count,
-            int height, int width) {
+    private IdxReader(
+            Path imagesFile,
+            Path labelsFile,
+            DataInputStream images,
+            DataInputStream labels,
+            int count,
+            int height,
+            int width) {
         this.imagesFile = imagesFile;
         this.labelsFile = labelsFile;
         this.images = images;
@@ -74,8 +80,8 @@ public final class IdxReader implements AutoCloseable {
                 }
                 int labelCount = header(labels, labelsFile);
                 if (labelCount != count) {
-                    throw new IOException(labelsFile + ": " + labelCount + " labels for " + count + " images in "
-                            + imagesFile);
+                    throw new IOException(
+                            labelsFile + ": " + labelCount + " labels for " + count + " images in " + imagesFile);
                 }
             }
             return new IdxReader(imagesFile, labelsFile, images, labels, count, height, width);
@@ -146,21 +152,23 @@ public final class IdxReader implements AutoCloseable {
     /** Reads the next image's {@code height × width} bytes into {@code pixels} and returns its label (−1 without labels). */
     public int next(byte[] pixels) throws IOException {
         if (pixels.length != height * width) {
-            throw new IllegalArgumentException("an image of " + imagesFile + " has " + height * width + " bytes, got "
-                    + pixels.length);
+            throw new IllegalArgumentException(
+                    "an image of " + imagesFile + " has " + height * width + " bytes, got " + pixels.length);
         }
         if (!hasNext()) throw new IllegalStateException(imagesFile + ": all " + count + " images were read");
         try {
             images.readFully(pixels);
         } catch (EOFException e) {
-            throw new IOException(imagesFile + ": truncated (declares " + count + " images, ends in image " + read + ")", e);
+            throw new IOException(
+                    imagesFile + ": truncated (declares " + count + " images, ends in image " + read + ")", e);
         }
         int label = -1;
         if (labels != null) {
             try {
                 label = labels.readUnsignedByte();
             } catch (EOFException e) {
-                throw new IOException(labelsFile + ": truncated (declares " + count + " labels, ends at " + read + ")", e);
+                throw new IOException(
+                        labelsFile + ": truncated (declares " + count + " labels, ends at " + read + ")", e);
             }
         }
         read++;

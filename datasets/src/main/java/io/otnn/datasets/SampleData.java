@@ -15,8 +15,11 @@ import java.util.List;
 public final class SampleData {
 
     /** The four IDX files of the sample. */
-    public static final List<String> FILES = List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-            "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
+    public static final List<String> FILES = List.of(
+            "train-images-idx3-ubyte.gz",
+            "train-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz");
 
     private static final String RESOURCE_FOLDER = "fashion-mnist-sample/";
 

@@ -57,7 +57,8 @@ class BlockMnistTest {
             float[] bottom = Arrays.copyOfRange(x, s, 2 * s);
             float[] digit = digits.images()[i];
             assertThat(Arrays.equals(top, nul) && Arrays.equals(bottom, digit)
-                    || Arrays.equals(top, digit) && Arrays.equals(bottom, nul)).isTrue();
+                            || Arrays.equals(top, digit) && Arrays.equals(bottom, nul))
+                    .isTrue();
             kept++;
         }
         assertThat(block.images().length).isEqualTo(kept);

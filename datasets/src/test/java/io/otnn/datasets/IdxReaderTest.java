@@ -63,14 +63,15 @@ class IdxReaderTest {
         }
         assertThat(plain.pixels()).containsExactly(gz.pixels());
         assertThat(plain.labels()).containsExactly(gz.labels());
-        assertThat(java.util.Arrays.stream(gz.labels()).allMatch(l -> l >= 0 && l < 10)).isTrue();
+        assertThat(java.util.Arrays.stream(gz.labels()).allMatch(l -> l >= 0 && l < 10))
+                .isTrue();
     }
 
     @Test
     void shouldHandOutEachImageWithItsLabelWhenReadOneByOne() throws IOException {
         write(tmp.resolve("a-images-idx3-ubyte"), tmp.resolve("a-labels-idx1-ubyte"), 3, 2, 5, 3, false);
-        try (IdxReader reader = IdxReader.open(tmp.resolve("a-images-idx3-ubyte"),
-                IdxReader.labelsNextTo(tmp.resolve("a-images-idx3-ubyte")))) {
+        try (IdxReader reader = IdxReader.open(
+                tmp.resolve("a-images-idx3-ubyte"), IdxReader.labelsNextTo(tmp.resolve("a-images-idx3-ubyte")))) {
             byte[] pixels = new byte[10];
             assertThat(reader.next(pixels)).isEqualTo(0);
             assertThat(reader.next(pixels)).isEqualTo(1);
@@ -85,22 +86,27 @@ class IdxReaderTest {
 
     @Test
     void shouldNameTheMissingFileWhenIdxIsAbsent() {
-        assertThatThrownBy(() -> IdxReader.openSplit(tmp, "train")).isInstanceOf(IOException.class)
-                .hasMessageContaining("train-images-idx3-ubyte.gz").hasMessageContaining("missing");
+        assertThatThrownBy(() -> IdxReader.openSplit(tmp, "train"))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("train-images-idx3-ubyte.gz")
+                .hasMessageContaining("missing");
     }
 
     @Test
     void shouldRefuseTheFilesWhenTheLabelCountDiffers() throws IOException {
         write(tmp.resolve("t10k-images-idx3-ubyte.gz"), tmp.resolve("t10k-labels-idx1-ubyte.gz"), 4, 2, 2, 3, true);
-        assertThatThrownBy(() -> IdxReader.openSplit(tmp, "t10k")).isInstanceOf(IOException.class)
-                .hasMessageContaining("t10k-labels-idx1-ubyte.gz").hasMessageContaining("3 labels for 4 images");
+        assertThatThrownBy(() -> IdxReader.openSplit(tmp, "t10k"))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("t10k-labels-idx1-ubyte.gz")
+                .hasMessageContaining("3 labels for 4 images");
     }
 
     @Test
     void shouldNameTheFileWhenItIsNotIdxOrTruncated() throws IOException {
         Files.writeString(tmp.resolve("x-images-idx3-ubyte"), "not an IDX file at all");
         assertThatThrownBy(() -> IdxReader.open(tmp.resolve("x-images-idx3-ubyte"), null))
-                .isInstanceOf(IOException.class).hasMessageContaining("x-images-idx3-ubyte")
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("x-images-idx3-ubyte")
                 .hasMessageContaining("not an IDX image file");
         write(tmp.resolve("y-images-idx3-ubyte"), tmp.resolve("y-labels-idx1-ubyte"), 2, 3, 3, 2, false);
         byte[] whole = Files.readAllBytes(tmp.resolve("y-images-idx3-ubyte"));
@@ -108,8 +114,10 @@ class IdxReaderTest {
         try (IdxReader reader = IdxReader.open(tmp.resolve("y-images-idx3-ubyte"), null)) {
             assertThat(reader.hasLabels()).isFalse();
             assertThat(reader.next(new byte[9])).isEqualTo(-1);
-            assertThatThrownBy(() -> reader.next(new byte[9])).isInstanceOf(IOException.class)
-                    .hasMessageContaining("y-images-idx3-ubyte").hasMessageContaining("truncated");
+            assertThatThrownBy(() -> reader.next(new byte[9]))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("y-images-idx3-ubyte")
+                    .hasMessageContaining("truncated");
         }
     }
 }

@@ -86,8 +86,8 @@ public final class Explainer implements AutoCloseable {
             if (want != -1) {
                 int labels = binary ? 2 : classes;
                 if (want < 0 || want >= labels) {
-                    throw new IllegalArgumentException("target " + want + " of image " + i + " is not a class in [0, "
-                            + labels + ")");
+                    throw new IllegalArgumentException(
+                            "target " + want + " of image " + i + " is not a class in [0, " + labels + ")");
                 }
                 targeted[i] = true;
                 targetedCount++;
@@ -137,7 +137,8 @@ public final class Explainer implements AutoCloseable {
                 g[i] = raw.logit(i, pred[i]) - raw.logit(i, j[i]);
                 gradG[i] = gMargin;
                 double runnerUpMargin = raw.logit(i, pred[i]) - raw.logit(i, second[i]);
-                radius[i] = Certificate.radius(runnerUpMargin, metadata.certificateFactor(), metadata.lipschitzConstant());
+                radius[i] =
+                        Certificate.radius(runnerUpMargin, metadata.certificateFactor(), metadata.lipschitzConstant());
             }
             double norm2 = 0;
             for (float v : gradG[i]) norm2 += (double) v * v;
@@ -171,10 +172,26 @@ public final class Explainer implements AutoCloseable {
             double residual = binary
                     ? (pred[i] == 1 ? check[i] : -check[i])
                     : check[i * classes + pred[i]] - check[i * classes + j[i]];
-            out.add(new ImageExplanation(scores, pred[i], metadata.className(pred[i]), j[i],
-                    metadata.className(j[i]), targeted[i], g[i], radius[i], metadata.certificateFactor(),
-                    metadata.lipschitzConstant(), saliency, signed[i], boundary, counterfactual, t,
-                    Math.sqrt(distance), Math.sqrt(boundaryDistance), cfClass, residual));
+            out.add(new ImageExplanation(
+                    scores,
+                    pred[i],
+                    metadata.className(pred[i]),
+                    j[i],
+                    metadata.className(j[i]),
+                    targeted[i],
+                    g[i],
+                    radius[i],
+                    metadata.certificateFactor(),
+                    metadata.lipschitzConstant(),
+                    saliency,
+                    signed[i],
+                    boundary,
+                    counterfactual,
+                    t,
+                    Math.sqrt(distance),
+                    Math.sqrt(boundaryDistance),
+                    cfClass,
+                    residual));
         }
         return out;
     }
@@ -190,8 +207,8 @@ public final class Explainer implements AutoCloseable {
      * @param ts           step factors, each finite and &gt; 0 (1 is the boundary point)
      * @return per image, one step per entry of {@code ts}, in that order
      */
-    public List<List<CounterfactualStep>> counterfactuals(float[][] images, List<ImageExplanation> explanations,
-                                                          double... ts) {
+    public List<List<CounterfactualStep>> counterfactuals(
+            float[][] images, List<ImageExplanation> explanations, double... ts) {
         if (images.length != explanations.size()) {
             throw new IllegalArgumentException(images.length + " images but " + explanations.size() + " explanations");
         }

@@ -1,8 +1,8 @@
 package io.otnn.explain;
 
-import io.otnn.explain.checkpoint.Checkpoint;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.checkpoint.SignatureContract;
+import io.otnn.explain.checkpoint.Checkpoint;
 import io.otnn.explain.engine.SavedModelRunner;
 import java.nio.file.Path;
 import java.util.List;

@@ -186,9 +186,12 @@ class ExplainerTest {
                     if (step.t() == 1.0) continue; // on the boundary: the class is a tie up to rounding
                     double[] direct = m.forward(cfFloat);
                     int best = argmax(direct, -1);
-                    assertThat(direct[best] - direct[argmax(direct, best)]).as("x_cf(%s) is off the boundary", step.t())
+                    assertThat(direct[best] - direct[argmax(direct, best)])
+                            .as("x_cf(%s) is off the boundary", step.t())
                             .isGreaterThan(1e-4);
-                    assertThat(step.predictedClass()).as("image %d, t = %s", i, step.t()).isEqualTo(best);
+                    assertThat(step.predictedClass())
+                            .as("image %d, t = %s", i, step.t())
+                            .isEqualTo(best);
                 }
                 // t = 2 (the explainer's default) gives back the explanation's own counterfactual and its class
                 CounterfactualStep two = out.get(i).get(2);
@@ -216,12 +219,15 @@ class ExplainerTest {
                         double onLine = images[i][p] + step.t() * (e.boundaryPoint()[p] - images[i][p]);
                         assertThat((double) step.image()[p]).isCloseTo(Math.min(1, Math.max(0, onLine)), within(1e-5));
                     }
-                    assertThat(step.predictedClass()).as("image %d, t = %s", i, step.t())
+                    assertThat(step.predictedClass())
+                            .as("image %d, t = %s", i, step.t())
                             .isEqualTo(argmax(m.forward(step.image()), -1));
                 }
                 if (out.get(i).get(0).predictedClass() != out.get(i).get(2).predictedClass()) changed++;
             }
-            assertThat(changed).as("images whose counterfactual changes class between t = 0.5 and t = 5").isPositive();
+            assertThat(changed)
+                    .as("images whose counterfactual changes class between t = 0.5 and t = 5")
+                    .isPositive();
         }
     }
 
@@ -231,13 +237,16 @@ class ExplainerTest {
         try (Explainer explainer = linear.newExplainer()) {
             List<ImageExplanation> explanations = explainer.explain(images);
             assertThatThrownBy(() -> explainer.counterfactuals(images, explanations, 0.0))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("> 0");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("> 0");
             assertThatThrownBy(() -> explainer.counterfactuals(images, explanations, Double.NaN))
                     .isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> explainer.counterfactuals(images, explanations))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no step factor");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("no step factor");
             assertThatThrownBy(() -> explainer.counterfactuals(images, explanations.subList(0, 1), 2.0))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 images but 1");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("2 images but 1");
         }
     }
 
@@ -319,9 +328,11 @@ class ExplainerTest {
     void shouldRefuseWhenImageSizeOrTargetOrTIsInvalid() {
         try (Explainer explainer = linear.newExplainer()) {
             assertThatThrownBy(() -> explainer.explain(new float[][] {new float[3]}))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[6, 5, 2]");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("[6, 5, 2]");
             assertThatThrownBy(() -> explainer.explain(Fixtures.images(1, 1, 60), new int[] {9}))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target 9");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("target 9");
             assertThatThrownBy(() -> explainer.withT(1.0)).isInstanceOf(IllegalArgumentException.class);
             assertThat(explainer.explain(new float[0][])).isEmpty();
         }

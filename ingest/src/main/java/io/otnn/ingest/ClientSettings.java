@@ -13,8 +13,7 @@ import java.util.Properties;
  * is on a command line; {@link ImagePublisher.Builder#optClientSettings} takes what it holds.
  */
 public final class ClientSettings {
-    private ClientSettings() {
-    }
+    private ClientSettings() {}
 
     public static Map<String, String> read(Path file) throws IOException {
         Properties loaded = new Properties();

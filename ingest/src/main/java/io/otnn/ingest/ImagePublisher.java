@@ -1,5 +1,14 @@
 package io.otnn.ingest;
 
+import io.otnn.avro.ImageEvent;
+import io.otnn.avro.PixelEncoding;
+import io.otnn.ingest.source.ImageSource;
+import io.otnn.ingest.source.SourceImage;
+import io.otnn.schemas.auth.CredentialFailures;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClientConfig;
+import io.otnn.schemas.serde.AvroSerdes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -13,21 +22,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-
-import io.otnn.avro.ImageEvent;
-import io.otnn.avro.PixelEncoding;
-import io.otnn.ingest.source.ImageSource;
-import io.otnn.ingest.source.SourceImage;
-import io.otnn.schemas.auth.CredentialFailures;
-import io.otnn.schemas.registry.RestSchemaRegistryClient;
-import io.otnn.schemas.registry.SchemaRegistryClientConfig;
-import io.otnn.schemas.registry.SchemaRegistryClient;
-import io.otnn.schemas.serde.AvroSerdes;
 
 /**
  * Publishes images as {@code ImageEvent}s (key: the image id) with an idempotent producer, at most {@code rate}
@@ -54,8 +52,7 @@ public final class ImagePublisher implements AutoCloseable {
     public interface Progress {
         void update(long sent, double ratePerSecond);
 
-        Progress NONE = (sent, rate) -> {
-        };
+        Progress NONE = (sent, rate) -> {};
     }
 
     private final KafkaProducer<String, ImageEvent> producer;
@@ -81,7 +78,9 @@ public final class ImagePublisher implements AutoCloseable {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
-        this.producer = new KafkaProducer<>(props, new StringSerializer(),
+        this.producer = new KafkaProducer<>(
+                props,
+                new StringSerializer(),
                 AvroSerdes.specific(ImageEvent.class, registry, false).serializer());
         this.topic = b.topic;
         this.rate = b.rate;
@@ -112,33 +111,37 @@ public final class ImagePublisher implements AutoCloseable {
                 break;
             }
             try {
-                source.forEach(image -> {
-                    if (limit > 0 && submitted[0] >= limit || stoppedBy.get() != null) {
-                        return false;
-                    }
-                    pace(start, submitted[0]);
-                    producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), image.id(),
-                            toEvent(image)), (metadata, error) -> {
-                                if (error == null) {
-                                    sent.incrementAndGet();
-                                    return;
-                                }
-                                failed.incrementAndGet();
-                                var credentials = CredentialFailures.describe(error);
-                                if (credentials.isPresent()) {
-                                    stoppedBy.compareAndSet(null, credentials.get());
-                                } else if (failed.get() <= 10) {
-                                    messages.add(image.id() + ": not sent: " + error.getMessage());
-                                }
-                            });
-                    submitted[0]++;
-                    long now = System.nanoTime();
-                    if (now - lastProgress[0] > TimeUnit.MILLISECONDS.toNanos(200)) {
-                        lastProgress[0] = now;
-                        progress.update(sent.get(), sent.get() / Math.max(1e-9, (now - start) / 1e9));
-                    }
-                    return true;
-                }, messages::add);
+                source.forEach(
+                        image -> {
+                            if (limit > 0 && submitted[0] >= limit || stoppedBy.get() != null) {
+                                return false;
+                            }
+                            pace(start, submitted[0]);
+                            producer.send(
+                                    new ProducerRecord<>(
+                                            topic, null, System.currentTimeMillis(), image.id(), toEvent(image)),
+                                    (metadata, error) -> {
+                                        if (error == null) {
+                                            sent.incrementAndGet();
+                                            return;
+                                        }
+                                        failed.incrementAndGet();
+                                        var credentials = CredentialFailures.describe(error);
+                                        if (credentials.isPresent()) {
+                                            stoppedBy.compareAndSet(null, credentials.get());
+                                        } else if (failed.get() <= 10) {
+                                            messages.add(image.id() + ": not sent: " + error.getMessage());
+                                        }
+                                    });
+                            submitted[0]++;
+                            long now = System.nanoTime();
+                            if (now - lastProgress[0] > TimeUnit.MILLISECONDS.toNanos(200)) {
+                                lastProgress[0] = now;
+                                progress.update(sent.get(), sent.get() / Math.max(1e-9, (now - start) / 1e9));
+                            }
+                            return true;
+                        },
+                        messages::add);
             } catch (IOException | RuntimeException e) {
                 var credentials = CredentialFailures.describe(e);
                 if (credentials.isPresent()) {
@@ -151,16 +154,24 @@ public final class ImagePublisher implements AutoCloseable {
         producer.flush();
         double seconds = (System.nanoTime() - start) / 1e9;
         progress.update(sent.get(), sent.get() / Math.max(1e-9, seconds));
-        long skipped = messages.stream().filter(m -> !m.contains(": not sent: ")).count();
+        long skipped =
+                messages.stream().filter(m -> !m.contains(": not sent: ")).count();
         return new PublishResult(sent.get(), failed.get(), skipped, List.copyOf(messages), seconds, stoppedBy.get());
     }
 
     private ImageEvent toEvent(SourceImage image) {
-        return ImageEvent.newBuilder().setImageId(image.id()).setSource(image.source())
-                .setEventTime(Instant.now()).setWidth(image.width()).setHeight(image.height())
-                .setChannels(image.channels()).setEncoding(PixelEncoding.valueOf(image.encoding()))
-                .setPixels(ByteBuffer.wrap(image.pixels())).setLabel(withLabels ? image.label() : null)
-                .setAttributes(new HashMap<>()).build();
+        return ImageEvent.newBuilder()
+                .setImageId(image.id())
+                .setSource(image.source())
+                .setEventTime(Instant.now())
+                .setWidth(image.width())
+                .setHeight(image.height())
+                .setChannels(image.channels())
+                .setEncoding(PixelEncoding.valueOf(image.encoding()))
+                .setPixels(ByteBuffer.wrap(image.pixels()))
+                .setLabel(withLabels ? image.label() : null)
+                .setAttributes(new HashMap<>())
+                .build();
     }
 
     /** Sleeps until image number {@code index} is due at {@code rate} images a second. */

@@ -12,8 +12,8 @@ import java.util.List;
  * @param seconds  wall time of the run
  * @param stoppedBy why the run stopped before its sources ended (a refused credential), or null
  */
-public record PublishResult(long sent, long failed, long skipped, List<String> messages, double seconds,
-                            String stoppedBy) {
+public record PublishResult(
+        long sent, long failed, long skipped, List<String> messages, double seconds, String stoppedBy) {
 
     /** True when the run stopped early on a failure no retry can fix ({@link #stoppedBy()}). */
     public boolean stopped() {
@@ -31,7 +31,8 @@ public record PublishResult(long sent, long failed, long skipped, List<String> m
 
     /** One line for a person: "Sent 40 image(s) to otnn.images in 1.2 s (33/s); 0 unreadable, 0 refused". */
     public String summary(String topic) {
-        return String.format("Sent %,d image(s) to %s in %.1f s (%,.0f/s); %d unreadable, %d refused", sent, topic,
-                seconds, rate(), skipped, failed);
+        return String.format(
+                "Sent %,d image(s) to %s in %.1f s (%,.0f/s); %d unreadable, %d refused",
+                sent, topic, seconds, rate(), skipped, failed);
     }
 }

@@ -2,18 +2,6 @@ package io.otnn.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.otnn.avro.ImageEvent;
 import io.otnn.ingest.source.ImageSource;
 import io.otnn.ingest.testing.IdxFiles;
@@ -21,6 +9,16 @@ import io.otnn.ingest.testing.ImageEvents;
 import io.otnn.local.LocalStack;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ImagePublisherTest {
 
@@ -46,9 +44,14 @@ class ImagePublisherTest {
         Path data = IdxFiles.writeIdx(dir.resolve("fashion"), "t10k", 50, 28, 28, true);
         String topic = "ingest-" + UUID.randomUUID();
         PublishResult result;
-        try (ImagePublisher publisher = ImagePublisher.builder().setBootstrapServers(stack.bootstrapServers())
-                .setSchemaRegistryUrl(stack.schemaRegistryUrl()).optTopic(topic).optLimit(30).optRate(300)
-                .optWithLabels(true).build()) {
+        try (ImagePublisher publisher = ImagePublisher.builder()
+                .setBootstrapServers(stack.bootstrapServers())
+                .setSchemaRegistryUrl(stack.schemaRegistryUrl())
+                .optTopic(topic)
+                .optLimit(30)
+                .optRate(300)
+                .optWithLabels(true)
+                .build()) {
             result = publisher.publish(List.of(ImageSource.parse("idx:" + data)), ImagePublisher.Progress.NONE);
         }
         assertThat(result.sent()).isEqualTo(30);
@@ -57,8 +60,10 @@ class ImagePublisherTest {
 
         List<ConsumerRecord<String, ImageEvent>> read = read(topic, 30);
         assertThat(read).hasSize(30);
-        ConsumerRecord<String, ImageEvent> first = read.stream().filter(r -> r.key().equals("fashion/t10k/7"))
-                .findFirst().orElseThrow();
+        ConsumerRecord<String, ImageEvent> first = read.stream()
+                .filter(r -> r.key().equals("fashion/t10k/7"))
+                .findFirst()
+                .orElseThrow();
         assertThat(first.value().getImageId()).isEqualTo("fashion/t10k/7");
         assertThat(first.value().getLabel()).isEqualTo(7);
         assertThat(first.value().getWidth()).isEqualTo(28);
@@ -67,8 +72,8 @@ class ImagePublisherTest {
 
     private static List<ConsumerRecord<String, ImageEvent>> read(String topic, int count) {
         try (SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl())) {
-            return ImageEvents.read(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
-                    registry, topic, count);
+            return ImageEvents.read(
+                    Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()), registry, topic, count);
         }
     }
 }

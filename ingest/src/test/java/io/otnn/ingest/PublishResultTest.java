@@ -4,16 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Locale;
-
 import org.junit.jupiter.api.Test;
 
 class PublishResultTest {
 
     @Test
     void shouldSucceedOnlyWhenSomethingWasSentAndNoCredentialWasRefused() {
-        assertThat(new PublishResult(3, 0, 1, List.of("x: unreadable"), 1.0, null).succeeded()).isTrue();
-        assertThat(new PublishResult(0, 0, 1, List.of("x: unreadable"), 1.0, null).succeeded()).isFalse();
-        assertThat(new PublishResult(3, 0, 0, List.of(), 1.0, "Kafka refused the credentials").succeeded()).isFalse();
+        assertThat(new PublishResult(3, 0, 1, List.of("x: unreadable"), 1.0, null).succeeded())
+                .isTrue();
+        assertThat(new PublishResult(0, 0, 1, List.of("x: unreadable"), 1.0, null).succeeded())
+                .isFalse();
+        assertThat(new PublishResult(3, 0, 0, List.of(), 1.0, "Kafka refused the credentials").succeeded())
+                .isFalse();
     }
 
     @Test

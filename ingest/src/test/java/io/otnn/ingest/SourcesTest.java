@@ -2,22 +2,19 @@ package io.otnn.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.ingest.source.IdxSource;
+import io.otnn.ingest.source.ImageSource;
+import io.otnn.ingest.source.SourceImage;
+import io.otnn.ingest.testing.IdxFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
 import javax.imageio.ImageIO;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.otnn.ingest.source.IdxSource;
-import io.otnn.ingest.source.ImageSource;
-import io.otnn.ingest.source.SourceImage;
-import io.otnn.ingest.testing.IdxFiles;
 
 class SourcesTest {
 
@@ -43,7 +40,8 @@ class SourcesTest {
         assertThat(third.encoding()).isEqualTo("RAW_U8");
         assertThat(third.width()).isEqualTo(28);
         assertThat(third.pixels()).hasSize(784).containsOnly(3);
-        assertThat(readAll(ImageSource.parse("idx:" + data), skipped).get(3).id()).isEqualTo(third.id());
+        assertThat(readAll(ImageSource.parse("idx:" + data), skipped).get(3).id())
+                .isEqualTo(third.id());
     }
 
     @Test
@@ -52,8 +50,10 @@ class SourcesTest {
         IdxSource source = IdxSource.open(data);
         assertThat(source.hasLabels()).isTrue();
         List<SourceImage> images = readAll(source, new ArrayList<>());
-        assertThat(images).extracting(SourceImage::id).containsExactly("digits/train/0", "digits/train/1",
-                "digits/train/2", "digits/train/3", "digits/train/4");
+        assertThat(images)
+                .extracting(SourceImage::id)
+                .containsExactly(
+                        "digits/train/0", "digits/train/1", "digits/train/2", "digits/train/3", "digits/train/4");
         assertThat(images.get(0).width()).isEqualTo(3);
         assertThat(images.get(0).height()).isEqualTo(4);
     }
@@ -63,10 +63,14 @@ class SourcesTest {
         Path root = dir.resolve("pets");
         for (String cls : List.of("cat", "dog")) {
             Files.createDirectories(root.resolve(cls));
-            ImageIO.write(new BufferedImage(8, 6, BufferedImage.TYPE_BYTE_GRAY), "png",
+            ImageIO.write(
+                    new BufferedImage(8, 6, BufferedImage.TYPE_BYTE_GRAY),
+                    "png",
                     root.resolve(cls).resolve("a.png").toFile());
         }
-        ImageIO.write(new BufferedImage(8, 6, BufferedImage.TYPE_3BYTE_BGR), "jpg",
+        ImageIO.write(
+                new BufferedImage(8, 6, BufferedImage.TYPE_3BYTE_BGR),
+                "jpg",
                 root.resolve("dog").resolve("b.jpg").toFile());
         Files.writeString(root.resolve("dog").resolve("broken.png"), "not a png");
         Files.writeString(root.resolve("notes.txt"), "hello");
@@ -79,7 +83,9 @@ class SourcesTest {
         assertThat(images.get(2).encoding()).isEqualTo("JPEG");
         assertThat(images.get(2).channels()).isEqualTo(3);
         assertThat(images.get(0).width()).isEqualTo(8);
-        assertThat(skipped).hasSize(2).anyMatch(m -> m.startsWith("dog/broken.png: "))
+        assertThat(skipped)
+                .hasSize(2)
+                .anyMatch(m -> m.startsWith("dog/broken.png: "))
                 .anyMatch(m -> m.startsWith("notes.txt: "));
     }
 }

@@ -2,7 +2,6 @@ package io.otnn.local;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
@@ -20,7 +19,13 @@ import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
  * earlier version instead of only the latest. NONE: no check.
  */
 enum CompatibilityRule {
-    NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE;
+    NONE,
+    BACKWARD,
+    BACKWARD_TRANSITIVE,
+    FORWARD,
+    FORWARD_TRANSITIVE,
+    FULL,
+    FULL_TRANSITIVE;
 
     /** Parses a level name, case-insensitively; throws {@link IllegalArgumentException} naming the valid ones. */
     static CompatibilityRule parse(String name) {
@@ -31,8 +36,8 @@ enum CompatibilityRule {
                 }
             }
         }
-        throw new IllegalArgumentException("unknown compatibility level '" + name + "', valid: "
-                + java.util.Arrays.toString(values()));
+        throw new IllegalArgumentException(
+                "unknown compatibility level '" + name + "', valid: " + java.util.Arrays.toString(values()));
     }
 
     private boolean transitive() {
@@ -59,12 +64,16 @@ enum CompatibilityRule {
         List<Schema> against = transitive() ? existing : List.of(existing.get(existing.size() - 1));
         for (Schema old : against) {
             if (backward()) {
-                describe(SchemaCompatibility.checkReaderWriterCompatibility(candidate, old),
-                        "new schema cannot read data written with an earlier schema", problems);
+                describe(
+                        SchemaCompatibility.checkReaderWriterCompatibility(candidate, old),
+                        "new schema cannot read data written with an earlier schema",
+                        problems);
             }
             if (forward()) {
-                describe(SchemaCompatibility.checkReaderWriterCompatibility(old, candidate),
-                        "an earlier schema cannot read data written with the new schema", problems);
+                describe(
+                        SchemaCompatibility.checkReaderWriterCompatibility(old, candidate),
+                        "an earlier schema cannot read data written with the new schema",
+                        problems);
             }
         }
         return problems;
@@ -74,8 +83,10 @@ enum CompatibilityRule {
         if (result.getType() == SchemaCompatibilityType.COMPATIBLE) {
             return;
         }
-        result.getResult().getIncompatibilities().forEach(i -> problems.add(what + ": " + i.getType()
-                + " at " + i.getLocation() + " (" + i.getMessage() + ")"));
+        result.getResult()
+                .getIncompatibilities()
+                .forEach(i -> problems.add(
+                        what + ": " + i.getType() + " at " + i.getLocation() + " (" + i.getMessage() + ")"));
         if (result.getResult().getIncompatibilities().isEmpty()) {
             problems.add(what + ": " + result.getDescription());
         }

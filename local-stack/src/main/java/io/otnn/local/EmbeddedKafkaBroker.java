@@ -1,5 +1,6 @@
 package io.otnn.local;
 
+import io.otnn.local.security.SecurityMaterial;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -22,7 +22,6 @@ import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
-import io.otnn.local.security.SecurityMaterial;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,8 +56,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private boolean running = true;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, int port, int internalPort,
-                                SecurityMaterial security, Properties properties) {
+    private EmbeddedKafkaBroker(
+            KafkaRaftServer server,
+            Path logDir,
+            int port,
+            int internalPort,
+            SecurityMaterial security,
+            Properties properties) {
         this.server = server;
         this.logDir = logDir;
         this.port = port;
@@ -82,8 +86,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * As {@link #start(Path, int, Map)}; with {@code security} (null: none) the client listener requires SASL_SSL.
      * The SCRAM users are not made here: see {@code LocalStack}, which creates them over the internal listener.
      */
-    public static EmbeddedKafkaBroker start(Path dataDir, int port, Map<String, String> brokerOverrides,
-                                            SecurityMaterial security) {
+    public static EmbeddedKafkaBroker start(
+            Path dataDir, int port, Map<String, String> brokerOverrides, SecurityMaterial security) {
         Path logDir = dataDir.toAbsolutePath();
         try {
             Files.createDirectories(logDir);
@@ -103,16 +107,27 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 if (!FreePorts.isBindFailure(e)) {
                     throw e;
                 }
-                LOG.warn("Kafka could not bind to port {} or {} (attempt {} of {}), retrying", clientPort,
-                        controllerPort, attempt, attempts);
+                LOG.warn(
+                        "Kafka could not bind to port {} or {} (attempt {} of {}), retrying",
+                        clientPort,
+                        controllerPort,
+                        attempt,
+                        attempts);
             }
         }
-        throw new LocalStackException("Kafka could not bind to a port after " + attempts + " attempts"
-                + (port == 0 ? "" : "; is port " + port + " already in use?"), last);
+        throw new LocalStackException(
+                "Kafka could not bind to a port after " + attempts + " attempts"
+                        + (port == 0 ? "" : "; is port " + port + " already in use?"),
+                last);
     }
 
-    private static EmbeddedKafkaBroker startOnce(Path logDir, int clientPort, int controllerPort, int internalPort,
-                                                 Map<String, String> overrides, SecurityMaterial security) {
+    private static EmbeddedKafkaBroker startOnce(
+            Path logDir,
+            int clientPort,
+            int controllerPort,
+            int internalPort,
+            Map<String, String> overrides,
+            SecurityMaterial security) {
         Properties props = new Properties();
         props.putAll(defaultProperties(logDir, clientPort, controllerPort));
         if (security != null) {
@@ -124,8 +139,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         try {
             server.startup();
-            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, logDir, clientPort, internalPort, security,
-                    props);
+            EmbeddedKafkaBroker broker =
+                    new EmbeddedKafkaBroker(server, logDir, clientPort, internalPort, security, props);
             broker.awaitReady(Duration.ofSeconds(30));
             return broker;
         } catch (RuntimeException e) {
@@ -139,8 +154,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", String.valueOf(NODE_ID));
         p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
-        p.put("listeners", CLIENT_LISTENER + "://127.0.0.1:" + clientPort + "," + CONTROLLER_LISTENER
-                + "://127.0.0.1:" + controllerPort);
+        p.put(
+                "listeners",
+                CLIENT_LISTENER + "://127.0.0.1:" + clientPort + "," + CONTROLLER_LISTENER + "://127.0.0.1:"
+                        + controllerPort);
         p.put("advertised.listeners", CLIENT_LISTENER + "://127.0.0.1:" + clientPort);
         p.put("controller.listener.names", CONTROLLER_LISTENER);
         p.put("inter.broker.listener.name", CLIENT_LISTENER);
@@ -163,16 +180,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return p;
     }
 
-    private static Map<String, String> secureListeners(int clientPort, int controllerPort, int internalPort,
-                                                       SecurityMaterial security) {
+    private static Map<String, String> secureListeners(
+            int clientPort, int controllerPort, int internalPort, SecurityMaterial security) {
         Map<String, String> p = new LinkedHashMap<>();
-        p.put("listeners", SECURE_CLIENT_LISTENER + "://127.0.0.1:" + clientPort + "," + INTERNAL_LISTENER
-                + "://127.0.0.1:" + internalPort + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", SECURE_CLIENT_LISTENER + "://127.0.0.1:" + clientPort + ","
-                + INTERNAL_LISTENER + "://127.0.0.1:" + internalPort);
+        p.put(
+                "listeners",
+                SECURE_CLIENT_LISTENER + "://127.0.0.1:" + clientPort + "," + INTERNAL_LISTENER + "://127.0.0.1:"
+                        + internalPort + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
+        p.put(
+                "advertised.listeners",
+                SECURE_CLIENT_LISTENER + "://127.0.0.1:" + clientPort + "," + INTERNAL_LISTENER + "://127.0.0.1:"
+                        + internalPort);
         p.put("inter.broker.listener.name", INTERNAL_LISTENER);
-        p.put("listener.security.protocol.map", SECURE_CLIENT_LISTENER + ":SASL_SSL," + INTERNAL_LISTENER
-                + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        p.put(
+                "listener.security.protocol.map",
+                SECURE_CLIENT_LISTENER + ":SASL_SSL," + INTERNAL_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER
+                        + ":PLAINTEXT");
         p.putAll(security.brokerListenerProperties(SECURE_CLIENT_LISTENER));
         return p;
     }
@@ -199,10 +222,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private void awaitReady(Duration timeout) {
         Map<String, Object> adminConfig = Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, internalBootstrapServers(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                internalBootstrapServers(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                (int) timeout.toMillis());
         try (Admin admin = Admin.create(adminConfig)) {
-            int nodes = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size();
+            int nodes = admin.describeCluster()
+                    .nodes()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .size();
             if (nodes < 1) {
                 throw new LocalStackException("the Kafka broker reports no nodes");
             }
@@ -296,7 +324,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         running = false;
         long start = System.nanoTime();
         stopQuietly(server);
-        LOG.info("Kafka broker on {} stopped in {} ms", bootstrapServers(),
+        LOG.info(
+                "Kafka broker on {} stopped in {} ms",
+                bootstrapServers(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     }
 

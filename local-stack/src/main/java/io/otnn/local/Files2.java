@@ -10,8 +10,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 /** File helpers of the local stack. */
 final class Files2 {
 
-    private Files2() {
-    }
+    private Files2() {}
 
     /** Deletes a directory tree; failures are ignored (best effort on close). */
     static void deleteRecursively(Path root) {

@@ -8,8 +8,7 @@ import java.net.ServerSocket;
 /** Finds ports that are free on the loopback interface at the time of the call. */
 final class FreePorts {
 
-    private FreePorts() {
-    }
+    private FreePorts() {}
 
     static int find() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

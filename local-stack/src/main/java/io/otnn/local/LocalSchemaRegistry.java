@@ -1,5 +1,13 @@
 package io.otnn.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.otnn.local.security.RegistryAuth;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,15 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
-import io.otnn.local.security.RegistryAuth;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,8 +100,8 @@ public final class LocalSchemaRegistry implements AutoCloseable {
         return start(kafkaClient, port, SchemaStore.DEFAULT_TOPIC, java.util.Objects.requireNonNull(auth, "auth"));
     }
 
-    private static LocalSchemaRegistry start(Map<String, Object> kafkaClient, int port, String topic,
-                                             RegistryAuth auth) {
+    private static LocalSchemaRegistry start(
+            Map<String, Object> kafkaClient, int port, String topic, RegistryAuth auth) {
         SchemaStore store = SchemaStore.open(kafkaClient, topic);
         try {
             HttpServer server = bind(port, auth);
@@ -116,8 +115,13 @@ public final class LocalSchemaRegistry implements AutoCloseable {
             server.createContext("/", registry::handle);
             server.setExecutor(executor);
             server.start();
-            LOG.info("Schema registry listening on {} ({} schemas{})", registry.url(), store.schemaCount(),
-                    auth == null ? "" : "; HTTPS, basic auth for " + auth.users().size() + " user(s)");
+            LOG.info(
+                    "Schema registry listening on {} ({} schemas{})",
+                    registry.url(),
+                    store.schemaCount(),
+                    auth == null
+                            ? ""
+                            : "; HTTPS, basic auth for " + auth.users().size() + " user(s)");
             return registry;
         } catch (RuntimeException e) {
             store.close();
@@ -142,8 +146,8 @@ public final class LocalSchemaRegistry implements AutoCloseable {
                 throw new LocalStackException("cannot start the schema registry's HTTP server", e);
             }
         }
-        throw new LocalStackException("the schema registry cannot bind to 127.0.0.1:" + port
-                + " (is the port already in use?)", last);
+        throw new LocalStackException(
+                "the schema registry cannot bind to 127.0.0.1:" + port + " (is the port already in use?)", last);
     }
 
     /** The registry's base URL, e.g. {@code http://127.0.0.1:8081} ({@code https://} when secure). */
@@ -215,8 +219,10 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     /** The number of requests served whose method is {@code method} and whose path starts with {@code pathPrefix}. */
     public long requestCount(String method, String pathPrefix) {
         String prefix = method.toUpperCase(java.util.Locale.ROOT) + " " + pathPrefix;
-        return requestCounts.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
-                .mapToLong(e -> e.getValue().sum()).sum();
+        return requestCounts.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(prefix))
+                .mapToLong(e -> e.getValue().sum())
+                .sum();
     }
 
     /** Forgets every counted request. */
@@ -261,15 +267,20 @@ public final class LocalSchemaRegistry implements AutoCloseable {
         }
         String method = exchange.getRequestMethod().toUpperCase(java.util.Locale.ROOT);
         String rawPath = exchange.getRequestURI().getRawPath();
-        requestCounts.computeIfAbsent(method + " " + rawPath, k -> new LongAdder()).increment();
+        requestCounts
+                .computeIfAbsent(method + " " + rawPath, k -> new LongAdder())
+                .increment();
         int status = 200;
         Object body;
         try (InputStream in = exchange.getRequestBody()) {
             byte[] requestBody = in.readAllBytes();
             if (auth != null && !auth.permits(exchange.getRequestHeaders().getFirst("Authorization"))) {
                 exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"otnn-local-registry\"");
-                throw new RegistryError(401, RegistryError.UNAUTHORIZED, "Unauthorized: this schema registry "
-                        + "requires HTTP basic authentication with a known user and password (basic.auth.user.info)");
+                throw new RegistryError(
+                        401,
+                        RegistryError.UNAUTHORIZED,
+                        "Unauthorized: this schema registry "
+                                + "requires HTTP basic authentication with a known user and password (basic.auth.user.info)");
             }
             body = route(method, segments(rawPath), requestBody, query(exchange));
         } catch (RegistryError e) {
@@ -331,13 +342,16 @@ public final class LocalSchemaRegistry implements AutoCloseable {
                     return store.deleteSubject(p.get(1));
                 }
                 if (n == 3 && p.get(2).equals("versions") && method.equals("GET")) {
-                    return store.liveVersions(p.get(1)).stream().map(SchemaStore.Version::version).toList();
+                    return store.liveVersions(p.get(1)).stream()
+                            .map(SchemaStore.Version::version)
+                            .toList();
                 }
                 if (n == 3 && p.get(2).equals("versions") && method.equals("POST")) {
                     int id = store.register(p.get(1), schemaOf(body));
                     return JSON.createObjectNode().put("id", id);
                 }
-                if ((n == 4 || n == 5 && p.get(4).equals("schema")) && p.get(2).equals("versions")
+                if ((n == 4 || n == 5 && p.get(4).equals("schema"))
+                        && p.get(2).equals("versions")
                         && method.equals("GET")) {
                     SchemaStore.Version v = store.version(p.get(1), p.get(3));
                     return n == 5 ? v.schema() : versionJson(v);
@@ -365,7 +379,8 @@ public final class LocalSchemaRegistry implements AutoCloseable {
             default:
                 break;
         }
-        throw new RegistryError(404, RegistryError.NOT_FOUND, "HTTP 404 Not Found: " + method + " /" + String.join("/", p));
+        throw new RegistryError(
+                404, RegistryError.NOT_FOUND, "HTTP 404 Not Found: " + method + " /" + String.join("/", p));
     }
 
     private ObjectNode lookup(String subject, byte[] body) {
@@ -385,8 +400,8 @@ public final class LocalSchemaRegistry implements AutoCloseable {
             against = List.of(v);
         }
         // a check against one explicit version compares with that version only
-        List<String> problems = store.incompatibilities(subject, schema,
-                "latest".equalsIgnoreCase(version) ? against : List.of(against.get(0)));
+        List<String> problems = store.incompatibilities(
+                subject, schema, "latest".equalsIgnoreCase(version) ? against : List.of(against.get(0)));
         ObjectNode result = JSON.createObjectNode().put("is_compatible", problems.isEmpty());
         if (verbose) {
             problems.forEach(result.putArray("messages")::add);
@@ -405,9 +420,11 @@ public final class LocalSchemaRegistry implements AutoCloseable {
             } else if ("true".equals(query.get("defaultToGlobal"))) {
                 level = store.effectiveLevel(subject);
             } else {
-                level = store.subjectLevel(subject).orElseThrow(() -> new RegistryError(404,
-                        RegistryError.SUBJECT_LEVEL_CONFIG_NOT_FOUND,
-                        "Subject '" + subject + "' does not have subject-level compatibility configured"));
+                level = store.subjectLevel(subject)
+                        .orElseThrow(() -> new RegistryError(
+                                404,
+                                RegistryError.SUBJECT_LEVEL_CONFIG_NOT_FOUND,
+                                "Subject '" + subject + "' does not have subject-level compatibility configured"));
             }
             return JSON.createObjectNode().put("compatibilityLevel", level.name());
         }
@@ -417,7 +434,9 @@ public final class LocalSchemaRegistry implements AutoCloseable {
             try {
                 level = CompatibilityRule.parse(json.path("compatibility").asText(null));
             } catch (IllegalArgumentException e) {
-                throw new RegistryError(422, RegistryError.INVALID_COMPATIBILITY_LEVEL,
+                throw new RegistryError(
+                        422,
+                        RegistryError.INVALID_COMPATIBILITY_LEVEL,
                         "Invalid compatibility level: " + e.getMessage());
             }
             store.setLevel(subject, level);
@@ -430,7 +449,9 @@ public final class LocalSchemaRegistry implements AutoCloseable {
         JsonNode json = readJson(body);
         String type = json.path("schemaType").asText("AVRO");
         if (!"AVRO".equalsIgnoreCase(type)) {
-            throw new RegistryError(422, RegistryError.INVALID_SCHEMA,
+            throw new RegistryError(
+                    422,
+                    RegistryError.INVALID_SCHEMA,
                     "Invalid schema: schema type " + type + " is not supported by this registry (AVRO only)");
         }
         return SchemaStore.parse(json.path("schema").asText(null));
@@ -449,7 +470,10 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     }
 
     private static ObjectNode versionJson(SchemaStore.Version v) {
-        return JSON.createObjectNode().put("subject", v.subject()).put("version", v.version()).put("id", v.id())
+        return JSON.createObjectNode()
+                .put("subject", v.subject())
+                .put("version", v.version())
+                .put("id", v.id())
                 .put("schema", v.schema());
     }
 

@@ -1,5 +1,7 @@
 package io.otnn.local;
 
+import io.otnn.local.security.SecurityMaterial;
+import io.otnn.local.security.StackSecurity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
@@ -19,9 +20,6 @@ import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.otnn.local.security.SecurityMaterial;
-import io.otnn.local.security.StackSecurity;
 
 /**
  * The embedded default: a real single-node Kafka broker (KRaft) and a Confluent-compatible schema registry,
@@ -54,8 +52,12 @@ public final class LocalStack implements AutoCloseable {
     private final SecurityMaterial security;
     private boolean closed;
 
-    private LocalStack(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry, Path dataDir, boolean deleteOnClose,
-                       SecurityMaterial security) {
+    private LocalStack(
+            EmbeddedKafkaBroker broker,
+            LocalSchemaRegistry registry,
+            Path dataDir,
+            boolean deleteOnClose,
+            SecurityMaterial security) {
         this.security = security;
         this.broker = broker;
         this.registry = registry;
@@ -74,7 +76,9 @@ public final class LocalStack implements AutoCloseable {
         boolean temporary = config.dataDir().isEmpty();
         Path dataDir;
         try {
-            dataDir = temporary ? Files.createTempDirectory("otnn-local-stack-") : config.dataDir().get();
+            dataDir = temporary
+                    ? Files.createTempDirectory("otnn-local-stack-")
+                    : config.dataDir().get();
             Files.createDirectories(dataDir);
         } catch (IOException e) {
             throw new LocalStackException("cannot create the data directory", e);
@@ -82,24 +86,28 @@ public final class LocalStack implements AutoCloseable {
         EmbeddedKafkaBroker broker = null;
         try {
             SecurityMaterial security = config.security()
-                    .map(s -> SecurityMaterial.create(s, dataDir.resolve("security"))).orElse(null);
-            broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), config.kafkaPort(), config.brokerProperties(),
-                    security);
+                    .map(s -> SecurityMaterial.create(s, dataDir.resolve("security")))
+                    .orElse(null);
+            broker = EmbeddedKafkaBroker.start(
+                    dataDir.resolve("kafka"), config.kafkaPort(), config.brokerProperties(), security);
             LocalSchemaRegistry registry;
             if (security == null) {
                 registry = LocalSchemaRegistry.start(broker.bootstrapServers(), config.registryPort());
             } else {
                 createScramUsers(broker, security);
                 // the registry is a client like any other: SASL_SSL as the first user
-                String registryUser = security.security().users().keySet().iterator().next();
+                String registryUser =
+                        security.security().users().keySet().iterator().next();
                 Map<String, Object> kafkaClient = new LinkedHashMap<>(security.kafkaClientProperties(registryUser));
                 kafkaClient.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
                 registry = LocalSchemaRegistry.start(kafkaClient, config.registryPort(), security.registryAuth());
                 security.writeClientProperties(broker.bootstrapServers(), registry.url());
             }
             LocalStack stack = new LocalStack(broker, registry, dataDir, temporary, security);
-            LOG.info("Local stack started in {} ms: Kafka {}, schema registry {}",
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), stack.bootstrapServers(),
+            LOG.info(
+                    "Local stack started in {} ms: Kafka {}, schema registry {}",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                    stack.bootstrapServers(),
                     stack.schemaRegistryUrl());
             return stack;
         } catch (RuntimeException e) {
@@ -121,17 +129,18 @@ public final class LocalStack implements AutoCloseable {
         StackSecurity settings = security.security();
         ScramMechanism mechanism = ScramMechanism.fromMechanismName(settings.mechanism());
         List<UserScramCredentialAlteration> upserts = settings.users().entrySet().stream()
-                .<UserScramCredentialAlteration>map(u -> new UserScramCredentialUpsertion(u.getKey(),
-                        new ScramCredentialInfo(mechanism, 8192), u.getValue()))
+                .<UserScramCredentialAlteration>map(u -> new UserScramCredentialUpsertion(
+                        u.getKey(), new ScramCredentialInfo(mechanism, 8192), u.getValue()))
                 .toList();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.internalBootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.internalBootstrapServers()))) {
             admin.alterUserScramCredentials(upserts).all().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LocalStackException("interrupted while creating the SCRAM users", e);
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new LocalStackException("cannot create the SCRAM users " + settings.users().keySet(), e);
+            throw new LocalStackException(
+                    "cannot create the SCRAM users " + settings.users().keySet(), e);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         for (String user : settings.users().keySet()) {

@@ -1,13 +1,12 @@
 package io.otnn.local;
 
+import io.otnn.local.security.StackSecurity;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-
-import io.otnn.local.security.StackSecurity;
 
 /**
  * What {@link LocalStack#start(LocalStackConfig)} starts: where the data lives, which ports to use,
@@ -69,8 +68,7 @@ public final class LocalStackConfig {
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
         private StackSecurity security;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Requires SASL_SSL (SCRAM) on the broker's client listener and HTTPS with basic auth on the registry. */
         public Builder security(StackSecurity security) {

@@ -1,5 +1,8 @@
 package io.otnn.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,10 +14,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -45,8 +44,7 @@ final class SchemaStore implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One registered version of a subject. */
-    record Version(String subject, int version, int id, String schema, boolean deleted) {
-    }
+    record Version(String subject, int version, int id, String schema, boolean deleted) {}
 
     private final String topic;
     private final KafkaProducer<byte[], byte[]> producer;
@@ -117,7 +115,7 @@ final class SchemaStore implements AutoCloseable {
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "otnn-local-registry-reader");
         TopicPartition partition = new TopicPartition(topic, 0);
         try (KafkaConsumer<byte[], byte[]> consumer =
-                     new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             long end = consumer.endOffsets(List.of(partition)).get(partition);
@@ -145,12 +143,18 @@ final class SchemaStore implements AutoCloseable {
                     return;
                 }
                 JsonNode v = JSON.readTree(value);
-                applyVersion(new Version(subject, version, v.path("id").asInt(), v.path("schema").asText(),
+                applyVersion(new Version(
+                        subject,
+                        version,
+                        v.path("id").asInt(),
+                        v.path("schema").asText(),
                         v.path("deleted").asBoolean(false)));
             } else if ("CONFIG".equals(keyType)) {
                 String subject = k.hasNonNull("subject") ? k.get("subject").asText() : null;
-                CompatibilityRule level = value == null ? null
-                        : CompatibilityRule.parse(JSON.readTree(value).path("compatibilityLevel").asText());
+                CompatibilityRule level = value == null
+                        ? null
+                        : CompatibilityRule.parse(
+                                JSON.readTree(value).path("compatibilityLevel").asText());
                 applyConfig(subject, level);
             }
             // other key types (NOOP, MODE, DELETE_SUBJECT...) carry nothing this registry uses
@@ -185,8 +189,11 @@ final class SchemaStore implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new RegistryError(500, RegistryError.STORE_ERROR, "interrupted while writing to " + topic, e);
         } catch (Exception e) {
-            throw new RegistryError(500, RegistryError.STORE_ERROR,
-                    "cannot write to the schema topic " + topic + ": " + e.getMessage(), e);
+            throw new RegistryError(
+                    500,
+                    RegistryError.STORE_ERROR,
+                    "cannot write to the schema topic " + topic + ": " + e.getMessage(),
+                    e);
         }
     }
 
@@ -209,12 +216,15 @@ final class SchemaStore implements AutoCloseable {
     synchronized List<String> subjects() {
         return subjects.entrySet().stream()
                 .filter(e -> e.getValue().values().stream().anyMatch(v -> !v.deleted()))
-                .map(Map.Entry::getKey).sorted().collect(Collectors.toList());
+                .map(Map.Entry::getKey)
+                .sorted()
+                .collect(Collectors.toList());
     }
 
     synchronized List<Version> liveVersions(String subject) {
         TreeMap<Integer, Version> versions = subjects.get(subject);
-        List<Version> live = versions == null ? List.of()
+        List<Version> live = versions == null
+                ? List.of()
                 : versions.values().stream().filter(v -> !v.deleted()).collect(Collectors.toList());
         if (live.isEmpty()) {
             throw new RegistryError(404, RegistryError.SUBJECT_NOT_FOUND, "Subject '" + subject + "' not found.");
@@ -235,12 +245,18 @@ final class SchemaStore implements AutoCloseable {
             number = 0;
         }
         if (number < 1) {
-            throw new RegistryError(422, RegistryError.INVALID_VERSION, "The specified version '" + versionText
-                    + "' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"");
+            throw new RegistryError(
+                    422,
+                    RegistryError.INVALID_VERSION,
+                    "The specified version '" + versionText
+                            + "' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"");
         }
         final int wanted = number;
-        return live.stream().filter(v -> v.version() == wanted).findFirst().orElseThrow(() ->
-                new RegistryError(404, RegistryError.VERSION_NOT_FOUND, "Version " + wanted + " not found."));
+        return live.stream()
+                .filter(v -> v.version() == wanted)
+                .findFirst()
+                .orElseThrow(() ->
+                        new RegistryError(404, RegistryError.VERSION_NOT_FOUND, "Version " + wanted + " not found."));
     }
 
     synchronized String schemaById(int id) {
@@ -254,7 +270,9 @@ final class SchemaStore implements AutoCloseable {
     /** The live version of {@code subject} holding exactly this schema. */
     synchronized Version lookup(String subject, Schema schema) {
         String canonical = schema.toString();
-        return liveVersions(subject).stream().filter(v -> v.schema().equals(canonical)).findFirst()
+        return liveVersions(subject).stream()
+                .filter(v -> v.schema().equals(canonical))
+                .findFirst()
                 .orElseThrow(() -> new RegistryError(404, RegistryError.SCHEMA_NOT_FOUND, "Schema not found"));
     }
 
@@ -284,7 +302,8 @@ final class SchemaStore implements AutoCloseable {
     synchronized int register(String subject, Schema schema) {
         String canonical = schema.toString();
         TreeMap<Integer, Version> versions = subjects.getOrDefault(subject, new TreeMap<>());
-        List<Version> live = versions.values().stream().filter(v -> !v.deleted()).collect(Collectors.toList());
+        List<Version> live =
+                versions.values().stream().filter(v -> !v.deleted()).collect(Collectors.toList());
         for (Version v : live) {
             if (v.schema().equals(canonical)) {
                 return v.id();
@@ -292,16 +311,26 @@ final class SchemaStore implements AutoCloseable {
         }
         List<String> problems = incompatibilities(subject, schema, live);
         if (!problems.isEmpty()) {
-            throw new RegistryError(409, RegistryError.INCOMPATIBLE, "Schema being registered is incompatible with"
-                    + " an earlier schema for subject \"" + subject + "\" (" + effectiveLevel(subject) + "): "
-                    + String.join("; ", problems));
+            throw new RegistryError(
+                    409,
+                    RegistryError.INCOMPATIBLE,
+                    "Schema being registered is incompatible with"
+                            + " an earlier schema for subject \"" + subject + "\" (" + effectiveLevel(subject) + "): "
+                            + String.join("; ", problems));
         }
         int id = idsBySchema.getOrDefault(canonical, maxId + 1);
         int version = versions.isEmpty() ? 1 : versions.lastKey() + 1;
-        ObjectNode key = JSON.createObjectNode().put("keytype", "SCHEMA").put("subject", subject)
-                .put("version", version).put("magic", 1);
-        ObjectNode value = JSON.createObjectNode().put("subject", subject).put("version", version).put("id", id)
-                .put("schema", canonical).put("deleted", false);
+        ObjectNode key = JSON.createObjectNode()
+                .put("keytype", "SCHEMA")
+                .put("subject", subject)
+                .put("version", version)
+                .put("magic", 1);
+        ObjectNode value = JSON.createObjectNode()
+                .put("subject", subject)
+                .put("version", version)
+                .put("id", id)
+                .put("schema", canonical)
+                .put("deleted", false);
         write(key, value);
         applyVersion(new Version(subject, version, id, canonical, false));
         return id;
@@ -312,10 +341,17 @@ final class SchemaStore implements AutoCloseable {
         List<Version> live = liveVersions(subject);
         List<Integer> deleted = new ArrayList<>();
         for (Version v : live) {
-            ObjectNode key = JSON.createObjectNode().put("keytype", "SCHEMA").put("subject", subject)
-                    .put("version", v.version()).put("magic", 1);
-            ObjectNode value = JSON.createObjectNode().put("subject", subject).put("version", v.version())
-                    .put("id", v.id()).put("schema", v.schema()).put("deleted", true);
+            ObjectNode key = JSON.createObjectNode()
+                    .put("keytype", "SCHEMA")
+                    .put("subject", subject)
+                    .put("version", v.version())
+                    .put("magic", 1);
+            ObjectNode value = JSON.createObjectNode()
+                    .put("subject", subject)
+                    .put("version", v.version())
+                    .put("id", v.id())
+                    .put("schema", v.schema())
+                    .put("deleted", true);
             write(key, value);
             applyVersion(new Version(subject, v.version(), v.id(), v.schema(), true));
             deleted.add(v.version());

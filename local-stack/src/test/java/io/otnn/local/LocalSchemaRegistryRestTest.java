@@ -2,17 +2,15 @@ package io.otnn.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -49,14 +47,16 @@ class LocalSchemaRegistryRestTest {
     void shouldReturnSameIdWhenSameSchemaIsRegisteredTwice() throws Exception {
         int first = post("/subjects/same-value/versions", body(V1)).path("id").asInt();
         int second = post("/subjects/same-value/versions", body(V1)).path("id").asInt();
-        int otherSubject = post("/subjects/other-value/versions", body(V1)).path("id").asInt();
+        int otherSubject =
+                post("/subjects/other-value/versions", body(V1)).path("id").asInt();
         assertThat(first).isPositive().isEqualTo(second).isEqualTo(otherSubject);
         assertThat(get("/subjects/same-value/versions").toString()).isEqualTo("[1]");
         JsonNode latest = get("/subjects/same-value/versions/latest");
         assertThat(latest.path("id").asInt()).isEqualTo(first);
         assertThat(latest.path("version").asInt()).isEqualTo(1);
         assertThat(get("/schemas/ids/" + first).path("schema").asText()).contains("\"Point\"");
-        assertThat(post("/subjects/same-value", body(V1)).path("version").asInt()).isEqualTo(1);
+        assertThat(post("/subjects/same-value", body(V1)).path("version").asInt())
+                .isEqualTo(1);
     }
 
     @Test
@@ -67,8 +67,13 @@ class LocalSchemaRegistryRestTest {
         assertThat(JSON.readTree(refused.body()).path("error_code").asInt()).isEqualTo(409);
         assertThat(JSON.readTree(refused.body()).path("message").asText()).contains("incompatible", "evolve-value");
         assertThat(post("/compatibility/subjects/evolve-value/versions/latest", body(V2_OPTIONAL))
-                .path("is_compatible").asBoolean()).isTrue();
-        assertThat(post("/subjects/evolve-value/versions", body(V2_OPTIONAL)).path("id").asInt()).isPositive();
+                        .path("is_compatible")
+                        .asBoolean())
+                .isTrue();
+        assertThat(post("/subjects/evolve-value/versions", body(V2_OPTIONAL))
+                        .path("id")
+                        .asInt())
+                .isPositive();
         assertThat(get("/subjects/evolve-value/versions").toString()).isEqualTo("[1,2]");
     }
 
@@ -89,9 +94,13 @@ class LocalSchemaRegistryRestTest {
         post("/subjects/free-value/versions", body(V1));
         JsonNode put = put("/config/free-value", "{\"compatibility\":\"NONE\"}");
         assertThat(put.path("compatibility").asText()).isEqualTo("NONE");
-        assertThat(get("/config/free-value").path("compatibilityLevel").asText()).isEqualTo("NONE");
+        assertThat(get("/config/free-value").path("compatibilityLevel").asText())
+                .isEqualTo("NONE");
         assertThat(get("/config").path("compatibilityLevel").asText()).isEqualTo("BACKWARD");
-        assertThat(post("/subjects/free-value/versions", body(V2_REQUIRED)).path("id").asInt()).isPositive();
+        assertThat(post("/subjects/free-value/versions", body(V2_REQUIRED))
+                        .path("id")
+                        .asInt())
+                .isPositive();
         assertThat(send("DELETE", "/subjects/free-value", null).body()).isEqualTo("[1,2]");
         assertError(send("GET", "/subjects/free-value/versions", null), 404, 40401);
     }
@@ -103,15 +112,23 @@ class LocalSchemaRegistryRestTest {
         int id;
         try (LocalSchemaRegistry first = LocalSchemaRegistry.start(stack.bootstrapServers(), 0, topic)) {
             post(first.url(), "/subjects/other-value/versions", body(V2_REQUIRED));
-            id = post(first.url(), "/subjects/restart-value/versions", body(V1)).path("id").asInt();
+            id = post(first.url(), "/subjects/restart-value/versions", body(V1))
+                    .path("id")
+                    .asInt();
             ok(send(first.url(), "PUT", "/config/restart-value", "{\"compatibility\":\"FULL\"}"));
         }
         try (LocalSchemaRegistry again = LocalSchemaRegistry.start(stack.bootstrapServers(), 0, topic)) {
             assertThat(ok(send(again.url(), "GET", "/subjects/restart-value/versions/latest", null))
-                    .path("id").asInt()).isEqualTo(id);
+                            .path("id")
+                            .asInt())
+                    .isEqualTo(id);
             assertThat(ok(send(again.url(), "GET", "/config/restart-value", null))
-                    .path("compatibilityLevel").asText()).isEqualTo("FULL");
-            int next = post(again.url(), "/subjects/new-value/versions", body(V2_OPTIONAL)).path("id").asInt();
+                            .path("compatibilityLevel")
+                            .asText())
+                    .isEqualTo("FULL");
+            int next = post(again.url(), "/subjects/new-value/versions", body(V2_OPTIONAL))
+                    .path("id")
+                    .asInt();
             assertThat(next).isGreaterThan(id);
             assertThat(again.requestCount("GET", "/subjects/restart-value")).isEqualTo(1);
             assertThat(again.requestCount("POST", "/subjects/")).isEqualTo(1);
@@ -131,12 +148,17 @@ class LocalSchemaRegistryRestTest {
         // a schema topic whose records may not exceed 300 bytes: the broker refuses the registration's record
         String topic = "_schemas_tiny_records";
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of(
-                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "300")))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
+                            .configs(Map.of(
+                                    TopicConfig.CLEANUP_POLICY_CONFIG,
+                                    TopicConfig.CLEANUP_POLICY_COMPACT,
+                                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                                    "300"))))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
-        String large = "{\"type\":\"record\",\"name\":\"Large\",\"namespace\":\"t\",\"doc\":\""
-                + "x".repeat(2_000) + "\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}";
+        String large = "{\"type\":\"record\",\"name\":\"Large\",\"namespace\":\"t\",\"doc\":\"" + "x".repeat(2_000)
+                + "\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}";
         try (LocalSchemaRegistry registry = LocalSchemaRegistry.start(stack.bootstrapServers(), 0, topic)) {
             HttpResponse<String> refused = send(registry.url(), "POST", "/subjects/large-value/versions", body(large));
             assertError(refused, 500, 50001);
@@ -180,12 +202,12 @@ class LocalSchemaRegistryRestTest {
         return send(stack.schemaRegistryUrl(), method, path, body);
     }
 
-    private static HttpResponse<String> send(String baseUrl, String method, String path, String body)
-            throws Exception {
+    private static HttpResponse<String> send(String baseUrl, String method, String path, String body) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .header("Content-Type", LocalSchemaRegistry.CONTENT_TYPE)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
                 .build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -42,13 +41,18 @@ class LocalStackLifecycleTest {
 
     @Test
     void shouldKeepTopicDataWhenRestartedOnSameDataDir(@TempDir Path dir) throws Exception {
-        try (LocalStack stack = LocalStack.start(LocalStackConfig.builder().dataDir(dir).build())) {
+        try (LocalStack stack =
+                LocalStack.start(LocalStackConfig.builder().dataDir(dir).build())) {
             try (KafkaProducer<String, String> producer = producer(stack.bootstrapServers())) {
-                producer.send(new ProducerRecord<>("kept", "k", "survives restart")).get(30, TimeUnit.SECONDS);
+                producer.send(new ProducerRecord<>("kept", "k", "survives restart"))
+                        .get(30, TimeUnit.SECONDS);
             }
         }
-        assertThat(Files.isDirectory(dir.resolve("kafka"))).as("given data directory kept").isTrue();
-        try (LocalStack stack = LocalStack.start(LocalStackConfig.builder().dataDir(dir).build())) {
+        assertThat(Files.isDirectory(dir.resolve("kafka")))
+                .as("given data directory kept")
+                .isTrue();
+        try (LocalStack stack =
+                LocalStack.start(LocalStackConfig.builder().dataDir(dir).build())) {
             assertThat(consume(stack.bootstrapServers(), "kept", 1)).containsExactly("survives restart");
         }
     }
@@ -56,7 +60,8 @@ class LocalStackLifecycleTest {
     @Test
     void shouldRefuseWhenPortIsOutOfRange() {
         assertThatThrownBy(() -> LocalStackConfig.builder().kafkaPort(70_000))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0..65535");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0..65535");
     }
 
     @Test
@@ -88,17 +93,23 @@ class LocalStackLifecycleTest {
     }
 
     static KafkaProducer<String, String> producer(String bootstrap) {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                new StringSerializer(), new StringSerializer());
+        return new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(),
+                new StringSerializer());
     }
 
     static List<String> consume(String bootstrap, String topic, int count) {
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + topic + "-" + System.nanoTime(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "test-" + topic + "-" + System.nanoTime(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest");
         List<String> values = new java.util.ArrayList<>();
         try (KafkaConsumer<String, String> consumer =
-                     new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
+                new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (values.size() < count && System.nanoTime() < deadline) {
@@ -110,7 +121,8 @@ class LocalStackLifecycleTest {
     }
 
     private static Set<Thread> nonDaemonThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> !t.isDaemon() && t.isAlive())
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !t.isDaemon() && t.isAlive())
                 .collect(Collectors.toSet());
     }
 
@@ -124,7 +136,7 @@ class LocalStackLifecycleTest {
             Thread.sleep(100);
         }
         assertThat(left.stream().map(Thread::getName).collect(Collectors.toList()))
-                .as("non-daemon threads left behind 5 s after close").isEmpty();
+                .as("non-daemon threads left behind 5 s after close")
+                .isEmpty();
     }
-
 }

@@ -3,13 +3,6 @@ package io.otnn.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-
 import io.otnn.avro.Explanation;
 import io.otnn.avro.ImageEvent;
 import io.otnn.schemas.registry.IncompatibleSchemaException;
@@ -21,6 +14,12 @@ import io.otnn.schemas.serde.AvroSerde;
 import io.otnn.schemas.serde.AvroSerdeConfig;
 import io.otnn.schemas.serde.AvroSerdes;
 import io.otnn.schemas.serde.AvroSerializer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -52,9 +51,8 @@ class ConfluentCompatibilityTest {
     private static final Network NETWORK = Network.newNetwork();
 
     @Container
-    private static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.1.1")
-            .withNetwork(NETWORK)
-            .withListener("kafka:19092");
+    private static final KafkaContainer KAFKA =
+            new KafkaContainer("apache/kafka:4.1.1").withNetwork(NETWORK).withListener("kafka:19092");
 
     @Container
     private static final GenericContainer<?> REGISTRY = new GenericContainer<>("confluentinc/cp-schema-registry:7.9.1")
@@ -120,9 +118,17 @@ class ConfluentCompatibilityTest {
 
     @Test
     void shouldMapConfluentErrorsAndRefuseIncompatibleSchemaWhenDockerIsAvailable() {
-        Schema v1 = SchemaBuilder.record("Strict").namespace("io.otnn.tc").fields().requiredString("id").endRecord();
-        Schema breaking = SchemaBuilder.record("Strict").namespace("io.otnn.tc").fields()
-                .requiredString("id").requiredInt("mandatory").endRecord();
+        Schema v1 = SchemaBuilder.record("Strict")
+                .namespace("io.otnn.tc")
+                .fields()
+                .requiredString("id")
+                .endRecord();
+        Schema breaking = SchemaBuilder.record("Strict")
+                .namespace("io.otnn.tc")
+                .fields()
+                .requiredString("id")
+                .requiredInt("mandatory")
+                .endRecord();
         int id = client.register("tc-strict-value", v1);
         assertThat(client.register("tc-strict-value", v1)).isEqualTo(id);
         assertThatThrownBy(() -> client.register("tc-strict-value", breaking))

@@ -2,14 +2,13 @@ package io.otnn.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.ErrorKind;
 import io.otnn.local.LocalStack;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
@@ -24,38 +23,45 @@ import org.junit.jupiter.api.Test;
 class DeadLetterEvolutionTest {
 
     /** The contract before the symbol was appended. */
-    private static final Schema PREVIOUS = new Schema.Parser().parse(DeadLetter.getClassSchema().toString()
-            .replace(",\"OUT_OF_RANGE\"]", "]"));
+    private static final Schema PREVIOUS =
+            new Schema.Parser().parse(DeadLetter.getClassSchema().toString().replace(",\"OUT_OF_RANGE\"]", "]"));
 
     @Test
     void shouldKeepEveryEarlierSymbolAtItsPlaceWhenOutOfRangeIsAppended() {
         Schema now = DeadLetter.getClassSchema().getField("errorKind").schema();
         Schema before = PREVIOUS.getField("errorKind").schema();
-        assertThat(before.getEnumSymbols()).doesNotContain("OUT_OF_RANGE").hasSize(now.getEnumSymbols().size() - 1);
-        assertThat(now.getEnumSymbols()).startsWith(before.getEnumSymbols().toArray(String[]::new))
+        assertThat(before.getEnumSymbols())
+                .doesNotContain("OUT_OF_RANGE")
+                .hasSize(now.getEnumSymbols().size() - 1);
+        assertThat(now.getEnumSymbols())
+                .startsWith(before.getEnumSymbols().toArray(String[]::new))
                 .endsWith("OUT_OF_RANGE");
         assertThat(now.getEnumDefault()).isEqualTo("UNKNOWN");
     }
 
     @Test
     void shouldReadOutOfRangeAsUnknownWhenTheReaderHasThePreviousSchema() throws IOException {
-        DeadLetter outOfRange = DeadLetter.newBuilder(SampleRecords.deadLetter()).setErrorKind(ErrorKind.OUT_OF_RANGE)
+        DeadLetter outOfRange = DeadLetter.newBuilder(SampleRecords.deadLetter())
+                .setErrorKind(ErrorKind.OUT_OF_RANGE)
                 .build();
         GenericRecord old = read(write(outOfRange), PREVIOUS);
         assertThat(old.get("errorKind").toString()).isEqualTo("UNKNOWN");
         assertThat(old.get("offset")).isEqualTo(42L);
 
-        DeadLetter production = DeadLetter.newBuilder(SampleRecords.deadLetter()).setErrorKind(ErrorKind.PRODUCTION)
+        DeadLetter production = DeadLetter.newBuilder(SampleRecords.deadLetter())
+                .setErrorKind(ErrorKind.PRODUCTION)
                 .build();
-        assertThat(read(write(production), PREVIOUS).get("errorKind").toString()).isEqualTo("PRODUCTION");
+        assertThat(read(write(production), PREVIOUS).get("errorKind").toString())
+                .isEqualTo("PRODUCTION");
     }
 
     @Test
     void shouldAcceptTheNewVersionWhenTheRegistryHoldsThePreviousOne() {
         try (LocalStack stack = LocalStack.start();
-             SchemaRegistryClient client = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl())) {
+                SchemaRegistryClient client = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl())) {
             int previous = client.register("otnn.dlq-value", PREVIOUS);
-            assertThat(client.testCompatibility("otnn.dlq-value", DeadLetter.getClassSchema())).isTrue();
+            assertThat(client.testCompatibility("otnn.dlq-value", DeadLetter.getClassSchema()))
+                    .isTrue();
             int current = client.register("otnn.dlq-value", DeadLetter.getClassSchema());
             assertThat(current).isNotEqualTo(previous);
             assertThat(client.getAllVersions("otnn.dlq-value")).containsExactly(1, 2);

@@ -2,12 +2,14 @@ package io.otnn.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.EncodedTensor;
+import io.otnn.avro.EventTimeAdjustment;
+import io.otnn.avro.Explanation;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
-
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
@@ -20,10 +22,6 @@ import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.junit.jupiter.api.Test;
-
-import io.otnn.avro.EncodedTensor;
-import io.otnn.avro.EventTimeAdjustment;
-import io.otnn.avro.Explanation;
 
 /**
  * The fields appended since the stored previous schema ({@code eventTimeAdjustment}, {@code explainedAt},
@@ -42,12 +40,17 @@ class ExplanationEvolutionTest {
     @Test
     void shouldReadRecordsOfThePreviousSchemaWhenTheNewOneIsTheReader() throws IOException {
         Schema previous = previous();
-        assertThat(previous.getField("eventTimeAdjustment")).as("the stored schema is the previous one").isNull();
+        assertThat(previous.getField("eventTimeAdjustment"))
+                .as("the stored schema is the previous one")
+                .isNull();
         assertThat(previous.getField("input")).isNull();
         assertThat(SchemaCompatibility.checkReaderWriterCompatibility(Explanation.getClassSchema(), previous)
-                .getType()).isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+                        .getType())
+                .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
         assertThat(SchemaCompatibility.checkReaderWriterCompatibility(previous, Explanation.getClassSchema())
-                .getType()).as("old readers read new records").isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+                        .getType())
+                .as("old readers read new records")
+                .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
     }
 
     @Test
@@ -59,8 +62,9 @@ class ExplanationEvolutionTest {
         new SpecificDatumWriter<>(Explanation.class).write(current, encoder);
         encoder.flush();
         // the same record as the previous schema writes it: resolve it to that schema, then write it
-        GenericRecord old = new org.apache.avro.generic.GenericDatumReader<GenericRecord>(Explanation.getClassSchema(),
-                previous()).read(null, DecoderFactory.get().binaryDecoder(currentBytes.toByteArray(), null));
+        GenericRecord old = new org.apache.avro.generic.GenericDatumReader<GenericRecord>(
+                        Explanation.getClassSchema(), previous())
+                .read(null, DecoderFactory.get().binaryDecoder(currentBytes.toByteArray(), null));
         ByteArrayOutputStream oldBytes = new ByteArrayOutputStream();
         encoder = EncoderFactory.get().binaryEncoder(oldBytes, null);
         new GenericDatumWriter<GenericRecord>(previous(), GenericData.get()).write(old, encoder);

@@ -2,12 +2,18 @@ package io.otnn.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.EpsilonFraction;
+import io.otnn.avro.ExplanationMetrics;
+import io.otnn.avro.QuantileValue;
+import io.otnn.local.LocalStack;
+import io.otnn.schemas.registry.CompatibilityLevel;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
@@ -20,14 +26,6 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.junit.jupiter.api.Test;
 
-import io.otnn.avro.EpsilonFraction;
-import io.otnn.avro.ExplanationMetrics;
-import io.otnn.avro.QuantileValue;
-import io.otnn.local.LocalStack;
-import io.otnn.schemas.registry.CompatibilityLevel;
-import io.otnn.schemas.registry.RestSchemaRegistryClient;
-import io.otnn.schemas.registry.SchemaRegistryClient;
-
 /**
  * The drift fields appended to {@code ExplanationMetrics} (each with a default) are a BACKWARD compatible change: the
  * running registry accepts the new version over the previous one, new readers read old records (with the defaults)
@@ -35,15 +33,20 @@ import io.otnn.schemas.registry.SchemaRegistryClient;
  */
 class ExplanationMetricsEvolutionTest {
 
-    private static final List<String> DRIFT_FIELDS = List.of("classMixChiSquare", "classMixPValue", "classMixPsi",
-            "certificateKs", "certificateKsPValue", "driftAlarms");
+    private static final List<String> DRIFT_FIELDS = List.of(
+            "classMixChiSquare",
+            "classMixPValue",
+            "classMixPsi",
+            "certificateKs",
+            "certificateKsPValue",
+            "driftAlarms");
 
     private static Schema previous() throws IOException {
         Schema.Parser parser = new Schema.Parser();
         parser.parse(QuantileValue.getClassSchema().toString());
         parser.parse(EpsilonFraction.getClassSchema().toString());
-        try (InputStream in = ExplanationMetricsEvolutionTest.class
-                .getResourceAsStream("/previous/ExplanationMetrics-v1.avsc")) {
+        try (InputStream in =
+                ExplanationMetricsEvolutionTest.class.getResourceAsStream("/previous/ExplanationMetrics-v1.avsc")) {
             return parser.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
     }
@@ -52,24 +55,28 @@ class ExplanationMetricsEvolutionTest {
     void shouldAcceptTheNewVersionWhenTheRegistryHoldsThePreviousOneUnderBackwardCompatibility() throws IOException {
         Schema previous = previous();
         for (String field : DRIFT_FIELDS) {
-            assertThat(previous.getField(field)).as("the stored schema is the previous one").isNull();
+            assertThat(previous.getField(field))
+                    .as("the stored schema is the previous one")
+                    .isNull();
         }
         String subject = "otnn.metrics-value";
         try (LocalStack stack = LocalStack.start();
-             SchemaRegistryClient client = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl())) {
+                SchemaRegistryClient client = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl())) {
             client.updateCompatibility(subject, CompatibilityLevel.BACKWARD);
             int before = client.register(subject, previous);
             // the registry does check: the same field without its default would be refused
             Schema current = ExplanationMetrics.getClassSchema();
             List<Schema.Field> fields = current.getFields().stream()
-                    .map(f -> f.name().equals("driftAlarms") ? new Schema.Field(f.name(), f.schema(), f.doc())
+                    .map(f -> f.name().equals("driftAlarms")
+                            ? new Schema.Field(f.name(), f.schema(), f.doc())
                             : new Schema.Field(f, f.schema()))
                     .toList();
-            Schema withoutDefault = Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(),
-                    false, fields);
+            Schema withoutDefault =
+                    Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), false, fields);
             assertThat(withoutDefault.getField("driftAlarms").hasDefaultValue()).isFalse();
             assertThat(client.testCompatibility(subject, withoutDefault)).isFalse();
-            assertThat(client.testCompatibility(subject, ExplanationMetrics.getClassSchema())).isTrue();
+            assertThat(client.testCompatibility(subject, ExplanationMetrics.getClassSchema()))
+                    .isTrue();
             int after = client.register(subject, ExplanationMetrics.getClassSchema());
             assertThat(after).isNotEqualTo(before);
             assertThat(client.getAllVersions(subject)).containsExactly(1, 2);
@@ -92,8 +99,8 @@ class ExplanationMetricsEvolutionTest {
         new GenericDatumWriter<GenericRecord>(previous).write(old, encoder);
         encoder.flush();
 
-        SpecificDatumReader<ExplanationMetrics> reader = new SpecificDatumReader<>(previous,
-                ExplanationMetrics.getClassSchema());
+        SpecificDatumReader<ExplanationMetrics> reader =
+                new SpecificDatumReader<>(previous, ExplanationMetrics.getClassSchema());
         ExplanationMetrics read = reader.read(null, DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
         assertThat(read.getExplainedCount()).isEqualTo(1000);
         assertThat(read.getClassHistogram()).isEqualTo(sample.getClassHistogram());
@@ -107,9 +114,14 @@ class ExplanationMetricsEvolutionTest {
 
     @Test
     void shouldReadEveryPreviousFieldWhenARecordOfTheNewSchemaIsReadWithThePreviousOne() throws IOException {
-        ExplanationMetrics current = ExplanationMetrics.newBuilder(SampleRecords.metrics()).setClassMixChiSquare(41.5)
-                .setClassMixPValue(1e-6).setClassMixPsi(0.31).setCertificateKs(0.22).setCertificateKsPValue(2e-5)
-                .setDriftAlarms(List.of("CLASS_MIX", "CERTIFICATE")).build();
+        ExplanationMetrics current = ExplanationMetrics.newBuilder(SampleRecords.metrics())
+                .setClassMixChiSquare(41.5)
+                .setClassMixPValue(1e-6)
+                .setClassMixPsi(0.31)
+                .setCertificateKs(0.22)
+                .setCertificateKsPValue(2e-5)
+                .setDriftAlarms(List.of("CLASS_MIX", "CERTIFICATE"))
+                .build();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(bytes, null);
         new SpecificDatumWriter<>(ExplanationMetrics.class).write(current, encoder);

@@ -1,5 +1,9 @@
 package io.otnn.streams;
 
+import io.otnn.explain.metrics.Baseline;
+import io.otnn.streams.drift.DriftThresholds;
+import io.otnn.streams.fidelity.FidelitySettings;
+import io.otnn.streams.time.EventTimePolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -12,18 +16,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
-
-import io.otnn.streams.drift.DriftThresholds;
-import io.otnn.explain.metrics.Baseline;
-import io.otnn.streams.fidelity.FidelitySettings;
-import io.otnn.streams.time.EventTimePolicy;
 
 /**
  * The stream explainer's configuration: our keys (declared once below, with type, default and doc) plus any
@@ -59,7 +57,8 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String DEFAULT_APPLICATION_ID = "otnn-stream-explainer";
 
     public static final String FORMAT_CONFIG = "format";
-    public static final String FORMAT_DOC = "Wire format of the topics: avro (Confluent wire format, registry) or json (no registry; debugging).";
+    public static final String FORMAT_DOC =
+            "Wire format of the topics: avro (Confluent wire format, registry) or json (no registry; debugging).";
 
     public static final String TOPIC_IMAGES_CONFIG = "topic.images";
     public static final String TOPIC_IMAGES_DOC = "Input topic of ImageEvents.";
@@ -68,7 +67,8 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String TOPIC_DEAD_LETTERS_CONFIG = "topic.dead.letters";
     public static final String TOPIC_DEAD_LETTERS_DOC = "Output topic of DeadLetters, keyed by image id when known.";
     public static final String TOPIC_METRICS_CONFIG = "topic.metrics";
-    public static final String TOPIC_METRICS_DOC = "Output topic of ExplanationMetrics, one per window and model version.";
+    public static final String TOPIC_METRICS_DOC =
+            "Output topic of ExplanationMetrics, one per window and model version.";
     public static final String TOPIC_MODELS_CONFIG = "topic.models";
     public static final String TOPIC_MODELS_DOC = "Compacted topic of ModelCheckpoint events, keyed by model name.";
 
@@ -80,7 +80,8 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String TOPIC_PARTITIONS_CONFIG = "topic.partitions";
     public static final String TOPIC_PARTITIONS_DOC = "Partitions of the other topics when created (models: always 1).";
     public static final String TOPIC_REPLICATION_FACTOR_CONFIG = "topic.replication.factor";
-    public static final String TOPIC_REPLICATION_FACTOR_DOC = "Replication factor of created topics; -1 = the broker's default.";
+    public static final String TOPIC_REPLICATION_FACTOR_DOC =
+            "Replication factor of created topics; -1 = the broker's default.";
 
     public static final String BATCH_MAX_SIZE_CONFIG = "batch.max.size";
     public static final String BATCH_MAX_SIZE_DOC =
@@ -95,7 +96,8 @@ public final class ExplainerConfig extends AbstractConfig {
             + "changelogged store restored after a crash; public API only, slower). See docs/architecture.md.";
 
     public static final String IMAGE_MAX_BYTES_CONFIG = "image.max.bytes";
-    public static final String IMAGE_MAX_BYTES_DOC = "Largest encoded image accepted; larger ones are dead letters (OVERSIZE).";
+    public static final String IMAGE_MAX_BYTES_DOC =
+            "Largest encoded image accepted; larger ones are dead letters (OVERSIZE).";
 
     public static final String METRICS_WINDOW_MS_CONFIG = "metrics.window.ms";
     public static final String METRICS_WINDOW_MS_DOC = "Size of the tumbling metric windows (event time).";
@@ -109,9 +111,11 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String DRIFT_PVALUE_THRESHOLD_DOC = "A window raises a drift alarm only when the test's p-value"
             + " (chi-square for the class mix, KS for the certificates) is below this.";
     public static final String DRIFT_PSI_THRESHOLD_CONFIG = "drift.psi.threshold";
-    public static final String DRIFT_PSI_THRESHOLD_DOC = "Smallest PSI of the predicted-class mix that raises CLASS_MIX.";
+    public static final String DRIFT_PSI_THRESHOLD_DOC =
+            "Smallest PSI of the predicted-class mix that raises CLASS_MIX.";
     public static final String DRIFT_KS_THRESHOLD_CONFIG = "drift.ks.threshold";
-    public static final String DRIFT_KS_THRESHOLD_DOC = "Smallest KS statistic of the certificates that raises CERTIFICATE.";
+    public static final String DRIFT_KS_THRESHOLD_DOC =
+            "Smallest KS statistic of the certificates that raises CERTIFICATE.";
     public static final String DRIFT_MIN_COUNT_CONFIG = "drift.min.count";
     public static final String DRIFT_MIN_COUNT_DOC = "Fewest explanations in a window for it to raise a drift alarm.";
 
@@ -128,14 +132,15 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final int DEFAULT_OUTPUT_MAX_BYTES = 1_047_552;
 
     public static final String INSTANCE_ID_CONFIG = "instance.id";
-    public static final String INSTANCE_ID_DOC = "Name of this instance in explanations and dead letters; empty = host:pid.";
+    public static final String INSTANCE_ID_DOC =
+            "Name of this instance in explanations and dead letters; empty = host:pid.";
 
     public static final String STARTUP_TIMEOUT_MS_CONFIG = "startup.timeout.ms";
     public static final String STARTUP_TIMEOUT_MS_DOC = "How long start-up waits for each of the Kafka cluster, the "
             + "images topic (topics.create=false) and the schema registry before it gives up (the command then exits 1).";
     public static final String STARTUP_WARNING_INTERVAL_MS_CONFIG = "startup.warning.interval.ms";
-    public static final String STARTUP_WARNING_INTERVAL_MS_DOC = "While start-up waits, how often it repeats the "
-            + "one-line warning that says what it waits for and why.";
+    public static final String STARTUP_WARNING_INTERVAL_MS_DOC =
+            "While start-up waits, how often it repeats the " + "one-line warning that says what it waits for and why.";
 
     public static final String HTTP_PORT_CONFIG = "http.port";
     public static final String HTTP_PORT_DOC = "Port of /health/live, /health/ready and /metrics (Prometheus); "
@@ -151,8 +156,8 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String FIDELITY_MUFIDELITY_SAMPLES_DOC = "µFidelity's random subsets per measured image "
             + "(one forward pass row each; Xplique's offline default is 200).";
     public static final String FIDELITY_MUFIDELITY_GRID_CONFIG = "fidelity.mufidelity.grid";
-    public static final String FIDELITY_MUFIDELITY_GRID_DOC = "µFidelity's grid: the image is cut into grid × grid "
-            + "cells, the units a subset removes.";
+    public static final String FIDELITY_MUFIDELITY_GRID_DOC =
+            "µFidelity's grid: the image is cut into grid × grid " + "cells, the units a subset removes.";
     public static final String FIDELITY_MUFIDELITY_SUBSET_CONFIG = "fidelity.mufidelity.subset.fraction";
     public static final String FIDELITY_MUFIDELITY_SUBSET_DOC = "Share of the cells each µFidelity subset removes.";
     public static final String FIDELITY_BASELINE_CONFIG = "fidelity.baseline";
@@ -168,69 +173,210 @@ public final class ExplainerConfig extends AbstractConfig {
             .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, "", Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
             .define(MODEL_CONFIG, Type.STRING, "", Importance.HIGH, MODEL_DOC)
             .define(APPLICATION_ID_CONFIG, Type.STRING, DEFAULT_APPLICATION_ID, Importance.HIGH, APPLICATION_ID_DOC)
-            .define(FORMAT_CONFIG, Type.STRING, "avro", ConfigDef.ValidString.in("avro", "json"), Importance.MEDIUM,
+            .define(
+                    FORMAT_CONFIG,
+                    Type.STRING,
+                    "avro",
+                    ConfigDef.ValidString.in("avro", "json"),
+                    Importance.MEDIUM,
                     FORMAT_DOC)
             .define(TOPIC_IMAGES_CONFIG, Type.STRING, Topics.DEFAULT_IMAGES, Importance.MEDIUM, TOPIC_IMAGES_DOC)
-            .define(TOPIC_EXPLANATIONS_CONFIG, Type.STRING, Topics.DEFAULT_EXPLANATIONS, Importance.MEDIUM,
+            .define(
+                    TOPIC_EXPLANATIONS_CONFIG,
+                    Type.STRING,
+                    Topics.DEFAULT_EXPLANATIONS,
+                    Importance.MEDIUM,
                     TOPIC_EXPLANATIONS_DOC)
-            .define(TOPIC_DEAD_LETTERS_CONFIG, Type.STRING, Topics.DEFAULT_DEAD_LETTERS, Importance.MEDIUM,
+            .define(
+                    TOPIC_DEAD_LETTERS_CONFIG,
+                    Type.STRING,
+                    Topics.DEFAULT_DEAD_LETTERS,
+                    Importance.MEDIUM,
                     TOPIC_DEAD_LETTERS_DOC)
             .define(TOPIC_METRICS_CONFIG, Type.STRING, Topics.DEFAULT_METRICS, Importance.MEDIUM, TOPIC_METRICS_DOC)
             .define(TOPIC_MODELS_CONFIG, Type.STRING, Topics.DEFAULT_MODELS, Importance.LOW, TOPIC_MODELS_DOC)
             .define(TOPICS_CREATE_CONFIG, Type.BOOLEAN, true, Importance.LOW, TOPICS_CREATE_DOC)
-            .define(TOPIC_IMAGES_PARTITIONS_CONFIG, Type.INT, 6, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    TOPIC_IMAGES_PARTITIONS_CONFIG,
+                    Type.INT,
+                    6,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.MEDIUM,
                     TOPIC_IMAGES_PARTITIONS_DOC)
-            .define(TOPIC_PARTITIONS_CONFIG, Type.INT, 6, ConfigDef.Range.atLeast(1), Importance.LOW,
+            .define(
+                    TOPIC_PARTITIONS_CONFIG,
+                    Type.INT,
+                    6,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.LOW,
                     TOPIC_PARTITIONS_DOC)
-            .define(TOPIC_REPLICATION_FACTOR_CONFIG, Type.SHORT, (short) -1, Importance.MEDIUM,
+            .define(
+                    TOPIC_REPLICATION_FACTOR_CONFIG,
+                    Type.SHORT,
+                    (short) -1,
+                    Importance.MEDIUM,
                     TOPIC_REPLICATION_FACTOR_DOC)
-            .define(BATCH_MAX_SIZE_CONFIG, Type.INT, 64, ConfigDef.Range.between(1, 4096), Importance.HIGH,
+            .define(
+                    BATCH_MAX_SIZE_CONFIG,
+                    Type.INT,
+                    64,
+                    ConfigDef.Range.between(1, 4096),
+                    Importance.HIGH,
                     BATCH_MAX_SIZE_DOC)
-            .define(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, 20L, ConfigDef.Range.between(0, 60_000), Importance.HIGH,
+            .define(
+                    BATCH_MAX_WAIT_MS_CONFIG,
+                    Type.LONG,
+                    20L,
+                    ConfigDef.Range.between(0, 60_000),
+                    Importance.HIGH,
                     BATCH_MAX_WAIT_MS_DOC)
-            .define(BATCHING_BUFFER_CONFIG, Type.STRING, "in-memory",
-                    ConfigDef.ValidString.in("in-memory", "changelogged"), Importance.MEDIUM, BATCHING_BUFFER_DOC)
-            .define(IMAGE_MAX_BYTES_CONFIG, Type.INT, 1 << 20, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    BATCHING_BUFFER_CONFIG,
+                    Type.STRING,
+                    "in-memory",
+                    ConfigDef.ValidString.in("in-memory", "changelogged"),
+                    Importance.MEDIUM,
+                    BATCHING_BUFFER_DOC)
+            .define(
+                    IMAGE_MAX_BYTES_CONFIG,
+                    Type.INT,
+                    1 << 20,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.MEDIUM,
                     IMAGE_MAX_BYTES_DOC)
-            .define(METRICS_WINDOW_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    METRICS_WINDOW_MS_CONFIG,
+                    Type.LONG,
+                    10_000L,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.MEDIUM,
                     METRICS_WINDOW_MS_DOC)
-            .define(METRICS_GRACE_MS_CONFIG, Type.LONG, 2_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+            .define(
+                    METRICS_GRACE_MS_CONFIG,
+                    Type.LONG,
+                    2_000L,
+                    ConfigDef.Range.atLeast(0),
+                    Importance.MEDIUM,
                     METRICS_GRACE_MS_DOC)
-            .define(METRICS_EPSILONS_CONFIG, Type.LIST, "0.1411764705882353,0.5,1.0", Importance.LOW,
+            .define(
+                    METRICS_EPSILONS_CONFIG,
+                    Type.LIST,
+                    "0.1411764705882353,0.5,1.0",
+                    Importance.LOW,
                     METRICS_EPSILONS_DOC)
-            .define(DRIFT_PVALUE_THRESHOLD_CONFIG, Type.DOUBLE, DriftThresholds.DEFAULT_P_VALUE,
-                    ConfigDef.Range.between(0, 1), Importance.LOW, DRIFT_PVALUE_THRESHOLD_DOC)
-            .define(DRIFT_PSI_THRESHOLD_CONFIG, Type.DOUBLE, DriftThresholds.DEFAULT_PSI, ConfigDef.Range.atLeast(0),
-                    Importance.LOW, DRIFT_PSI_THRESHOLD_DOC)
-            .define(DRIFT_KS_THRESHOLD_CONFIG, Type.DOUBLE, DriftThresholds.DEFAULT_KS, ConfigDef.Range.between(0, 1),
-                    Importance.LOW, DRIFT_KS_THRESHOLD_DOC)
-            .define(DRIFT_MIN_COUNT_CONFIG, Type.LONG, DriftThresholds.DEFAULT_MIN_COUNT, ConfigDef.Range.atLeast(1),
-                    Importance.LOW, DRIFT_MIN_COUNT_DOC)
-            .define(EVENT_TIME_MAX_FUTURE_MS_CONFIG, Type.LONG, EventTimePolicy.DEFAULT_MAX_FUTURE_MS,
-                    ConfigDef.Range.atLeast(0), Importance.MEDIUM, EVENT_TIME_MAX_FUTURE_MS_DOC)
-            .define(EVENT_TIME_MAX_PAST_MS_CONFIG, Type.LONG, EventTimePolicy.DEFAULT_MAX_PAST_MS,
-                    ConfigDef.Range.atLeast(0), Importance.MEDIUM, EVENT_TIME_MAX_PAST_MS_DOC)
-            .define(OUTPUT_MAX_BYTES_CONFIG, Type.INT, DEFAULT_OUTPUT_MAX_BYTES, ConfigDef.Range.atLeast(1024),
-                    Importance.LOW, OUTPUT_MAX_BYTES_DOC)
+            .define(
+                    DRIFT_PVALUE_THRESHOLD_CONFIG,
+                    Type.DOUBLE,
+                    DriftThresholds.DEFAULT_P_VALUE,
+                    ConfigDef.Range.between(0, 1),
+                    Importance.LOW,
+                    DRIFT_PVALUE_THRESHOLD_DOC)
+            .define(
+                    DRIFT_PSI_THRESHOLD_CONFIG,
+                    Type.DOUBLE,
+                    DriftThresholds.DEFAULT_PSI,
+                    ConfigDef.Range.atLeast(0),
+                    Importance.LOW,
+                    DRIFT_PSI_THRESHOLD_DOC)
+            .define(
+                    DRIFT_KS_THRESHOLD_CONFIG,
+                    Type.DOUBLE,
+                    DriftThresholds.DEFAULT_KS,
+                    ConfigDef.Range.between(0, 1),
+                    Importance.LOW,
+                    DRIFT_KS_THRESHOLD_DOC)
+            .define(
+                    DRIFT_MIN_COUNT_CONFIG,
+                    Type.LONG,
+                    DriftThresholds.DEFAULT_MIN_COUNT,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.LOW,
+                    DRIFT_MIN_COUNT_DOC)
+            .define(
+                    EVENT_TIME_MAX_FUTURE_MS_CONFIG,
+                    Type.LONG,
+                    EventTimePolicy.DEFAULT_MAX_FUTURE_MS,
+                    ConfigDef.Range.atLeast(0),
+                    Importance.MEDIUM,
+                    EVENT_TIME_MAX_FUTURE_MS_DOC)
+            .define(
+                    EVENT_TIME_MAX_PAST_MS_CONFIG,
+                    Type.LONG,
+                    EventTimePolicy.DEFAULT_MAX_PAST_MS,
+                    ConfigDef.Range.atLeast(0),
+                    Importance.MEDIUM,
+                    EVENT_TIME_MAX_PAST_MS_DOC)
+            .define(
+                    OUTPUT_MAX_BYTES_CONFIG,
+                    Type.INT,
+                    DEFAULT_OUTPUT_MAX_BYTES,
+                    ConfigDef.Range.atLeast(1024),
+                    Importance.LOW,
+                    OUTPUT_MAX_BYTES_DOC)
             .define(INSTANCE_ID_CONFIG, Type.STRING, "", Importance.LOW, INSTANCE_ID_DOC)
-            .define(STARTUP_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+            .define(
+                    STARTUP_TIMEOUT_MS_CONFIG,
+                    Type.LONG,
+                    60_000L,
+                    ConfigDef.Range.atLeast(0),
+                    Importance.MEDIUM,
                     STARTUP_TIMEOUT_MS_DOC)
-            .define(STARTUP_WARNING_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(100),
-                    Importance.LOW, STARTUP_WARNING_INTERVAL_MS_DOC)
-            .define(HTTP_PORT_CONFIG, Type.INT, -1, ConfigDef.Range.between(-1, 65_535), Importance.MEDIUM,
+            .define(
+                    STARTUP_WARNING_INTERVAL_MS_CONFIG,
+                    Type.LONG,
+                    10_000L,
+                    ConfigDef.Range.atLeast(100),
+                    Importance.LOW,
+                    STARTUP_WARNING_INTERVAL_MS_DOC)
+            .define(
+                    HTTP_PORT_CONFIG,
+                    Type.INT,
+                    -1,
+                    ConfigDef.Range.between(-1, 65_535),
+                    Importance.MEDIUM,
                     HTTP_PORT_DOC)
             .define(HTTP_BIND_CONFIG, Type.STRING, "127.0.0.1", Importance.MEDIUM, HTTP_BIND_DOC)
-            .define(FIDELITY_SAMPLE_RATE_CONFIG, Type.DOUBLE, 0.01, ConfigDef.Range.between(0, 1), Importance.MEDIUM,
+            .define(
+                    FIDELITY_SAMPLE_RATE_CONFIG,
+                    Type.DOUBLE,
+                    0.01,
+                    ConfigDef.Range.between(0, 1),
+                    Importance.MEDIUM,
                     FIDELITY_SAMPLE_RATE_DOC)
-            .define(FIDELITY_MUFIDELITY_SAMPLES_CONFIG, Type.INT, 50, ConfigDef.Range.between(2, 10_000),
-                    Importance.LOW, FIDELITY_MUFIDELITY_SAMPLES_DOC)
-            .define(FIDELITY_MUFIDELITY_GRID_CONFIG, Type.INT, 20, ConfigDef.Range.between(1, 1_000), Importance.LOW,
+            .define(
+                    FIDELITY_MUFIDELITY_SAMPLES_CONFIG,
+                    Type.INT,
+                    50,
+                    ConfigDef.Range.between(2, 10_000),
+                    Importance.LOW,
+                    FIDELITY_MUFIDELITY_SAMPLES_DOC)
+            .define(
+                    FIDELITY_MUFIDELITY_GRID_CONFIG,
+                    Type.INT,
+                    20,
+                    ConfigDef.Range.between(1, 1_000),
+                    Importance.LOW,
                     FIDELITY_MUFIDELITY_GRID_DOC)
-            .define(FIDELITY_MUFIDELITY_SUBSET_CONFIG, Type.DOUBLE, 0.2, ConfigDef.Range.between(0.001, 0.999),
-                    Importance.LOW, FIDELITY_MUFIDELITY_SUBSET_DOC)
-            .define(FIDELITY_BASELINE_CONFIG, Type.STRING, "zero", ConfigDef.ValidString.in("zero", "uniform"),
-                    Importance.LOW, FIDELITY_BASELINE_DOC)
-            .define(FIDELITY_DELETION_STEPS_CONFIG, Type.INT, 10, ConfigDef.Range.between(1, 1_000), Importance.LOW,
+            .define(
+                    FIDELITY_MUFIDELITY_SUBSET_CONFIG,
+                    Type.DOUBLE,
+                    0.2,
+                    ConfigDef.Range.between(0.001, 0.999),
+                    Importance.LOW,
+                    FIDELITY_MUFIDELITY_SUBSET_DOC)
+            .define(
+                    FIDELITY_BASELINE_CONFIG,
+                    Type.STRING,
+                    "zero",
+                    ConfigDef.ValidString.in("zero", "uniform"),
+                    Importance.LOW,
+                    FIDELITY_BASELINE_DOC)
+            .define(
+                    FIDELITY_DELETION_STEPS_CONFIG,
+                    Type.INT,
+                    10,
+                    ConfigDef.Range.between(1, 1_000),
+                    Importance.LOW,
                     FIDELITY_DELETION_STEPS_DOC)
             .define(FIDELITY_SEED_CONFIG, Type.LONG, 0L, Importance.LOW, FIDELITY_SEED_DOC);
 
@@ -303,20 +449,30 @@ public final class ExplainerConfig extends AbstractConfig {
     }
 
     public List<Double> epsilons() {
-        return getList(METRICS_EPSILONS_CONFIG).stream().map(String::trim).map(Double::valueOf).toList();
+        return getList(METRICS_EPSILONS_CONFIG).stream()
+                .map(String::trim)
+                .map(Double::valueOf)
+                .toList();
     }
 
     public DriftThresholds driftThresholds() {
-        return new DriftThresholds(getDouble(DRIFT_PVALUE_THRESHOLD_CONFIG), getDouble(DRIFT_PSI_THRESHOLD_CONFIG),
-                getDouble(DRIFT_KS_THRESHOLD_CONFIG), getLong(DRIFT_MIN_COUNT_CONFIG));
+        return new DriftThresholds(
+                getDouble(DRIFT_PVALUE_THRESHOLD_CONFIG),
+                getDouble(DRIFT_PSI_THRESHOLD_CONFIG),
+                getDouble(DRIFT_KS_THRESHOLD_CONFIG),
+                getLong(DRIFT_MIN_COUNT_CONFIG));
     }
 
     /** The online fidelity's settings ({@code fidelity.*}). */
     public FidelitySettings fidelitySettings() {
-        return new FidelitySettings(getDouble(FIDELITY_SAMPLE_RATE_CONFIG), getInt(FIDELITY_MUFIDELITY_SAMPLES_CONFIG),
-                getInt(FIDELITY_MUFIDELITY_GRID_CONFIG), getDouble(FIDELITY_MUFIDELITY_SUBSET_CONFIG),
+        return new FidelitySettings(
+                getDouble(FIDELITY_SAMPLE_RATE_CONFIG),
+                getInt(FIDELITY_MUFIDELITY_SAMPLES_CONFIG),
+                getInt(FIDELITY_MUFIDELITY_GRID_CONFIG),
+                getDouble(FIDELITY_MUFIDELITY_SUBSET_CONFIG),
                 Baseline.valueOf(getString(FIDELITY_BASELINE_CONFIG).toUpperCase(Locale.ROOT)),
-                getInt(FIDELITY_DELETION_STEPS_CONFIG), getLong(FIDELITY_SEED_CONFIG));
+                getInt(FIDELITY_DELETION_STEPS_CONFIG),
+                getLong(FIDELITY_SEED_CONFIG));
     }
 
     public EventTimePolicy eventTimePolicy() {
@@ -354,7 +510,8 @@ public final class ExplainerConfig extends AbstractConfig {
         // refuses anyway fails the transaction, and the production handler (OutputGuard.register) makes sure the
         // image becomes a PRODUCTION dead letter when it is read again
         originals().forEach((key, value) -> {
-            if (CONFIG.names().contains(key) && !key.equals(BOOTSTRAP_SERVERS_CONFIG)
+            if (CONFIG.names().contains(key)
+                    && !key.equals(BOOTSTRAP_SERVERS_CONFIG)
                     && !key.equals(APPLICATION_ID_CONFIG)) {
                 return;
             }

@@ -1,38 +1,36 @@
 package io.otnn.streams;
 
+import io.otnn.schemas.auth.CredentialFailures;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.streams.batching.commit.ImageBuffer;
+import io.otnn.streams.errors.OutputGuard;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.explaining.OtnnEngine;
+import io.otnn.streams.format.AvroRecordFormat;
+import io.otnn.streams.format.JsonRecordFormat;
+import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.metrics.MetricWindowsProcessor;
+import io.otnn.streams.monitoring.Monitoring;
+import io.otnn.streams.startup.StartupCheck;
+import io.otnn.streams.startup.StartupException;
+import io.otnn.streams.topology.ExplainerTopology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
-
+import java.util.function.Consumer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.otnn.schemas.auth.CredentialFailures;
-import io.otnn.schemas.registry.RestSchemaRegistryClient;
-import io.otnn.schemas.registry.SchemaRegistryClient;
-import io.otnn.streams.explaining.ExplanationEngine;
-import io.otnn.streams.errors.OutputGuard;
-import io.otnn.streams.metrics.MetricWindowsProcessor;
-import io.otnn.streams.monitoring.Monitoring;
-import io.otnn.streams.explaining.OtnnEngine;
-import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.streams.format.JsonRecordFormat;
-import io.otnn.streams.format.RecordFormat;
-import io.otnn.streams.batching.commit.ImageBuffer;
-import io.otnn.streams.startup.StartupCheck;
-import io.otnn.streams.startup.StartupException;
-import io.otnn.streams.topology.ExplainerTopology;
 
 /**
  * The stream explainer as a Java object, for the CLI, the demo and the tests.
@@ -64,8 +62,14 @@ public final class StreamExplainerApp implements AutoCloseable {
     private final Monitoring monitoring;
     private final boolean ownsMonitoring;
 
-    private StreamExplainerApp(ExplainerConfig config, ExplanationEngine engine, boolean ownsEngine, Topics topics,
-                               AutoCloseable formatResources, Monitoring monitoring, boolean ownsMonitoring) {
+    private StreamExplainerApp(
+            ExplainerConfig config,
+            ExplanationEngine engine,
+            boolean ownsEngine,
+            Topics topics,
+            AutoCloseable formatResources,
+            Monitoring monitoring,
+            boolean ownsMonitoring) {
         this.config = config;
         this.monitoring = monitoring;
         this.ownsMonitoring = ownsMonitoring;
@@ -117,9 +121,15 @@ public final class StreamExplainerApp implements AutoCloseable {
             TopicCreator.createMissing(config.clientProperties(), TopicCreator.plan(config, topics));
         }
         guard.readTopicLimits(config.clientProperties());
-        LOG.info("Starting the stream explainer: model {} v{}, images from {}, batches of at most {} within {} ms, "
-                + "waiting images {}", engine.model().name(), engine.model().version(), topics.images().name(),
-                config.batchMaxSize(), config.batchMaxWaitMs(), config.batchingBuffer());
+        LOG.info(
+                "Starting the stream explainer: model {} v{}, images from {}, batches of at most {} within {} ms, "
+                        + "waiting images {}",
+                engine.model().name(),
+                engine.model().version(),
+                topics.images().name(),
+                config.batchMaxSize(),
+                config.batchMaxWaitMs(),
+                config.batchingBuffer());
         streams.start();
         return this;
     }
@@ -294,8 +304,8 @@ public final class StreamExplainerApp implements AutoCloseable {
                     chosen = OtnnEngine.load(Path.of(model));
                 }
                 endpoints.modelLoaded();
-                return new StreamExplainerApp(config, chosen, owns, Topics.of(config, recordFormat), registry,
-                        endpoints, ownsMonitoring);
+                return new StreamExplainerApp(
+                        config, chosen, owns, Topics.of(config, recordFormat), registry, endpoints, ownsMonitoring);
             } catch (RuntimeException e) {
                 if (owns && chosen != null) {
                     chosen.close();
@@ -313,10 +323,13 @@ public final class StreamExplainerApp implements AutoCloseable {
 
     /** Closes the app when the JVM is asked to stop (SIGTERM, Ctrl-C). */
     public void closeOnShutdown() {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("Shutting down the stream explainer");
-            close();
-        }, "otnn-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            LOG.info("Shutting down the stream explainer");
+                            close();
+                        },
+                        "otnn-shutdown"));
     }
 
     /**

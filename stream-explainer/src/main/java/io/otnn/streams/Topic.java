@@ -1,7 +1,6 @@
 package io.otnn.streams;
 
 import java.util.Objects;
-
 import org.apache.kafka.common.serialization.Serde;
 
 /**

@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
@@ -19,8 +18,7 @@ public final class TopicCreator {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicCreator.class);
 
-    private TopicCreator() {
-    }
+    private TopicCreator() {}
 
     public static List<NewTopic> plan(ExplainerConfig config, Topics topics) {
         int images = config.getInt(ExplainerConfig.TOPIC_IMAGES_PARTITIONS_CONFIG);
@@ -44,7 +42,8 @@ public final class TopicCreator {
     public static void createMissing(Map<String, Object> adminProperties, List<NewTopic> plan) {
         try (Admin admin = Admin.create(adminProperties)) {
             Set<String> existing = admin.listTopics().names().get();
-            List<NewTopic> missing = plan.stream().filter(t -> !existing.contains(t.name())).toList();
+            List<NewTopic> missing =
+                    plan.stream().filter(t -> !existing.contains(t.name())).toList();
             if (missing.isEmpty()) {
                 return;
             }

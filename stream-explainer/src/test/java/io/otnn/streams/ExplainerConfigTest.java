@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
-
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
@@ -22,14 +21,17 @@ class ExplainerConfigTest {
     void shouldUseExactlyOnceV2AndTheDocumentedDefaultsWhenNothingElseIsSet() {
         ExplainerConfig config = new ExplainerConfig(Map.of("bootstrap.servers", "k:9092"));
         Properties streams = config.streamsProperties();
-        assertThat(streams).containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2)
+        assertThat(streams)
+                .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2)
                 .containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "otnn-stream-explainer")
                 .containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "k:9092")
                 .containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 50L);
-        assertThat(new StreamsConfig(streams).getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(50L);
+        assertThat(new StreamsConfig(streams).getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
+                .isEqualTo(50L);
         assertThat(config.batchMaxSize()).isEqualTo(64);
         assertThat(config.batchMaxWaitMs()).isEqualTo(20);
-        assertThat(config.getInt(ExplainerConfig.TOPIC_IMAGES_PARTITIONS_CONFIG)).isEqualTo(6);
+        assertThat(config.getInt(ExplainerConfig.TOPIC_IMAGES_PARTITIONS_CONFIG))
+                .isEqualTo(6);
         assertThat(config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG)).isEqualTo(10_000);
         assertThat(config.epsilons()).containsExactly(36 / 255.0, 0.5, 1.0);
         assertThat(config.getString(ExplainerConfig.FORMAT_CONFIG)).isEqualTo("avro");
@@ -46,14 +48,23 @@ class ExplainerConfigTest {
                 security.protocol=SASL_SSL
                 kafka.sasl.mechanism=PLAIN
                 """);
-        ExplainerConfig config = ExplainerConfig.load(file,
-                Map.of("OTNN_BATCH_MAX_SIZE", "16", "OTNN_BATCH_MAX_WAIT_MS", "7",
-                        "OTNN_KAFKA_SASL_JAAS_CONFIG", "jaas-line", "OTNN_HOME", "/ignored"),
+        ExplainerConfig config = ExplainerConfig.load(
+                file,
+                Map.of(
+                        "OTNN_BATCH_MAX_SIZE",
+                        "16",
+                        "OTNN_BATCH_MAX_WAIT_MS",
+                        "7",
+                        "OTNN_KAFKA_SASL_JAAS_CONFIG",
+                        "jaas-line",
+                        "OTNN_HOME",
+                        "/ignored"),
                 Map.of("batch.max.wait.ms", "9"));
         assertThat(config.batchMaxSize()).isEqualTo(16);
         assertThat(config.batchMaxWaitMs()).isEqualTo(9);
         Properties streams = config.streamsProperties();
-        assertThat(streams).containsEntry("security.protocol", "SASL_SSL")
+        assertThat(streams)
+                .containsEntry("security.protocol", "SASL_SSL")
                 .containsEntry("sasl.mechanism", "PLAIN")
                 .containsEntry("sasl.jaas.config", "jaas-line")
                 .containsEntry("bootstrap.servers", "file:9092")
@@ -66,36 +77,43 @@ class ExplainerConfigTest {
         assertThat(defaults.getInt(ExplainerConfig.HTTP_PORT_CONFIG)).isEqualTo(-1);
         assertThat(defaults.getString(ExplainerConfig.HTTP_BIND_CONFIG)).isEqualTo("127.0.0.1");
 
-        ExplainerConfig fromEnvironment = ExplainerConfig.load(null,
+        ExplainerConfig fromEnvironment = ExplainerConfig.load(
+                null,
                 Map.of("bootstrap.servers", "k:9092", "OTNN_HTTP_PORT", "9464", "OTNN_HTTP_BIND", "0.0.0.0"),
                 Map.of("bootstrap.servers", "k:9092"));
         assertThat(fromEnvironment.getInt(ExplainerConfig.HTTP_PORT_CONFIG)).isEqualTo(9464);
         assertThat(fromEnvironment.getString(ExplainerConfig.HTTP_BIND_CONFIG)).isEqualTo("0.0.0.0");
         assertThat(fromEnvironment.streamsProperties()).doesNotContainKeys("http.port", "http.bind");
         assertThatThrownBy(() -> new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "http.port", "65536")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("http.port");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("http.port");
     }
 
     @Test
     void shouldNameTheKeyAndRangeWhenAValueIsOutOfRange() {
         assertThatThrownBy(() -> new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "batch.max.size", "0")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("batch.max.size");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("batch.max.size");
     }
 
     @Test
     void shouldAcceptTheTwoBatchingBuffersAndNameTheKeyWhenAnotherIsAskedFor() {
         assertThat(new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "batching.buffer", "changelogged"))
-                .batchingBuffer()).isEqualTo("changelogged");
+                        .batchingBuffer())
+                .isEqualTo("changelogged");
         assertThatThrownBy(() -> new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "batching.buffer", "disk")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("batching.buffer")
-                .hasMessageContaining("in-memory").hasMessageContaining("changelogged");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("batching.buffer")
+                .hasMessageContaining("in-memory")
+                .hasMessageContaining("changelogged");
     }
 
     @Test
     void shouldLetAFlagOverrideTheProcessingGuaranteeAndCommitIntervalWhenSomeoneInsists() {
-        ExplainerConfig config = new ExplainerConfig(Map.of("bootstrap.servers", "k:9092",
-                "processing.guarantee", "at_least_once", "commit.interval.ms", "200"));
-        assertThat(config.streamsProperties()).containsEntry("processing.guarantee", "at_least_once")
+        ExplainerConfig config = new ExplainerConfig(Map.of(
+                "bootstrap.servers", "k:9092", "processing.guarantee", "at_least_once", "commit.interval.ms", "200"));
+        assertThat(config.streamsProperties())
+                .containsEntry("processing.guarantee", "at_least_once")
                 .containsEntry("commit.interval.ms", "200");
     }
 }

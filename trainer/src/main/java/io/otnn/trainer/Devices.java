@@ -2,15 +2,16 @@ package io.otnn.trainer;
 
 /** Which device TensorFlow places the graph on, for the log: CUDA natives (profile gpu) and a visible GPU, or the CPU. */
 final class Devices {
-    private Devices() {
-    }
+    private Devices() {}
 
     static String describe() {
-        boolean gpuBuild = Devices.class.getClassLoader().getResource("org/tensorflow/internal/c_api/linux-x86_64-gpu") != null;
+        boolean gpuBuild =
+                Devices.class.getClassLoader().getResource("org/tensorflow/internal/c_api/linux-x86_64-gpu") != null;
         String visible = System.getenv("CUDA_VISIBLE_DEVICES");
         if (gpuBuild && (visible == null || !visible.isBlank())) {
             return "GPU (CUDA natives; TensorFlow places ops on /device:GPU:0 when a GPU is visible, else on the CPU)";
         }
-        return "CPU (/job:localhost/replica:0/task:0/device:CPU:0, " + Runtime.getRuntime().availableProcessors() + " cores)";
+        return "CPU (/job:localhost/replica:0/task:0/device:CPU:0, "
+                + Runtime.getRuntime().availableProcessors() + " cores)";
     }
 }

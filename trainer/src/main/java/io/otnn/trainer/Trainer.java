@@ -50,20 +50,32 @@ public final class Trainer {
     public TrainingResult train(TrainingConfig config) throws IOException {
         checkWritable(config.out());
         DataSplits data = DataSources.load(config);
-        LOG.info("data {}: {} train, {} validation, {} test, input {}x{}x{}, {} classes", data.name(), data.train().size(),
-                data.validation().size(), data.test().size(), data.train().height(), data.train().width(),
-                data.train().channels(), data.train().classes());
+        LOG.info(
+                "data {}: {} train, {} validation, {} test, input {}x{}x{}, {} classes",
+                data.name(),
+                data.train().size(),
+                data.validation().size(),
+                data.test().size(),
+                data.train().height(),
+                data.train().width(),
+                data.train().channels(),
+                data.train().classes());
         return train(config, data);
     }
 
     public TrainingResult train(TrainingConfig config, DataSplits data) throws IOException {
         Dataset train = data.train();
         int logits = train.logits();
-        Architecture arch = Presets.create(config.architecture(), config.constrained(), config.widthMultiplier(), logits);
+        Architecture arch =
+                Presets.create(config.architecture(), config.constrained(), config.widthMultiplier(), logits);
         Path stateDir = config.effectiveStateDir();
         String fingerprint = fingerprint(config, data);
         try (TrainingGraph graph = new TrainingGraph(arch, train.shape(), logits, config.loss(), config.seed())) {
-            LOG.info("graph: {} ({}) on {}", arch.describeLayers(), config.loss().kind().cliName(), Devices.describe());
+            LOG.info(
+                    "graph: {} ({}) on {}",
+                    arch.describeLayers(),
+                    config.loss().kind().cliName(),
+                    Devices.describe());
             int startEpoch = 0;
             int startStep = 0;
             TrainingState state = TrainingState.read(stateDir);
@@ -88,7 +100,11 @@ public final class Trainer {
             for (int epoch = startEpoch; epoch < config.epochs() && !stopped; epoch++) {
                 float lr = config.schedule().at(epoch);
                 int[] order = Dataset.permutation(train.size(), config.seed() * 1_000_003L + epoch);
-                ProgressBar bar = new ProgressBar(config.progress(), String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, config.epochs()), steps, batch);
+                ProgressBar bar = new ProgressBar(
+                        config.progress(),
+                        String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, config.epochs()),
+                        steps,
+                        batch);
                 double lossSum = 0;
                 int seen = 0;
                 int correct = 0;
@@ -96,8 +112,13 @@ public final class Trainer {
                 int step = epoch == startEpoch ? startStep : 0;
                 for (; step < steps; step++) {
                     if (stop.requested()) {
-                        new TrainingState(config.name(), config.seed(), fingerprint, epoch, step).write(stateDir, graph);
-                        LOG.info("stopped at epoch {} step {}; state saved in {} (resume with --resume)", epoch + 1, step, stateDir);
+                        new TrainingState(config.name(), config.seed(), fingerprint, epoch, step)
+                                .write(stateDir, graph);
+                        LOG.info(
+                                "stopped at epoch {} step {}; state saved in {} (resume with --resume)",
+                                epoch + 1,
+                                step,
+                                stateDir);
                         stopped = true;
                         break;
                     }
@@ -114,8 +135,8 @@ public final class Trainer {
                     }
                     float[] lc = graph.step(x, y, n, lr);
                     if (!Float.isFinite(lc[0])) {
-                        throw new IllegalStateException("the loss became " + lc[0] + " at epoch " + (epoch + 1) + " step " + step
-                                + " (lower the learning rate)");
+                        throw new IllegalStateException("the loss became " + lc[0] + " at epoch " + (epoch + 1)
+                                + " step " + step + " (lower the learning rate)");
                     }
                     lossSum += lc[0] * n;
                     correct += (int) lc[1];
@@ -130,19 +151,29 @@ public final class Trainer {
                 graph.condense();
                 valAccuracy = data.validation().size() > 0 ? accuracy(graph, data.validation()) : Double.NaN;
                 new TrainingState(config.name(), config.seed(), fingerprint, epoch + 1, 0).write(stateDir, graph);
-                LOG.info(String.format(Locale.ROOT, "epoch %d/%d: loss %.4f, train accuracy %.4f, validation accuracy %.4f, lr %.1e, %.1f s, %.0f img/s",
-                        epoch + 1, config.epochs(), lossSum / Math.max(1, seen), correct / (double) Math.max(1, seen),
-                        valAccuracy, lr, seconds, seen / seconds));
+                LOG.info(String.format(
+                        Locale.ROOT,
+                        "epoch %d/%d: loss %.4f, train accuracy %.4f, validation accuracy %.4f, lr %.1e, %.1f s, %.0f img/s",
+                        epoch + 1,
+                        config.epochs(),
+                        lossSum / Math.max(1, seen),
+                        correct / (double) Math.max(1, seen),
+                        valAccuracy,
+                        lr,
+                        seconds,
+                        seen / seconds));
             }
             double secondsPerEpoch = epochsRun > 0 ? totalSeconds / epochsRun : Double.NaN;
             double imagesPerSecond = totalSeconds > 0 ? totalImages / totalSeconds : Double.NaN;
             if (stopped) {
                 stop.finished();
-                return new TrainingResult(null, null, null, null, startEpoch + epochsRun, true, secondsPerEpoch, imagesPerSecond, 0);
+                return new TrainingResult(
+                        null, null, null, null, startEpoch + epochsRun, true, secondsPerEpoch, imagesPerSecond, 0);
             }
             double[] constraint = graph.constraintSeconds(5);
             double stepSeconds = imagesPerSecond > 0 ? batch / imagesPerSecond : Double.NaN;
-            // forward only: a lower bound. Timed apart, the forward+backward VJP overshoots the step (no overlap with the
+            // forward only: a lower bound. Timed apart, the forward+backward VJP overshoots the step (no overlap with
+            // the
             // rest of the step), so it is stored as seconds, not as a share.
             double share = constraint[1] > 0 && stepSeconds > 0 ? constraint[1] / stepSeconds : 0;
             ObjectNode info = ModelMetadata.object();
@@ -158,8 +189,16 @@ public final class Trainer {
             CheckpointPublisher.Published p = CheckpointPublisher.publish(graph, config, data, info);
             LOG.info("{}", p.evaluation().summary());
             stop.finished();
-            return new TrainingResult(p.dir(), p.metadata(), p.evaluation(), p.manifestDigest(), startEpoch + epochsRun, false,
-                    secondsPerEpoch, imagesPerSecond, share);
+            return new TrainingResult(
+                    p.dir(),
+                    p.metadata(),
+                    p.evaluation(),
+                    p.manifestDigest(),
+                    startEpoch + epochsRun,
+                    false,
+                    secondsPerEpoch,
+                    imagesPerSecond,
+                    share);
         } finally {
             stop.finished();
         }
@@ -194,9 +233,18 @@ public final class Trainer {
 
     /** Identifies a run for resuming: same data, network, loss and hyper-parameters. */
     static String fingerprint(TrainingConfig c, DataSplits data) {
-        return String.join("|", c.name(), c.dataset(), c.architecture(), Boolean.toString(c.constrained()),
-                Double.toString(c.widthMultiplier()), c.loss().toString(), Integer.toString(c.batchSize()), Long.toString(c.seed()),
-                Integer.toString(data.train().size()), Integer.toString(data.validation().size()));
+        return String.join(
+                "|",
+                c.name(),
+                c.dataset(),
+                c.architecture(),
+                Boolean.toString(c.constrained()),
+                Double.toString(c.widthMultiplier()),
+                c.loss().toString(),
+                Integer.toString(c.batchSize()),
+                Long.toString(c.seed()),
+                Integer.toString(data.train().size()),
+                Integer.toString(data.validation().size()));
     }
 
     /** Fails early, before any training, when the checkpoint cannot be written. */
@@ -211,7 +259,8 @@ public final class Trainer {
                 throw new IOException("exists and is not a directory");
             }
         } catch (IOException | SecurityException e) {
-            throw new UncheckedIOException(new IOException("cannot write the checkpoint to " + abs + ": " + e.getMessage(), e));
+            throw new UncheckedIOException(
+                    new IOException("cannot write the checkpoint to " + abs + ": " + e.getMessage(), e));
         }
     }
 }

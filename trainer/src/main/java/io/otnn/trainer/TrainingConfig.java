@@ -36,8 +36,12 @@ public record TrainingConfig(
     public static final long DEFAULT_SEED = 42;
     public static final double DEFAULT_VALIDATION_FRACTION = 0.1;
     /** Data sets known by name. */
-    public static final java.util.List<String> DATASETS = java.util.List.of(DataSetNames.FASHION_MNIST, DataSetNames.MNIST,
-            DataSetNames.FOLDER, DataSetNames.BLOCK_MNIST, DataSetNames.KOCH);
+    public static final java.util.List<String> DATASETS = java.util.List.of(
+            DataSetNames.FASHION_MNIST,
+            DataSetNames.MNIST,
+            DataSetNames.FOLDER,
+            DataSetNames.BLOCK_MNIST,
+            DataSetNames.KOCH);
 
     public static Builder builder() {
         return new Builder();
@@ -75,59 +79,174 @@ public record TrainingConfig(
         private boolean resume;
         private PrintStream progress;
 
-        public Builder setDataset(String dataset) { this.dataset = dataset; return this; }
-        public Builder optDataDir(Path dataDir) { this.dataDir = dataDir; return this; }
-        public Builder optArchitecture(String architecture) { this.architecture = architecture; return this; }
-        public Builder optConstrained(Boolean constrained) { this.constrained = constrained; return this; }
-        public Builder optWidthMultiplier(Double width) { this.width = width; return this; }
-        public Builder optLoss(LossSpec.Kind kind) { this.lossKind = kind; return this; }
-        public Builder optLambda(Float lambda) { this.lambda = lambda; return this; }
-        public Builder optMargin(Float margin) { this.margin = margin; return this; }
-        public Builder optAlpha(Float alpha) { this.alpha = alpha; return this; }
-        public Builder setEpochs(int epochs) { this.epochs = epochs; return this; }
-        public Builder optBatchSize(int batchSize) { this.batchSize = batchSize; return this; }
-        public Builder optSchedule(LearningRateSchedule schedule) { this.schedule = schedule; return this; }
-        public Builder optSeed(long seed) { this.seed = seed; return this; }
-        public Builder optValidationFraction(double f) { this.validationFraction = f; return this; }
-        public Builder optLimit(int limit) { this.limit = limit; return this; }
-        public Builder optTestLimit(int testLimit) { this.testLimit = testLimit; return this; }
-        public Builder setOut(Path out) { this.out = out; return this; }
-        public Builder optName(String name) { this.name = name; return this; }
-        public Builder optStateDir(Path stateDir) { this.stateDir = stateDir; return this; }
-        public Builder optResume(boolean resume) { this.resume = resume; return this; }
-        public Builder optProgress(PrintStream progress) { this.progress = progress; return this; }
+        public Builder setDataset(String dataset) {
+            this.dataset = dataset;
+            return this;
+        }
+
+        public Builder optDataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        public Builder optArchitecture(String architecture) {
+            this.architecture = architecture;
+            return this;
+        }
+
+        public Builder optConstrained(Boolean constrained) {
+            this.constrained = constrained;
+            return this;
+        }
+
+        public Builder optWidthMultiplier(Double width) {
+            this.width = width;
+            return this;
+        }
+
+        public Builder optLoss(LossSpec.Kind kind) {
+            this.lossKind = kind;
+            return this;
+        }
+
+        public Builder optLambda(Float lambda) {
+            this.lambda = lambda;
+            return this;
+        }
+
+        public Builder optMargin(Float margin) {
+            this.margin = margin;
+            return this;
+        }
+
+        public Builder optAlpha(Float alpha) {
+            this.alpha = alpha;
+            return this;
+        }
+
+        public Builder setEpochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        public Builder optBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public Builder optSchedule(LearningRateSchedule schedule) {
+            this.schedule = schedule;
+            return this;
+        }
+
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder optValidationFraction(double f) {
+            this.validationFraction = f;
+            return this;
+        }
+
+        public Builder optLimit(int limit) {
+            this.limit = limit;
+            return this;
+        }
+
+        public Builder optTestLimit(int testLimit) {
+            this.testLimit = testLimit;
+            return this;
+        }
+
+        public Builder setOut(Path out) {
+            this.out = out;
+            return this;
+        }
+
+        public Builder optName(String name) {
+            this.name = name;
+            return this;
+        }
+
+        public Builder optStateDir(Path stateDir) {
+            this.stateDir = stateDir;
+            return this;
+        }
+
+        public Builder optResume(boolean resume) {
+            this.resume = resume;
+            return this;
+        }
+
+        public Builder optProgress(PrintStream progress) {
+            this.progress = progress;
+            return this;
+        }
 
         public TrainingConfig build() {
             if (dataset == null) throw new IllegalArgumentException("dataset is required, one of " + DATASETS);
             String ds = dataset.toLowerCase(Locale.ROOT);
-            if (!DATASETS.contains(ds)) throw new IllegalArgumentException("unknown data set '" + dataset + "', valid: " + String.join(", ", DATASETS));
+            if (!DATASETS.contains(ds))
+                throw new IllegalArgumentException(
+                        "unknown data set '" + dataset + "', valid: " + String.join(", ", DATASETS));
             if (out == null) throw new IllegalArgumentException("out (the checkpoint directory) is required");
             if (epochs == null) throw new IllegalArgumentException("epochs is required");
-            if (epochs < 1 || epochs > 100_000) throw new IllegalArgumentException("epochs must be in [1, 100000], got " + epochs);
-            if (batchSize < 1 || batchSize > 65_536) throw new IllegalArgumentException("batch size must be in [1, 65536], got " + batchSize);
+            if (epochs < 1 || epochs > 100_000)
+                throw new IllegalArgumentException("epochs must be in [1, 100000], got " + epochs);
+            if (batchSize < 1 || batchSize > 65_536)
+                throw new IllegalArgumentException("batch size must be in [1, 65536], got " + batchSize);
             if (limit < 1) throw new IllegalArgumentException("limit must be >= 1, got " + limit);
             if (testLimit < 1) throw new IllegalArgumentException("test limit must be >= 1, got " + testLimit);
             boolean binaryData = ds.equals("koch") || ds.equals("block-mnist");
-            LossSpec.Kind kind = lossKind != null ? lossKind : binaryData ? LossSpec.Kind.HKR : LossSpec.Kind.HKR_SOFTMAX;
+            LossSpec.Kind kind =
+                    lossKind != null ? lossKind : binaryData ? LossSpec.Kind.HKR : LossSpec.Kind.HKR_SOFTMAX;
             if (binaryData != (kind == LossSpec.Kind.HKR)) {
-                throw new IllegalArgumentException(binaryData
-                        ? "data set " + ds + " is binary: use --loss hkr"
-                        : "--loss hkr is the binary loss; data set " + ds + " has several classes: use hkr-multiclass, hkr-softmax or cross-entropy");
+                throw new IllegalArgumentException(
+                        binaryData
+                                ? "data set " + ds + " is binary: use --loss hkr"
+                                : "--loss hkr is the binary loss; data set " + ds
+                                        + " has several classes: use hkr-multiclass, hkr-softmax or cross-entropy");
             }
             // paper A.2.3: Fashion-MNIST λ = 5, m = 0.5, α = 10; the binary toy problems use the same λ and m.
-            LossSpec loss = new LossSpec(kind, lambda != null ? lambda : LossSpec.DEFAULT_LAMBDA,
-                    margin != null ? margin : LossSpec.DEFAULT_MARGIN, alpha != null ? alpha : LossSpec.DEFAULT_ALPHA);
+            LossSpec loss = new LossSpec(
+                    kind,
+                    lambda != null ? lambda : LossSpec.DEFAULT_LAMBDA,
+                    margin != null ? margin : LossSpec.DEFAULT_MARGIN,
+                    alpha != null ? alpha : LossSpec.DEFAULT_ALPHA);
             boolean lip = constrained != null ? constrained : kind.lipschitz();
-            if (kind.lipschitz() && !lip) throw new IllegalArgumentException("the hKR losses need the constrained (1-Lipschitz) network");
+            if (kind.lipschitz() && !lip)
+                throw new IllegalArgumentException("the hKR losses need the constrained (1-Lipschitz) network");
             double w = width != null ? width : architecture.equalsIgnoreCase("cnn") ? Presets.DEFAULT_CNN_WIDTH : 1.0;
-            LearningRateSchedule s = schedule != null ? schedule : LearningRateSchedule.parse(LearningRateSchedule.FASHION_MNIST);
-            String n = name != null ? name : ds + "-" + architecture.toLowerCase(Locale.ROOT) + (lip ? "-otnn" : "-baseline");
-            if (!n.matches("[A-Za-z0-9._-]{1,100}")) throw new IllegalArgumentException("name must match [A-Za-z0-9._-]{1,100}, got '" + n + "'");
+            LearningRateSchedule s =
+                    schedule != null ? schedule : LearningRateSchedule.parse(LearningRateSchedule.FASHION_MNIST);
+            String n = name != null
+                    ? name
+                    : ds + "-" + architecture.toLowerCase(Locale.ROOT) + (lip ? "-otnn" : "-baseline");
+            if (!n.matches("[A-Za-z0-9._-]{1,100}"))
+                throw new IllegalArgumentException("name must match [A-Za-z0-9._-]{1,100}, got '" + n + "'");
             if (!(validationFraction >= 0 && validationFraction < 1)) {
                 throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validationFraction);
             }
-            return new TrainingConfig(ds, dataDir, architecture.toLowerCase(Locale.ROOT), lip, w, loss, epochs, batchSize, s, seed,
-                    validationFraction, limit, testLimit, out, n, stateDir, resume, progress);
+            return new TrainingConfig(
+                    ds,
+                    dataDir,
+                    architecture.toLowerCase(Locale.ROOT),
+                    lip,
+                    w,
+                    loss,
+                    epochs,
+                    batchSize,
+                    s,
+                    seed,
+                    validationFraction,
+                    limit,
+                    testLimit,
+                    out,
+                    n,
+                    stateDir,
+                    resume,
+                    progress);
         }
     }
 }

@@ -14,7 +14,13 @@ import java.nio.file.Path;
  *                        normalisation and Björck), timed apart on the training graph after training: a lower bound of
  *                        the constraint's cost, whose backward pass is as large again; 0 when unconstrained
  */
-public record TrainingResult(Path checkpoint, ModelMetadata metadata, RobustnessEvaluation evaluation, String manifestDigest,
-                             int epochsCompleted, boolean stopped, double secondsPerEpoch, double imagesPerSecond,
-                             double normalizationShare) {
-}
+public record TrainingResult(
+        Path checkpoint,
+        ModelMetadata metadata,
+        RobustnessEvaluation evaluation,
+        String manifestDigest,
+        int epochsCompleted,
+        boolean stopped,
+        double secondsPerEpoch,
+        double imagesPerSecond,
+        double normalizationShare) {}

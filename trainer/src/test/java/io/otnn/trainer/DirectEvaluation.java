@@ -11,8 +11,8 @@ import java.util.Arrays;
  * certificate quantiles (nearest rank below: the value at index ⌊q(n − 1)⌋ of the sorted radii), class priors and
  * predicted priors.
  */
-record DirectEvaluation(double accuracy, double[] certificates, boolean[] correct, double[] classPriors,
-                        double[] predictedPriors) {
+record DirectEvaluation(
+        double accuracy, double[] certificates, boolean[] correct, double[] classPriors, double[] predictedPriors) {
 
     static DirectEvaluation of(ReloadedModel model, Dataset test, int logits, double lipschitz, double factor) {
         int n = test.size();

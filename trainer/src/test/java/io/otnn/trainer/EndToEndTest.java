@@ -26,10 +26,16 @@ class EndToEndTest {
     @Test
     void shouldPublishAVerifiedCheckpointWhenDenseOtnnTrainsOneEpochOnTheFixture() throws Exception {
         Path out = tmp.resolve("ckpt");
-        TrainingResult result = new Trainer().train(TrainingConfig.builder()
-                .setDataset("fashion-mnist").optDataDir(Fixtures.fashionMnistMini())
-                .optArchitecture("dense").optLoss(LossSpec.Kind.HKR_SOFTMAX)
-                .setEpochs(1).optSchedule(LearningRateSchedule.constant(1e-3)).setOut(out).build());
+        TrainingResult result = new Trainer()
+                .train(TrainingConfig.builder()
+                        .setDataset("fashion-mnist")
+                        .optDataDir(Fixtures.fashionMnistMini())
+                        .optArchitecture("dense")
+                        .optLoss(LossSpec.Kind.HKR_SOFTMAX)
+                        .setEpochs(1)
+                        .optSchedule(LearningRateSchedule.constant(1e-3))
+                        .setOut(out)
+                        .build());
 
         assertThat(result.checkpoint()).isEqualTo(out.toAbsolutePath());
         assertThat(result.evaluation().testAccuracy()).isGreaterThan(0.5); // chance is 0.1
@@ -53,7 +59,8 @@ class EndToEndTest {
         assertThat(g[1]).isGreaterThan(0.9);
 
         // the checkpoint as a consumer sees it: explain_to with target = prediction gives a zero margin gradient
-        var test = io.otnn.trainer.data.DataSources.readIdx(Fixtures.fashionMnistMini(), "t10k", io.otnn.datasets.DataSetNames.FASHION_MNIST_CLASSES);
+        var test = io.otnn.trainer.data.DataSources.readIdx(
+                Fixtures.fashionMnistMini(), "t10k", io.otnn.datasets.DataSetNames.FASHION_MNIST_CLASSES);
         int n = 4;
         float[] x = Arrays.copyOf(test.images(), n * 784);
         try (ReloadedModel m = new ReloadedModel(out, new long[] {28, 28, 1}, 10)) {
@@ -94,11 +101,18 @@ class EndToEndTest {
         }
 
         // publishing again to the same place increments the version
-        TrainingResult again = new Trainer().train(TrainingConfig.builder()
-                .setDataset("fashion-mnist").optDataDir(Fixtures.fashionMnistMini()).optLimit(300)
-                .setEpochs(1).setOut(out).optValidationFraction(0).build());
+        TrainingResult again = new Trainer()
+                .train(TrainingConfig.builder()
+                        .setDataset("fashion-mnist")
+                        .optDataDir(Fixtures.fashionMnistMini())
+                        .optLimit(300)
+                        .setEpochs(1)
+                        .setOut(out)
+                        .optValidationFraction(0)
+                        .build());
         assertThat(again.metadata().version()).isEqualTo(2);
-        assertThat(Files.exists(out.resolveSibling("ckpt.state").resolve("state.json"))).isTrue();
+        assertThat(Files.exists(out.resolveSibling("ckpt.state").resolve("state.json")))
+                .isTrue();
     }
 
     /**
@@ -113,9 +127,18 @@ class EndToEndTest {
     @Test
     void shouldMatchFiniteDifferencesOfServingWhenTheExplainGradientOfATrainedCheckpointIsChecked() throws Exception {
         Path out = tmp.resolve("narrow");
-        new Trainer().train(TrainingConfig.builder().setDataset("fashion-mnist").optDataDir(Fixtures.fashionMnistMini())
-                .optLimit(512).optTestLimit(100).optWidthMultiplier(0.125).setEpochs(2).setOut(out).build());
-        var test = io.otnn.trainer.data.DataSources.readIdx(Fixtures.fashionMnistMini(), "t10k", io.otnn.datasets.DataSetNames.FASHION_MNIST_CLASSES);
+        new Trainer()
+                .train(TrainingConfig.builder()
+                        .setDataset("fashion-mnist")
+                        .optDataDir(Fixtures.fashionMnistMini())
+                        .optLimit(512)
+                        .optTestLimit(100)
+                        .optWidthMultiplier(0.125)
+                        .setEpochs(2)
+                        .setOut(out)
+                        .build());
+        var test = io.otnn.trainer.data.DataSources.readIdx(
+                Fixtures.fashionMnistMini(), "t10k", io.otnn.datasets.DataSetNames.FASHION_MNIST_CLASSES);
         int d = 784;
         double h = 5e-3;
         // |second difference| on one linear piece is float32 rounding: measured ≤ 1e-6 on this network
@@ -170,15 +193,18 @@ class EndToEndTest {
         var certified = meta.evaluation().get("certifiedAccuracy");
         assertThat(certified.size()).isEqualTo(3);
         for (double eps : new double[] {36.0 / 255.0, 0.5, 1.0}) {
-            assertThat(certified.get(Double.toString(eps)).asDouble()).as("certified accuracy at %s", eps)
+            assertThat(certified.get(Double.toString(eps)).asDouble())
+                    .as("certified accuracy at %s", eps)
                     .isCloseTo(direct.certifiedAccuracy(eps), within(1e-12));
         }
         assertThat(meta.evaluationFigure("meanCertificate")).isCloseTo(direct.meanCertificate(), within(1e-6));
-        assertThat(meta.reference().get("meanCertificate").asDouble()).isCloseTo(direct.meanCertificate(), within(1e-6));
+        assertThat(meta.reference().get("meanCertificate").asDouble())
+                .isCloseTo(direct.meanCertificate(), within(1e-6));
         var quantiles = meta.reference().get("certificateQuantiles");
         assertThat(quantiles.size()).isEqualTo(5);
         for (double q : new double[] {0.1, 0.25, 0.5, 0.75, 0.9}) {
-            assertThat(quantiles.get(Double.toString(q)).asDouble()).as("certificate quantile %s", q)
+            assertThat(quantiles.get(Double.toString(q)).asDouble())
+                    .as("certificate quantile %s", q)
                     .isCloseTo(direct.certificateQuantile(q), within(1e-6));
         }
         var reference = meta.reference();
@@ -203,12 +229,16 @@ class EndToEndTest {
             previous = v;
             int at = -1;
             for (int j = 0; j < pool.size() && at < 0; j++) if (Math.abs(pool.get(j) - v) <= 1e-6) at = j;
-            assertThat(at).as("sample value %s is a test certificate not used before", v).isNotNegative();
+            assertThat(at)
+                    .as("sample value %s is a test certificate not used before", v)
+                    .isNotNegative();
             pool.remove(at);
         }
         for (int c = 0; c < direct.classPriors().length; c++) {
-            assertThat(meta.reference().get("classPriors").get(c).asDouble()).isCloseTo(direct.classPriors()[c], within(1e-9));
-            assertThat(meta.reference().get("predictedClassPriors").get(c).asDouble()).isCloseTo(direct.predictedPriors()[c], within(1e-9));
+            assertThat(meta.reference().get("classPriors").get(c).asDouble())
+                    .isCloseTo(direct.classPriors()[c], within(1e-9));
+            assertThat(meta.reference().get("predictedClassPriors").get(c).asDouble())
+                    .isCloseTo(direct.predictedPriors()[c], within(1e-9));
         }
     }
 
@@ -223,8 +253,8 @@ class EndToEndTest {
      * step small enough not to cross a GroupSort kink drowns in rounding of the logits, while along a direction a step
      * of 1e-2 moves the logits far above their rounding.
      */
-    private static void assertGradientMatchesFiniteDifferencesOfServing(ReloadedModel m, float[] x, int n, float[] gradient,
-                                                                        int[] plus, int[] minus) {
+    private static void assertGradientMatchesFiniteDifferencesOfServing(
+            ReloadedModel m, float[] x, int n, float[] gradient, int[] plus, int[] minus) {
         int d = 784;
         int directions = 16;
         double h = 1e-2;
@@ -256,16 +286,21 @@ class EndToEndTest {
             for (int j = 0; j < directions; j++) {
                 int row = (i * directions + j) * 2;
                 double up = logits[row * 10 + plus[i]] - (minus == null ? 0 : logits[row * 10 + minus[i]]);
-                double down = logits[(row + 1) * 10 + plus[i]] - (minus == null ? 0 : logits[(row + 1) * 10 + minus[i]]);
+                double down =
+                        logits[(row + 1) * 10 + plus[i]] - (minus == null ? 0 : logits[(row + 1) * 10 + minus[i]]);
                 double fd = (up - down) / (2 * h);
                 double exact = 0;
                 for (int p = 0; p < d; p++) exact += gradient[i * d + p] * units[i][j][p];
                 errors[j] = Math.abs(fd - exact) / gradientNorm;
             }
             Arrays.sort(errors);
-            assertThat(errors[directions / 2]).as("image %d, median over directions", i).isLessThan(5e-3);
+            assertThat(errors[directions / 2])
+                    .as("image %d, median over directions", i)
+                    .isLessThan(5e-3);
             // a step that crosses a GroupSort kink leaves the linear piece: allowed, but not far off
-            assertThat(errors[directions - 1]).as("image %d, worst direction", i).isLessThan(2e-2);
+            assertThat(errors[directions - 1])
+                    .as("image %d, worst direction", i)
+                    .isLessThan(2e-2);
         }
     }
 }

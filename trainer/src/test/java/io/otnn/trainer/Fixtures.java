@@ -11,8 +11,7 @@ import java.nio.file.Path;
  * and, for the {@code slow} tests only, the full data set.
  */
 public final class Fixtures {
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     public static Path fashionMnistMini() {
         try {
@@ -32,13 +31,16 @@ public final class Fixtures {
         if (property != null && !property.isBlank()) {
             Path dir = Path.of(property).resolve("fashion-mnist");
             if (Files.isRegularFile(dir.resolve("train-images-idx3-ubyte.gz"))) return dir;
-            throw new IllegalStateException("-Dotnn.data.dir=" + property + " has no fashion-mnist/train-images-idx3-ubyte.gz");
+            throw new IllegalStateException(
+                    "-Dotnn.data.dir=" + property + " has no fashion-mnist/train-images-idx3-ubyte.gz");
         }
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
             Path dir = p.resolve("shared").resolve("data").resolve("fashion-mnist");
             if (Files.isRegularFile(dir.resolve("train-images-idx3-ubyte.gz"))) return dir;
         }
-        throw new IllegalStateException("the slow tests need full Fashion-MNIST (train-images-idx3-ubyte.gz, ...): none in"
-                + " shared/data/fashion-mnist next to " + Path.of("").toAbsolutePath() + " or a parent; set -Dotnn.data.dir=DIR");
+        throw new IllegalStateException(
+                "the slow tests need full Fashion-MNIST (train-images-idx3-ubyte.gz, ...): none in"
+                        + " shared/data/fashion-mnist next to " + Path.of("").toAbsolutePath()
+                        + " or a parent; set -Dotnn.data.dir=DIR");
     }
 }

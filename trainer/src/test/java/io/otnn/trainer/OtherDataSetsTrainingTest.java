@@ -20,12 +20,20 @@ class OtherDataSetsTrainingTest {
     @Test
     void shouldPublishABinaryModelWhenTrainingOnBlockMnist() throws Exception {
         // the fixture's classes 0 and 1 stand in for MNIST's digits 0 and 1 (same IDX layout)
-        TrainingResult r = new Trainer().train(TrainingConfig.builder().setDataset("block-mnist")
-                .optDataDir(Fixtures.fashionMnistMini()).optWidthMultiplier(0.125).setEpochs(2).optTestLimit(100)
-                .setOut(tmp.resolve("block")).build());
+        TrainingResult r = new Trainer()
+                .train(TrainingConfig.builder()
+                        .setDataset("block-mnist")
+                        .optDataDir(Fixtures.fashionMnistMini())
+                        .optWidthMultiplier(0.125)
+                        .setEpochs(2)
+                        .optTestLimit(100)
+                        .setOut(tmp.resolve("block"))
+                        .build());
         ModelMetadata m = r.metadata();
         assertThat(m.task()).isEqualTo(ModelMetadata.Task.BINARY);
-        assertThat(m.loss().get("name").asText()).as("the binary default loss, Eq. 1").isEqualTo("hkr");
+        assertThat(m.loss().get("name").asText())
+                .as("the binary default loss, Eq. 1")
+                .isEqualTo("hkr");
         assertThat(m.input().shape()).containsExactly(56, 28, 1);
         assertThat(m.certificateFactor()).isEqualTo(1.0);
         assertThat(r.evaluation().testAccuracy()).isGreaterThan(0.8);
@@ -45,12 +53,22 @@ class OtherDataSetsTrainingTest {
                         img.getRaster().setSample(x, y, 0, base + random.nextInt(40) - 20);
                     }
                 }
-                ImageIO.write(img, "png", tmp.resolve("images").resolve(cls).resolve(i + ".png").toFile());
+                ImageIO.write(
+                        img,
+                        "png",
+                        tmp.resolve("images").resolve(cls).resolve(i + ".png").toFile());
             }
         }
-        TrainingResult r = new Trainer().train(TrainingConfig.builder().setDataset("folder").optDataDir(tmp.resolve("images"))
-                .optWidthMultiplier(0.125).setEpochs(20).optBatchSize(16).optSchedule(io.otnn.trainer.train.LearningRateSchedule.constant(5e-3))
-                .setOut(tmp.resolve("folder-ckpt")).build());
+        TrainingResult r = new Trainer()
+                .train(TrainingConfig.builder()
+                        .setDataset("folder")
+                        .optDataDir(tmp.resolve("images"))
+                        .optWidthMultiplier(0.125)
+                        .setEpochs(20)
+                        .optBatchSize(16)
+                        .optSchedule(io.otnn.trainer.train.LearningRateSchedule.constant(5e-3))
+                        .setOut(tmp.resolve("folder-ckpt"))
+                        .build());
         assertThat(r.metadata().classNames()).containsExactly("dark", "light");
         assertThat(r.metadata().training().get("testSize").asInt()).isEqualTo(16);
         assertThat(r.evaluation().testAccuracy()).isEqualTo(1.0);

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.datasets.DataSetNames;
 import io.otnn.explain.metrics.Baseline;
 import io.otnn.explain.metrics.MuFidelity;
 import io.otnn.explain.metrics.Scorer;
-import io.otnn.trainer.data.Dataset;
-import io.otnn.datasets.DataSetNames;
 import io.otnn.trainer.data.DataSources;
+import io.otnn.trainer.data.Dataset;
 import io.otnn.trainer.eval.RobustnessEvaluation;
 import io.otnn.trainer.export.ReloadedModel;
 import io.otnn.trainer.losses.LossSpec;
@@ -49,6 +49,7 @@ class PaperReproductionTest {
      * certificate 1.3433), and the tolerance each is asserted within.
      */
     static final double EXPECTED_TEST_ACCURACY = 0.8576;
+
     static final double ACCURACY_TOLERANCE = 0.01;
     static final double[] EXPECTED_CERTIFIED = {0.8231, 0.7064, 0.5238};
     static final double CERTIFIED_TOLERANCE = 0.015;
@@ -69,22 +70,49 @@ class PaperReproductionTest {
     void trainBoth() throws IOException {
         Path data = Fixtures.fullFashionMnist();
         long start = System.nanoTime();
-        TrainingResult o = new Trainer().train(TrainingConfig.builder().setDataset("fashion-mnist").optDataDir(data)
-                .optArchitecture("dense").optLoss(LossSpec.Kind.HKR_SOFTMAX).optLambda(5f).optMargin(0.5f).optAlpha(10f)
-                .setEpochs(OTNN_EPOCHS).optSchedule(LearningRateSchedule.constant(5e-4)).setOut(tmp.resolve("otnn")).build());
+        TrainingResult o = new Trainer()
+                .train(TrainingConfig.builder()
+                        .setDataset("fashion-mnist")
+                        .optDataDir(data)
+                        .optArchitecture("dense")
+                        .optLoss(LossSpec.Kind.HKR_SOFTMAX)
+                        .optLambda(5f)
+                        .optMargin(0.5f)
+                        .optAlpha(10f)
+                        .setEpochs(OTNN_EPOCHS)
+                        .optSchedule(LearningRateSchedule.constant(5e-4))
+                        .setOut(tmp.resolve("otnn"))
+                        .build());
         long otnnSeconds = (System.nanoTime() - start) / 1_000_000_000L;
-        TrainingResult t = new Trainer().train(TrainingConfig.builder().setDataset("fashion-mnist").optDataDir(data)
-                .optArchitecture("dense").optLoss(LossSpec.Kind.CROSS_ENTROPY).setEpochs(TWIN_EPOCHS)
-                .optSchedule(LearningRateSchedule.constant(5e-4)).setOut(tmp.resolve("twin")).build());
+        TrainingResult t = new Trainer()
+                .train(TrainingConfig.builder()
+                        .setDataset("fashion-mnist")
+                        .optDataDir(data)
+                        .optArchitecture("dense")
+                        .optLoss(LossSpec.Kind.CROSS_ENTROPY)
+                        .setEpochs(TWIN_EPOCHS)
+                        .optSchedule(LearningRateSchedule.constant(5e-4))
+                        .setOut(tmp.resolve("twin"))
+                        .build());
         otnn = o.evaluation();
         otnnMetadata = o.metadata();
-        Dataset test = DataSources.readIdx(data, "t10k", DataSetNames.FASHION_MNIST_CLASSES).limit(FIDELITY_IMAGES);
+        Dataset test = DataSources.readIdx(data, "t10k", DataSetNames.FASHION_MNIST_CLASSES)
+                .limit(FIDELITY_IMAGES);
         otnnFidelity = muFidelity(o.checkpoint(), test);
         twinFidelity = muFidelity(t.checkpoint(), test);
-        String figures = String.format(Locale.ROOT, "OTNN %d epochs in %d s: %s%ntwin %d epochs: %s%n"
+        String figures = String.format(
+                Locale.ROOT,
+                "OTNN %d epochs in %d s: %s%ntwin %d epochs: %s%n"
                         + "µFidelity zero OTNN %.4f twin %.4f, uniform OTNN %.4f twin %.4f%n",
-                OTNN_EPOCHS, otnnSeconds, otnn.summary(), TWIN_EPOCHS, t.evaluation().summary(),
-                otnnFidelity[0], twinFidelity[0], otnnFidelity[1], twinFidelity[1]);
+                OTNN_EPOCHS,
+                otnnSeconds,
+                otnn.summary(),
+                TWIN_EPOCHS,
+                t.evaluation().summary(),
+                otnnFidelity[0],
+                twinFidelity[0],
+                otnnFidelity[1],
+                twinFidelity[1]);
         System.out.print(figures);
         Files.writeString(Path.of("target", "paper-reproduction.txt"), figures);
     }
@@ -102,7 +130,8 @@ class PaperReproductionTest {
                 images[i] = Arrays.copyOfRange(test.images(), i * d, (i + 1) * d);
                 saliency[i] = new float[d];
                 for (int p = 0; p < d; p++) saliency[i][p] = Math.abs(e.gradTop1()[i * d + p]);
-                for (int c = 1; c < 10; c++) if (e.logits()[i * 10 + c] > e.logits()[i * 10 + predicted[i]]) predicted[i] = c;
+                for (int c = 1; c < 10; c++)
+                    if (e.logits()[i * 10 + c] > e.logits()[i * 10 + predicted[i]]) predicted[i] = c;
             }
             Scorer scorer = (flat, count, labels) -> {
                 float[] logits = m.logits(flat, count);
@@ -114,8 +143,10 @@ class PaperReproductionTest {
             double[] result = new double[2];
             Baseline[] baselines = {Baseline.ZERO, Baseline.UNIFORM};
             for (int b = 0; b < 2; b++) {
-                result[b] = Arrays.stream(new MuFidelity(input, baselines[b], 0L).perImage(scorer, images, predicted, saliency))
-                        .average().orElseThrow();
+                result[b] = Arrays.stream(
+                                new MuFidelity(input, baselines[b], 0L).perImage(scorer, images, predicted, saliency))
+                        .average()
+                        .orElseThrow();
             }
             return result;
         }
@@ -130,10 +161,14 @@ class PaperReproductionTest {
 
     @Test
     void shouldCertifyTheReducedRunsShareWhenEpsilonIs36Over255HalfAndOne() {
-        double[] certified = otnn.certifiedAccuracy().values().stream().mapToDouble(Double::doubleValue).toArray();
+        double[] certified = otnn.certifiedAccuracy().values().stream()
+                .mapToDouble(Double::doubleValue)
+                .toArray();
         assertThat(otnn.certifiedAccuracy().keySet()).containsExactly(36.0 / 255.0, 0.5, 1.0);
         for (int i = 0; i < 3; i++) {
-            assertThat(certified[i]).as("certified accuracy at ε #%d", i).isCloseTo(EXPECTED_CERTIFIED[i], within(CERTIFIED_TOLERANCE));
+            assertThat(certified[i])
+                    .as("certified accuracy at ε #%d", i)
+                    .isCloseTo(EXPECTED_CERTIFIED[i], within(CERTIFIED_TOLERANCE));
         }
         assertThat(otnn.meanCertificate()).isCloseTo(EXPECTED_MEAN_CERTIFICATE, within(MEAN_CERTIFICATE_TOLERANCE));
         assertThat(certified[0]).isLessThanOrEqualTo(otnn.testAccuracy());

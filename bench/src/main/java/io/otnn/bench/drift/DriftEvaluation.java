@@ -1,6 +1,11 @@
 package io.otnn.bench.drift;
 
+import io.otnn.avro.ExplanationMetrics;
 import io.otnn.streams.drift.DriftFigures;
+import io.otnn.streams.drift.DriftMonitor;
+import io.otnn.streams.drift.DriftReference;
+import io.otnn.streams.drift.DriftThresholds;
+import io.otnn.streams.metrics.MetricsSample;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,12 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Predicate;
-
-import io.otnn.streams.drift.DriftMonitor;
-import io.otnn.streams.drift.DriftReference;
-import io.otnn.streams.drift.DriftThresholds;
-import io.otnn.streams.metrics.MetricsSample;
-import io.otnn.avro.ExplanationMetrics;
 
 /**
  * Drift scenarios through the real metric windows: a stream of explanations drawn (with replacement, seeded) from an
@@ -66,8 +65,8 @@ public final class DriftEvaluation {
     private final int windowSize;
     private final Path stateDir;
 
-    public DriftEvaluation(ExplainedPool pool, DriftReference reference, DriftThresholds thresholds, int windowSize,
-                           Path stateDir) {
+    public DriftEvaluation(
+            ExplainedPool pool, DriftReference reference, DriftThresholds thresholds, int windowSize, Path stateDir) {
         this.pool = pool;
         this.monitor = new DriftMonitor(Map.of(MODEL_KEY, reference), thresholds);
         this.windowSize = windowSize;
@@ -81,7 +80,8 @@ public final class DriftEvaluation {
     /** After the shift each image is, with probability {@code share}, one of class 0, else any. */
     public Run classTilt(int before, int after, long seed, double share) throws IOException {
         List<ExplainedPool.Entry> tilted = new ArrayList<>(pool.original());
-        List<ExplainedPool.Entry> zero = pool.original().stream().filter(e -> e.label() == 0).toList();
+        List<ExplainedPool.Entry> zero =
+                pool.original().stream().filter(e -> e.label() == 0).toList();
         // the tilted population as a list: the pool plus enough class-0 copies that class 0's extra share is `share`
         int extra = (int) Math.round(share / (1 - share) * pool.size());
         for (int i = 0; i < extra; i++) {
@@ -102,8 +102,15 @@ public final class DriftEvaluation {
         return run("stationary", windows, 0, seed, pool.original(), pool.original(), e -> true);
     }
 
-    private Run run(String name, int before, int after, long seed, List<ExplainedPool.Entry> first,
-                    List<ExplainedPool.Entry> second, Predicate<ExplainedPool.Entry> afterFilter) throws IOException {
+    private Run run(
+            String name,
+            int before,
+            int after,
+            long seed,
+            List<ExplainedPool.Entry> first,
+            List<ExplainedPool.Entry> second,
+            Predicate<ExplainedPool.Entry> afterFilter)
+            throws IOException {
         List<ExplainedPool.Entry> shifted = second.stream().filter(afterFilter).toList();
         SplittableRandom random = new SplittableRandom(seed);
         List<ExplanationMetrics> out = new ArrayList<>();
@@ -114,8 +121,8 @@ public final class DriftEvaluation {
                 List<MetricsSample> samples = new ArrayList<>(windowSize);
                 for (int i = 0; i < windowSize; i++) {
                     ExplainedPool.Entry e = from.get(random.nextInt(from.size()));
-                    samples.add(new MetricsSample("drift-evaluation", 1, null, e.predicted(), e.label(),
-                            e.certificate(), 0, 0, 0, 64));
+                    samples.add(new MetricsSample(
+                            "drift-evaluation", 1, null, e.predicted(), e.label(), e.certificate(), 0, 0, 0, 64));
                 }
                 out.add(windows.window(MODEL_KEY, samples, 64));
             }

@@ -1,15 +1,14 @@
 package io.otnn.bench.drift;
 
-import java.nio.file.Path;
-import java.util.Arrays;
-
+import io.otnn.datasets.DataSetNames;
 import io.otnn.streams.explaining.OtnnEngine;
 import io.otnn.trainer.Trainer;
 import io.otnn.trainer.TrainingConfig;
-import io.otnn.trainer.data.Dataset;
-import io.otnn.datasets.DataSetNames;
 import io.otnn.trainer.data.DataSources;
+import io.otnn.trainer.data.Dataset;
 import io.otnn.trainer.losses.LossSpec;
+import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * A small dense OTNN trained on the first {@code trainLimit} Fashion-MNIST training images (its checkpoint's reference
@@ -21,12 +20,22 @@ public record DriftFixture(Path checkpoint, OtnnEngine engine, ExplainedPool poo
     /** The brightness shifts of the evaluation: every pixel × 0.5, and a milder × 0.8. */
     public static final double[] BRIGHTNESSES = {0.5, 0.8};
 
-    public static DriftFixture train(Path fashionMnist, Path work, int trainLimit, int testLimit, int poolSize,
-                                     int epochs) throws java.io.IOException {
+    public static DriftFixture train(
+            Path fashionMnist, Path work, int trainLimit, int testLimit, int poolSize, int epochs)
+            throws java.io.IOException {
         Path checkpoint = work.resolve("checkpoint");
-        new Trainer().train(TrainingConfig.builder().setDataset("fashion-mnist").optDataDir(fashionMnist)
-                .optArchitecture("dense").optWidthMultiplier(0.25).optLoss(LossSpec.Kind.HKR_SOFTMAX)
-                .setEpochs(epochs).optLimit(trainLimit).optTestLimit(testLimit).setOut(checkpoint).build());
+        new Trainer()
+                .train(TrainingConfig.builder()
+                        .setDataset("fashion-mnist")
+                        .optDataDir(fashionMnist)
+                        .optArchitecture("dense")
+                        .optWidthMultiplier(0.25)
+                        .optLoss(LossSpec.Kind.HKR_SOFTMAX)
+                        .setEpochs(epochs)
+                        .optLimit(trainLimit)
+                        .optTestLimit(testLimit)
+                        .setOut(checkpoint)
+                        .build());
         return load(checkpoint, fashionMnist, trainLimit, poolSize);
     }
 
@@ -41,8 +50,8 @@ public record DriftFixture(Path checkpoint, OtnnEngine engine, ExplainedPool poo
         float[] images = Arrays.copyOfRange(train.images(), poolStart * size, end * size);
         int[] labels = Arrays.copyOfRange(train.labels(), poolStart, end);
         OtnnEngine engine = OtnnEngine.load(checkpoint);
-        return new DriftFixture(checkpoint, engine,
-                ExplainedPool.explain(engine.otnnModel(), images, labels, size, BRIGHTNESSES));
+        return new DriftFixture(
+                checkpoint, engine, ExplainedPool.explain(engine.otnnModel(), images, labels, size, BRIGHTNESSES));
     }
 
     @Override

@@ -1,13 +1,12 @@
 package io.otnn.bench.drift;
 
+import io.otnn.explain.ImageExplanation;
+import io.otnn.explain.OtnnModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import io.otnn.explain.ImageExplanation;
-import io.otnn.explain.OtnnModel;
 
 /**
  * Images the model never saw, explained once by the real engine, as they are and with a brightness shift: what a
@@ -16,8 +15,7 @@ import io.otnn.explain.OtnnModel;
 public final class ExplainedPool {
 
     /** One explained image: its ground-truth label, the predicted class and the certified radius. */
-    public record Entry(int label, int predicted, double certificate) {
-    }
+    public record Entry(int label, int predicted, double certificate) {}
 
     private final List<Entry> original;
     private final Map<Double, List<Entry>> darkened;
@@ -31,8 +29,8 @@ public final class ExplainedPool {
      * @param images      row-major images in the model's input range, {@code size} values each
      * @param brightnesses the factors of the shifted copies (pixels × factor, clipped to [min, max])
      */
-    public static ExplainedPool explain(OtnnModel model, float[] images, int[] labels, int size,
-                                        double... brightnesses) {
+    public static ExplainedPool explain(
+            OtnnModel model, float[] images, int[] labels, int size, double... brightnesses) {
         double min = model.metadata().input().min();
         double max = model.metadata().input().max();
         int n = labels.length;
@@ -49,7 +47,8 @@ public final class ExplainedPool {
             }
             List<ImageExplanation> a = model.explain(plain);
             for (int i = 0; i < b; i++) {
-                original.add(new Entry(labels[start + i], a.get(i).predicted(), a.get(i).radius()));
+                original.add(new Entry(
+                        labels[start + i], a.get(i).predicted(), a.get(i).radius()));
             }
             for (double f : brightnesses) {
                 float[][] dark = new float[b][size];
@@ -60,7 +59,11 @@ public final class ExplainedPool {
                 }
                 List<ImageExplanation> d = model.explain(dark);
                 for (int i = 0; i < b; i++) {
-                    darkened.get(f).add(new Entry(labels[start + i], d.get(i).predicted(), d.get(i).radius()));
+                    darkened.get(f)
+                            .add(new Entry(
+                                    labels[start + i],
+                                    d.get(i).predicted(),
+                                    d.get(i).radius()));
                 }
             }
         }

@@ -1,12 +1,18 @@
 package io.otnn.bench.drift;
 
+import io.otnn.avro.ExplanationMetrics;
+import io.otnn.streams.drift.DriftMonitor;
+import io.otnn.streams.format.JsonRecordFormat;
+import io.otnn.streams.metrics.MetricWindowsProcessor;
+import io.otnn.streams.metrics.MetricsAccumulator;
+import io.otnn.streams.metrics.MetricsSample;
+import io.otnn.streams.time.EventTimePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -15,14 +21,6 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
-
-import io.otnn.streams.drift.DriftMonitor;
-import io.otnn.streams.format.JsonRecordFormat;
-import io.otnn.streams.metrics.MetricWindowsProcessor;
-import io.otnn.streams.metrics.MetricsAccumulator;
-import io.otnn.streams.metrics.MetricsSample;
-import io.otnn.avro.ExplanationMetrics;
-import io.otnn.streams.time.EventTimePolicy;
 
 /**
  * The metrics part of the stream explainer's topology, as the topology builds it (partial figures of each batch →
@@ -48,18 +46,29 @@ public final class MetricsWindows implements AutoCloseable {
         builder.addStateStore(MetricWindowsProcessor.storeBuilder(STORE));
         JsonRecordFormat json = new JsonRecordFormat();
         builder.stream("partials", Consumed.with(Serdes.String(), MetricsAccumulator.serde()))
-                .process(() -> new MetricWindowsProcessor(STORE, windowMs, 0, EPSILONS,
-                        new EventTimePolicy(EventTimePolicy.DEFAULT_MAX_FUTURE_MS, EventTimePolicy.DEFAULT_MAX_PAST_MS),
-                        new MetricWindowsProcessor.LateCounter(), drift), STORE)
+                .process(
+                        () -> new MetricWindowsProcessor(
+                                STORE,
+                                windowMs,
+                                0,
+                                EPSILONS,
+                                new EventTimePolicy(
+                                        EventTimePolicy.DEFAULT_MAX_FUTURE_MS, EventTimePolicy.DEFAULT_MAX_PAST_MS),
+                                new MetricWindowsProcessor.LateCounter(),
+                                drift),
+                        STORE)
                 .to("metrics", Produced.with(Serdes.String(), json.metricsSerde()));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "drift-evaluation");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(builder.build(), props, T0);
-        partials = driver.createInputTopic("partials", Serdes.String().serializer(),
+        partials = driver.createInputTopic(
+                "partials",
+                Serdes.String().serializer(),
                 MetricsAccumulator.serde().serializer());
-        metrics = driver.createOutputTopic("metrics", Serdes.String().deserializer(), json.metricsSerde().deserializer());
+        metrics = driver.createOutputTopic(
+                "metrics", Serdes.String().deserializer(), json.metricsSerde().deserializer());
     }
 
     /** Counts {@code samples} into the next window, in partials of {@code batch}, and returns its published record. */

@@ -2,22 +2,19 @@ package io.otnn.cli.dashboard;
 
 import io.otnn.cli.LoggingMixin;
 import io.otnn.cli.StopOnSignal;
+import io.otnn.dashboard.Dashboard;
+import io.otnn.dashboard.DashboardConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-
-import io.otnn.dashboard.Dashboard;
-import io.otnn.dashboard.DashboardConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,10 +27,14 @@ import picocli.CommandLine.Spec;
  * {@code DASHBOARD_URL=…} on stdout. The basic-auth password comes from {@code --password-file} or the environment
  * variable {@value #PASSWORD_ENV}, never from the command line.
  */
-@Command(name = "dashboard", mixinStandardHelpOptions = true,
-        description = {"Serve a live, read-only audit dashboard of otnn.metrics, otnn.explanations, otnn.images.dlq and "
-                + "otnn.models on http://127.0.0.1:PORT/ until Ctrl-C.",
-                "Prints DASHBOARD_URL=... on stdout."})
+@Command(
+        name = "dashboard",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Serve a live, read-only audit dashboard of otnn.metrics, otnn.explanations, otnn.images.dlq and "
+                    + "otnn.models on http://127.0.0.1:PORT/ until Ctrl-C.",
+            "Prints DASHBOARD_URL=... on stdout."
+        })
 public final class DashboardCommand implements Callable<Integer> {
 
     /** Prefix of the line that carries the page's address. */
@@ -50,14 +51,21 @@ public final class DashboardCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", description = "Kafka brokers (default: bootstrap.servers of --config).")
     String bootstrapServers;
 
-    @Option(names = "--schema-registry", description = "Schema registry URL (default: schema.registry.url of --config).")
+    @Option(
+            names = "--schema-registry",
+            description = "Schema registry URL (default: schema.registry.url of --config).")
     String schemaRegistry;
 
-    @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port (default: ${DEFAULT-VALUE}; 0: a free one).",
+    @Option(
+            names = "--http-port",
+            paramLabel = "PORT",
+            description = "HTTP port (default: ${DEFAULT-VALUE}; 0: a free one).",
             defaultValue = "8088")
     int httpPort;
 
-    @Option(names = "--bind", paramLabel = "ADDRESS",
+    @Option(
+            names = "--bind",
+            paramLabel = "ADDRESS",
             description = "Address to listen on (default: ${DEFAULT-VALUE}; only loopback clients can connect).",
             defaultValue = DashboardConfig.DEFAULT_BIND)
     String bind;
@@ -65,7 +73,9 @@ public final class DashboardCommand implements Callable<Integer> {
     @Option(names = "--user", paramLabel = "USER", description = "Require HTTP basic auth as this user.")
     String user;
 
-    @Option(names = "--password-file", paramLabel = "FILE",
+    @Option(
+            names = "--password-file",
+            paramLabel = "FILE",
             description = "File holding the basic-auth password (its first line); else $" + PASSWORD_ENV + ".")
     Path passwordFile;
 
@@ -73,12 +83,17 @@ public final class DashboardCommand implements Callable<Integer> {
     @Option(names = "--password", hidden = true, paramLabel = "PASSWORD")
     String passwordOnCommandLine;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "Properties file: consumer and registry client settings (SASL_SSL, TLS, basic.auth.user.info), "
-                    + "topic.metrics, topic.explanations, topic.dead.letters, topic.models, ...")
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description =
+                    "Properties file: consumer and registry client settings (SASL_SSL, TLS, basic.auth.user.info), "
+                            + "topic.metrics, topic.explanations, topic.dead.letters, topic.models, ...")
     Path config;
 
-    @Option(names = {"-p", "--property"}, description = "Any of those settings, e.g. -p topic.metrics=my.metrics.")
+    @Option(
+            names = {"-p", "--property"},
+            description = "Any of those settings, e.g. -p topic.metrics=my.metrics.")
     Map<String, String> properties = new LinkedHashMap<>();
 
     private final StopOnSignal stop = new StopOnSignal(Duration.ofSeconds(30));
@@ -110,8 +125,8 @@ public final class DashboardCommand implements Callable<Integer> {
     /** The settings, or a {@link CommandLine.ParameterException} (exit 2) naming what is missing or wrong. */
     DashboardConfig configuration() {
         if (passwordOnCommandLine != null) {
-            throw misuse("the password is never taken from the command line: use --password-file FILE or $"
-                    + PASSWORD_ENV);
+            throw misuse(
+                    "the password is never taken from the command line: use --password-file FILE or $" + PASSWORD_ENV);
         }
         Map<String, String> settings = new LinkedHashMap<>();
         if (config != null) settings.putAll(readConfig(config));
@@ -121,7 +136,8 @@ public final class DashboardCommand implements Callable<Integer> {
         if (settings.getOrDefault(DashboardConfig.BOOTSTRAP_SERVERS_CONFIG, "").isBlank()) {
             throw misuse("missing --bootstrap-servers (or bootstrap.servers in --config)");
         }
-        if (settings.getOrDefault(DashboardConfig.SCHEMA_REGISTRY_URL_CONFIG, "").isBlank()) {
+        if (settings.getOrDefault(DashboardConfig.SCHEMA_REGISTRY_URL_CONFIG, "")
+                .isBlank()) {
             throw misuse("missing --schema-registry (or schema.registry.url in --config)");
         }
         char[] password = null;

@@ -1,14 +1,14 @@
 package io.otnn.cli.demo;
 
 import io.otnn.avro.Explanation;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.cli.LoggingMixin;
 import io.otnn.cli.StopOnSignal;
-import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.dashboard.Dashboard;
 import io.otnn.dashboard.DashboardConfig;
 import io.otnn.datasets.IdxDataset;
-import io.otnn.explain.input.ImageDecoder;
 import io.otnn.datasets.SampleData;
+import io.otnn.explain.input.ImageDecoder;
 import io.otnn.ingest.ImagePublisher;
 import io.otnn.ingest.source.IdxSource;
 import io.otnn.ingest.source.ImageSource;
@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -53,10 +52,14 @@ import picocli.CommandLine.Spec;
  * Fashion-MNIST sample (or takes {@code --model}), runs the stream explainer, ingests the test images at a steady
  * rate, prints a live status line and writes a few explanations as pictures, until Ctrl-C or {@code --duration}.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run the whole pipeline locally: broker + registry, a freshly trained OTNN (or --model), the "
-                + "stream explainer, and an ingest of Fashion-MNIST test images, with a live status line.",
-                "Stops on Ctrl-C or after --duration."})
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the whole pipeline locally: broker + registry, a freshly trained OTNN (or --model), the "
+                    + "stream explainer, and an ingest of Fashion-MNIST test images, with a live status line.",
+            "Stops on Ctrl-C or after --duration."
+        })
 public final class DemoCommand implements Callable<Integer> {
 
     static final String APPLICATION_ID = "otnn-demo";
@@ -70,7 +73,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "An OTNN checkpoint to use instead of training one.")
     Path model;
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
             description = "A folder with the official Fashion-MNIST IDX files: train on all of it (slow on a CPU) "
                     + "and ingest its test set. Default: the bundled sample (2,000 train and 500 test images).")
     Path dataDir;
@@ -78,27 +83,42 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).", defaultValue = "10")
     int epochs;
 
-    @Option(names = "--rate", description = "Images per second to ingest (default: ${DEFAULT-VALUE}).",
+    @Option(
+            names = "--rate",
+            description = "Images per second to ingest (default: ${DEFAULT-VALUE}).",
             defaultValue = "200")
     double rate;
 
-    @Option(names = "--duration", paramLabel = "DURATION",
+    @Option(
+            names = "--duration",
+            paramLabel = "DURATION",
             description = "Stop after this long (e.g. 90s, 5m, PT2M); default: until Ctrl-C.")
     String duration;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Where pictures and the model go (default: ${DEFAULT-VALUE}).",
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Where pictures and the model go (default: ${DEFAULT-VALUE}).",
             defaultValue = "otnn-demo")
     Path out;
 
-    @Option(names = "--pictures", description = "How many explanations to draw (default: ${DEFAULT-VALUE}).",
+    @Option(
+            names = "--pictures",
+            description = "How many explanations to draw (default: ${DEFAULT-VALUE}).",
             defaultValue = "8")
     int pictures;
 
-    @Option(names = "--counterfactual-t", split = ",", paramLabel = "T", defaultValue = "1,2,5",
+    @Option(
+            names = "--counterfactual-t",
+            split = ",",
+            paramLabel = "T",
+            defaultValue = "1,2,5",
             description = "Step factors t > 0 of the counterfactuals drawn in each panel (default: ${DEFAULT-VALUE}).")
     List<Double> pictureTs;
 
-    @Option(names = "--dashboard-port", paramLabel = "PORT",
+    @Option(
+            names = "--dashboard-port",
+            paramLabel = "PORT",
             description = "Port of the live dashboard on 127.0.0.1 (default: a free one).")
     int dashboardPort;
 
@@ -112,8 +132,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         for (double t : pictureTs) {
             if (!(t > 0) || Double.isInfinite(t)) {
-                throw new CommandLine.ParameterException(spec.commandLine(),
-                        "--counterfactual-t values must be finite and > 0, got " + t);
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "--counterfactual-t values must be finite and > 0, got " + t);
             }
         }
         Logger log = LoggerFactory.getLogger(DemoCommand.class);
@@ -122,24 +142,34 @@ public final class DemoCommand implements Callable<Integer> {
         Path data = dataDir != null ? dataDir : SampleData.extract(out.resolve("data"));
         stop.install("otnn-demo-shutdown");
         try (LocalStack stack = LocalStack.start()) {
-            console.printf("Local stack: Kafka %s, schema registry %s%n", stack.bootstrapServers(), stack.schemaRegistryUrl());
+            console.printf(
+                    "Local stack: Kafka %s, schema registry %s%n", stack.bootstrapServers(), stack.schemaRegistryUrl());
             console.flush();
             Path checkpoint = model != null ? model : train(data, console);
             ModelMetadata metadata = ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME));
             Map<String, float[]> originals = originals(data, metadata);
-            try (StreamExplainerApp app = StreamExplainerApp.builder().setProperties(explainerProperties(stack, checkpoint))
-                    .build().start();
-                 Dashboard dashboard = Dashboard.start(DashboardConfig.local(stack.bootstrapServers(),
-                         stack.schemaRegistryUrl()).withHttp(DashboardConfig.DEFAULT_BIND, dashboardPort))) {
+            try (StreamExplainerApp app = StreamExplainerApp.builder()
+                            .setProperties(explainerProperties(stack, checkpoint))
+                            .build()
+                            .start();
+                    Dashboard dashboard =
+                            Dashboard.start(DashboardConfig.local(stack.bootstrapServers(), stack.schemaRegistryUrl())
+                                    .withHttp(DashboardConfig.DEFAULT_BIND, dashboardPort))) {
                 if (!app.awaitRunning(Duration.ofSeconds(120))) {
                     throw new IllegalStateException("the stream explainer did not start: " + app.state());
                 }
-                console.printf("Explainer running: model %s v%d; ingesting %s at %.0f images/s%s%n",
-                        metadata.name(), metadata.version(), data, rate,
+                console.printf(
+                        "Explainer running: model %s v%d; ingesting %s at %.0f images/s%s%n",
+                        metadata.name(),
+                        metadata.version(),
+                        data,
+                        rate,
                         limit == null ? " (Ctrl-C to stop)" : " for " + limit.toSeconds() + " s");
                 console.printf("Dashboard: %s%n", dashboard.url());
-                app.monitoring().url().ifPresent(url -> console.printf("Explainer health and metrics: %s/health/ready, "
-                        + "%s/metrics%n", url, url));
+                app.monitoring()
+                        .url()
+                        .ifPresent(url -> console.printf(
+                                "Explainer health and metrics: %s/health/ready, " + "%s/metrics%n", url, url));
                 console.flush();
                 AtomicBoolean stopIngest = new AtomicBoolean();
                 Thread ingest = new Thread(() -> ingestUntilStopped(stack, data, stopIngest, log), "otnn-demo-ingest");
@@ -152,8 +182,11 @@ public final class DemoCommand implements Callable<Integer> {
                     ingest.join(TimeUnit.SECONDS.toMillis(30));
                 }
                 console.println();
-                console.printf("Explained %,d images, %,d dead letters. Pictures in %s%n", status.explained(),
-                        status.deadLetters(), out.resolve("explanations").toAbsolutePath());
+                console.printf(
+                        "Explained %,d images, %,d dead letters. Pictures in %s%n",
+                        status.explained(),
+                        status.deadLetters(),
+                        out.resolve("explanations").toAbsolutePath());
                 console.flush();
             }
         } finally {
@@ -174,7 +207,8 @@ public final class DemoCommand implements Callable<Integer> {
             }
             return parsed;
         } catch (RuntimeException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
                     "--duration must be a positive duration such as 90s, 5m or PT2M, got '" + duration + "'");
         }
     }
@@ -183,11 +217,23 @@ public final class DemoCommand implements Callable<Integer> {
         console.printf("Training the dense OTNN (hKR-softmax) on %s for %d epoch(s)...%n", data, epochs);
         console.flush();
         long start = System.nanoTime();
-        TrainingResult result = new Trainer().train(TrainingConfig.builder()
-                .setDataset("fashion-mnist").optDataDir(data).optArchitecture("dense")
-                .setEpochs(epochs).setOut(out.resolve("model")).optName("fashion-mnist-dense-otnn-demo")
-                .optProgress(System.out).build());
-        console.printf("Trained in %.0f s: %s%n", (System.nanoTime() - start) / 1e9, String.format(java.util.Locale.ROOT, "test accuracy %.1f %%", 100 * result.metadata().evaluationFigure("testAccuracy")));
+        TrainingResult result = new Trainer()
+                .train(TrainingConfig.builder()
+                        .setDataset("fashion-mnist")
+                        .optDataDir(data)
+                        .optArchitecture("dense")
+                        .setEpochs(epochs)
+                        .setOut(out.resolve("model"))
+                        .optName("fashion-mnist-dense-otnn-demo")
+                        .optProgress(System.out)
+                        .build());
+        console.printf(
+                "Trained in %.0f s: %s%n",
+                (System.nanoTime() - start) / 1e9,
+                String.format(
+                        java.util.Locale.ROOT,
+                        "test accuracy %.1f %%",
+                        100 * result.metadata().evaluationFigure("testAccuracy")));
         console.flush();
         return result.checkpoint();
     }
@@ -231,8 +277,12 @@ public final class DemoCommand implements Callable<Integer> {
                 test.forEach(image -> !stop.get() && sink.accept(image), onSkipped);
             }
         };
-        try (ImagePublisher publisher = ImagePublisher.builder().setBootstrapServers(stack.bootstrapServers())
-                .setSchemaRegistryUrl(stack.schemaRegistryUrl()).optRate(rate).optWithLabels(true).build()) {
+        try (ImagePublisher publisher = ImagePublisher.builder()
+                .setBootstrapServers(stack.bootstrapServers())
+                .setSchemaRegistryUrl(stack.schemaRegistryUrl())
+                .optRate(rate)
+                .optWithLabels(true)
+                .build()) {
             while (!stop.get()) {
                 publisher.publish(List.of(untilStopped), ImagePublisher.Progress.NONE);
             }
@@ -242,19 +292,26 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** Reads explanations and dead letters (read_committed) until the deadline or Ctrl-C, printing the status line. */
-    private LiveStatus watch(LocalStack stack, Duration limit, Path checkpoint, Map<String, float[]> originals,
-                             PrintWriter console) throws IOException, InterruptedException {
+    private LiveStatus watch(
+            LocalStack stack, Duration limit, Path checkpoint, Map<String, float[]> originals, PrintWriter console)
+            throws IOException, InterruptedException {
         LiveStatus status = new LiveStatus(5_000);
         long deadline = limit == null ? Long.MAX_VALUE : System.nanoTime() + limit.toNanos();
         boolean tty = System.console() != null;
         long lastPrint = 0;
-        try (ExplanationPictures drawings = new ExplanationPictures(out.resolve("explanations"), pictures, checkpoint,
-                originals, pictureTs.stream().mapToDouble(Double::doubleValue).toArray());
-             SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
-             KafkaConsumer<String, Explanation> explanations = new KafkaConsumer<>(consumerProperties(stack),
-                     new StringDeserializer(), AvroSerdes.specific(Explanation.class, registry, false).deserializer());
-             KafkaConsumer<byte[], byte[]> deadLetters = new KafkaConsumer<>(consumerProperties(stack),
-                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (ExplanationPictures drawings = new ExplanationPictures(
+                        out.resolve("explanations"),
+                        pictures,
+                        checkpoint,
+                        originals,
+                        pictureTs.stream().mapToDouble(Double::doubleValue).toArray());
+                SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
+                KafkaConsumer<String, Explanation> explanations = new KafkaConsumer<>(
+                        consumerProperties(stack),
+                        new StringDeserializer(),
+                        AvroSerdes.specific(Explanation.class, registry, false).deserializer());
+                KafkaConsumer<byte[], byte[]> deadLetters = new KafkaConsumer<>(
+                        consumerProperties(stack), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             explanations.subscribe(List.of("otnn.explanations"));
             deadLetters.subscribe(List.of("otnn.images.dlq"));
             while (System.nanoTime() < deadline && !stop.await(Duration.ZERO)) {
@@ -279,12 +336,12 @@ public final class DemoCommand implements Callable<Integer> {
     private static Properties consumerProperties(LocalStack stack) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "otnn-demo-watch-" + ProcessHandle.current().pid());
+        props.put(
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "otnn-demo-watch-" + ProcessHandle.current().pid());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // only explanations whose transaction committed: what a downstream consumer sees
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return props;
     }
-
-
 }

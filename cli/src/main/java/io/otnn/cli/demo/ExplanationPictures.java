@@ -69,30 +69,49 @@ final class ExplanationPictures implements AutoCloseable {
         }
         load();
         Counterfactual own = explanation.getCounterfactual();
-        CounterfactualStep recorded = new CounterfactualStep(own.getT(), decode(own.getImage()), own.getPredictedClass(),
-                own.getDistance());
+        CounterfactualStep recorded =
+                new CounterfactualStep(own.getT(), decode(own.getImage()), own.getPredictedClass(), own.getDistance());
         List<CounterfactualStep> steps = new ArrayList<>();
         steps.add(recorded);
-        double[] others = Arrays.stream(ts).filter(t -> Math.abs(t - own.getT()) > SAME_T).toArray();
+        double[] others =
+                Arrays.stream(ts).filter(t -> Math.abs(t - own.getT()) > SAME_T).toArray();
         if (others.length > 0) {
-            ImageExplanation e = explainer.explain(new float[][] {image}, new int[] {own.getTargetClass()}).get(0);
+            ImageExplanation e = explainer
+                    .explain(new float[][] {image}, new int[] {own.getTargetClass()})
+                    .get(0);
             if (e.predicted() != explanation.getPredictedClass()) {
-                LOG.warn("{}: our engine predicts {} where the record says {}", explanation.getImageId(),
-                        e.predicted(), explanation.getPredictedClass());
+                LOG.warn(
+                        "{}: our engine predicts {} where the record says {}",
+                        explanation.getImageId(),
+                        e.predicted(),
+                        explanation.getPredictedClass());
             }
-            steps.addAll(explainer.counterfactuals(new float[][] {image}, List.of(e), others).get(0));
+            steps.addAll(explainer
+                    .counterfactuals(new float[][] {image}, List.of(e), others)
+                    .get(0));
         }
         steps.sort(Comparator.comparingDouble(CounterfactualStep::t));
 
-        Path dir = out.resolve(String.format(Locale.ROOT, "%02d-%s-to-%s", ++written,
-                slug(explanation.getPredictedClassName()), slug(own.getTargetClassName())));
+        Path dir = out.resolve(String.format(
+                Locale.ROOT,
+                "%02d-%s-to-%s",
+                ++written,
+                slug(explanation.getPredictedClassName()),
+                slug(own.getTargetClassName())));
         Files.createDirectories(dir);
         String heading = explanation.getImageId() + "  ·  model " + explanation.getModelName() + " v"
                 + explanation.getModelVersion() + "  ·  counterfactual at t = "
                 + BigDecimal.valueOf(own.getT()).stripTrailingZeros().toPlainString()
                 + " from the record, the other t re-computed";
-        PanelContent content = new PanelContent(heading, image, explanation.getPredictedClass(), explanation.getLabel(),
-                explanation.getCertificate().getRadius(), decode(explanation.getSaliency()), own.getTargetClass(), steps,
+        PanelContent content = new PanelContent(
+                heading,
+                image,
+                explanation.getPredictedClass(),
+                explanation.getLabel(),
+                explanation.getCertificate().getRadius(),
+                decode(explanation.getSaliency()),
+                own.getTargetClass(),
+                steps,
                 recorded);
         Files.write(dir.resolve("panel.png"), panel.png(content));
         Files.writeString(dir.resolve("explanation.txt"), text(explanation, steps));
@@ -109,18 +128,32 @@ final class ExplanationPictures implements AutoCloseable {
 
     private String text(Explanation explanation, List<CounterfactualStep> steps) {
         Counterfactual own = explanation.getCounterfactual();
-        StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
+        StringBuilder s = new StringBuilder(String.format(
+                Locale.ROOT,
                 "image %s%nclass %s (%d), label %s, runner-up %s (%d)%ncertified L2 radius %.4f (c = %.4f, L = %.4f)%n"
                         + "counterfactual toward %s at t = %.2f: L2 distance %.4f, model says %d, residual g(x_delta) = %.5f%n",
-                explanation.getImageId(), explanation.getPredictedClassName(), explanation.getPredictedClass(),
+                explanation.getImageId(),
+                explanation.getPredictedClassName(),
+                explanation.getPredictedClass(),
                 explanation.getLabel() == null ? "unknown" : model.metadata().className(explanation.getLabel()),
-                explanation.getRunnerUpClassName(), explanation.getRunnerUpClass(),
-                explanation.getCertificate().getRadius(), explanation.getCertificate().getFactor(),
-                explanation.getCertificate().getLipschitz(), own.getTargetClassName(), own.getT(), own.getDistance(),
-                own.getPredictedClass(), own.getBoundaryResidual()));
+                explanation.getRunnerUpClassName(),
+                explanation.getRunnerUpClass(),
+                explanation.getCertificate().getRadius(),
+                explanation.getCertificate().getFactor(),
+                explanation.getCertificate().getLipschitz(),
+                own.getTargetClassName(),
+                own.getT(),
+                own.getDistance(),
+                own.getPredictedClass(),
+                own.getBoundaryResidual()));
         for (CounterfactualStep step : steps) {
-            s.append(String.format(Locale.ROOT, "x_cf at t = %s: model says %s (%d), L2 distance %.4f%s%n",
-                    step.t(), model.metadata().className(step.predictedClass()), step.predictedClass(), step.distance(),
+            s.append(String.format(
+                    Locale.ROOT,
+                    "x_cf at t = %s: model says %s (%d), L2 distance %.4f%s%n",
+                    step.t(),
+                    model.metadata().className(step.predictedClass()),
+                    step.predictedClass(),
+                    step.distance(),
                     Math.abs(step.t() - own.getT()) <= SAME_T ? " (from the record)" : " (re-computed by the demo)"));
         }
         return s.toString();

@@ -45,12 +45,19 @@ final class LiveStatus {
         while (!recent.isEmpty() && recent.peekFirst().receivedAtMs() < nowMs - windowMs) {
             recent.removeFirst();
         }
-        double[] latencies = recent.stream().mapToDouble(Sample::latencyMs).sorted().toArray();
-        double meanRadius = recent.stream().mapToDouble(Sample::radius).average().orElse(Double.NaN);
+        double[] latencies =
+                recent.stream().mapToDouble(Sample::latencyMs).sorted().toArray();
+        double meanRadius =
+                recent.stream().mapToDouble(Sample::radius).average().orElse(Double.NaN);
         double rate = recent.size() * 1000.0 / windowMs;
-        return String.format(Locale.ROOT,
+        return String.format(
+                Locale.ROOT,
                 "explained %,d (%.0f/s)  latency p50 %s p99 %s  mean certificate %.3f  dead letters %d",
-                explained, rate, millis(quantile(latencies, 0.50)), millis(quantile(latencies, 0.99)), meanRadius,
+                explained,
+                rate,
+                millis(quantile(latencies, 0.50)),
+                millis(quantile(latencies, 0.99)),
+                meanRadius,
                 deadLetters);
     }
 

@@ -1,5 +1,9 @@
 package io.otnn.cli.ingest;
 
+import io.otnn.ingest.ClientSettings;
+import io.otnn.ingest.ImagePublisher;
+import io.otnn.ingest.PublishResult;
+import io.otnn.ingest.source.ImageSource;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -7,11 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
-import io.otnn.ingest.ClientSettings;
-import io.otnn.ingest.ImagePublisher;
-import io.otnn.ingest.PublishResult;
-import io.otnn.ingest.source.ImageSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,11 +25,16 @@ import picocli.CommandLine.Option;
  * {@code --bootstrap-servers} and {@code --schema-registry} win over {@code bootstrap.servers} and
  * {@code schema.registry.url} of the file.
  */
-@Command(name = "ingest", mixinStandardHelpOptions = true,
+@Command(
+        name = "ingest",
+        mixinStandardHelpOptions = true,
         description = "Publish images (IDX files, image folders, single files) as ImageEvents on Kafka.")
 public final class IngestCommand implements Callable<Integer> {
 
-    @Option(names = "--source", required = true, arity = "1..*",
+    @Option(
+            names = "--source",
+            required = true,
+            arity = "1..*",
             description = "idx:DIR (or an IDX images file), dir:DIR (one sub-folder per class), or FILE...")
     List<String> sources = new ArrayList<>();
 
@@ -46,18 +50,23 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", description = "Kafka brokers (default: bootstrap.servers of --config).")
     String bootstrapServers;
 
-    @Option(names = "--schema-registry",
+    @Option(
+            names = "--schema-registry",
             description = "Schema registry URL (default: schema.registry.url of --config).")
     String schemaRegistry;
 
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
             description = "Properties file: producer and registry client settings (SASL_SSL, TLS, basic auth).")
     Path config;
 
     @Option(names = "--topic", description = "Images topic (default: ${DEFAULT-VALUE}).")
     String topic = ImagePublisher.DEFAULT_TOPIC;
 
-    @Option(names = {"-p", "--property"}, description = "Any producer property, e.g. -p security.protocol=SSL.")
+    @Option(
+            names = {"-p", "--property"},
+            description = "Any producer property, e.g. -p security.protocol=SSL.")
     Map<String, String> properties = new LinkedHashMap<>();
 
     @CommandLine.Spec
@@ -70,8 +79,8 @@ public final class IngestCommand implements Callable<Integer> {
             try {
                 settings.putAll(ClientSettings.read(config));
             } catch (IOException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(),
-                        "cannot read --config " + config + ": " + e.getMessage());
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "cannot read --config " + config + ": " + e.getMessage());
             }
         }
         settings.putAll(properties);
@@ -82,12 +91,12 @@ public final class IngestCommand implements Callable<Integer> {
             settings.put("schema.registry.url", schemaRegistry);
         }
         if (settings.getOrDefault("bootstrap.servers", "").isBlank()) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "Missing --bootstrap-servers (or bootstrap.servers in --config)");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "Missing --bootstrap-servers (or bootstrap.servers in --config)");
         }
         if (settings.getOrDefault("schema.registry.url", "").isBlank()) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "Missing --schema-registry (or schema.registry.url in --config)");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "Missing --schema-registry (or schema.registry.url in --config)");
         }
         List<ImageSource> parsed = new ArrayList<>();
         List<String> unusable = new ArrayList<>();
@@ -103,8 +112,12 @@ public final class IngestCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "ingest: " + String.join("; ", unusable));
         }
         unusable.forEach(message -> spec.commandLine().getErr().println("ingest: " + message));
-        ImagePublisher.Builder builder = ImagePublisher.builder().optClientSettings(settings).optTopic(topic)
-                .optRate(rate).optLimit(limit).optWithLabels(withLabels);
+        ImagePublisher.Builder builder = ImagePublisher.builder()
+                .optClientSettings(settings)
+                .optTopic(topic)
+                .optRate(rate)
+                .optLimit(limit)
+                .optWithLabels(withLabels);
         var out = spec.commandLine().getOut();
         PublishResult result;
         try (ImagePublisher publisher = builder.build()) {

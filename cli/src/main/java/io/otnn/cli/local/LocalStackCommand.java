@@ -1,18 +1,16 @@
 package io.otnn.cli.local;
 
-import java.time.Duration;
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-
 import io.otnn.cli.LoggingMixin;
 import io.otnn.cli.StopOnSignal;
 import io.otnn.local.LocalStack;
 import io.otnn.local.LocalStackConfig;
 import io.otnn.local.security.SecurityMaterial;
 import io.otnn.local.security.StackSecurity;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -28,11 +26,15 @@ import picocli.CommandLine.Spec;
  * {@code --security sasl-ssl} also {@code CLIENT_CONFIG=…} (a client properties file holding the generated
  * credentials, for {@code --config}) and {@code CA_CERT=…} (the CA in PEM); no secret is printed.
  */
-@Command(name = "local-stack", mixinStandardHelpOptions = true,
-        description = {"Run a single-node Kafka broker (KRaft) and a Confluent-compatible schema registry "
-                + "on 127.0.0.1 until Ctrl-C.",
-                "Prints KAFKA_BOOTSTRAP_SERVERS=... and SCHEMA_REGISTRY_URL=... on stdout; with --security sasl-ssl "
-                        + "also CLIENT_CONFIG=... and CA_CERT=..."})
+@Command(
+        name = "local-stack",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run a single-node Kafka broker (KRaft) and a Confluent-compatible schema registry "
+                    + "on 127.0.0.1 until Ctrl-C.",
+            "Prints KAFKA_BOOTSTRAP_SERVERS=... and SCHEMA_REGISTRY_URL=... on stdout; with --security sasl-ssl "
+                    + "also CLIENT_CONFIG=... and CA_CERT=..."
+        })
 public final class LocalStackCommand implements Callable<Integer> {
 
     /** Prefix of the line that carries the broker address. */
@@ -46,7 +48,8 @@ public final class LocalStackCommand implements Callable<Integer> {
 
     /** What the stack requires of its clients. */
     enum Security {
-        none, sasl_ssl
+        none,
+        sasl_ssl
     }
 
     @Mixin
@@ -55,23 +58,34 @@ public final class LocalStackCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "Keep broker data and schemas here across runs (default: a temporary directory, deleted on exit).")
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            description =
+                    "Keep broker data and schemas here across runs (default: a temporary directory, deleted on exit).")
     Path dataDir;
 
     @Option(names = "--kafka-port", paramLabel = "PORT", description = "Broker port (default: a free port).")
     int kafkaPort;
 
-    @Option(names = "--registry-port", paramLabel = "PORT", description = "Schema registry port (default: a free port).")
+    @Option(
+            names = "--registry-port",
+            paramLabel = "PORT",
+            description = "Schema registry port (default: a free port).")
     int registryPort;
 
-    @Option(names = "--security", paramLabel = "MODE", converter = SecurityConverter.class,
+    @Option(
+            names = "--security",
+            paramLabel = "MODE",
+            converter = SecurityConverter.class,
             description = "none (default) or sasl-ssl: the broker requires SASL_SSL (SCRAM-SHA-512), the registry "
                     + "HTTPS with basic auth; a CA, a user 'otnn' with a random password and its client properties "
                     + "file are made in <data dir>/security.")
     Security security = Security.none;
 
-    @Option(names = "--scram-mechanism", paramLabel = "MECHANISM",
+    @Option(
+            names = "--scram-mechanism",
+            paramLabel = "MECHANISM",
             description = "SCRAM-SHA-512 (default) or SCRAM-SHA-256, with --security sasl-ssl.")
     String scramMechanism = "SCRAM-SHA-512";
 
@@ -81,8 +95,8 @@ public final class LocalStackCommand implements Callable<Integer> {
             return switch (value.toLowerCase(java.util.Locale.ROOT)) {
                 case "none" -> Security.none;
                 case "sasl-ssl", "sasl_ssl" -> Security.sasl_ssl;
-                default -> throw new CommandLine.TypeConversionException("expected none or sasl-ssl, got '"
-                        + value + "'");
+                default ->
+                    throw new CommandLine.TypeConversionException("expected none or sasl-ssl, got '" + value + "'");
             };
         }
     }
@@ -103,7 +117,8 @@ public final class LocalStackCommand implements Callable<Integer> {
         }
         if (security == Security.sasl_ssl) {
             try {
-                config.security(StackSecurity.saslSsl().mechanism(scramMechanism).build());
+                config.security(
+                        StackSecurity.saslSsl().mechanism(scramMechanism).build());
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
@@ -122,8 +137,10 @@ public final class LocalStackCommand implements Callable<Integer> {
                 out.println(CA_CERT_LINE + material.caCertificate());
             }
             out.flush();
-            log.info("Local stack ready in {} ms (data in {}). Press Ctrl-C to stop.",
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), stack.dataDir());
+            log.info(
+                    "Local stack ready in {} ms (data in {}). Press Ctrl-C to stop.",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                    stack.dataDir());
             stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,17 +1,15 @@
 package io.otnn.cli.streams;
 
+import io.otnn.schemas.registry.SchemaRegistryClientConfig;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
 import org.apache.kafka.common.config.ConfigException;
-
-import io.otnn.schemas.registry.SchemaRegistryClientConfig;
-import io.otnn.streams.ExplainerConfig;
-import io.otnn.streams.StreamExplainerApp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -27,7 +25,9 @@ import picocli.CommandLine.Spec;
  * the registry are waited for (exit 1 when they stay unreachable), then the model is loaded
  * ({@link StreamExplainerApp#runUntilStopped}).
  */
-@Command(name = "explain", mixinStandardHelpOptions = true,
+@Command(
+        name = "explain",
+        mixinStandardHelpOptions = true,
         description = "Explain images from Kafka in real time: ImageEvents in, one Explanation per image out, "
                 + "dead letters and metric windows.")
 public final class ExplainCommand implements Callable<Integer> {
@@ -44,7 +44,9 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--config", description = "Properties file: our keys and any Kafka Streams/client property.")
     Path config;
 
-    @Option(names = {"-p", "--property"}, description = "Any configuration key, e.g. -p batch.max.size=32.")
+    @Option(
+            names = {"-p", "--property"},
+            description = "Any configuration key, e.g. -p batch.max.size=32.")
     Map<String, String> properties = new LinkedHashMap<>();
 
     @Spec
@@ -53,9 +55,15 @@ public final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // a refused credential stops Kafka Streams (one ERROR line names it): exit 1 rather than wait forever
-        return StreamExplainerApp.runUntilStopped(validated(), app -> app.monitoring().url().ifPresent(url ->
-                System.out.println("health and metrics: " + url + "/health/ready, " + url + "/metrics")))
-                .isPresent() ? 1 : 0;
+        return StreamExplainerApp.runUntilStopped(
+                                validated(),
+                                app -> app.monitoring()
+                                        .url()
+                                        .ifPresent(url -> System.out.println(
+                                                "health and metrics: " + url + "/health/ready, " + url + "/metrics")))
+                        .isPresent()
+                ? 1
+                : 0;
     }
 
     /** The merged configuration, or a {@link ParameterException} (exit 2) naming the missing or bad setting. */
@@ -71,7 +79,8 @@ public final class ExplainCommand implements Callable<Integer> {
         try {
             loaded = ExplainerConfig.load(config, System.getenv(), flags);
         } catch (ConfigException e) {
-            if (e.getMessage() != null && e.getMessage().contains(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG)
+            if (e.getMessage() != null
+                    && e.getMessage().contains(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG)
                     && e.getMessage().startsWith("Missing required")) {
                 throw misuse(required("--bootstrap-servers", ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG));
             }
@@ -86,8 +95,8 @@ public final class ExplainCommand implements Callable<Integer> {
         }
         if (loaded.getString(ExplainerConfig.FORMAT_CONFIG).equals("avro")) {
             if (loaded.getString(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG).isBlank()) {
-                throw misuse(required("--schema-registry", ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG)
-                        + " (format=avro)");
+                throw misuse(
+                        required("--schema-registry", ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG) + " (format=avro)");
             }
             try {
                 SchemaRegistryClientConfig.from(loaded.originals());

@@ -25,7 +25,10 @@ import picocli.CommandLine.Option;
  * unreadable data, 4 for an unwritable output, 5 when the exported model fails its verification, 6 when the
  * announcement on Kafka fails (the checkpoint itself is published).
  */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Train a 1-Lipschitz OTNN (or an unconstrained baseline) and export a verified checkpoint.")
 public final class TrainCommand implements Callable<Integer> {
 
@@ -43,7 +46,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--arch", defaultValue = "dense", description = "dense or cnn (default: ${DEFAULT-VALUE})")
     String arch;
 
-    @Option(names = "--loss", description = "hkr (binary), hkr-multiclass, hkr-softmax or cross-entropy (default: hkr-softmax; hkr for binary data)")
+    @Option(
+            names = "--loss",
+            description =
+                    "hkr (binary), hkr-multiclass, hkr-softmax or cross-entropy (default: hkr-softmax; hkr for binary data)")
     String loss;
 
     @Option(names = "--lambda", description = "hKR λ (default 5)")
@@ -64,13 +70,22 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "128", description = "default: ${DEFAULT-VALUE}")
     int batchSize;
 
-    @Option(names = "--lr", description = "learning-rate schedule 'rate:untilEpoch,…,rate' (default " + LearningRateSchedule.FASHION_MNIST + ")")
+    @Option(
+            names = "--lr",
+            description = "learning-rate schedule 'rate:untilEpoch,…,rate' (default "
+                    + LearningRateSchedule.FASHION_MNIST + ")")
     String lr;
 
-    @Option(names = "--seed", defaultValue = "42", description = "seed of initialisation, shuffling and splits (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            description = "seed of initialisation, shuffling and splits (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--validation", defaultValue = "0.1", description = "share of the training set held out for validation (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--validation",
+            defaultValue = "0.1",
+            description = "share of the training set held out for validation (default: ${DEFAULT-VALUE})")
     double validation;
 
     @Option(names = "--limit", description = "use only the first N training images (quick runs)")
@@ -94,13 +109,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
 
-    @Option(names = "--bootstrap-servers", description = "Kafka brokers: announce the checkpoint on the models topic (needs --schema-registry)")
+    @Option(
+            names = "--bootstrap-servers",
+            description = "Kafka brokers: announce the checkpoint on the models topic (needs --schema-registry)")
     String bootstrapServers;
 
     @Option(names = "--schema-registry", description = "Confluent-compatible schema registry URL for the announcement")
     String schemaRegistry;
 
-    @Option(names = "--topic", defaultValue = CheckpointAnnouncer.DEFAULT_TOPIC, description = "models topic, created compacted if missing (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--topic",
+            defaultValue = CheckpointAnnouncer.DEFAULT_TOPIC,
+            description = "models topic, created compacted if missing (default: ${DEFAULT-VALUE})")
     String topic;
 
     @CommandLine.Spec
@@ -115,13 +135,28 @@ public final class TrainCommand implements Callable<Integer> {
         }
         TrainingConfig config;
         try {
-            config = TrainingConfig.builder().setDataset(data).optDataDir(dataDir).optArchitecture(arch)
-                    .optLoss(loss == null ? null : LossSpec.Kind.fromCli(loss)).optLambda(lambda).optMargin(margin).optAlpha(alpha)
-                    .optWidthMultiplier(width).setEpochs(epochs).optBatchSize(batchSize)
-                    .optSchedule(lr == null ? null : LearningRateSchedule.parse(lr)).optSeed(seed).optValidationFraction(validation)
-                    .optLimit(limit == null ? Integer.MAX_VALUE : limit).optTestLimit(testLimit == null ? Integer.MAX_VALUE : testLimit)
-                    .setOut(out).optName(name).optStateDir(stateDir).optResume(resume)
-                    .optProgress(noProgress ? null : System.out).build();
+            config = TrainingConfig.builder()
+                    .setDataset(data)
+                    .optDataDir(dataDir)
+                    .optArchitecture(arch)
+                    .optLoss(loss == null ? null : LossSpec.Kind.fromCli(loss))
+                    .optLambda(lambda)
+                    .optMargin(margin)
+                    .optAlpha(alpha)
+                    .optWidthMultiplier(width)
+                    .setEpochs(epochs)
+                    .optBatchSize(batchSize)
+                    .optSchedule(lr == null ? null : LearningRateSchedule.parse(lr))
+                    .optSeed(seed)
+                    .optValidationFraction(validation)
+                    .optLimit(limit == null ? Integer.MAX_VALUE : limit)
+                    .optTestLimit(testLimit == null ? Integer.MAX_VALUE : testLimit)
+                    .setOut(out)
+                    .optName(name)
+                    .optStateDir(stateDir)
+                    .optResume(resume)
+                    .optProgress(noProgress ? null : System.out)
+                    .build();
         } catch (IllegalArgumentException e) {
             err.println("otnn train: " + e.getMessage());
             return CommandLine.ExitCode.USAGE;
@@ -132,14 +167,20 @@ public final class TrainCommand implements Callable<Integer> {
             TrainingResult r = trainer.train(config);
             PrintWriter o = spec.commandLine().getOut();
             if (r.stopped()) {
-                o.println("stopped after " + r.epochsCompleted() + " epochs; state kept in " + config.effectiveStateDir() + " (run again with --resume)");
+                o.println("stopped after " + r.epochsCompleted() + " epochs; state kept in "
+                        + config.effectiveStateDir() + " (run again with --resume)");
                 return 130;
             }
             RobustnessEvaluation e = r.evaluation();
             o.println(e.summary());
-            o.printf(Locale.ROOT, "%.1f s/epoch, %.0f images/s, constraint forward share of a step %.2f%n", r.secondsPerEpoch(), r.imagesPerSecond(),
+            o.printf(
+                    Locale.ROOT,
+                    "%.1f s/epoch, %.0f images/s, constraint forward share of a step %.2f%n",
+                    r.secondsPerEpoch(),
+                    r.imagesPerSecond(),
                     r.normalizationShare());
-            o.println("checkpoint " + r.checkpoint() + " version " + r.metadata().version() + " manifest " + r.manifestDigest());
+            o.println("checkpoint " + r.checkpoint() + " version "
+                    + r.metadata().version() + " manifest " + r.manifestDigest());
             o.flush();
             if (bootstrapServers != null) {
                 try {

@@ -1,8 +1,10 @@
 package io.otnn.cli.dashboard;
 
-import io.otnn.cli.OtnnCommand;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.cli.OtnnCommand;
+import io.otnn.dashboard.DashboardConfig;
+import io.otnn.local.LocalStack;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -16,9 +18,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import io.otnn.dashboard.DashboardConfig;
-import io.otnn.local.LocalStack;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -41,7 +40,10 @@ class DashboardCommandTest {
 
     private String oneErrorLine() {
         assertThat(err.toString().lines()).hasSize(1);
-        assertThat(err.toString()).startsWith("otnn: ").doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(err.toString())
+                .startsWith("otnn: ")
+                .doesNotContain("Exception")
+                .doesNotContain("\tat ");
         return err.toString();
     }
 
@@ -59,15 +61,29 @@ class DashboardCommandTest {
 
     @Test
     void shouldPrintOneLineAndExit2WhenThePortIsNotANumber() {
-        assertThat(run("dashboard", "--bootstrap-servers", "b:1", "--schema-registry", "http://r:1", "--http-port",
-                "eighty")).isEqualTo(2);
+        assertThat(run(
+                        "dashboard",
+                        "--bootstrap-servers",
+                        "b:1",
+                        "--schema-registry",
+                        "http://r:1",
+                        "--http-port",
+                        "eighty"))
+                .isEqualTo(2);
         assertThat(oneErrorLine()).contains("--http-port").contains("eighty");
     }
 
     @Test
     void shouldPrintOneLineAndExit2WhenThePortIsOutOfRange() {
-        assertThat(run("dashboard", "--bootstrap-servers", "b:1", "--schema-registry", "http://r:1", "--http-port",
-                "70000")).isEqualTo(2);
+        assertThat(run(
+                        "dashboard",
+                        "--bootstrap-servers",
+                        "b:1",
+                        "--schema-registry",
+                        "http://r:1",
+                        "--http-port",
+                        "70000"))
+                .isEqualTo(2);
         assertThat(oneErrorLine()).contains("0..65535");
     }
 
@@ -85,22 +101,47 @@ class DashboardCommandTest {
     @Test
     void shouldPrintOneLineAndExit2WhenAPasswordFileHasNoUser() throws Exception {
         Path file = Files.writeString(dir.resolve("password"), "s3cret\n");
-        assertThat(run("dashboard", "--bootstrap-servers", "b:1", "--schema-registry", "http://r:1", "--password-file",
-                file.toString())).isEqualTo(2);
+        assertThat(run(
+                        "dashboard",
+                        "--bootstrap-servers",
+                        "b:1",
+                        "--schema-registry",
+                        "http://r:1",
+                        "--password-file",
+                        file.toString()))
+                .isEqualTo(2);
         assertThat(oneErrorLine()).contains("--user").doesNotContain("s3cret");
     }
 
     @Test
     void shouldPrintOneLineAndExit2WhenThePasswordFileIsMissing() {
-        assertThat(run("dashboard", "--bootstrap-servers", "b:1", "--schema-registry", "http://r:1", "--user", "a",
-                "--password-file", dir.resolve("none").toString())).isEqualTo(2);
+        assertThat(run(
+                        "dashboard",
+                        "--bootstrap-servers",
+                        "b:1",
+                        "--schema-registry",
+                        "http://r:1",
+                        "--user",
+                        "a",
+                        "--password-file",
+                        dir.resolve("none").toString()))
+                .isEqualTo(2);
         assertThat(oneErrorLine()).contains("no such file");
     }
 
     @Test
     void shouldRefuseAPasswordOnTheCommandLineWhenOneIsGiven() {
-        assertThat(run("dashboard", "--bootstrap-servers", "b:1", "--schema-registry", "http://r:1", "--user", "a",
-                "--password", "s3cret")).isEqualTo(2);
+        assertThat(run(
+                        "dashboard",
+                        "--bootstrap-servers",
+                        "b:1",
+                        "--schema-registry",
+                        "http://r:1",
+                        "--user",
+                        "a",
+                        "--password",
+                        "s3cret"))
+                .isEqualTo(2);
         assertThat(oneErrorLine()).contains("never taken from the command line").doesNotContain("s3cret");
     }
 
@@ -108,8 +149,18 @@ class DashboardCommandTest {
     void shouldReadThePasswordFromTheFileAndBindToLoopbackWhenNoBindIsGiven() throws Exception {
         Path file = Files.writeString(dir.resolve("password"), "s3cret\nignored second line\n");
         DashboardCommand command = new DashboardCommand();
-        new CommandLine(command).parseArgs("--bootstrap-servers", "b:1", "--schema-registry", "http://r:1", "--user",
-                "auditor", "--password-file", file.toString(), "-p", "topic.metrics=my.metrics");
+        new CommandLine(command)
+                .parseArgs(
+                        "--bootstrap-servers",
+                        "b:1",
+                        "--schema-registry",
+                        "http://r:1",
+                        "--user",
+                        "auditor",
+                        "--password-file",
+                        file.toString(),
+                        "-p",
+                        "topic.metrics=my.metrics");
 
         DashboardConfig config = command.configuration();
 
@@ -124,8 +175,15 @@ class DashboardCommandTest {
     @Test
     void shouldPrintOneLineAndExit1WhenTheHttpPortIsInUse() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            assertThat(run("dashboard", "--bootstrap-servers", "127.0.0.1:1", "--schema-registry", "http://127.0.0.1:1",
-                    "--http-port", Integer.toString(taken.getLocalPort()))).isEqualTo(1);
+            assertThat(run(
+                            "dashboard",
+                            "--bootstrap-servers",
+                            "127.0.0.1:1",
+                            "--schema-registry",
+                            "http://127.0.0.1:1",
+                            "--http-port",
+                            Integer.toString(taken.getLocalPort())))
+                    .isEqualTo(1);
             assertThat(oneErrorLine()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort());
         }
     }
@@ -137,19 +195,29 @@ class DashboardCommandTest {
             CommandLine cmd = new CommandLine(command);
             StringWriter printed = new StringWriter();
             cmd.setOut(new PrintWriter(printed, true));
-            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cmd.execute("--bootstrap-servers",
-                    stack.bootstrapServers(), "--schema-registry", stack.schemaRegistryUrl(), "--http-port", "0"));
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cmd.execute(
+                    "--bootstrap-servers",
+                    stack.bootstrapServers(),
+                    "--schema-registry",
+                    stack.schemaRegistryUrl(),
+                    "--http-port",
+                    "0"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!printed.toString().contains(DashboardCommand.URL_LINE) && System.nanoTime() < deadline && !exit.isDone()) {
+            while (!printed.toString().contains(DashboardCommand.URL_LINE)
+                    && System.nanoTime() < deadline
+                    && !exit.isDone()) {
                 Thread.sleep(20);
             }
-            String line = printed.toString().lines().filter(l -> l.startsWith(DashboardCommand.URL_LINE)).findFirst()
+            String line = printed.toString()
+                    .lines()
+                    .filter(l -> l.startsWith(DashboardCommand.URL_LINE))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("no " + DashboardCommand.URL_LINE + " line: " + printed));
             URI url = URI.create(line.substring(DashboardCommand.URL_LINE.length()));
             assertThat(url.getHost()).isEqualTo("127.0.0.1");
 
-            HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> page = HttpClient.newHttpClient()
+                    .send(HttpRequest.newBuilder(url).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(page.statusCode()).isEqualTo(200);
             assertThat(page.body()).contains("otnn <span>audit dashboard</span>");
 

@@ -2,9 +2,9 @@ package io.otnn.cli.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.otnn.cli.OtnnCommand;
 import io.otnn.checkpoint.CheckpointManifest;
 import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.cli.OtnnCommand;
 import io.otnn.explain.render.PanelLayout;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -33,25 +33,40 @@ class DemoCommandTest {
         cmd.setOut(new PrintWriter(stdout, true));
         cmd.setErr(new PrintWriter(stderr, true));
 
-        int exit = cmd.execute("demo", "--epochs", "1", "--duration", "20s", "--rate", "100", "--pictures", "3",
-                "--out", out.toString());
+        int exit = cmd.execute(
+                "demo",
+                "--epochs",
+                "1",
+                "--duration",
+                "20s",
+                "--rate",
+                "100",
+                "--pictures",
+                "3",
+                "--out",
+                out.toString());
 
         String printed = stdout.toString();
         assertThat(exit).as(printed + stderr).isZero();
         Path checkpoint = out.resolve("model");
         CheckpointManifest.read(checkpoint).verify(checkpoint);
-        assertThat(ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME)).name())
+        assertThat(ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME))
+                        .name())
                 .isEqualTo("fashion-mnist-dense-otnn-demo");
 
-        Matcher total = Pattern.compile("Explained ([\\d,]+) images, ([\\d,]+) dead letters").matcher(printed);
+        Matcher total = Pattern.compile("Explained ([\\d,]+) images, ([\\d,]+) dead letters")
+                .matcher(printed);
         assertThat(total.find()).as(printed).isTrue();
         long explained = Long.parseLong(total.group(1).replace(",", ""));
-        assertThat(explained).as("explanations read back in 20 s at 100 images/s").isGreaterThan(100);
+        assertThat(explained)
+                .as("explanations read back in 20 s at 100 images/s")
+                .isGreaterThan(100);
         assertThat(total.group(2)).isEqualTo("0");
         assertThat(printed).containsPattern("explained [\\d,]+ \\(\\d+/s\\)  latency p50 \\d+ ms p99 \\d+ ms");
         assertThat(printed).containsPattern("Dashboard: http://127\\.0\\.0\\.1:\\d+/");
-        assertThat(printed).containsPattern("Explainer health and metrics: http://127\\.0\\.0\\.1:\\d+/health/ready, "
-                + "http://127\\.0\\.0\\.1:\\d+/metrics");
+        assertThat(printed)
+                .containsPattern("Explainer health and metrics: http://127\\.0\\.0\\.1:\\d+/health/ready, "
+                        + "http://127\\.0\\.0\\.1:\\d+/metrics");
 
         List<Path> drawn;
         try (Stream<Path> dirs = Files.list(out.resolve("explanations"))) {
@@ -59,15 +74,17 @@ class DemoCommandTest {
         }
         assertThat(drawn).hasSize(3);
         // image, saliency, overlay, x_cf at t = 1, 2 (the record's), 5, difference: 28×28 enlarged to 224×224
-        PanelLayout layout = PanelLayout.of(ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME)).input(), 3,
-                true);
+        PanelLayout layout = PanelLayout.of(
+                ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME)).input(), 3, true);
         assertThat(layout.image().picture().width()).isEqualTo(224);
         for (Path dir : drawn) {
             var panel = ImageIO.read(dir.resolve("panel.png").toFile());
             assertThat(panel.getWidth()).isEqualTo(layout.width()).isGreaterThan(7 * 224);
             assertThat(panel.getHeight()).isEqualTo(layout.height());
-            assertThat(Files.readString(dir.resolve("explanation.txt"))).contains("certified L2 radius")
-                    .contains("x_cf at t = 1.0: model says").contains("x_cf at t = 5.0: model says")
+            assertThat(Files.readString(dir.resolve("explanation.txt")))
+                    .contains("certified L2 radius")
+                    .contains("x_cf at t = 1.0: model says")
+                    .contains("x_cf at t = 5.0: model says")
                     .containsPattern("x_cf at t = 2\\.0: model says .* \\(from the record\\)");
         }
     }
@@ -81,6 +98,8 @@ class DemoCommandTest {
         int exit = cmd.execute("demo", "--duration", "0s", "--out", out.toString());
 
         assertThat(exit).isEqualTo(2);
-        assertThat(stderr.toString().strip()).startsWith("otnn: --duration must be a positive duration").doesNotContain("\n");
+        assertThat(stderr.toString().strip())
+                .startsWith("otnn: --duration must be a positive duration")
+                .doesNotContain("\n");
     }
 }

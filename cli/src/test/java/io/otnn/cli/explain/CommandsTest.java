@@ -35,8 +35,18 @@ class CommandsTest {
         StringWriter out = new StringWriter();
         CommandLine cli = new CommandLine(new ExplainImageCommand()).setOut(new PrintWriter(out));
 
-        int code = cli.execute("--model", Fixtures.groupSort().toString(), "--image", tmp.resolve("a.u8").toString(),
-                tmp.resolve("b.u8").toString(), "--t", "1.5", "--target", "2", "--out", tmp.resolve("out").toString());
+        int code = cli.execute(
+                "--model",
+                Fixtures.groupSort().toString(),
+                "--image",
+                tmp.resolve("a.u8").toString(),
+                tmp.resolve("b.u8").toString(),
+                "--t",
+                "1.5",
+                "--target",
+                "2",
+                "--out",
+                tmp.resolve("out").toString());
 
         assertThat(code).isZero();
         assertThat(out.toString().lines()).hasSize(2).allMatch(l -> l.contains("certified radius"));
@@ -44,7 +54,8 @@ class CommandsTest {
             Path dir = tmp.resolve("out").resolve(stem);
             assertThat(dir.resolve("saliency.png")).isRegularFile();
             assertThat(dir.resolve("difference.png")).isRegularFile();
-            JsonNode summary = new ObjectMapper().readTree(dir.resolve("explanation.json").toFile());
+            JsonNode summary =
+                    new ObjectMapper().readTree(dir.resolve("explanation.json").toFile());
             assertThat(summary.get("target").asInt()).isEqualTo(2);
             assertThat(summary.get("t").asDouble()).isEqualTo(1.5);
             // the labelled panel, with the default counterfactuals at t = 1, 2, 5
@@ -52,11 +63,17 @@ class CommandsTest {
             PanelLayout layout = PanelLayout.of(Fixtures.SMALL_INPUT, 3, true);
             assertThat(panel.getWidth()).isEqualTo(layout.width());
             assertThat(panel.getHeight()).isEqualTo(layout.height());
-            assertThat(summary.get("counterfactuals")).extracting(n -> n.get("t").asDouble())
+            assertThat(summary.get("counterfactuals"))
+                    .extracting(n -> n.get("t").asDouble())
                     .containsExactly(1.0, 2.0, 5.0);
-            assertThat(summary.get("counterfactuals").get(0).get("predictedClassName").asText()).startsWith("class-");
+            assertThat(summary.get("counterfactuals")
+                            .get(0)
+                            .get("predictedClassName")
+                            .asText())
+                    .startsWith("class-");
         }
-        assertThat(new ObjectMapper().readTree(tmp.resolve("out/summary.json").toFile())).hasSize(2);
+        assertThat(new ObjectMapper().readTree(tmp.resolve("out/summary.json").toFile()))
+                .hasSize(2);
     }
 
     @Test
@@ -66,29 +83,49 @@ class CommandsTest {
         Files.write(tmp.resolve("c.u8"), raw);
         CommandLine cli = new CommandLine(new ExplainImageCommand()).setOut(new PrintWriter(new StringWriter()));
 
-        int code = cli.execute("--model", Fixtures.groupSort().toString(), "--image", tmp.resolve("c.u8").toString(),
-                "--t", "1.5", "--counterfactual-t", "0.5,1.5,3,8", "--out", tmp.resolve("out").toString());
+        int code = cli.execute(
+                "--model",
+                Fixtures.groupSort().toString(),
+                "--image",
+                tmp.resolve("c.u8").toString(),
+                "--t",
+                "1.5",
+                "--counterfactual-t",
+                "0.5,1.5,3,8",
+                "--out",
+                tmp.resolve("out").toString());
 
         assertThat(code).isZero();
         Path dir = tmp.resolve("out/c");
-        JsonNode summary = new ObjectMapper().readTree(dir.resolve("explanation.json").toFile());
+        JsonNode summary =
+                new ObjectMapper().readTree(dir.resolve("explanation.json").toFile());
         JsonNode steps = summary.get("counterfactuals");
         assertThat(steps).extracting(n -> n.get("t").asDouble()).containsExactly(0.5, 1.5, 3.0, 8.0);
         // the step at the explanation's own t agrees with its self-check
-        assertThat(steps.get(1).get("predictedClass").asInt()).isEqualTo(summary.get("counterfactualClass").asInt());
-        assertThat(steps.get(1).get("distance").asDouble()).isCloseTo(summary.get("counterfactualDistance").asDouble(),
-                within(1e-5));
+        assertThat(steps.get(1).get("predictedClass").asInt())
+                .isEqualTo(summary.get("counterfactualClass").asInt());
+        assertThat(steps.get(1).get("distance").asDouble())
+                .isCloseTo(summary.get("counterfactualDistance").asDouble(), within(1e-5));
         BufferedImage panel = ImageIO.read(dir.resolve("panel.png").toFile());
-        assertThat(panel.getWidth()).isEqualTo(PanelLayout.of(Fixtures.SMALL_INPUT, 4, true).width());
+        assertThat(panel.getWidth())
+                .isEqualTo(PanelLayout.of(Fixtures.SMALL_INPUT, 4, true).width());
     }
 
     @Test
     void shouldExitWithUsageErrorWhenAStepFactorIsNotPositive() throws IOException {
         Files.write(tmp.resolve("d.u8"), new byte[60]);
         StringWriter err = new StringWriter();
-        int code = new CommandLine(new ExplainImageCommand()).setErr(new PrintWriter(err)).execute("--model",
-                Fixtures.groupSort().toString(), "--image", tmp.resolve("d.u8").toString(), "--counterfactual-t",
-                "1,0", "--out", tmp.toString());
+        int code = new CommandLine(new ExplainImageCommand())
+                .setErr(new PrintWriter(err))
+                .execute(
+                        "--model",
+                        Fixtures.groupSort().toString(),
+                        "--image",
+                        tmp.resolve("d.u8").toString(),
+                        "--counterfactual-t",
+                        "1,0",
+                        "--out",
+                        tmp.toString());
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("--counterfactual-t values must be finite and > 0, got 0.0");
         assertThat(tmp.resolve("d")).doesNotExist();
@@ -98,8 +135,15 @@ class CommandsTest {
     void shouldReturnNonZeroWhenImageHasTheWrongSize() throws IOException {
         Files.write(tmp.resolve("bad.u8"), new byte[7]);
         StringWriter err = new StringWriter();
-        int code = new CommandLine(new ExplainImageCommand()).setErr(new PrintWriter(err)).execute("--model",
-                Fixtures.groupSort().toString(), "--image", tmp.resolve("bad.u8").toString(), "--out", tmp.toString());
+        int code = new CommandLine(new ExplainImageCommand())
+                .setErr(new PrintWriter(err))
+                .execute(
+                        "--model",
+                        Fixtures.groupSort().toString(),
+                        "--image",
+                        tmp.resolve("bad.u8").toString(),
+                        "--out",
+                        tmp.toString());
         assertThat(code).isNotZero();
         assertThat(err.toString()).contains("7 bytes");
     }
@@ -110,8 +154,13 @@ class CommandsTest {
         String first = evaluate(tmp.resolve("r1"));
         String second = evaluate(tmp.resolve("r2"));
 
-        assertThat(first).contains("| Saliency |").contains("| SmoothGrad |").contains("| IntegratedGradients |")
-                .contains("µFidelity-uniform").contains("Deletion-zero").contains("Stability")
+        assertThat(first)
+                .contains("| Saliency |")
+                .contains("| SmoothGrad |")
+                .contains("| IntegratedGradients |")
+                .contains("µFidelity-uniform")
+                .contains("Deletion-zero")
+                .contains("Stability")
                 .contains("Saliency vs SmoothGrad");
         assertThat(second).isEqualTo(first);
         assertThat(Files.readString(tmp.resolve("r1/evaluation.json")))
@@ -123,20 +172,45 @@ class CommandsTest {
     void shouldPrintNullBlockFractionsWhenDataIsBlockMnist() throws IOException {
         writeIdx(tmp.resolve("mnist"), 12);
         StringWriter stdout = new StringWriter();
-        int code = new CommandLine(new EvaluateCommand()).setOut(new PrintWriter(stdout))
+        int code = new CommandLine(new EvaluateCommand())
+                .setOut(new PrintWriter(stdout))
                 .setErr(new PrintWriter(new StringWriter()))
-                .execute("--model", Fixtures.blockMnist().toString(), "--data", "block-mnist", "--data-dir",
-                        tmp.resolve("mnist").toString(), "--n", "3", "--out", tmp.resolve("block").toString());
+                .execute(
+                        "--model",
+                        Fixtures.blockMnist().toString(),
+                        "--data",
+                        "block-mnist",
+                        "--data-dir",
+                        tmp.resolve("mnist").toString(),
+                        "--n",
+                        "3",
+                        "--out",
+                        tmp.resolve("block").toString());
         assertThat(code).isZero();
-        assertThat(stdout.toString()).contains("null@2.5%").contains("null@30.0%").contains("| Saliency |");
+        assertThat(stdout.toString())
+                .contains("null@2.5%")
+                .contains("null@30.0%")
+                .contains("| Saliency |");
     }
 
     private String evaluate(Path out) {
         StringWriter stdout = new StringWriter();
-        int code = new CommandLine(new EvaluateCommand()).setOut(new PrintWriter(stdout))
+        int code = new CommandLine(new EvaluateCommand())
+                .setOut(new PrintWriter(stdout))
                 .setErr(new PrintWriter(new StringWriter()))
-                .execute("--model", Fixtures.denseMnist().toString(), "--data", "fashion-mnist", "--data-dir",
-                        tmp.resolve("data").toString(), "--n", "4", "--seed", "3", "--out", out.toString());
+                .execute(
+                        "--model",
+                        Fixtures.denseMnist().toString(),
+                        "--data",
+                        "fashion-mnist",
+                        "--data-dir",
+                        tmp.resolve("data").toString(),
+                        "--n",
+                        "4",
+                        "--seed",
+                        "3",
+                        "--out",
+                        out.toString());
         assertThat(code).isZero();
         return stdout.toString();
     }
@@ -144,10 +218,18 @@ class CommandsTest {
     /** A tiny synthetic IDX test set (random 28×28 images). */
     static void writeIdx(Path dir, int n) throws IOException {
         Random random = new Random(4);
-        IdxFiles.writeIdx(dir, "t10k", n, 28, 28, true, i -> {
-            byte[] pixels = new byte[784];
-            random.nextBytes(pixels);
-            return pixels;
-        }, i -> i % 2 == 0 ? i % 4 / 2 : random.nextInt(10));
+        IdxFiles.writeIdx(
+                dir,
+                "t10k",
+                n,
+                28,
+                28,
+                true,
+                i -> {
+                    byte[] pixels = new byte[784];
+                    random.nextBytes(pixels);
+                    return pixels;
+                },
+                i -> i % 2 == 0 ? i % 4 / 2 : random.nextInt(10));
     }
 }

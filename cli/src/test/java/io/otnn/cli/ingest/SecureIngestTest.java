@@ -2,6 +2,15 @@ package io.otnn.cli.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.ImageEvent;
+import io.otnn.ingest.testing.IdxFiles;
+import io.otnn.ingest.testing.ImageEvents;
+import io.otnn.local.LocalStack;
+import io.otnn.local.LocalStackConfig;
+import io.otnn.local.security.SecurityMaterial;
+import io.otnn.local.security.StackSecurity;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -15,23 +24,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.otnn.avro.ImageEvent;
-import io.otnn.ingest.testing.IdxFiles;
-import io.otnn.ingest.testing.ImageEvents;
-import io.otnn.local.LocalStack;
-import io.otnn.local.LocalStackConfig;
-import io.otnn.local.security.SecurityMaterial;
-import io.otnn.local.security.StackSecurity;
-import io.otnn.schemas.registry.RestSchemaRegistryClient;
-import io.otnn.schemas.registry.SchemaRegistryClient;
 import picocli.CommandLine;
 
 /** {@code otnn ingest --config FILE} against a SASL_SSL broker and an HTTPS registry with basic auth. */
@@ -45,7 +43,9 @@ class SecureIngestTest {
 
     @BeforeAll
     static void start() {
-        stack = LocalStack.start(LocalStackConfig.builder().security(StackSecurity.saslSsl().build()).build());
+        stack = LocalStack.start(LocalStackConfig.builder()
+                .security(StackSecurity.saslSsl().build())
+                .build());
         security = stack.security().orElseThrow();
     }
 
@@ -60,8 +60,13 @@ class SecureIngestTest {
     void shouldPublishEveryImageWhenConfiguredWithTheSecureStacksClientFile() throws Exception {
         Path data = IdxFiles.writeIdx(dir.resolve("mnist"), "t10k", 40, 28, 28);
         String topic = "secure-ingest-" + UUID.randomUUID();
-        Run run = ingest("--source", "idx:" + data, "--config",
-                security.clientPropertiesFile(StackSecurity.DEFAULT_USER).toString(), "--topic", topic,
+        Run run = ingest(
+                "--source",
+                "idx:" + data,
+                "--config",
+                security.clientPropertiesFile(StackSecurity.DEFAULT_USER).toString(),
+                "--topic",
+                topic,
                 "--with-labels");
         assertThat(run.exit).as(run.err).isZero();
         assertThat(run.out).contains("Sent 40 image(s)");
@@ -75,18 +80,26 @@ class SecureIngestTest {
     @Test
     void shouldStopWithOneLineAndExitOneWithinSecondsWhenTheKafkaPasswordIsWrong() throws Exception {
         Path data = IdxFiles.writeIdx(dir.resolve("mnist"), "t10k", 500, 28, 28);
-        Path config = withSetting("sasl.jaas.config",
+        Path config = withSetting(
+                "sasl.jaas.config",
                 "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"otnn\" "
                         + "password=\"wrong-password\";");
         long start = System.nanoTime();
-        Run run = ingest("--source", "idx:" + data, "idx:" + data, "--config", config.toString(), "--topic",
+        Run run = ingest(
+                "--source",
+                "idx:" + data,
+                "idx:" + data,
+                "--config",
+                config.toString(),
+                "--topic",
                 "never-" + UUID.randomUUID());
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
         assertThat(run.exit).isEqualTo(1);
-        assertThat(lines(run.err)).containsExactly("ingest: stopped: Kafka refused the credentials: Authentication "
-                + "failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512 (check "
-                + "security.protocol, sasl.mechanism, sasl.jaas.config and the ssl.truststore.* settings)");
+        assertThat(lines(run.err))
+                .containsExactly("ingest: stopped: Kafka refused the credentials: Authentication "
+                        + "failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512 (check "
+                        + "security.protocol, sasl.mechanism, sasl.jaas.config and the ssl.truststore.* settings)");
         assertThat(run.out).contains("Sent 0 image(s)");
         assertThat(took).as("no retry storm over 1,000 images").isLessThan(Duration.ofSeconds(30));
     }
@@ -96,17 +109,27 @@ class SecureIngestTest {
         Path data = IdxFiles.writeIdx(dir.resolve("mnist"), "t10k", 200, 28, 28);
         Path config = withSetting("basic.auth.user.info", StackSecurity.DEFAULT_USER + ":wrong-password");
         stack.registry().resetRequestCounts();
-        Run run = ingest("--source", "idx:" + data, "idx:" + data, "--config", config.toString(), "--topic",
+        Run run = ingest(
+                "--source",
+                "idx:" + data,
+                "idx:" + data,
+                "--config",
+                config.toString(),
+                "--topic",
                 "never-" + UUID.randomUUID());
 
         assertThat(run.exit).isEqualTo(1);
         List<String> errors = lines(run.err);
         assertThat(errors).hasSize(1);
-        assertThat(errors.get(0)).startsWith("ingest: stopped: the schema registry refused the credentials "
-                + "(basic.auth.user.info").contains("Unauthorized").contains("HTTP 401")
+        assertThat(errors.get(0))
+                .startsWith("ingest: stopped: the schema registry refused the credentials " + "(basic.auth.user.info")
+                .contains("Unauthorized")
+                .contains("HTTP 401")
                 .containsOnlyOnce("refused the credentials")
                 .doesNotContain("wrong-password");
-        assertThat(stack.registry().requestCount("POST", "/subjects/")).as("one attempt, no retries").isEqualTo(1);
+        assertThat(stack.registry().requestCount("POST", "/subjects/"))
+                .as("one attempt, no retries")
+                .isEqualTo(1);
     }
 
     private Path withSetting(String key, String value) throws Exception {
@@ -126,8 +149,7 @@ class SecureIngestTest {
         return Arrays.stream(text.split("\\R")).filter(l -> !l.isBlank()).toList();
     }
 
-    private record Run(int exit, String out, String err) {
-    }
+    private record Run(int exit, String out, String err) {}
 
     private static Run ingest(String... args) {
         StringWriter out = new StringWriter();

@@ -2,11 +2,12 @@ package io.otnn.cli.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.cli.OtnnCommand;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PipedReader;
 import java.io.PipedWriter;
 import java.io.PrintWriter;
-import java.io.BufferedReader;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -16,8 +17,6 @@ import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import io.otnn.cli.OtnnCommand;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -52,8 +51,12 @@ class LocalStackCommandTest {
         cmd.setErr(new PrintWriter(err, true));
         LocalStackCommand command = cmd.getSubcommands().get("local-stack").getCommand();
         running = command;
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cmd.execute("local-stack",
-                "--kafka-port", String.valueOf(kafkaPort), "--registry-port", String.valueOf(registryPort)));
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cmd.execute(
+                "local-stack",
+                "--kafka-port",
+                String.valueOf(kafkaPort),
+                "--registry-port",
+                String.valueOf(registryPort)));
         try {
             String bootstrap = value(lines.readLine(), LocalStackCommand.KAFKA_LINE);
             String registryUrl = value(lines.readLine(), LocalStackCommand.REGISTRY_LINE);
@@ -61,11 +64,14 @@ class LocalStackCommandTest {
             assertThat(registryUrl).isEqualTo("http://127.0.0.1:" + registryPort);
 
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-                assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
+                assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS))
+                        .hasSize(1);
             }
-            HttpResponse<String> subjects = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(registryUrl + "/subjects")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> subjects = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(registryUrl + "/subjects"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             assertThat(subjects.statusCode()).isEqualTo(200);
             assertThat(subjects.body()).isEqualTo("[]");
         } finally {
@@ -85,13 +91,13 @@ class LocalStackCommandTest {
         cmd.setOut(new PrintWriter(pipe, true));
         cmd.setErr(new PrintWriter(err, true));
         LocalStackCommand command = cmd.getSubcommands().get("local-stack").getCommand();
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cmd.execute("local-stack",
-                "--security", "sasl-ssl"));
+        CompletableFuture<Integer> exit =
+                CompletableFuture.supplyAsync(() -> cmd.execute("local-stack", "--security", "sasl-ssl"));
         try {
             String bootstrap = value(lines.readLine(), LocalStackCommand.KAFKA_LINE);
             String registryUrl = value(lines.readLine(), LocalStackCommand.REGISTRY_LINE);
-            java.nio.file.Path clientFile = java.nio.file.Path.of(value(lines.readLine(),
-                    LocalStackCommand.CLIENT_CONFIG_LINE));
+            java.nio.file.Path clientFile =
+                    java.nio.file.Path.of(value(lines.readLine(), LocalStackCommand.CLIENT_CONFIG_LINE));
             assertThat(value(lines.readLine(), LocalStackCommand.CA_CERT_LINE)).endsWith("ca.crt");
             assertThat(registryUrl).startsWith("https://127.0.0.1:");
 
@@ -104,10 +110,11 @@ class LocalStackCommandTest {
             Map<String, Object> config = new java.util.HashMap<>();
             client.stringPropertyNames().forEach(n -> config.put(n, client.getProperty(n)));
             try (Admin admin = Admin.create(config)) {
-                assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
+                assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS))
+                        .hasSize(1);
             }
             try (io.otnn.schemas.registry.SchemaRegistryClient registry =
-                         io.otnn.schemas.registry.RestSchemaRegistryClient.fromConfig(config)) {
+                    io.otnn.schemas.registry.RestSchemaRegistryClient.fromConfig(config)) {
                 assertThat(registry.getAllSubjects()).isEmpty();
             }
         } finally {
@@ -133,7 +140,10 @@ class LocalStackCommandTest {
             StringWriter err = new StringWriter();
             int code = run(out, err, "local-stack", "--kafka-port", String.valueOf(port));
             assertThat(code).isEqualTo(OtnnCommand.EXIT_FAILURE).isEqualTo(1);
-            assertThat(err.toString().lines()).singleElement().asString().startsWith("otnn: ")
+            assertThat(err.toString().lines())
+                    .singleElement()
+                    .asString()
+                    .startsWith("otnn: ")
                     .contains("is port " + port + " already in use?");
             assertThat(out.toString()).isEmpty();
         }
@@ -146,10 +156,21 @@ class LocalStackCommandTest {
             int kafkaPort = freePort();
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            int code = run(out, err, "local-stack", "--kafka-port", String.valueOf(kafkaPort), "--registry-port", String.valueOf(port));
+            int code = run(
+                    out,
+                    err,
+                    "local-stack",
+                    "--kafka-port",
+                    String.valueOf(kafkaPort),
+                    "--registry-port",
+                    String.valueOf(port));
             assertThat(code).isEqualTo(1);
-            assertThat(err.toString().lines()).singleElement().asString().startsWith("otnn: ")
-                    .contains("127.0.0.1:" + port).contains("already in use");
+            assertThat(err.toString().lines())
+                    .singleElement()
+                    .asString()
+                    .startsWith("otnn: ")
+                    .contains("127.0.0.1:" + port)
+                    .contains("already in use");
             assertThat(out.toString()).isEmpty();
             // the broker that had started is closed again
             assertThat(portIsFree(kafkaPort)).as("Kafka port released").isTrue();

@@ -2,6 +2,7 @@ package io.otnn.cli.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.cli.OtnnCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import io.otnn.cli.OtnnCommand;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -44,13 +44,16 @@ class LocalStackProcessTest {
     }
 
     /** A started child, its stdout lines until both addresses are printed, and the file its stderr goes to. */
-    private record Child(Process process, String bootstrap, String registryUrl, Path stderr) {
-    }
+    private record Child(Process process, String bootstrap, String registryUrl, Path stderr) {}
 
     private Child start(String name, String... args) throws IOException, URISyntaxException {
-        Path logback = Path.of(LocalStackProcessTest.class.getResource("/logback.xml").toURI());
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Dlogback.configurationFile=" + logback,
+        Path logback =
+                Path.of(LocalStackProcessTest.class.getResource("/logback.xml").toURI());
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Dlogback.configurationFile=" + logback,
                 OtnnCommand.class.getName()));
         command.addAll(List.of(args));
         Path stderr = tmp.resolve(name + ".stderr");
@@ -59,18 +62,27 @@ class LocalStackProcessTest {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String kafka = out.readLine();
         String registry = out.readLine();
-        assertThat(kafka).as("first stdout line; stderr: %s", Files.readString(stderr)).startsWith(LocalStackCommand.KAFKA_LINE);
+        assertThat(kafka)
+                .as("first stdout line; stderr: %s", Files.readString(stderr))
+                .startsWith(LocalStackCommand.KAFKA_LINE);
         assertThat(registry).startsWith(LocalStackCommand.REGISTRY_LINE);
-        return new Child(p, kafka.substring(LocalStackCommand.KAFKA_LINE.length()),
-                registry.substring(LocalStackCommand.REGISTRY_LINE.length()), stderr);
+        return new Child(
+                p,
+                kafka.substring(LocalStackCommand.KAFKA_LINE.length()),
+                registry.substring(LocalStackCommand.REGISTRY_LINE.length()),
+                stderr);
     }
 
     /** Sends SIGINT, what Ctrl-C sends (the JDK can only send SIGTERM and SIGKILL itself). */
     private static int interrupt(Process p) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).inheritIO().start();
+        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid()))
+                .inheritIO()
+                .start();
         assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(kill.exitValue()).isZero();
-        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the child stops after SIGINT").isTrue();
+        assertThat(p.waitFor(90, TimeUnit.SECONDS))
+                .as("the child stops after SIGINT")
+                .isTrue();
         return p.exitValue();
     }
 
@@ -91,11 +103,14 @@ class LocalStackProcessTest {
         Child c = start("sigint", "local-stack");
         assertThat(interrupt(c.process())).isEqualTo(130);
         assertThat(portIsFree(port(c.bootstrap()))).as("Kafka port released").isTrue();
-        assertThat(portIsFree(port(c.registryUrl()))).as("registry port released").isTrue();
+        assertThat(portIsFree(port(c.registryUrl())))
+                .as("registry port released")
+                .isTrue();
         String log = Files.readString(c.stderr());
         // the default level: otnn at INFO, Kafka at ERROR
         assertThat(log).contains(READY).contains("Local stack stopped in");
-        assertThat(log.lines().filter(l -> l.contains("INFO  o.a.k") || l.contains("INFO  k."))).isEmpty();
+        assertThat(log.lines().filter(l -> l.contains("INFO  o.a.k") || l.contains("INFO  k.")))
+                .isEmpty();
     }
 
     @Test
@@ -113,7 +128,8 @@ class LocalStackProcessTest {
         String log = Files.readString(c.stderr());
         assertThat(log).contains(READY);
         // Kafka's own INFO lines (loggers o.a.k… or kafka…) appear only from -v on
-        assertThat(log.lines().filter(l -> l.contains("INFO  o.a.k") || l.contains("INFO  k."))).isNotEmpty();
+        assertThat(log.lines().filter(l -> l.contains("INFO  o.a.k") || l.contains("INFO  k.")))
+                .isNotEmpty();
         assertThat(log).doesNotContain(" DEBUG o.a.k").doesNotContain(" TRACE ");
     }
 }

@@ -39,10 +39,22 @@ class StopOnSignalTest {
     @Test
     void shouldSaveTheStateAndPublishNothingWhenTheProcessIsSignalled() throws Exception {
         Path out = tmp.resolve("ckpt");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), TrainCommand.class.getName(),
-                "--data", "fashion-mnist", "--data-dir", Fixtures.fashionMnistMini().toString(),
-                "--epochs", "1000", "--width", "0.25", "--no-progress", "--out", out.toString());
+        ProcessBuilder pb = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                TrainCommand.class.getName(),
+                "--data",
+                "fashion-mnist",
+                "--data-dir",
+                Fixtures.fashionMnistMini().toString(),
+                "--epochs",
+                "1000",
+                "--width",
+                "0.25",
+                "--no-progress",
+                "--out",
+                out.toString());
         pb.redirectErrorStream(true);
         Process p = pb.start();
         child = p;
@@ -54,7 +66,9 @@ class StopOnSignalTest {
                 log.append(line).append('\n');
                 if (!signalled && line.contains("epoch 2/1000")) {
                     // the JDK can only send SIGTERM and SIGKILL; kill(1) sends SIGINT. Our end of the pipe stays open.
-                    Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).inheritIO().start();
+                    Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid()))
+                            .inheritIO()
+                            .start();
                     assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
                     signalled = true;
                 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.otnn.trainer.Fixtures;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,8 +16,7 @@ class TrainCommandTest {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {
-    }
+    private record Run(int code, String out, String err) {}
 
     private Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -36,38 +34,93 @@ class TrainCommandTest {
 
     @Test
     void shouldPrintOneLineAndExitTwoWhenAFlagIsUnknown() {
-        Run r = run("--data", "fashion-mnist", "--epochs", "1", "--out", tmp.resolve("o").toString(), "--bogus");
+        Run r = run(
+                "--data",
+                "fashion-mnist",
+                "--epochs",
+                "1",
+                "--out",
+                tmp.resolve("o").toString(),
+                "--bogus");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err().strip().lines()).hasSize(1).first().asString().contains("Unknown option: '--bogus'");
     }
 
     @Test
     void shouldPrintOneLineAndExitTwoWhenTheLossDoesNotExist() {
-        Run r = run("--data", "fashion-mnist", "--data-dir", tmp.toString(), "--loss", "hinge", "--epochs", "1", "--out", tmp.resolve("o").toString());
+        Run r = run(
+                "--data",
+                "fashion-mnist",
+                "--data-dir",
+                tmp.toString(),
+                "--loss",
+                "hinge",
+                "--epochs",
+                "1",
+                "--out",
+                tmp.resolve("o").toString());
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err().strip().lines()).hasSize(1).first().asString().contains("valid: hkr, hkr-multiclass, hkr-softmax, cross-entropy");
+        assertThat(r.err().strip().lines())
+                .hasSize(1)
+                .first()
+                .asString()
+                .contains("valid: hkr, hkr-multiclass, hkr-softmax, cross-entropy");
     }
 
     @Test
     void shouldPrintOneLineAndExitThreeWhenTheDataSetIsMissing() {
-        Run r = run("--data", "fashion-mnist", "--data-dir", tmp.resolve("nowhere").toString(), "--epochs", "1", "--out", tmp.resolve("o").toString());
+        Run r = run(
+                "--data",
+                "fashion-mnist",
+                "--data-dir",
+                tmp.resolve("nowhere").toString(),
+                "--epochs",
+                "1",
+                "--out",
+                tmp.resolve("o").toString());
         assertThat(r.code()).isEqualTo(TrainCommand.EXIT_DATA);
-        assertThat(r.err().strip().lines()).hasSize(1).first().asString().contains("nowhere").contains("no such directory");
+        assertThat(r.err().strip().lines())
+                .hasSize(1)
+                .first()
+                .asString()
+                .contains("nowhere")
+                .contains("no such directory");
     }
 
     @Test
     void shouldPrintOneLineAndExitFourWhenTheOutputIsUnwritable() throws Exception {
         Path file = Files.writeString(tmp.resolve("plain-file"), "x");
-        Run r = run("--data", "fashion-mnist", "--data-dir", Fixtures.fashionMnistMini().toString(), "--epochs", "1",
-                "--out", file.resolve("ckpt").toString());
+        Run r = run(
+                "--data",
+                "fashion-mnist",
+                "--data-dir",
+                Fixtures.fashionMnistMini().toString(),
+                "--epochs",
+                "1",
+                "--out",
+                file.resolve("ckpt").toString());
         assertThat(r.code()).isEqualTo(TrainCommand.EXIT_OUTPUT);
         assertThat(r.err().strip().lines()).hasSize(1).first().asString().contains("cannot write the checkpoint");
     }
 
     @Test
     void shouldPublishWhenAShortRunIsRequested() {
-        Run r = run("--data", "fashion-mnist", "--data-dir", Fixtures.fashionMnistMini().toString(), "--epochs", "1",
-                "--limit", "300", "--test-limit", "100", "--width", "0.25", "--no-progress", "--out", tmp.resolve("ok").toString());
+        Run r = run(
+                "--data",
+                "fashion-mnist",
+                "--data-dir",
+                Fixtures.fashionMnistMini().toString(),
+                "--epochs",
+                "1",
+                "--limit",
+                "300",
+                "--test-limit",
+                "100",
+                "--width",
+                "0.25",
+                "--no-progress",
+                "--out",
+                tmp.resolve("ok").toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("test accuracy").contains("checkpoint");
         assertThat(tmp.resolve("ok").resolve("MANIFEST.sha256")).exists();

@@ -1,17 +1,16 @@
 package io.otnn.dashboard.feed;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.otnn.avro.EpsilonFraction;
+import io.otnn.avro.ModelCheckpoint;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.dashboard.state.ModelEntry;
+import io.otnn.dashboard.state.WindowFigures;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import io.otnn.avro.EpsilonFraction;
-import io.otnn.avro.ModelCheckpoint;
-import io.otnn.dashboard.state.ModelEntry;
-import io.otnn.dashboard.state.WindowFigures;
-import io.otnn.checkpoint.ModelMetadata;
 
 /**
  * Turns a {@code ModelCheckpoint} announcement into a {@link ModelEntry}, reading the checkpoint's
@@ -49,14 +48,29 @@ public final class CheckpointReader {
             note = "class priors not read: " + e.getMessage();
         }
         List<WindowFigures.Point> certified = new ArrayList<>();
-        for (EpsilonFraction f : c.getCertifiedAccuracy()) certified.add(new WindowFigures.Point(f.getEpsilon(), f.getFraction()));
-        return new ModelEntry(c.getModelName(), c.getVersion(), c.getUri(), c.getCreatedTime().toEpochMilli(),
-                c.getTestAccuracy(), certified, List.copyOf(c.getClassNames()), List.copyOf(c.getInputShape()),
-                c.getLipschitzConstant(), c.getCertificateFactor(), priors, min, max, note, announcedAt);
+        for (EpsilonFraction f : c.getCertifiedAccuracy())
+            certified.add(new WindowFigures.Point(f.getEpsilon(), f.getFraction()));
+        return new ModelEntry(
+                c.getModelName(),
+                c.getVersion(),
+                c.getUri(),
+                c.getCreatedTime().toEpochMilli(),
+                c.getTestAccuracy(),
+                certified,
+                List.copyOf(c.getClassNames()),
+                List.copyOf(c.getInputShape()),
+                c.getLipschitzConstant(),
+                c.getCertificateFactor(),
+                priors,
+                min,
+                max,
+                note,
+                announcedAt);
     }
 
     private static double[] priors(ModelMetadata metadata) {
-        JsonNode node = metadata.reference() == null ? null : metadata.reference().get("classPriors");
+        JsonNode node =
+                metadata.reference() == null ? null : metadata.reference().get("classPriors");
         if (node == null || !node.isArray() || node.isEmpty()) return null;
         double[] out = new double[node.size()];
         for (int i = 0; i < out.length; i++) out[i] = node.get(i).asDouble();

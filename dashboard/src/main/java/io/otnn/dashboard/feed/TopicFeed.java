@@ -1,11 +1,5 @@
 package io.otnn.dashboard.feed;
 
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.avro.ModelCheckpoint;
@@ -15,6 +9,11 @@ import io.otnn.schemas.auth.CredentialFailures;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.schemas.serde.AvroSerdes;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -52,22 +51,29 @@ public final class TopicFeed implements AutoCloseable {
         Map<String, Object> settings = new HashMap<>(config.clientSettings());
         DashboardConfig.TOPIC_DEFAULTS.keySet().forEach(settings::remove);
         this.registry = RestSchemaRegistryClient.fromConfig(settings);
-        Deserializer<Explanation> explanations = AvroSerdes.specific(Explanation.class, registry, false).deserializer();
-        Deserializer<DeadLetter> deadLetters = AvroSerdes.specific(DeadLetter.class, registry, false).deserializer();
+        Deserializer<Explanation> explanations =
+                AvroSerdes.specific(Explanation.class, registry, false).deserializer();
+        Deserializer<DeadLetter> deadLetters =
+                AvroSerdes.specific(DeadLetter.class, registry, false).deserializer();
         Deserializer<ModelCheckpoint> checkpoints =
                 AvroSerdes.specific(ModelCheckpoint.class, registry, false).deserializer();
-        Deserializer<GenericRecord> generic = AvroSerdes.generic(registry, false).deserializer();
+        Deserializer<GenericRecord> generic =
+                AvroSerdes.generic(registry, false).deserializer();
 
         String metrics = config.topic(DashboardConfig.TOPIC_METRICS_CONFIG);
         String explanationsTopic = config.topic(DashboardConfig.TOPIC_EXPLANATIONS_CONFIG);
         String deadLettersTopic = config.topic(DashboardConfig.TOPIC_DEAD_LETTERS_CONFIG);
         String models = config.topic(DashboardConfig.TOPIC_MODELS_CONFIG);
         handlers.put(metrics, (v, ts) -> state.onMetrics(generic.deserialize(metrics, v)));
-        handlers.put(explanationsTopic, (v, ts) ->
-                state.onExplanation(explanations.deserialize(explanationsTopic, v), System.currentTimeMillis()));
+        handlers.put(
+                explanationsTopic,
+                (v, ts) -> state.onExplanation(
+                        explanations.deserialize(explanationsTopic, v), System.currentTimeMillis()));
         handlers.put(deadLettersTopic, (v, ts) -> state.onDeadLetter(deadLetters.deserialize(deadLettersTopic, v)));
-        handlers.put(models, (v, ts) -> state.onCheckpoint(CheckpointReader.read(checkpoints.deserialize(models, v), ts)));
-        for (String key : List.of(DashboardConfig.TOPIC_COMPARISON_CONFIG, DashboardConfig.TOPIC_TRAINING_STATUS_CONFIG)) {
+        handlers.put(
+                models, (v, ts) -> state.onCheckpoint(CheckpointReader.read(checkpoints.deserialize(models, v), ts)));
+        for (String key :
+                List.of(DashboardConfig.TOPIC_COMPARISON_CONFIG, DashboardConfig.TOPIC_TRAINING_STATUS_CONFIG)) {
             String topic = config.topic(key);
             state.expectOther(topic);
             handlers.put(topic, (v, ts) -> state.onOther(topic, generic.deserialize(topic, v)));
@@ -83,7 +89,9 @@ public final class TopicFeed implements AutoCloseable {
         settings.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "otnn-dashboard");
         Map<String, Object> consumerSettings = new HashMap<>();
         settings.forEach((k, v) -> {
-            if (ConsumerConfig.configNames().contains(k) || k.startsWith("sasl.") || k.startsWith("ssl.")
+            if (ConsumerConfig.configNames().contains(k)
+                    || k.startsWith("sasl.")
+                    || k.startsWith("ssl.")
                     || k.equals("security.protocol")) {
                 consumerSettings.put(k, v);
             }
@@ -114,12 +122,19 @@ public final class TopicFeed implements AutoCloseable {
                         Throwable root = e;
                         while (root.getCause() != null) root = root.getCause();
                         if (CredentialFailures.describe(e).isPresent()) {
-                            state.feedStatus("stopped: " + CredentialFailures.describe(e).get());
-                            LOG.error("Dashboard feed stopped: {}", CredentialFailures.describe(e).get());
+                            state.feedStatus(
+                                    "stopped: " + CredentialFailures.describe(e).get());
+                            LOG.error(
+                                    "Dashboard feed stopped: {}",
+                                    CredentialFailures.describe(e).get());
                             return;
                         }
-                        LOG.warn("Unreadable record on {} partition {} offset {}: {}", record.topic(),
-                                record.partition(), record.offset(), root.getMessage());
+                        LOG.warn(
+                                "Unreadable record on {} partition {} offset {}: {}",
+                                record.topic(),
+                                record.partition(),
+                                record.offset(),
+                                root.getMessage());
                         state.onUnreadable(record.topic());
                     }
                 }

@@ -1,5 +1,11 @@
 package io.otnn.dashboard.http;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.otnn.dashboard.DashboardConfig;
+import io.otnn.dashboard.render.ExplanationImages;
+import io.otnn.dashboard.state.DashboardState;
+import io.otnn.dashboard.state.ExplanationEntry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,13 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import io.otnn.dashboard.DashboardConfig;
-import io.otnn.dashboard.render.ExplanationImages;
-import io.otnn.dashboard.state.DashboardState;
-import io.otnn.dashboard.state.ExplanationEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,12 +67,20 @@ public final class DashboardServer implements AutoCloseable {
             }
         };
         AtomicInteger threads = new AtomicInteger();
-        this.executor = new ThreadPoolExecutor(2, MAX_THREADS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(r, "otnn-dashboard-http-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.AbortPolicy());
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(config.bind()), config.httpPort()), 64);
+        this.executor = new ThreadPoolExecutor(
+                2,
+                MAX_THREADS,
+                30,
+                TimeUnit.SECONDS,
+                new SynchronousQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "otnn-dashboard-http-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                },
+                new ThreadPoolExecutor.AbortPolicy());
+        this.server =
+                HttpServer.create(new InetSocketAddress(InetAddress.getByName(config.bind()), config.httpPort()), 64);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
     }
@@ -105,7 +112,8 @@ public final class DashboardServer implements AutoCloseable {
                 return;
             }
             if (auth != null && !auth.accepts(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"otnn dashboard\", charset=\"UTF-8\"");
+                exchange.getResponseHeaders()
+                        .set("WWW-Authenticate", "Basic realm=\"otnn dashboard\", charset=\"UTF-8\"");
                 text(exchange, 401, "authentication required\n");
                 return;
             }
@@ -133,8 +141,13 @@ public final class DashboardServer implements AutoCloseable {
             if (entry.isEmpty()) {
                 text(exchange, 404, "no such explanation (the dashboard keeps the latest few)\n");
             } else {
-                bytes(exchange, 200, "application/json", Json.write(ExplanationDetail.of(entry.get(),
-                        state.checkpointOf(entry.get().record()).orElse(null))));
+                bytes(
+                        exchange,
+                        200,
+                        "application/json",
+                        Json.write(ExplanationDetail.of(
+                                entry.get(),
+                                state.checkpointOf(entry.get().record()).orElse(null))));
             }
         } else {
             text(exchange, 404, "not found\n");
@@ -155,8 +168,12 @@ public final class DashboardServer implements AutoCloseable {
             synchronized (pictures) {
                 cached = pictures.get(key);
             }
-            png = cached != null ? Optional.of(cached) : ExplanationImages.png(entry.get().record(),
-                    state.checkpointOf(entry.get().record()).orElse(null), kind.get());
+            png = cached != null
+                    ? Optional.of(cached)
+                    : ExplanationImages.png(
+                            entry.get().record(),
+                            state.checkpointOf(entry.get().record()).orElse(null),
+                            kind.get());
             if (cached == null && png.isPresent()) {
                 synchronized (pictures) {
                     pictures.put(key, png.get());
@@ -180,7 +197,8 @@ public final class DashboardServer implements AutoCloseable {
                 text(exchange, 500, "missing resource " + name + "\n");
                 return;
             }
-            String type = name.endsWith(".html") ? "text/html; charset=utf-8"
+            String type = name.endsWith(".html")
+                    ? "text/html; charset=utf-8"
                     : name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
             bytes(exchange, 200, type, in.readAllBytes());
         }
@@ -188,8 +206,10 @@ public final class DashboardServer implements AutoCloseable {
 
     private static void securityHeaders(HttpExchange exchange) {
         var h = exchange.getResponseHeaders();
-        h.set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                + "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+        h.set(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                        + "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
         h.set("X-Content-Type-Options", "nosniff");
         h.set("Referrer-Policy", "no-referrer");
         h.set("Cache-Control", "no-store");
@@ -210,8 +230,8 @@ public final class DashboardServer implements AutoCloseable {
     }
 
     private static String uplotVersion() {
-        try (InputStream in = DashboardServer.class.getResourceAsStream(
-                "/META-INF/maven/org.webjars.npm/uplot/pom.properties")) {
+        try (InputStream in =
+                DashboardServer.class.getResourceAsStream("/META-INF/maven/org.webjars.npm/uplot/pom.properties")) {
             java.util.Properties p = new java.util.Properties();
             if (in != null) p.load(in);
             return p.getProperty("version", "1.6.30");

@@ -1,11 +1,10 @@
 package io.otnn.dashboard.http;
 
+import com.sun.net.httpserver.HttpExchange;
+import io.otnn.dashboard.state.DashboardState;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-
-import com.sun.net.httpserver.HttpExchange;
-import io.otnn.dashboard.state.DashboardState;
 
 /**
  * Server-sent events: each client gets the whole state as one {@code state} event at once, then again after every

@@ -1,24 +1,39 @@
 package io.otnn.dashboard.http;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-
 import io.otnn.avro.Explanation;
 import io.otnn.dashboard.render.ExplanationImages;
 import io.otnn.dashboard.state.ExplanationEntry;
 import io.otnn.dashboard.state.ModelEntry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Everything one {@code Explanation} record says, for the detail view (the pictures are fetched separately);
  * {@code differenceMax} (the largest |x_cf − x| drawn) and {@code differenceError} (how far the encodings let it be off)
  * are null when the record has no input image.
  */
-record ExplanationDetail(ExplanationEntry.Summary summary, List<Double> scores, List<String> classNames, double margin,
-                         double certificateFactor, double lipschitz, double boundaryDistance, double boundaryResidual,
-                         double queuedMs, double modelMs, double totalMs, int batchSize, String explainerInstance,
-                         String eventTimeAdjustment, double saliencyMax, Double differenceMax, Double differenceError, boolean input,
-                         List<String> pictures, String inputRange) {
+record ExplanationDetail(
+        ExplanationEntry.Summary summary,
+        List<Double> scores,
+        List<String> classNames,
+        double margin,
+        double certificateFactor,
+        double lipschitz,
+        double boundaryDistance,
+        double boundaryResidual,
+        double queuedMs,
+        double modelMs,
+        double totalMs,
+        int batchSize,
+        String explainerInstance,
+        String eventTimeAdjustment,
+        double saliencyMax,
+        Double differenceMax,
+        Double differenceError,
+        boolean input,
+        List<String> pictures,
+        String inputRange) {
 
     static ExplanationDetail of(ExplanationEntry entry, ModelEntry checkpoint) {
         Explanation e = entry.record();
@@ -38,15 +53,29 @@ record ExplanationDetail(ExplanationEntry.Summary summary, List<Double> scores, 
         }
         String range = checkpoint != null && checkpoint.inputMin() != null
                 ? "the model's input range [" + checkpoint.inputMin() + ", " + checkpoint.inputMax() + "]"
-                : e.getInput() != null ? "the range of x and x_cf (the checkpoint's metadata was not readable)"
-                : "the counterfactual's own range (the checkpoint's metadata was not readable)";
-        return new ExplanationDetail(entry.summary(checkpoint == null ? null : checkpoint.classNames()), scores,
-                checkpoint == null ? null : checkpoint.classNames(), e.getCertificate().getMargin(),
-                e.getCertificate().getFactor(), e.getCertificate().getLipschitz(),
-                e.getCounterfactual().getBoundaryDistance(), e.getCounterfactual().getBoundaryResidual(),
-                e.getTimings().getQueuedMs(), e.getTimings().getModelMs(), e.getTimings().getTotalMs(), e.getBatchSize(),
-                e.getExplainerInstance(), String.valueOf(e.getEventTimeAdjustment()), saliencyMax, differenceMax,
-                e.getInput() == null ? null : ExplanationImages.differenceError(e), e.getInput() != null, pictures,
+                : e.getInput() != null
+                        ? "the range of x and x_cf (the checkpoint's metadata was not readable)"
+                        : "the counterfactual's own range (the checkpoint's metadata was not readable)";
+        return new ExplanationDetail(
+                entry.summary(checkpoint == null ? null : checkpoint.classNames()),
+                scores,
+                checkpoint == null ? null : checkpoint.classNames(),
+                e.getCertificate().getMargin(),
+                e.getCertificate().getFactor(),
+                e.getCertificate().getLipschitz(),
+                e.getCounterfactual().getBoundaryDistance(),
+                e.getCounterfactual().getBoundaryResidual(),
+                e.getTimings().getQueuedMs(),
+                e.getTimings().getModelMs(),
+                e.getTimings().getTotalMs(),
+                e.getBatchSize(),
+                e.getExplainerInstance(),
+                String.valueOf(e.getEventTimeAdjustment()),
+                saliencyMax,
+                differenceMax,
+                e.getInput() == null ? null : ExplanationImages.differenceError(e),
+                e.getInput() != null,
+                pictures,
                 range);
     }
 }

@@ -1,19 +1,18 @@
 package io.otnn.dashboard.render;
 
+import io.otnn.avro.EncodedTensor;
+import io.otnn.avro.Explanation;
+import io.otnn.avro.TensorEncoding;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.dashboard.state.ModelEntry;
+import io.otnn.explain.render.CompactTensor;
+import io.otnn.explain.render.Renderer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-
-import io.otnn.avro.EncodedTensor;
-import io.otnn.avro.Explanation;
-import io.otnn.avro.TensorEncoding;
-import io.otnn.dashboard.state.ModelEntry;
-import io.otnn.checkpoint.ModelMetadata;
-import io.otnn.explain.render.CompactTensor;
-import io.otnn.explain.render.Renderer;
 
 /**
  * The pictures of one {@code Explanation} record, drawn by explain-core's shared {@link Renderer}: the input image x,
@@ -26,7 +25,12 @@ public final class ExplanationImages {
 
     /** The pictures a record can give. */
     public enum Kind {
-        INPUT, SALIENCY, COUNTERFACTUAL, DIFFERENCE, OVERLAY, GRADIENT;
+        INPUT,
+        SALIENCY,
+        COUNTERFACTUAL,
+        DIFFERENCE,
+        OVERLAY,
+        GRADIENT;
 
         public static Optional<Kind> of(String name) {
             for (Kind k : values()) {
@@ -64,8 +68,10 @@ public final class ExplanationImages {
             case COUNTERFACTUAL -> Optional.of(renderer.image(cf));
             case DIFFERENCE -> x == null ? Optional.empty() : Optional.of(renderer.diverging(difference(cf, x)));
             case OVERLAY -> Optional.of(renderer.overlay(x == null ? cf : x, decode(e.getSaliency()), 0.5));
-            case GRADIENT -> e.getSignedGradient() == null ? Optional.empty()
-                    : Optional.of(renderer.diverging(decode(e.getSignedGradient())));
+            case GRADIENT ->
+                e.getSignedGradient() == null
+                        ? Optional.empty()
+                        : Optional.of(renderer.diverging(decode(e.getSignedGradient())));
         };
     }
 
@@ -80,8 +86,8 @@ public final class ExplanationImages {
      */
     public static double differenceMax(Explanation e, ModelEntry checkpoint) {
         if (e.getInput() == null) return Double.NaN;
-        return renderer(e, checkpoint).divergingMax(difference(decode(e.getCounterfactual().getImage()),
-                decode(e.getInput())));
+        return renderer(e, checkpoint)
+                .divergingMax(difference(decode(e.getCounterfactual().getImage()), decode(e.getInput())));
     }
 
     /**
@@ -100,7 +106,8 @@ public final class ExplanationImages {
 
     private static float[] difference(float[] cf, float[] x) {
         if (cf.length != x.length) {
-            throw new IllegalArgumentException("the counterfactual has " + cf.length + " values, the input " + x.length);
+            throw new IllegalArgumentException(
+                    "the counterfactual has " + cf.length + " values, the input " + x.length);
         }
         float[] diff = new float[cf.length];
         for (int i = 0; i < diff.length; i++) diff[i] = cf[i] - x[i];
@@ -124,8 +131,8 @@ public final class ExplanationImages {
         return new CompactTensor(data, shape, t.getScale(), t.getOffset()).decode();
     }
 
-    private static ModelMetadata.Input input(EncodedTensor saliency, EncodedTensor counterfactual, EncodedTensor x,
-                                             ModelEntry checkpoint) {
+    private static ModelMetadata.Input input(
+            EncodedTensor saliency, EncodedTensor counterfactual, EncodedTensor x, ModelEntry checkpoint) {
         List<Integer> shape = saliency.getShape();
         if (shape.size() != 3) {
             throw new IllegalArgumentException("the saliency's shape " + shape + " is not [H, W, C]");

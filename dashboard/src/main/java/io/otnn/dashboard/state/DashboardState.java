@@ -1,5 +1,7 @@
 package io.otnn.dashboard.state;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -8,9 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.Explanation;
 import org.apache.avro.generic.GenericRecord;
 
 /**
@@ -33,9 +32,17 @@ public final class DashboardState {
     public record OtherTopic(String topic, long count, List<String> latest) {}
 
     /** What the page draws, at one moment. */
-    public record Snapshot(long version, long time, List<ModelVersionView> models, List<ExplanationEntry.Summary> gallery,
-                           List<DeadLetterTally.View> deadLetters, long deadLettersTotal, List<ModelEntry> checkpoints,
-                           List<OtherTopic> otherTopics, Map<String, Long> unreadable, String feedStatus) {}
+    public record Snapshot(
+            long version,
+            long time,
+            List<ModelVersionView> models,
+            List<ExplanationEntry.Summary> gallery,
+            List<DeadLetterTally.View> deadLetters,
+            long deadLettersTotal,
+            List<ModelEntry> checkpoints,
+            List<OtherTopic> otherTopics,
+            Map<String, Long> unreadable,
+            String feedStatus) {}
 
     private final Limits limits;
     private final Map<String, ModelVersionState> versions = new LinkedHashMap<>();
@@ -69,9 +76,15 @@ public final class DashboardState {
 
     public synchronized void onDeadLetter(DeadLetter d) {
         String kind = String.valueOf(d.getErrorKind());
-        deadLetters.computeIfAbsent(kind, k -> new DeadLetterTally(k, limits.lettersPerKind()))
-                .add(new DeadLetterTally.Letter(d.getTime().toEpochMilli(), d.getMessage(), d.getSourceTopic(),
-                        d.getPartition(), d.getOffset(), d.getApplication()));
+        deadLetters
+                .computeIfAbsent(kind, k -> new DeadLetterTally(k, limits.lettersPerKind()))
+                .add(new DeadLetterTally.Letter(
+                        d.getTime().toEpochMilli(),
+                        d.getMessage(),
+                        d.getSourceTopic(),
+                        d.getPartition(),
+                        d.getOffset(),
+                        d.getApplication()));
         deadLettersTotal++;
         changed();
     }
@@ -141,23 +154,35 @@ public final class DashboardState {
         List<ModelVersionView> models = new ArrayList<>();
         for (ModelVersionState v : versions.values()) models.add(v.view(checkpoints.get(v.key())));
         models.sort(Comparator.comparing(ModelVersionView::modelName)
-                .thenComparing(Comparator.comparingInt(ModelVersionView::modelVersion).reversed()));
+                .thenComparing(
+                        Comparator.comparingInt(ModelVersionView::modelVersion).reversed()));
         List<ExplanationEntry.Summary> gallery = new ArrayList<>();
         for (ExplanationEntry e : explanations) {
-            ModelEntry c = checkpoints.get(ModelVersionState.key(e.record().getModelName(), e.record().getModelVersion()));
+            ModelEntry c = checkpoints.get(
+                    ModelVersionState.key(e.record().getModelName(), e.record().getModelVersion()));
             gallery.add(e.summary(c == null ? null : c.classNames()));
         }
         List<DeadLetterTally.View> letters = new ArrayList<>();
         deadLetters.values().forEach(t -> letters.add(t.view()));
         List<OtherTopic> others = new ArrayList<>();
-        other.forEach((topic, latest) -> others.add(new OtherTopic(topic, otherCounts.getOrDefault(topic, 0L),
-                new ArrayList<>(latest))));
-        return new Snapshot(version, System.currentTimeMillis(), models, gallery, letters, deadLettersTotal,
-                new ArrayList<>(checkpoints.values()), others, new TreeMap<>(unreadable), feedStatus);
+        other.forEach((topic, latest) ->
+                others.add(new OtherTopic(topic, otherCounts.getOrDefault(topic, 0L), new ArrayList<>(latest))));
+        return new Snapshot(
+                version,
+                System.currentTimeMillis(),
+                models,
+                gallery,
+                letters,
+                deadLettersTotal,
+                new ArrayList<>(checkpoints.values()),
+                others,
+                new TreeMap<>(unreadable),
+                feedStatus);
     }
 
     private ModelVersionState version(String name, int version) {
-        return versions.computeIfAbsent(ModelVersionState.key(name, version),
+        return versions.computeIfAbsent(
+                ModelVersionState.key(name, version),
                 k -> new ModelVersionState(name, version, limits.windowsPerVersion()));
     }
 

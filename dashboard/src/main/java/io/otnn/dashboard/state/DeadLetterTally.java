@@ -8,8 +8,8 @@ import java.util.List;
 final class DeadLetterTally {
 
     /** One dead letter as the table shows it. */
-    public record Letter(long time, String message, String sourceTopic, int partition, long offset,
-                         String application) {}
+    public record Letter(
+            long time, String message, String sourceTopic, int partition, long offset, String application) {}
 
     /** The page's row of one kind. */
     public record View(String kind, long count, Long lastTime, List<Letter> latest) {}
@@ -31,6 +31,7 @@ final class DeadLetterTally {
     }
 
     View view() {
-        return new View(kind, count, latest.isEmpty() ? null : latest.peekFirst().time(), new ArrayList<>(latest));
+        return new View(
+                kind, count, latest.isEmpty() ? null : latest.peekFirst().time(), new ArrayList<>(latest));
     }
 }

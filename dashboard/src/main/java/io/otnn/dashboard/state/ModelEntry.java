@@ -8,7 +8,19 @@ import java.util.List;
  * @param classPriors   {@code reference.classPriors} of the checkpoint, or null
  * @param metadataNote  how the metadata was read, or why not ("not a file: URI", "unreadable: ...")
  */
-public record ModelEntry(String modelName, int version, String uri, long createdTime, Double testAccuracy,
-                         List<WindowFigures.Point> certifiedAccuracy, List<String> classNames, List<Integer> inputShape,
-                         double lipschitzConstant, double certificateFactor, double[] classPriors, Double inputMin,
-                         Double inputMax, String metadataNote, long announcedAt) {}
+public record ModelEntry(
+        String modelName,
+        int version,
+        String uri,
+        long createdTime,
+        Double testAccuracy,
+        List<WindowFigures.Point> certifiedAccuracy,
+        List<String> classNames,
+        List<Integer> inputShape,
+        double lipschitzConstant,
+        double certificateFactor,
+        double[] classPriors,
+        Double inputMin,
+        Double inputMax,
+        String metadataNote,
+        long announcedAt) {}

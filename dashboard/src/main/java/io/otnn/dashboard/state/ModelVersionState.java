@@ -84,10 +84,21 @@ final class ModelVersionState {
         long sum = 0;
         for (long c : classTotals) sum += c;
         for (int i = 0; i < mix.length; i++) mix[i] = sum == 0 ? 0 : classTotals[i] / (double) sum;
-        return new ModelVersionView(key(), modelName, modelVersion, firstSeen == Long.MAX_VALUE ? null : firstSeen,
-                explainedTotal, deadLetteredTotal, labelledTotal,
+        return new ModelVersionView(
+                key(),
+                modelName,
+                modelVersion,
+                firstSeen == Long.MAX_VALUE ? null : firstSeen,
+                explainedTotal,
+                deadLetteredTotal,
+                labelledTotal,
                 labelledTotal == 0 ? null : correctTotal / labelledTotal,
-                explainedTotal == 0 ? null : certificateSum / explainedTotal, classTotals.clone(), mix,
-                checkpoint == null ? null : checkpoint.classPriors(), checkpoint, latest, kept);
+                explainedTotal == 0 ? null : certificateSum / explainedTotal,
+                classTotals.clone(),
+                mix,
+                checkpoint == null ? null : checkpoint.classPriors(),
+                checkpoint,
+                latest,
+                kept);
     }
 }

@@ -15,7 +15,19 @@ import java.util.List;
  * @param latest         the most recent window, or null
  * @param windows        the kept windows, oldest first
  */
-public record ModelVersionView(String key, String modelName, int modelVersion, Long firstSeen, long explainedTotal,
-                               long deadLetteredTotal, long labelledTotal, Double accuracy, Double certificateMean,
-                               long[] classCounts, double[] classMix, double[] classPriors, ModelEntry checkpoint,
-                               WindowFigures latest, List<WindowFigures> windows) {}
+public record ModelVersionView(
+        String key,
+        String modelName,
+        int modelVersion,
+        Long firstSeen,
+        long explainedTotal,
+        long deadLetteredTotal,
+        long labelledTotal,
+        Double accuracy,
+        Double certificateMean,
+        long[] classCounts,
+        double[] classMix,
+        double[] classPriors,
+        ModelEntry checkpoint,
+        WindowFigures latest,
+        List<WindowFigures> windows) {}

@@ -2,7 +2,6 @@ package io.otnn.dashboard.state;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 
@@ -11,14 +10,34 @@ import org.apache.avro.generic.GenericRecord;
  * added after this reader was built (drift, fidelity) show when the explainer writes them and are null otherwise.
  * Null means "not in the record" (the page shows "—").
  */
-public record WindowFigures(String modelName, int modelVersion, long windowStart, long windowEnd, long explainedCount,
-                            long deadLetteredCount, long labelledCount, Double accuracy, double explainedPerSecond,
-                            Double latencyP50Ms, Double latencyP99Ms, double certificateMean,
-                            List<Point> certificateQuantiles, List<Point> certifiedFractions, long[] classHistogram,
-                            double counterfactualDistanceMean, double boundaryResidualMean, double batchSizeMean,
-                            Double classMixChiSquare, Double classMixPValue, Double classMixPsi, Double certificateKs,
-                            Double certificateKsPValue, List<String> driftAlarms, Integer fidelitySampleCount,
-                            Double muFidelity, Double deletionAuc) {
+public record WindowFigures(
+        String modelName,
+        int modelVersion,
+        long windowStart,
+        long windowEnd,
+        long explainedCount,
+        long deadLetteredCount,
+        long labelledCount,
+        Double accuracy,
+        double explainedPerSecond,
+        Double latencyP50Ms,
+        Double latencyP99Ms,
+        double certificateMean,
+        List<Point> certificateQuantiles,
+        List<Point> certifiedFractions,
+        long[] classHistogram,
+        double counterfactualDistanceMean,
+        double boundaryResidualMean,
+        double batchSizeMean,
+        Double classMixChiSquare,
+        Double classMixPValue,
+        Double classMixPsi,
+        Double certificateKs,
+        Double certificateKsPValue,
+        List<String> driftAlarms,
+        Integer fidelitySampleCount,
+        Double muFidelity,
+        Double deletionAuc) {
 
     /** One (level, value) pair: a quantile (q, value) or a certified fraction (epsilon, fraction). */
     public record Point(double x, double y) {}
@@ -29,18 +48,36 @@ public record WindowFigures(String modelName, int modelVersion, long windowStart
         long explained = longField(r, "explainedCount");
         List<Point> latencies = points(r, "latencyQuantilesMs", "q", "value");
         double seconds = (end - start) / 1000.0;
-        return new WindowFigures(String.valueOf(r.get("modelName")), (int) longField(r, "modelVersion"), start, end,
-                explained, longField(r, "deadLetteredCount"), longField(r, "labelledCount"), optionalDouble(r, "accuracy"),
-                seconds > 0 ? explained / seconds : 0, quantile(latencies, 0.5), quantile(latencies, 0.99),
-                doubleField(r, "certificateMean"), points(r, "certificateQuantiles", "q", "value"),
-                points(r, "certifiedFractions", "epsilon", "fraction"), histogram(r),
-                doubleField(r, "counterfactualDistanceMean"), doubleField(r, "boundaryResidualMean"),
-                doubleField(r, "batchSizeMean"), optionalDouble(r, "classMixChiSquare"),
-                optionalDouble(r, "classMixPValue"), optionalDouble(r, "classMixPsi"), optionalDouble(r, "certificateKs"),
-                optionalDouble(r, "certificateKsPValue"), strings(r, "driftAlarms"),
+        return new WindowFigures(
+                String.valueOf(r.get("modelName")),
+                (int) longField(r, "modelVersion"),
+                start,
+                end,
+                explained,
+                longField(r, "deadLetteredCount"),
+                longField(r, "labelledCount"),
+                optionalDouble(r, "accuracy"),
+                seconds > 0 ? explained / seconds : 0,
+                quantile(latencies, 0.5),
+                quantile(latencies, 0.99),
+                doubleField(r, "certificateMean"),
+                points(r, "certificateQuantiles", "q", "value"),
+                points(r, "certifiedFractions", "epsilon", "fraction"),
+                histogram(r),
+                doubleField(r, "counterfactualDistanceMean"),
+                doubleField(r, "boundaryResidualMean"),
+                doubleField(r, "batchSizeMean"),
+                optionalDouble(r, "classMixChiSquare"),
+                optionalDouble(r, "classMixPValue"),
+                optionalDouble(r, "classMixPsi"),
+                optionalDouble(r, "certificateKs"),
+                optionalDouble(r, "certificateKsPValue"),
+                strings(r, "driftAlarms"),
                 r.hasField("fidelitySampleCount") && r.get("fidelitySampleCount") != null
-                        ? ((Number) r.get("fidelitySampleCount")).intValue() : null,
-                optionalDouble(r, "muFidelity"), optionalDouble(r, "deletionAuc"));
+                        ? ((Number) r.get("fidelitySampleCount")).intValue()
+                        : null,
+                optionalDouble(r, "muFidelity"),
+                optionalDouble(r, "deletionAuc"));
     }
 
     /** The value at level {@code q} (within 1e-9), or null when the window does not report it. */

@@ -2,6 +2,25 @@ package io.otnn.dashboard.browser;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
+import io.otnn.avro.ModelCheckpoint;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.dashboard.Dashboard;
+import io.otnn.dashboard.DashboardConfig;
+import io.otnn.datasets.SampleData;
+import io.otnn.explain.testing.Fixtures;
+import io.otnn.ingest.ImagePublisher;
+import io.otnn.ingest.PublishResult;
+import io.otnn.ingest.source.IdxSource;
+import io.otnn.local.LocalStack;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.schemas.serde.AvroSerdes;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
 import java.io.File;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -18,26 +37,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.Explanation;
-import io.otnn.avro.ModelCheckpoint;
-import io.otnn.dashboard.Dashboard;
-import io.otnn.dashboard.DashboardConfig;
-import io.otnn.checkpoint.ModelMetadata;
-import io.otnn.datasets.SampleData;
-import io.otnn.explain.testing.Fixtures;
-import io.otnn.ingest.ImagePublisher;
-import io.otnn.ingest.PublishResult;
-import io.otnn.ingest.source.IdxSource;
-import io.otnn.local.LocalStack;
-import io.otnn.schemas.registry.RestSchemaRegistryClient;
-import io.otnn.schemas.registry.SchemaRegistryClient;
-import io.otnn.schemas.serde.AvroSerdes;
-import io.otnn.streams.ExplainerConfig;
-import io.otnn.streams.StreamExplainerApp;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -85,10 +84,14 @@ class DashboardBrowserTest {
 
     @BeforeAll
     static void startEverything() throws Exception {
-        assertThat(new File(CHROMIUM)).as("the browser test needs Chromium at " + CHROMIUM
-                + " (Debian: apt-get install chromium chromium-driver; .ci/run installs them)").canRead();
-        assertThat(new File(CHROMEDRIVER).canExecute()).as("the browser test needs ChromeDriver at " + CHROMEDRIVER
-                + " (Debian: apt-get install chromium-driver; .ci/run installs it)").isTrue();
+        assertThat(new File(CHROMIUM))
+                .as("the browser test needs Chromium at " + CHROMIUM
+                        + " (Debian: apt-get install chromium chromium-driver; .ci/run installs them)")
+                .canRead();
+        assertThat(new File(CHROMEDRIVER).canExecute())
+                .as("the browser test needs ChromeDriver at " + CHROMEDRIVER
+                        + " (Debian: apt-get install chromium-driver; .ci/run installs it)")
+                .isTrue();
         work = Files.createTempDirectory("otnn-dashboard-browser-");
         data = SampleData.extract(work.resolve("data"));
         stack = LocalStack.start();
@@ -105,7 +108,9 @@ class DashboardBrowserTest {
         props.put("replication.factor", "1");
         props.put("state.dir", work.resolve("streams").toString());
         explainer = StreamExplainerApp.builder().setProperties(props).build().start();
-        assertThat(explainer.awaitRunning(Duration.ofSeconds(120))).as("explainer running").isTrue();
+        assertThat(explainer.awaitRunning(Duration.ofSeconds(120)))
+                .as("explainer running")
+                .isTrue();
 
         announce(checkpoint);
         dashboard = Dashboard.start(DashboardConfig.local(stack.bootstrapServers(), stack.schemaRegistryUrl()));
@@ -118,20 +123,33 @@ class DashboardBrowserTest {
     private static void announce(Path checkpoint) throws Exception {
         ObjectMapper json = new ObjectMapper();
         Path announced = Fixtures.copy(checkpoint, work.resolve("announced"));
-        ObjectNode metadata = (ObjectNode) json.readTree(announced.resolve(ModelMetadata.FILE_NAME).toFile());
+        ObjectNode metadata = (ObjectNode)
+                json.readTree(announced.resolve(ModelMetadata.FILE_NAME).toFile());
         ObjectNode reference = metadata.putObject("reference");
         var priors = reference.putArray("classPriors");
         for (int k = 0; k < 10; k++) priors.add(0.1);
         json.writeValue(announced.resolve(ModelMetadata.FILE_NAME).toFile(), metadata);
         ModelMetadata m = ModelMetadata.read(announced.resolve(ModelMetadata.FILE_NAME));
-        ModelCheckpoint event = ModelCheckpoint.newBuilder().setModelName(m.name()).setVersion(m.version())
-                .setUri(announced.toUri().toString()).setManifestDigest("0".repeat(64))
-                .setTask(io.otnn.avro.Task.MULTICLASS).setClassNames(m.classNames()).setInputShape(m.input().shape())
-                .setLipschitzConstant(m.lipschitzConstant()).setCertificateFactor(m.certificateFactor())
-                .setTestAccuracy(null).setCertifiedAccuracy(List.of()).setCreatedTime(java.time.Instant.now()).build();
+        ModelCheckpoint event = ModelCheckpoint.newBuilder()
+                .setModelName(m.name())
+                .setVersion(m.version())
+                .setUri(announced.toUri().toString())
+                .setManifestDigest("0".repeat(64))
+                .setTask(io.otnn.avro.Task.MULTICLASS)
+                .setClassNames(m.classNames())
+                .setInputShape(m.input().shape())
+                .setLipschitzConstant(m.lipschitzConstant())
+                .setCertificateFactor(m.certificateFactor())
+                .setTestAccuracy(null)
+                .setCertifiedAccuracy(List.of())
+                .setCreatedTime(java.time.Instant.now())
+                .build();
         try (SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
-             KafkaProducer<String, ModelCheckpoint> producer = new KafkaProducer<>(producerProps(), new StringSerializer(),
-                     AvroSerdes.specific(ModelCheckpoint.class, registry, false).serializer())) {
+                KafkaProducer<String, ModelCheckpoint> producer = new KafkaProducer<>(
+                        producerProps(),
+                        new StringSerializer(),
+                        AvroSerdes.specific(ModelCheckpoint.class, registry, false)
+                                .serializer())) {
             producer.send(new ProducerRecord<>("otnn.models", m.name(), event)).get();
         }
     }
@@ -144,39 +162,43 @@ class DashboardBrowserTest {
 
     /** A read_committed consumer of the metrics, explanations and dead letters: what the page must agree with. */
     private static void startReadingTopics() {
-        reader = new Thread(() -> {
-            Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, "browser-test-" + UUID.randomUUID());
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "2000");
-            try (SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
-                 KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-                         new ByteArrayDeserializer())) {
-                var generic = AvroSerdes.generic(registry, false).deserializer();
-                var explanation = AvroSerdes.specific(Explanation.class, registry, false).deserializer();
-                var letter = AvroSerdes.specific(DeadLetter.class, registry, false).deserializer();
-                consumer.subscribe(List.of("otnn.metrics", "otnn.explanations", "otnn.images.dlq"));
-                while (!stopReading) {
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-                        long now = System.currentTimeMillis();
-                        switch (r.topic()) {
-                            case "otnn.metrics" -> {
-                                GenericRecord w = generic.deserialize(r.topic(), r.value());
-                                windows.put(String.valueOf(millis(w.get("windowStart"))), w);
+        reader = new Thread(
+                () -> {
+                    Properties p = new Properties();
+                    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+                    p.put(ConsumerConfig.GROUP_ID_CONFIG, "browser-test-" + UUID.randomUUID());
+                    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+                    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+                    p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "2000");
+                    try (SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
+                            KafkaConsumer<String, byte[]> consumer =
+                                    new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+                        var generic = AvroSerdes.generic(registry, false).deserializer();
+                        var explanation = AvroSerdes.specific(Explanation.class, registry, false)
+                                .deserializer();
+                        var letter = AvroSerdes.specific(DeadLetter.class, registry, false)
+                                .deserializer();
+                        consumer.subscribe(List.of("otnn.metrics", "otnn.explanations", "otnn.images.dlq"));
+                        while (!stopReading) {
+                            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                                long now = System.currentTimeMillis();
+                                switch (r.topic()) {
+                                    case "otnn.metrics" -> {
+                                        GenericRecord w = generic.deserialize(r.topic(), r.value());
+                                        windows.put(String.valueOf(millis(w.get("windowStart"))), w);
+                                    }
+                                    case "otnn.explanations" -> {
+                                        Explanation e = explanation.deserialize(r.topic(), r.value());
+                                        explanationsSeenAt.putIfAbsent(e.getImageId(), now);
+                                        explanationTimestamps.putIfAbsent(e.getImageId(), r.timestamp());
+                                    }
+                                    default -> deadLetters.add(letter.deserialize(r.topic(), r.value()));
+                                }
                             }
-                            case "otnn.explanations" -> {
-                                Explanation e = explanation.deserialize(r.topic(), r.value());
-                                explanationsSeenAt.putIfAbsent(e.getImageId(), now);
-                                explanationTimestamps.putIfAbsent(e.getImageId(), r.timestamp());
-                            }
-                            default -> deadLetters.add(letter.deserialize(r.topic(), r.value()));
                         }
                     }
-                }
-            }
-        }, "browser-test-reader");
+                },
+                "browser-test-reader");
         reader.setDaemon(true);
         reader.start();
     }
@@ -189,12 +211,22 @@ class DashboardBrowserTest {
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1440,2200",
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--window-size=1440,2200",
                 "--user-data-dir=" + Files.createTempDirectory(work, "chromium-profile-"));
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER))
-                .usingAnyFreePort().build();
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER))
+                .usingAnyFreePort()
+                .build();
         return new ChromeDriver(service, options);
     }
 
@@ -208,8 +240,12 @@ class DashboardBrowserTest {
     }
 
     private static PublishResult ingest(Path source, long limit, double rate) {
-        try (ImagePublisher publisher = ImagePublisher.builder().setBootstrapServers(stack.bootstrapServers())
-                .setSchemaRegistryUrl(stack.schemaRegistryUrl()).optRate(rate).optLimit(limit).optWithLabels(true)
+        try (ImagePublisher publisher = ImagePublisher.builder()
+                .setBootstrapServers(stack.bootstrapServers())
+                .setSchemaRegistryUrl(stack.schemaRegistryUrl())
+                .optRate(rate)
+                .optLimit(limit)
+                .optWithLabels(true)
                 .build()) {
             return publisher.publish(List.of(IdxSource.open(source)), ImagePublisher.Progress.NONE);
         }
@@ -222,7 +258,8 @@ class DashboardBrowserTest {
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("gave up after " + WAIT.toSeconds() + " s waiting for " + what);
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("gave up after " + WAIT.toSeconds() + " s waiting for " + what);
             Thread.sleep(50);
         }
     }
@@ -252,16 +289,18 @@ class DashboardBrowserTest {
     void shouldShowTheRecordsFiguresDeadLettersAndPicturesAndUpdateWithoutReload() throws Exception {
         PublishResult first = ingest(data.resolve("t10k-images-idx3-ubyte.gz"), 300, 150);
         assertThat(first.sent()).isEqualTo(300);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps(), new StringSerializer(),
-                new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>("otnn.images", "bad-record-1", "this is not an ImageEvent".getBytes())).get();
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(producerProps(), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("otnn.images", "bad-record-1", "this is not an ImageEvent".getBytes()))
+                    .get();
         }
 
         // the metric windows: every row the page shows holds the figures of the record with its window start
         await("two metric windows on the page", () -> rowsOnPage().size() >= 2);
         js("window.__notReloaded = true;");
-        await("the test's consumer to have every window the page shows", () -> rowsOnPage().stream()
-                .allMatch(row -> windows.containsKey((String) row.get("start"))));
+        await(
+                "the test's consumer to have every window the page shows",
+                () -> rowsOnPage().stream().allMatch(row -> windows.containsKey((String) row.get("start"))));
         int compared = 0;
         for (Map<String, Object> row : rowsOnPage()) {
             String start = (String) row.get("start");
@@ -277,10 +316,14 @@ class DashboardBrowserTest {
             assertThat(cells.get("accuracy")).isEqualTo(pct(w.get("accuracy")));
             assertThat(cells.get("deadLetteredCount")).isEqualTo(count((Long) w.get("deadLetteredCount")));
             List<String> certified = new ArrayList<>();
-            for (Object o : (List<?>) w.get("certifiedFractions")) certified.add(pct(((GenericRecord) o).get("fraction")));
-            assertThat(row.get("certified")).as("certified fractions in " + start).isEqualTo(certified);
+            for (Object o : (List<?>) w.get("certifiedFractions"))
+                certified.add(pct(((GenericRecord) o).get("fraction")));
+            assertThat(row.get("certified"))
+                    .as("certified fractions in " + start)
+                    .isEqualTo(certified);
             List<String> radii = new ArrayList<>();
-            for (Object o : (List<?>) w.get("certificateQuantiles")) radii.add(fixed((Double) ((GenericRecord) o).get("value"), 3));
+            for (Object o : (List<?>) w.get("certificateQuantiles"))
+                radii.add(fixed((Double) ((GenericRecord) o).get("value"), 3));
             assertThat(row.get("radius")).as("radius quantiles in " + start).isEqualTo(radii);
             // drift fields: the record's value when its schema has one, else the dash
             boolean hasDrift = w.getSchema().getField("classMixPValue") != null && w.get("classMixPValue") != null;
@@ -291,49 +334,69 @@ class DashboardBrowserTest {
         System.out.printf("Compared %d metric windows on the page with the records%n", compared);
 
         // the training priors of the announced checkpoint are drawn beside the class mix
-        await("the class priors from the checkpoint", () -> !browser.findElements(By.cssSelector(".bar-prior")).isEmpty());
+        await(
+                "the class priors from the checkpoint",
+                () -> !browser.findElements(By.cssSelector(".bar-prior")).isEmpty());
 
         // the dead letter of the bad record, with the message of its DeadLetter record
-        await("the dead letter read by the test", () -> deadLetters.stream()
-                .anyMatch(d -> d.getErrorKind() == io.otnn.avro.ErrorKind.DESERIALIZATION));
-        DeadLetter bad = deadLetters.stream().filter(d -> d.getErrorKind() == io.otnn.avro.ErrorKind.DESERIALIZATION)
-                .findFirst().orElseThrow();
-        await("the DESERIALIZATION row", () -> js("return document.querySelector('tr[data-kind=DESERIALIZATION]');") != null);
+        await(
+                "the dead letter read by the test",
+                () -> deadLetters.stream().anyMatch(d -> d.getErrorKind() == io.otnn.avro.ErrorKind.DESERIALIZATION));
+        DeadLetter bad = deadLetters.stream()
+                .filter(d -> d.getErrorKind() == io.otnn.avro.ErrorKind.DESERIALIZATION)
+                .findFirst()
+                .orElseThrow();
+        await(
+                "the DESERIALIZATION row",
+                () -> js("return document.querySelector('tr[data-kind=DESERIALIZATION]');") != null);
         assertThat(js("return document.querySelector('tr[data-kind=DESERIALIZATION] [data-field=count]').textContent;"))
                 .isEqualTo("1");
         assertThat((String) js("return document.querySelector('tr[data-kind=DESERIALIZATION] .messages').textContent;"))
                 .contains(bad.getMessage());
 
         // the gallery: its pictures decode in the browser
-        await("gallery pictures decoded", () -> Boolean.TRUE.equals(js(
-                "const imgs = [...document.querySelectorAll('#gallery img')];"
+        await(
+                "gallery pictures decoded",
+                () -> Boolean.TRUE.equals(js("const imgs = [...document.querySelectorAll('#gallery img')];"
                         + "return imgs.length >= 3 && imgs.every(i => i.complete && i.naturalWidth > 0);")));
-        assertThat((Long) js("return document.querySelector('#gallery img').naturalWidth;")).isEqualTo(28L);
+        assertThat((Long) js("return document.querySelector('#gallery img').naturalWidth;"))
+                .isEqualTo(28L);
         String tileId = (String) js("return document.querySelector('#gallery .tile').dataset.imageId;");
-        assertThat((String) js("return document.querySelector('#gallery .tile').textContent;")).contains("r = ");
+        assertThat((String) js("return document.querySelector('#gallery .tile').textContent;"))
+                .contains("r = ");
         // the explainer publishes x: each tile shows x, the saliency, x_cf and x_cf - x
         assertThat(js("return [...document.querySelectorAll('#gallery .tile')[0].querySelectorAll('img')]"
-                + ".map(i => i.alt).join(',');")).isEqualTo("input,saliency,counterfactual,difference");
+                        + ".map(i => i.alt).join(',');"))
+                .isEqualTo("input,saliency,counterfactual,difference");
 
         // a new window and new explanations arrive without a reload; when each appears is timestamped in the page
-        long newestShown = rowsOnPage().stream().mapToLong(r -> Long.parseLong((String) r.get("start"))).max()
+        long newestShown = rowsOnPage().stream()
+                .mapToLong(r -> Long.parseLong((String) r.get("start")))
+                .max()
                 .orElseThrow();
-        js("window.__appeared = {};"
-                + "new MutationObserver(() => { for (const t of document.querySelectorAll('#gallery .tile')) {"
-                + "  const id = t.dataset.imageId; if (!(id in window.__appeared)) window.__appeared[id] = Date.now(); } })"
-                + ".observe(document.getElementById('gallery'), {childList: true});"
-                + "for (const t of document.querySelectorAll('#gallery .tile')) window.__appeared[t.dataset.imageId] = 0;");
+        js(
+                "window.__appeared = {};"
+                        + "new MutationObserver(() => { for (const t of document.querySelectorAll('#gallery .tile')) {"
+                        + "  const id = t.dataset.imageId; if (!(id in window.__appeared)) window.__appeared[id] = Date.now(); } })"
+                        + ".observe(document.getElementById('gallery'), {childList: true});"
+                        + "for (const t of document.querySelectorAll('#gallery .tile')) window.__appeared[t.dataset.imageId] = 0;");
         PublishResult second = ingest(data.resolve("train-images-idx3-ubyte.gz"), 40, 10);
         assertThat(second.sent()).isEqualTo(40);
-        await("a window newer than the ones shown", () -> rowsOnPage().stream()
-                .anyMatch(r -> Long.parseLong((String) r.get("start")) > newestShown));
-        assertThat(js("return window.__notReloaded === true;")).as("the page was not reloaded").isEqualTo(true);
-        await("the last explanation of the second batch on the page", () -> Boolean.TRUE.equals(
-                js("return Object.keys(window.__appeared).some(id => id.endsWith('/train/39'));")));
+        await(
+                "a window newer than the ones shown",
+                () -> rowsOnPage().stream().anyMatch(r -> Long.parseLong((String) r.get("start")) > newestShown));
+        assertThat(js("return window.__notReloaded === true;"))
+                .as("the page was not reloaded")
+                .isEqualTo(true);
+        await(
+                "the last explanation of the second batch on the page",
+                () -> Boolean.TRUE.equals(
+                        js("return Object.keys(window.__appeared).some(id => id.endsWith('/train/39'));")));
 
         @SuppressWarnings("unchecked")
-        Map<String, Long> appeared = ((Map<String, Object>) js("return window.__appeared;")).entrySet().stream()
-                .collect(Collectors.toMap(Map.Entry::getKey, e -> ((Number) e.getValue()).longValue()));
+        Map<String, Long> appeared = ((Map<String, Object>) js("return window.__appeared;"))
+                .entrySet().stream()
+                        .collect(Collectors.toMap(Map.Entry::getKey, e -> ((Number) e.getValue()).longValue()));
         List<Long> sinceConsumed = new ArrayList<>();
         List<Long> sinceImageSent = new ArrayList<>();
         appeared.forEach((id, at) -> {
@@ -342,47 +405,68 @@ class DashboardBrowserTest {
                 sinceImageSent.add(at - explanationTimestamps.get(id));
             }
         });
-        assertThat(sinceConsumed).as("explanations of the second batch timed on the page").hasSizeGreaterThan(20);
-        System.out.printf("Dashboard update latency over %d explanations: explanation read by a read_committed "
+        assertThat(sinceConsumed)
+                .as("explanations of the second batch timed on the page")
+                .hasSizeGreaterThan(20);
+        System.out.printf(
+                "Dashboard update latency over %d explanations: explanation read by a read_committed "
                         + "consumer -> on screen: median %d ms, max %d ms; image sent (record timestamp) -> on screen: "
-                        + "median %d ms, max %d ms%n", sinceConsumed.size(), median(sinceConsumed),
-                sinceConsumed.stream().mapToLong(Long::longValue).max().orElseThrow(), median(sinceImageSent),
+                        + "median %d ms, max %d ms%n",
+                sinceConsumed.size(),
+                median(sinceConsumed),
+                sinceConsumed.stream().mapToLong(Long::longValue).max().orElseThrow(),
+                median(sinceImageSent),
                 sinceImageSent.stream().mapToLong(Long::longValue).max().orElseThrow());
 
-        await("every gallery picture decoded before the screenshot", () -> Boolean.TRUE.equals(js(
-                "return [...document.querySelectorAll('#gallery img')].every(i => i.complete && i.naturalWidth > 0);")));
+        await(
+                "every gallery picture decoded before the screenshot",
+                () -> Boolean.TRUE.equals(
+                        js(
+                                "return [...document.querySelectorAll('#gallery img')].every(i => i.complete && i.naturalWidth > 0);")));
         Path target = Path.of("target");
         Files.createDirectories(target);
         Files.write(target.resolve("dashboard.png"), browser.getScreenshotAs(OutputType.BYTES));
 
         // the detail view of one explanation, with the server-rendered pictures
         browser.findElement(By.cssSelector("#gallery .tile")).click();
-        await("the detail view", () -> Boolean.TRUE.equals(js(
-                "const imgs = [...document.querySelectorAll('#detail img.big')];"
+        await(
+                "the detail view",
+                () -> Boolean.TRUE.equals(js("const imgs = [...document.querySelectorAll('#detail img.big')];"
                         + "return document.getElementById('detail').open && imgs.length >= 5"
                         + " && imgs.every(i => i.complete && i.naturalWidth === 28);")));
-        assertThat(browser.findElement(By.id("detail-body")).getText()).contains("certified L2 radius")
-                .contains("input x, predicted").contains("difference x_cf − x");
+        assertThat(browser.findElement(By.id("detail-body")).getText())
+                .contains("certified L2 radius")
+                .contains("input x, predicted")
+                .contains("difference x_cf − x");
         Files.write(target.resolve("dashboard-detail.png"), browser.getScreenshotAs(OutputType.BYTES));
         assertThat(tileId).isNotBlank();
 
         // the gallery's filters show exactly the explanations of the dashboard's state that pass them
         js("document.getElementById('detail').close();");
-        com.fasterxml.jackson.databind.JsonNode gallery = new ObjectMapper().readTree(java.net.http.HttpClient
-                .newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(dashboard.url() + "api/state"))
-                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body()).get("gallery");
+        com.fasterxml.jackson.databind.JsonNode gallery = new ObjectMapper()
+                .readTree(java.net.http.HttpClient.newHttpClient()
+                        .send(
+                                java.net.http.HttpRequest.newBuilder(java.net.URI.create(dashboard.url() + "api/state"))
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString())
+                        .body())
+                .get("gallery");
         List<String> wrong = new ArrayList<>();
         List<String> low = new ArrayList<>();
         Map<Integer, List<String>> byClass = new HashMap<>();
         for (var g : gallery) {
             String id = g.get("imageId").asText();
-            if (!g.get("label").isNull() && g.get("label").asInt() != g.get("predictedClass").asInt()) wrong.add(id);
+            if (!g.get("label").isNull()
+                    && g.get("label").asInt() != g.get("predictedClass").asInt()) wrong.add(id);
             if (g.get("certificate").asDouble() < 0.141) low.add(id);
-            byClass.computeIfAbsent(g.get("predictedClass").asInt(), k -> new ArrayList<>()).add(id);
+            byClass.computeIfAbsent(g.get("predictedClass").asInt(), k -> new ArrayList<>())
+                    .add(id);
         }
         assertThat(galleryIds()).hasSize(gallery.size());
         browser.findElement(By.id("filter-wrong")).click();
-        await("only the tiles whose prediction is not the label", () -> galleryIds().equals(wrong));
+        await(
+                "only the tiles whose prediction is not the label",
+                () -> galleryIds().equals(wrong));
         browser.findElement(By.id("filter-wrong")).click();
         browser.findElement(By.id("filter-low")).click();
         await("only the tiles certified below 0.141", () -> galleryIds().equals(low));
@@ -391,13 +475,15 @@ class DashboardBrowserTest {
         new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("filter-class")))
                 .selectByValue(Integer.toString(someClass));
         await("only the tiles of class " + someClass, () -> galleryIds().equals(byClass.get(someClass)));
-        System.out.printf("Gallery filters: %d of %d wrong, %d below 0.141, %d of class %d%n", wrong.size(),
-                gallery.size(), low.size(), byClass.get(someClass).size(), someClass);
+        System.out.printf(
+                "Gallery filters: %d of %d wrong, %d below 0.141, %d of class %d%n",
+                wrong.size(), gallery.size(), low.size(), byClass.get(someClass).size(), someClass);
     }
 
     @SuppressWarnings("unchecked")
     private static List<String> galleryIds() {
-        return (List<String>) js("return [...document.querySelectorAll('#gallery .tile')].map(t => t.dataset.imageId);");
+        return (List<String>)
+                js("return [...document.querySelectorAll('#gallery .tile')].map(t => t.dataset.imageId);");
     }
 
     /** The window rows as the page shows them, read in one script (the table is redrawn on every update). */

@@ -2,15 +2,14 @@ package io.otnn.dashboard.feed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.ModelCheckpoint;
+import io.otnn.avro.Task;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.dashboard.state.ModelEntry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-
-import io.otnn.avro.ModelCheckpoint;
-import io.otnn.avro.Task;
-import io.otnn.dashboard.state.ModelEntry;
-import io.otnn.checkpoint.ModelMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,10 +19,20 @@ class CheckpointReaderTest {
     Path dir;
 
     private static ModelCheckpoint announcement(String uri) {
-        return ModelCheckpoint.newBuilder().setModelName("m").setVersion(3).setUri(uri).setManifestDigest("00")
-                .setTask(Task.MULTICLASS).setClassNames(List.of("a", "b", "c")).setInputShape(List.of(2, 2, 1))
-                .setLipschitzConstant(1).setCertificateFactor(Math.sqrt(2)).setTestAccuracy(0.8)
-                .setCertifiedAccuracy(List.of()).setCreatedTime(Instant.ofEpochMilli(7)).build();
+        return ModelCheckpoint.newBuilder()
+                .setModelName("m")
+                .setVersion(3)
+                .setUri(uri)
+                .setManifestDigest("00")
+                .setTask(Task.MULTICLASS)
+                .setClassNames(List.of("a", "b", "c"))
+                .setInputShape(List.of(2, 2, 1))
+                .setLipschitzConstant(1)
+                .setCertificateFactor(Math.sqrt(2))
+                .setTestAccuracy(0.8)
+                .setCertifiedAccuracy(List.of())
+                .setCreatedTime(Instant.ofEpochMilli(7))
+                .build();
     }
 
     private void writeMetadata(String reference) throws Exception {
@@ -69,7 +78,8 @@ class CheckpointReaderTest {
 
     @Test
     void shouldGiveTheEntryWithoutPriorsWhenTheDirectoryIsMissing() {
-        ModelEntry entry = CheckpointReader.read(announcement(dir.resolve("gone").toUri().toString()), 1);
+        ModelEntry entry =
+                CheckpointReader.read(announcement(dir.resolve("gone").toUri().toString()), 1);
 
         assertThat(entry.classPriors()).isNull();
         assertThat(entry.metadataNote()).contains("no otnn-model.json");

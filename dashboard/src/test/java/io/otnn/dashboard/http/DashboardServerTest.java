@@ -5,6 +5,12 @@ import static io.otnn.dashboard.TestRecords.explanation;
 import static io.otnn.dashboard.TestRecords.explanationWithInput;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.EncodedTensor;
+import io.otnn.avro.ErrorKind;
+import io.otnn.avro.Explanation;
+import io.otnn.dashboard.DashboardConfig;
+import io.otnn.dashboard.state.DashboardState;
+import io.otnn.explain.render.Colormap;
 import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -18,15 +24,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import javax.imageio.ImageIO;
-
-import io.otnn.avro.EncodedTensor;
-import io.otnn.avro.ErrorKind;
-import io.otnn.avro.Explanation;
-import io.otnn.dashboard.DashboardConfig;
-import io.otnn.dashboard.state.DashboardState;
-import io.otnn.explain.render.Colormap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +32,8 @@ import org.junit.jupiter.api.Test;
 class DashboardServerTest {
 
     private final DashboardState state = new DashboardState(DashboardState.Limits.defaults());
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private DashboardServer server;
 
     private DashboardServer start(DashboardConfig config) throws Exception {
@@ -77,8 +76,11 @@ class DashboardServerTest {
         start(config());
 
         for (String method : new String[] {"POST", "PUT", "DELETE"}) {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(server.url() + "api/state"))
-                    .method(method, HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = client.send(
+                    HttpRequest.newBuilder(URI.create(server.url() + "api/state"))
+                            .method(method, HttpRequest.BodyPublishers.ofString("{}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).as(method).isEqualTo(405);
             assertThat(response.headers().firstValue("Allow")).contains("GET");
         }
@@ -90,9 +92,11 @@ class DashboardServerTest {
 
         HttpResponse<byte[]> none = get("/api/state", null);
         assertThat(none.statusCode()).isEqualTo(401);
-        assertThat(none.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+        assertThat(none.headers().firstValue("WWW-Authenticate"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
         assertThat(get("/api/state", basic("auditor", "wrong")).statusCode()).isEqualTo(401);
-        assertThat(get("/api/state", basic("someone", "s3cret-pass")).statusCode()).isEqualTo(401);
+        assertThat(get("/api/state", basic("someone", "s3cret-pass")).statusCode())
+                .isEqualTo(401);
         assertThat(get("/api/state", "Basic !!not-base64").statusCode()).isEqualTo(401);
         HttpResponse<byte[]> right = get("/api/state", basic("auditor", "s3cret-pass"));
         assertThat(right.statusCode()).isEqualTo(200);
@@ -102,35 +106,42 @@ class DashboardServerTest {
     @Test
     void shouldDeliverAStateEventWhenARecordArrives() throws Exception {
         start(config());
-        HttpResponse<java.io.InputStream> response = client.send(HttpRequest.newBuilder(URI.create(server.url() + "api/events"))
-                .build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<java.io.InputStream> response = client.send(
+                HttpRequest.newBuilder(URI.create(server.url() + "api/events")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+        try (BufferedReader lines =
+                new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             String first = nextData(lines);
             assertThat(first).contains("\"deadLettersTotal\":0");
 
             state.onDeadLetter(deadLetter(ErrorKind.OVERSIZE, "a 30000x30000 PNG", 7));
 
             String next = nextData(lines);
-            assertThat(next).contains("\"kind\":\"OVERSIZE\"").contains("a 30000x30000 PNG").contains("\"deadLettersTotal\":1");
+            assertThat(next)
+                    .contains("\"kind\":\"OVERSIZE\"")
+                    .contains("a 30000x30000 PNG")
+                    .contains("\"deadLettersTotal\":1");
         }
     }
 
     /** The data line of the next {@code state} event, waited for at most 10 s. */
     private static String nextData(BufferedReader lines) throws Exception {
         return CompletableFuture.supplyAsync(() -> {
-            try {
-                boolean isState = false;
-                for (String line; (line = lines.readLine()) != null; ) {
-                    if (line.equals("event: state")) isState = true;
-                    else if (isState && line.startsWith("data: ")) return line.substring(6);
-                }
-                throw new IllegalStateException("the stream ended");
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }).get(10, TimeUnit.SECONDS);
+                    try {
+                        boolean isState = false;
+                        for (String line; (line = lines.readLine()) != null; ) {
+                            if (line.equals("event: state")) isState = true;
+                            else if (isState && line.startsWith("data: ")) return line.substring(6);
+                        }
+                        throw new IllegalStateException("the stream ended");
+                    } catch (java.io.IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                })
+                .get(10, TimeUnit.SECONDS);
     }
 
     @Test
@@ -161,16 +172,23 @@ class DashboardServerTest {
             assertThat(image.getHeight()).isEqualTo(28);
         }
         // the counterfactual is a vertical ramp: dark at the top, bright at the bottom
-        BufferedImage cf = ImageIO.read(new ByteArrayInputStream(get("/api/explanations/" + seq + "/counterfactual.png",
-                null).body()));
+        BufferedImage cf = ImageIO.read(new ByteArrayInputStream(
+                get("/api/explanations/" + seq + "/counterfactual.png", null).body()));
         assertThat(cf.getRGB(0, 0) & 0xff).isLessThan(cf.getRGB(0, 27) & 0xff);
-        assertThat(get("/api/explanations/" + seq + "/gradient.png", null).statusCode()).as("no signed gradient").isEqualTo(404);
-        assertThat(get("/api/explanations/" + seq + "/input.png", null).statusCode()).as("written before the input field")
+        assertThat(get("/api/explanations/" + seq + "/gradient.png", null).statusCode())
+                .as("no signed gradient")
                 .isEqualTo(404);
-        assertThat(get("/api/explanations/" + seq + "/difference.png", null).statusCode()).isEqualTo(404);
+        assertThat(get("/api/explanations/" + seq + "/input.png", null).statusCode())
+                .as("written before the input field")
+                .isEqualTo(404);
+        assertThat(get("/api/explanations/" + seq + "/difference.png", null).statusCode())
+                .isEqualTo(404);
         assertThat(get("/api/explanations/999/saliency.png", null).statusCode()).isEqualTo(404);
         String detail = new String(get("/api/explanations/" + seq, null).body(), StandardCharsets.UTF_8);
-        assertThat(detail).contains("\"imageId\":\"img-1\"").contains("\"batchSize\":4").contains("\"input\":false")
+        assertThat(detail)
+                .contains("\"imageId\":\"img-1\"")
+                .contains("\"batchSize\":4")
+                .contains("\"input\":false")
                 .contains("\"pictures\":[\"saliency\",\"counterfactual\",\"overlay\"]");
     }
 
@@ -191,7 +209,8 @@ class DashboardServerTest {
         float[] x = decodeHere(record.getInput());
         float[] cf = decodeHere(record.getCounterfactual().getImage());
         // each 8-bit encoding is off by at most scale / 510
-        double quantisation = record.getInput().getScale() / 510.0 + record.getCounterfactual().getImage().getScale() / 510.0;
+        double quantisation = record.getInput().getScale() / 510.0
+                + record.getCounterfactual().getImage().getScale() / 510.0;
         double max = 0;
         for (int i = 0; i < x.length; i++) max = Math.max(max, Math.abs(cf[i] - x[i]));
         assertThat(max).isGreaterThan(0.9);
@@ -200,22 +219,29 @@ class DashboardServerTest {
             int row = p[0];
             int col = p[1];
             int i = row * 28 + col;
-            assertThat(input.getRGB(col, row) & 0xff).as("x at %d,%d", row, col)
+            assertThat(input.getRGB(col, row) & 0xff)
+                    .as("x at %d,%d", row, col)
                     .isCloseTo((int) Math.round(x[i] * 255), org.assertj.core.api.Assertions.within(1));
             double shown = (2 * nearestLevel(Colormap.RD_BU, difference.getRGB(col, row)) - 1) * max;
-            assertThat(shown).as("x_cf - x at %d,%d", row, col)
+            assertThat(shown)
+                    .as("x_cf - x at %d,%d", row, col)
                     .isCloseTo(cf[i] - x[i], org.assertj.core.api.Assertions.within(quantisation + 0.01 * max));
         }
         // below zero is blue, above is red
-        assertThat(difference.getRGB(27, 0) & 0xff).as("top right: x_cf darker").isGreaterThan(
-                (difference.getRGB(27, 0) >> 16) & 0xff);
-        assertThat((difference.getRGB(0, 27) >> 16) & 0xff).as("bottom left: x_cf brighter").isGreaterThan(
-                difference.getRGB(0, 27) & 0xff);
+        assertThat(difference.getRGB(27, 0) & 0xff)
+                .as("top right: x_cf darker")
+                .isGreaterThan((difference.getRGB(27, 0) >> 16) & 0xff);
+        assertThat((difference.getRGB(0, 27) >> 16) & 0xff)
+                .as("bottom left: x_cf brighter")
+                .isGreaterThan(difference.getRGB(0, 27) & 0xff);
 
         String detail = new String(get("/api/explanations/" + seq, null).body(), StandardCharsets.UTF_8);
-        assertThat(detail).contains("\"input\":true").contains("\"differenceError\":" + quantisation).contains(
-                "\"pictures\":[\"input\",\"saliency\",\"counterfactual\",\"difference\",\"overlay\"]");
-        assertThat(new String(get("/api/state", null).body(), StandardCharsets.UTF_8)).contains("\"input\":true");
+        assertThat(detail)
+                .contains("\"input\":true")
+                .contains("\"differenceError\":" + quantisation)
+                .contains("\"pictures\":[\"input\",\"saliency\",\"counterfactual\",\"difference\",\"overlay\"]");
+        assertThat(new String(get("/api/state", null).body(), StandardCharsets.UTF_8))
+                .contains("\"input\":true");
     }
 
     private BufferedImage png(long seq, String kind) throws Exception {
@@ -232,7 +258,8 @@ class DashboardServerTest {
         BufferedImage gray = ImageIO.read(new ByteArrayInputStream(data));
         float[] out = new float[gray.getWidth() * gray.getHeight()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = t.getOffset() + t.getScale() * gray.getRaster().getSample(i % gray.getWidth(), i / gray.getWidth(), 0) / 255f;
+            out[i] = t.getOffset()
+                    + t.getScale() * gray.getRaster().getSample(i % gray.getWidth(), i / gray.getWidth(), 0) / 255f;
         }
         return out;
     }

@@ -6,13 +6,12 @@ import static io.otnn.dashboard.TestRecords.window;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.otnn.avro.ErrorKind;
+import io.otnn.avro.ExplanationMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import io.otnn.avro.ErrorKind;
-import io.otnn.avro.ExplanationMetrics;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
@@ -58,7 +57,10 @@ class DashboardStateTest {
         state.onMetrics(window("m", 1, 0, 12, 0, null, 0.5, 12));
 
         ModelVersionView v = state.snapshot().models().get(0);
-        assertThat(v.windows()).singleElement().extracting(WindowFigures::explainedCount).isEqualTo(12L);
+        assertThat(v.windows())
+                .singleElement()
+                .extracting(WindowFigures::explainedCount)
+                .isEqualTo(12L);
         assertThat(v.explainedTotal()).isEqualTo(12);
         assertThat(v.classCounts()).containsExactly(12);
     }
@@ -84,17 +86,24 @@ class DashboardStateTest {
         Schema base = ExplanationMetrics.getClassSchema();
         List<Schema.Field> fields = new ArrayList<>();
         for (Schema.Field f : base.getFields()) fields.add(new Schema.Field(f, f.schema()));
-        Schema optionalDouble = SchemaBuilder.unionOf().nullType().and().doubleType().endUnion();
+        Schema optionalDouble =
+                SchemaBuilder.unionOf().nullType().and().doubleType().endUnion();
         // the generated schema may already hold them (the drift and fidelity fields are merged): add only the missing
-        for (String name : List.of("classMixChiSquare", "classMixPValue", "classMixPsi", "certificateKs",
-                "certificateKsPValue", "muFidelity", "deletionAuc")) {
+        for (String name : List.of(
+                "classMixChiSquare",
+                "classMixPValue",
+                "classMixPsi",
+                "certificateKs",
+                "certificateKsPValue",
+                "muFidelity",
+                "deletionAuc")) {
             if (base.getField(name) == null) {
                 fields.add(new Schema.Field(name, optionalDouble, null, Schema.Field.NULL_DEFAULT_VALUE));
             }
         }
         if (base.getField("driftAlarms") == null) {
-            fields.add(new Schema.Field("driftAlarms", Schema.createArray(Schema.create(Schema.Type.STRING)), null,
-                    List.of()));
+            fields.add(new Schema.Field(
+                    "driftAlarms", Schema.createArray(Schema.create(Schema.Type.STRING)), null, List.of()));
         }
         if (base.getField("fidelitySampleCount") == null) {
             fields.add(new Schema.Field("fidelitySampleCount", Schema.create(Schema.Type.INT), null, 0));
@@ -130,19 +139,26 @@ class DashboardStateTest {
 
         DashboardState.Snapshot s = state.snapshot();
         assertThat(s.deadLettersTotal()).isEqualTo(6);
-        assertThat(s.deadLetters()).extracting(DeadLetterTally.View::kind).containsExactly("DESERIALIZATION", "OVERSIZE");
+        assertThat(s.deadLetters())
+                .extracting(DeadLetterTally.View::kind)
+                .containsExactly("DESERIALIZATION", "OVERSIZE");
         DeadLetterTally.View garbage = s.deadLetters().get(0);
         assertThat(garbage.count()).isEqualTo(5);
-        assertThat(garbage.latest()).extracting(DeadLetterTally.Letter::message).containsExactly("garbage 4", "garbage 3");
+        assertThat(garbage.latest())
+                .extracting(DeadLetterTally.Letter::message)
+                .containsExactly("garbage 4", "garbage 3");
         assertThat(garbage.lastTime()).isEqualTo(1_004L);
     }
 
     @Test
     void shouldKeepTheNewestExplanationsFirstWhenMoreArriveThanKept() {
-        for (int i = 0; i < 6; i++) state.onExplanation(explanation("img-" + i, i % 3, i % 2 == 0 ? i % 3 : null, 0.1 * i), 0);
+        for (int i = 0; i < 6; i++)
+            state.onExplanation(explanation("img-" + i, i % 3, i % 2 == 0 ? i % 3 : null, 0.1 * i), 0);
 
         List<ExplanationEntry.Summary> gallery = state.snapshot().gallery();
-        assertThat(gallery).extracting(ExplanationEntry.Summary::imageId).containsExactly("img-5", "img-4", "img-3", "img-2");
+        assertThat(gallery)
+                .extracting(ExplanationEntry.Summary::imageId)
+                .containsExactly("img-5", "img-4", "img-3", "img-2");
         assertThat(state.explanation(gallery.get(0).seq())).isPresent();
         assertThat(state.explanation(1)).as("the first one left the gallery").isEmpty();
         ExplanationEntry.Summary four = gallery.get(1);

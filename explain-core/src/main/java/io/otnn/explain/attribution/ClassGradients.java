@@ -1,8 +1,8 @@
 package io.otnn.explain.attribution;
 
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.Explainer;
 import io.otnn.explain.RawOutputs;
-import io.otnn.checkpoint.ModelMetadata;
 
 /**
  * ∇ₓ f_c for any class c from the {@code explain_to} signature: its {@code grad_top1} is ∇ f_pred and its

@@ -31,6 +31,7 @@ public final class Checkpoint implements AutoCloseable {
 
     /** Refuse archives that would extract to more than this (a checkpoint is tens of MB). */
     public static final long MAX_EXTRACTED_BYTES = 4L << 30;
+
     public static final String SAVED_MODEL = SignatureContract.SAVED_MODEL_FILE;
 
     private final Path dir;
@@ -57,7 +58,8 @@ public final class Checkpoint implements AutoCloseable {
         try {
             tmp = Files.createTempDirectory("otnn-checkpoint-");
         } catch (IOException e) {
-            throw new CheckpointException(dirOrArchive + ": cannot create a directory to extract it: " + e.getMessage(), e);
+            throw new CheckpointException(
+                    dirOrArchive + ": cannot create a directory to extract it: " + e.getMessage(), e);
         }
         try {
             extract(dirOrArchive, tmp);
@@ -132,28 +134,31 @@ public final class Checkpoint implements AutoCloseable {
                     Files.createDirectories(out);
                     continue;
                 }
-                if (entry instanceof org.apache.commons.compress.archivers.tar.TarArchiveEntry tar
-                        && !tar.isFile()) {
+                if (entry instanceof org.apache.commons.compress.archivers.tar.TarArchiveEntry tar && !tar.isFile()) {
                     throw new CheckpointException(archive + ": entry '" + entry.getName()
                             + "' is a link or device; a checkpoint holds regular files only");
                 }
                 Files.createDirectories(out.getParent());
                 total += Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
                 if (total > MAX_EXTRACTED_BYTES) {
-                    throw new CheckpointException(archive + ": extracts to more than " + MAX_EXTRACTED_BYTES + " bytes");
+                    throw new CheckpointException(
+                            archive + ": extracts to more than " + MAX_EXTRACTED_BYTES + " bytes");
                 }
             }
         } catch (IOException e) {
-            throw new CheckpointException(archive + ": not a readable archive (truncated or corrupt?): " + e.getMessage(), e);
+            throw new CheckpointException(
+                    archive + ": not a readable archive (truncated or corrupt?): " + e.getMessage(), e);
         }
     }
 
     private static ArchiveInputStream<? extends ArchiveEntry> open(String name, InputStream raw, Path archive)
             throws IOException {
-        if (name.endsWith(".tar.gz") || name.endsWith(".tgz")) return new TarArchiveInputStream(new GZIPInputStream(raw));
+        if (name.endsWith(".tar.gz") || name.endsWith(".tgz"))
+            return new TarArchiveInputStream(new GZIPInputStream(raw));
         if (name.endsWith(".tar")) return new TarArchiveInputStream(raw);
         if (name.endsWith(".zip")) return new ZipArchiveInputStream(raw);
-        throw new CheckpointException(archive + ": unknown archive type (expected a directory, .tar.gz, .tgz, .tar or .zip)");
+        throw new CheckpointException(
+                archive + ": unknown archive type (expected a directory, .tar.gz, .tgz, .tar or .zip)");
     }
 
     static void deleteTree(Path dir) {

@@ -50,12 +50,17 @@ public final class SavedModelRunner implements AutoCloseable {
         Engine engine = TensorFlowNatives.bootstrap();
         SavedModelBundle bundle;
         try {
-            bundle = JavacppUtils.loadSavedModelBundle(savedModelDir.toString(), new String[] {SignatureContract.TAG},
-                    JavacppUtils.getSessionConfig(), null);
+            bundle = JavacppUtils.loadSavedModelBundle(
+                    savedModelDir.toString(),
+                    new String[] {SignatureContract.TAG},
+                    JavacppUtils.getSessionConfig(),
+                    null);
         } catch (RuntimeException e) {
             // the natives are up (bootstrap passed): a refusal here is about the files, a corrupt checkpoint
-            throw new CheckpointException(savedModelDir.resolve(SignatureContract.SAVED_MODEL_FILE) + ": TensorFlow cannot load the "
-                    + "SavedModel (corrupt or not a SavedModel): " + e.getMessage(), e);
+            throw new CheckpointException(
+                    savedModelDir.resolve(SignatureContract.SAVED_MODEL_FILE) + ": TensorFlow cannot load the "
+                            + "SavedModel (corrupt or not a SavedModel): " + e.getMessage(),
+                    e);
         }
         return new SavedModelRunner(engine, bundle, hwc);
     }
@@ -109,16 +114,25 @@ public final class SavedModelRunner implements AutoCloseable {
 
     private static Map<String, SignatureShape> describe(SavedModelBundle bundle) {
         Map<String, SignatureShape> out = new TreeMap<>();
-        for (Map.Entry<String, SignatureDef> e : bundle.getMetaGraphDef().getSignatureDefMap().entrySet()) {
-            out.put(e.getKey(), new SignatureShape(dims(e.getValue().getInputsMap()), dims(e.getValue().getOutputsMap())));
+        for (Map.Entry<String, SignatureDef> e :
+                bundle.getMetaGraphDef().getSignatureDefMap().entrySet()) {
+            out.put(
+                    e.getKey(),
+                    new SignatureShape(
+                            dims(e.getValue().getInputsMap()), dims(e.getValue().getOutputsMap())));
         }
         return out;
     }
 
     private static Map<String, long[]> dims(Map<String, TensorInfo> tensors) {
         Map<String, long[]> out = new TreeMap<>();
-        tensors.forEach((name, info) -> out.put(name, info.getTensorShape().getUnknownRank() ? null
-                : info.getTensorShape().getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray()));
+        tensors.forEach((name, info) -> out.put(
+                name,
+                info.getTensorShape().getUnknownRank()
+                        ? null
+                        : info.getTensorShape().getDimList().stream()
+                                .mapToLong(TensorShapeProto.Dim::getSize)
+                                .toArray()));
         return out;
     }
 
@@ -161,8 +175,8 @@ public final class SavedModelRunner implements AutoCloseable {
         private NDArray images(NDManager call, float[] images, int n) {
             long[] dims = {n, imageShape[0], imageShape[1], imageShape[2]};
             if ((long) images.length != n * imageShape[0] * imageShape[1] * imageShape[2]) {
-                throw new ModelException("batch of " + n + " images needs " + n * imageShape[0] * imageShape[1]
-                        * imageShape[2] + " floats, got " + images.length);
+                throw new ModelException("batch of " + n + " images needs "
+                        + n * imageShape[0] * imageShape[1] * imageShape[2] + " floats, got " + images.length);
             }
             NDArray array = call.create(images, new Shape(dims));
             array.setName(SignatureContract.IMAGES);
@@ -183,8 +197,10 @@ public final class SavedModelRunner implements AutoCloseable {
         }
 
         private Gradients gradients(NDList out) {
-            return new Gradients(out.get(SignatureContract.LOGITS).toFloatArray(),
-                    out.get(SignatureContract.GRAD_TOP1).toFloatArray(), out.get(SignatureContract.GRAD_MARGIN).toFloatArray());
+            return new Gradients(
+                    out.get(SignatureContract.LOGITS).toFloatArray(),
+                    out.get(SignatureContract.GRAD_TOP1).toFloatArray(),
+                    out.get(SignatureContract.GRAD_MARGIN).toFloatArray());
         }
 
         @Override

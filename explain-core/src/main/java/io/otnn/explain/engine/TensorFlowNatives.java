@@ -34,9 +34,11 @@ public final class TensorFlowNatives {
             try {
                 library = Loader.load(org.tensorflow.internal.c_api.global.tensorflow.class);
             } catch (UnsatisfiedLinkError | RuntimeException e) {
-                throw new ModelException("cannot load TensorFlow natives through JavaCPP (is "
-                        + "org.tensorflow:tensorflow-core-api:linux-x86_64 on the class path, and is the JavaCPP cache "
-                        + "writable? move it with -Dorg.bytedeco.javacpp.cachedir=DIR): " + e, e);
+                throw new ModelException(
+                        "cannot load TensorFlow natives through JavaCPP (is "
+                                + "org.tensorflow:tensorflow-core-api:linux-x86_64 on the class path, and is the JavaCPP cache "
+                                + "writable? move it with -Dorg.bytedeco.javacpp.cachedir=DIR): " + e,
+                        e);
             }
             if (library == null) {
                 throw new ModelException("JavaCPP returned no TensorFlow library path; the natives jar for this "
@@ -48,9 +50,11 @@ public final class TensorFlowNatives {
             try {
                 engine = Engine.getEngine(ENGINE_NAME);
             } catch (RuntimeException e) {
-                throw new ModelException("DJL's TensorFlow engine did not start with TENSORFLOW_LIBRARY_PATH=" + folder
-                        + " (ai.djl.tensorflow:tensorflow-engine must be on the class path, "
-                        + "tensorflow-native-cpu must not): " + e, e);
+                throw new ModelException(
+                        "DJL's TensorFlow engine did not start with TENSORFLOW_LIBRARY_PATH=" + folder
+                                + " (ai.djl.tensorflow:tensorflow-engine must be on the class path, "
+                                + "tensorflow-native-cpu must not): " + e,
+                        e);
             }
             return engine;
         }

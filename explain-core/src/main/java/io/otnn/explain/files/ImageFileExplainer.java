@@ -2,11 +2,11 @@ package io.otnn.explain.files;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.CounterfactualStep;
 import io.otnn.explain.Explainer;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
-import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.input.ImageDecoder;
 import io.otnn.explain.render.ExplanationPanel;
 import io.otnn.explain.render.PanelContent;
@@ -32,8 +32,7 @@ import java.util.Map;
 public record ImageFileExplainer(int target, double t, double[] panelTs) {
 
     /** One explained file and where its pictures went. */
-    public record Result(Path image, ImageExplanation explanation, Path folder) {
-    }
+    public record Result(Path image, ImageExplanation explanation, Path folder) {}
 
     public ImageFileExplainer {
         for (double step : panelTs) {
@@ -53,8 +52,12 @@ public record ImageFileExplainer(int target, double t, double[] panelTs) {
         ImageDecoder decoder = new ImageDecoder(model.metadata());
         float[][] x = new float[images.size()][];
         for (int i = 0; i < x.length; i++) {
-            x[i] = decoder.decode(ImageFiles.format(images.get(i)), Files.readAllBytes(images.get(i)), in.width(),
-                    in.height(), in.channels());
+            x[i] = decoder.decode(
+                    ImageFiles.format(images.get(i)),
+                    Files.readAllBytes(images.get(i)),
+                    in.width(),
+                    in.height(),
+                    in.channels());
         }
         int[] targets = new int[x.length];
         Arrays.fill(targets, target);
@@ -74,11 +77,15 @@ public record ImageFileExplainer(int target, double t, double[] panelTs) {
                 for (Map.Entry<String, byte[]> png : renderer.render(x[i], e).entrySet()) {
                     Files.write(dir.resolve(png.getKey()), png.getValue());
                 }
-                String heading = images.get(i).getFileName() + "  ·  model " + model.metadata().name() + " v"
-                        + model.metadata().version();
+                String heading = images.get(i).getFileName() + "  ·  model "
+                        + model.metadata().name() + " v" + model.metadata().version();
                 Files.write(dir.resolve("panel.png"), panel.png(PanelContent.of(heading, x[i], e, steps.get(i), null)));
                 Map<String, Object> summary = summary(images.get(i), e, model);
-                summary.put("counterfactuals", steps.get(i).stream().map(step -> stepSummary(step, model)).toList());
+                summary.put(
+                        "counterfactuals",
+                        steps.get(i).stream()
+                                .map(step -> stepSummary(step, model))
+                                .toList());
                 json.writeValue(dir.resolve("explanation.json").toFile(), summary);
                 summaries.add(summary);
                 done.add(new Result(images.get(i), e, dir));

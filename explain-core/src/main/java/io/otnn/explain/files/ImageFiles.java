@@ -6,8 +6,7 @@ import java.util.Locale;
 
 /** The pixel format of an image file, from its name. */
 public final class ImageFiles {
-    private ImageFiles() {
-    }
+    private ImageFiles() {}
 
     /** PNG, JPEG ({@code .jpg}, {@code .jpeg}), raw float32 ({@code .f32}) or raw bytes ({@code .u8}, {@code .raw}). */
     public static PixelFormat format(Path file) {

@@ -102,26 +102,29 @@ public final class ImageDecoder implements PixelDecoder {
     private void checkSize(byte[] bytes) {
         if (bytes == null) throw new InvalidImageException(RejectionKind.UNDECODABLE, "no bytes");
         if (bytes.length > maxBytes) {
-            throw new InvalidImageException(RejectionKind.OVERSIZE, "the image has " + bytes.length
-                    + " bytes, the limit is " + maxBytes);
+            throw new InvalidImageException(
+                    RejectionKind.OVERSIZE, "the image has " + bytes.length + " bytes, the limit is " + maxBytes);
         }
     }
 
     private void checkShape(int width, int height, int channels) {
         if (width != input.width() || height != input.height()) {
-            throw new InvalidImageException(RejectionKind.WRONG_SHAPE, "declared " + height + "×" + width
-                    + ", the model takes " + input.height() + "×" + input.width());
+            throw new InvalidImageException(
+                    RejectionKind.WRONG_SHAPE,
+                    "declared " + height + "×" + width + ", the model takes " + input.height() + "×" + input.width());
         }
         if (channels != input.channels()) {
-            throw new InvalidImageException(RejectionKind.WRONG_CHANNELS, "declared " + channels
-                    + " channel(s), the model takes " + input.channels());
+            throw new InvalidImageException(
+                    RejectionKind.WRONG_CHANNELS,
+                    "declared " + channels + " channel(s), the model takes " + input.channels());
         }
     }
 
     private float[] rawU8(byte[] bytes) {
         if (bytes.length != input.size()) {
-            throw new InvalidImageException(RejectionKind.WRONG_SHAPE, "RAW_U8 data has " + bytes.length
-                    + " bytes, " + shape() + " needs " + input.size());
+            throw new InvalidImageException(
+                    RejectionKind.WRONG_SHAPE,
+                    "RAW_U8 data has " + bytes.length + " bytes, " + shape() + " needs " + input.size());
         }
         float[] out = new float[bytes.length];
         for (int i = 0; i < bytes.length; i++) out[i] = fromRaw(bytes[i] & 0xff);
@@ -130,8 +133,9 @@ public final class ImageDecoder implements PixelDecoder {
 
     private float[] rawF32(byte[] bytes) {
         if (bytes.length != 4 * input.size()) {
-            throw new InvalidImageException(RejectionKind.WRONG_SHAPE, "RAW_F32 data has " + bytes.length
-                    + " bytes, " + shape() + " float32 needs " + 4 * input.size());
+            throw new InvalidImageException(
+                    RejectionKind.WRONG_SHAPE,
+                    "RAW_F32 data has " + bytes.length + " bytes, " + shape() + " float32 needs " + 4 * input.size());
         }
         ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         float[] out = new float[input.size()];
@@ -141,8 +145,10 @@ public final class ImageDecoder implements PixelDecoder {
                 throw new InvalidImageException(RejectionKind.NON_FINITE, "value " + i + " is " + v);
             }
             if (v < input.min() - tolerance || v > input.max() + tolerance) {
-                throw new InvalidImageException(RejectionKind.OUT_OF_RANGE, "value " + i + " is " + v
-                        + ", outside the model's input range [" + input.min() + ", " + input.max() + "]");
+                throw new InvalidImageException(
+                        RejectionKind.OUT_OF_RANGE,
+                        "value " + i + " is " + v + ", outside the model's input range [" + input.min() + ", "
+                                + input.max() + "]");
             }
             out[i] = clip(v);
         }
@@ -159,8 +165,7 @@ public final class ImageDecoder implements PixelDecoder {
         // in memory: ImageIO's default stream for an InputStream caches in a temporary file
         try (ImageInputStream stream = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             if (!reader.getOriginatingProvider().canDecodeInput(stream)) {
-                throw new InvalidImageException(RejectionKind.UNDECODABLE, "the bytes are not a " + encoding
-                        + " file");
+                throw new InvalidImageException(RejectionKind.UNDECODABLE, "the bytes are not a " + encoding + " file");
             }
             reader.setInput(stream, true, true);
             // the header alone, before any pixel is allocated: a small file can declare a huge image
@@ -168,14 +173,15 @@ public final class ImageDecoder implements PixelDecoder {
             int h = reader.getHeight(0);
             if (w != input.width() || h != input.height()) {
                 boolean oversize = (long) w * h > (long) OVERSIZE_FACTOR * input.width() * input.height();
-                throw new InvalidImageException(oversize ? RejectionKind.OVERSIZE : RejectionKind.WRONG_SHAPE,
-                        "the " + encoding + " header says " + h + "×" + w + ", the model takes " + input.height()
-                                + "×" + input.width());
+                throw new InvalidImageException(
+                        oversize ? RejectionKind.OVERSIZE : RejectionKind.WRONG_SHAPE,
+                        "the " + encoding + " header says " + h + "×" + w + ", the model takes " + input.height() + "×"
+                                + input.width());
             }
             return pixels(reader.read(0), encoding);
         } catch (IOException e) {
-            throw new InvalidImageException(RejectionKind.UNDECODABLE, encoding + " cannot be decoded: "
-                    + e.getMessage(), e);
+            throw new InvalidImageException(
+                    RejectionKind.UNDECODABLE, encoding + " cannot be decoded: " + e.getMessage(), e);
         } finally {
             reader.dispose();
         }
@@ -239,13 +245,17 @@ public final class ImageDecoder implements PixelDecoder {
     }
 
     private InvalidImageException wrongChannels(PixelFormat encoding, int colourChannels) {
-        return new InvalidImageException(RejectionKind.WRONG_CHANNELS, "the " + encoding + " has " + colourChannels
-                + " colour channel(s), the model takes " + input.channels());
+        return new InvalidImageException(
+                RejectionKind.WRONG_CHANNELS,
+                "the " + encoding + " has " + colourChannels + " colour channel(s), the model takes "
+                        + input.channels());
     }
 
     private static InvalidImageException translucent(PixelFormat encoding, int x, int y, int alpha, int opaque) {
-        return new InvalidImageException(RejectionKind.WRONG_CHANNELS, "the " + encoding + " has a translucent pixel"
-                + " at x=" + x + ", y=" + y + " (alpha " + alpha + " of " + opaque + "); the model takes no alpha");
+        return new InvalidImageException(
+                RejectionKind.WRONG_CHANNELS,
+                "the " + encoding + " has a translucent pixel" + " at x=" + x + ", y=" + y + " (alpha " + alpha + " of "
+                        + opaque + "); the model takes no alpha");
     }
 
     private float fromRaw(double raw) {

@@ -24,7 +24,8 @@ public enum PixelFormat {
                 if (format.name().equals(name.toUpperCase(Locale.ROOT))) return format;
             }
         }
-        throw new InvalidImageException(RejectionKind.UNSUPPORTED_ENCODING, "unsupported encoding '" + name
-                + "', expected one of RAW_U8, RAW_F32, PNG, JPEG");
+        throw new InvalidImageException(
+                RejectionKind.UNSUPPORTED_ENCODING,
+                "unsupported encoding '" + name + "', expected one of RAW_U8, RAW_F32, PNG, JPEG");
     }
 }

@@ -13,7 +13,10 @@ import java.util.Random;
  */
 public final class CausalFidelity {
 
-    public enum Mode { DELETION, INSERTION }
+    public enum Mode {
+        DELETION,
+        INSERTION
+    }
 
     private final ModelMetadata.Input input;
     private final Mode mode;

@@ -1,12 +1,12 @@
 package io.otnn.explain.metrics;
 
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.Explainer;
 import io.otnn.explain.attribution.AttributionMethod;
 import io.otnn.explain.attribution.GradientInput;
 import io.otnn.explain.attribution.IntegratedGradients;
 import io.otnn.explain.attribution.Saliency;
 import io.otnn.explain.attribution.SmoothGrad;
-import io.otnn.checkpoint.ModelMetadata;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -28,28 +28,51 @@ public final class Evaluation {
      * @param batch             images per attribution call
      * @param stabilityBall     L2 (paper) or L∞ neighbourhood for Stability
      */
-    public record Options(long seed, int muFidelitySamples, int grid, double stabilityRadius, int stabilitySamples,
-            int batch, Stability.Ball stabilityBall) {
+    public record Options(
+            long seed,
+            int muFidelitySamples,
+            int grid,
+            double stabilityRadius,
+            int stabilitySamples,
+            int batch,
+            Stability.Ball stabilityBall) {
         public static Options paperDefaults() {
             return new Options(0L, 200, 20, 0.3, 10, 32, Stability.Ball.L2);
         }
     }
 
-    public static final List<String> METRICS = List.of("µFidelity-zero", "µFidelity-uniform", "Deletion-zero",
-            "Deletion-uniform", "Insertion-zero", "Insertion-uniform", "Stability", "JPEG bytes");
+    public static final List<String> METRICS = List.of(
+            "µFidelity-zero",
+            "µFidelity-uniform",
+            "Deletion-zero",
+            "Deletion-uniform",
+            "Insertion-zero",
+            "Insertion-uniform",
+            "Stability",
+            "JPEG bytes");
 
     private Evaluation() {}
 
     public static List<AttributionMethod> defaultMethods(long seed) {
-        return List.of(new Saliency(), new SmoothGrad(SmoothGrad.DEFAULT_SAMPLES, SmoothGrad.DEFAULT_SIGMA, seed),
-                new IntegratedGradients(), new GradientInput());
+        return List.of(
+                new Saliency(),
+                new SmoothGrad(SmoothGrad.DEFAULT_SAMPLES, SmoothGrad.DEFAULT_SIGMA, seed),
+                new IntegratedGradients(),
+                new GradientInput());
     }
 
     /**
      * @param progress receives the number of (method, image) pairs finished, out of methods × images
      */
-    public static void run(String modelName, Explainer explainer, float[][] images, int[] trueLabels,
-            List<AttributionMethod> methods, Options options, EvaluationTable table, IntConsumer progress) {
+    public static void run(
+            String modelName,
+            Explainer explainer,
+            float[][] images,
+            int[] trueLabels,
+            List<AttributionMethod> methods,
+            Options options,
+            EvaluationTable table,
+            IntConsumer progress) {
         ModelMetadata.Input input = explainer.metadata().input();
         int n = images.length;
         int[] labels = predicted(explainer, images);
@@ -71,10 +94,12 @@ public final class Evaluation {
                 if (method instanceof Saliency) saliency = append(saliency, maps, start, n);
                 if (method instanceof SmoothGrad) smoothGrad = append(smoothGrad, maps, start, n);
                 long seed = options.seed();
-                sums[0] += sum(new MuFidelity(input, options.grid(), 0.2, options.muFidelitySamples(), Baseline.ZERO,
-                        seed).perImage(scorer, x, y, maps));
-                sums[1] += sum(new MuFidelity(input, options.grid(), 0.2, options.muFidelitySamples(), Baseline.UNIFORM,
-                        seed).perImage(scorer, x, y, maps));
+                sums[0] +=
+                        sum(new MuFidelity(input, options.grid(), 0.2, options.muFidelitySamples(), Baseline.ZERO, seed)
+                                .perImage(scorer, x, y, maps));
+                sums[1] += sum(
+                        new MuFidelity(input, options.grid(), 0.2, options.muFidelitySamples(), Baseline.UNIFORM, seed)
+                                .perImage(scorer, x, y, maps));
                 sums[2] += sum(new CausalFidelity(input, CausalFidelity.Mode.DELETION, Baseline.ZERO, seed + start)
                         .perImage(scorer, x, y, maps));
                 sums[3] += sum(new CausalFidelity(input, CausalFidelity.Mode.DELETION, Baseline.UNIFORM, seed + start)
@@ -88,8 +113,12 @@ public final class Evaluation {
                 long stabilitySeed = seed * 1_000_003L + start;
                 Stability.Attributor attributor = (xs, ys) ->
                         method.withSeed(stabilitySeed + 1 + calls[0]++).attribute(explainer, xs, ys);
-                sums[6] += sum(new Stability(input, options.stabilityBall(), options.stabilityRadius(),
-                        options.stabilitySamples(), seed)
+                sums[6] += sum(new Stability(
+                                input,
+                                options.stabilityBall(),
+                                options.stabilityRadius(),
+                                options.stabilitySamples(),
+                                seed)
                         .perImage(attributor, x, y, maps));
                 for (float[] map : maps) {
                     sums[7] += ExplanationMetrics.jpegBytes(map, input.height(), input.width(), input.channels());
@@ -117,8 +146,15 @@ public final class Evaluation {
      * BlockMNIST proxy (paper Table 11): per method, the mean fraction of the top-k % pixels of |φ| in the null block,
      * as a percentage, for each k of {@link #NULL_BLOCK_PERCENTS}.
      */
-    public static void nullBlock(String modelName, Explainer explainer, float[][] images, boolean[][] nullBlock,
-            List<AttributionMethod> methods, int batch, EvaluationTable table, IntConsumer progress) {
+    public static void nullBlock(
+            String modelName,
+            Explainer explainer,
+            float[][] images,
+            boolean[][] nullBlock,
+            List<AttributionMethod> methods,
+            int batch,
+            EvaluationTable table,
+            IntConsumer progress) {
         int[] labels = predicted(explainer, images);
         int n = images.length;
         int finishedMethods = 0;
@@ -126,12 +162,12 @@ public final class Evaluation {
             double[] sums = new double[NULL_BLOCK_PERCENTS.length];
             for (int start = 0; start < n; start += batch) {
                 int end = Math.min(n, start + batch);
-                float[][] maps = method.attribute(explainer, Arrays.copyOfRange(images, start, end),
-                        Arrays.copyOfRange(labels, start, end));
+                float[][] maps = method.attribute(
+                        explainer, Arrays.copyOfRange(images, start, end), Arrays.copyOfRange(labels, start, end));
                 for (int i = 0; i < maps.length; i++) {
                     for (int k = 0; k < NULL_BLOCK_PERCENTS.length; k++) {
-                        sums[k] += ExplanationMetrics.nullBlockFraction(maps[i], nullBlock[start + i],
-                                NULL_BLOCK_PERCENTS[k]);
+                        sums[k] += ExplanationMetrics.nullBlockFraction(
+                                maps[i], nullBlock[start + i], NULL_BLOCK_PERCENTS[k]);
                     }
                 }
                 progress.accept(finishedMethods * n + end);
@@ -152,7 +188,8 @@ public final class Evaluation {
             float[][] x = Arrays.copyOfRange(images, start, end);
             float[][] logits = explainer.logits(x);
             float[] flat = new float[logits.length * logits[0].length];
-            for (int i = 0; i < logits.length; i++) System.arraycopy(logits[i], 0, flat, i * logits[0].length, logits[0].length);
+            for (int i = 0; i < logits.length; i++)
+                System.arraycopy(logits[i], 0, flat, i * logits[0].length, logits[0].length);
             for (int i = 0; i < x.length; i++) out[start + i] = explainer.classOf(flat, i);
         }
         return out;

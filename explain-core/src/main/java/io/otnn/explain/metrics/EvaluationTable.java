@@ -18,15 +18,19 @@ public final class EvaluationTable {
 
     /** model → method → metric → value, in insertion order. */
     private final Map<String, Map<String, Map<String, Double>>> values = new LinkedHashMap<>();
+
     private final Map<String, Object> info = new LinkedHashMap<>();
 
     public void put(String model, String method, String metric, double value) {
-        values.computeIfAbsent(model, m -> new LinkedHashMap<>()).computeIfAbsent(method, m -> new LinkedHashMap<>())
+        values.computeIfAbsent(model, m -> new LinkedHashMap<>())
+                .computeIfAbsent(method, m -> new LinkedHashMap<>())
                 .put(metric, value);
     }
 
     public double get(String model, String method, String metric) {
-        return values.getOrDefault(model, Map.of()).getOrDefault(method, Map.of()).getOrDefault(metric, Double.NaN);
+        return values.getOrDefault(model, Map.of())
+                .getOrDefault(method, Map.of())
+                .getOrDefault(metric, Double.NaN);
     }
 
     public void info(String key, Object value) {
@@ -40,16 +44,20 @@ public final class EvaluationTable {
     public String toMarkdown() {
         Set<String> methods = new LinkedHashSet<>();
         Set<String> metrics = new LinkedHashSet<>();
-        values.values().forEach(byMethod -> byMethod.forEach((method, byMetric) -> {
-            methods.add(method);
-            metrics.addAll(byMetric.keySet());
-        }));
+        values.values()
+                .forEach(byMethod -> byMethod.forEach((method, byMetric) -> {
+                    methods.add(method);
+                    metrics.addAll(byMetric.keySet());
+                }));
         List<String> models = models();
         StringBuilder out = new StringBuilder("| method |");
         StringBuilder rule = new StringBuilder("| --- |");
         for (String metric : metrics) {
             for (String model : models) {
-                out.append(' ').append(metric).append(models.size() > 1 ? " [" + model + "]" : "").append(" |");
+                out.append(' ')
+                        .append(metric)
+                        .append(models.size() > 1 ? " [" + model + "]" : "")
+                        .append(" |");
                 rule.append(" ---: |");
             }
         }
@@ -57,7 +65,8 @@ public final class EvaluationTable {
         for (String method : methods) {
             out.append("| ").append(method).append(" |");
             for (String metric : metrics) {
-                for (String model : models) out.append(' ').append(format(get(model, method, metric))).append(" |");
+                for (String model : models)
+                    out.append(' ').append(format(get(model, method, metric))).append(" |");
             }
             out.append('\n');
         }
@@ -78,6 +87,8 @@ public final class EvaluationTable {
     static String format(double v) {
         if (Double.isNaN(v)) return "–";
         double a = Math.abs(v);
-        return a != 0 && (a < 1e-2 || a >= 1e4) ? String.format(Locale.ROOT, "%.2e", v) : String.format(Locale.ROOT, "%.3f", v);
+        return a != 0 && (a < 1e-2 || a >= 1e4)
+                ? String.format(Locale.ROOT, "%.2e", v)
+                : String.format(Locale.ROOT, "%.3f", v);
     }
 }

@@ -1,10 +1,10 @@
 package io.otnn.explain.metrics;
 
-import io.otnn.explain.Explainer;
-import io.otnn.explain.OtnnModel;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.datasets.BlockMnist;
 import io.otnn.datasets.IdxDataset;
+import io.otnn.explain.Explainer;
+import io.otnn.explain.OtnnModel;
 import io.otnn.explain.input.ImageDecoder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,18 +28,18 @@ public record ModelComparison(String data, Path dataDir, int n, long seed, Stabi
 
     /** Receives the progress of one model: (method, image) pairs done out of total, since {@code startedNanos}. */
     public interface Progress {
-        Progress NONE = (model, done, total, startedNanos) -> { };
+        Progress NONE = (model, done, total, startedNanos) -> {};
 
         void update(String model, int done, int total, long startedNanos);
 
         /** Called once a model is finished. */
-        default void modelDone(String model) {
-        }
+        default void modelDone(String model) {}
     }
 
     public ModelComparison {
         if (!DATA_SETS.contains(data)) {
-            throw new IllegalArgumentException("unknown data set '" + data + "', valid: " + String.join(", ", DATA_SETS));
+            throw new IllegalArgumentException(
+                    "unknown data set '" + data + "', valid: " + String.join(", ", DATA_SETS));
         }
     }
 
@@ -57,25 +57,40 @@ public record ModelComparison(String data, Path dataDir, int n, long seed, Stabi
         table.info("seed", seed);
         table.info("options", options.toString());
         for (Path path : models) {
-            try (OtnnModel model = OtnnModel.load(path); Explainer explainer = model.newExplainer()) {
+            try (OtnnModel model = OtnnModel.load(path);
+                    Explainer explainer = model.newExplainer()) {
                 String name = model.metadata().name();
                 var methods = Evaluation.defaultMethods(seed);
                 long started = System.nanoTime();
                 if (data.equals("block-mnist")) {
                     // MNIST test digits are 28×28 while the model takes 56×28: decode them with a 28×28 view
                     var in = model.metadata().input();
-                    var digitInput = new ModelMetadata.Input(List.of(28, 28, 1), in.min(), in.max(), in.rawScale(),
-                            in.rawOffset());
-                    IdxDataset mnist = IdxDataset.readTestSet(dataDir,
-                            new ImageDecoder(digitInput, ImageDecoder.DEFAULT_MAX_BYTES), 0);
+                    var digitInput = new ModelMetadata.Input(
+                            List.of(28, 28, 1), in.min(), in.max(), in.rawScale(), in.rawOffset());
+                    IdxDataset mnist = IdxDataset.readTestSet(
+                            dataDir, new ImageDecoder(digitInput, ImageDecoder.DEFAULT_MAX_BYTES), 0);
                     BlockMnist block = BlockMnist.fromMnist(mnist, in.max(), seed, n);
                     int total = methods.size() * block.images().length;
-                    Evaluation.nullBlock(name, explainer, block.images(), block.nullBlock(), methods, 32, table,
+                    Evaluation.nullBlock(
+                            name,
+                            explainer,
+                            block.images(),
+                            block.nullBlock(),
+                            methods,
+                            32,
+                            table,
                             done -> progress.update(name, done, total, started));
                 } else {
                     IdxDataset set = IdxDataset.readTestSet(dataDir, new ImageDecoder(model.metadata()), n);
                     int total = methods.size() * set.images().length;
-                    Evaluation.run(name, explainer, set.images(), set.labels(), methods, options, table,
+                    Evaluation.run(
+                            name,
+                            explainer,
+                            set.images(),
+                            set.labels(),
+                            methods,
+                            options,
+                            table,
                             done -> progress.update(name, done, total, started));
                 }
                 progress.modelDone(name);

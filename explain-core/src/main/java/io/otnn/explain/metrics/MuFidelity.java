@@ -28,8 +28,8 @@ public final class MuFidelity {
         this(input, 20, 0.2, 200, baseline, seed);
     }
 
-    public MuFidelity(ModelMetadata.Input input, int grid, double subsetPercent, int samples, Baseline baseline,
-            long seed) {
+    public MuFidelity(
+            ModelMetadata.Input input, int grid, double subsetPercent, int samples, Baseline baseline, long seed) {
         this.input = input;
         this.grid = grid;
         this.subsetPercent = subsetPercent;

@@ -18,7 +18,10 @@ public final class Stability {
     }
 
     /** The neighbourhood: the L2 ball (paper) or the L∞ ball (every pixel moved by up to ±radius). */
-    public enum Ball { L2, LINF }
+    public enum Ball {
+        L2,
+        LINF
+    }
 
     private final ModelMetadata.Input input;
     private final Ball ball;

@@ -25,8 +25,8 @@ public record CompactTensor(byte[] png, int[] shape, double scale, double offset
     public static CompactTensor encode(float[] values, int... shape) {
         int size = Arrays.stream(shape).reduce(1, Math::multiplyExact);
         if (size != values.length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + size + " values, got "
-                    + values.length);
+            throw new IllegalArgumentException(
+                    "shape " + Arrays.toString(shape) + " holds " + size + " values, got " + values.length);
         }
         if (size == 0) throw new IllegalArgumentException("an empty tensor has no image");
         double min = Double.POSITIVE_INFINITY;
@@ -54,7 +54,9 @@ public record CompactTensor(byte[] png, int[] shape, double scale, double offset
         }
         if (image == null) throw new IllegalArgumentException("not a PNG");
         int[] hw = imageSize(shape);
-        if (image.getHeight() != hw[0] || image.getWidth() != hw[1] || image.getRaster().getNumBands() != 1) {
+        if (image.getHeight() != hw[0]
+                || image.getWidth() != hw[1]
+                || image.getRaster().getNumBands() != 1) {
             throw new IllegalArgumentException("the PNG is " + image.getHeight() + "×" + image.getWidth() + "×"
                     + image.getRaster().getNumBands() + ", the shape " + Arrays.toString(shape) + " needs " + hw[0]
                     + "×" + hw[1] + "×1");
@@ -73,8 +75,11 @@ public record CompactTensor(byte[] png, int[] shape, double scale, double offset
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof CompactTensor c && Arrays.equals(png, c.png) && Arrays.equals(shape, c.shape)
-                && scale == c.scale && offset == c.offset;
+        return o instanceof CompactTensor c
+                && Arrays.equals(png, c.png)
+                && Arrays.equals(shape, c.shape)
+                && scale == c.scale
+                && offset == c.offset;
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.otnn.explain.render;
 
-import io.otnn.explain.CounterfactualStep;
 import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.explain.CounterfactualStep;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
@@ -35,8 +35,8 @@ public final class ExplanationPanel {
     private static final Font BOLD = new Font(Font.SANS_SERIF, Font.BOLD, 13);
     private static final Font HEADING = new Font(Font.SANS_SERIF, Font.BOLD, 15);
     /** ASCII stand-ins for the few symbols we draw, for a JDK whose fonts lack them. */
-    private static final Map<Character, String> FALLBACK = Map.of('−', "-", '∇', "grad ", '‖', "|", '✓', "(ok)",
-            '✗', "(no)", '·', "-", '…', "...", '→', "->");
+    private static final Map<Character, String> FALLBACK =
+            Map.of('−', "-", '∇', "grad ", '‖', "|", '✓', "(ok)", '✗', "(no)", '·', "-", '…', "...", '→', "->");
 
     private final ModelMetadata.Input input;
     private final List<String> classNames;
@@ -82,8 +82,12 @@ public final class ExplanationPanel {
 
             PanelLayout.Tile image = layout.image();
             picture(g, image, renderer.toImage(c.image()));
-            String[] imageTitle = {"Image", "predicted " + name(c.predicted()), "label unknown", String.format(Locale.ROOT,
-                    "certified L2 radius %s", figure(c.radius()))};
+            String[] imageTitle = {
+                "Image",
+                "predicted " + name(c.predicted()),
+                "label unknown",
+                String.format(Locale.ROOT, "certified L2 radius %s", figure(c.radius()))
+            };
             Color labelColour = TEXT;
             if (c.label() != null) {
                 boolean right = c.label() == c.predicted();
@@ -95,14 +99,25 @@ public final class ExplanationPanel {
             double max = renderer.heatmapMax(c.saliency());
             PanelLayout.Tile saliency = layout.saliency();
             picture(g, saliency, renderer.heatmapImage(c.saliency()));
-            title(g, saliency, new String[] {"Saliency |∇f|", "gradient of " + name(c.predicted()),
-                    "scaled to its max", null}, TEXT);
+            title(
+                    g,
+                    saliency,
+                    new String[] {"Saliency |∇f|", "gradient of " + name(c.predicted()), "scaled to its max", null},
+                    TEXT);
             bar(g, saliency, Colormap.VIRIDIS, "0", null, figure(max));
 
             PanelLayout.Tile overlay = layout.overlay();
             picture(g, overlay, renderer.overlayImage(c.image(), c.saliency(), OVERLAY_ALPHA));
-            title(g, overlay, new String[] {"Overlay", "saliency over the image", String.format(Locale.ROOT,
-                    "heatmap weight %.1f", OVERLAY_ALPHA), null}, TEXT);
+            title(
+                    g,
+                    overlay,
+                    new String[] {
+                        "Overlay",
+                        "saliency over the image",
+                        String.format(Locale.ROOT, "heatmap weight %.1f", OVERLAY_ALPHA),
+                        null
+                    },
+                    TEXT);
 
             for (int i = 0; i < c.counterfactuals().size(); i++) {
                 CounterfactualStep step = c.counterfactuals().get(i);
@@ -111,20 +126,37 @@ public final class ExplanationPanel {
                 boolean reached = step.predictedClass() == c.target();
                 // up to t = 1 (x_δ, on the boundary, where the class is a near tie) j is not expected yet
                 boolean expected = step.t() > 1;
-                String verdict = expected ? "target " + name(c.target()) + (reached ? " ✓" : " ✗")
+                String verdict = expected
+                        ? "target " + name(c.target()) + (reached ? " ✓" : " ✗")
                         : (step.t() == 1 ? "on the boundary to " : "short of ") + name(c.target());
-                title(g, tile, new String[] {(step.t() == 1 ? "Boundary point t = " : "Counterfactual t = ")
-                        + figure(step.t()), "model says " + name(step.predictedClass()), verdict,
-                        "L2 distance " + figure(step.distance())}, !expected ? TEXT : reached ? GOOD : BAD);
+                title(
+                        g,
+                        tile,
+                        new String[] {
+                            (step.t() == 1 ? "Boundary point t = " : "Counterfactual t = ") + figure(step.t()),
+                            "model says " + name(step.predictedClass()),
+                            verdict,
+                            "L2 distance " + figure(step.distance())
+                        },
+                        !expected ? TEXT : reached ? GOOD : BAD);
             }
 
             float[] difference = new float[c.image().length];
-            for (int p = 0; p < difference.length; p++) difference[p] = c.explained().image()[p] - c.image()[p];
+            for (int p = 0; p < difference.length; p++)
+                difference[p] = c.explained().image()[p] - c.image()[p];
             double range = renderer.divergingMax(difference);
             PanelLayout.Tile diff = layout.difference();
             picture(g, diff, renderer.divergingImage(difference));
-            title(g, diff, new String[] {"Difference x_cf − x", "at t = " + figure(c.explained().t()) + ", toward "
-                    + name(c.target()), "blue: darker, red: brighter", null}, TEXT);
+            title(
+                    g,
+                    diff,
+                    new String[] {
+                        "Difference x_cf − x",
+                        "at t = " + figure(c.explained().t()) + ", toward " + name(c.target()),
+                        "blue: darker, red: brighter",
+                        null
+                    },
+                    TEXT);
             bar(g, diff, Colormap.RD_BU, "−" + figure(range), "0", "+" + figure(range));
         } finally {
             g.dispose();
@@ -144,7 +176,10 @@ public final class ExplanationPanel {
         if (!Double.isFinite(v)) return Double.toString(v);
         double a = Math.abs(v);
         if (a >= 0.01 && a < 10_000) {
-            return new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString();
+            return new BigDecimal(v)
+                    .round(new MathContext(3))
+                    .stripTrailingZeros()
+                    .toPlainString();
         }
         return String.format(Locale.ROOT, "%.2e", v);
     }
@@ -159,14 +194,21 @@ public final class ExplanationPanel {
         for (int i = 0; i < lines.length && i < PanelLayout.TITLE_LINES; i++) {
             if (lines[i] == null) continue;
             PanelLayout.Box t = tile.title();
-            line(g, t.x(), t.y() + i * PanelLayout.LINE_HEIGHT, PanelLayout.LINE_HEIGHT, t.width(), i == 0 ? BOLD : PLAIN,
-                    i == 2 ? thirdColour : TEXT, lines[i]);
+            line(
+                    g,
+                    t.x(),
+                    t.y() + i * PanelLayout.LINE_HEIGHT,
+                    PanelLayout.LINE_HEIGHT,
+                    t.width(),
+                    i == 0 ? BOLD : PLAIN,
+                    i == 2 ? thirdColour : TEXT,
+                    lines[i]);
         }
     }
 
     /** One line of text, left-aligned and vertically centred in a band, cut with an ellipsis when it does not fit. */
-    private static void line(Graphics2D g, int x, int top, int height, int width, Font font, Color colour,
-                             String text) {
+    private static void line(
+            Graphics2D g, int x, int top, int height, int width, Font font, Color colour, String text) {
         g.setFont(font);
         g.setColor(colour);
         FontMetrics m = g.getFontMetrics();

@@ -16,7 +16,8 @@ import java.util.zip.Deflater;
 final class GrayPng {
 
     private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    private static final ThreadLocal<Deflater> DEFLATER = ThreadLocal.withInitial(() -> new Deflater(Deflater.BEST_SPEED));
+    private static final ThreadLocal<Deflater> DEFLATER =
+            ThreadLocal.withInitial(() -> new Deflater(Deflater.BEST_SPEED));
 
     /** Maps up to this many bytes are stored, larger ones deflated. */
     static final int STORED_LIMIT = 16 * 1024;
@@ -39,7 +40,13 @@ final class GrayPng {
         ByteArrayOutputStream out = new ByteArrayOutputStream(idat.length + 64);
         out.writeBytes(SIGNATURE);
         ByteBuffer header = ByteBuffer.allocate(13);
-        header.putInt(width).putInt(height).put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0);
+        header.putInt(width)
+                .putInt(height)
+                .put((byte) 8)
+                .put((byte) 0)
+                .put((byte) 0)
+                .put((byte) 0)
+                .put((byte) 0);
         chunk(out, "IHDR", header.array());
         chunk(out, "IDAT", idat);
         chunk(out, "IEND", new byte[0]);

@@ -18,9 +18,16 @@ import java.util.Objects;
  * @param counterfactuals x_cf at each step factor t to show, each with the model's class for it
  * @param explained       the explanation's own counterfactual: the difference tile shows its x_cf − x
  */
-public record PanelContent(String heading, float[] image, int predicted, Integer label, double radius,
-                           float[] saliency, int target, List<CounterfactualStep> counterfactuals,
-                           CounterfactualStep explained) {
+public record PanelContent(
+        String heading,
+        float[] image,
+        int predicted,
+        Integer label,
+        double radius,
+        float[] saliency,
+        int target,
+        List<CounterfactualStep> counterfactuals,
+        CounterfactualStep explained) {
 
     public PanelContent {
         Objects.requireNonNull(image, "image");
@@ -40,10 +47,21 @@ public record PanelContent(String heading, float[] image, int predicted, Integer
     }
 
     /** The panel of an engine explanation, with the counterfactuals from {@code Explainer.counterfactuals}. */
-    public static PanelContent of(String heading, float[] image, ImageExplanation e,
-                                  List<CounterfactualStep> counterfactuals, Integer label) {
-        return new PanelContent(heading, image, e.predicted(), label, e.radius(), e.saliency(), e.runnerUp(),
-                counterfactuals, new CounterfactualStep(e.t(), e.counterfactual(), e.counterfactualClass(),
-                        e.distance()));
+    public static PanelContent of(
+            String heading,
+            float[] image,
+            ImageExplanation e,
+            List<CounterfactualStep> counterfactuals,
+            Integer label) {
+        return new PanelContent(
+                heading,
+                image,
+                e.predicted(),
+                label,
+                e.radius(),
+                e.saliency(),
+                e.runnerUp(),
+                counterfactuals,
+                new CounterfactualStep(e.t(), e.counterfactual(), e.counterfactualClass(), e.distance()));
     }
 }

@@ -20,6 +20,7 @@ public record PanelLayout(int width, int height, int scale, Box heading, List<Ti
 
     /** The short side of an enlarged picture is at least this many pixels. */
     public static final int MIN_PICTURE_SIDE = 224;
+
     public static final int MIN_TILE_WIDTH = 200;
     public static final int MARGIN = 12;
     public static final int GAP = 16;
@@ -53,14 +54,16 @@ public record PanelLayout(int width, int height, int scale, Box heading, List<Ti
 
     /** The layout of a panel with {@code counterfactuals} counterfactual tiles for pictures of {@code input}'s size. */
     public static PanelLayout of(ModelMetadata.Input input, int counterfactuals, boolean withHeading) {
-        if (counterfactuals < 0) throw new IllegalArgumentException("counterfactuals must be >= 0, got " + counterfactuals);
+        if (counterfactuals < 0)
+            throw new IllegalArgumentException("counterfactuals must be >= 0, got " + counterfactuals);
         int side = Math.min(input.width(), input.height());
         int scale = Math.max(1, (MIN_PICTURE_SIDE + side - 1) / side);
         int pictureWidth = input.width() * scale;
         int pictureHeight = input.height() * scale;
         int tileWidth = Math.max(MIN_TILE_WIDTH, pictureWidth);
         int count = LEADING_TILES + counterfactuals + 1;
-        Box heading = withHeading ? new Box(MARGIN, MARGIN, count * tileWidth + (count - 1) * GAP, HEADING_HEIGHT) : null;
+        Box heading =
+                withHeading ? new Box(MARGIN, MARGIN, count * tileWidth + (count - 1) * GAP, HEADING_HEIGHT) : null;
         int titleY = MARGIN + (withHeading ? HEADING_HEIGHT + 4 : 0);
         int titleHeight = TITLE_LINES * LINE_HEIGHT + 4;
         int pictureY = titleY + titleHeight;
@@ -71,7 +74,9 @@ public record PanelLayout(int width, int height, int scale, Box heading, List<Ti
             int x = MARGIN + i * (tileWidth + GAP);
             int px = x + (tileWidth - pictureWidth) / 2;
             boolean hasBar = i == 1 || i == count - 1; // saliency and difference
-            tiles.add(new Tile(new Box(x, titleY, tileWidth, tileHeight), new Box(x, titleY, tileWidth, titleHeight),
+            tiles.add(new Tile(
+                    new Box(x, titleY, tileWidth, tileHeight),
+                    new Box(x, titleY, tileWidth, titleHeight),
                     new Box(px, pictureY, pictureWidth, pictureHeight),
                     hasBar ? new Box(px, barY, pictureWidth, BAR_HEIGHT) : null,
                     hasBar ? new Box(x, barY + BAR_HEIGHT, tileWidth, BAR_LABEL_HEIGHT) : null));

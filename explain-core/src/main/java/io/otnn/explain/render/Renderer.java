@@ -1,7 +1,7 @@
 package io.otnn.explain.render;
 
-import io.otnn.explain.ImageExplanation;
 import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.explain.ImageExplanation;
 import java.awt.image.BufferedImage;
 import java.util.LinkedHashMap;
 import java.util.Map;

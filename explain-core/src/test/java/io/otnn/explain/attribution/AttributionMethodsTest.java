@@ -49,7 +49,8 @@ class AttributionMethodsTest {
                     assertThat(saliency[i][p]).isCloseTo(Math.abs(wc), within(1e-6f));
                     assertThat(gxi[i][p]).isCloseTo(images[i][p] * wc, within(1e-6f));
                     assertThat(ig[i][p]).isCloseTo(images[i][p] * wc, within(1e-5f));
-                    assertThat(sg[i][p]).isCloseTo(wc, within(1e-5f)); // the gradient is constant: noise changes nothing
+                    assertThat(sg[i][p])
+                            .isCloseTo(wc, within(1e-5f)); // the gradient is constant: noise changes nothing
                 }
             }
         }

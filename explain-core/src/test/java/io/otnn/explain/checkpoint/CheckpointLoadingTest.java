@@ -49,8 +49,10 @@ class CheckpointLoadingTest {
         try (OtnnModel model = OtnnModel.load(archive)) {
             List<ImageExplanation> fromArchive = model.explain(images);
             for (int i = 0; i < images.length; i++) {
-                assertThat(fromArchive.get(i).scores()).containsExactly(fromDir.get(i).scores());
-                assertThat(fromArchive.get(i).counterfactual()).containsExactly(fromDir.get(i).counterfactual());
+                assertThat(fromArchive.get(i).scores())
+                        .containsExactly(fromDir.get(i).scores());
+                assertThat(fromArchive.get(i).counterfactual())
+                        .containsExactly(fromDir.get(i).counterfactual());
             }
         }
     }
@@ -60,37 +62,48 @@ class CheckpointLoadingTest {
         Path copy = Fixtures.copy(Fixtures.linear(), tmp.resolve("ckpt"));
         Path variables;
         try (var list = Files.list(copy.resolve("variables"))) {
-            variables = list.filter(p -> p.getFileName().toString().startsWith("variables.data")).findFirst().orElseThrow();
+            variables = list.filter(p -> p.getFileName().toString().startsWith("variables.data"))
+                    .findFirst()
+                    .orElseThrow();
         }
         byte[] bytes = Files.readAllBytes(variables);
         bytes[bytes.length / 2] ^= 1;
         Files.write(variables, bytes);
 
-        assertThatThrownBy(() -> OtnnModel.load(copy)).isInstanceOf(CheckpointException.class)
-                .hasMessageContaining(variables.getFileName().toString()).hasMessageContaining("tampered");
+        assertThatThrownBy(() -> OtnnModel.load(copy))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining(variables.getFileName().toString())
+                .hasMessageContaining("tampered");
     }
 
     @Test
     void shouldRefuseWhenMetadataIsChangedAfterExport() throws IOException {
         Path copy = Fixtures.copy(Fixtures.linear(), tmp.resolve("ckpt"));
         Path json = copy.resolve(ModelMetadata.FILE_NAME);
-        Files.writeString(json, Files.readString(json).replace("\"lipschitzConstant\" : 1.0", "\"lipschitzConstant\" : 0.5"));
+        Files.writeString(
+                json, Files.readString(json).replace("\"lipschitzConstant\" : 1.0", "\"lipschitzConstant\" : 0.5"));
 
-        assertThatThrownBy(() -> OtnnModel.load(copy)).isInstanceOf(CheckpointException.class)
-                .hasMessageContaining(ModelMetadata.FILE_NAME).hasMessageContaining("SHA-256");
+        assertThatThrownBy(() -> OtnnModel.load(copy))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining(ModelMetadata.FILE_NAME)
+                .hasMessageContaining("SHA-256");
     }
 
     @Test
     void shouldRefuseWhenAFileIsMissingOrAdded() throws IOException {
         Path missing = Fixtures.copy(Fixtures.linear(), tmp.resolve("missing"));
         Files.delete(missing.resolve("saved_model.pb"));
-        assertThatThrownBy(() -> OtnnModel.load(missing)).isInstanceOf(CheckpointException.class)
-                .hasMessageContaining("saved_model.pb").hasMessageContaining("missing");
+        assertThatThrownBy(() -> OtnnModel.load(missing))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("saved_model.pb")
+                .hasMessageContaining("missing");
 
         Path added = Fixtures.copy(Fixtures.linear(), tmp.resolve("added"));
         Files.writeString(added.resolve("extra.bin"), "x");
-        assertThatThrownBy(() -> OtnnModel.load(added)).isInstanceOf(CheckpointException.class)
-                .hasMessageContaining("extra.bin").hasMessageContaining("not listed");
+        assertThatThrownBy(() -> OtnnModel.load(added))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("extra.bin")
+                .hasMessageContaining("not listed");
     }
 
     @Test
@@ -99,8 +112,10 @@ class CheckpointLoadingTest {
         Files.write(copy.resolve("saved_model.pb"), new byte[] {1, 2, 3, 4, 5});
         CheckpointManifest.write(copy); // as if the exporter had written a broken graph
 
-        assertThatThrownBy(() -> OtnnModel.load(copy)).isInstanceOf(CheckpointException.class)
-                .hasMessageContaining("saved_model.pb").hasMessageContaining("cannot load");
+        assertThatThrownBy(() -> OtnnModel.load(copy))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("saved_model.pb")
+                .hasMessageContaining("cannot load");
     }
 
     @Test
@@ -110,38 +125,56 @@ class CheckpointLoadingTest {
         Path truncated = tmp.resolve("truncated.tar.gz");
         Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
 
-        assertThatThrownBy(() -> OtnnModel.load(truncated)).isInstanceOf(CheckpointException.class)
+        assertThatThrownBy(() -> OtnnModel.load(truncated))
+                .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("truncated.tar.gz");
     }
 
     @Test
     void shouldRefuseWhenArchiveEntryEscapesTheDirectory() throws IOException {
         Path archive = tmp.resolve("evil.tar.gz");
-        try (TarArchiveOutputStream out = new TarArchiveOutputStream(new GZIPOutputStream(Files.newOutputStream(archive)))) {
+        try (TarArchiveOutputStream out =
+                new TarArchiveOutputStream(new GZIPOutputStream(Files.newOutputStream(archive)))) {
             TarArchiveEntry entry = new TarArchiveEntry("../../evil.txt");
             entry.setSize(1);
             out.putArchiveEntry(entry);
             out.write('x');
             out.closeArchiveEntry();
         }
-        assertThatThrownBy(() -> OtnnModel.load(archive)).isInstanceOf(CheckpointException.class)
+        assertThatThrownBy(() -> OtnnModel.load(archive))
+                .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("escapes");
     }
 
     @Test
     void shouldNameTheSignatureWhenGraphDisagreesWithMetadata() throws IOException {
         FixtureModel model = Fixtures.linearModel();
-        Path dir = CheckpointFixtures.export(tmp.resolve("ckpt"), model,
-                CheckpointFixtures.metadata("x", model, Fixtures.SMALL_INPUT, 1.0));
+        Path dir = CheckpointFixtures.export(
+                tmp.resolve("ckpt"), model, CheckpointFixtures.metadata("x", model, Fixtures.SMALL_INPUT, 1.0));
         // claim 3 classes instead of 4, re-seal: the files verify, the graph does not match
         ModelMetadata meta = ModelMetadata.read(dir.resolve(ModelMetadata.FILE_NAME));
-        new ModelMetadata(meta.formatVersion(), meta.name(), meta.version(), meta.createdAt(), meta.task(),
-                CheckpointFixtures.classNames(3), meta.input(), 1.0, meta.certificateFactor(), null, null, null, null,
-                null).write(dir.resolve(ModelMetadata.FILE_NAME));
+        new ModelMetadata(
+                        meta.formatVersion(),
+                        meta.name(),
+                        meta.version(),
+                        meta.createdAt(),
+                        meta.task(),
+                        CheckpointFixtures.classNames(3),
+                        meta.input(),
+                        1.0,
+                        meta.certificateFactor(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null)
+                .write(dir.resolve(ModelMetadata.FILE_NAME));
         CheckpointManifest.write(dir);
 
-        assertThatThrownBy(() -> OtnnModel.load(dir)).isInstanceOf(CheckpointException.class)
-                .hasMessageContaining("saved_model.pb").hasMessageContaining("'logits'")
+        assertThatThrownBy(() -> OtnnModel.load(dir))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("saved_model.pb")
+                .hasMessageContaining("'logits'")
                 .hasMessageContaining("[-1, 3]");
     }
 
@@ -153,7 +186,8 @@ class CheckpointLoadingTest {
 
         assertThatThrownBy(() -> SignatureContract.check(Path.of("m/saved_model.pb"), meta, inputs, outputs))
                 .isInstanceOf(CheckpointException.class)
-                .hasMessageContaining("'explain' is missing").hasMessageContaining("'explain_to' is missing");
+                .hasMessageContaining("'explain' is missing")
+                .hasMessageContaining("'explain_to' is missing");
     }
 
     static Path tarGz(Path dir, Path archive, String prefix) throws IOException {

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.Explainer;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
-import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.input.ImageDecoder;
 import io.otnn.explain.input.PixelFormat;
 import io.otnn.explain.testing.Fixtures;
@@ -37,13 +37,15 @@ class ImageFileExplainerTest {
         Path out = tmp.resolve("out");
 
         try (OtnnModel model = OtnnModel.load(Fixtures.groupSort())) {
-            List<ImageFileExplainer.Result> results = new ImageFileExplainer(-1, 2.0, new double[] {1, 3})
-                    .explain(model, List.of(fileA, fileB), out);
+            List<ImageFileExplainer.Result> results =
+                    new ImageFileExplainer(-1, 2.0, new double[] {1, 3}).explain(model, List.of(fileA, fileB), out);
 
             ModelMetadata.Input in = model.metadata().input();
             ImageDecoder decoder = new ImageDecoder(model.metadata());
-            float[][] x = {decoder.decode(PixelFormat.RAW_U8, a, in.width(), in.height(), in.channels()),
-                    decoder.decode(PixelFormat.RAW_U8, b, in.width(), in.height(), in.channels())};
+            float[][] x = {
+                decoder.decode(PixelFormat.RAW_U8, a, in.width(), in.height(), in.channels()),
+                decoder.decode(PixelFormat.RAW_U8, b, in.width(), in.height(), in.channels())
+            };
             List<ImageExplanation> direct;
             try (Explainer explainer = model.newExplainer().withT(2.0)) {
                 direct = explainer.explain(x);
@@ -59,9 +61,13 @@ class ImageFileExplainerTest {
         }
         assertThat(out.resolve("a/panel.png")).isRegularFile();
         assertThat(out.resolve("b/saliency.png")).isRegularFile();
-        JsonNode summary = new ObjectMapper().readTree(out.resolve("a/explanation.json").toFile());
-        assertThat(summary.get("counterfactuals")).extracting(n -> n.get("t").asDouble()).containsExactly(1.0, 3.0);
-        assertThat(new ObjectMapper().readTree(out.resolve("summary.json").toFile())).hasSize(2);
+        JsonNode summary =
+                new ObjectMapper().readTree(out.resolve("a/explanation.json").toFile());
+        assertThat(summary.get("counterfactuals"))
+                .extracting(n -> n.get("t").asDouble())
+                .containsExactly(1.0, 3.0);
+        assertThat(new ObjectMapper().readTree(out.resolve("summary.json").toFile()))
+                .hasSize(2);
     }
 
     @Test
@@ -70,8 +76,9 @@ class ImageFileExplainerTest {
         Path unknown = Files.write(tmp.resolve("notes.txt"), new byte[60]);
         try (OtnnModel model = OtnnModel.load(Fixtures.groupSort())) {
             assertThatThrownBy(() -> new ImageFileExplainer(-1, 2.0, new double[] {1})
-                    .explain(model, List.of(good, unknown), tmp.resolve("out")))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("notes.txt")
+                            .explain(model, List.of(good, unknown), tmp.resolve("out")))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("notes.txt")
                     .hasMessageContaining("unknown image type");
         }
         assertThat(tmp.resolve("out")).doesNotExist();
@@ -80,7 +87,8 @@ class ImageFileExplainerTest {
     @Test
     void shouldRefuseAStepFactorThatIsNotPositiveWhenBuilt() {
         assertThatThrownBy(() -> new ImageFileExplainer(-1, 2.0, new double[] {1, 0}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got 0.0");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got 0.0");
         assertThatThrownBy(() -> new ImageFileExplainer(-1, 2.0, new double[] {Double.POSITIVE_INFINITY}))
                 .isInstanceOf(IllegalArgumentException.class);
     }

@@ -28,8 +28,8 @@ class DecompressionBombTest {
     private static final int SIDE = 30_000;
     private static final long ALLOCATION_LIMIT = 16L << 20;
 
-    private static final ImageDecoder decoder = new ImageDecoder(ModelMetadata.Input.unitRange(28, 28, 1),
-            ImageDecoder.DEFAULT_MAX_BYTES);
+    private static final ImageDecoder decoder =
+            new ImageDecoder(ModelMetadata.Input.unitRange(28, 28, 1), ImageDecoder.DEFAULT_MAX_BYTES);
     private static final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
@@ -55,7 +55,8 @@ class DecompressionBombTest {
         assertThat(inflatedSize(bomb)).isEqualTo((long) SIDE * (SIDE + 1));
 
         long allocated = allocatedWhileRefusing(bomb, PixelFormat.PNG);
-        System.out.printf("PNG bomb: %d bytes declaring %d×%d (%d pixels): refused after %d bytes allocated%n",
+        System.out.printf(
+                "PNG bomb: %d bytes declaring %d×%d (%d pixels): refused after %d bytes allocated%n",
                 bomb.length, SIDE, SIDE, (long) SIDE * SIDE, allocated);
         assertThat(allocated).isLessThan(ALLOCATION_LIMIT).isLessThan((long) SIDE * SIDE / 50);
     }
@@ -70,7 +71,8 @@ class DecompressionBombTest {
         assertThat(headerSize(bomb, "jpeg")).isEqualTo(60_000L * 60_000L);
 
         long allocated = allocatedWhileRefusing(bomb, PixelFormat.JPEG);
-        System.out.printf("JPEG bomb: %d bytes declaring 60000×60000: refused after %d bytes allocated%n",
+        System.out.printf(
+                "JPEG bomb: %d bytes declaring 60000×60000: refused after %d bytes allocated%n",
                 bomb.length, allocated);
         assertThat(allocated).isLessThan(ALLOCATION_LIMIT);
     }

@@ -48,7 +48,8 @@ class ImageDecoderTest {
     @Test
     void shouldKeepLayoutWhenImageIsAPngOrJpeg() throws IOException {
         BufferedImage image = new BufferedImage(3, 4, BufferedImage.TYPE_BYTE_GRAY);
-        for (int y = 0; y < 4; y++) for (int x = 0; x < 3; x++) image.getRaster().setSample(x, y, 0, 20 * (y * 3 + x));
+        for (int y = 0; y < 4; y++)
+            for (int x = 0; x < 3; x++) image.getRaster().setSample(x, y, 0, 20 * (y * 3 + x));
         float[] png = gray.decode(PixelFormat.PNG, encode(image, "png"), 3, 4, 1);
         for (int i = 0; i < 12; i++) assertThat(png[i]).isCloseTo(20 * i / 255f, within(1e-6f));
 
@@ -82,7 +83,9 @@ class ImageDecoderTest {
 
         kind(() -> gray.decode(PixelFormat.PNG, "not an image at all".getBytes(), 3, 4, 1), RejectionKind.UNDECODABLE);
         byte[] png = encode(new BufferedImage(3, 4, BufferedImage.TYPE_BYTE_GRAY), "png");
-        kind(() -> gray.decode(PixelFormat.PNG, Arrays.copyOf(png, png.length / 2), 3, 4, 1), RejectionKind.UNDECODABLE);
+        kind(
+                () -> gray.decode(PixelFormat.PNG, Arrays.copyOf(png, png.length / 2), 3, 4, 1),
+                RejectionKind.UNDECODABLE);
         kind(() -> gray.decode(PixelFormat.JPEG, png, 3, 4, 1), RejectionKind.UNDECODABLE);
         kind(() -> gray.decode((PixelFormat) null, png, 3, 4, 1), RejectionKind.UNSUPPORTED_ENCODING);
     }
@@ -122,7 +125,8 @@ class ImageDecoderTest {
         BufferedImage grayAlpha = grayAlpha(3, 4);
         for (int i = 0; i < 12; i++) grayAlpha.getRaster().setPixel(i % 3, i / 3, new int[] {100, i == 7 ? 254 : 255});
         assertThatThrownBy(() -> gray.decode(PixelFormat.PNG, encode(grayAlpha, "png"), 3, 4, 1))
-                .isInstanceOf(InvalidImageException.class).hasMessageContaining("translucent pixel at x=1, y=2")
+                .isInstanceOf(InvalidImageException.class)
+                .hasMessageContaining("translucent pixel at x=1, y=2")
                 .satisfies(e -> assertThat(((InvalidImageException) e).kind()).isEqualTo(RejectionKind.WRONG_CHANNELS));
 
         BufferedImage rgba = new BufferedImage(2, 2, BufferedImage.TYPE_INT_ARGB);
@@ -132,12 +136,22 @@ class ImageDecoderTest {
 
     @Test
     void shouldNeverConvertChannelsWhenTheFileIsGrayAndTheModelRgbOrTheReverse() throws IOException {
-        kind(() -> rgb.decode(PixelFormat.PNG, encode(new BufferedImage(2, 2, BufferedImage.TYPE_BYTE_GRAY), "png"),
-                2, 2, 3), RejectionKind.WRONG_CHANNELS);
-        kind(() -> rgb.decode(PixelFormat.JPEG, encode(new BufferedImage(2, 2, BufferedImage.TYPE_BYTE_GRAY),
-                "jpeg"), 2, 2, 3), RejectionKind.WRONG_CHANNELS);
-        kind(() -> gray.decode(PixelFormat.JPEG, encode(new BufferedImage(3, 4, BufferedImage.TYPE_INT_RGB), "jpeg"),
-                3, 4, 1), RejectionKind.WRONG_CHANNELS);
+        kind(
+                () -> rgb.decode(
+                        PixelFormat.PNG, encode(new BufferedImage(2, 2, BufferedImage.TYPE_BYTE_GRAY), "png"), 2, 2, 3),
+                RejectionKind.WRONG_CHANNELS);
+        kind(
+                () -> rgb.decode(
+                        PixelFormat.JPEG,
+                        encode(new BufferedImage(2, 2, BufferedImage.TYPE_BYTE_GRAY), "jpeg"),
+                        2,
+                        2,
+                        3),
+                RejectionKind.WRONG_CHANNELS);
+        kind(
+                () -> gray.decode(
+                        PixelFormat.JPEG, encode(new BufferedImage(3, 4, BufferedImage.TYPE_INT_RGB), "jpeg"), 3, 4, 1),
+                RejectionKind.WRONG_CHANNELS);
         // a colour palette is colour, whatever pixels it uses
         BufferedImage indexed = new BufferedImage(3, 4, BufferedImage.TYPE_BYTE_INDEXED);
         kind(() -> gray.decode(PixelFormat.PNG, encode(indexed, "png"), 3, 4, 1), RejectionKind.WRONG_CHANNELS);
@@ -174,7 +188,8 @@ class ImageDecoderTest {
         kind(() -> gray.decode(PixelFormat.RAW_F32, f32(values), 3, 4, 1), RejectionKind.OUT_OF_RANGE);
         values[4] = -0.5f;
         assertThatThrownBy(() -> gray.decode(PixelFormat.RAW_F32, f32(values), 3, 4, 1))
-                .hasMessageContaining("value 4 is -0.5").hasMessageContaining("[0.0, 1.0]");
+                .hasMessageContaining("value 4 is -0.5")
+                .hasMessageContaining("[0.0, 1.0]");
         values[4] = 1 + 2e-5f;
         kind(() -> gray.decode(PixelFormat.RAW_F32, f32(values), 3, 4, 1), RejectionKind.OUT_OF_RANGE);
         values[4] = Float.NEGATIVE_INFINITY;
@@ -211,10 +226,10 @@ class ImageDecoderTest {
     }
 
     @Test
-    void shouldRefuseAPngWhoseHeaderDiffersFromTheDeclaredShapeWhenTheDeclarationMatchesTheModel()
-            throws IOException {
+    void shouldRefuseAPngWhoseHeaderDiffersFromTheDeclaredShapeWhenTheDeclarationMatchesTheModel() throws IOException {
         byte[] wide = encode(new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_GRAY), "png");
-        assertThatThrownBy(() -> gray.decode(PixelFormat.PNG, wide, 3, 4, 1)).hasMessageContaining("header says 4×4")
+        assertThatThrownBy(() -> gray.decode(PixelFormat.PNG, wide, 3, 4, 1))
+                .hasMessageContaining("header says 4×4")
                 .satisfies(e -> assertThat(((InvalidImageException) e).kind()).isEqualTo(RejectionKind.WRONG_SHAPE));
         byte[] jpeg = encode(new BufferedImage(3, 5, BufferedImage.TYPE_BYTE_GRAY), "jpeg");
         kind(() -> gray.decode(PixelFormat.JPEG, jpeg, 3, 4, 1), RejectionKind.WRONG_SHAPE);
@@ -267,15 +282,17 @@ class ImageDecoderTest {
                 if (format == PixelFormat.PNG || format == PixelFormat.JPEG) acceptedCompressed++;
             }
         }
-        int rejectedCount = rejected.values().stream().mapToInt(Integer::intValue).sum();
-        System.out.printf("random/mutated images: %d decodes, %d accepted (%d PNG/JPEG), rejected by kind %s%n",
+        int rejectedCount =
+                rejected.values().stream().mapToInt(Integer::intValue).sum();
+        System.out.printf(
+                "random/mutated images: %d decodes, %d accepted (%d PNG/JPEG), rejected by kind %s%n",
                 calls, accepted, acceptedCompressed, rejected);
         assertThat(accepted + rejectedCount).isEqualTo(calls);
         // 60 valid RAW_U8, 30 valid RAW_F32, and some mutated files that still decode
         assertThat(accepted).isGreaterThanOrEqualTo(90);
         assertThat(acceptedCompressed).isPositive();
-        assertThat(rejected).containsKeys(RejectionKind.WRONG_SHAPE, RejectionKind.UNDECODABLE,
-                RejectionKind.OUT_OF_RANGE);
+        assertThat(rejected)
+                .containsKeys(RejectionKind.WRONG_SHAPE, RejectionKind.UNDECODABLE, RejectionKind.OUT_OF_RANGE);
     }
 
     private static byte[] mutate(byte[] valid, Random random) {
@@ -289,13 +306,18 @@ class ImageDecoderTest {
     }
 
     static void kind(ThrowingCallable call, RejectionKind kind) {
-        assertThatThrownBy(call).isInstanceOf(InvalidImageException.class)
+        assertThatThrownBy(call)
+                .isInstanceOf(InvalidImageException.class)
                 .satisfies(e -> assertThat(((InvalidImageException) e).kind()).isEqualTo(kind));
     }
 
     static BufferedImage grayAlpha(int width, int height) {
-        ComponentColorModel model = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_GRAY), true, false,
-                Transparency.TRANSLUCENT, DataBuffer.TYPE_BYTE);
+        ComponentColorModel model = new ComponentColorModel(
+                ColorSpace.getInstance(ColorSpace.CS_GRAY),
+                true,
+                false,
+                Transparency.TRANSLUCENT,
+                DataBuffer.TYPE_BYTE);
         return new BufferedImage(model, model.createCompatibleWritableRaster(width, height), false, null);
     }
 

@@ -38,7 +38,8 @@ class MetricsTest {
         // scipy.stats.spearmanr([1, 2, 2, 3], [1, 3, 2, 4]) = 0.9486832980505138
         assertThat(Spearman.rho(new double[] {1, 2, 2, 3}, new double[] {1, 3, 2, 4}))
                 .isCloseTo(0.9486832980505138, within(1e-12));
-        assertThat(Spearman.rho(new double[] {1, 2, 3}, new double[] {30, 20, 10})).isEqualTo(-1.0);
+        assertThat(Spearman.rho(new double[] {1, 2, 3}, new double[] {30, 20, 10}))
+                .isEqualTo(-1.0);
         assertThat(Spearman.rho(new double[] {1, 1, 1}, new double[] {1, 2, 3})).isNaN();
     }
 
@@ -126,7 +127,8 @@ class MetricsTest {
         java.util.List<PerturbedInputs> probes = new java.util.ArrayList<>();
         java.util.List<Integer> rowLabels = new java.util.ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            for (PerturbedInputs probe : java.util.List.of(mu.probe(images[i], maps[i]), deletion.probe(images[i], maps[i]))) {
+            for (PerturbedInputs probe :
+                    java.util.List.of(mu.probe(images[i], maps[i]), deletion.probe(images[i], maps[i]))) {
                 probes.add(probe);
                 for (int k = 0; k < probe.rows(); k++) rowLabels.add(labels[i]);
             }
@@ -138,7 +140,8 @@ class MetricsTest {
             System.arraycopy(probe.inputs(), 0, flat, at * d, probe.rows() * d);
             at += probe.rows();
         }
-        float[] scores = f.scores(flat, rows, rowLabels.stream().mapToInt(Integer::intValue).toArray());
+        float[] scores = f.scores(
+                flat, rows, rowLabels.stream().mapToInt(Integer::intValue).toArray());
 
         double[] muExpected = new MuFidelity(IN, 5, 0.2, 30, Baseline.UNIFORM, 4).perImage(f, images, labels, maps);
         at = 0;
@@ -165,7 +168,8 @@ class MetricsTest {
         assertThat(multiclass.scores(new float[2], 2, new int[] {2, 0})).containsExactly(3f, 4f);
         Scorer binary = Scorer.ofLogits((flat, n) -> new float[] {0.5f, -2f});
         assertThat(binary.scores(new float[2], 2, new int[] {1, 0})).containsExactly(0.5f, 2f);
-        assertThat(Scorer.ofLogits((flat, n) -> new float[5]).scores(new float[0], 0, new int[0])).isEmpty();
+        assertThat(Scorer.ofLogits((flat, n) -> new float[5]).scores(new float[0], 0, new int[0]))
+                .isEmpty();
     }
 
     @Test
@@ -180,7 +184,8 @@ class MetricsTest {
             for (int i = 0; i < xs.length; i++) out[i] = w.clone();
             return out;
         };
-        assertThat(mean(stability.perImage(constant, images, new int[2], new float[][] {w, w}))).isEqualTo(0.0);
+        assertThat(mean(stability.perImage(constant, images, new int[2], new float[][] {w, w})))
+                .isEqualTo(0.0);
         // an attribution equal to the input itself ranks the noise: unrelated to the base map
         Stability.Attributor identity = (xs, labels) -> xs;
         float[][] base = identity.attribute(images, new int[2]);
@@ -220,7 +225,8 @@ class MetricsTest {
         float[] a = {1, 2, 3, 4};
         float[] b = {2, 4, 6, 8};
         assertThat(ExplanationMetrics.normalizedL2(a, b)).isCloseTo(0.0, within(1e-12));
-        assertThat(ExplanationMetrics.normalizedL2(new float[] {1, 0}, new float[] {0, 1})).isCloseTo(2.0, within(1e-12));
+        assertThat(ExplanationMetrics.normalizedL2(new float[] {1, 0}, new float[] {0, 1}))
+                .isCloseTo(2.0, within(1e-12));
         float[] smooth = new float[784];
         float[] noise = new float[784];
         Random r = new Random(8);
@@ -228,7 +234,8 @@ class MetricsTest {
             smooth[p] = (float) Math.exp(-(Math.pow(p / 28 - 14, 2) + Math.pow(p % 28 - 14, 2)) / 40);
             noise[p] = r.nextFloat();
         }
-        assertThat(ExplanationMetrics.jpegBytes(smooth, 28, 28, 1)).isLessThan(ExplanationMetrics.jpegBytes(noise, 28, 28, 1));
+        assertThat(ExplanationMetrics.jpegBytes(smooth, 28, 28, 1))
+                .isLessThan(ExplanationMetrics.jpegBytes(noise, 28, 28, 1));
     }
 
     static double mean(double[] v) {

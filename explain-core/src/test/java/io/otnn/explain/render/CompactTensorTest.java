@@ -40,7 +40,8 @@ class CompactTensorTest {
 
     @Test
     void shouldDecodeConstantTensorsAndOddShapes() {
-        assertThat(CompactTensor.encode(new float[] {0.7f, 0.7f, 0.7f}, 3).decode()).containsExactly(0.7f, 0.7f, 0.7f);
+        assertThat(CompactTensor.encode(new float[] {0.7f, 0.7f, 0.7f}, 3).decode())
+                .containsExactly(0.7f, 0.7f, 0.7f);
         float[] five = {1, 2, 3, 4, 5};
         assertThat(CompactTensor.encode(five, 5).decode()).containsExactly(five, within(4f / 510 + 1e-6f));
     }
@@ -49,9 +50,9 @@ class CompactTensorTest {
     void shouldRefuseNonFiniteValuesOrShapeMismatch() {
         assertThatThrownBy(() -> CompactTensor.encode(new float[] {Float.NaN}, 1))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> CompactTensor.encode(new float[3], 2, 2))
-                .isInstanceOf(IllegalArgumentException.class);
-        CompactTensor wrong = new CompactTensor(CompactTensor.encode(new float[4], 2, 2).png(), new int[] {4, 1}, 1, 0);
+        assertThatThrownBy(() -> CompactTensor.encode(new float[3], 2, 2)).isInstanceOf(IllegalArgumentException.class);
+        CompactTensor wrong =
+                new CompactTensor(CompactTensor.encode(new float[4], 2, 2).png(), new int[] {4, 1}, 1, 0);
         assertThatThrownBy(wrong::decode).isInstanceOf(IllegalArgumentException.class);
     }
 }

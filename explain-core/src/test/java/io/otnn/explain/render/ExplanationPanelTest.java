@@ -34,7 +34,9 @@ class ExplanationPanelTest {
         x = Fixtures.images(31, 1, model.metadata().input().size())[0];
         try (Explainer explainer = model.newExplainer()) {
             explanation = explainer.explain(new float[][] {x}).get(0);
-            steps = explainer.counterfactuals(new float[][] {x}, List.of(explanation), 1, 2, 5).get(0);
+            steps = explainer
+                    .counterfactuals(new float[][] {x}, List.of(explanation), 1, 2, 5)
+                    .get(0);
         }
     }
 
@@ -73,9 +75,11 @@ class ExplanationPanelTest {
             assertThat(right.y()).isEqualTo(left.y());
         }
         for (PanelLayout.Tile tile : layout.tiles()) {
-            assertThat(tile.title().y() + tile.title().height()).isLessThanOrEqualTo(tile.picture().y());
+            assertThat(tile.title().y() + tile.title().height())
+                    .isLessThanOrEqualTo(tile.picture().y());
             if (tile.bar() != null) {
-                assertThat(tile.bar().y()).isGreaterThan(tile.picture().y() + tile.picture().height());
+                assertThat(tile.bar().y())
+                        .isGreaterThan(tile.picture().y() + tile.picture().height());
             }
         }
         assertThat(layout.image().bar()).isNull();
@@ -95,10 +99,17 @@ class ExplanationPanelTest {
 
         assertPicture(drawn, layout, layout.image(), renderer.toImage(x));
         assertPicture(drawn, layout, layout.saliency(), renderer.heatmapImage(explanation.saliency()));
-        assertPicture(drawn, layout, layout.overlay(), renderer.overlayImage(x, explanation.saliency(),
-                ExplanationPanel.OVERLAY_ALPHA));
+        assertPicture(
+                drawn,
+                layout,
+                layout.overlay(),
+                renderer.overlayImage(x, explanation.saliency(), ExplanationPanel.OVERLAY_ALPHA));
         for (int i = 0; i < steps.size(); i++) {
-            assertPicture(drawn, layout, layout.counterfactual(i), renderer.toImage(steps.get(i).image()));
+            assertPicture(
+                    drawn,
+                    layout,
+                    layout.counterfactual(i),
+                    renderer.toImage(steps.get(i).image()));
         }
         assertPicture(drawn, layout, layout.difference(), renderer.divergingImage(difference));
     }
@@ -115,16 +126,23 @@ class ExplanationPanelTest {
             PanelLayout.Box title = tile.title();
             // the first line of every title is there, in the text colour, and in its own line
             PanelLayout.Box first = new PanelLayout.Box(title.x(), title.y(), title.width(), PanelLayout.LINE_HEIGHT);
-            assertThat(inked(drawn, first)).as("first title line of tile at x = %d", title.x()).isGreaterThan(30);
-            assertThat(count(drawn, first, ExplanationPanel.TEXT.getRGB() & 0xffffff)).isPositive();
-            PanelLayout.Box second = new PanelLayout.Box(title.x(), title.y() + PanelLayout.LINE_HEIGHT, title.width(),
-                    PanelLayout.LINE_HEIGHT);
-            assertThat(inked(drawn, second)).as("second title line of tile at x = %d", title.x()).isGreaterThan(30);
+            assertThat(inked(drawn, first))
+                    .as("first title line of tile at x = %d", title.x())
+                    .isGreaterThan(30);
+            assertThat(count(drawn, first, ExplanationPanel.TEXT.getRGB() & 0xffffff))
+                    .isPositive();
+            PanelLayout.Box second = new PanelLayout.Box(
+                    title.x(), title.y() + PanelLayout.LINE_HEIGHT, title.width(), PanelLayout.LINE_HEIGHT);
+            assertThat(inked(drawn, second))
+                    .as("second title line of tile at x = %d", title.x())
+                    .isGreaterThan(30);
         }
         // the image's class, label (correct: green) and certificate: four lines
         PanelLayout.Box imageTitle = layout.image().title();
         for (int line = 0; line < 4; line++) {
-            assertThat(inked(drawn, line(imageTitle, line))).as("image title line %d", line).isGreaterThan(30);
+            assertThat(inked(drawn, line(imageTitle, line)))
+                    .as("image title line %d", line)
+                    .isGreaterThan(30);
         }
         assertThat(greenish(drawn, line(imageTitle, 2))).isPositive();
         // each colour bar has its figures under it
@@ -134,9 +152,12 @@ class ExplanationPanelTest {
         for (int py = 0; py < drawn.getHeight(); py++) {
             for (int px = 0; px < drawn.getWidth(); px++) {
                 boolean inside = layout.heading().contains(px, py);
-                for (PanelLayout.Tile tile : layout.tiles()) inside |= tile.bounds().contains(px, py);
+                for (PanelLayout.Tile tile : layout.tiles())
+                    inside |= tile.bounds().contains(px, py);
                 if (!inside) {
-                    assertThat(drawn.getRGB(px, py) & 0xffffff).as("pixel (%d, %d)", px, py).isEqualTo(BACKGROUND);
+                    assertThat(drawn.getRGB(px, py) & 0xffffff)
+                            .as("pixel (%d, %d)", px, py)
+                            .isEqualTo(BACKGROUND);
                 }
             }
         }
@@ -145,7 +166,8 @@ class ExplanationPanelTest {
     @Test
     void shouldShowAWrongLabelInRedWhenTheLabelDiffersFromThePrediction() {
         ExplanationPanel panel = new ExplanationPanel(model.metadata());
-        int wrong = (explanation.predicted() + 1) % model.metadata().classNames().size();
+        int wrong =
+                (explanation.predicted() + 1) % model.metadata().classNames().size();
         PanelContent c = content(wrong);
         BufferedImage drawn = panel.draw(c);
         PanelLayout.Box labelLine = line(panel.layout(c).image().title(), 2);
@@ -154,7 +176,8 @@ class ExplanationPanelTest {
         // without a label the line says so, in neither colour
         BufferedImage unlabelled = panel.draw(content(null));
         assertThat(inked(unlabelled, labelLine)).isGreaterThan(30);
-        assertThat(greenish(unlabelled, labelLine) + reddish(unlabelled, labelLine)).isZero();
+        assertThat(greenish(unlabelled, labelLine) + reddish(unlabelled, labelLine))
+                .isZero();
     }
 
     @Test
@@ -168,7 +191,9 @@ class ExplanationPanelTest {
             PanelLayout.Box verdict = line(layout.counterfactual(i).title(), 2);
             assertThat(inked(drawn, verdict)).isGreaterThan(30);
             if (step.t() <= 1) { // x_δ: not expected to be in j yet, neither green nor red
-                assertThat(greenish(drawn, verdict) + reddish(drawn, verdict)).as("t = %s", step.t()).isZero();
+                assertThat(greenish(drawn, verdict) + reddish(drawn, verdict))
+                        .as("t = %s", step.t())
+                        .isZero();
             } else if (step.predictedClass() == explanation.runnerUp()) {
                 assertThat(greenish(drawn, verdict)).as("t = %s", step.t()).isPositive();
                 assertThat(reddish(drawn, verdict)).isZero();
@@ -190,7 +215,8 @@ class ExplanationPanelTest {
         assertMonotonic(drawn, layout.difference().bar(), Colormap.RD_BU);
         PanelLayout.Box diverging = layout.difference().bar();
         assertThat(drawn.getRGB(diverging.x() + diverging.width() / 2, diverging.y()) & 0xffffff)
-                .as("the middle of the diverging bar is 0: white").isEqualTo(Colormap.RD_BU.rgb(0.5));
+                .as("the middle of the diverging bar is 0: white")
+                .isEqualTo(Colormap.RD_BU.rgb(0.5));
     }
 
     @Test
@@ -206,25 +232,27 @@ class ExplanationPanelTest {
     @Test
     void shouldRefuseAPanelWhenTheImageDoesNotFitTheModel() {
         ExplanationPanel panel = new ExplanationPanel(Fixtures.MNIST_INPUT, List.of("a", "b"));
-        assertThatThrownBy(() -> panel.draw(content(null))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> panel.draw(content(null)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[28, 28, 1]");
     }
 
     private static PanelLayout.Box line(PanelLayout.Box title, int line) {
-        return new PanelLayout.Box(title.x(), title.y() + line * PanelLayout.LINE_HEIGHT, title.width(),
-                PanelLayout.LINE_HEIGHT);
+        return new PanelLayout.Box(
+                title.x(), title.y() + line * PanelLayout.LINE_HEIGHT, title.width(), PanelLayout.LINE_HEIGHT);
     }
 
     /** Every pixel of the tile's picture is the small picture's pixel under it (nearest-neighbour enlargement). */
-    private static void assertPicture(BufferedImage drawn, PanelLayout layout, PanelLayout.Tile tile,
-                                      BufferedImage small) {
+    private static void assertPicture(
+            BufferedImage drawn, PanelLayout layout, PanelLayout.Tile tile, BufferedImage small) {
         PanelLayout.Box p = tile.picture();
         assertThat(p.width()).isEqualTo(small.getWidth() * layout.scale());
         for (int py = 0; py < p.height(); py++) {
             for (int px = 0; px < p.width(); px++) {
                 int expected = small.getRGB(px / layout.scale(), py / layout.scale()) & 0xffffff;
-                assertThat(drawn.getRGB(p.x() + px, p.y() + py) & 0xffffff).as("(%d, %d) of the tile at x = %d", px,
-                        py, p.x()).isEqualTo(expected);
+                assertThat(drawn.getRGB(p.x() + px, p.y() + py) & 0xffffff)
+                        .as("(%d, %d) of the tile at x = %d", px, py, p.x())
+                        .isEqualTo(expected);
             }
         }
     }
@@ -253,7 +281,8 @@ class ExplanationPanelTest {
         int bestDistance = Integer.MAX_VALUE;
         for (int s = 0; s <= 2000; s++) {
             int c = map.rgb(s / 2000.0);
-            int d = sq((c >> 16 & 0xff) - (rgb >> 16 & 0xff)) + sq((c >> 8 & 0xff) - (rgb >> 8 & 0xff))
+            int d = sq((c >> 16 & 0xff) - (rgb >> 16 & 0xff))
+                    + sq((c >> 8 & 0xff) - (rgb >> 8 & 0xff))
                     + sq((c & 0xff) - (rgb & 0xff));
             if (d < bestDistance) {
                 bestDistance = d;

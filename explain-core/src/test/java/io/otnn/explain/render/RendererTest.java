@@ -27,8 +27,14 @@ class RendererTest {
             float[] x = Fixtures.images(1, 1, 60)[0];
             ImageExplanation e = model.explain(new float[][] {x}).get(0);
             Map<String, byte[]> pngs = new Renderer(model.metadata().input()).render(x, e);
-            assertThat(pngs).containsOnlyKeys("image.png", "saliency.png", "overlay.png", "gradient.png",
-                    "counterfactual.png", "difference.png");
+            assertThat(pngs)
+                    .containsOnlyKeys(
+                            "image.png",
+                            "saliency.png",
+                            "overlay.png",
+                            "gradient.png",
+                            "counterfactual.png",
+                            "difference.png");
             for (byte[] png : pngs.values()) {
                 BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
                 assertThat(image.getWidth()).isEqualTo(5);

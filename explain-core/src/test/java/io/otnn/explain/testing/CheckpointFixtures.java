@@ -44,12 +44,25 @@ public final class CheckpointFixtures {
     /** Metadata for a fixture: multiclass with K = model outputs, or binary when the model has one output. */
     public static ModelMetadata metadata(String name, FixtureModel model, ModelMetadata.Input input, double lipschitz) {
         boolean binary = model.outputSize() == 1;
-        var arch = ModelMetadata.object().put("preset", "fixture").put("constrained", true)
+        var arch = ModelMetadata.object()
+                .put("preset", "fixture")
+                .put("constrained", true)
                 .put("activation", model.activation().name());
-        return new ModelMetadata(ModelMetadata.FORMAT_VERSION, name, 1, Instant.parse("2026-11-23T16:00:00Z"),
+        return new ModelMetadata(
+                ModelMetadata.FORMAT_VERSION,
+                name,
+                1,
+                Instant.parse("2026-11-23T16:00:00Z"),
                 binary ? ModelMetadata.Task.BINARY : ModelMetadata.Task.MULTICLASS,
-                binary ? List.of("negative", "positive") : classNames(model.outputSize()), input, lipschitz,
-                binary ? 1.0 : Math.sqrt(2.0), arch, null, null, null, null);
+                binary ? List.of("negative", "positive") : classNames(model.outputSize()),
+                input,
+                lipschitz,
+                binary ? 1.0 : Math.sqrt(2.0),
+                arch,
+                null,
+                null,
+                null,
+                null);
     }
 
     /** Exports {@code model} with {@code metadata} into {@code dir} (created) and writes the manifest. */
@@ -61,15 +74,18 @@ public final class CheckpointFixtures {
         int k = model.outputSize();
         try (Graph graph = new Graph()) {
             Ops tf = Ops.create(graph);
-            Placeholder<TFloat32> images = tf.withName("images").placeholder(TFloat32.class,
-                    Placeholder.shape(Shape.of(-1, in.height(), in.width(), in.channels())));
-            Placeholder<TInt32> target = tf.withName("target").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+            Placeholder<TFloat32> images = tf.withName("images")
+                    .placeholder(
+                            TFloat32.class, Placeholder.shape(Shape.of(-1, in.height(), in.width(), in.channels())));
+            Placeholder<TInt32> target =
+                    tf.withName("target").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
             Operand<TFloat32> h = tf.reshape(images, tf.constant(new long[] {-1, size}));
             for (int l = 0; l < model.weights().size(); l++) {
                 Operand<TFloat32> w = tf.variable(tf.constant(model.weights().get(l)));
                 Operand<TFloat32> b = tf.variable(tf.constant(model.biases().get(l)));
                 h = tf.math.add(tf.linalg.matMul(h, w), b);
-                if (l < model.weights().size() - 1) h = activation(tf, h, model.activation(), model.weights().get(l)[0].length);
+                if (l < model.weights().size() - 1)
+                    h = activation(tf, h, model.activation(), model.weights().get(l)[0].length);
             }
             Operand<TFloat32> logits = tf.withName("logits").identity(h);
 
@@ -88,24 +104,47 @@ public final class CheckpointFixtures {
                 seedMargin = tf.math.sub(seedTop1, oneHot(tf, second, k));
                 seedTo = tf.math.sub(seedTop1, oneHot(tf, target, k));
             }
-            Output<?> gradTop1 = graph.addGradients("grad_top1", new Output<?>[] {logits.asOutput()},
-                    new Output<?>[] {images.asOutput()}, new Output<?>[] {seedTop1.asOutput()})[0];
-            Output<?> gradMargin = graph.addGradients("grad_margin", new Output<?>[] {logits.asOutput()},
-                    new Output<?>[] {images.asOutput()}, new Output<?>[] {seedMargin.asOutput()})[0];
-            Output<?> gradTo = graph.addGradients("grad_to", new Output<?>[] {logits.asOutput()},
-                    new Output<?>[] {images.asOutput()}, new Output<?>[] {seedTo.asOutput()})[0];
+            Output<?> gradTop1 = graph.addGradients(
+                            "grad_top1",
+                            new Output<?>[] {logits.asOutput()},
+                            new Output<?>[] {images.asOutput()},
+                            new Output<?>[] {seedTop1.asOutput()})[0];
+            Output<?> gradMargin = graph.addGradients(
+                            "grad_margin",
+                            new Output<?>[] {logits.asOutput()},
+                            new Output<?>[] {images.asOutput()},
+                            new Output<?>[] {seedMargin.asOutput()})[0];
+            Output<?> gradTo = graph.addGradients(
+                            "grad_to",
+                            new Output<?>[] {logits.asOutput()},
+                            new Output<?>[] {images.asOutput()},
+                            new Output<?>[] {seedTo.asOutput()})[0];
 
-            Signature serving = Signature.builder().key(Signature.DEFAULT_KEY).input("images", images)
-                    .output("logits", logits).build();
-            Signature explain = Signature.builder().key("explain").input("images", images).output("logits", logits)
-                    .output("grad_top1", gradTop1).output("grad_margin", gradMargin).build();
-            Signature.Builder explainToBuilder = Signature.builder().key("explain_to").input("images", images)
-                    .input("target", target).output("logits", logits).output("grad_top1", gradTop1)
+            Signature serving = Signature.builder()
+                    .key(Signature.DEFAULT_KEY)
+                    .input("images", images)
+                    .output("logits", logits)
+                    .build();
+            Signature explain = Signature.builder()
+                    .key("explain")
+                    .input("images", images)
+                    .output("logits", logits)
+                    .output("grad_top1", gradTop1)
+                    .output("grad_margin", gradMargin)
+                    .build();
+            Signature.Builder explainToBuilder = Signature.builder()
+                    .key("explain_to")
+                    .input("images", images)
+                    .input("target", target)
+                    .output("logits", logits)
+                    .output("grad_top1", gradTop1)
                     .output("grad_margin", gradTo);
             try (Session session = new Session(graph)) {
                 session.initialize();
-                SavedModelBundle.exporter(dir.toString()).withSession(session)
-                        .withSignatures(serving, explain, explainToBuilder.build()).export();
+                SavedModelBundle.exporter(dir.toString())
+                        .withSession(session)
+                        .withSignatures(serving, explain, explainToBuilder.build())
+                        .export();
             }
         }
         metadata.write(dir.resolve(ModelMetadata.FILE_NAME));

@@ -55,7 +55,8 @@ public record FixtureModel(List<float[][]> weights, List<float[]> biases, Activa
 
     /** A linear model f(x) = Wᵀx + b. */
     public static FixtureModel linear(float[][] w, float[] b) {
-        return new FixtureModel(java.util.Collections.singletonList(w), java.util.Collections.singletonList(b), Activation.ABS);
+        return new FixtureModel(
+                java.util.Collections.singletonList(w), java.util.Collections.singletonList(b), Activation.ABS);
     }
 
     /**

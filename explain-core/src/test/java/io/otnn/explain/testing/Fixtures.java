@@ -16,8 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Fixtures {
 
     /** A non-square, two-channel input, so layout mistakes show. */
-    public static final ModelMetadata.Input SMALL_INPUT = new ModelMetadata.Input(java.util.List.of(6, 5, 2), 0.0, 1.0,
-            1.0 / 255.0, 0.0);
+    public static final ModelMetadata.Input SMALL_INPUT =
+            new ModelMetadata.Input(java.util.List.of(6, 5, 2), 0.0, 1.0, 1.0 / 255.0, 0.0);
+
     public static final ModelMetadata.Input MNIST_INPUT = ModelMetadata.Input.unitRange(28, 28, 1);
 
     private static final Map<String, Path> BUILT = new ConcurrentHashMap<>();
@@ -49,26 +50,27 @@ public final class Fixtures {
 
     /** A 2-hidden-layer GroupSort network 60-32-32-5 with 1-Lipschitz layers. */
     public static FixtureModel groupSortModel() {
-        return MODELS.computeIfAbsent("groupsort", k -> FixtureModel.random(3, FixtureModel.Activation.GROUP_SORT_2,
-                SMALL_INPUT.size(), 32, 32, 5));
+        return MODELS.computeIfAbsent(
+                "groupsort",
+                k -> FixtureModel.random(3, FixtureModel.Activation.GROUP_SORT_2, SMALL_INPUT.size(), 32, 32, 5));
     }
 
     /** An abs-activation network 60-16-3. */
     public static FixtureModel absModel() {
-        return MODELS.computeIfAbsent("abs", k -> FixtureModel.random(5, FixtureModel.Activation.ABS,
-                SMALL_INPUT.size(), 16, 3));
+        return MODELS.computeIfAbsent(
+                "abs", k -> FixtureModel.random(5, FixtureModel.Activation.ABS, SMALL_INPUT.size(), 16, 3));
     }
 
     /** The prototype's dense OTNN shape 784-256-256-10 (random 1-Lipschitz weights) on 28×28×1. */
     public static FixtureModel denseMnistModel() {
-        return MODELS.computeIfAbsent("dense", k -> FixtureModel.random(42, FixtureModel.Activation.GROUP_SORT_2,
-                784, 256, 256, 10));
+        return MODELS.computeIfAbsent(
+                "dense", k -> FixtureModel.random(42, FixtureModel.Activation.GROUP_SORT_2, 784, 256, 256, 10));
     }
 
     /** A binary GroupSort network 1568-16-1 on BlockMNIST's 56×28×1 input. */
     public static FixtureModel blockMnistModel() {
-        return MODELS.computeIfAbsent("block", k -> FixtureModel.random(13, FixtureModel.Activation.GROUP_SORT_2,
-                56 * 28, 16, 1));
+        return MODELS.computeIfAbsent(
+                "block", k -> FixtureModel.random(13, FixtureModel.Activation.GROUP_SORT_2, 56 * 28, 16, 1));
     }
 
     public static Path blockMnist() {
@@ -115,7 +117,8 @@ public final class Fixtures {
 
     private static void deleteTree(Path dir) {
         try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            walk.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // a temporary directory: best effort
         }

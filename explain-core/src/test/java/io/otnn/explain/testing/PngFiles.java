@@ -12,8 +12,7 @@ import java.util.zip.Deflater;
 /** PNG files written byte by byte, for tests that need files ImageIO's writer would have to allocate first. */
 public final class PngFiles {
 
-    private PngFiles() {
-    }
+    private PngFiles() {}
 
     /** A valid 8-bit gray PNG of zeros: its image data deflate 1,000:1 (30,000 × 30,000 is about 870 KB). */
     public static byte[] zeros(int width, int height) {
@@ -40,8 +39,14 @@ public final class PngFiles {
             ByteArrayOutputStream png = new ByteArrayOutputStream();
             DataOutputStream out = new DataOutputStream(png);
             out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
-            ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 0)
-                    .put((byte) 0).put((byte) 0).put((byte) 0);
+            ByteBuffer ihdr = ByteBuffer.allocate(13)
+                    .putInt(width)
+                    .putInt(height)
+                    .put((byte) 8)
+                    .put((byte) 0)
+                    .put((byte) 0)
+                    .put((byte) 0)
+                    .put((byte) 0);
             chunk(out, "IHDR", ihdr.array());
             chunk(out, "IDAT", idat.toByteArray());
             chunk(out, "IEND", new byte[0]);

@@ -31,7 +31,9 @@ public final class IdxSource implements ImageSource {
             for (String split : IdxReader.SPLITS) {
                 Path images = IdxReader.findOrNull(path, split + "-images-idx3-ubyte");
                 if (images != null) {
-                    return new IdxSource(images, IdxReader.findOrNull(path, split + "-labels-idx1-ubyte"),
+                    return new IdxSource(
+                            images,
+                            IdxReader.findOrNull(path, split + "-labels-idx1-ubyte"),
                             path.toAbsolutePath().normalize().getFileName() + "/" + split);
                 }
             }
@@ -43,7 +45,9 @@ public final class IdxSource implements ImageSource {
         }
         String name = path.getFileName().toString();
         String split = name.contains("-") ? name.substring(0, name.indexOf('-')) : name;
-        return new IdxSource(path, IdxReader.labelsNextTo(path),
+        return new IdxSource(
+                path,
+                IdxReader.labelsNextTo(path),
                 path.toAbsolutePath().getParent().getFileName() + "/" + split);
     }
 
@@ -63,8 +67,15 @@ public final class IdxSource implements ImageSource {
             for (int i = 0; reader.hasNext(); i++) {
                 byte[] pixels = new byte[reader.height() * reader.width()];
                 int label = reader.next(pixels);
-                if (!sink.accept(new SourceImage(prefix + "/" + i, "idx:" + prefix, reader.width(), reader.height(), 1,
-                        "RAW_U8", pixels, reader.hasLabels() ? Integer.valueOf(label) : null))) {
+                if (!sink.accept(new SourceImage(
+                        prefix + "/" + i,
+                        "idx:" + prefix,
+                        reader.width(),
+                        reader.height(),
+                        1,
+                        "RAW_U8",
+                        pixels,
+                        reader.hasLabels() ? Integer.valueOf(label) : null))) {
                     return;
                 }
             }

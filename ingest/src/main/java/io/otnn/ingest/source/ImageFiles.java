@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
-
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
@@ -19,8 +18,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  */
 final class ImageFiles {
 
-    private ImageFiles() {
-    }
+    private ImageFiles() {}
 
     static boolean isImage(Path path) {
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -30,8 +28,8 @@ final class ImageFiles {
     /** @throws IOException with a one-line reason when the file cannot be read or decoded */
     static SourceImage read(Path file, String id, String source, Integer label) throws IOException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        String encoding = name.endsWith(".png") ? "PNG" : name.endsWith(".jpg") || name.endsWith(".jpeg") ? "JPEG"
-                : null;
+        String encoding =
+                name.endsWith(".png") ? "PNG" : name.endsWith(".jpg") || name.endsWith(".jpeg") ? "JPEG" : null;
         if (encoding == null) {
             throw new IOException("not a PNG or JPEG file");
         }

@@ -8,6 +8,5 @@ package io.otnn.ingest.source;
  * @param encoding {@code RAW_U8}, {@code PNG} or {@code JPEG}
  * @param label    the class when the source knows it, else {@code null}
  */
-public record SourceImage(String id, String source, int width, int height, int channels, String encoding,
-                          byte[] pixels, Integer label) {
-}
+public record SourceImage(
+        String id, String source, int width, int height, int channels, String encoding, byte[] pixels, Integer label) {}

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,13 +28,13 @@ class ImageFilesTest {
 
         Path bomb = dir.resolve("bomb.png");
         Files.write(bomb, grayPng(30_000, 30_000)); // about 870 KB, 900 MB of pixels
-        com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
         SourceImage image = ImageFiles.read(bomb, "bomb", "test", null);
         long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
 
-        System.out.printf("ingest: %d-byte PNG declaring 30000×30000 read after %d bytes allocated%n",
+        System.out.printf(
+                "ingest: %d-byte PNG declaring 30000×30000 read after %d bytes allocated%n",
                 Files.size(bomb), allocated);
         assertThat(image.width()).isEqualTo(30_000);
         assertThat(image.height()).isEqualTo(30_000);
@@ -64,7 +63,14 @@ class ImageFilesTest {
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(png);
         out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
-        chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).array());
+        chunk(
+                out,
+                "IHDR",
+                ByteBuffer.allocate(13)
+                        .putInt(width)
+                        .putInt(height)
+                        .put((byte) 8)
+                        .array());
         chunk(out, "IDAT", idat.toByteArray());
         chunk(out, "IEND", new byte[0]);
         return png.toByteArray();

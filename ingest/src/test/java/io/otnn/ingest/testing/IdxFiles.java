@@ -15,8 +15,7 @@ import java.util.zip.GZIPOutputStream;
  * image i has every pixel i, label i % 10.
  */
 public final class IdxFiles {
-    private IdxFiles() {
-    }
+    private IdxFiles() {}
 
     /** The gzip files ({@code split-images-idx3-ubyte.gz}, ...). */
     public static Path writeIdx(Path dir, String split, int n, int rows, int cols) throws IOException {
@@ -31,13 +30,22 @@ public final class IdxFiles {
      * Image i holds {@code pixels.apply(i)} (rows×cols bytes) and label {@code labels.applyAsInt(i)}; both are asked
      * for in the order i = 0, 1, ..., pixels first, so that they may draw from one generator.
      */
-    public static Path writeIdx(Path dir, String split, int n, int rows, int cols, boolean gzip,
-            IntFunction<byte[]> pixels, IntUnaryOperator labels) throws IOException {
+    public static Path writeIdx(
+            Path dir,
+            String split,
+            int n,
+            int rows,
+            int cols,
+            boolean gzip,
+            IntFunction<byte[]> pixels,
+            IntUnaryOperator labels)
+            throws IOException {
         Files.createDirectories(dir);
         String suffix = gzip ? ".gz" : "";
-        try (DataOutputStream images = new DataOutputStream(open(dir.resolve(split + "-images-idx3-ubyte" + suffix),
-                gzip)); DataOutputStream labelFile = new DataOutputStream(open(dir.resolve(split
-                + "-labels-idx1-ubyte" + suffix), gzip))) {
+        try (DataOutputStream images =
+                        new DataOutputStream(open(dir.resolve(split + "-images-idx3-ubyte" + suffix), gzip));
+                DataOutputStream labelFile =
+                        new DataOutputStream(open(dir.resolve(split + "-labels-idx1-ubyte" + suffix), gzip))) {
             images.writeInt(0x803);
             images.writeInt(n);
             images.writeInt(rows);
@@ -47,8 +55,8 @@ public final class IdxFiles {
             for (int i = 0; i < n; i++) {
                 byte[] image = pixels.apply(i);
                 if (image.length != rows * cols) {
-                    throw new IllegalArgumentException("image " + i + " has " + image.length + " pixels, not "
-                            + rows * cols);
+                    throw new IllegalArgumentException(
+                            "image " + i + " has " + image.length + " pixels, not " + rows * cols);
                 }
                 images.write(image);
                 labelFile.writeByte(labels.applyAsInt(i));

@@ -12,7 +12,6 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
-
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -57,7 +56,9 @@ public final class CertificateAuthority {
             X509v3CertificateBuilder builder = builder(subject, subject, keys)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-                    .addExtension(Extension.subjectKeyIdentifier, false,
+                    .addExtension(
+                            Extension.subjectKeyIdentifier,
+                            false,
                             extensions.createSubjectKeyIdentifier(keys.getPublic()));
             return new CertificateAuthority(keys, sign(builder, keys));
         } catch (GeneralSecurityException | CertIOException | OperatorCreationException e) {
@@ -79,19 +80,26 @@ public final class CertificateAuthority {
             KeyPair keys = newKeyPair();
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             GeneralNames names = new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-                    new GeneralName(GeneralName.dNSName, "localhost")});
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")
+            });
             X509v3CertificateBuilder builder = builder(
-                    X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()),
-                    new X500Name("CN=" + commonName), keys)
+                            X500Name.getInstance(
+                                    certificate.getSubjectX500Principal().getEncoded()),
+                            new X500Name("CN=" + commonName),
+                            keys)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                            new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
+                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
+                        KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+                    }))
                     .addExtension(Extension.subjectAlternativeName, false, names)
-                    .addExtension(Extension.authorityKeyIdentifier, false,
+                    .addExtension(
+                            Extension.authorityKeyIdentifier,
+                            false,
                             extensions.createAuthorityKeyIdentifier(certificate))
-                    .addExtension(Extension.subjectKeyIdentifier, false,
+                    .addExtension(
+                            Extension.subjectKeyIdentifier,
+                            false,
                             extensions.createSubjectKeyIdentifier(keys.getPublic()));
             X509Certificate leaf = sign(builder, keyPair);
             KeyStore store = KeyStore.getInstance("PKCS12");
@@ -123,8 +131,12 @@ public final class CertificateAuthority {
 
     private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair subjectKeys) {
         Instant now = Instant.now();
-        return new JcaX509v3CertificateBuilder(issuer, new BigInteger(64, RANDOM).add(BigInteger.ONE),
-                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(VALIDITY)), subject,
+        return new JcaX509v3CertificateBuilder(
+                issuer,
+                new BigInteger(64, RANDOM).add(BigInteger.ONE),
+                Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(now.plus(VALIDITY)),
+                subject,
                 subjectKeys.getPublic());
     }
 

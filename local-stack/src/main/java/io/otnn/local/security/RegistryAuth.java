@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -31,8 +30,8 @@ public final class RegistryAuth {
         if (users.isEmpty()) {
             throw new IllegalArgumentException("a secure registry needs at least one user");
         }
-        users.forEach((name, password) -> credentials.put(name,
-                (name + ":" + password).getBytes(StandardCharsets.UTF_8)));
+        users.forEach(
+                (name, password) -> credentials.put(name, (name + ":" + password).getBytes(StandardCharsets.UTF_8)));
     }
 
     /**
@@ -41,7 +40,9 @@ public final class RegistryAuth {
      */
     public static RegistryAuth fromFiles(Path keyStore, Path keyStorePasswordFile, Path usersFile) {
         try {
-            char[] password = Files.readString(keyStorePasswordFile, StandardCharsets.UTF_8).strip().toCharArray();
+            char[] password = Files.readString(keyStorePasswordFile, StandardCharsets.UTF_8)
+                    .strip()
+                    .toCharArray();
             Properties users = new Properties();
             try (InputStream in = Files.newInputStream(usersFile)) {
                 users.load(in);

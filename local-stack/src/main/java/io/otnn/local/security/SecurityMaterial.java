@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-
 import javax.net.ssl.SSLContext;
 
 /**
@@ -36,8 +35,8 @@ public final class SecurityMaterial {
     private final String serverKeyStorePassword;
     private final Map<String, Path> clientFiles = new LinkedHashMap<>();
 
-    private SecurityMaterial(StackSecurity security, Path dir, String trustStorePassword,
-                             String serverKeyStorePassword) {
+    private SecurityMaterial(
+            StackSecurity security, Path dir, String trustStorePassword, String serverKeyStorePassword) {
         this.security = security;
         this.dir = dir;
         this.trustStorePassword = trustStorePassword;
@@ -53,11 +52,13 @@ public final class SecurityMaterial {
             String trustPassword = StackSecurity.randomSecret();
             String serverPassword = StackSecurity.randomSecret();
             store(ca.trustStore(), dir.resolve(TRUST_STORE_FILE), trustPassword);
-            store(ca.issueServerKeyStore("otnn local-stack", serverPassword.toCharArray()),
-                    dir.resolve(SERVER_KEY_STORE_FILE), serverPassword);
+            store(
+                    ca.issueServerKeyStore("otnn local-stack", serverPassword.toCharArray()),
+                    dir.resolve(SERVER_KEY_STORE_FILE),
+                    serverPassword);
             String pem = "-----BEGIN CERTIFICATE-----\n"
                     + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                    .encodeToString(ca.certificate().getEncoded())
+                            .encodeToString(ca.certificate().getEncoded())
                     + "\n-----END CERTIFICATE-----\n";
             Files.writeString(dir.resolve(CA_CERTIFICATE_FILE), pem, StandardCharsets.US_ASCII);
             return new SecurityMaterial(security, dir.toAbsolutePath(), trustPassword, serverPassword);
@@ -97,10 +98,13 @@ public final class SecurityMaterial {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("sasl.enabled.mechanisms", security.mechanism());
         p.put(prefix + "sasl.enabled.mechanisms", security.mechanism());
-        p.put(prefix + mechanism + ".sasl.jaas.config",
+        p.put(
+                prefix + mechanism + ".sasl.jaas.config",
                 "org.apache.kafka.common.security.scram.ScramLoginModule required;");
         p.put(prefix + "ssl.keystore.type", "PKCS12");
-        p.put(prefix + "ssl.keystore.location", dir.resolve(SERVER_KEY_STORE_FILE).toString());
+        p.put(
+                prefix + "ssl.keystore.location",
+                dir.resolve(SERVER_KEY_STORE_FILE).toString());
         p.put(prefix + "ssl.keystore.password", serverKeyStorePassword);
         p.put(prefix + "ssl.key.password", serverKeyStorePassword);
         return p;
@@ -126,8 +130,10 @@ public final class SecurityMaterial {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("security.protocol", "SASL_SSL");
         p.put("sasl.mechanism", security.mechanism());
-        p.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
-                + user + "\" password=\"" + password + "\";");
+        p.put(
+                "sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\""
+                        + password + "\";");
         p.put("ssl.truststore.type", "PKCS12");
         p.put("ssl.truststore.location", trustStore().toString());
         p.put("ssl.truststore.password", trustStorePassword);
@@ -165,7 +171,8 @@ public final class SecurityMaterial {
             Path file = dir.resolve("client-" + user + ".properties");
             StringBuilder text = new StringBuilder("# otnn local-stack: SASL_SSL (" + security.mechanism()
                     + ") and HTTPS registry settings of user " + user + "; keep this file private\n");
-            p.forEach((k, v) -> text.append(k).append('=').append(escape(String.valueOf(v))).append('\n'));
+            p.forEach((k, v) ->
+                    text.append(k).append('=').append(escape(String.valueOf(v))).append('\n'));
             writePrivate(file, text.toString().getBytes(StandardCharsets.UTF_8));
             clientFiles.put(user, file);
         }

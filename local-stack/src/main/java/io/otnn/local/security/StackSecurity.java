@@ -70,13 +70,12 @@ public final class StackSecurity {
         private String mechanism = "SCRAM-SHA-512";
         private final Map<String, String> users = new LinkedHashMap<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder mechanism(String mechanism) {
             if (!MECHANISMS.contains(mechanism)) {
-                throw new IllegalArgumentException("SCRAM mechanism must be one of " + MECHANISMS + ", was "
-                        + mechanism);
+                throw new IllegalArgumentException(
+                        "SCRAM mechanism must be one of " + MECHANISMS + ", was " + mechanism);
             }
             this.mechanism = mechanism;
             return this;
@@ -87,12 +86,12 @@ public final class StackSecurity {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(password, "password");
             if (name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
-                throw new IllegalArgumentException("a user name is letters, digits, '.', '_' or '-', was '" + name
-                        + "'");
+                throw new IllegalArgumentException(
+                        "a user name is letters, digits, '.', '_' or '-', was '" + name + "'");
             }
             if (password.isEmpty() || password.contains("\"") || password.contains("\\")) {
-                throw new IllegalArgumentException("the password of " + name
-                        + " must be non-empty, without '\"' or '\\'");
+                throw new IllegalArgumentException(
+                        "the password of " + name + " must be non-empty, without '\"' or '\\'");
             }
             users.put(name, password);
             return this;

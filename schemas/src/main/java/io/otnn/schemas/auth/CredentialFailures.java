@@ -1,10 +1,8 @@
 package io.otnn.schemas.auth;
 
-import java.util.Optional;
-
-import org.apache.kafka.common.errors.AuthenticationException;
-
 import io.otnn.schemas.registry.SchemaRegistryException;
+import java.util.Optional;
+import org.apache.kafka.common.errors.AuthenticationException;
 
 /**
  * Recognises a failure that no retry can fix because a server refused this client's credentials: Kafka's
@@ -13,8 +11,7 @@ import io.otnn.schemas.registry.SchemaRegistryException;
  */
 public final class CredentialFailures {
 
-    private CredentialFailures() {
-    }
+    private CredentialFailures() {}
 
     /** A one-line description naming the server, the cause and the setting to check; empty for other failures. */
     public static Optional<String> describe(Throwable failure) {
@@ -28,8 +25,11 @@ public final class CredentialFailures {
                     && (registry.status() == 401 || registry.status() == 403)) {
                 // the client's message already says what was refused and which settings to check
                 String message = t.getMessage();
-                return Optional.of(message != null && message.startsWith("the schema registry") ? message
-                        : "the schema registry refused the credentials: " + message + " (check basic.auth.user.info)");
+                return Optional.of(
+                        message != null && message.startsWith("the schema registry")
+                                ? message
+                                : "the schema registry refused the credentials: " + message
+                                        + " (check basic.auth.user.info)");
             }
         }
         return Optional.empty();

@@ -7,7 +7,13 @@ package io.otnn.schemas.registry;
  * earlier version, not only the latest. NONE: no check.
  */
 public enum CompatibilityLevel {
-    NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE;
+    NONE,
+    BACKWARD,
+    BACKWARD_TRANSITIVE,
+    FORWARD,
+    FORWARD_TRANSITIVE,
+    FULL,
+    FULL_TRANSITIVE;
 
     /** Parses a level name case-insensitively. */
     public static CompatibilityLevel parse(String name) {
@@ -16,7 +22,7 @@ public enum CompatibilityLevel {
                 return level;
             }
         }
-        throw new IllegalArgumentException("unknown compatibility level '" + name + "', valid: "
-                + java.util.Arrays.toString(values()));
+        throw new IllegalArgumentException(
+                "unknown compatibility level '" + name + "', valid: " + java.util.Arrays.toString(values()));
     }
 }

@@ -1,5 +1,7 @@
 package io.otnn.schemas.registry;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -16,9 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,8 +35,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     private static final Logger LOG = LoggerFactory.getLogger(RestSchemaRegistryClient.class);
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
-    private static final String ACCEPT = CONTENT_TYPE + ", application/vnd.schemaregistry+json; qs=0.9, "
-            + "application/json; qs=0.5";
+    private static final String ACCEPT =
+            CONTENT_TYPE + ", application/vnd.schemaregistry+json; qs=0.9, " + "application/json; qs=0.5";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SchemaRegistryClientConfig config;
@@ -49,8 +48,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
     private final Map<String, TimedMetadata> latest = new ConcurrentHashMap<>();
 
-    private record TimedMetadata(SchemaMetadata metadata, long fetchedNanos) {
-    }
+    private record TimedMetadata(SchemaMetadata metadata, long fetchedNanos) {}
 
     public RestSchemaRegistryClient(SchemaRegistryClientConfig config) {
         this.config = config;
@@ -59,8 +57,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 .followRedirects(HttpClient.Redirect.NORMAL);
         config.sslContext().ifPresent(builder::sslContext);
         this.http = builder.build();
-        this.authorization = config.userInfo().map(u -> "Basic "
-                + Base64.getEncoder().encodeToString(u.getBytes(StandardCharsets.UTF_8))).orElse(null);
+        this.authorization = config.userInfo()
+                .map(u -> "Basic " + Base64.getEncoder().encodeToString(u.getBytes(StandardCharsets.UTF_8)))
+                .orElse(null);
     }
 
     /** A client of the registry at {@code url} with default settings. */
@@ -95,8 +94,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             return cached;
         }
         JsonNode answer = send("POST", "/subjects/" + encode(subject), schemaBody(schema));
-        SchemaMetadata metadata = new SchemaMetadata(subject, answer.path("version").asInt(),
-                answer.path("id").asInt(), schema);
+        SchemaMetadata metadata = new SchemaMetadata(
+                subject, answer.path("version").asInt(), answer.path("id").asInt(), schema);
         bySchema.put(schema, metadata);
         schemasById.putIfAbsent(metadata.id(), schema);
         return metadata;
@@ -122,8 +121,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     @Override
     public SchemaMetadata getLatestSchemaMetadata(String subject) {
         TimedMetadata cached = latest.get(subject);
-        if (cached != null && config.latestCacheTtl()
-                .map(ttl -> System.nanoTime() - cached.fetchedNanos() < ttl.toNanos()).orElse(true)) {
+        if (cached != null
+                && config.latestCacheTtl()
+                        .map(ttl -> System.nanoTime() - cached.fetchedNanos() < ttl.toNanos())
+                        .orElse(true)) {
             return cached.metadata();
         }
         SchemaMetadata metadata = metadata(send("GET", "/subjects/" + encode(subject) + "/versions/latest", null));
@@ -135,7 +136,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     public boolean testCompatibility(String subject, Schema schema) {
         try {
             return send("POST", "/compatibility/subjects/" + encode(subject) + "/versions/latest", schemaBody(schema))
-                    .path("is_compatible").asBoolean(false);
+                    .path("is_compatible")
+                    .asBoolean(false);
         } catch (SubjectNotFoundException e) {
             return true; // nothing to be incompatible with
         }
@@ -155,24 +157,28 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     @Override
     public CompatibilityLevel getGlobalCompatibility() {
-        return CompatibilityLevel.parse(send("GET", "/config", null).path("compatibilityLevel").asText());
+        return CompatibilityLevel.parse(
+                send("GET", "/config", null).path("compatibilityLevel").asText());
     }
 
     @Override
     public CompatibilityLevel updateGlobalCompatibility(CompatibilityLevel level) {
-        return CompatibilityLevel.parse(send("PUT", "/config", levelBody(level)).path("compatibility").asText());
+        return CompatibilityLevel.parse(
+                send("PUT", "/config", levelBody(level)).path("compatibility").asText());
     }
 
     @Override
     public CompatibilityLevel getCompatibility(String subject) {
         return CompatibilityLevel.parse(send("GET", "/config/" + encode(subject) + "?defaultToGlobal=true", null)
-                .path("compatibilityLevel").asText());
+                .path("compatibilityLevel")
+                .asText());
     }
 
     @Override
     public CompatibilityLevel updateCompatibility(String subject, CompatibilityLevel level) {
         return CompatibilityLevel.parse(send("PUT", "/config/" + encode(subject), levelBody(level))
-                .path("compatibility").asText());
+                .path("compatibility")
+                .asText());
     }
 
     @Override
@@ -206,8 +212,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + pathAndQuery))
                     .timeout(config.requestTimeout())
                     .header("Accept", ACCEPT)
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+                    .method(
+                            method,
+                            body == null
+                                    ? HttpRequest.BodyPublishers.noBody()
+                                    : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
             if (body != null) {
                 request.header("Content-Type", CONTENT_TYPE);
             }
@@ -215,8 +224,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 request.header("Authorization", authorization);
             }
             try {
-                HttpResponse<String> response = http.send(request.build(),
-                        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                HttpResponse<String> response =
+                        http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                 int status = response.statusCode();
                 if (status >= 200 && status < 300) {
                     return JSON.readTree(response.body().isEmpty() ? "{}" : response.body());
@@ -232,8 +241,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 lastProblem = "cannot connect (" + e + ")";
                 urlIndex.incrementAndGet();
             } catch (HttpTimeoutException e) {
-                throw new SchemaRegistryUnavailableException("schema registry at " + base + " did not answer "
-                        + method + " " + pathAndQuery + " within " + config.requestTimeout().toMillis() + " ms", e);
+                throw new SchemaRegistryUnavailableException(
+                        "schema registry at " + base + " did not answer " + method + " " + pathAndQuery + " within "
+                                + config.requestTimeout().toMillis() + " ms",
+                        e);
             } catch (IOException e) {
                 lastError = e;
                 lastProblem = "I/O error (" + e + ")";
@@ -243,15 +254,22 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 throw new SchemaRegistryUnavailableException("interrupted while calling the schema registry", e);
             }
             if (attempt < attempts) {
-                LOG.debug("schema registry {} {} failed ({}), retry {} of {} in {} ms", method, pathAndQuery,
-                        lastProblem, attempt, attempts - 1, backoff);
+                LOG.debug(
+                        "schema registry {} {} failed ({}), retry {} of {} in {} ms",
+                        method,
+                        pathAndQuery,
+                        lastProblem,
+                        attempt,
+                        attempts - 1,
+                        backoff);
                 sleep(backoff);
                 backoff = nextBackoff(backoff, config.retryBackoffMax().toMillis());
             }
         }
         String message = "schema registry at " + String.join(",", urls) + " unavailable for " + method + " "
                 + pathAndQuery + " after " + attempts + " attempt(s): " + lastProblem;
-        throw lastError != null ? new SchemaRegistryUnavailableException(message, lastError)
+        throw lastError != null
+                ? new SchemaRegistryUnavailableException(message, lastError)
                 : new SchemaRegistryUnavailableException(message, 500, 50001);
     }
 
@@ -313,7 +331,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     private static SchemaMetadata metadata(JsonNode answer) {
         String subject = answer.path("subject").asText();
-        return new SchemaMetadata(subject, answer.path("version").asInt(), answer.path("id").asInt(),
+        return new SchemaMetadata(
+                subject,
+                answer.path("version").asInt(),
+                answer.path("id").asInt(),
                 parse(answer.path("schema").asText(), "subject " + subject));
     }
 
@@ -321,8 +342,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         try {
             return new Schema.Parser().parse(text);
         } catch (RuntimeException e) {
-            throw new InvalidSchemaException("the registry returned an unparsable schema for " + what + ": "
-                    + e.getMessage(), 0, 0);
+            throw new InvalidSchemaException(
+                    "the registry returned an unparsable schema for " + what + ": " + e.getMessage(), 0, 0);
         }
     }
 

@@ -1,7 +1,6 @@
 package io.otnn.schemas.registry;
 
 import java.util.List;
-
 import org.apache.avro.Schema;
 
 /**

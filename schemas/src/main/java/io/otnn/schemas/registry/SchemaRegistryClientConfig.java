@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -42,14 +41,17 @@ public final class SchemaRegistryClientConfig {
     public static final String LATEST_CACHE_TTL_SEC_CONFIG = "latest.cache.ttl.sec";
     /** Trust store for HTTPS (else the JDK's default trust store). */
     public static final String SSL_TRUSTSTORE_LOCATION_CONFIG = "schema.registry.ssl.truststore.location";
+
     public static final String SSL_TRUSTSTORE_PASSWORD_CONFIG = "schema.registry.ssl.truststore.password";
     /** Trust store type (default PKCS12). */
     public static final String SSL_TRUSTSTORE_TYPE_CONFIG = "schema.registry.ssl.truststore.type";
     /** Key store for mutual TLS. */
     public static final String SSL_KEYSTORE_LOCATION_CONFIG = "schema.registry.ssl.keystore.location";
+
     public static final String SSL_KEYSTORE_PASSWORD_CONFIG = "schema.registry.ssl.keystore.password";
     /** Key store type (default PKCS12). */
     public static final String SSL_KEYSTORE_TYPE_CONFIG = "schema.registry.ssl.keystore.type";
+
     public static final String SSL_KEY_PASSWORD_CONFIG = "schema.registry.ssl.key.password";
 
     private final List<String> urls;
@@ -78,8 +80,8 @@ public final class SchemaRegistryClientConfig {
             try {
                 uri = java.net.URI.create(trimmed);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("'" + URL_CONFIG + "' has an invalid URL: " + trimmed + " ("
-                        + e.getMessage() + ")");
+                throw new IllegalArgumentException(
+                        "'" + URL_CONFIG + "' has an invalid URL: " + trimmed + " (" + e.getMessage() + ")");
             }
             if (uri.getScheme() == null || uri.getHost() == null) {
                 throw new IllegalArgumentException("'" + URL_CONFIG + "' has an invalid URL: " + trimmed);
@@ -92,7 +94,8 @@ public final class SchemaRegistryClientConfig {
         }
         this.urls = List.copyOf(parsed);
         String source = string(props, BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG, "USER_INFO");
-        this.userInfo = "URL".equalsIgnoreCase(source) ? credentialsFromUrl
+        this.userInfo = "URL".equalsIgnoreCase(source)
+                ? credentialsFromUrl
                 : string(props, BASIC_AUTH_USER_INFO_CONFIG, credentialsFromUrl);
         this.connectTimeout = Duration.ofMillis(number(props, CONNECT_TIMEOUT_MS_CONFIG, 5_000, 1));
         this.requestTimeout = Duration.ofMillis(number(props, REQUEST_TIMEOUT_MS_CONFIG, 10_000, 1));
@@ -192,7 +195,9 @@ public final class SchemaRegistryClientConfig {
         try {
             TrustManagerFactory tmf = null;
             if (trustStore != null) {
-                KeyStore ts = load(trustStore, string(props, SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12"),
+                KeyStore ts = load(
+                        trustStore,
+                        string(props, SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12"),
                         string(props, SSL_TRUSTSTORE_PASSWORD_CONFIG, null));
                 tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 tmf.init(ts);
@@ -209,8 +214,10 @@ public final class SchemaRegistryClientConfig {
             context.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
             return context;
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot set up TLS for the schema registry from the "
-                    + "schema.registry.ssl.* settings: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot set up TLS for the schema registry from the " + "schema.registry.ssl.* settings: "
+                            + e.getMessage(),
+                    e);
         }
     }
 

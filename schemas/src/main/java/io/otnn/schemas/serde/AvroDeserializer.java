@@ -1,13 +1,12 @@
 package io.otnn.schemas.serde;
 
-import java.io.IOException;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaNotFoundException;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryException;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
@@ -98,8 +97,9 @@ public class AvroDeserializer<T> implements Deserializer<T> {
                     + " (magic byte and 4-byte schema id)");
         }
         if (data[0] != WireFormat.MAGIC_BYTE) {
-            throw new SerializationException(String.format("topic %s: unknown magic byte 0x%02x in %s payload "
-                    + "(expected 0x00, the Confluent wire format)", topic, data[0] & 0xff, what));
+            throw new SerializationException(String.format(
+                    "topic %s: unknown magic byte 0x%02x in %s payload " + "(expected 0x00, the Confluent wire format)",
+                    topic, data[0] & 0xff, what));
         }
         int id = WireFormat.schemaId(data);
         DatumReader<T> reader = readerFor(topic, id);
@@ -115,8 +115,10 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         } catch (SerializationException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("topic " + topic + ": cannot decode the Avro " + what + " payload with "
-                    + "schema id " + id + " (truncated or corrupt): " + e, e);
+            throw new SerializationException(
+                    "topic " + topic + ": cannot decode the Avro " + what + " payload with " + "schema id " + id
+                            + " (truncated or corrupt): " + e,
+                    e);
         }
     }
 
@@ -129,11 +131,14 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         try {
             writer = client.getSchemaById(id);
         } catch (SchemaNotFoundException e) {
-            throw new SerializationException("topic " + topic + ": unknown schema id " + id
-                    + " (not in the schema registry): " + e.getMessage(), e);
+            throw new SerializationException(
+                    "topic " + topic + ": unknown schema id " + id + " (not in the schema registry): " + e.getMessage(),
+                    e);
         } catch (SchemaRegistryException e) {
-            throw new SerializationException("topic " + topic + ": cannot fetch schema id " + id
-                    + " from the schema registry: " + e.getMessage(), e);
+            throw new SerializationException(
+                    "topic " + topic + ": cannot fetch schema id " + id + " from the schema registry: "
+                            + e.getMessage(),
+                    e);
         }
         DatumReader<T> reader = newReader(topic, writer);
         readers.put(id, reader);

@@ -1,9 +1,8 @@
 package io.otnn.schemas.serde;
 
+import io.otnn.schemas.registry.SchemaRegistryClientConfig;
 import java.util.Locale;
 import java.util.Map;
-
-import io.otnn.schemas.registry.SchemaRegistryClientConfig;
 
 /**
  * Configuration keys of {@link AvroSerializer} and {@link AvroDeserializer}. Names mirror Confluent's
@@ -16,10 +15,12 @@ public final class AvroSerdeConfig {
     public static final String SCHEMA_REGISTRY_URL_CONFIG = SchemaRegistryClientConfig.URL_CONFIG;
     /** Register the record's schema when it is not yet registered (default true). */
     public static final String AUTO_REGISTER_SCHEMAS_CONFIG = "auto.register.schemas";
+
     public static final String AUTO_REGISTER_SCHEMAS_DOC = "Register the record's schema under its subject when "
             + "serializing; when false the schema must already be registered (looked up, never written).";
     /** Write with the subject's latest registered schema instead of the record's own (default false). */
     public static final String USE_LATEST_VERSION_CONFIG = "use.latest.version";
+
     public static final String USE_LATEST_VERSION_DOC = "Serialize with the subject's latest schema and its id; "
             + "the record's fields must line up with that schema. Use with auto.register.schemas=false.";
     /** Subject strategy of keys: {@code topic} (default), {@code record}, {@code topic_record} or a class name. */
@@ -34,8 +35,7 @@ public final class AvroSerdeConfig {
      */
     public static final String TOMBSTONE_AS_NULL_CONFIG = "otnn.tombstone.as.null";
 
-    private AvroSerdeConfig() {
-    }
+    private AvroSerdeConfig() {}
 
     static boolean bool(Map<String, ?> configs, String key, boolean fallback) {
         Object v = configs.get(key);
@@ -83,15 +83,17 @@ public final class AvroSerdeConfig {
         try {
             return instantiate(Class.forName(name, true, Thread.currentThread().getContextClassLoader()), key);
         } catch (ClassNotFoundException e) {
-            throw new IllegalArgumentException("'" + key + "' must be topic, record, topic_record or the class name"
-                    + " of a " + SubjectNameStrategy.class.getName() + ", was '" + name + "'", e);
+            throw new IllegalArgumentException(
+                    "'" + key + "' must be topic, record, topic_record or the class name" + " of a "
+                            + SubjectNameStrategy.class.getName() + ", was '" + name + "'",
+                    e);
         }
     }
 
     private static SubjectNameStrategy instantiate(Class<?> c, String key) {
         if (!SubjectNameStrategy.class.isAssignableFrom(c)) {
-            throw new IllegalArgumentException("'" + key + "': " + c.getName() + " does not implement "
-                    + SubjectNameStrategy.class.getName());
+            throw new IllegalArgumentException(
+                    "'" + key + "': " + c.getName() + " does not implement " + SubjectNameStrategy.class.getName());
         }
         try {
             return (SubjectNameStrategy) c.getDeclaredConstructor().newInstance();

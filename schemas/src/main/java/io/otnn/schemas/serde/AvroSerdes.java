@@ -1,8 +1,7 @@
 package io.otnn.schemas.serde;
 
-import java.util.Map;
-
 import io.otnn.schemas.registry.SchemaRegistryClient;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificRecord;
@@ -14,20 +13,18 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public final class AvroSerdes {
 
-    private AvroSerdes() {
-    }
+    private AvroSerdes() {}
 
     /** A serde of a generated record class; reads older and newer versions into {@code type}. */
-    public static <T extends SpecificRecord> AvroSerde<T> specific(Class<T> type, SchemaRegistryClient client,
-                                                                   boolean isKey) {
+    public static <T extends SpecificRecord> AvroSerde<T> specific(
+            Class<T> type, SchemaRegistryClient client, boolean isKey) {
         return specific(type, client, isKey, Map.of());
     }
 
     /** As {@link #specific(Class, SchemaRegistryClient, boolean)} with extra {@link AvroSerdeConfig} settings. */
-    public static <T extends SpecificRecord> AvroSerde<T> specific(Class<T> type, SchemaRegistryClient client,
-                                                                   boolean isKey, Map<String, ?> configs) {
-        AvroSerde<T> serde = new AvroSerde<>(new AvroSerializer<>(client),
-                new AvroDeserializer<>(client, type, null));
+    public static <T extends SpecificRecord> AvroSerde<T> specific(
+            Class<T> type, SchemaRegistryClient client, boolean isKey, Map<String, ?> configs) {
+        AvroSerde<T> serde = new AvroSerde<>(new AvroSerializer<>(client), new AvroDeserializer<>(client, type, null));
         serde.configure(configs, isKey);
         return serde;
     }
@@ -38,10 +35,10 @@ public final class AvroSerdes {
     }
 
     /** A serde of generic records read with {@code readerSchema} (null: the writer schema). */
-    public static AvroSerde<GenericRecord> generic(SchemaRegistryClient client, boolean isKey, Schema readerSchema,
-                                                   Map<String, ?> configs) {
-        AvroSerde<GenericRecord> serde = new AvroSerde<>(new AvroSerializer<>(client),
-                new AvroDeserializer<>(client, null, readerSchema));
+    public static AvroSerde<GenericRecord> generic(
+            SchemaRegistryClient client, boolean isKey, Schema readerSchema, Map<String, ?> configs) {
+        AvroSerde<GenericRecord> serde =
+                new AvroSerde<>(new AvroSerializer<>(client), new AvroDeserializer<>(client, null, readerSchema));
         serde.configure(configs, isKey);
         return serde;
     }

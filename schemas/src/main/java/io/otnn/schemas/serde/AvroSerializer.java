@@ -1,14 +1,13 @@
 package io.otnn.schemas.serde;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaMetadata;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -47,8 +46,7 @@ public class AvroSerializer<T> implements Serializer<T> {
     private final ThreadLocal<BinaryEncoder> encoders = new ThreadLocal<>();
 
     /** For Kafka's reflective instantiation; {@link #configure} must follow. */
-    public AvroSerializer() {
-    }
+    public AvroSerializer() {}
 
     /** A serializer over a shared client; {@link #configure} may still set the other options. */
     public AvroSerializer(SchemaRegistryClient client) {
@@ -95,9 +93,11 @@ public class AvroSerializer<T> implements Serializer<T> {
                 id = client.getId(subject, schema);
             }
         } catch (SchemaRegistryException e) {
-            throw new SerializationException("topic " + topic + ": cannot " + (autoRegister && !useLatestVersion
-                    ? "register" : "look up") + " the schema " + schema.getFullName() + " under subject " + subject
-                    + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    "topic " + topic + ": cannot " + (autoRegister && !useLatestVersion ? "register" : "look up")
+                            + " the schema " + schema.getFullName() + " under subject " + subject
+                            + ": " + e.getMessage(),
+                    e);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(WireFormat.MAGIC_BYTE);
@@ -111,8 +111,10 @@ public class AvroSerializer<T> implements Serializer<T> {
             writerFor(writerSchema, record).write(record, encoder);
             encoder.flush();
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("topic " + topic + ": cannot write the " + schema.getFullName()
-                    + " record as Avro: " + e.getMessage(), e);
+            throw new SerializationException(
+                    "topic " + topic + ": cannot write the " + schema.getFullName() + " record as Avro: "
+                            + e.getMessage(),
+                    e);
         }
         return out.toByteArray();
     }
@@ -120,8 +122,8 @@ public class AvroSerializer<T> implements Serializer<T> {
     @SuppressWarnings("unchecked")
     private DatumWriter<Object> writerFor(Schema writerSchema, IndexedRecord record) {
         if (record instanceof SpecificRecord) {
-            return specificWriters.computeIfAbsent(writerSchema, s -> (DatumWriter<Object>) (DatumWriter<?>)
-                    new SpecificDatumWriter<>(s, SpecificData.getForClass(record.getClass())));
+            return specificWriters.computeIfAbsent(writerSchema, s -> (DatumWriter<Object>)
+                    (DatumWriter<?>) new SpecificDatumWriter<>(s, SpecificData.getForClass(record.getClass())));
         }
         return genericWriters.computeIfAbsent(writerSchema, s -> new GenericDatumWriter<>(s, GenericData.get()));
     }

@@ -4,7 +4,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-
 import org.apache.avro.io.Decoder;
 import org.apache.avro.util.Utf8;
 
@@ -97,7 +96,9 @@ final class BoundedBinaryDecoder extends Decoder {
     @Override
     public float readFloat() throws IOException {
         require(4, "float");
-        int bits = (buf[pos] & 0xff) | (buf[pos + 1] & 0xff) << 8 | (buf[pos + 2] & 0xff) << 16
+        int bits = (buf[pos] & 0xff)
+                | (buf[pos + 1] & 0xff) << 8
+                | (buf[pos + 2] & 0xff) << 16
                 | (buf[pos + 3] & 0xff) << 24;
         pos += 4;
         return Float.intBitsToFloat(bits);
@@ -148,7 +149,8 @@ final class BoundedBinaryDecoder extends Decoder {
     public ByteBuffer readBytes(ByteBuffer old) throws IOException {
         int length = readLength("bytes");
         ByteBuffer result = old != null && old.capacity() >= length && !old.isReadOnly() && old.hasArray()
-                ? old : ByteBuffer.allocate(length);
+                ? old
+                : ByteBuffer.allocate(length);
         result.clear();
         result.put(buf, pos, length);
         result.flip();
@@ -220,8 +222,8 @@ final class BoundedBinaryDecoder extends Decoder {
             }
             if (count > 0) {
                 if (count > end - pos) {
-                    throw new EOFException("block of " + count + " item(s) but only " + (end - pos)
-                            + " byte(s) remain");
+                    throw new EOFException(
+                            "block of " + count + " item(s) but only " + (end - pos) + " byte(s) remain");
                 }
                 return count;
             }

@@ -11,12 +11,13 @@ public final class WireFormat {
     /** Magic byte plus schema id. */
     public static final int HEADER_SIZE = 5;
 
-    private WireFormat() {
-    }
+    private WireFormat() {}
 
     /** The schema id in a payload's header (the caller has checked the length and magic byte). */
     static int schemaId(byte[] payload) {
-        return ((payload[1] & 0xff) << 24) | ((payload[2] & 0xff) << 16) | ((payload[3] & 0xff) << 8)
+        return ((payload[1] & 0xff) << 24)
+                | ((payload[2] & 0xff) << 16)
+                | ((payload[3] & 0xff) << 8)
                 | (payload[4] & 0xff);
     }
 }

@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,12 +36,16 @@ class RestSchemaRegistryClientFaultTest {
 
     @Test
     void shouldRetryWithDoublingBackoffAndSucceedWhenRegistryFailsThreeTimesThenAnswers() throws Exception {
-        try (ScriptedRegistry server = ScriptedRegistry.http((request, n, s) ->
-                n < 3 ? error(503, 50301, "not ready") : schema(STRING_SCHEMA))) {
-            RestSchemaRegistryClient client = client(server.url(),
-                    SchemaRegistryClientConfig.MAX_RETRIES_CONFIG, 3,
-                    SchemaRegistryClientConfig.RETRY_BACKOFF_MS_CONFIG, 100,
-                    SchemaRegistryClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 1_000);
+        try (ScriptedRegistry server = ScriptedRegistry.http(
+                (request, n, s) -> n < 3 ? error(503, 50301, "not ready") : schema(STRING_SCHEMA))) {
+            RestSchemaRegistryClient client = client(
+                    server.url(),
+                    SchemaRegistryClientConfig.MAX_RETRIES_CONFIG,
+                    3,
+                    SchemaRegistryClientConfig.RETRY_BACKOFF_MS_CONFIG,
+                    100,
+                    SchemaRegistryClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG,
+                    1_000);
             assertThat(client.getSchemaById(7)).isEqualTo(Schema.create(Schema.Type.STRING));
             List<ScriptedRegistry.Request> requests = server.requests();
             assertThat(requests).hasSize(4).allSatisfy(r -> assertThat(r.path()).isEqualTo("/schemas/ids/7"));
@@ -69,12 +72,16 @@ class RestSchemaRegistryClientFaultTest {
     @Test
     void shouldGiveUpAfterMaxRetriesWhenRegistryKeepsAnswering500() throws Exception {
         try (ScriptedRegistry server = ScriptedRegistry.http((request, n, s) -> error(500, 50001, "store down"))) {
-            RestSchemaRegistryClient client = client(server.url(),
-                    SchemaRegistryClientConfig.MAX_RETRIES_CONFIG, 2,
-                    SchemaRegistryClientConfig.RETRY_BACKOFF_MS_CONFIG, 10);
+            RestSchemaRegistryClient client = client(
+                    server.url(),
+                    SchemaRegistryClientConfig.MAX_RETRIES_CONFIG,
+                    2,
+                    SchemaRegistryClientConfig.RETRY_BACKOFF_MS_CONFIG,
+                    10);
             assertThatThrownBy(() -> client.getSchemaById(7))
                     .isInstanceOf(SchemaRegistryUnavailableException.class)
-                    .hasMessageContaining("after 3 attempt(s)").hasMessageContaining("HTTP 500")
+                    .hasMessageContaining("after 3 attempt(s)")
+                    .hasMessageContaining("HTTP 500")
                     .hasMessageContaining("store down");
             assertThat(server.requests()).hasSize(3);
         }
@@ -82,8 +89,8 @@ class RestSchemaRegistryClientFaultTest {
 
     @Test
     void shouldNotRetryWhenClientErrorIsAnswered() throws Exception {
-        try (ScriptedRegistry server = ScriptedRegistry.http((request, n, s) ->
-                error(404, 40403, "Schema 7 not found"))) {
+        try (ScriptedRegistry server =
+                ScriptedRegistry.http((request, n, s) -> error(404, 40403, "Schema 7 not found"))) {
             RestSchemaRegistryClient client = client(server.url(), SchemaRegistryClientConfig.MAX_RETRIES_CONFIG, 3);
             assertThatThrownBy(() -> client.getSchemaById(7)).isInstanceOf(SchemaNotFoundException.class);
             assertThat(server.requests()).hasSize(1);
@@ -96,9 +103,12 @@ class RestSchemaRegistryClientFaultTest {
             s.hang();
             return schema(STRING_SCHEMA);
         })) {
-            RestSchemaRegistryClient client = client(server.url(),
-                    SchemaRegistryClientConfig.MAX_RETRIES_CONFIG, 3,
-                    SchemaRegistryClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 300);
+            RestSchemaRegistryClient client = client(
+                    server.url(),
+                    SchemaRegistryClientConfig.MAX_RETRIES_CONFIG,
+                    3,
+                    SchemaRegistryClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                    300);
             assertThatThrownBy(() -> client.getSchemaById(7))
                     .isInstanceOf(SchemaRegistryUnavailableException.class)
                     .hasMessageContaining("did not answer GET /schemas/ids/7 within 300 ms");
@@ -111,13 +121,17 @@ class RestSchemaRegistryClientFaultTest {
     void shouldFailOverToSecondUrlWhenFirstRefusesConnections() throws Exception {
         int closed = closedPort();
         try (ScriptedRegistry server = ScriptedRegistry.http((request, n, s) -> schema(STRING_SCHEMA))) {
-            RestSchemaRegistryClient client = client("http://127.0.0.1:" + closed + "," + server.url(),
-                    SchemaRegistryClientConfig.MAX_RETRIES_CONFIG, 1,
-                    SchemaRegistryClientConfig.RETRY_BACKOFF_MS_CONFIG, 10);
+            RestSchemaRegistryClient client = client(
+                    "http://127.0.0.1:" + closed + "," + server.url(),
+                    SchemaRegistryClientConfig.MAX_RETRIES_CONFIG,
+                    1,
+                    SchemaRegistryClientConfig.RETRY_BACKOFF_MS_CONFIG,
+                    10);
             assertThat(client.getSchemaById(1)).isEqualTo(Schema.create(Schema.Type.STRING));
             // one retry was enough: it went to the second URL, and the next call starts there
             assertThat(client.getSchemaById(2)).isEqualTo(Schema.create(Schema.Type.STRING));
-            assertThat(server.requests()).extracting(ScriptedRegistry.Request::path)
+            assertThat(server.requests())
+                    .extracting(ScriptedRegistry.Request::path)
                     .containsExactly("/schemas/ids/1", "/schemas/ids/2");
         }
     }
@@ -125,10 +139,13 @@ class RestSchemaRegistryClientFaultTest {
     @Test
     void shouldFailOverToSecondUrlWhenFirstAnswers503() throws Exception {
         try (ScriptedRegistry sick = ScriptedRegistry.http((request, n, s) -> error(503, 50003, "follower"));
-             ScriptedRegistry healthy = ScriptedRegistry.http((request, n, s) -> schema(STRING_SCHEMA))) {
-            RestSchemaRegistryClient client = client(sick.url() + "," + healthy.url(),
-                    SchemaRegistryClientConfig.MAX_RETRIES_CONFIG, 1,
-                    SchemaRegistryClientConfig.RETRY_BACKOFF_MS_CONFIG, 10);
+                ScriptedRegistry healthy = ScriptedRegistry.http((request, n, s) -> schema(STRING_SCHEMA))) {
+            RestSchemaRegistryClient client = client(
+                    sick.url() + "," + healthy.url(),
+                    SchemaRegistryClientConfig.MAX_RETRIES_CONFIG,
+                    1,
+                    SchemaRegistryClientConfig.RETRY_BACKOFF_MS_CONFIG,
+                    10);
             assertThat(client.getSchemaById(3)).isEqualTo(Schema.create(Schema.Type.STRING));
             assertThat(sick.requests()).hasSize(1);
             assertThat(healthy.requests()).hasSize(1);
@@ -137,29 +154,35 @@ class RestSchemaRegistryClientFaultTest {
 
     @Test
     void shouldSendBasicAuthHeaderWhenUserInfoIsConfigured() throws Exception {
-        String expected = "Basic " + Base64.getEncoder().encodeToString("reader:s3cret:with:colons"
-                .getBytes(StandardCharsets.UTF_8));
-        try (ScriptedRegistry server = ScriptedRegistry.http((request, n, s) -> expected.equals(request.authorization())
-                ? schema(STRING_SCHEMA) : error(401, 401, "Unauthorized"))) {
-            RestSchemaRegistryClient client = client(server.url(),
-                    SchemaRegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG, "reader:s3cret:with:colons");
+        String expected = "Basic "
+                + Base64.getEncoder().encodeToString("reader:s3cret:with:colons".getBytes(StandardCharsets.UTF_8));
+        try (ScriptedRegistry server = ScriptedRegistry.http((request, n, s) ->
+                expected.equals(request.authorization()) ? schema(STRING_SCHEMA) : error(401, 401, "Unauthorized"))) {
+            RestSchemaRegistryClient client = client(
+                    server.url(), SchemaRegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG, "reader:s3cret:with:colons");
             assertThat(client.getSchemaById(1)).isEqualTo(Schema.create(Schema.Type.STRING));
-            assertThat(server.requests()).extracting(ScriptedRegistry.Request::authorization).containsExactly(expected);
+            assertThat(server.requests())
+                    .extracting(ScriptedRegistry.Request::authorization)
+                    .containsExactly(expected);
         }
     }
 
     @Test
     void shouldTakeCredentialsFromUrlAndNotSendThemInThePathWhenSourceIsUrl() throws Exception {
         String expected = "Basic " + Base64.getEncoder().encodeToString("alice:pw".getBytes(StandardCharsets.UTF_8));
-        try (ScriptedRegistry server = ScriptedRegistry.http((request, n, s) -> expected.equals(request.authorization())
-                ? schema(STRING_SCHEMA) : error(401, 401, "Unauthorized"))) {
+        try (ScriptedRegistry server = ScriptedRegistry.http((request, n, s) ->
+                expected.equals(request.authorization()) ? schema(STRING_SCHEMA) : error(401, 401, "Unauthorized"))) {
             String withCredentials = server.url().replace("http://", "http://alice:pw@");
-            RestSchemaRegistryClient client = client(withCredentials,
-                    SchemaRegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG, "URL",
-                    SchemaRegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG, "ignored:ignored");
+            RestSchemaRegistryClient client = client(
+                    withCredentials,
+                    SchemaRegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG,
+                    "URL",
+                    SchemaRegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG,
+                    "ignored:ignored");
             assertThat(client.getSchemaById(1)).isEqualTo(Schema.create(Schema.Type.STRING));
             assertThat(SchemaRegistryClientConfig.from(Map.of(SchemaRegistryClientConfig.URL_CONFIG, withCredentials))
-                    .urls()).containsExactly(server.url());
+                            .urls())
+                    .containsExactly(server.url());
             assertThat(server.requests()).singleElement().satisfies(r -> {
                 assertThat(r.authorization()).isEqualTo(expected);
                 assertThat(r.path()).doesNotContain("alice");
@@ -170,16 +193,20 @@ class RestSchemaRegistryClientFaultTest {
     @Test
     void shouldFailAtOnceWithClearErrorAndNoPasswordWhenCredentialsAreRefused() throws Exception {
         try (ScriptedRegistry server = ScriptedRegistry.http((request, n, s) -> error(401, 401, "Unauthorized"))) {
-            RestSchemaRegistryClient client = client(server.url(),
-                    SchemaRegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG, "reader:wrong-password",
-                    SchemaRegistryClientConfig.MAX_RETRIES_CONFIG, 3);
+            RestSchemaRegistryClient client = client(
+                    server.url(),
+                    SchemaRegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG,
+                    "reader:wrong-password",
+                    SchemaRegistryClientConfig.MAX_RETRIES_CONFIG,
+                    3);
             assertThatThrownBy(() -> client.getSchemaById(1))
                     .isInstanceOf(SchemaRegistryException.class)
                     .isNotInstanceOf(SchemaRegistryUnavailableException.class)
                     .hasMessageStartingWith("the schema registry refused the credentials (basic.auth.user.info")
                     .hasMessageContaining("HTTP 401")
                     .hasMessageNotContaining("wrong-password")
-                    .extracting(e -> ((SchemaRegistryException) e).status()).isEqualTo(401);
+                    .extracting(e -> ((SchemaRegistryException) e).status())
+                    .isEqualTo(401);
             assertThat(server.requests()).hasSize(1);
         }
     }
@@ -191,7 +218,8 @@ class RestSchemaRegistryClientFaultTest {
             String subject = request.path().split("/")[2];
             return latest(subject, n + 1, 100 + n, STRING_SCHEMA);
         })) {
-            RestSchemaRegistryClient withTtl = client(server.url(), SchemaRegistryClientConfig.LATEST_CACHE_TTL_SEC_CONFIG, 1);
+            RestSchemaRegistryClient withTtl =
+                    client(server.url(), SchemaRegistryClientConfig.LATEST_CACHE_TTL_SEC_CONFIG, 1);
             RestSchemaRegistryClient forever = client(server.url());
             String ttlPath = "/subjects/ttl-value/versions/latest";
             String foreverPath = "/subjects/forever-value/versions/latest";
@@ -209,12 +237,15 @@ class RestSchemaRegistryClientFaultTest {
             }
             assertThat(refreshed).as("the TTL client sees a newer version").isGreaterThan(firstTtl);
             List<ScriptedRegistry.Request> ttlRequests = server.requests().stream()
-                    .filter(r -> r.path().equals(ttlPath)).toList();
+                    .filter(r -> r.path().equals(ttlPath))
+                    .toList();
             assertThat(ttlRequests).hasSize(2);
             assertThat(ttlRequests.get(1).nanos() - ttlRequests.get(0).nanos())
-                    .as("not refetched before the TTL").isGreaterThanOrEqualTo(Duration.ofSeconds(1).toNanos());
+                    .as("not refetched before the TTL")
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(1).toNanos());
             // more than the TTL has passed: the default client (-1) still answers from its cache
-            assertThat(forever.getLatestSchemaMetadata("forever-value").version()).isEqualTo(firstForever);
+            assertThat(forever.getLatestSchemaMetadata("forever-value").version())
+                    .isEqualTo(firstForever);
             assertThat(server.count("GET", foreverPath)).isEqualTo(1);
         }
     }

@@ -3,11 +3,6 @@ package io.otnn.schemas.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Random;
-
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.avro.ImageEvent;
@@ -17,6 +12,10 @@ import io.otnn.local.LocalStackConfig;
 import io.otnn.schemas.SampleRecords;
 import io.otnn.schemas.serde.AvroSerde;
 import io.otnn.schemas.serde.AvroSerdes;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +53,8 @@ class RestSchemaRegistryClientTest {
             assertThat(total).isGreaterThan(100_000L * 100);
             assertThat(stack.registry().requestCount("POST", "/subjects/counted-value/versions") - before)
                     .isEqualTo(1);
-            assertThat(stack.registry().requestCount("POST", "/subjects/counted-value")).isEqualTo(1);
+            assertThat(stack.registry().requestCount("POST", "/subjects/counted-value"))
+                    .isEqualTo(1);
         }
     }
 
@@ -63,22 +63,28 @@ class RestSchemaRegistryClientTest {
         SchemaRegistryClient writer = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
         SchemaRegistryClient reader = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
         try (AvroSerde<ImageEvent> out = AvroSerdes.specific(ImageEvent.class, writer, false);
-             AvroSerde<ImageEvent> in = AvroSerdes.specific(ImageEvent.class, reader, false)) {
+                AvroSerde<ImageEvent> in = AvroSerdes.specific(ImageEvent.class, reader, false)) {
             byte[] bytes = out.serializer().serialize("fetched", SampleRecords.imageEvent("f"));
             int id = client.getLatestSchemaMetadata("fetched-value").id();
             long before = stack.registry().requestCount("GET", "/schemas/ids/" + id);
             for (int i = 0; i < 1_000; i++) {
-                assertThat(in.deserializer().deserialize("fetched", bytes).getImageId()).isEqualTo("f");
+                assertThat(in.deserializer().deserialize("fetched", bytes).getImageId())
+                        .isEqualTo("f");
             }
-            assertThat(stack.registry().requestCount("GET", "/schemas/ids/" + id) - before).isEqualTo(1);
+            assertThat(stack.registry().requestCount("GET", "/schemas/ids/" + id) - before)
+                    .isEqualTo(1);
         }
     }
 
     @Test
     void shouldKeepEverySchemaAndIdWhenRegistryRestartsOnSameDataDir(@TempDir Path dataDir) {
         Map<String, Integer> ids = new LinkedHashMap<>();
-        Schema[] schemas = {ImageEvent.getClassSchema(), Explanation.getClassSchema(),
-                ModelCheckpoint.getClassSchema(), DeadLetter.getClassSchema()};
+        Schema[] schemas = {
+            ImageEvent.getClassSchema(),
+            Explanation.getClassSchema(),
+            ModelCheckpoint.getClassSchema(),
+            DeadLetter.getClassSchema()
+        };
         LocalStackConfig config = LocalStackConfig.builder().dataDir(dataDir).build();
         try (LocalStack first = LocalStack.start(config)) {
             SchemaRegistryClient c = RestSchemaRegistryClient.forUrl(first.schemaRegistryUrl());
@@ -108,16 +114,18 @@ class RestSchemaRegistryClientTest {
     void shouldMapRegistryErrorsToTypedExceptionsWhenLookupsFail() {
         client.register("errors-value", ImageEvent.getClassSchema());
         assertThatThrownBy(() -> client.getLatestSchemaMetadata("no-such-subject"))
-                .isInstanceOf(SubjectNotFoundException.class).hasMessageContaining("no-such-subject")
-                .extracting(e -> ((SchemaRegistryException) e).errorCode()).isEqualTo(40401);
+                .isInstanceOf(SubjectNotFoundException.class)
+                .hasMessageContaining("no-such-subject")
+                .extracting(e -> ((SchemaRegistryException) e).errorCode())
+                .isEqualTo(40401);
         assertThatThrownBy(() -> client.getSchemaMetadata("errors-value", 99))
                 .isInstanceOf(VersionNotFoundException.class);
-        assertThatThrownBy(() -> client.getSchemaById(987_654))
-                .isInstanceOf(SchemaNotFoundException.class);
+        assertThatThrownBy(() -> client.getSchemaById(987_654)).isInstanceOf(SchemaNotFoundException.class);
         assertThatThrownBy(() -> client.lookup("errors-value", Explanation.getClassSchema()))
                 .isInstanceOf(SchemaNotFoundException.class);
         assertThatThrownBy(() -> client.getSchemaMetadata("errors-value", 0))
-                .isInstanceOf(InvalidSchemaException.class).hasMessageContaining("42202");
+                .isInstanceOf(InvalidSchemaException.class)
+                .hasMessageContaining("42202");
     }
 
     @Test
@@ -128,7 +136,8 @@ class RestSchemaRegistryClientTest {
         assertThat(client.updateCompatibility("configured-value", CompatibilityLevel.NONE))
                 .isEqualTo(CompatibilityLevel.NONE);
         assertThat(client.getCompatibility("configured-value")).isEqualTo(CompatibilityLevel.NONE);
-        assertThat(client.register("configured-value", Explanation.getClassSchema())).isPositive();
+        assertThat(client.register("configured-value", Explanation.getClassSchema()))
+                .isPositive();
         assertThat(client.getAllVersions("configured-value")).containsExactly(1, 2);
         assertThat(client.deleteSubject("configured-value")).containsExactly(1, 2);
         assertThat(client.getAllSubjects()).doesNotContain("configured-value");

@@ -13,11 +13,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,8 +53,8 @@ class RestSchemaRegistryClientTlsTest {
 
     @Test
     void shouldTalkHttpsWhenTrustStoreHoldsServerCertificate() throws Exception {
-        try (ScriptedRegistry server = ScriptedRegistry.https(serverContext(false), false,
-                (request, n, s) -> ScriptedRegistry.schema("\"string\""))) {
+        try (ScriptedRegistry server = ScriptedRegistry.https(
+                serverContext(false), false, (request, n, s) -> ScriptedRegistry.schema("\"string\""))) {
             RestSchemaRegistryClient client = RestSchemaRegistryClient.fromConfig(tls(server.url(), false));
             assertThat(client.getSchemaById(1)).isEqualTo(Schema.create(Schema.Type.STRING));
             assertThat(server.requests()).hasSize(1);
@@ -65,13 +63,16 @@ class RestSchemaRegistryClientTlsTest {
 
     @Test
     void shouldRefuseServerWhenItsCertificateIsNotTrusted() throws Exception {
-        try (ScriptedRegistry server = ScriptedRegistry.https(serverContext(false), false,
-                (request, n, s) -> ScriptedRegistry.schema("\"string\""))) {
+        try (ScriptedRegistry server = ScriptedRegistry.https(
+                serverContext(false), false, (request, n, s) -> ScriptedRegistry.schema("\"string\""))) {
             // the JDK's default trust store does not know the test's self-signed certificate
             RestSchemaRegistryClient client = RestSchemaRegistryClient.fromConfig(Map.of(
-                    SchemaRegistryClientConfig.URL_CONFIG, server.url(),
-                    SchemaRegistryClientConfig.MAX_RETRIES_CONFIG, 0));
-            assertThatThrownBy(() -> client.getSchemaById(1)).isInstanceOf(SchemaRegistryUnavailableException.class)
+                    SchemaRegistryClientConfig.URL_CONFIG,
+                    server.url(),
+                    SchemaRegistryClientConfig.MAX_RETRIES_CONFIG,
+                    0));
+            assertThatThrownBy(() -> client.getSchemaById(1))
+                    .isInstanceOf(SchemaRegistryUnavailableException.class)
                     .hasCauseInstanceOf(javax.net.ssl.SSLHandshakeException.class);
             assertThat(server.requests()).isEmpty();
         }
@@ -79,8 +80,8 @@ class RestSchemaRegistryClientTlsTest {
 
     @Test
     void shouldPresentClientCertificateWhenServerRequiresMutualTls() throws Exception {
-        try (ScriptedRegistry server = ScriptedRegistry.https(serverContext(true), true,
-                (request, n, s) -> ScriptedRegistry.schema("\"string\""))) {
+        try (ScriptedRegistry server = ScriptedRegistry.https(
+                serverContext(true), true, (request, n, s) -> ScriptedRegistry.schema("\"string\""))) {
             RestSchemaRegistryClient client = RestSchemaRegistryClient.fromConfig(tls(server.url(), true));
             assertThat(client.getSchemaById(1)).isEqualTo(Schema.create(Schema.Type.STRING));
             assertThat(server.requests()).hasSize(1);
@@ -89,8 +90,8 @@ class RestSchemaRegistryClientTlsTest {
 
     @Test
     void shouldBeRefusedWhenServerRequiresMutualTlsAndClientHasNoKey() throws Exception {
-        try (ScriptedRegistry server = ScriptedRegistry.https(serverContext(true), true,
-                (request, n, s) -> ScriptedRegistry.schema("\"string\""))) {
+        try (ScriptedRegistry server = ScriptedRegistry.https(
+                serverContext(true), true, (request, n, s) -> ScriptedRegistry.schema("\"string\""))) {
             RestSchemaRegistryClient client = RestSchemaRegistryClient.fromConfig(tls(server.url(), false));
             assertThatThrownBy(() -> client.getSchemaById(1)).isInstanceOf(SchemaRegistryUnavailableException.class);
             assertThat(server.requests()).isEmpty();
@@ -102,7 +103,8 @@ class RestSchemaRegistryClientTlsTest {
         Map<String, Object> props = tls("https://127.0.0.1:1", true);
         props.put(SchemaRegistryClientConfig.SSL_KEYSTORE_PASSWORD_CONFIG, "wrong");
         assertThatThrownBy(() -> RestSchemaRegistryClient.fromConfig(props))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("schema.registry.ssl.");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("schema.registry.ssl.");
     }
 
     private static Map<String, Object> tls(String url, boolean withKey) {
@@ -137,9 +139,26 @@ class RestSchemaRegistryClientTlsTest {
     }
 
     private static void keyPair(Path store, String alias, String dname, String san) throws Exception {
-        List<String> args = new ArrayList<>(List.of("-genkeypair", "-alias", alias, "-keyalg", "EC",
-                "-groupname", "secp256r1", "-dname", dname, "-validity", "2", "-storetype", "PKCS12",
-                "-keystore", store.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD));
+        List<String> args = new ArrayList<>(List.of(
+                "-genkeypair",
+                "-alias",
+                alias,
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                dname,
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                store.toString(),
+                "-storepass",
+                PASSWORD,
+                "-keypass",
+                PASSWORD));
         if (san != null) {
             args.addAll(List.of("-ext", san));
         }
@@ -148,10 +167,29 @@ class RestSchemaRegistryClientTlsTest {
 
     private static void trust(Path keys, String alias, Path trustStore) throws Exception {
         Path certificate = dir.resolve(alias + ".crt");
-        keytool(List.of("-exportcert", "-alias", alias, "-keystore", keys.toString(), "-storepass", PASSWORD,
-                "-file", certificate.toString()));
-        keytool(List.of("-importcert", "-noprompt", "-alias", alias, "-file", certificate.toString(),
-                "-keystore", trustStore.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD));
+        keytool(List.of(
+                "-exportcert",
+                "-alias",
+                alias,
+                "-keystore",
+                keys.toString(),
+                "-storepass",
+                PASSWORD,
+                "-file",
+                certificate.toString()));
+        keytool(List.of(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                alias,
+                "-file",
+                certificate.toString(),
+                "-keystore",
+                trustStore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                PASSWORD));
     }
 
     private static void keytool(List<String> args) throws IOException, InterruptedException {
@@ -161,6 +199,8 @@ class RestSchemaRegistryClientTlsTest {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes());
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as("keytool %s: %s", args.get(0), output).isZero();
+        assertThat(process.exitValue())
+                .as("keytool %s: %s", args.get(0), output)
+                .isZero();
     }
 }

@@ -1,5 +1,12 @@
 package io.otnn.schemas.registry;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,17 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 
 /**
  * A real HTTP(S) server on 127.0.0.1 that answers as a test scripts it (fail N times, refuse credentials, never
@@ -32,11 +30,9 @@ final class ScriptedRegistry implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** One request as received: method, path with query, the Authorization header, arrival time. */
-    record Request(String method, String path, String authorization, long nanos) {
-    }
+    record Request(String method, String path, String authorization, long nanos) {}
 
-    record Response(int status, String body) {
-    }
+    record Response(int status, String body) {}
 
     /** The answer to the {@code n}-th request (0-based); may block until the server is closed. */
     interface Script {
@@ -93,7 +89,9 @@ final class ScriptedRegistry implements AutoCloseable {
     }
 
     long count(String method, String path) {
-        return requests.stream().filter(r -> r.method().equals(method) && r.path().equals(path)).count();
+        return requests.stream()
+                .filter(r -> r.method().equals(method) && r.path().equals(path))
+                .count();
     }
 
     /** Blocks the answering thread until the server is closed (a registry that never answers). */
@@ -105,8 +103,11 @@ final class ScriptedRegistry implements AutoCloseable {
         try (InputStream in = exchange.getRequestBody()) {
             in.readAllBytes();
         }
-        Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
-                exchange.getRequestHeaders().getFirst("Authorization"), System.nanoTime());
+        Request request = new Request(
+                exchange.getRequestMethod(),
+                exchange.getRequestURI().toString(),
+                exchange.getRequestHeaders().getFirst("Authorization"),
+                System.nanoTime());
         int n;
         synchronized (requests) {
             n = requests.size();
@@ -144,8 +145,12 @@ final class ScriptedRegistry implements AutoCloseable {
 
     /** The answer of {@code GET /subjects/{s}/versions/latest}. */
     static Response latest(String subject, int version, int id, String schema) {
-        return ok(JSON.createObjectNode().put("subject", subject).put("version", version).put("id", id)
-                .put("schema", schema).toString());
+        return ok(JSON.createObjectNode()
+                .put("subject", subject)
+                .put("version", version)
+                .put("id", id)
+                .put("schema", schema)
+                .toString());
     }
 
     @Override

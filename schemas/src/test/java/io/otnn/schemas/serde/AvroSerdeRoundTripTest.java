@@ -3,15 +3,14 @@ package io.otnn.schemas.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.Map;
-import java.util.stream.Stream;
-
 import io.otnn.avro.ImageEvent;
+import io.otnn.local.LocalStack;
 import io.otnn.schemas.SampleRecords;
 import io.otnn.schemas.registry.IncompatibleSchemaException;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
-import io.otnn.local.LocalStack;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
@@ -52,11 +51,12 @@ class AvroSerdeRoundTripTest {
     @SuppressWarnings("unchecked")
     void shouldRoundTripSpecificRecordWhenSerializedAndDeserialized(SpecificRecord record) {
         String topic = "specific-" + record.getSchema().getName();
-        try (AvroSerde<SpecificRecord> serde = AvroSerdes.specific((Class<SpecificRecord>) record.getClass(),
-                client, false)) {
+        try (AvroSerde<SpecificRecord> serde =
+                AvroSerdes.specific((Class<SpecificRecord>) record.getClass(), client, false)) {
             byte[] bytes = serde.serializer().serialize(topic, record);
             assertThat(bytes[0]).isZero();
-            assertThat(WireFormat.schemaId(bytes)).isEqualTo(client.getLatestSchemaMetadata(topic + "-value").id());
+            assertThat(WireFormat.schemaId(bytes))
+                    .isEqualTo(client.getLatestSchemaMetadata(topic + "-value").id());
             SpecificRecord back = serde.deserializer().deserialize(topic, bytes);
             assertThat(back).isInstanceOf(record.getClass()).isEqualTo(record);
         }
@@ -67,11 +67,11 @@ class AvroSerdeRoundTripTest {
     @SuppressWarnings("unchecked")
     void shouldRoundTripGenericRecordWhenSerializedAndDeserialized(SpecificRecord record) {
         String topic = "generic-" + record.getSchema().getName();
-        try (AvroSerde<SpecificRecord> specific = AvroSerdes.specific((Class<SpecificRecord>) record.getClass(),
-                client, false);
-             AvroSerde<GenericRecord> generic = AvroSerdes.generic(client, false)) {
-            GenericRecord asGeneric = generic.deserializer().deserialize(topic,
-                    specific.serializer().serialize(topic, record));
+        try (AvroSerde<SpecificRecord> specific =
+                        AvroSerdes.specific((Class<SpecificRecord>) record.getClass(), client, false);
+                AvroSerde<GenericRecord> generic = AvroSerdes.generic(client, false)) {
+            GenericRecord asGeneric = generic.deserializer()
+                    .deserialize(topic, specific.serializer().serialize(topic, record));
             assertThat(asGeneric).isNotInstanceOf(SpecificRecord.class);
             assertThat(asGeneric.getSchema()).isEqualTo(record.getSchema());
             byte[] bytes = generic.serializer().serialize(topic, asGeneric);
@@ -85,30 +85,40 @@ class AvroSerdeRoundTripTest {
     void shouldWriteBothKindsWhenOneSerializerSeesSpecificAndGenericRecordsOfOneSchema() {
         ImageEvent specific = SampleRecords.imageEvent("mixed");
         try (AvroSerde<ImageEvent> specificSerde = AvroSerdes.specific(ImageEvent.class, client, false);
-             AvroSerializer<Object> mixed = new AvroSerializer<>(client)) {
+                AvroSerializer<Object> mixed = new AvroSerializer<>(client)) {
             mixed.configure(Map.of(), false);
             byte[] fromSpecific = mixed.serialize("mixed", specific);
-            GenericRecord generic = AvroSerdes.generic(client, false).deserializer().deserialize("mixed", fromSpecific);
+            GenericRecord generic =
+                    AvroSerdes.generic(client, false).deserializer().deserialize("mixed", fromSpecific);
             assertThat(generic.get("eventTime")).isInstanceOf(Long.class);
             byte[] fromGeneric = mixed.serialize("mixed", generic);
             assertThat(fromGeneric).isEqualTo(fromSpecific);
-            assertThat(specificSerde.deserializer().deserialize("mixed", fromGeneric)).isEqualTo(specific);
+            assertThat(specificSerde.deserializer().deserialize("mixed", fromGeneric))
+                    .isEqualTo(specific);
         }
     }
 
     @Test
     void shouldReadNewerRecordWhenConsumerHasOlderSchema() {
-        Schema v1 = SchemaBuilder.record("Reading").namespace("io.otnn.test").fields()
-                .requiredString("id").requiredDouble("value").endRecord();
-        Schema v2 = SchemaBuilder.record("Reading").namespace("io.otnn.test").fields()
-                .requiredString("id").requiredDouble("value")
-                .optionalString("unit").endRecord();
+        Schema v1 = SchemaBuilder.record("Reading")
+                .namespace("io.otnn.test")
+                .fields()
+                .requiredString("id")
+                .requiredDouble("value")
+                .endRecord();
+        Schema v2 = SchemaBuilder.record("Reading")
+                .namespace("io.otnn.test")
+                .fields()
+                .requiredString("id")
+                .requiredDouble("value")
+                .optionalString("unit")
+                .endRecord();
         GenericRecord newer = new GenericData.Record(v2);
         newer.put("id", "r-1");
         newer.put("value", 2.5);
         newer.put("unit", "kg");
         try (AvroSerde<GenericRecord> producerSide = AvroSerdes.generic(client, false);
-             AvroSerde<GenericRecord> oldConsumer = AvroSerdes.generic(client, false, v1, Map.of())) {
+                AvroSerde<GenericRecord> oldConsumer = AvroSerdes.generic(client, false, v1, Map.of())) {
             producerSide.serializer().serialize("evolving", record(v1, "r-0", 1.0));
             byte[] bytes = producerSide.serializer().serialize("evolving", newer);
             assertThat(client.getAllVersions("evolving-value")).containsExactly(1, 2);
@@ -132,23 +142,33 @@ class AvroSerdeRoundTripTest {
         newer.put("encoding", new GenericData.EnumSymbol(v2.getField("encoding").schema(), "RAW_U8"));
         newer.put("cameraGain", 1.5);
         try (AvroSerde<GenericRecord> producerSide = AvroSerdes.generic(client, false);
-             AvroSerde<ImageEvent> oldConsumer = AvroSerdes.specific(ImageEvent.class, client, false)) {
+                AvroSerde<ImageEvent> oldConsumer = AvroSerdes.specific(ImageEvent.class, client, false)) {
             oldConsumer.serializer().serialize("images-evolve", original);
             byte[] bytes = producerSide.serializer().serialize("images-evolve", newer);
             assertThat(client.getAllVersions("images-evolve-value")).containsExactly(1, 2);
-            assertThat(oldConsumer.deserializer().deserialize("images-evolve", bytes)).isEqualTo(original);
+            assertThat(oldConsumer.deserializer().deserialize("images-evolve", bytes))
+                    .isEqualTo(original);
         }
     }
 
     @Test
     void shouldRefuseIncompatibleChangeWithClearErrorWhenRegistering() {
-        Schema v1 = SchemaBuilder.record("Strict").namespace("io.otnn.test").fields().requiredString("id").endRecord();
-        Schema breaking = SchemaBuilder.record("Strict").namespace("io.otnn.test").fields()
-                .requiredString("id").requiredInt("mandatoryWithoutDefault").endRecord();
+        Schema v1 = SchemaBuilder.record("Strict")
+                .namespace("io.otnn.test")
+                .fields()
+                .requiredString("id")
+                .endRecord();
+        Schema breaking = SchemaBuilder.record("Strict")
+                .namespace("io.otnn.test")
+                .fields()
+                .requiredString("id")
+                .requiredInt("mandatoryWithoutDefault")
+                .endRecord();
         client.register("strict-value", v1);
         assertThatThrownBy(() -> client.register("strict-value", breaking))
                 .isInstanceOf(IncompatibleSchemaException.class)
-                .hasMessageContaining("incompatible").hasMessageContaining("strict-value")
+                .hasMessageContaining("incompatible")
+                .hasMessageContaining("strict-value")
                 .hasMessageContaining("mandatoryWithoutDefault");
         assertThat(client.testCompatibility("strict-value", breaking)).isFalse();
         try (AvroSerde<GenericRecord> serde = AvroSerdes.generic(client, false)) {
@@ -157,40 +177,58 @@ class AvroSerdeRoundTripTest {
             record.put("mandatoryWithoutDefault", 1);
             assertThatThrownBy(() -> serde.serializer().serialize("strict", record))
                     .isInstanceOf(SerializationException.class)
-                    .hasMessageContaining("topic strict").hasMessageContaining("incompatible");
+                    .hasMessageContaining("topic strict")
+                    .hasMessageContaining("incompatible");
         }
         assertThat(client.getAllVersions("strict-value")).containsExactly(1);
     }
 
     @Test
     void shouldUseRecordNameSubjectWhenRecordStrategyIsConfigured() {
-        try (AvroSerde<ImageEvent> serde = AvroSerdes.specific(ImageEvent.class, client, false,
+        try (AvroSerde<ImageEvent> serde = AvroSerdes.specific(
+                ImageEvent.class,
+                client,
+                false,
                 Map.of(AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG, "record"))) {
             byte[] bytes = serde.serializer().serialize("by-record", SampleRecords.imageEvent("r"));
-            assertThat(client.getAllSubjects()).contains("io.otnn.avro.ImageEvent").doesNotContain("by-record-value");
-            assertThat(serde.deserializer().deserialize("by-record", bytes).getImageId()).isEqualTo("r");
+            assertThat(client.getAllSubjects())
+                    .contains("io.otnn.avro.ImageEvent")
+                    .doesNotContain("by-record-value");
+            assertThat(serde.deserializer().deserialize("by-record", bytes).getImageId())
+                    .isEqualTo("r");
         }
     }
 
     @Test
     void shouldRefuseUnregisteredSchemaWhenAutoRegisterIsOff() {
-        try (AvroSerde<ImageEvent> serde = AvroSerdes.specific(ImageEvent.class, client, false,
-                Map.of(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false))) {
+        try (AvroSerde<ImageEvent> serde = AvroSerdes.specific(
+                ImageEvent.class, client, false, Map.of(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false))) {
             assertThatThrownBy(() -> serde.serializer().serialize("never-registered", SampleRecords.imageEvent("n")))
                     .isInstanceOf(SerializationException.class)
-                    .hasMessageContaining("topic never-registered").hasMessageContaining("look up");
+                    .hasMessageContaining("topic never-registered")
+                    .hasMessageContaining("look up");
             client.register("never-registered-value", ImageEvent.getClassSchema());
-            assertThat(serde.serializer().serialize("never-registered", SampleRecords.imageEvent("n"))).isNotEmpty();
+            assertThat(serde.serializer().serialize("never-registered", SampleRecords.imageEvent("n")))
+                    .isNotEmpty();
         }
     }
 
     @Test
     void shouldWriteWithLatestIdOnlyWhenUseLatestVersionIsSet() {
         // v1 has an optional third field, v2 (the latest) dropped it: a v1 record lines up with v2's two fields
-        Schema v1 = SchemaBuilder.record("Reading").namespace("io.otnn.latest").fields()
-                .requiredString("id").requiredDouble("value").optionalString("unit").endRecord();
-        Schema v2 = SchemaBuilder.record("Reading").namespace("io.otnn.latest").fields()
-                .requiredString("id").requiredDouble("value").endRecord();
+        Schema v1 = SchemaBuilder.record("Reading")
+                .namespace("io.otnn.latest")
+                .fields()
+                .requiredString("id")
+                .requiredDouble("value")
+                .optionalString("unit")
+                .endRecord();
+        Schema v2 = SchemaBuilder.record("Reading")
+                .namespace("io.otnn.latest")
+                .fields()
+                .requiredString("id")
+                .requiredDouble("value")
+                .endRecord();
         int firstId = client.register("latest-value", v1);
         int latestId = client.register("latest-value", v2);
         assertThat(latestId).isNotEqualTo(firstId);
@@ -199,11 +237,17 @@ class AvroSerdeRoundTripTest {
         reading.put("id", "r-7");
         reading.put("value", 7.5);
         reading.put("unit", "kg");
-        try (AvroSerde<GenericRecord> byDefault = AvroSerdes.generic(client, false, null,
-                Map.of(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false));
-             AvroSerde<GenericRecord> withLatest = AvroSerdes.generic(client, false, null,
-                     Map.of(AvroSerdeConfig.USE_LATEST_VERSION_CONFIG, true,
-                             AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false))) {
+        try (AvroSerde<GenericRecord> byDefault = AvroSerdes.generic(
+                        client, false, null, Map.of(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG, false));
+                AvroSerde<GenericRecord> withLatest = AvroSerdes.generic(
+                        client,
+                        false,
+                        null,
+                        Map.of(
+                                AvroSerdeConfig.USE_LATEST_VERSION_CONFIG,
+                                true,
+                                AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG,
+                                false))) {
             byte[] own = byDefault.serializer().serialize("latest", reading);
             byte[] latest = withLatest.serializer().serialize("latest", reading);
             assertThat(WireFormat.schemaId(own)).isEqualTo(firstId);
@@ -212,7 +256,8 @@ class AvroSerdeRoundTripTest {
             assertThat(readBack.getSchema()).isEqualTo(v2);
             assertThat(readBack.get("id")).hasToString("r-7");
             assertThat(readBack.get("value")).isEqualTo(7.5);
-            assertThat(byDefault.deserializer().deserialize("latest", own).get("unit")).hasToString("kg");
+            assertThat(byDefault.deserializer().deserialize("latest", own).get("unit"))
+                    .hasToString("kg");
             assertThat(latest.length).isLessThan(own.length);
         }
     }
@@ -220,22 +265,32 @@ class AvroSerdeRoundTripTest {
     @Test
     void shouldUseTopicAndRecordNameSubjectWhenTopicRecordStrategyIsConfigured() {
         // Confluent's class name is accepted as well as the short name
-        for (String strategy : new String[] {"topic_record",
-                "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"}) {
+        for (String strategy :
+                new String[] {"topic_record", "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"}) {
             String topic = "mixed-" + strategy.length();
-            try (AvroSerde<ImageEvent> images = AvroSerdes.specific(ImageEvent.class, client, false,
-                    Map.of(AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG, strategy));
-                 AvroSerde<io.otnn.avro.DeadLetter> letters = AvroSerdes.specific(io.otnn.avro.DeadLetter.class,
-                         client, false, Map.of(AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG, strategy))) {
+            try (AvroSerde<ImageEvent> images = AvroSerdes.specific(
+                            ImageEvent.class,
+                            client,
+                            false,
+                            Map.of(AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG, strategy));
+                    AvroSerde<io.otnn.avro.DeadLetter> letters = AvroSerdes.specific(
+                            io.otnn.avro.DeadLetter.class,
+                            client,
+                            false,
+                            Map.of(AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY_CONFIG, strategy))) {
                 byte[] image = images.serializer().serialize(topic, SampleRecords.imageEvent("tr"));
                 byte[] letter = letters.serializer().serialize(topic, SampleRecords.deadLetter());
-                assertThat(client.getAllSubjects()).contains(topic + "-io.otnn.avro.ImageEvent",
-                        topic + "-io.otnn.avro.DeadLetter").doesNotContain(topic + "-value");
-                assertThat(WireFormat.schemaId(image)).isEqualTo(
-                        client.getLatestSchemaMetadata(topic + "-io.otnn.avro.ImageEvent").id());
-                assertThat(WireFormat.schemaId(letter)).isEqualTo(
-                        client.getLatestSchemaMetadata(topic + "-io.otnn.avro.DeadLetter").id());
-                assertThat(images.deserializer().deserialize(topic, image).getImageId()).isEqualTo("tr");
+                assertThat(client.getAllSubjects())
+                        .contains(topic + "-io.otnn.avro.ImageEvent", topic + "-io.otnn.avro.DeadLetter")
+                        .doesNotContain(topic + "-value");
+                assertThat(WireFormat.schemaId(image))
+                        .isEqualTo(client.getLatestSchemaMetadata(topic + "-io.otnn.avro.ImageEvent")
+                                .id());
+                assertThat(WireFormat.schemaId(letter))
+                        .isEqualTo(client.getLatestSchemaMetadata(topic + "-io.otnn.avro.DeadLetter")
+                                .id());
+                assertThat(images.deserializer().deserialize(topic, image).getImageId())
+                        .isEqualTo("tr");
                 assertThat(letters.deserializer().deserialize(topic, letter)).isEqualTo(SampleRecords.deadLetter());
             }
         }
@@ -243,14 +298,20 @@ class AvroSerdeRoundTripTest {
 
     @Test
     void shouldUseRecordNameSubjectForKeysWhenKeyStrategyIsConfluentsRecordNameStrategy() {
-        try (AvroSerde<ImageEvent> keys = AvroSerdes.specific(ImageEvent.class, client, true,
-                Map.of(AvroSerdeConfig.KEY_SUBJECT_NAME_STRATEGY_CONFIG,
+        try (AvroSerde<ImageEvent> keys = AvroSerdes.specific(
+                ImageEvent.class,
+                client,
+                true,
+                Map.of(
+                        AvroSerdeConfig.KEY_SUBJECT_NAME_STRATEGY_CONFIG,
                         "io.confluent.kafka.serializers.subject.RecordNameStrategy"))) {
             byte[] bytes = keys.serializer().serialize("keyed-by-record", SampleRecords.imageEvent("k"));
-            assertThat(client.getAllSubjects()).contains("io.otnn.avro.ImageEvent")
+            assertThat(client.getAllSubjects())
+                    .contains("io.otnn.avro.ImageEvent")
                     .doesNotContain("keyed-by-record-key");
-            assertThat(WireFormat.schemaId(bytes)).isEqualTo(
-                    client.getLatestSchemaMetadata("io.otnn.avro.ImageEvent").id());
+            assertThat(WireFormat.schemaId(bytes))
+                    .isEqualTo(client.getLatestSchemaMetadata("io.otnn.avro.ImageEvent")
+                            .id());
         }
     }
 
@@ -274,8 +335,11 @@ class AvroSerdeRoundTripTest {
         for (Schema.Field f : base.getFields()) {
             fields.add(new Schema.Field(f, f.schema()));
         }
-        fields.add(new Schema.Field(name, Schema.createUnion(Schema.create(Schema.Type.NULL),
-                Schema.create(Schema.Type.DOUBLE)), "added by a later version", Schema.Field.NULL_DEFAULT_VALUE));
+        fields.add(new Schema.Field(
+                name,
+                Schema.createUnion(Schema.create(Schema.Type.NULL), Schema.create(Schema.Type.DOUBLE)),
+                "added by a later version",
+                Schema.Field.NULL_DEFAULT_VALUE));
         Schema copy = Schema.createRecord(base.getName(), base.getDoc(), base.getNamespace(), false, fields);
         base.getObjectProps().forEach(copy::addProp);
         return copy;

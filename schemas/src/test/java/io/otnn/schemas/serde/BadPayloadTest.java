@@ -4,19 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import java.net.ServerSocket;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.Map;
-import java.util.Random;
-
 import io.otnn.avro.Explanation;
+import io.otnn.local.LocalStack;
 import io.otnn.schemas.SampleRecords;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClientConfig;
 import io.otnn.schemas.registry.SchemaRegistryUnavailableException;
-import io.otnn.local.LocalStack;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
 import org.apache.avro.generic.GenericData;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.AfterAll;
@@ -123,7 +122,9 @@ class BadPayloadTest {
                 try {
                     decoded = deserializer.deserialize(TOPIC, bytes);
                 } catch (SerializationException e) {
-                    assertThat(valid).as("a good record refused: %s", e.getMessage()).isFalse();
+                    assertThat(valid)
+                            .as("a good record refused: %s", e.getMessage())
+                            .isFalse();
                     assertThat(e).hasMessageContaining("topic " + TOPIC);
                     outcomes[2]++;
                     continue;
@@ -134,15 +135,17 @@ class BadPayloadTest {
                     outcomes[0]++;
                 } else {
                     // garbage that happens to decode must be a whole record that writes and reads back the same
-                    assertThat(GenericData.get().validate(Explanation.getClassSchema(), decoded)).isTrue();
+                    assertThat(GenericData.get().validate(Explanation.getClassSchema(), decoded))
+                            .isTrue();
                     byte[] again = serde.serializer().serialize(TOPIC, decoded);
                     assertThat(deserializer.deserialize(TOPIC, again)).isEqualTo(decoded);
                     outcomes[1]++;
                 }
             }
         });
-        System.out.printf("random bodies: %d good decoded, %d garbage decoded, %d garbage refused%n", outcomes[0],
-                outcomes[1], outcomes[2]);
+        System.out.printf(
+                "random bodies: %d good decoded, %d garbage decoded, %d garbage refused%n",
+                outcomes[0], outcomes[1], outcomes[2]);
         assertThat(outcomes[0]).isEqualTo(200);
         assertThat(outcomes[1] + outcomes[2]).isEqualTo(1_800);
         assertThat(outcomes[2]).isPositive();
@@ -168,16 +171,19 @@ class BadPayloadTest {
             deserializer.configure(Map.of(), false);
             assertThatThrownBy(() -> deserializer.deserialize(TOPIC, good))
                     .isInstanceOf(SerializationException.class)
-                    .hasMessageContaining("topic " + TOPIC).hasMessageContaining("unavailable");
+                    .hasMessageContaining("topic " + TOPIC)
+                    .hasMessageContaining("unavailable");
         });
         // two back-offs (50 + 100 ms) per call: the retries really happened
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
     }
 
     private static void assertBad(byte[] payload, String problem) {
-        assertTimeoutPreemptively(FAST, () -> assertThatThrownBy(() -> serde.deserializer().deserialize(TOPIC, payload))
-                .isInstanceOf(SerializationException.class)
-                .hasMessageContaining("topic " + TOPIC)
-                .hasMessageContaining(problem));
+        assertTimeoutPreemptively(
+                FAST,
+                () -> assertThatThrownBy(() -> serde.deserializer().deserialize(TOPIC, payload))
+                        .isInstanceOf(SerializationException.class)
+                        .hasMessageContaining("topic " + TOPIC)
+                        .hasMessageContaining(problem));
     }
 }

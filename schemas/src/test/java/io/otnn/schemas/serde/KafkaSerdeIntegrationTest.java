@@ -2,16 +2,15 @@ package io.otnn.schemas.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.Explanation;
+import io.otnn.local.LocalStack;
+import io.otnn.schemas.SampleRecords;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import io.otnn.avro.Explanation;
-import io.otnn.local.LocalStack;
-import io.otnn.schemas.SampleRecords;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -64,19 +63,22 @@ class KafkaSerdeIntegrationTest {
             producer.initTransactions();
             producer.beginTransaction();
             for (int i = 0; i < 10; i++) {
-                producer.send(new ProducerRecord<>(topic, "aborted-" + i, SampleRecords.explanation("aborted-" + i, random)));
+                producer.send(
+                        new ProducerRecord<>(topic, "aborted-" + i, SampleRecords.explanation("aborted-" + i, random)));
             }
             producer.flush();
             producer.abortTransaction();
             producer.beginTransaction();
             for (int i = 0; i < 20; i++) {
-                producer.send(new ProducerRecord<>(topic, "committed-" + i,
-                        SampleRecords.explanation("committed-" + i, random)));
+                producer.send(new ProducerRecord<>(
+                        topic, "committed-" + i, SampleRecords.explanation("committed-" + i, random)));
             }
             producer.commitTransaction();
         }
         List<Explanation> committed = consume(topic, "read_committed", 20, Duration.ofSeconds(60));
-        assertThat(committed).hasSize(20).allSatisfy(e -> assertThat(e.getImageId()).startsWith("committed-"));
+        assertThat(committed)
+                .hasSize(20)
+                .allSatisfy(e -> assertThat(e.getImageId()).startsWith("committed-"));
         List<Explanation> everything = consume(topic, "read_uncommitted", 30, Duration.ofSeconds(60));
         assertThat(everything).hasSize(30);
     }

@@ -1,17 +1,15 @@
 package io.otnn.streams.batching;
 
+import io.otnn.explain.ImageExplanation;
+import io.otnn.explain.input.RejectionKind;
+import io.otnn.streams.deadletter.RejectedRecordException;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.fidelity.OnlineFidelity;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.explaining.BatchExplainer;
-import io.otnn.explain.ImageExplanation;
-import io.otnn.streams.fidelity.OnlineFidelity;
 
 /**
  * Gives every image of a batch its outcome: one model call for the batch, then the post-processing of each image's
@@ -59,8 +57,11 @@ final class BatchRun {
             }
         }
         if (!left.isEmpty()) {
-            LOG.warn("{} of {} image(s) of a batch have no outcome ({}); running each of them alone", left.size(),
-                    batch.size(), failure != null ? "the model call failed: " + failure : "their results were refused");
+            LOG.warn(
+                    "{} of {} image(s) of a batch have no outcome ({}); running each of them alone",
+                    left.size(),
+                    batch.size(),
+                    failure != null ? "the model call failed: " + failure : "their results were refused");
             for (WaitingImage image : left) {
                 attempt(List.of(image), batchStart, true, sampled);
             }
@@ -69,8 +70,7 @@ final class BatchRun {
     }
 
     /** An explained image of the fidelity sample, with what its measure needs. */
-    private record Sampled(WaitingImage image, OnlineFidelity.Sample sample) {
-    }
+    private record Sampled(WaitingImage image, OnlineFidelity.Sample sample) {}
 
     private void measureFidelity(List<Sampled> sampled) {
         if (sampled.isEmpty() || noForwardPass) {
@@ -81,12 +81,17 @@ final class BatchRun {
             scores = fidelity.score(sampled.stream().map(Sampled::sample).toList());
         } catch (UnsupportedOperationException e) {
             noForwardPass = true;
-            LOG.warn("The engine has no forward pass, so the online fidelity is off ({}); the windows publish "
-                    + "fidelitySampleCount 0", e.getMessage());
+            LOG.warn(
+                    "The engine has no forward pass, so the online fidelity is off ({}); the windows publish "
+                            + "fidelitySampleCount 0",
+                    e.getMessage());
             return;
         } catch (RuntimeException e) {
-            LOG.warn("The fidelity of {} sampled image(s) could not be measured; their explanations go out, and the "
-                    + "window's fidelity sample leaves them out: {}", sampled.size(), e.toString());
+            LOG.warn(
+                    "The fidelity of {} sampled image(s) could not be measured; their explanations go out, and the "
+                            + "window's fidelity sample leaves them out: {}",
+                    sampled.size(),
+                    e.toString());
             return;
         }
         for (int i = 0; i < sampled.size(); i++) {
@@ -95,8 +100,10 @@ final class BatchRun {
             if (score.finite()) {
                 image.fidelity(score);
             } else {
-                LOG.warn("The fidelity of image {} is not finite ({}); the window's fidelity sample leaves it out",
-                        image.input().imageId(), score);
+                LOG.warn(
+                        "The fidelity of image {} is not finite ({}); the window's fidelity sample leaves it out",
+                        image.input().imageId(),
+                        score);
             }
         }
     }
@@ -107,8 +114,7 @@ final class BatchRun {
      *
      * @return the model call's failure, or {@code null}
      */
-    private RuntimeException attempt(List<WaitingImage> images, long batchStart, boolean alone,
-                                     List<Sampled> sampled) {
+    private RuntimeException attempt(List<WaitingImage> images, long batchStart, boolean alone, List<Sampled> sampled) {
         float[][] pixels = new float[images.size()][];
         for (int i = 0; i < pixels.length; i++) {
             pixels[i] = images.get(i).pixels();
@@ -118,14 +124,17 @@ final class BatchRun {
         try {
             results = List.copyOf(explainer.explain(pixels));
             if (results.size() != pixels.length) {
-                throw new IllegalStateException("the engine returned " + results.size() + " results for "
-                        + pixels.length + " images");
+                throw new IllegalStateException(
+                        "the engine returned " + results.size() + " results for " + pixels.length + " images");
             }
         } catch (RuntimeException e) {
             if (alone) {
                 WaitingImage image = images.get(0);
-                image.rejected(new RejectedRecordException(RejectionKind.MODEL_ERROR, "the model call failed: " + e,
-                        image.input().imageId(), e));
+                image.rejected(new RejectedRecordException(
+                        RejectionKind.MODEL_ERROR,
+                        "the model call failed: " + e,
+                        image.input().imageId(),
+                        e));
             }
             return e;
         }
@@ -136,9 +145,13 @@ final class BatchRun {
             try {
                 ImageExplanation result = results.get(i);
                 image.explained(builder.build(image, result, batchStart, modelMs, pixels.length, clock.getAsLong()));
-                if (fidelity != null && !noForwardPass && fidelity.sampled(image.input().imageId())) {
-                    sampled.add(new Sampled(image, new OnlineFidelity.Sample(image.input().imageId(), pixels[i],
-                            result.predicted(), result.saliency())));
+                if (fidelity != null
+                        && !noForwardPass
+                        && fidelity.sampled(image.input().imageId())) {
+                    sampled.add(new Sampled(
+                            image,
+                            new OnlineFidelity.Sample(
+                                    image.input().imageId(), pixels[i], result.predicted(), result.saliency())));
                 }
             } catch (RejectedRecordException e) {
                 if (alone) {
@@ -146,9 +159,11 @@ final class BatchRun {
                 }
             } catch (RuntimeException e) {
                 if (alone) {
-                    image.rejected(new RejectedRecordException(RejectionKind.UNENCODABLE_RESULT,
+                    image.rejected(new RejectedRecordException(
+                            RejectionKind.UNENCODABLE_RESULT,
                             "the model's result cannot be turned into an explanation: " + e,
-                            image.input().imageId(), e));
+                            image.input().imageId(),
+                            e));
                 }
             }
         }

@@ -1,8 +1,7 @@
 package io.otnn.streams.batching;
 
-import java.util.List;
-
 import io.otnn.streams.fidelity.FidelitySettings;
+import java.util.List;
 
 /**
  * What a {@link BatchingExplainProcessor} needs to know besides its collaborators.
@@ -15,14 +14,24 @@ import io.otnn.streams.fidelity.FidelitySettings;
  * @param epsilons        the ε of the certified fractions
  * @param fidelity        the online fidelity of the saliency maps ({@code fidelity.*})
  */
-public record BatchSettings(int maxBatchSize, long maxWaitMs, int maxImageBytes, String application,
-                            long metricsWindowMs, List<Double> epsilons, FidelitySettings fidelity) {
+public record BatchSettings(
+        int maxBatchSize,
+        long maxWaitMs,
+        int maxImageBytes,
+        String application,
+        long metricsWindowMs,
+        List<Double> epsilons,
+        FidelitySettings fidelity) {
 
     /** Without the online fidelity. */
-    public BatchSettings(int maxBatchSize, long maxWaitMs, int maxImageBytes, String application,
-                         long metricsWindowMs, List<Double> epsilons) {
-        this(maxBatchSize, maxWaitMs, maxImageBytes, application, metricsWindowMs, epsilons,
-                FidelitySettings.DISABLED);
+    public BatchSettings(
+            int maxBatchSize,
+            long maxWaitMs,
+            int maxImageBytes,
+            String application,
+            long metricsWindowMs,
+            List<Double> epsilons) {
+        this(maxBatchSize, maxWaitMs, maxImageBytes, application, metricsWindowMs, epsilons, FidelitySettings.DISABLED);
     }
 
     public BatchSettings {

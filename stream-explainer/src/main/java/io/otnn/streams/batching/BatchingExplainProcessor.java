@@ -1,10 +1,27 @@
 package io.otnn.streams.batching;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.explain.input.RejectionKind;
+import io.otnn.streams.batching.commit.ImageBuffer;
+import io.otnn.streams.batching.commit.Origin;
+import io.otnn.streams.batching.commit.TaskBuffer;
+import io.otnn.streams.deadletter.RejectedRecordException;
+import io.otnn.streams.errors.OutputGuard;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.fidelity.OnlineFidelity;
+import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.input.ImageReader;
+import io.otnn.streams.input.ReceivedImage;
+import io.otnn.streams.metrics.MetricsSample;
+import io.otnn.streams.monitoring.ExplainerMeters;
+import io.otnn.streams.time.EventTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -12,25 +29,6 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.otnn.streams.batching.commit.ImageBuffer;
-import io.otnn.streams.batching.commit.Origin;
-import io.otnn.streams.batching.commit.TaskBuffer;
-import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.explaining.BatchExplainer;
-import io.otnn.streams.explaining.ExplanationEngine;
-import io.otnn.checkpoint.ModelMetadata;
-import io.otnn.streams.errors.OutputGuard;
-import io.otnn.streams.fidelity.OnlineFidelity;
-import io.otnn.streams.format.RecordFormat;
-import io.otnn.streams.input.ImageReader;
-import io.otnn.streams.input.ReceivedImage;
-import io.otnn.streams.metrics.MetricsSample;
-import io.otnn.streams.monitoring.ExplainerMeters;
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.Explanation;
-import io.otnn.streams.time.EventTime;
 
 /**
  * Reads images, holds the valid ones in memory and explains them in micro-batches: one model call per batch,
@@ -75,6 +73,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private TaskBuffer<String, Outcome> taskBuffer;
     /** images restored from the buffer at init, read at the task's first process() or punctuation */
     private List<TaskBuffer.Kept> restored = List.of();
+
     private ModelMetadata model;
     private ImageReader reader;
     private DeadLetters deadLetters;
@@ -84,8 +83,12 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private ExplainerMeters meters;
     private boolean open;
 
-    public BatchingExplainProcessor(BatchSettings settings, ThreadBatches batches, ImageBuffer buffer,
-                                    ExplanationEngine engine, RecordFormat format) {
+    public BatchingExplainProcessor(
+            BatchSettings settings,
+            ThreadBatches batches,
+            ImageBuffer buffer,
+            ExplanationEngine engine,
+            RecordFormat format) {
         this.settings = settings;
         this.buffer = buffer;
         this.batches = batches;
@@ -110,9 +113,13 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         }
         BatchExplainer forward = explainer;
         OnlineFidelity fidelity = settings.fidelity().enabled()
-                ? new OnlineFidelity(settings.fidelity(), model.input(), forward::logits) : null;
-        this.batchRun = new BatchRun(explainer, new ExplanationBuilder(model, settings.application()),
-                context::currentSystemTimeMs, fidelity);
+                ? new OnlineFidelity(settings.fidelity(), model.input(), forward::logits)
+                : null;
+        this.batchRun = new BatchRun(
+                explainer,
+                new ExplanationBuilder(model, settings.application()),
+                context::currentSystemTimeMs,
+                fidelity);
         this.taskBuffer = buffer.open(context, () -> {
             if (!batches.waiting().isEmpty()) {
                 explainThreadBatch();
@@ -121,7 +128,9 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         });
         this.restored = new ArrayList<>(taskBuffer.restored());
         if (!restored.isEmpty()) {
-            LOG.info("Task {}: {} image(s) restored from the waiting-image store; explaining them", context.taskId(),
+            LOG.info(
+                    "Task {}: {} image(s) restored from the waiting-image store; explaining them",
+                    context.taskId(),
                     restored.size());
         }
         long tick = Math.max(1, Math.min(settings.maxWaitMs() / 4, 25));
@@ -133,8 +142,14 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         forwardDecided();
         acceptRestored();
         RecordMetadata meta = context.recordMetadata().orElseThrow();
-        ReceivedImage received = new ReceivedImage(meta.topic(), meta.partition(), meta.offset(), record.timestamp(),
-                context.currentSystemTimeMs(), record.key(), record.value());
+        ReceivedImage received = new ReceivedImage(
+                meta.topic(),
+                meta.partition(),
+                meta.offset(),
+                record.timestamp(),
+                context.currentSystemTimeMs(),
+                record.key(),
+                record.value());
         ImageReader.DecodedImage image;
         try {
             image = reader.read(received);
@@ -179,10 +194,10 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
                 taskBuffer.release(image.origin());
                 continue;
             }
-            EventTime time = guard.policy().decide(decoded.input().eventTime(), received.timestamp(),
-                    received.receivedAt());
-            batches.waiting().add(new WaitingImage(this, received, decoded.input(), decoded.pixels(), time,
-                    image.origin()));
+            EventTime time =
+                    guard.policy().decide(decoded.input().eventTime(), received.timestamp(), received.receivedAt());
+            batches.waiting()
+                    .add(new WaitingImage(this, received, decoded.input(), decoded.pixels(), time, image.origin()));
         }
         flushPartials(null);
     }
@@ -193,8 +208,8 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         // only a task closed on another thread could leave images behind; its offsets were not committed
         waiting.removeIf(image -> !image.owner().open);
         for (int from = 0; from < waiting.size(); from += settings.maxBatchSize()) {
-            List<WaitingImage> batch = List.copyOf(waiting.subList(from,
-                    Math.min(waiting.size(), from + settings.maxBatchSize())));
+            List<WaitingImage> batch =
+                    List.copyOf(waiting.subList(from, Math.min(waiting.size(), from + settings.maxBatchSize())));
             batchRun.run(batch);
             batches.decided(batch);
         }
@@ -226,30 +241,47 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
             if (!ForwardingFailures.isTheRecordsOwn(failure)) {
                 throw failure;
             }
-            LOG.warn("The explanation of image {} could not be produced; it becomes a dead letter: {}",
-                    image.input().imageId(), failure.toString());
-            forwardDeadLetter(image.received(), new RejectedRecordException(RejectionKind.PRODUCTION,
-                    "the explanation could not be produced: " + failure, image.input().imageId(), failure),
+            LOG.warn(
+                    "The explanation of image {} could not be produced; it becomes a dead letter: {}",
+                    image.input().imageId(),
+                    failure.toString());
+            forwardDeadLetter(
+                    image.received(),
+                    new RejectedRecordException(
+                            RejectionKind.PRODUCTION,
+                            "the explanation could not be produced: " + failure,
+                            image.input().imageId(),
+                            failure),
                     image.origin());
         }
     }
 
     private void forwardExplanation(WaitingImage image, Explanation explanation) {
         ReceivedImage received = image.received();
-        Optional<String> refused = guard.refusal(received.topic(), received.partition(), received.offset(),
-                explanation);
+        Optional<String> refused =
+                guard.refusal(received.topic(), received.partition(), received.offset(), explanation);
         if (refused.isPresent()) {
-            forwardDeadLetter(received, new RejectedRecordException(RejectionKind.PRODUCTION, refused.get(),
-                    explanation.getImageId(), null), image.origin());
+            forwardDeadLetter(
+                    received,
+                    new RejectedRecordException(
+                            RejectionKind.PRODUCTION, refused.get(), explanation.getImageId(), null),
+                    image.origin());
             return;
         }
         // the record timestamp and window use the time policy's time; the payload keeps the event time
         long eventTime = image.eventTime();
         Outcome outcome = new Outcome.Explained(explanation);
-        taskBuffer.forward(new Record<>(explanation.getImageId(), outcome, eventTime,
-                OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())), image.origin());
+        taskBuffer.forward(
+                new Record<>(
+                        explanation.getImageId(),
+                        outcome,
+                        eventTime,
+                        OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())),
+                image.origin());
         count(MetricsSample.of(explanation), eventTime);
-        meters.explained((long) explanation.getTimings().getQueuedMs(), explanation.getCertificate().getRadius());
+        meters.explained(
+                (long) explanation.getTimings().getQueuedMs(),
+                explanation.getCertificate().getRadius());
         if (image.fidelity() != null) {
             partials.addFidelity(image.fidelity(), eventTime);
         }
@@ -259,22 +291,39 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private void forwardDeadLetter(ReceivedImage received, RejectedRecordException e, Origin origin) {
         long now = context.currentSystemTimeMs();
         DeadLetter deadLetter = deadLetters.of(received, e, now);
-        Optional<String> refusedBefore = e.kind() == RejectionKind.PRODUCTION ? Optional.empty()
+        Optional<String> refusedBefore = e.kind() == RejectionKind.PRODUCTION
+                ? Optional.empty()
                 : guard.refusedBefore(received.topic(), received.partition(), received.offset());
         if (refusedBefore.isPresent() || !guard.fits(deadLetter)) {
-            deadLetter = deadLetters.withoutValue(deadLetter, refusedBefore
-                    .map(reason -> "the broker refused this dead letter before: " + reason)
-                    .orElse("too large for the dead-letter topic"));
+            deadLetter = deadLetters.withoutValue(
+                    deadLetter,
+                    refusedBefore
+                            .map(reason -> "the broker refused this dead letter before: " + reason)
+                            .orElse("too large for the dead-letter topic"));
         }
-        long timestamp = refusedBefore.isPresent() ? deadLetter.getTime().toEpochMilli()
+        long timestamp = refusedBefore.isPresent()
+                ? deadLetter.getTime().toEpochMilli()
                 : guard.policy().recordTimestamp(received.timestamp(), received.receivedAt());
-        LOG.debug("Dead letter {} at {}-{}@{}: {}", e.kind(), received.topic(), received.partition(),
-                received.offset(), e.getMessage());
+        LOG.debug(
+                "Dead letter {} at {}-{}@{}: {}",
+                e.kind(),
+                received.topic(),
+                received.partition(),
+                received.offset(),
+                e.getMessage());
         Outcome outcome = new Outcome.Rejected(deadLetter);
-        forward(new Record<>(DeadLetters.imageId(received, e), outcome, timestamp,
-                OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())), origin);
+        forward(
+                new Record<>(
+                        DeadLetters.imageId(received, e),
+                        outcome,
+                        timestamp,
+                        OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())),
+                origin);
         count(MetricsSample.of(deadLetter), timestamp);
-        meters.deadLettered(deadLetter.getRejectionKind() != null ? deadLetter.getRejectionKind() : e.kind().name());
+        meters.deadLettered(
+                deadLetter.getRejectionKind() != null
+                        ? deadLetter.getRejectionKind()
+                        : e.kind().name());
     }
 
     private void count(MetricsSample sample, long eventTime) {
@@ -284,8 +333,8 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     /** Forwards the figures counted since the last flush, one record per window, keyed by model@version. */
     private void flushPartials(Origin origin) {
         String modelKey = model.name() + "@" + model.version();
-        partials.flush((figures, timestamp) -> forward(new Record<>(modelKey, new Outcome.MetricsPartial(figures),
-                timestamp), origin));
+        partials.flush((figures, timestamp) ->
+                forward(new Record<>(modelKey, new Outcome.MetricsPartial(figures), timestamp), origin));
     }
 
     private void forward(Record<String, Outcome> record, Origin origin) {
@@ -301,8 +350,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         open = false;
         int dropped = batches.dropAll(this);
         if (dropped > 0) {
-            LOG.info("Task {}: {} image(s) were waiting at close; {}", context.taskId(), dropped,
-                    taskBuffer.atClose());
+            LOG.info("Task {}: {} image(s) were waiting at close; {}", context.taskId(), dropped, taskBuffer.atClose());
         }
         if (explainer != null) {
             explainer.close();

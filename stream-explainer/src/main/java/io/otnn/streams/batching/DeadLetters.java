@@ -1,14 +1,13 @@
 package io.otnn.streams.batching;
 
-import java.nio.ByteBuffer;
-import java.time.Instant;
-
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.ErrorKind;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.input.ReceivedImage;
+import java.nio.ByteBuffer;
+import java.time.Instant;
 
 /**
  * Builds the dead letter of a refused record, the Avro contract's {@code DeadLetter}: the reason, and the original
@@ -45,7 +44,8 @@ final class DeadLetters {
     /** The same dead letter without the original value, saying why it was left out. */
     DeadLetter withoutValue(DeadLetter d, String why) {
         int length = d.getValue() == null ? 0 : d.getValue().remaining();
-        return DeadLetter.newBuilder(d).setValue(null)
+        return DeadLetter.newBuilder(d)
+                .setValue(null)
                 .setMessage(d.getMessage() + " (the original value of " + length + " bytes is left out: " + why + ")")
                 .build();
     }

@@ -1,21 +1,20 @@
 package io.otnn.streams.batching;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-
 import io.otnn.avro.Certificate;
 import io.otnn.avro.Counterfactual;
 import io.otnn.avro.EncodedTensor;
 import io.otnn.avro.EventTimeAdjustment;
 import io.otnn.avro.Explanation;
 import io.otnn.avro.Timings;
-import io.otnn.explain.ImageExplanation;
 import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.records.CompactTensors;
 import io.otnn.streams.records.ImageInput;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The post-processing of one image's result: checks that every figure is finite, encodes the saliency map, the
@@ -39,8 +38,9 @@ final class ExplanationBuilder {
      * @param batchSize  images in that call
      * @param now        wall clock now (epoch ms)
      */
-    Explanation build(WaitingImage image, ImageExplanation result, long batchStart, double modelMs, int batchSize,
-                      long now) throws RejectedRecordException {
+    Explanation build(
+            WaitingImage image, ImageExplanation result, long batchStart, double modelMs, int batchSize, long now)
+            throws RejectedRecordException {
         ImageInput input = image.input();
         checkFinite(input, result);
         EncodedTensor saliency = encode(input, "saliency map", result.saliency());
@@ -62,20 +62,33 @@ final class ExplanationBuilder {
                 .setRunnerUpClass(result.runnerUp())
                 .setRunnerUpClassName(result.runnerUpName())
                 .setScores(scores)
-                .setCertificate(Certificate.newBuilder().setRadius(result.radius()).setMargin(result.margin())
-                        .setFactor(result.certificateFactor()).setLipschitz(result.lipschitz()).build())
+                .setCertificate(Certificate.newBuilder()
+                        .setRadius(result.radius())
+                        .setMargin(result.margin())
+                        .setFactor(result.certificateFactor())
+                        .setLipschitz(result.lipschitz())
+                        .build())
                 .setSaliency(saliency)
                 .setSignedGradient(null)
-                .setCounterfactual(Counterfactual.newBuilder().setTargetClass(result.runnerUp())
-                        .setTargetClassName(result.runnerUpName()).setT(result.t()).setDistance(result.distance())
-                        .setBoundaryDistance(result.boundaryDistance()).setImage(counterfactual)
+                .setCounterfactual(Counterfactual.newBuilder()
+                        .setTargetClass(result.runnerUp())
+                        .setTargetClassName(result.runnerUpName())
+                        .setT(result.t())
+                        .setDistance(result.distance())
+                        .setBoundaryDistance(result.boundaryDistance())
+                        .setImage(counterfactual)
                         .setPredictedClass(result.counterfactualClass())
-                        .setBoundaryResidual(result.boundaryResidual()).build())
-                .setTimings(Timings.newBuilder().setQueuedMs(Math.max(0, batchStart - eventTime)).setModelMs(modelMs)
-                        .setTotalMs(Math.max(0, now - eventTime)).build())
+                        .setBoundaryResidual(result.boundaryResidual())
+                        .build())
+                .setTimings(Timings.newBuilder()
+                        .setQueuedMs(Math.max(0, batchStart - eventTime))
+                        .setModelMs(modelMs)
+                        .setTotalMs(Math.max(0, now - eventTime))
+                        .build())
                 .setBatchSize(batchSize)
                 .setExplainerInstance(application)
-                .setEventTimeAdjustment(EventTimeAdjustment.valueOf(image.timeAdjustment().name()))
+                .setEventTimeAdjustment(
+                        EventTimeAdjustment.valueOf(image.timeAdjustment().name()))
                 .setExplainedAt(Instant.ofEpochMilli(now))
                 .setInput(pixels)
                 .build();
@@ -103,8 +116,8 @@ final class ExplanationBuilder {
 
     private static void finite(ImageInput input, String what, float[] values) throws RejectedRecordException {
         if (values == null) {
-            throw new RejectedRecordException(RejectionKind.UNENCODABLE_RESULT, "the model returned no " + what,
-                    input.imageId(), null);
+            throw new RejectedRecordException(
+                    RejectionKind.UNENCODABLE_RESULT, "the model returned no " + what, input.imageId(), null);
         }
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
@@ -114,16 +127,26 @@ final class ExplanationBuilder {
     }
 
     private static RejectedRecordException nonFinite(ImageInput input, String message) {
-        return new RejectedRecordException(RejectionKind.NON_FINITE_RESULT,
-                message + " (an input far outside the model's range can overflow it)", input.imageId(), null);
+        return new RejectedRecordException(
+                RejectionKind.NON_FINITE_RESULT,
+                message + " (an input far outside the model's range can overflow it)",
+                input.imageId(),
+                null);
     }
 
     private EncodedTensor encode(ImageInput input, String what, float[] values) throws RejectedRecordException {
         try {
-            return CompactTensors.encode(values, model.input().height(), model.input().width(), model.input().channels());
+            return CompactTensors.encode(
+                    values,
+                    model.input().height(),
+                    model.input().width(),
+                    model.input().channels());
         } catch (RuntimeException e) {
-            throw new RejectedRecordException(RejectionKind.UNENCODABLE_RESULT,
-                    "cannot encode the " + what + ": " + e.getMessage(), input.imageId(), e);
+            throw new RejectedRecordException(
+                    RejectionKind.UNENCODABLE_RESULT,
+                    "cannot encode the " + what + ": " + e.getMessage(),
+                    input.imageId(),
+                    e);
         }
     }
 }

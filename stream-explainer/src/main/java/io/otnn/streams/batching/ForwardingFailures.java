@@ -9,8 +9,7 @@ import org.apache.kafka.streams.errors.TaskMigratedException;
 /** Tells a failure to forward one record that belongs to that record from one that belongs to the task. */
 final class ForwardingFailures {
 
-    private ForwardingFailures() {
-    }
+    private ForwardingFailures() {}
 
     /**
      * True when the record itself was refused (its serializer, or a downstream step, threw for it): another outcome

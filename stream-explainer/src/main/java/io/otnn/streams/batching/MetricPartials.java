@@ -1,13 +1,12 @@
 package io.otnn.streams.batching;
 
+import io.otnn.streams.fidelity.OnlineFidelity;
+import io.otnn.streams.metrics.MetricsAccumulator;
+import io.otnn.streams.metrics.MetricsSample;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
-
-import io.otnn.streams.fidelity.OnlineFidelity;
-import io.otnn.streams.metrics.MetricsAccumulator;
-import io.otnn.streams.metrics.MetricsSample;
 
 /**
  * The figures of the outcomes one task forwarded since its last flush, per metric window: forwarded as one
@@ -28,7 +27,8 @@ final class MetricPartials {
 
     void add(MetricsSample sample, long eventTime) {
         long windowStart = eventTime - Math.floorMod(eventTime, windowMs);
-        partials.computeIfAbsent(windowStart, w -> new MetricsAccumulator(epsilons.size())).add(sample, epsilons);
+        partials.computeIfAbsent(windowStart, w -> new MetricsAccumulator(epsilons.size()))
+                .add(sample, epsilons);
         partialTimes.merge(windowStart, eventTime, Math::max);
     }
 

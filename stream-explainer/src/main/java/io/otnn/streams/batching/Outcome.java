@@ -1,8 +1,8 @@
 package io.otnn.streams.batching;
 
-import io.otnn.streams.metrics.MetricsAccumulator;
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
+import io.otnn.streams.metrics.MetricsAccumulator;
 
 /**
  * What the explain processor emits: for each input record exactly one explanation or dead letter, and per batch
@@ -11,12 +11,9 @@ import io.otnn.avro.Explanation;
  */
 public sealed interface Outcome {
 
-    record Explained(Explanation explanation) implements Outcome {
-    }
+    record Explained(Explanation explanation) implements Outcome {}
 
-    record Rejected(DeadLetter deadLetter) implements Outcome {
-    }
+    record Rejected(DeadLetter deadLetter) implements Outcome {}
 
-    record MetricsPartial(MetricsAccumulator figures) implements Outcome {
-    }
+    record MetricsPartial(MetricsAccumulator figures) implements Outcome {}
 }

@@ -1,10 +1,10 @@
 package io.otnn.streams.batching;
 
+import io.otnn.avro.Explanation;
 import io.otnn.streams.batching.commit.Origin;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.fidelity.OnlineFidelity;
 import io.otnn.streams.input.ReceivedImage;
-import io.otnn.avro.Explanation;
 import io.otnn.streams.records.ImageInput;
 import io.otnn.streams.time.EventTime;
 import io.otnn.streams.time.TimeAdjustment;
@@ -34,8 +34,13 @@ final class WaitingImage {
      * @param time     the time its outputs carry, as the time policy decided it
      * @param origin   where it came from, as the task's buffer needs it to forward its outcome and let it go
      */
-    WaitingImage(BatchingExplainProcessor owner, ReceivedImage received, ImageInput input, float[] pixels,
-                 EventTime time, Origin origin) {
+    WaitingImage(
+            BatchingExplainProcessor owner,
+            ReceivedImage received,
+            ImageInput input,
+            float[] pixels,
+            EventTime time,
+            Origin origin) {
         this.owner = owner;
         this.received = received;
         this.input = input;

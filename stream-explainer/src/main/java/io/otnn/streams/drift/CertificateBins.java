@@ -36,8 +36,8 @@ public final class CertificateBins {
                     counts[i] += other.counts[i];
                 }
             } else {
-                throw new IllegalStateException("certificate bins of two grids: " + counts.length + " and "
-                        + other.counts.length);
+                throw new IllegalStateException(
+                        "certificate bins of two grids: " + counts.length + " and " + other.counts.length);
             }
         }
         return this;

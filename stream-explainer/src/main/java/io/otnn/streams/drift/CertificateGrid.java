@@ -80,9 +80,9 @@ public final class CertificateGrid {
         for (int j = 0; j < values.length; j++) {
             double reference = j == 0 ? 0 : atOrBelow[j - 1] / n;
             window += bins[2 * j];
-            d = Math.max(d, Math.abs(window / m - reference));   // just below u_j
+            d = Math.max(d, Math.abs(window / m - reference)); // just below u_j
             window += bins[2 * j + 1];
-            d = Math.max(d, Math.abs(window / m - atOrBelow[j] / n));   // at u_j
+            d = Math.max(d, Math.abs(window / m - atOrBelow[j] / n)); // at u_j
         }
         return d;
     }

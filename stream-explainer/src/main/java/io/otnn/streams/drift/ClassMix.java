@@ -20,8 +20,7 @@ public final class ClassMix {
      */
     public static final double EMPTY_BIN_EPSILON = 1e-4;
 
-    private ClassMix() {
-    }
+    private ClassMix() {}
 
     /** A chi-square statistic and its degrees of freedom. */
     public record ChiSquare(double statistic, int degreesOfFreedom) {

@@ -1,8 +1,7 @@
 package io.otnn.streams.drift;
 
-import java.util.List;
-
 import io.otnn.avro.ExplanationMetrics;
+import java.util.List;
 
 /**
  * The drift statistics of one metric window against the reference statistics of its model version's checkpoint.
@@ -16,16 +15,25 @@ import io.otnn.avro.ExplanationMetrics;
  * @param certificateKsPValue its p-value
  * @param alarms              the alarms raised ({@link DriftAlarm} names); empty below {@code drift.min.count}
  */
-public record DriftFigures(Double classMixChiSquare, Double classMixPValue, Double classMixPsi, Double certificateKs,
-                           Double certificateKsPValue, List<String> alarms) {
+public record DriftFigures(
+        Double classMixChiSquare,
+        Double classMixPValue,
+        Double classMixPsi,
+        Double certificateKs,
+        Double certificateKsPValue,
+        List<String> alarms) {
 
     /** No drift figures: no reference, or nothing explained. */
     public static final DriftFigures NONE = new DriftFigures(null, null, null, null, null, List.of());
 
     /** The drift figures a published window carries. */
     public static DriftFigures of(ExplanationMetrics window) {
-        return new DriftFigures(window.getClassMixChiSquare(), window.getClassMixPValue(), window.getClassMixPsi(),
-                window.getCertificateKs(), window.getCertificateKsPValue(),
+        return new DriftFigures(
+                window.getClassMixChiSquare(),
+                window.getClassMixPValue(),
+                window.getClassMixPsi(),
+                window.getCertificateKs(),
+                window.getCertificateKsPValue(),
                 window.getDriftAlarms().stream().map(Object::toString).toList());
     }
 

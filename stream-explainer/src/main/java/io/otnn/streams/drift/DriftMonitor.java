@@ -51,7 +51,9 @@ public final class DriftMonitor {
         Double ks = null;
         Double ksP = null;
         CertificateGrid grid = reference.certificates();
-        long settled = certificateBins == null ? 0 : java.util.Arrays.stream(certificateBins).sum();
+        long settled = certificateBins == null
+                ? 0
+                : java.util.Arrays.stream(certificateBins).sum();
         if (grid != null && settled > 0) {
             ks = grid.ksStatistic(certificateBins);
             ksP = KolmogorovSmirnov.pValue(ks, grid.sampleSize(), settled);

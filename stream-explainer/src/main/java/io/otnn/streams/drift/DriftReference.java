@@ -1,9 +1,8 @@
 package io.otnn.streams.drift;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * The reference statistics of one model version, read from its checkpoint's {@code reference} object
@@ -14,8 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param predictedClassPriors predicted-class proportions on the test set, or null
  * @param certificates         the grid of the certificate sample, or null
  */
-public record DriftReference(long[] predictedClassCounts, double[] predictedClassPriors,
-                             CertificateGrid certificates) {
+public record DriftReference(long[] predictedClassCounts, double[] predictedClassPriors, CertificateGrid certificates) {
 
     public static final DriftReference NONE = new DriftReference(null, null, null);
 

@@ -14,8 +14,7 @@ public final class KolmogorovSmirnov {
 
     private static final KolmogorovSmirnovTest TEST = new KolmogorovSmirnovTest();
 
-    private KolmogorovSmirnov() {
-    }
+    private KolmogorovSmirnov() {}
 
     public static double pValue(double d, long n, long m) {
         if (n < 1 || m < 1) {

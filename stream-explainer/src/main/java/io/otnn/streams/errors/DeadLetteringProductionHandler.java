@@ -2,10 +2,9 @@ package io.otnn.streams.errors;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -54,14 +53,17 @@ public final class DeadLetteringProductionHandler implements ProductionException
     }
 
     @Override
-    public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record,
-                                Exception exception) {
+    public Response handleError(
+            ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
         Header source = record.headers().lastHeader(OutputGuard.SOURCE_HEADER);
         if (guard != null && source != null && isTheRecordsOwnFault(exception)) {
             String from = new String(source.value(), StandardCharsets.UTF_8);
             guard.remember(from, exception.getClass().getSimpleName() + ": " + exception.getMessage());
-            LOG.warn("The broker refused the output of {} for {} ({}); its transaction is aborted and the image "
-                    + "will be dead-lettered (PRODUCTION) when it is read again", from, record.topic(),
+            LOG.warn(
+                    "The broker refused the output of {} for {} ({}); its transaction is aborted and the image "
+                            + "will be dead-lettered (PRODUCTION) when it is read again",
+                    from,
+                    record.topic(),
                     exception.toString());
             return Response.fail();
         }
@@ -73,7 +75,9 @@ public final class DeadLetteringProductionHandler implements ProductionException
 
     /** A refusal of this record itself, as opposed to one of the batch, the connection or the producer. */
     static boolean isTheRecordsOwnFault(Exception exception) {
-        return exception instanceof RecordTooLargeException || exception instanceof RecordBatchTooLargeException
-                || exception instanceof InvalidTimestampException || exception instanceof InvalidRecordException;
+        return exception instanceof RecordTooLargeException
+                || exception instanceof RecordBatchTooLargeException
+                || exception instanceof InvalidTimestampException
+                || exception instanceof InvalidRecordException;
     }
 }

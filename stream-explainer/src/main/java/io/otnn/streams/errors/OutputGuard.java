@@ -1,5 +1,11 @@
 package io.otnn.streams.errors;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.EncodedTensor;
+import io.otnn.avro.Explanation;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.Topics;
+import io.otnn.streams.time.EventTimePolicy;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.HashMap;
@@ -8,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -22,13 +27,6 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.otnn.avro.EncodedTensor;
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.Explanation;
-import io.otnn.streams.ExplainerConfig;
-import io.otnn.streams.Topics;
-import io.otnn.streams.time.EventTimePolicy;
 
 /**
  * Checks each output before it is forwarded, so that the broker does not refuse it: the time policy for its
@@ -60,13 +58,14 @@ public final class OutputGuard {
      * Sources whose output the broker refused, with why. Kept, not consumed on use: the transaction that carries the
      * dead letter may be aborted too, and the image read once more. Bounded (oldest forgotten first).
      */
-    private final Map<String, String> refused = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(16, 0.75f, false) {
+    private final Map<String, String> refused =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
                     return size() > MAX_REFUSALS;
                 }
             });
+
     private volatile EventTimePolicy policy;
     private volatile int explanationMaxBytes;
     private volatile int deadLetterMaxBytes;
@@ -81,8 +80,8 @@ public final class OutputGuard {
     }
 
     public static OutputGuard of(ExplainerConfig config, Topics topics) {
-        return new OutputGuard(config.eventTimePolicy(), config.getInt(ExplainerConfig.OUTPUT_MAX_BYTES_CONFIG),
-                topics);
+        return new OutputGuard(
+                config.eventTimePolicy(), config.getInt(ExplainerConfig.OUTPUT_MAX_BYTES_CONFIG), topics);
     }
 
     /**
@@ -90,16 +89,19 @@ public final class OutputGuard {
      * {@code StreamExplainerApp} that did not register it), the default time policy and no size checks.
      */
     public static OutputGuard from(Map<String, Object> appConfigs) {
-        return appConfigs.get(CONFIG) instanceof OutputGuard guard ? guard
+        return appConfigs.get(CONFIG) instanceof OutputGuard guard
+                ? guard
                 : new OutputGuard(EventTimePolicy.defaults(), ExplainerConfig.DEFAULT_OUTPUT_MAX_BYTES, null);
     }
 
     /** Puts this guard and the production handler into Kafka Streams' properties. */
     public void register(Map<Object, Object> streamsProperties) {
         streamsProperties.put(CONFIG, this);
-        streamsProperties.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        streamsProperties.putIfAbsent(
+                StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetteringProductionHandler.class.getName());
-        Object batchSize = streamsProperties.getOrDefault(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
+        Object batchSize = streamsProperties.getOrDefault(
+                StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
                 streamsProperties.get(ProducerConfig.BATCH_SIZE_CONFIG));
         if (batchSize != null) {
             producerBatchBytes = Integer.parseInt(batchSize.toString());
@@ -118,8 +120,12 @@ public final class OutputGuard {
         if (topics == null) {
             return;
         }
-        Map<String, TopicLimits> limits = describe(adminProperties,
-                List.of(topics.explanations().name(), topics.deadLetters().name(), topics.metrics().name()));
+        Map<String, TopicLimits> limits = describe(
+                adminProperties,
+                List.of(
+                        topics.explanations().name(),
+                        topics.deadLetters().name(),
+                        topics.metrics().name()));
         TopicLimits explanations = limits.get(topics.explanations().name());
         TopicLimits deadLetters = limits.get(topics.deadLetters().name());
         if (explanations != null && deadLetters != null) {
@@ -129,9 +135,12 @@ public final class OutputGuard {
             if (limit.maxMessageBytes() < producerBatchBytes + RECORD_OVERHEAD_BYTES) {
                 // the producer fills batches up to batch.size, and splits a refused one into batches of that size:
                 // the broker would refuse batches of records that each fit
-                LOG.warn("Topic {} accepts {} bytes per batch, not much more than the producer's batch.size ({}): "
-                        + "lower batch.size (producer.batch.size) below it, or the broker may refuse whole batches",
-                        topic, limit.maxMessageBytes(), producerBatchBytes);
+                LOG.warn(
+                        "Topic {} accepts {} bytes per batch, not much more than the producer's batch.size ({}): "
+                                + "lower batch.size (producer.batch.size) below it, or the broker may refuse whole batches",
+                        topic,
+                        limit.maxMessageBytes(),
+                        producerBatchBytes);
             }
         });
         EventTimePolicy narrowed = configuredPolicy;
@@ -141,8 +150,11 @@ public final class OutputGuard {
         }
         if (narrowed.maxFutureMs() != configuredPolicy.maxFutureMs()
                 || narrowed.maxPastMs() != configuredPolicy.maxPastMs()) {
-            LOG.info("Event times allowed {} ms ahead and {} ms behind the wall clock (narrowed to the output topics' "
-                    + "timestamp limits)", narrowed.maxFutureMs(), narrowed.maxPastMs());
+            LOG.info(
+                    "Event times allowed {} ms ahead and {} ms behind the wall clock (narrowed to the output topics' "
+                            + "timestamp limits)",
+                    narrowed.maxFutureMs(),
+                    narrowed.maxPastMs());
         }
         policy = narrowed;
     }
@@ -161,13 +173,18 @@ public final class OutputGuard {
                 ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, name);
                 while (true) {
                     try {
-                        Config config = admin.describeConfigs(List.of(resource)).all().get(15, TimeUnit.SECONDS)
+                        Config config = admin.describeConfigs(List.of(resource))
+                                .all()
+                                .get(15, TimeUnit.SECONDS)
                                 .get(resource);
                         limits.put(name, limits(config));
                         break;
                     } catch (ExecutionException e) {
-                        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-                            LOG.warn("Cannot read the limits of topic {}, keeping the configured ones: {}", name,
+                        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+                                || System.nanoTime() > deadline) {
+                            LOG.warn(
+                                    "Cannot read the limits of topic {}, keeping the configured ones: {}",
+                                    name,
                                     e.getCause().toString());
                             break;
                         }
@@ -190,7 +207,8 @@ public final class OutputGuard {
         if (type != null && "LogAppendTime".equals(type.value())) {
             return new TopicLimits(bytes, Long.MAX_VALUE, Long.MAX_VALUE);
         }
-        return new TopicLimits(bytes,
+        return new TopicLimits(
+                bytes,
                 number(config.get(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG), defaults.maxFutureMs()),
                 number(config.get(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG), defaults.maxPastMs()));
     }
@@ -224,10 +242,13 @@ public final class OutputGuard {
             // almost always: no serialization on the hot path, the sink serializes it once
             return Optional.empty();
         }
-        int size = size(topics.explanations().valueSerde().serializer(), topics.explanations().name(), explanation);
+        int size = size(
+                topics.explanations().valueSerde().serializer(),
+                topics.explanations().name(),
+                explanation);
         if (size > explanationMaxBytes) {
-            return Optional.of("the explanation is " + size + " bytes, more than the " + explanationMaxBytes
-                    + " that " + topics.explanations().name() + " accepts");
+            return Optional.of("the explanation is " + size + " bytes, more than the " + explanationMaxBytes + " that "
+                    + topics.explanations().name() + " accepts");
         }
         return Optional.empty();
     }
@@ -239,11 +260,16 @@ public final class OutputGuard {
      * places); the numbers, field names and framing fit in the fixed part. Computed from lengths only.
      */
     static long sizeBound(Explanation e) {
-        long chars = length(e.getImageId()) + length(e.getModelName()) + length(e.getPredictedClassName())
-                + length(e.getRunnerUpClassName()) + length(e.getExplainerInstance())
+        long chars = length(e.getImageId())
+                + length(e.getModelName())
+                + length(e.getPredictedClassName())
+                + length(e.getRunnerUpClassName())
+                + length(e.getExplainerInstance())
                 + length(e.getCounterfactual().getTargetClassName());
-        long bytes = tensorBytes(e.getSaliency()) + tensorBytes(e.getSignedGradient())
-                + tensorBytes(e.getCounterfactual().getImage()) + tensorBytes(e.getInput());
+        long bytes = tensorBytes(e.getSaliency())
+                + tensorBytes(e.getSignedGradient())
+                + tensorBytes(e.getCounterfactual().getImage())
+                + tensorBytes(e.getInput());
         return 4096 + 12 * chars + 6 * bytes + 32L * e.getScores().size();
     }
 
@@ -265,8 +291,12 @@ public final class OutputGuard {
 
     /** Whether this dead letter fits the dead-letter topic with its original value. */
     public boolean fits(DeadLetter deadLetter) {
-        return topics == null || size(topics.deadLetters().valueSerde().serializer(), topics.deadLetters().name(), deadLetter)
-                <= deadLetterMaxBytes;
+        return topics == null
+                || size(
+                                topics.deadLetters().valueSerde().serializer(),
+                                topics.deadLetters().name(),
+                                deadLetter)
+                        <= deadLetterMaxBytes;
     }
 
     private static <T> int size(Serializer<T> serializer, String topic, T value) {

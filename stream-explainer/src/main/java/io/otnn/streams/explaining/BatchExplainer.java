@@ -1,8 +1,7 @@
 package io.otnn.streams.explaining;
 
-import java.util.List;
-
 import io.otnn.explain.ImageExplanation;
+import java.util.List;
 
 /**
  * Explains a batch of decoded images with one model call. Not thread-safe: one per stream task.

@@ -1,7 +1,6 @@
 package io.otnn.streams.explaining;
 
 import io.otnn.checkpoint.ModelMetadata;
-
 import io.otnn.streams.drift.DriftReference;
 
 /**

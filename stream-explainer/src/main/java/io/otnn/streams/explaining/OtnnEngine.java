@@ -1,13 +1,12 @@
 package io.otnn.streams.explaining;
 
-import java.nio.file.Path;
-import java.util.List;
-
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.Explainer;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
-import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.streams.drift.DriftReference;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The real engine: an OTNN checkpoint loaded by explain-core (DJL on TensorFlow), one {@link Explainer} (one engine

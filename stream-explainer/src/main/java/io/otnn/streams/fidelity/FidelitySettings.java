@@ -13,8 +13,14 @@ import io.otnn.explain.metrics.Baseline;
  * @param deletionSteps     Deletion's steps (steps + 1 images per image)
  * @param seed              seeds µFidelity's subsets (and the uniform baselines)
  */
-public record FidelitySettings(double sampleRate, int muFidelitySamples, int grid, double subsetFraction,
-                               Baseline baseline, int deletionSteps, long seed) {
+public record FidelitySettings(
+        double sampleRate,
+        int muFidelitySamples,
+        int grid,
+        double subsetFraction,
+        Baseline baseline,
+        int deletionSteps,
+        long seed) {
 
     /** No image is measured. */
     public static final FidelitySettings DISABLED = new FidelitySettings(0, 50, 20, 0.2, Baseline.ZERO, 10, 0);
@@ -24,8 +30,9 @@ public record FidelitySettings(double sampleRate, int muFidelitySamples, int gri
             throw new IllegalArgumentException("the fidelity sample rate must be in [0, 1], got " + sampleRate);
         }
         if (muFidelitySamples < 2 || grid < 1 || deletionSteps < 1) {
-            throw new IllegalArgumentException("µFidelity needs at least 2 subsets and a grid of 1, Deletion 1 step; got "
-                    + muFidelitySamples + ", " + grid + ", " + deletionSteps);
+            throw new IllegalArgumentException(
+                    "µFidelity needs at least 2 subsets and a grid of 1, Deletion 1 step; got " + muFidelitySamples
+                            + ", " + grid + ", " + deletionSteps);
         }
         if (!(subsetFraction > 0 && subsetFraction < 1)) {
             throw new IllegalArgumentException("the subset fraction must be in (0, 1), got " + subsetFraction);

@@ -1,13 +1,12 @@
 package io.otnn.streams.fidelity;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.metrics.CausalFidelity;
 import io.otnn.explain.metrics.MuFidelity;
 import io.otnn.explain.metrics.PerturbedInputs;
 import io.otnn.explain.metrics.Scorer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * µFidelity and Deletion AUC of the saliency maps of sampled images, explain-core's definitions
@@ -31,8 +30,7 @@ public final class OnlineFidelity {
     public static final int MAX_ROWS = 512;
 
     /** One sampled image: its id, its pixels, the class its saliency map explains, and the map. */
-    public record Sample(String imageId, float[] image, int explainedClass, float[] saliency) {
-    }
+    public record Sample(String imageId, float[] image, int explainedClass, float[] saliency) {}
 
     /** One image's figures; NaN where a score of its perturbed inputs was not finite. */
     public record Score(double muFidelity, double deletionAuc) {
@@ -69,13 +67,22 @@ public final class OnlineFidelity {
 
     /** explain-core's µFidelity with these settings, for one image. */
     public MuFidelity muFidelity(String imageId) {
-        return new MuFidelity(input, settings.grid(), settings.subsetFraction(), settings.muFidelitySamples(),
-                settings.baseline(), imageSeed(settings.seed(), imageId));
+        return new MuFidelity(
+                input,
+                settings.grid(),
+                settings.subsetFraction(),
+                settings.muFidelitySamples(),
+                settings.baseline(),
+                imageSeed(settings.seed(), imageId));
     }
 
     /** explain-core's Deletion with these settings, for one image. */
     public CausalFidelity deletion(String imageId) {
-        return new CausalFidelity(input, CausalFidelity.Mode.DELETION, settings.baseline(), settings.deletionSteps(),
+        return new CausalFidelity(
+                input,
+                CausalFidelity.Mode.DELETION,
+                settings.baseline(),
+                settings.deletionSteps(),
                 imageSeed(settings.seed(), imageId));
     }
 
@@ -100,7 +107,8 @@ public final class OnlineFidelity {
         for (int p = 0; p < probes.size(); p++) {
             PerturbedInputs probe = probes.get(p);
             System.arraycopy(probe.inputs(), 0, flat, at * inputSize, probe.rows() * inputSize);
-            java.util.Arrays.fill(classes, at, at + probe.rows(), samples.get(p / 2).explainedClass());
+            java.util.Arrays.fill(
+                    classes, at, at + probe.rows(), samples.get(p / 2).explainedClass());
             at += probe.rows();
         }
         float[] scores = scores(flat, rows, classes);

@@ -2,13 +2,12 @@ package io.otnn.streams.format;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-
 import org.apache.avro.Schema;
 import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.JsonEncoder;
 import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.io.JsonEncoder;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
@@ -25,8 +24,7 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 final class AvroJson {
 
-    private AvroJson() {
-    }
+    private AvroJson() {}
 
     static <T extends SpecificRecord> Serde<T> serde(Class<T> type, Schema schema) {
         DatumWriter<T> writer = new SpecificDatumWriter<>(type);
@@ -42,8 +40,8 @@ final class AvroJson {
                 encoder.flush();
                 return out.toByteArray();
             } catch (IOException | RuntimeException e) {
-                throw new SerializationException("cannot write a " + type.getSimpleName() + " to " + topic + ": "
-                        + e.getMessage(), e);
+                throw new SerializationException(
+                        "cannot write a " + type.getSimpleName() + " to " + topic + ": " + e.getMessage(), e);
             }
         };
         Deserializer<T> deserializer = (topic, bytes) -> {
@@ -51,11 +49,11 @@ final class AvroJson {
                 return null;
             }
             try {
-                return reader.read(null, DecoderFactory.get().jsonDecoder(schema,
-                        new java.io.ByteArrayInputStream(bytes)));
+                return reader.read(
+                        null, DecoderFactory.get().jsonDecoder(schema, new java.io.ByteArrayInputStream(bytes)));
             } catch (IOException | RuntimeException e) {
-                throw new SerializationException("cannot read a " + type.getSimpleName() + " from " + topic + ": "
-                        + e.getMessage(), e);
+                throw new SerializationException(
+                        "cannot read a " + type.getSimpleName() + " from " + topic + ": " + e.getMessage(), e);
             }
         };
         return Serdes.serdeFrom(serializer, deserializer);

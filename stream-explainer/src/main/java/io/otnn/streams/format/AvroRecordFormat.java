@@ -1,29 +1,25 @@
 package io.otnn.streams.format;
 
-import java.nio.ByteBuffer;
-import java.time.Instant;
-import java.util.HashMap;
-
-import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
-
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.avro.ExplanationMetrics;
 import io.otnn.avro.ImageEvent;
 import io.otnn.avro.PixelEncoding;
+import io.otnn.explain.input.RejectionKind;
 import io.otnn.schemas.registry.SchemaNotFoundException;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryException;
 import io.otnn.schemas.serde.AvroSerdes;
 import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.drift.DriftFigures;
-import io.otnn.streams.time.TimeAdjustment;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.HashMap;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * The product's wire format: the Avro contract of the schemas module ({@code io.otnn.avro}) in the Confluent wire
@@ -74,8 +70,15 @@ public final class AvroRecordFormat implements RecordFormat {
         } catch (RuntimeException e) {
             throw new RejectedRecordException(RejectionKind.UNDESERIALISABLE, "not an ImageEvent: " + e, null, e);
         }
-        return new ImageInput(event.getImageId(), event.getEncoding().name(), event.getWidth(), event.getHeight(),
-                event.getChannels(), bytes(event.getPixels()), event.getLabel(), event.getEventTime().toEpochMilli());
+        return new ImageInput(
+                event.getImageId(),
+                event.getEncoding().name(),
+                event.getWidth(),
+                event.getHeight(),
+                event.getChannels(),
+                bytes(event.getPixels()),
+                event.getLabel(),
+                event.getEventTime().toEpochMilli());
     }
 
     @Override
@@ -84,11 +87,18 @@ public final class AvroRecordFormat implements RecordFormat {
     }
 
     public static ImageEvent toAvro(ImageInput image) {
-        return ImageEvent.newBuilder().setImageId(image.imageId()).setSource(DEFAULT_SOURCE)
-                .setEventTime(Instant.ofEpochMilli(image.eventTime())).setWidth(image.width())
-                .setHeight(image.height()).setChannels(image.channels())
-                .setEncoding(PixelEncoding.valueOf(image.encoding())).setPixels(ByteBuffer.wrap(image.data()))
-                .setLabel(image.label()).setAttributes(new HashMap<>()).build();
+        return ImageEvent.newBuilder()
+                .setImageId(image.imageId())
+                .setSource(DEFAULT_SOURCE)
+                .setEventTime(Instant.ofEpochMilli(image.eventTime()))
+                .setWidth(image.width())
+                .setHeight(image.height())
+                .setChannels(image.channels())
+                .setEncoding(PixelEncoding.valueOf(image.encoding()))
+                .setPixels(ByteBuffer.wrap(image.data()))
+                .setLabel(image.label())
+                .setAttributes(new HashMap<>())
+                .build();
     }
 
     @Override

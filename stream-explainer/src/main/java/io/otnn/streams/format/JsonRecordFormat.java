@@ -1,21 +1,18 @@
 package io.otnn.streams.format;
 
-import java.io.IOException;
-
-import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.Serde;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.explain.input.RejectionKind;
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.avro.ExplanationMetrics;
+import io.otnn.explain.input.RejectionKind;
+import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.records.ImageInput;
+import java.io.IOException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Serde;
 
 /**
  * JSON on every topic, no registry ({@code format=json}): for debugging with console tools and for setups
@@ -25,12 +22,12 @@ import io.otnn.streams.records.ImageInput;
  */
 public final class JsonRecordFormat implements RecordFormat {
 
-    private final ObjectMapper mapper = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private final ObjectMapper mapper =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private final Serde<Explanation> explanations = AvroJson.serde(Explanation.class, Explanation.getClassSchema());
     private final Serde<DeadLetter> deadLetters = AvroJson.serde(DeadLetter.class, DeadLetter.getClassSchema());
-    private final Serde<ExplanationMetrics> metrics = AvroJson.serde(ExplanationMetrics.class,
-            ExplanationMetrics.getClassSchema());
+    private final Serde<ExplanationMetrics> metrics =
+            AvroJson.serde(ExplanationMetrics.class, ExplanationMetrics.getClassSchema());
 
     @Override
     public ImageInput readImage(String topic, Headers headers, byte[] value) throws RejectedRecordException {
@@ -44,8 +41,8 @@ public final class JsonRecordFormat implements RecordFormat {
             }
             return image;
         } catch (IOException | RuntimeException e) {
-            throw new RejectedRecordException(RejectionKind.UNDESERIALISABLE,
-                    "not a JSON ImageEvent: " + firstLine(e.getMessage()), null, e);
+            throw new RejectedRecordException(
+                    RejectionKind.UNDESERIALISABLE, "not a JSON ImageEvent: " + firstLine(e.getMessage()), null, e);
         }
     }
 

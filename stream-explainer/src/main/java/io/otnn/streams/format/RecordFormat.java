@@ -1,13 +1,12 @@
 package io.otnn.streams.format;
 
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.Serde;
-
-import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.avro.ExplanationMetrics;
+import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.records.ImageInput;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Serde;
 
 /**
  * The wire format of the product's topics.

@@ -1,13 +1,12 @@
 package io.otnn.streams.input;
 
-import org.apache.kafka.common.header.internals.RecordHeaders;
-
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.input.ImageDecoder;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.records.ImageInput;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Turns a received record into the model's input: parses the value in the wire format, checks the key, and decodes
@@ -16,8 +15,7 @@ import io.otnn.streams.records.ImageInput;
 public final class ImageReader {
 
     /** A record that parsed and decoded: the image event and its pixels, HWC in the model's input range. */
-    public record DecodedImage(ImageInput input, float[] pixels) {
-    }
+    public record DecodedImage(ImageInput input, float[] pixels) {}
 
     private final RecordFormat format;
     private final ImageDecoder decoder;
@@ -39,15 +37,18 @@ public final class ImageReader {
     private void checkLabel(ImageInput input) throws RejectedRecordException {
         Integer label = input.label();
         if (label != null && (label < 0 || label >= classes)) {
-            throw new RejectedRecordException(RejectionKind.LABEL_OUT_OF_RANGE, "label " + label
-                    + " is not a class of the model (0.." + (classes - 1) + ")", input.imageId(), null);
+            throw new RejectedRecordException(
+                    RejectionKind.LABEL_OUT_OF_RANGE,
+                    "label " + label + " is not a class of the model (0.." + (classes - 1) + ")",
+                    input.imageId(),
+                    null);
         }
     }
 
     private ImageInput parse(ReceivedImage received) throws RejectedRecordException {
         if (received.value() == null || received.value().length == 0) {
-            throw new RejectedRecordException(RejectionKind.EMPTY_VALUE, "the record has no value",
-                    received.keyText(), null);
+            throw new RejectedRecordException(
+                    RejectionKind.EMPTY_VALUE, "the record has no value", received.keyText(), null);
         }
         ImageInput input;
         try {
@@ -56,8 +57,11 @@ public final class ImageReader {
             throw e.imageId() == null ? e.withImageId(received.keyText()) : e;
         }
         if (received.key() == null) {
-            throw new RejectedRecordException(RejectionKind.MISSING_KEY,
-                    "the record has no key; images are keyed by their id", input.imageId(), null);
+            throw new RejectedRecordException(
+                    RejectionKind.MISSING_KEY,
+                    "the record has no key; images are keyed by their id",
+                    input.imageId(),
+                    null);
         }
         return input;
     }

@@ -11,8 +11,8 @@ package io.otnn.streams.input;
  * @param key        original key bytes
  * @param value      original value bytes
  */
-public record ReceivedImage(String topic, int partition, long offset, long timestamp, long receivedAt, byte[] key,
-                            byte[] value) {
+public record ReceivedImage(
+        String topic, int partition, long offset, long timestamp, long receivedAt, byte[] key, byte[] value) {
 
     /** The key as text (the image id of a well-formed record), or {@code null}. */
     public String keyText() {

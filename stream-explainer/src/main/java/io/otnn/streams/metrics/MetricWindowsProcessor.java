@@ -1,11 +1,13 @@
 package io.otnn.streams.metrics;
 
+import io.otnn.avro.ExplanationMetrics;
+import io.otnn.streams.drift.DriftMonitor;
+import io.otnn.streams.time.EventTimePolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -18,10 +20,6 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.otnn.streams.drift.DriftMonitor;
-import io.otnn.avro.ExplanationMetrics;
-import io.otnn.streams.time.EventTimePolicy;
 
 /**
  * Tumbling metric windows that close on the wall clock: the partial figures of each batch (keyed by model@version,
@@ -57,14 +55,25 @@ public final class MetricWindowsProcessor implements Processor<String, MetricsAc
     private ProcessorContext<String, ExplanationMetrics> context;
     private KeyValueStore<String, OpenWindow> windows;
 
-    public MetricWindowsProcessor(String storeName, long windowMs, long graceMs, List<Double> epsilons,
-                                  EventTimePolicy policy, LateCounter late) {
+    public MetricWindowsProcessor(
+            String storeName,
+            long windowMs,
+            long graceMs,
+            List<Double> epsilons,
+            EventTimePolicy policy,
+            LateCounter late) {
         this(storeName, windowMs, graceMs, epsilons, policy, late, DriftMonitor.none());
     }
 
     /** @param drift the reference statistics and thresholds of each window's drift figures */
-    public MetricWindowsProcessor(String storeName, long windowMs, long graceMs, List<Double> epsilons,
-                                  EventTimePolicy policy, LateCounter late, DriftMonitor drift) {
+    public MetricWindowsProcessor(
+            String storeName,
+            long windowMs,
+            long graceMs,
+            List<Double> epsilons,
+            EventTimePolicy policy,
+            LateCounter late,
+            DriftMonitor drift) {
         this.drift = drift;
         this.storeName = storeName;
         this.windowMs = windowMs;
@@ -94,16 +103,24 @@ public final class MetricWindowsProcessor implements Processor<String, MetricsAc
         OpenWindow window = closesAt(windowStart) + RETENTION_MS <= now ? null : windows.get(key);
         if (closesAt(windowStart) + RETENTION_MS <= now || (window != null && window.published())) {
             late.add(partial.value());
-            LOG.warn("Late metric figures for the window {} of {} ({} explanation(s), {} dead letter(s)): the window "
-                    + "was published {} ms ago; not counted", Instant.ofEpochMilli(windowStart), partial.key(),
-                    partial.value().explanations(), partial.value().deadLetters(), now - closesAt(windowStart));
+            LOG.warn(
+                    "Late metric figures for the window {} of {} ({} explanation(s), {} dead letter(s)): the window "
+                            + "was published {} ms ago; not counted",
+                    Instant.ofEpochMilli(windowStart),
+                    partial.key(),
+                    partial.value().explanations(),
+                    partial.value().deadLetters(),
+                    now - closesAt(windowStart));
             return;
         }
-        MetricsAccumulator figures = window == null ? partial.value() : window.figures().merge(partial.value());
+        MetricsAccumulator figures =
+                window == null ? partial.value() : window.figures().merge(partial.value());
         figures.driftCertificates().settle(drift.grid(partial.key()));
-        windows.put(key, window == null
-                ? new OpenWindow(Math.max(closesAt(windowStart), now + graceMs), figures)
-                : new OpenWindow(window.dueAt(), figures));
+        windows.put(
+                key,
+                window == null
+                        ? new OpenWindow(Math.max(closesAt(windowStart), now + graceMs), figures)
+                        : new OpenWindow(window.dueAt(), figures));
     }
 
     private void publishDue(long now) {
@@ -125,9 +142,18 @@ public final class MetricWindowsProcessor implements Processor<String, MetricsAc
             String modelKey = entry.key.substring(entry.key.indexOf('/') + 1);
             long end = start + windowMs;
             MetricsAccumulator figures = entry.value.figures();
-            context.forward(new Record<>(MetricsKeys.of(start, modelKey), figures.toRecord(start, end, epsilons,
-                    drift.assess(modelKey, figures.explanations(), figures.classHistogram(),
-                            figures.driftCertificates().counts())), policy.recordTimestamp(end, now)));
+            context.forward(new Record<>(
+                    MetricsKeys.of(start, modelKey),
+                    figures.toRecord(
+                            start,
+                            end,
+                            epsilons,
+                            drift.assess(
+                                    modelKey,
+                                    figures.explanations(),
+                                    figures.classHistogram(),
+                                    figures.driftCertificates().counts())),
+                    policy.recordTimestamp(end, now)));
             windows.put(entry.key, new OpenWindow(Math.max(closesAt(start), now) + RETENTION_MS, null));
         }
     }

@@ -1,5 +1,12 @@
 package io.otnn.streams.metrics;
 
+import com.tdunning.math.stats.MergingDigest;
+import com.tdunning.math.stats.TDigest;
+import io.otnn.avro.EpsilonFraction;
+import io.otnn.avro.ExplanationMetrics;
+import io.otnn.avro.QuantileValue;
+import io.otnn.streams.drift.CertificateBins;
+import io.otnn.streams.drift.DriftFigures;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -13,21 +20,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
-
-import com.tdunning.math.stats.MergingDigest;
-import com.tdunning.math.stats.TDigest;
-
-import io.otnn.streams.drift.CertificateBins;
-import io.otnn.streams.drift.DriftFigures;
-import io.otnn.avro.EpsilonFraction;
-import io.otnn.avro.ExplanationMetrics;
-import io.otnn.avro.QuantileValue;
 
 /**
  * The running figures of one window and one model version. Quantiles come from t-digests (compression 100:
@@ -37,6 +34,7 @@ public final class MetricsAccumulator {
 
     /** Quantiles reported for certificates and latencies. */
     public static final double[] QUANTILES = {0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
+
     private static final double COMPRESSION = 100;
     /** 2 added the drift bins and the fidelity figures at the end; a window of version 1 (written before) reads without them. */
     private static final byte VERSION = 2;
@@ -164,8 +162,11 @@ public final class MetricsAccumulator {
         }
         List<EpsilonFraction> certified = new ArrayList<>();
         for (int i = 0; i < epsilons.size(); i++) {
-            certified.add(new EpsilonFraction(epsilons.get(i),
-                    explanations == 0 || i >= certifiedCounts.length ? 0.0 : (double) certifiedCounts[i] / explanations));
+            certified.add(new EpsilonFraction(
+                    epsilons.get(i),
+                    explanations == 0 || i >= certifiedCounts.length
+                            ? 0.0
+                            : (double) certifiedCounts[i] / explanations));
         }
         List<Long> histogram = new ArrayList<>();
         for (long count : classHistogram) {

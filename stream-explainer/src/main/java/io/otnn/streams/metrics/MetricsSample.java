@@ -1,19 +1,17 @@
 package io.otnn.streams.metrics;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
-
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.Explanation;
 
 /**
  * The few figures of one outcome that the metric windows need; what crosses the repartition topic (a few dozen
@@ -22,15 +20,30 @@ import io.otnn.avro.Explanation;
  * @param deadLetterKind {@code null} for an explanation
  * @param label          {@code -1} when unknown
  */
-public record MetricsSample(String modelName, long modelVersion, String deadLetterKind, int predicted, int label,
-                            double certificate, double counterfactualDistance, double boundaryResidual,
-                            long totalMs, int batchSize) {
+public record MetricsSample(
+        String modelName,
+        long modelVersion,
+        String deadLetterKind,
+        int predicted,
+        int label,
+        double certificate,
+        double counterfactualDistance,
+        double boundaryResidual,
+        long totalMs,
+        int batchSize) {
 
     public static MetricsSample of(Explanation e) {
-        return new MetricsSample(e.getModelName(), e.getModelVersion(), null, e.getPredictedClass(),
-                e.getLabel() == null ? -1 : e.getLabel(), e.getCertificate().getRadius(),
-                e.getCounterfactual().getDistance(), e.getCounterfactual().getBoundaryResidual(),
-                (long) e.getTimings().getTotalMs(), e.getBatchSize());
+        return new MetricsSample(
+                e.getModelName(),
+                e.getModelVersion(),
+                null,
+                e.getPredictedClass(),
+                e.getLabel() == null ? -1 : e.getLabel(),
+                e.getCertificate().getRadius(),
+                e.getCounterfactual().getDistance(),
+                e.getCounterfactual().getBoundaryResidual(),
+                (long) e.getTimings().getTotalMs(),
+                e.getBatchSize());
     }
 
     public static MetricsSample of(DeadLetter d) {
@@ -76,8 +89,17 @@ public record MetricsSample(String modelName, long modelVersion, String deadLett
                 String name = in.readUTF();
                 long version = in.readLong();
                 String kind = in.readUTF();
-                return new MetricsSample(name, version, kind.isEmpty() ? null : kind, in.readInt(), in.readInt(),
-                        in.readDouble(), in.readDouble(), in.readDouble(), in.readLong(), in.readInt());
+                return new MetricsSample(
+                        name,
+                        version,
+                        kind.isEmpty() ? null : kind,
+                        in.readInt(),
+                        in.readInt(),
+                        in.readDouble(),
+                        in.readDouble(),
+                        in.readDouble(),
+                        in.readLong(),
+                        in.readInt());
             } catch (IOException e) {
                 throw new SerializationException(e);
             }

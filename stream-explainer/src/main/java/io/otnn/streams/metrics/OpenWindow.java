@@ -1,7 +1,6 @@
 package io.otnn.streams.metrics;
 
 import java.nio.ByteBuffer;
-
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -28,9 +27,12 @@ public record OpenWindow(long dueAt, MetricsAccumulator figures) {
             if (window == null) {
                 return null;
             }
-            byte[] figures = window.figures == null ? new byte[0] : FIGURES.serializer().serialize(topic,
-                    window.figures);
-            return ByteBuffer.allocate(8 + figures.length).putLong(window.dueAt).put(figures).array();
+            byte[] figures =
+                    window.figures == null ? new byte[0] : FIGURES.serializer().serialize(topic, window.figures);
+            return ByteBuffer.allocate(8 + figures.length)
+                    .putLong(window.dueAt)
+                    .put(figures)
+                    .array();
         };
         Deserializer<OpenWindow> deserializer = (topic, bytes) -> {
             if (bytes == null) {

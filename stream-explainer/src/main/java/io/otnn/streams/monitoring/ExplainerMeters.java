@@ -1,10 +1,9 @@
 package io.otnn.streams.monitoring;
 
+import io.otnn.explain.ImageExplanation;
+import io.otnn.streams.explaining.BatchExplainer;
 import java.util.List;
 import java.util.Map;
-
-import io.otnn.streams.explaining.BatchExplainer;
-import io.otnn.explain.ImageExplanation;
 
 /**
  * What the batching code tells the explainer's meters; every method does nothing by default ({@link #NONE}, when
@@ -28,16 +27,13 @@ public interface ExplainerMeters {
      * @param queuedMs    its {@code queuedMs}: from the image's time (event time, else record timestamp) to its batch's start
      * @param certificate its certified L2 radius
      */
-    default void explained(long queuedMs, double certificate) {
-    }
+    default void explained(long queuedMs, double certificate) {}
 
     /** A dead letter of this kind (a {@code RejectionKind} name) was forwarded. */
-    default void deadLettered(String kind) {
-    }
+    default void deadLettered(String kind) {}
 
     /** One model call on {@code images} images took {@code nanos}. */
-    default void modelCall(int images, long nanos) {
-    }
+    default void modelCall(int images, long nanos) {}
 
     /** The explainer, with each model call measured ({@link #modelCall}). */
     default BatchExplainer timed(BatchExplainer explainer) {

@@ -1,20 +1,18 @@
 package io.otnn.streams.monitoring;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.otnn.explain.input.RejectionKind;
+import io.prometheus.metrics.core.metrics.Histogram;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.prometheus.metrics.core.metrics.Histogram;
-import io.otnn.explain.input.RejectionKind;
 
 /**
  * The explainer's own meters in Micrometer's Prometheus registry. Names as Prometheus shows them:
@@ -27,17 +25,19 @@ final class MicrometerMeters implements ExplainerMeters {
     private static final Logger LOG = LoggerFactory.getLogger(MicrometerMeters.class);
 
     /** Bucket bounds of the certificate (an L2 radius in input units; the inputs are in [0, 1]). */
-    static final double[] CERTIFICATE_BUCKETS = {0.01, 0.025, 0.05, 0.1, 0.1411764705882353, 0.2, 0.3, 0.5, 0.75, 1,
-            1.5, 2, 3, 5};
+    static final double[] CERTIFICATE_BUCKETS = {
+        0.01, 0.025, 0.05, 0.1, 0.1411764705882353, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5
+    };
 
     /**
      * Explicit bucket bounds rather than Micrometer's percentile histograms (about 70 buckets each): enough for
      * p50/p99 with {@code histogram_quantile} at a fifth of the scrape's lines.
      */
-    static final Duration[] QUEUE_TIME_BUCKETS = millis(1, 2, 5, 10, 20, 50, 75, 100, 150, 200, 300, 500, 1_000, 2_000,
-            5_000, 10_000, 30_000, 60_000);
-    static final Duration[] MODEL_TIME_BUCKETS = millis(1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 200, 500, 1_000,
-            5_000);
+    static final Duration[] QUEUE_TIME_BUCKETS =
+            millis(1, 2, 5, 10, 20, 50, 75, 100, 150, 200, 300, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000);
+
+    static final Duration[] MODEL_TIME_BUCKETS =
+            millis(1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 200, 500, 1_000, 5_000);
 
     private final PrometheusMeterRegistry registry;
     private final Counter explained;
@@ -69,7 +69,8 @@ final class MicrometerMeters implements ExplainerMeters {
         // not a Micrometer DistributionSummary: its fixed-bucket histograms count ceil(value), so every radius
         // below 1 would land in the bucket of 1 (ExplainerEndpointsTest caught it); the Prometheus client's
         // histogram, in the same registry, counts the value itself
-        this.certificate = Histogram.builder().name("otnn_certificate")
+        this.certificate = Histogram.builder()
+                .name("otnn_certificate")
                 .help("Certified L2 robustness radius of each explained image")
                 .classicUpperBounds(CERTIFICATE_BUCKETS)
                 .classicOnly()
@@ -96,10 +97,14 @@ final class MicrometerMeters implements ExplainerMeters {
     }
 
     private void deadLettered(String kind, double amount) {
-        deadLetters.computeIfAbsent(kind, k -> Counter.builder("otnn.dead.letters")
-                .description("Dead letters forwarded to the dead-letter topic, by kind")
-                .tag("kind", k)
-                .register(registry)).increment(amount);
+        deadLetters
+                .computeIfAbsent(
+                        kind,
+                        k -> Counter.builder("otnn.dead.letters")
+                                .description("Dead letters forwarded to the dead-letter topic, by kind")
+                                .tag("kind", k)
+                                .register(registry))
+                .increment(amount);
     }
 
     @Override

@@ -1,5 +1,17 @@
 package io.otnn.streams.monitoring;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.otnn.streams.ExplainerConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -13,25 +25,9 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.otnn.streams.ExplainerConfig;
 
 /**
  * The explainer's HTTP endpoints and the meters behind {@code /metrics}:
@@ -111,11 +107,15 @@ public final class Monitoring implements AutoCloseable {
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException(ExplainerConfig.HTTP_BIND_CONFIG + "=" + bind + ": unknown host");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot serve /health and /metrics on " + bind + ":" + port + " ("
-                    + ExplainerConfig.HTTP_BIND_CONFIG + ", " + ExplainerConfig.HTTP_PORT_CONFIG + "): " + e, e);
+            throw new UncheckedIOException(
+                    "cannot serve /health and /metrics on " + bind + ":" + port + " ("
+                            + ExplainerConfig.HTTP_BIND_CONFIG + ", " + ExplainerConfig.HTTP_PORT_CONFIG + "): " + e,
+                    e);
         }
         Monitoring monitoring = new Monitoring(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), server);
-        LOG.info("Serving /health/live, /health/ready and /metrics on {}", monitoring.url().orElseThrow());
+        LOG.info(
+                "Serving /health/live, /health/ready and /metrics on {}",
+                monitoring.url().orElseThrow());
         return monitoring;
     }
 
@@ -180,7 +180,8 @@ public final class Monitoring implements AutoCloseable {
             return Optional.of("the stream explainer is stopping or stopped");
         }
         KafkaStreams.State state = watched.state();
-        return state == KafkaStreams.State.RUNNING ? Optional.empty()
+        return state == KafkaStreams.State.RUNNING
+                ? Optional.empty()
                 : Optional.of("Kafka Streams is " + state + ", not RUNNING");
     }
 

@@ -1,11 +1,10 @@
 package io.otnn.streams.records;
 
-import java.nio.ByteBuffer;
-import java.util.List;
-
 import io.otnn.avro.EncodedTensor;
 import io.otnn.avro.TensorEncoding;
 import io.otnn.explain.render.CompactTensor;
+import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * Encodes a float HWC tensor as the contract's {@code EncodedTensor}: an 8-bit PNG plus scale and offset (value =
@@ -15,13 +14,16 @@ import io.otnn.explain.render.CompactTensor;
  */
 public final class CompactTensors {
 
-    private CompactTensors() {
-    }
+    private CompactTensors() {}
 
     public static EncodedTensor encode(float[] values, int height, int width, int channels) {
         CompactTensor tensor = CompactTensor.encode(values, height, width, channels);
-        return EncodedTensor.newBuilder().setEncoding(TensorEncoding.PNG_U8)
-                .setShape(List.of(height, width, channels)).setScale((float) tensor.scale())
-                .setOffset((float) tensor.offset()).setData(ByteBuffer.wrap(tensor.png())).build();
+        return EncodedTensor.newBuilder()
+                .setEncoding(TensorEncoding.PNG_U8)
+                .setShape(List.of(height, width, channels))
+                .setScale((float) tensor.scale())
+                .setOffset((float) tensor.offset())
+                .setData(ByteBuffer.wrap(tensor.png()))
+                .build();
     }
 }

@@ -1,10 +1,9 @@
 package io.otnn.streams.records;
 
-import java.util.Objects;
-
 import io.otnn.explain.input.ImageDecoder;
 import io.otnn.explain.input.InvalidImageException;
 import io.otnn.streams.deadletter.RejectedRecordException;
+import java.util.Objects;
 
 /**
  * One image as the application sees it once the {@code ImageEvent} has been read from its wire format.
@@ -22,8 +21,15 @@ import io.otnn.streams.deadletter.RejectedRecordException;
  * @param label     the true class when known, else {@code null}
  * @param eventTime when the image was taken or published, epoch ms
  */
-public record ImageInput(String imageId, String encoding, int width, int height, int channels, byte[] data,
-                         Integer label, long eventTime) {
+public record ImageInput(
+        String imageId,
+        String encoding,
+        int width,
+        int height,
+        int channels,
+        byte[] data,
+        Integer label,
+        long eventTime) {
 
     public ImageInput {
         Objects.requireNonNull(imageId, "imageId");

@@ -6,14 +6,12 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
-
 import javax.net.ssl.SSLException;
 
 /** Turns the exception of a failed connection into a few words: unknown host, connection refused, TLS... */
 final class Reasons {
 
-    private Reasons() {
-    }
+    private Reasons() {}
 
     /** The reason, looked for along the whole cause chain (the JDK wraps the telling exception in others). */
     static Problem of(Throwable failure, String host) {

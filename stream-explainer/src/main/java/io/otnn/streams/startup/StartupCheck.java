@@ -1,5 +1,11 @@
 package io.otnn.streams.startup;
 
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClientConfig;
+import io.otnn.schemas.registry.SchemaRegistryException;
+import io.otnn.schemas.registry.SchemaRegistryUnavailableException;
+import io.otnn.streams.ExplainerConfig;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -16,7 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.AuthenticationException;
@@ -25,13 +30,6 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.otnn.schemas.registry.RestSchemaRegistryClient;
-import io.otnn.schemas.registry.SchemaRegistryClient;
-import io.otnn.schemas.registry.SchemaRegistryClientConfig;
-import io.otnn.schemas.registry.SchemaRegistryException;
-import io.otnn.schemas.registry.SchemaRegistryUnavailableException;
-import io.otnn.streams.ExplainerConfig;
 
 /**
  * Waits at start-up until the Kafka cluster and the schema registry answer, before anything else is done.
@@ -57,7 +55,8 @@ public final class StartupCheck {
     }
 
     public static StartupCheck from(ExplainerConfig config) {
-        return new StartupCheck(Duration.ofMillis(config.getLong(ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG)),
+        return new StartupCheck(
+                Duration.ofMillis(config.getLong(ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG)),
                 Duration.ofMillis(config.getLong(ExplainerConfig.STARTUP_WARNING_INTERVAL_MS_CONFIG)));
     }
 
@@ -135,11 +134,19 @@ public final class StartupCheck {
             }
             if (now - nextWarning >= 0) {
                 if (warned) {
-                    LOG.warn("Still waiting for {}: {} ({} s of {} s)", what, problem.reason(), seconds(now - start),
+                    LOG.warn(
+                            "Still waiting for {}: {} ({} s of {} s)",
+                            what,
+                            problem.reason(),
+                            seconds(now - start),
                             timeout.toSeconds());
                 } else {
-                    LOG.warn("Waiting for {}: {}; retrying for up to {} s ({})", what, problem.reason(),
-                            timeout.toSeconds(), ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG);
+                    LOG.warn(
+                            "Waiting for {}: {}; retrying for up to {} s ({})",
+                            what,
+                            problem.reason(),
+                            timeout.toSeconds(),
+                            ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG);
                 }
                 warned = true;
                 nextWarning = now + warningInterval.toNanos();
@@ -165,8 +172,8 @@ public final class StartupCheck {
             String host = Utils.getHost(server);
             Integer port = Utils.getPort(server);
             if (host == null || port == null) {
-                return Problem.fatal("'" + server + "' in " + ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG
-                        + " is not host:port");
+                return Problem.fatal(
+                        "'" + server + "' in " + ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG + " is not host:port");
             }
             InetAddress[] addresses;
             try {
@@ -240,7 +247,8 @@ public final class StartupCheck {
             try {
                 Set<String> names = topicNames.get(Math.min(PROBE_TIMEOUT_MS, remainingMillis), TimeUnit.MILLISECONDS);
                 topicNames = null; // ask again next time
-                return names.contains(topic) ? null
+                return names.contains(topic)
+                        ? null
                         : Problem.retry("it does not exist and " + ExplainerConfig.TOPICS_CREATE_CONFIG + "=false");
             } catch (java.util.concurrent.TimeoutException e) {
                 return Problem.retry("the cluster has not listed its topics yet");
@@ -277,11 +285,14 @@ public final class StartupCheck {
             client.getAllSubjects();
             return null;
         } catch (SchemaRegistryUnavailableException e) {
-            return e.getCause() != null ? Reasons.of(e.getCause(), host) : Problem.retry(Reasons.oneLine(e.getMessage()));
+            return e.getCause() != null
+                    ? Reasons.of(e.getCause(), host)
+                    : Problem.retry(Reasons.oneLine(e.getMessage()));
         } catch (SchemaRegistryException e) {
             if (e.status() == 401 || e.status() == 403) {
-                return Problem.fatal("HTTP " + e.status() + (e.status() == 401 ? ", the credentials were refused"
-                        : ", access denied") + " (basic.auth.user.info)");
+                return Problem.fatal("HTTP " + e.status()
+                        + (e.status() == 401 ? ", the credentials were refused" : ", access denied")
+                        + " (basic.auth.user.info)");
             }
             return Problem.fatal("HTTP " + e.status() + " for GET /subjects: is schema.registry.url the root of a "
                     + "Confluent-compatible API? " + Reasons.oneLine(e.getMessage()));

@@ -21,8 +21,8 @@ public final class EventTimePolicy {
 
     public EventTimePolicy(long maxFutureMs, long maxPastMs) {
         if (maxFutureMs < 0 || maxPastMs < 0) {
-            throw new IllegalArgumentException("the allowed skews must not be negative: " + maxFutureMs + ", "
-                    + maxPastMs);
+            throw new IllegalArgumentException(
+                    "the allowed skews must not be negative: " + maxFutureMs + ", " + maxPastMs);
         }
         this.maxFutureMs = maxFutureMs;
         this.maxPastMs = maxPastMs;
@@ -44,8 +44,8 @@ public final class EventTimePolicy {
      */
     public EventTime decide(long eventTime, long recordTimestamp, long arrivalMs) {
         if (eventTime <= 0) {
-            return new EventTime(accepts(recordTimestamp, arrivalMs) ? recordTimestamp : arrivalMs,
-                    TimeAdjustment.MISSING);
+            return new EventTime(
+                    accepts(recordTimestamp, arrivalMs) ? recordTimestamp : arrivalMs, TimeAdjustment.MISSING);
         }
         if (eventTime - arrivalMs > maxFutureMs) {
             return new EventTime(arrivalMs, TimeAdjustment.FUTURE);

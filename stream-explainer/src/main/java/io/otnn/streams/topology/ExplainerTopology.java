@@ -1,8 +1,20 @@
 package io.otnn.streams.topology;
 
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.Topics;
+import io.otnn.streams.batching.BatchSettings;
+import io.otnn.streams.batching.BatchingExplainProcessor;
+import io.otnn.streams.batching.Outcome;
+import io.otnn.streams.batching.ThreadBatches;
+import io.otnn.streams.batching.commit.ImageBuffer;
+import io.otnn.streams.drift.DriftMonitor;
+import io.otnn.streams.errors.OutputGuard;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.metrics.MetricWindowsProcessor;
+import io.otnn.streams.metrics.MetricsAccumulator;
+import io.otnn.streams.metrics.MetricsKeys;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -11,20 +23,6 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-
-import io.otnn.streams.ExplainerConfig;
-import io.otnn.streams.Topics;
-import io.otnn.streams.batching.BatchSettings;
-import io.otnn.streams.batching.BatchingExplainProcessor;
-import io.otnn.streams.batching.Outcome;
-import io.otnn.streams.batching.ThreadBatches;
-import io.otnn.streams.drift.DriftMonitor;
-import io.otnn.streams.explaining.ExplanationEngine;
-import io.otnn.streams.batching.commit.ImageBuffer;
-import io.otnn.streams.errors.OutputGuard;
-import io.otnn.streams.metrics.MetricWindowsProcessor;
-import io.otnn.streams.metrics.MetricsAccumulator;
-import io.otnn.streams.metrics.MetricsKeys;
 
 /**
  * The stream explainer's topology, built without side effects; {@code main} and the tests call it.
@@ -44,8 +42,7 @@ public final class ExplainerTopology {
      */
     public static final String METRICS_STORE = "metrics-open-windows";
 
-    private ExplainerTopology() {
-    }
+    private ExplainerTopology() {}
 
     public static Topology build(ExplainerConfig config, ExplanationEngine engine, Topics topics) {
         return build(config, engine, topics, OutputGuard.of(config, topics), new MetricWindowsProcessor.LateCounter());
@@ -56,8 +53,12 @@ public final class ExplainerTopology {
      *                    {@link OutputGuard#register}, so that the processors and the production handler find it)
      * @param lateCounter counts metric figures that arrive after their window closed
      */
-    public static Topology build(ExplainerConfig config, ExplanationEngine engine, Topics topics, OutputGuard guard,
-                                 MetricWindowsProcessor.LateCounter lateCounter) {
+    public static Topology build(
+            ExplainerConfig config,
+            ExplanationEngine engine,
+            Topics topics,
+            OutputGuard guard,
+            MetricWindowsProcessor.LateCounter lateCounter) {
         List<Double> epsilons = config.epsilons();
         String instance = config.getString(ExplainerConfig.APPLICATION_ID_CONFIG) + "/" + config.instanceId();
         StreamsBuilder builder = new StreamsBuilder();
@@ -67,25 +68,43 @@ public final class ExplainerTopology {
         ImageBuffer buffer = ImageBuffer.of(config.batchingBuffer());
         builder.addStateStore(buffer.storeBuilder());
         ThreadBatches batches = new ThreadBatches();
-        BatchSettings settings = new BatchSettings(config.batchMaxSize(), config.batchMaxWaitMs(),
-                config.imageMaxBytes(), instance, config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG), epsilons,
+        BatchSettings settings = new BatchSettings(
+                config.batchMaxSize(),
+                config.batchMaxWaitMs(),
+                config.imageMaxBytes(),
+                instance,
+                config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG),
+                epsilons,
                 config.fidelitySettings());
 
-        KStream<String, Outcome> outcomes = builder
-                .stream(topics.images().name(),
-                        Consumed.with(topics.images().keySerde(), topics.images().valueSerde()).withName("images"))
-                .process(() -> new BatchingExplainProcessor(settings, batches, buffer, engine, topics.format()),
-                        Named.as("explain"), buffer.storeName());
+        KStream<String, Outcome> outcomes = builder.stream(
+                        topics.images().name(),
+                        Consumed.with(
+                                        topics.images().keySerde(),
+                                        topics.images().valueSerde())
+                                .withName("images"))
+                .process(
+                        () -> new BatchingExplainProcessor(settings, batches, buffer, engine, topics.format()),
+                        Named.as("explain"),
+                        buffer.storeName());
 
         outcomes.filter((id, outcome) -> outcome instanceof Outcome.Explained, Named.as("explained"))
                 .mapValues(outcome -> ((Outcome.Explained) outcome).explanation(), Named.as("explanation"))
-                .to(topics.explanations().name(), Produced.with(topics.explanations().keySerde(),
-                        topics.explanations().valueSerde()).withName("explanations"));
+                .to(
+                        topics.explanations().name(),
+                        Produced.with(
+                                        topics.explanations().keySerde(),
+                                        topics.explanations().valueSerde())
+                                .withName("explanations"));
 
         outcomes.filter((id, outcome) -> outcome instanceof Outcome.Rejected, Named.as("rejected"))
                 .mapValues(outcome -> ((Outcome.Rejected) outcome).deadLetter(), Named.as("dead-letter"))
-                .to(topics.deadLetters().name(), Produced.with(topics.deadLetters().keySerde(),
-                        topics.deadLetters().valueSerde()).withName("dead-letters"));
+                .to(
+                        topics.deadLetters().name(),
+                        Produced.with(
+                                        topics.deadLetters().keySerde(),
+                                        topics.deadLetters().valueSerde())
+                                .withName("dead-letters"));
 
         long window = config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG);
         long grace = config.getLong(ExplainerConfig.METRICS_GRACE_MS_CONFIG);
@@ -93,16 +112,25 @@ public final class ExplainerTopology {
         // partials of one model version together (one record per batch and window, not per image); the windows
         // close on the wall clock (MetricWindowsProcessor), not on stream time
         builder.addStateStore(MetricWindowsProcessor.storeBuilder(METRICS_STORE));
-        DriftMonitor drift = new DriftMonitor(Map.of(engine.model().name() + "@" + engine.model().version(),
-                engine.driftReference()), config.driftThresholds());
+        DriftMonitor drift = new DriftMonitor(
+                Map.of(engine.model().name() + "@" + engine.model().version(), engine.driftReference()),
+                config.driftThresholds());
         outcomes.filter((modelKey, outcome) -> outcome instanceof Outcome.MetricsPartial, Named.as("metrics-partials"))
                 .mapValues(outcome -> ((Outcome.MetricsPartial) outcome).figures(), Named.as("metrics-figures"))
                 .repartition(Repartitioned.<String, MetricsAccumulator>as("metrics-by-model")
-                        .withKeySerde(Serdes.String()).withValueSerde(MetricsAccumulator.serde()))
-                .process(() -> new MetricWindowsProcessor(METRICS_STORE, window, grace, epsilons, guard.policy(),
-                        lateCounter, drift), Named.as("metrics-windows"), METRICS_STORE)
-                .to(topics.metrics().name(), Produced.with(topics.metrics().keySerde(),
-                        topics.metrics().valueSerde()).withName("metrics"));
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(MetricsAccumulator.serde()))
+                .process(
+                        () -> new MetricWindowsProcessor(
+                                METRICS_STORE, window, grace, epsilons, guard.policy(), lateCounter, drift),
+                        Named.as("metrics-windows"),
+                        METRICS_STORE)
+                .to(
+                        topics.metrics().name(),
+                        Produced.with(
+                                        topics.metrics().keySerde(),
+                                        topics.metrics().valueSerde())
+                                .withName("metrics"));
 
         return builder.build();
     }

@@ -11,7 +11,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 
 class CertificateGridTest {
@@ -62,7 +61,8 @@ class CertificateGridTest {
             double[] reference = sample(random, 1 + random.nextInt(300), 0, ties);
             double[] window = sample(random, 1 + random.nextInt(300), random.nextDouble() * 0.3, ties);
             CertificateGrid grid = CertificateGrid.of(reference);
-            assertThat(grid.ksStatistic(binsOf(grid, window))).as("trial %d (ties %s)", trial, ties)
+            assertThat(grid.ksStatistic(binsOf(grid, window)))
+                    .as("trial %d (ties %s)", trial, ties)
                     .isCloseTo(bruteForceKs(reference, window), within(1e-12));
         }
     }
@@ -72,7 +72,8 @@ class CertificateGridTest {
         CertificateGrid grid = CertificateGrid.of(new double[] {0.3, 0.1, 0.2, 0.2});
         // F_ref: 0.25 at 0.1, 0.75 at 0.2, 1 at 0.3; window {0.05, 0.25}: F_w 0.5 below 0.1 → D ≥ 0.5 at 0.05
         assertThat(grid.ksStatistic(binsOf(grid, new double[] {0.05, 0.25}))).isCloseTo(0.5, within(1e-15));
-        assertThat(grid.ksStatistic(binsOf(grid, new double[] {0.1, 0.2, 0.2, 0.3}))).isEqualTo(0.0);
+        assertThat(grid.ksStatistic(binsOf(grid, new double[] {0.1, 0.2, 0.2, 0.3})))
+                .isEqualTo(0.0);
         assertThat(grid.ksStatistic(binsOf(grid, new double[] {5, 6}))).isCloseTo(1.0, within(1e-15));
         assertThat(grid.binCount()).isEqualTo(7);
         assertThat(grid.sampleSize()).isEqualTo(4);
@@ -107,7 +108,8 @@ class CertificateGridTest {
     @Test
     void shouldRefuseASampleWhenItIsEmptyOrNotFinite() {
         assertThatThrownBy(() -> CertificateGrid.of(new double[0])).hasMessageContaining("empty");
-        assertThatThrownBy(() -> CertificateGrid.of(new double[] {0.1, Double.NaN})).hasMessageContaining("NaN");
+        assertThatThrownBy(() -> CertificateGrid.of(new double[] {0.1, Double.NaN}))
+                .hasMessageContaining("NaN");
     }
 
     private static CertificateBins roundTrip(CertificateBins bins) throws IOException {

@@ -16,12 +16,15 @@ class ClassMixTest {
         for (double x : new double[] {0.01, 0.5, 1, 2, 5, 10, 30, 80}) {
             double h = x / 2;
             assertThat(ClassMix.chiSquarePValue(x, 2)).as("df 2 at %s", x).isCloseTo(Math.exp(-h), within(1e-13));
-            assertThat(ClassMix.chiSquarePValue(x, 4)).as("df 4 at %s", x)
+            assertThat(ClassMix.chiSquarePValue(x, 4))
+                    .as("df 4 at %s", x)
                     .isCloseTo(Math.exp(-h) * (1 + h), within(1e-13));
-            assertThat(ClassMix.chiSquarePValue(x, 6)).as("df 6 at %s", x)
+            assertThat(ClassMix.chiSquarePValue(x, 6))
+                    .as("df 6 at %s", x)
                     .isCloseTo(Math.exp(-h) * (1 + h + h * h / 2), within(1e-13));
         }
-        assertThat(ClassMix.chiSquarePValue(200, 2) / Math.exp(-100)).as("relative, far tail")
+        assertThat(ClassMix.chiSquarePValue(200, 2) / Math.exp(-100))
+                .as("relative, far tail")
                 .isCloseTo(1.0, within(1e-10));
     }
 
@@ -40,8 +43,8 @@ class ClassMixTest {
         double x = 4.2;
         double step = 1e-5;
         double density = -(ClassMix.chiSquarePValue(x + step, 3) - ClassMix.chiSquarePValue(x - step, 3)) / (2 * step);
-        assertThat(density).isCloseTo(Math.sqrt(x) * Math.exp(-x / 2) / (Math.pow(2, 1.5) * Math.sqrt(Math.PI) / 2),
-                within(1e-8));
+        assertThat(density)
+                .isCloseTo(Math.sqrt(x) * Math.exp(-x / 2) / (Math.pow(2, 1.5) * Math.sqrt(Math.PI) / 2), within(1e-8));
         assertThat(ClassMix.chiSquarePValue(0, 9)).isEqualTo(1.0);
         assertThat(ClassMix.chiSquarePValue(5, 0)).isEqualTo(1.0);
     }
@@ -83,7 +86,8 @@ class ClassMixTest {
     @Test
     void shouldMatchAHandComputationWhenThePsiIsComputed() {
         double psi = ClassMix.psi(new double[] {0.5, 0.3, 0.2}, new long[] {40, 40, 20});
-        assertThat(psi).isCloseTo(-0.1 * Math.log(0.4 / 0.5) + 0.1 * Math.log(0.4 / 0.3), TIGHT)
+        assertThat(psi)
+                .isCloseTo(-0.1 * Math.log(0.4 / 0.5) + 0.1 * Math.log(0.4 / 0.3), TIGHT)
                 .isCloseTo(0.0510825624, within(1e-10));
         assertThat(ClassMix.psi(new double[] {0.25, 0.75}, new long[] {25, 75})).isCloseTo(0.0, TIGHT);
     }
@@ -92,7 +96,8 @@ class ClassMixTest {
     void shouldReplaceAnEmptyClassByEpsilonWhenThePsiIsComputed() {
         // the reference never predicted class 2 (share 0 → 1e-4) and the window never predicted class 0 (→ 1e-4)
         double psi = ClassMix.psi(new double[] {0.5, 0.5, 0.0}, new long[] {0, 80, 20});
-        double byHand = (1e-4 - 0.5) * Math.log(1e-4 / 0.5) + (0.8 - 0.5) * Math.log(0.8 / 0.5)
+        double byHand = (1e-4 - 0.5) * Math.log(1e-4 / 0.5)
+                + (0.8 - 0.5) * Math.log(0.8 / 0.5)
                 + (0.2 - 1e-4) * Math.log(0.2 / 1e-4);
         assertThat(psi).isCloseTo(byHand, TIGHT);
         assertThat(ClassMix.EMPTY_BIN_EPSILON).isEqualTo(1e-4);

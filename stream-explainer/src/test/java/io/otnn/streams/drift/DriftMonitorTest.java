@@ -2,13 +2,11 @@ package io.otnn.streams.drift;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Map;
-import java.util.Random;
-
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class DriftMonitorTest {
 
@@ -76,8 +74,8 @@ class DriftMonitorTest {
         DriftMonitor monitor = new DriftMonitor(Map.of(KEY, reference), DriftThresholds.defaults());
         // 52 % / 48 % over 100,000 images: p ≈ 1e-36 against the priors, but PSI 0.0016; certificates uniform on
         // [0, 0.93] against a grid on [0, 1]: KS 0.07, p ≈ 2e-4 with the 1,000 reference values
-        DriftFigures f = monitor.assess(KEY, 100_000, new long[] {52_000, 48_000},
-                bins(reference, uniform(100_000, 0.93)));
+        DriftFigures f =
+                monitor.assess(KEY, 100_000, new long[] {52_000, 48_000}, bins(reference, uniform(100_000, 0.93)));
         assertThat(f.classMixPValue()).isLessThan(1e-20);
         assertThat(f.classMixPsi()).isLessThan(0.01);
         assertThat(f.certificateKsPValue()).isLessThan(0.001);
@@ -101,12 +99,13 @@ class DriftMonitorTest {
 
     @Test
     void shouldGiveNoFiguresWhenTheModelVersionHasNoReferenceOrTheWindowNoExplanation() {
-        DriftMonitor monitor = new DriftMonitor(Map.of(KEY, DriftReference.fromMetadata(reference(true, true))),
-                DriftThresholds.defaults());
+        DriftMonitor monitor = new DriftMonitor(
+                Map.of(KEY, DriftReference.fromMetadata(reference(true, true))), DriftThresholds.defaults());
         assertThat(monitor.assess("other@2", 400, new long[] {300, 100}, null)).isEqualTo(DriftFigures.NONE);
         assertThat(monitor.assess(KEY, 0, new long[0], null)).isEqualTo(DriftFigures.NONE);
         assertThat(DriftReference.fromMetadata(null)).isEqualTo(DriftReference.NONE);
-        assertThat(DriftReference.fromMetadata(JSON.createObjectNode().put("certificateSample", "x")).certificates())
+        assertThat(DriftReference.fromMetadata(JSON.createObjectNode().put("certificateSample", "x"))
+                        .certificates())
                 .isNull();
     }
 }

@@ -22,8 +22,10 @@ class KolmogorovSmirnovTest {
 
     @Test
     void shouldMatchTheKolmogorovTableWhenTheSamplesAreLarge() {
-        // critical values of the Kolmogorov distribution: P(K > 1.2238) = 0.10, 1.3581 → 0.05, 1.6276 → 0.01, 1.9495 → 0.001
-        assertThat(KolmogorovSmirnov.pValue(dAt(1.2238, 1000, 1000), 1000, 1000)).isCloseTo(0.10, within(1e-4));
+        // critical values of the Kolmogorov distribution: P(K > 1.2238) = 0.10, 1.3581 → 0.05, 1.6276 → 0.01, 1.9495 →
+        // 0.001
+        assertThat(KolmogorovSmirnov.pValue(dAt(1.2238, 1000, 1000), 1000, 1000))
+                .isCloseTo(0.10, within(1e-4));
         assertThat(KolmogorovSmirnov.pValue(dAt(1.3581, 1000, 500), 1000, 500)).isCloseTo(0.05, within(1e-4));
         assertThat(KolmogorovSmirnov.pValue(dAt(1.6276, 500, 3000), 500, 3000)).isCloseTo(0.01, within(1e-5));
         assertThat(KolmogorovSmirnov.pValue(dAt(1.9495, 1000, 200), 1000, 200)).isCloseTo(0.001, within(1e-5));
@@ -32,7 +34,8 @@ class KolmogorovSmirnovTest {
     @Test
     void shouldEqualTheKolmogorovSeriesWhenComputedAtAnyStatistic() {
         for (double lambda = 0.3; lambda <= 3.0; lambda += 0.1) {
-            assertThat(KolmogorovSmirnov.pValue(dAt(lambda, 800, 300), 800, 300)).as("λ = %s", lambda)
+            assertThat(KolmogorovSmirnov.pValue(dAt(lambda, 800, 300), 800, 300))
+                    .as("λ = %s", lambda)
                     .isCloseTo(kolmogorovTail(lambda), within(1e-9));
         }
         assertThat(KolmogorovSmirnov.pValue(0, 10, 10)).isEqualTo(1.0);
@@ -45,10 +48,11 @@ class KolmogorovSmirnovTest {
         int n = 10;
         for (int k = 6; k <= 10; k++) {
             double exact = exactTail(n, k);
-            assertThat(KolmogorovSmirnov.pValue(k / 10.0, n, n)).as("D = %d/10, exact %s", k, exact)
+            assertThat(KolmogorovSmirnov.pValue(k / 10.0, n, n))
+                    .as("D = %d/10, exact %s", k, exact)
                     .isGreaterThanOrEqualTo(exact);
         }
-        assertThat(exactTail(10, 10)).isCloseTo(2.0 / 184756, within(1e-15));   // only the two extreme orderings
+        assertThat(exactTail(10, 10)).isCloseTo(2.0 / 184756, within(1e-15)); // only the two extreme orderings
     }
 
     /**

@@ -3,6 +3,19 @@ package io.otnn.streams.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.testing.Buffers;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
+import io.otnn.streams.testing.FaultInjectingEngine;
+import io.otnn.streams.testing.FaultInjectingEngine.Position;
+import io.otnn.streams.testing.FaultInjectingEngine.Stage;
+import io.otnn.streams.testing.Images;
+import io.otnn.streams.testing.KafkaTestClients;
+import io.otnn.streams.testing.LinearTestEngine;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +30,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -28,20 +40,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import io.otnn.streams.ExplainerConfig;
-import io.otnn.streams.StreamExplainerApp;
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.Explanation;
-import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.testing.Buffers;
-import io.otnn.streams.testing.EmbeddedPipelineExtension;
-import io.otnn.streams.testing.FaultInjectingEngine;
-import io.otnn.streams.testing.FaultInjectingEngine.Position;
-import io.otnn.streams.testing.FaultInjectingEngine.Stage;
-import io.otnn.streams.testing.Images;
-import io.otnn.streams.testing.KafkaTestClients;
-import io.otnn.streams.testing.LinearTestEngine;
 
 /**
  * A fault at each stage of a batch's life, at each position in the batch, on the real broker (read_committed),
@@ -91,7 +89,9 @@ class BatchFailureMatrixTest {
 
         LinearTestEngine linear = LinearTestEngine.small();
         Map<String, String> idByPixels = new ConcurrentHashMap<>();
-        FaultInjectingEngine engine = new FaultInjectingEngine(linear, stage,
+        FaultInjectingEngine engine = new FaultInjectingEngine(
+                linear,
+                stage,
                 List.of(Position.FIRST, Position.MIDDLE, Position.LAST, Position.ALL),
                 pixels -> idByPixels.get(Arrays.toString(pixels)));
 
@@ -99,35 +99,40 @@ class BatchFailureMatrixTest {
         Map<String, byte[]> sentBytes = new LinkedHashMap<>();
         List<ConsumerRecord<String, Explanation>> explained;
         List<ConsumerRecord<String, DeadLetter>> dead;
-        StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(engine)
-                .optFormat(engine.format(pipeline.format())).build().start();
+        StreamExplainerApp app = StreamExplainerApp.builder()
+                .setProperties(props)
+                .optEngine(engine)
+                .optFormat(engine.format(pipeline.format()))
+                .build()
+                .start();
         try {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             String topic = app.topics().images().name();
             KafkaTestClients.awaitLeaders(pipeline.stack().bootstrapServers(), topic, 6);
             Random random = new Random(stage.ordinal());
-            try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(
-                    pipeline.stack().bootstrapServers())) {
+            try (KafkaProducer<byte[], byte[]> producer =
+                    KafkaTestClients.producer(pipeline.stack().bootstrapServers())) {
                 for (int round = 0; round < ROUNDS; round++) {
                     List<Future<RecordMetadata>> sends = new ArrayList<>();
                     for (int partition = 0; partition < PARTITIONS; partition++) {
                         for (int i = 0; i < PER_PARTITION; i++) {
                             String id = run + "-r" + round + "-p" + partition + "-" + i;
-                            ImageInput image = Images.rawU8(id, 4, 4, 1, random.nextLong(), null,
-                                    System.currentTimeMillis());
+                            ImageInput image =
+                                    Images.rawU8(id, 4, 4, 1, random.nextLong(), null, System.currentTimeMillis());
                             byte[] value = pipeline.format().writeImage(topic, image);
                             sent.put(id, image);
                             sentBytes.put(id, value);
                             idByPixels.put(Arrays.toString(Images.decodeU8(image.data())), id);
-                            sends.add(producer.send(new ProducerRecord<>(topic, partition, image.eventTime(),
-                                    id.getBytes(StandardCharsets.UTF_8), value)));
+                            sends.add(producer.send(new ProducerRecord<>(
+                                    topic, partition, image.eventTime(), id.getBytes(StandardCharsets.UTF_8), value)));
                         }
                     }
                     producer.flush();
                     KafkaTestClients.awaitAll(sends);
                     // the next round's images must not join this round's batch
                     await(() -> engine.seen().containsAll(sent.keySet()), Duration.ofSeconds(30));
-                    assertThat(engine.seen()).as("round %d reached the model", round)
+                    assertThat(engine.seen())
+                            .as("round %d reached the model", round)
                             .containsAll(sent.keySet());
                 }
             }
@@ -135,23 +140,34 @@ class BatchFailureMatrixTest {
         } finally {
             app.close();
         }
-        explained = KafkaTestClients.readCommitted(pipeline.stack().bootstrapServers(), app.topics().explanations(),
-                read -> read.size() >= sent.size() - engine.victims().size(), Duration.ofSeconds(60),
+        explained = KafkaTestClients.readCommitted(
+                pipeline.stack().bootstrapServers(),
+                app.topics().explanations(),
+                read -> read.size() >= sent.size() - engine.victims().size(),
+                Duration.ofSeconds(60),
                 Duration.ofSeconds(1));
-        dead = KafkaTestClients.readCommitted(pipeline.stack().bootstrapServers(), app.topics().deadLetters(),
-                read -> read.size() >= engine.victims().size(), Duration.ofSeconds(60), Duration.ofSeconds(1));
+        dead = KafkaTestClients.readCommitted(
+                pipeline.stack().bootstrapServers(),
+                app.topics().deadLetters(),
+                read -> read.size() >= engine.victims().size(),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(1));
 
         Set<String> victims = engine.victims();
         Map<String, Long> outcomes = new LinkedHashMap<>();
         explained.forEach(r -> outcomes.merge(r.key(), 1L, Long::sum));
         dead.forEach(r -> outcomes.merge(r.key(), 1L, Long::sum));
-        long lost = sent.keySet().stream().filter(id -> !outcomes.containsKey(id)).count();
+        long lost =
+                sent.keySet().stream().filter(id -> !outcomes.containsKey(id)).count();
         long duplicated = outcomes.values().stream().filter(n -> n > 1).count();
-        System.out.printf("MATRIX stage=%s sent=%d explained=%d dead-lettered=%d lost=%d duplicated=%d%n", stage,
-                sent.size(), explained.size(), dead.size(), lost, duplicated);
+        System.out.printf(
+                "MATRIX stage=%s sent=%d explained=%d dead-lettered=%d lost=%d duplicated=%d%n",
+                stage, sent.size(), explained.size(), dead.size(), lost, duplicated);
 
-        assertThat(victims).as("one victim in each of three rounds, six in the last").hasSizeGreaterThanOrEqualTo(
-                ROUNDS).doesNotContainNull();
+        assertThat(victims)
+                .as("one victim in each of three rounds, six in the last")
+                .hasSizeGreaterThanOrEqualTo(ROUNDS)
+                .doesNotContainNull();
         assertThat(outcomes).as("exactly one outcome per image, no other").containsOnlyKeys(sent.keySet());
         assertThat(lost).isZero();
         assertThat(duplicated).isZero();
@@ -159,24 +175,33 @@ class BatchFailureMatrixTest {
         assertThat(explained).hasSize(sent.size() - victims.size());
         for (ConsumerRecord<String, DeadLetter> r : dead) {
             assertThat(r.value().getRejectionKind()).as(r.key()).isEqualTo(expectedKind(stage));
-            assertThat(Buffers.bytes(r.value().getKey())).as(r.key()).isEqualTo(r.key().getBytes(StandardCharsets.UTF_8));
-            assertThat(Buffers.bytes(r.value().getValue())).as("the dead letter of %s carries its own bytes", r.key())
+            assertThat(Buffers.bytes(r.value().getKey()))
+                    .as(r.key())
+                    .isEqualTo(r.key().getBytes(StandardCharsets.UTF_8));
+            assertThat(Buffers.bytes(r.value().getValue()))
+                    .as("the dead letter of %s carries its own bytes", r.key())
                     .isEqualTo(sentBytes.get(r.key()));
         }
         for (ConsumerRecord<String, Explanation> r : explained) {
             Explanation e = r.value();
             assertThat(e.getImageId()).isEqualTo(r.key());
             float[] own = linear.scores(Images.decodeU8(sent.get(r.key()).data()));
-            assertThat(e.getScores()).as("the scores of %s are those of its own pixels", r.key()).hasSize(own.length);
+            assertThat(e.getScores())
+                    .as("the scores of %s are those of its own pixels", r.key())
+                    .hasSize(own.length);
             for (int k = 0; k < own.length; k++) {
-                assertThat((double) e.getScores().get(k)).as("%s score %d", r.key(), k).isCloseTo(own[k], within(1e-6));
+                assertThat((double) e.getScores().get(k))
+                        .as("%s score %d", r.key(), k)
+                        .isCloseTo(own[k], within(1e-6));
             }
         }
         long alone = linear.batchSizes().stream().filter(n -> n == 1).count();
         switch (stage) {
             // the victims' results are refused in the batch; exactly they run again, alone
             case NON_FINITE_RESULT, ENCODING -> {
-                assertThat(alone).as("calls of one image: exactly the victims' retries").isEqualTo(victims.size());
+                assertThat(alone)
+                        .as("calls of one image: exactly the victims' retries")
+                        .isEqualTo(victims.size());
                 assertThat(explained).extracting(r -> r.value().getBatchSize()).containsOnly(BATCH);
             }
             // the batch's outcomes are all known before forwarding: nothing runs again

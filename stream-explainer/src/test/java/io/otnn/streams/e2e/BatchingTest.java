@@ -2,6 +2,14 @@ package io.otnn.streams.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.Explanation;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
+import io.otnn.streams.testing.Images;
+import io.otnn.streams.testing.KafkaTestClients;
+import io.otnn.streams.testing.LinearTestEngine;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -20,15 +27,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.otnn.streams.ExplainerConfig;
-import io.otnn.streams.StreamExplainerApp;
-import io.otnn.avro.Explanation;
-import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.testing.EmbeddedPipelineExtension;
-import io.otnn.streams.testing.Images;
-import io.otnn.streams.testing.KafkaTestClients;
-import io.otnn.streams.testing.LinearTestEngine;
 
 /**
  * When a micro-batch runs, on the real broker: when it is full, when its oldest image has waited
@@ -56,9 +54,14 @@ class BatchingTest {
     }
 
     private StreamExplainerApp start(Map<String, Object> props, LinearTestEngine engine) throws Exception {
-        StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(engine).build().start();
+        StreamExplainerApp app = StreamExplainerApp.builder()
+                .setProperties(props)
+                .optEngine(engine)
+                .build()
+                .start();
         assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
-        KafkaTestClients.awaitLeaders(pipeline.stack().bootstrapServers(), app.topics().images().name(), 6);
+        KafkaTestClients.awaitLeaders(
+                pipeline.stack().bootstrapServers(), app.topics().images().name(), 6);
         return app;
     }
 
@@ -69,11 +72,15 @@ class BatchingTest {
 
     private void send(StreamExplainerApp app, int from, int to, int partition) throws Exception {
         String topic = app.topics().images().name();
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(pipeline.stack().bootstrapServers())) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                KafkaTestClients.producer(pipeline.stack().bootstrapServers())) {
             List<Future<RecordMetadata>> sends = new ArrayList<>();
             for (int i = from; i < to; i++) {
                 ImageInput image = Images.rawU8("img-" + i, 4, 4, 1, i, null, System.currentTimeMillis());
-                sends.add(producer.send(new ProducerRecord<>(topic, partition, image.eventTime(),
+                sends.add(producer.send(new ProducerRecord<>(
+                        topic,
+                        partition,
+                        image.eventTime(),
                         image.imageId().getBytes(StandardCharsets.UTF_8),
                         pipeline.format().writeImage(topic, image))));
             }
@@ -82,10 +89,14 @@ class BatchingTest {
         }
     }
 
-    private List<ConsumerRecord<String, Explanation>> readCommitted(StreamExplainerApp app, int expected,
-                                                                           Duration timeout) {
-        return KafkaTestClients.readCommitted(pipeline.stack().bootstrapServers(), app.topics().explanations(),
-                read -> read.size() >= expected, timeout, Duration.ofMillis(500));
+    private List<ConsumerRecord<String, Explanation>> readCommitted(
+            StreamExplainerApp app, int expected, Duration timeout) {
+        return KafkaTestClients.readCommitted(
+                pipeline.stack().bootstrapServers(),
+                app.topics().explanations(),
+                read -> read.size() >= expected,
+                timeout,
+                Duration.ofMillis(500));
     }
 
     /** Records the app's stream threads have handed to their processors so far. */
@@ -93,7 +104,8 @@ class BatchingTest {
         return app.streams().metrics().values().stream()
                 .filter(m -> m.metricName().group().equals("stream-thread-metrics")
                         && m.metricName().name().equals("process-total"))
-                .mapToDouble(m -> ((Number) m.metricValue()).doubleValue()).sum();
+                .mapToDouble(m -> ((Number) m.metricValue()).doubleValue())
+                .sum();
     }
 
     private static void await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
@@ -116,15 +128,21 @@ class BatchingTest {
             // the processor has received all 11 records, and the last 3 ran in no batch
             await(() -> processedRecords(app) >= 11, Duration.ofSeconds(30));
             assertThat(processedRecords(app)).isGreaterThanOrEqualTo(11);
-            assertThat(engine.batchSizes()).as("3 images: neither full, nor waited, nor committed")
+            assertThat(engine.batchSizes())
+                    .as("3 images: neither full, nor waited, nor committed")
                     .containsExactly(4, 4);
         } finally {
             app.close();
         }
-        assertThat(engine.batchSizes()).as("explained before the shutdown's commit").containsExactly(4, 4, 3);
+        assertThat(engine.batchSizes())
+                .as("explained before the shutdown's commit")
+                .containsExactly(4, 4, 3);
         List<ConsumerRecord<String, Explanation>> out = readCommitted(app, 11, Duration.ofSeconds(30));
-        assertThat(out).extracting(ConsumerRecord::key).containsExactlyInAnyOrder(
-                "img-0", "img-1", "img-2", "img-3", "img-4", "img-5", "img-6", "img-7", "img-8", "img-9", "img-10");
+        assertThat(out)
+                .extracting(ConsumerRecord::key)
+                .containsExactlyInAnyOrder(
+                        "img-0", "img-1", "img-2", "img-3", "img-4", "img-5", "img-6", "img-7", "img-8", "img-9",
+                        "img-10");
         assertThat(out).extracting(r -> r.value().getBatchSize()).containsOnly(4, 3);
     }
 
@@ -143,8 +161,9 @@ class BatchingTest {
             app.close();
         }
         List<ConsumerRecord<String, Explanation>> out = readCommitted(app, 6, Duration.ofSeconds(30));
-        assertThat(out).extracting(ConsumerRecord::key).containsExactlyInAnyOrder(
-                "img-0", "img-1", "img-2", "img-3", "img-4", "img-5");
+        assertThat(out)
+                .extracting(ConsumerRecord::key)
+                .containsExactlyInAnyOrder("img-0", "img-1", "img-2", "img-3", "img-4", "img-5");
         assertThat(out).extracting(r -> r.value().getBatchSize()).containsOnly(6);
     }
 

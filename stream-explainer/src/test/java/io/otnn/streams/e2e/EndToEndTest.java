@@ -1,10 +1,21 @@
 package io.otnn.streams.e2e;
 
-import io.otnn.streams.testing.EmbeddedPipelineExtension;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.otnn.avro.Explanation;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.explain.input.ImageDecoder;
+import io.otnn.local.LocalStack;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.Topics;
+import io.otnn.streams.explaining.OtnnEngine;
+import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
+import io.otnn.streams.testing.KafkaTestClients;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,25 +24,11 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.otnn.explain.ImageExplanation;
-import io.otnn.local.LocalStack;
-import io.otnn.schemas.registry.SchemaRegistryClient;
-import io.otnn.streams.ExplainerConfig;
-import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.Topics;
-import io.otnn.streams.explaining.OtnnEngine;
-import io.otnn.streams.format.RecordFormat;
-import io.otnn.avro.Explanation;
-import io.otnn.streams.records.ImageInput;
-import io.otnn.explain.input.ImageDecoder;
-import io.otnn.streams.testing.KafkaTestClients;
 
 /** Real broker, real registry, real OTNN engine (explain-core's dense 784-256-256-10 fixture checkpoint). */
 class EndToEndTest {
@@ -64,21 +61,34 @@ class EndToEndTest {
         props.put(ExplainerConfig.INSTANCE_ID_CONFIG, "e2e");
 
         Map<String, ImageInput> sent;
-        try (StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(engine)
-                .build().start()) {
+        try (StreamExplainerApp app = StreamExplainerApp.builder()
+                .setProperties(props)
+                .optEngine(engine)
+                .build()
+                .start()) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             Topics topics = app.topics();
-            KafkaTestClients.awaitLeaders(stack.bootstrapServers(), topics.images().name(), 6);
-            sent = KafkaTestClients.sendRandomImages(stack.bootstrapServers(), format, topics.images().name(), IMAGES,
-                    "img-%05d", new Random(2026), true);
+            KafkaTestClients.awaitLeaders(
+                    stack.bootstrapServers(), topics.images().name(), 6);
+            sent = KafkaTestClients.sendRandomImages(
+                    stack.bootstrapServers(),
+                    format,
+                    topics.images().name(),
+                    IMAGES,
+                    "img-%05d",
+                    new Random(2026),
+                    true);
 
             List<ConsumerRecord<String, Explanation>> out = KafkaTestClients.readCommitted(
-                    stack.bootstrapServers(), topics.explanations(), read -> read.size() >= IMAGES,
-                    Duration.ofSeconds(300), Duration.ofSeconds(2));
+                    stack.bootstrapServers(),
+                    topics.explanations(),
+                    read -> read.size() >= IMAGES,
+                    Duration.ofSeconds(300),
+                    Duration.ofSeconds(2));
 
             assertThat(out).hasSize(IMAGES);
-            Map<String, Explanation> byKey = out.stream()
-                    .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+            Map<String, Explanation> byKey =
+                    out.stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
             assertThat(byKey.keySet()).isEqualTo(sent.keySet());
             assertThat(out).allSatisfy(r -> {
                 assertThat(r.value().getImageId()).isEqualTo(r.key());
@@ -86,7 +96,10 @@ class EndToEndTest {
                 assertThat(r.value().getModelVersion()).isEqualTo(1);
                 assertThat(r.timestamp()).isEqualTo(sent.get(r.key()).eventTime());
             });
-            double meanBatch = out.stream().mapToInt(r -> r.value().getBatchSize()).average().orElseThrow();
+            double meanBatch = out.stream()
+                    .mapToInt(r -> r.value().getBatchSize())
+                    .average()
+                    .orElseThrow();
             assertThat(meanBatch).as("micro-batching").isGreaterThan(1.0);
 
             // the certificate is the engine's for the same image

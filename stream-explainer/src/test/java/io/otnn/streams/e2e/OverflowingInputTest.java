@@ -2,6 +2,14 @@ package io.otnn.streams.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.testing.Buffers;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
+import io.otnn.streams.testing.Images;
+import io.otnn.streams.testing.KafkaTestClients;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Future;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -20,15 +27,6 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.otnn.streams.StreamExplainerApp;
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.Explanation;
-import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.testing.Buffers;
-import io.otnn.streams.testing.EmbeddedPipelineExtension;
-import io.otnn.streams.testing.Images;
-import io.otnn.streams.testing.KafkaTestClients;
 
 /**
  * The real engine fed RAW_F32 images whose values are far outside its input range (1e20 to 3e38: at 3e38 the logits
@@ -52,8 +50,11 @@ class OverflowingInputTest {
         Map<String, Object> props = pipeline.explainerProps("overflow", "overflow.", stateDir);
         Map<String, byte[]> overflowing = new LinkedHashMap<>();
         Map<String, byte[]> explainable = new LinkedHashMap<>();
-        try (StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(pipeline.engine())
-                .build().start()) {
+        try (StreamExplainerApp app = StreamExplainerApp.builder()
+                .setProperties(props)
+                .optEngine(pipeline.engine())
+                .build()
+                .start()) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             String topic = app.topics().images().name();
             String bootstrap = pipeline.stack().bootstrapServers();
@@ -65,8 +66,18 @@ class OverflowingInputTest {
                 List<Future<RecordMetadata>> sends = new ArrayList<>();
                 for (int i = 0; i < 160; i++) {
                     String id = "good-" + i;
-                    byte[] value = pipeline.format().writeImage(topic, new ImageInput(id, "RAW_U8", 28, 28, 1,
-                            Images.randomU8(784, random.nextLong()), random.nextInt(10), t));
+                    byte[] value = pipeline.format()
+                            .writeImage(
+                                    topic,
+                                    new ImageInput(
+                                            id,
+                                            "RAW_U8",
+                                            28,
+                                            28,
+                                            1,
+                                            Images.randomU8(784, random.nextLong()),
+                                            random.nextInt(10),
+                                            t));
                     explainable.put(id, value);
                     sends.add(KafkaTestClients.send(producer, topic, id.getBytes(StandardCharsets.UTF_8), value, t));
                     if (i % 10 == 5) {
@@ -74,31 +85,41 @@ class OverflowingInputTest {
                         String big = "extreme-" + i;
                         float[] pixels = new float[784];
                         Arrays.fill(pixels, extreme);
-                        byte[] bytes = pipeline.format().writeImage(topic, new ImageInput(big, "RAW_F32", 28, 28, 1,
-                                Images.f32(pixels), null, t));
+                        byte[] bytes = pipeline.format()
+                                .writeImage(
+                                        topic, new ImageInput(big, "RAW_F32", 28, 28, 1, Images.f32(pixels), null, t));
                         overflowing.put(big, bytes);
-                        sends.add(KafkaTestClients.send(producer, topic, big.getBytes(StandardCharsets.UTF_8), bytes,
-                                t));
+                        sends.add(
+                                KafkaTestClients.send(producer, topic, big.getBytes(StandardCharsets.UTF_8), bytes, t));
                     }
                 }
                 producer.flush();
                 KafkaTestClients.awaitAll(sends);
             }
-            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(bootstrap,
-                    app.topics().explanations(), read -> read.size() >= explainable.size(), Duration.ofSeconds(180),
+            List<ConsumerRecord<String, Explanation>> explained = KafkaTestClients.readCommitted(
+                    bootstrap,
+                    app.topics().explanations(),
+                    read -> read.size() >= explainable.size(),
+                    Duration.ofSeconds(180),
                     Duration.ofSeconds(1));
-            List<ConsumerRecord<String, DeadLetter>> dead = KafkaTestClients.readCommitted(bootstrap,
-                    app.topics().deadLetters(), read -> read.size() >= overflowing.size(), Duration.ofSeconds(60),
+            List<ConsumerRecord<String, DeadLetter>> dead = KafkaTestClients.readCommitted(
+                    bootstrap,
+                    app.topics().deadLetters(),
+                    read -> read.size() >= overflowing.size(),
+                    Duration.ofSeconds(60),
                     Duration.ofSeconds(1));
 
-            assertThat(explained).extracting(ConsumerRecord::key)
+            assertThat(explained)
+                    .extracting(ConsumerRecord::key)
                     .containsExactlyInAnyOrderElementsOf(explainable.keySet());
             assertThat(dead).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(overflowing.keySet());
             for (ConsumerRecord<String, DeadLetter> d : dead) {
                 assertThat(d.value().getRejectionKind()).isEqualTo("OUT_OF_RANGE");
                 assertThat(Buffers.bytes(d.value().getValue())).isEqualTo(overflowing.get(d.key()));
             }
-            assertThat(explained).allSatisfy(e -> assertThat(e.value().getCertificate().getRadius()).isFinite());
+            assertThat(explained)
+                    .allSatisfy(e ->
+                            assertThat(e.value().getCertificate().getRadius()).isFinite());
             assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
         }
     }

@@ -2,6 +2,16 @@ package io.otnn.streams.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.ImageEvent;
+import io.otnn.explain.input.RejectionKind;
+import io.otnn.local.LocalSchemaRegistry;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.Topics;
+import io.otnn.streams.format.AvroRecordFormat;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
+import io.otnn.streams.testing.KafkaTestClients;
+import io.otnn.streams.testing.OutcomeLedger;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Future;
-
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -26,17 +35,6 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.otnn.avro.ImageEvent;
-import io.otnn.local.LocalSchemaRegistry;
-import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.Topics;
-import io.otnn.explain.input.RejectionKind;
-import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.testing.EmbeddedPipelineExtension;
-import io.otnn.streams.testing.KafkaTestClients;
-import io.otnn.streams.testing.OutcomeLedger;
 
 /**
  * The schema registry unreachable (connections refused), or hanging (connections accepted, nothing answered), for
@@ -77,8 +75,11 @@ class RegistryOutageTest {
         props.put("session.timeout.ms", "6000");
         props.put("heartbeat.interval.ms", "1000");
 
-        try (StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props)
-                .optEngine(pipeline.engine()).build().start()) {
+        try (StreamExplainerApp app = StreamExplainerApp.builder()
+                .setProperties(props)
+                .optEngine(pipeline.engine())
+                .build()
+                .start()) {
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
             Topics topics = app.topics();
             String topic = topics.images().name();
@@ -86,11 +87,15 @@ class RegistryOutageTest {
             OutcomeLedger ledger = new OutcomeLedger();
 
             // before: the explainer meets the registry once (image schema, explanation schema) and caches it
-            Map<String, ImageInput> warm = KafkaTestClients.sendRandomImages(bootstrap, format, topic, 300,
-                    "warm-%04d", new Random(1), true);
+            Map<String, ImageInput> warm =
+                    KafkaTestClients.sendRandomImages(bootstrap, format, topic, 300, "warm-%04d", new Random(1), true);
             ledger.goodAll(warm);
-            assertThat(KafkaTestClients.readCommitted(bootstrap, topics.explanations(),
-                    read -> read.size() >= warm.size(), Duration.ofSeconds(120))).hasSize(warm.size());
+            assertThat(KafkaTestClients.readCommitted(
+                            bootstrap,
+                            topics.explanations(),
+                            read -> read.size() >= warm.size(),
+                            Duration.ofSeconds(120)))
+                    .hasSize(warm.size());
 
             Schema evolved = withOptionalNote(ImageEvent.getClassSchema());
             int evolvedId = pipeline.registry().register(topic + "-value", evolved);
@@ -100,8 +105,8 @@ class RegistryOutageTest {
             for (int i = 0; i < 300; i++) {
                 byte[] pixels = new byte[784];
                 random.nextBytes(pixels);
-                ImageInput image = new ImageInput(String.format("during-%04d", i), "RAW_U8", 28, 28, 1, pixels,
-                        random.nextInt(10), now + i);
+                ImageInput image = new ImageInput(
+                        String.format("during-%04d", i), "RAW_U8", 28, 28, 1, pixels, random.nextInt(10), now + i);
                 ledger.good(image);
                 byte[] value = i % 2 == 0 ? format.writeImage(topic, image) : writeEvolved(evolved, evolvedId, image);
                 during.add(new Outgoing(image.imageId(), value));
@@ -127,8 +132,12 @@ class RegistryOutageTest {
             try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(bootstrap)) {
                 List<Future<RecordMetadata>> sends = new ArrayList<>();
                 for (Outgoing o : during) {
-                    sends.add(KafkaTestClients.send(producer, topic, o.key().getBytes(StandardCharsets.UTF_8),
-                            o.value(), System.currentTimeMillis()));
+                    sends.add(KafkaTestClients.send(
+                            producer,
+                            topic,
+                            o.key().getBytes(StandardCharsets.UTF_8),
+                            o.value(),
+                            System.currentTimeMillis()));
                 }
                 producer.flush();
                 KafkaTestClients.awaitAll(sends);
@@ -139,15 +148,16 @@ class RegistryOutageTest {
             }
             resume.run();
 
-            OutcomeLedger.Result result = ledger.read(scenario, bootstrap, topics,
-                    pipeline.engine(), Duration.ofSeconds(180), Duration.ofSeconds(3));
+            OutcomeLedger.Result result = ledger.read(
+                    scenario, bootstrap, topics, pipeline.engine(), Duration.ofSeconds(180), Duration.ofSeconds(3));
             result.assertExactlyOnceAndOwn();
-            assertThat(app.awaitRunning(Duration.ofSeconds(60))).as("running after the outage").isTrue();
+            assertThat(app.awaitRunning(Duration.ofSeconds(60)))
+                    .as("running after the outage")
+                    .isTrue();
         }
     }
 
-    private record Outgoing(String key, byte[] value) {
-    }
+    private record Outgoing(String key, byte[] value) {}
 
     /** ImageEvent with one more optional field: what a producer on a newer contract writes. */
     private static Schema withOptionalNote(Schema schema) {
@@ -155,8 +165,11 @@ class RegistryOutageTest {
         for (Schema.Field f : schema.getFields()) {
             fields.add(new Schema.Field(f, f.schema()));
         }
-        fields.add(new Schema.Field("note", Schema.createUnion(Schema.create(Schema.Type.NULL),
-                Schema.create(Schema.Type.STRING)), "added by a newer producer", Schema.Field.NULL_DEFAULT_VALUE));
+        fields.add(new Schema.Field(
+                "note",
+                Schema.createUnion(Schema.create(Schema.Type.NULL), Schema.create(Schema.Type.STRING)),
+                "added by a newer producer",
+                Schema.Field.NULL_DEFAULT_VALUE));
         return Schema.createRecord(schema.getName(), schema.getDoc(), schema.getNamespace(), false, fields);
     }
 

@@ -2,6 +2,26 @@ package io.otnn.streams.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
+import io.otnn.ingest.ClientSettings;
+import io.otnn.ingest.ImagePublisher;
+import io.otnn.ingest.PublishResult;
+import io.otnn.ingest.source.ImageSource;
+import io.otnn.ingest.testing.IdxFiles;
+import io.otnn.local.LocalStack;
+import io.otnn.local.LocalStackConfig;
+import io.otnn.local.security.SecurityMaterial;
+import io.otnn.local.security.StackSecurity;
+import io.otnn.schemas.registry.RestSchemaRegistryClient;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.format.AvroRecordFormat;
+import io.otnn.streams.testing.CapturedLogs;
+import io.otnn.streams.testing.Images;
+import io.otnn.streams.testing.LinearTestEngine;
+import io.otnn.streams.testing.SecureExplainerFiles;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -16,7 +36,6 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -32,27 +51,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.otnn.ingest.ClientSettings;
-import io.otnn.ingest.ImagePublisher;
-import io.otnn.ingest.PublishResult;
-import io.otnn.ingest.source.ImageSource;
-import io.otnn.ingest.testing.IdxFiles;
-import io.otnn.local.LocalStack;
-import io.otnn.local.LocalStackConfig;
-import io.otnn.local.security.SecurityMaterial;
-import io.otnn.local.security.StackSecurity;
-import io.otnn.schemas.registry.RestSchemaRegistryClient;
-import io.otnn.schemas.registry.SchemaRegistryClient;
-import io.otnn.streams.ExplainerConfig;
-import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.Explanation;
-import io.otnn.streams.testing.CapturedLogs;
-import io.otnn.streams.testing.Images;
-import io.otnn.streams.testing.LinearTestEngine;
-import io.otnn.streams.testing.SecureExplainerFiles;
 
 /**
  * Security for real: a broker whose client listener requires SASL_SSL (SCRAM-SHA-512, a CA made for the run) and a
@@ -81,10 +79,12 @@ class SecurityTest {
     @BeforeAll
     static void startSecureStack() {
         stack = LocalStack.start(LocalStackConfig.builder()
-                .security(StackSecurity.saslSsl().mechanism("SCRAM-SHA-512")
+                .security(StackSecurity.saslSsl()
+                        .mechanism("SCRAM-SHA-512")
                         .user(CLIENT, StackSecurity.randomSecret())
                         .user(EXPLAINER, StackSecurity.randomSecret())
-                        .user(REVOKED, StackSecurity.randomSecret()).build())
+                        .user(REVOKED, StackSecurity.randomSecret())
+                        .build())
                 // clients log in again on their open connections every 3 s (KIP-368): a revoked user is noticed
                 .brokerProperty("connections.max.reauth.ms", "3000")
                 .build());
@@ -107,23 +107,32 @@ class SecurityTest {
         assertThat(Files.readString(config)).contains("security.protocol=SASL_SSL", "basic.auth.user.info=");
 
         try (StreamExplainerApp app = StreamExplainerApp.builder()
-                .setConfig(ExplainerConfig.load(config, Map.of(), Map.of())).optEngine(engine).build().start()) {
+                .setConfig(ExplainerConfig.load(config, Map.of(), Map.of()))
+                .optEngine(engine)
+                .build()
+                .start()) {
             assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
 
             PublishResult sent = ingest(images, prefix + "images", true);
-            assertThat(sent.succeeded()).as(sent.messages() + " " + sent.stoppedBy()).isTrue();
+            assertThat(sent.succeeded())
+                    .as(sent.messages() + " " + sent.stoppedBy())
+                    .isTrue();
             assertThat(sent.summary(prefix + "images")).contains("Sent " + IMAGES + " image(s)");
 
             AvroRecordFormat format = consumerFormat();
-            List<ConsumerRecord<String, Explanation>> explained = readCommitted(prefix + "explanations",
-                    format.explanationSerde().deserializer(), IMAGES, Duration.ofSeconds(180), Duration.ofSeconds(3));
-            List<ConsumerRecord<String, DeadLetter>> dead = readCommitted(prefix + "dlq",
-                    format.deadLetterSerde().deserializer(), 1, Duration.ofSeconds(2), Duration.ZERO);
+            List<ConsumerRecord<String, Explanation>> explained = readCommitted(
+                    prefix + "explanations",
+                    format.explanationSerde().deserializer(),
+                    IMAGES,
+                    Duration.ofSeconds(180),
+                    Duration.ofSeconds(3));
+            List<ConsumerRecord<String, DeadLetter>> dead = readCommitted(
+                    prefix + "dlq", format.deadLetterSerde().deserializer(), 1, Duration.ofSeconds(2), Duration.ZERO);
 
             assertThat(dead).isEmpty();
             assertThat(explained).hasSize(IMAGES);
-            Map<String, Explanation> byId = explained.stream()
-                    .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+            Map<String, Explanation> byId =
+                    explained.stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
             assertThat(byId).hasSize(IMAGES);
             for (int i = 0; i < IMAGES; i++) {
                 String id = "digits/t10k/" + i;
@@ -143,10 +152,17 @@ class SecurityTest {
     void shouldStopWithOneLineAndNoThreadReplacedWhenKafkaRefusesTheExplainersPassword() throws Exception {
         String prefix = "wrong-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         SecureExplainerFiles.createTopics(stack, prefix);
-        Path config = SecureExplainerFiles.explainerConfig(security, EXPLAINER, prefix, dir,
-                Map.of(ExplainerConfig.TOPICS_CREATE_CONFIG, "false", "sasl.jaas.config",
-                        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
-                                + EXPLAINER + "\" password=\"not-the-password\";"));
+        Path config = SecureExplainerFiles.explainerConfig(
+                security,
+                EXPLAINER,
+                prefix,
+                dir,
+                Map.of(
+                        ExplainerConfig.TOPICS_CREATE_CONFIG,
+                        "false",
+                        "sasl.jaas.config",
+                        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + EXPLAINER
+                                + "\" password=\"not-the-password\";"));
 
         String reason = stopReason(config, Duration.ofSeconds(60));
 
@@ -163,41 +179,57 @@ class SecurityTest {
         Map<String, String> environment = moveSecretsToEnvironment(config);
         assertThat(Files.readString(config)).doesNotContain("sasl.jaas.config", "basic.auth.user.info");
         try (StreamExplainerApp app = StreamExplainerApp.builder()
-                .setConfig(ExplainerConfig.load(config, environment, Map.of())).optEngine(engine).build()
+                .setConfig(ExplainerConfig.load(config, environment, Map.of()))
+                .optEngine(engine)
+                .build()
                 .start()) {
             assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    stack.broker().internalBootstrapServers()))) {
-                admin.alterUserScramCredentials(List.of(new UserScramCredentialDeletion(REVOKED,
-                        ScramMechanism.SCRAM_SHA_512))).all().get(30, TimeUnit.SECONDS);
+            try (Admin admin = Admin.create(Map.of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.broker().internalBootstrapServers()))) {
+                admin.alterUserScramCredentials(
+                                List.of(new UserScramCredentialDeletion(REVOKED, ScramMechanism.SCRAM_SHA_512)))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
             }
-            assertThat(awaitStopped(app, Duration.ofSeconds(90))).as("stopped after the revocation").isTrue();
-            assertThat(app.failure()).hasValueSatisfying(reason -> assertThat(reason)
-                    .startsWith("Kafka refused the credentials: Authentication failed during re-authentication due "
-                            + "to invalid credentials with SASL mechanism SCRAM-SHA-512")
-                    .endsWith("(check security.protocol, sasl.mechanism, sasl.jaas.config and the ssl.truststore.* "
-                            + "settings)"));
+            assertThat(awaitStopped(app, Duration.ofSeconds(90)))
+                    .as("stopped after the revocation")
+                    .isTrue();
+            assertThat(app.failure())
+                    .hasValueSatisfying(reason -> assertThat(reason)
+                            .startsWith(
+                                    "Kafka refused the credentials: Authentication failed during re-authentication due "
+                                            + "to invalid credentials with SASL mechanism SCRAM-SHA-512")
+                            .endsWith(
+                                    "(check security.protocol, sasl.mechanism, sasl.jaas.config and the ssl.truststore.* "
+                                            + "settings)"));
             assertThat(app.state()).isEqualTo(KafkaStreams.State.ERROR);
         }
         logs.assertNoRetryStorm();
     }
 
     @Test
-    void shouldStopWithOneLineAfterFewRegistryRequestsWhenTheRegistryRefusesTheExplainersPassword()
-            throws Exception {
+    void shouldStopWithOneLineAfterFewRegistryRequestsWhenTheRegistryRefusesTheExplainersPassword() throws Exception {
         String prefix = "reg-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         SecureExplainerFiles.createTopics(stack, prefix);
         Path images = writeIdx(dir.resolve("digits"), 20);
         assertThat(ingest(images, prefix + "images", false).succeeded()).isTrue();
-        Path config = SecureExplainerFiles.explainerConfig(security, EXPLAINER, prefix, dir,
-                Map.of(ExplainerConfig.TOPICS_CREATE_CONFIG, "false",
-                        "basic.auth.user.info", EXPLAINER + ":not-the-password"));
+        Path config = SecureExplainerFiles.explainerConfig(
+                security,
+                EXPLAINER,
+                prefix,
+                dir,
+                Map.of(
+                        ExplainerConfig.TOPICS_CREATE_CONFIG,
+                        "false",
+                        "basic.auth.user.info",
+                        EXPLAINER + ":not-the-password"));
         stack.registry().resetRequestCounts();
 
         String reason = stopReason(config, Duration.ofSeconds(60));
 
         assertThat(reason).contains("401").doesNotContain("not-the-password");
-        assertThat(stack.registry().requestCount("GET", "/")).as("registry requests: no retry storm")
+        assertThat(stack.registry().requestCount("GET", "/"))
+                .as("registry requests: no retry storm")
                 .isBetween(1L, 6L);
         logs.assertNoRetryStorm();
     }
@@ -208,14 +240,18 @@ class SecurityTest {
      */
     private String stopReason(Path config, Duration timeout) throws Exception {
         StreamExplainerApp app = StreamExplainerApp.builder()
-                .setConfig(ExplainerConfig.load(config, Map.of(), Map.of())).optEngine(engine).build();
+                .setConfig(ExplainerConfig.load(config, Map.of(), Map.of()))
+                .optEngine(engine)
+                .build();
         try (app) {
             try {
                 app.start();
             } catch (RuntimeException e) {
                 return messages(e);
             }
-            assertThat(awaitStopped(app, timeout)).as("stopped within " + timeout).isTrue();
+            assertThat(awaitStopped(app, timeout))
+                    .as("stopped within " + timeout)
+                    .isTrue();
             assertThat(app.state()).isEqualTo(KafkaStreams.State.ERROR);
             return app.failure().orElseThrow();
         }
@@ -243,8 +279,10 @@ class SecurityTest {
     /** What {@code otnn ingest --config} does with the user's client file (SASL_SSL, TLS, basic auth). */
     private static PublishResult ingest(Path images, String topic, boolean withLabels) throws Exception {
         try (ImagePublisher publisher = ImagePublisher.builder()
-                .optClientSettings(ClientSettings.read(security.clientPropertiesFile(CLIENT))).optTopic(topic)
-                .optWithLabels(withLabels).build()) {
+                .optClientSettings(ClientSettings.read(security.clientPropertiesFile(CLIENT)))
+                .optTopic(topic)
+                .optWithLabels(withLabels)
+                .build()) {
             return publisher.publish(List.of(ImageSource.parse("idx:" + images)), ImagePublisher.Progress.NONE);
         }
     }
@@ -270,8 +308,8 @@ class SecurityTest {
         return new AvroRecordFormat(registry);
     }
 
-    private static <V> List<ConsumerRecord<String, V>> readCommitted(String topic, Deserializer<V> values, int count,
-                                                                   Duration timeout, Duration settle) {
+    private static <V> List<ConsumerRecord<String, V>> readCommitted(
+            String topic, Deserializer<V> values, int count, Duration timeout, Duration settle) {
         Map<String, Object> config = new HashMap<>(stack.clientProperties());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

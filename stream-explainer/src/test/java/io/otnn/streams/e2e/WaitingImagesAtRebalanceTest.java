@@ -2,6 +2,14 @@ package io.otnn.streams.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.Explanation;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.testing.EmbeddedPipelineExtension;
+import io.otnn.streams.testing.Images;
+import io.otnn.streams.testing.KafkaTestClients;
+import io.otnn.streams.testing.LinearTestEngine;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +23,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -27,15 +34,6 @@ import org.apache.kafka.streams.ThreadMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.otnn.streams.ExplainerConfig;
-import io.otnn.streams.StreamExplainerApp;
-import io.otnn.avro.Explanation;
-import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.testing.EmbeddedPipelineExtension;
-import io.otnn.streams.testing.Images;
-import io.otnn.streams.testing.KafkaTestClients;
-import io.otnn.streams.testing.LinearTestEngine;
 
 /**
  * The commit of a rebalance, on the real broker, for each {@code batching.buffer}: instance a has read 12 images
@@ -56,6 +54,7 @@ class WaitingImagesAtRebalanceTest {
 
     /** longer than any test: a maximum wait and a commit interval that never come */
     private static final long NEVER = 60_000L;
+
     private static final int PARTITIONS = 6;
     private static final int PER_PARTITION = 2;
 
@@ -65,8 +64,8 @@ class WaitingImagesAtRebalanceTest {
     @TempDir
     Path stateDir;
 
-    private Map<String, Object> props(String run, String buffer, String instance, long maxWaitMs,
-                                      long commitIntervalMs) {
+    private Map<String, Object> props(
+            String run, String buffer, String instance, long maxWaitMs, long commitIntervalMs) {
         Map<String, Object> props = pipeline.explainerProps(run, run + ".", stateDir.resolve(instance));
         props.put(ExplainerConfig.BATCHING_BUFFER_CONFIG, buffer);
         props.put(ExplainerConfig.INSTANCE_ID_CONFIG, instance);
@@ -78,7 +77,11 @@ class WaitingImagesAtRebalanceTest {
     }
 
     private static StreamExplainerApp start(Map<String, Object> props, LinearTestEngine engine) throws Exception {
-        StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(engine).build().start();
+        StreamExplainerApp app = StreamExplainerApp.builder()
+                .setProperties(props)
+                .optEngine(engine)
+                .build()
+                .start();
         assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
         return app;
     }
@@ -88,14 +91,18 @@ class WaitingImagesAtRebalanceTest {
         String topic = app.topics().images().name();
         KafkaTestClients.awaitLeaders(pipeline.stack().bootstrapServers(), topic, PARTITIONS);
         Map<Integer, List<String>> ids = new HashMap<>();
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(pipeline.stack().bootstrapServers())) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                KafkaTestClients.producer(pipeline.stack().bootstrapServers())) {
             List<Future<RecordMetadata>> sends = new ArrayList<>();
             int i = 0;
             for (int partition = 0; partition < PARTITIONS; partition++) {
                 for (int n = 0; n < PER_PARTITION; n++, i++) {
                     ImageInput image = Images.rawU8("img-" + i, 4, 4, 1, i, null, System.currentTimeMillis());
                     ids.computeIfAbsent(partition, p -> new ArrayList<>()).add(image.imageId());
-                    sends.add(producer.send(new ProducerRecord<>(topic, partition, image.eventTime(),
+                    sends.add(producer.send(new ProducerRecord<>(
+                            topic,
+                            partition,
+                            image.eventTime(),
                             image.imageId().getBytes(StandardCharsets.UTF_8),
                             pipeline.format().writeImage(topic, image))));
                 }
@@ -111,7 +118,8 @@ class WaitingImagesAtRebalanceTest {
         return app.streams().metrics().values().stream()
                 .filter(m -> m.metricName().group().equals("stream-thread-metrics")
                         && m.metricName().name().equals("process-total"))
-                .mapToDouble(m -> ((Number) m.metricValue()).doubleValue()).sum();
+                .mapToDouble(m -> ((Number) m.metricValue()).doubleValue())
+                .sum();
     }
 
     /** The image partitions of the app's active tasks. */
@@ -120,8 +128,10 @@ class WaitingImagesAtRebalanceTest {
         Set<Integer> owned = new TreeSet<>();
         for (ThreadMetadata thread : app.streams().metadataForLocalThreads()) {
             for (TaskMetadata task : thread.activeTasks()) {
-                task.topicPartitions().stream().filter(tp -> tp.topic().equals(topic))
-                        .map(TopicPartition::partition).forEach(owned::add);
+                task.topicPartitions().stream()
+                        .filter(tp -> tp.topic().equals(topic))
+                        .map(TopicPartition::partition)
+                        .forEach(owned::add);
             }
         }
         return owned;
@@ -138,23 +148,30 @@ class WaitingImagesAtRebalanceTest {
         }
     }
 
-    private static List<ConsumerRecord<String, Explanation>> readCommittedUntil(StreamExplainerApp app,
-                                                                                      Set<String> expected) {
-        return KafkaTestClients.readCommitted(pipeline.stack().bootstrapServers(), app.topics().explanations(),
-                read -> read.stream().map(ConsumerRecord::key).collect(Collectors.toSet()).containsAll(expected),
-                Duration.ofSeconds(90), Duration.ofMillis(500));
+    private static List<ConsumerRecord<String, Explanation>> readCommittedUntil(
+            StreamExplainerApp app, Set<String> expected) {
+        return KafkaTestClients.readCommitted(
+                pipeline.stack().bootstrapServers(),
+                app.topics().explanations(),
+                read -> read.stream()
+                        .map(ConsumerRecord::key)
+                        .collect(Collectors.toSet())
+                        .containsAll(expected),
+                Duration.ofSeconds(90),
+                Duration.ofMillis(500));
     }
 
     private static Set<String> imagesOf(Map<Integer, List<String>> ids, Set<Integer> partitions) {
         return partitions.stream().flatMap(p -> ids.get(p).stream()).collect(Collectors.toCollection(TreeSet::new));
     }
 
-    private static void assertExactlyOncePerImage(List<ConsumerRecord<String, Explanation>> out,
-                                                  Map<Integer, List<String>> ids) {
-        Map<String, Long> perKey = out.stream()
-                .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
-        assertThat(perKey.keySet()).containsExactlyInAnyOrderElementsOf(
-                ids.values().stream().flatMap(List::stream).toList());
+    private static void assertExactlyOncePerImage(
+            List<ConsumerRecord<String, Explanation>> out, Map<Integer, List<String>> ids) {
+        Map<String, Long> perKey =
+                out.stream().collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
+        assertThat(perKey.keySet())
+                .containsExactlyInAnyOrderElementsOf(
+                        ids.values().stream().flatMap(List::stream).toList());
         assertThat(perKey.values()).as("one explanation per image").allMatch(count -> count == 1);
     }
 
@@ -170,7 +187,9 @@ class WaitingImagesAtRebalanceTest {
             Map<Integer, List<String>> ids = sendToEveryPartition(a);
             await(() -> processedRecords(a) >= PARTITIONS * PER_PARTITION, Duration.ofSeconds(30));
             assertThat(processedRecords(a)).isGreaterThanOrEqualTo(PARTITIONS * PER_PARTITION);
-            assertThat(engineA.batchSizes()).as("all waiting: no batch full, none waited, no commit").isEmpty();
+            assertThat(engineA.batchSizes())
+                    .as("all waiting: no batch full, none waited, no commit")
+                    .isEmpty();
 
             b = start(props(run, "in-memory", "b", NEVER, NEVER), engineB);
             StreamExplainerApp joined = b;
@@ -181,14 +200,16 @@ class WaitingImagesAtRebalanceTest {
 
             List<ConsumerRecord<String, Explanation>> committed = readCommittedUntil(a, handedOverImages);
             assertThat(committed).extracting(ConsumerRecord::key).containsAll(handedOverImages);
-            assertThat(explained(engineA)).as("a explained them before the rebalance's commit")
+            assertThat(explained(engineA))
+                    .as("a explained them before the rebalance's commit")
                     .isGreaterThanOrEqualTo(handedOverImages.size());
-            assertThat(explained(engineB)).as("b found their offsets committed, with their explanations")
+            assertThat(explained(engineB))
+                    .as("b found their offsets committed, with their explanations")
                     .isZero();
 
             a.close();
-            List<ConsumerRecord<String, Explanation>> out = readCommittedUntil(b,
-                    ids.values().stream().flatMap(List::stream).collect(Collectors.toSet()));
+            List<ConsumerRecord<String, Explanation>> out = readCommittedUntil(
+                    b, ids.values().stream().flatMap(List::stream).collect(Collectors.toSet()));
             assertExactlyOncePerImage(out, ids);
             assertThat(explained(engineA)).isEqualTo(PARTITIONS * PER_PARTITION);
             assertThat(explained(engineB)).isZero();
@@ -212,7 +233,9 @@ class WaitingImagesAtRebalanceTest {
             Map<Integer, List<String>> ids = sendToEveryPartition(a);
             await(() -> processedRecords(a) >= PARTITIONS * PER_PARTITION, Duration.ofSeconds(30));
             assertThat(processedRecords(a)).isGreaterThanOrEqualTo(PARTITIONS * PER_PARTITION);
-            assertThat(engineA.batchSizes()).as("all waiting: no batch full, none waited").isEmpty();
+            assertThat(engineA.batchSizes())
+                    .as("all waiting: no batch full, none waited")
+                    .isEmpty();
 
             // b explains what it restores after 200 ms and commits every 200 ms
             b = start(props(run, "changelogged", "b", 200, 200), engineB);
@@ -224,17 +247,24 @@ class WaitingImagesAtRebalanceTest {
 
             List<ConsumerRecord<String, Explanation>> committed = readCommittedUntil(b, handedOverImages);
             assertThat(committed).extracting(ConsumerRecord::key).containsAll(handedOverImages);
-            assertThat(explained(engineB)).as("b restored them from the changelog and explained them")
+            assertThat(explained(engineB))
+                    .as("b restored them from the changelog and explained them")
                     .isGreaterThanOrEqualTo(handedOverImages.size());
-            assertThat(committed).filteredOn(r -> handedOverImages.contains(r.key()))
-                    .extracting(r -> r.value().getExplainerInstance()).containsOnly(run + "/b");
-            assertThat(explained(engineA)).as("a explained nothing: its batches never ran").isZero();
+            assertThat(committed)
+                    .filteredOn(r -> handedOverImages.contains(r.key()))
+                    .extracting(r -> r.value().getExplainerInstance())
+                    .containsOnly(run + "/b");
+            assertThat(explained(engineA))
+                    .as("a explained nothing: its batches never ran")
+                    .isZero();
 
             a.close();
-            List<ConsumerRecord<String, Explanation>> out = readCommittedUntil(b,
-                    ids.values().stream().flatMap(List::stream).collect(Collectors.toSet()));
+            List<ConsumerRecord<String, Explanation>> out = readCommittedUntil(
+                    b, ids.values().stream().flatMap(List::stream).collect(Collectors.toSet()));
             assertExactlyOncePerImage(out, ids);
-            assertThat(explained(engineA)).as("a closed with its images in the store").isZero();
+            assertThat(explained(engineA))
+                    .as("a closed with its images in the store")
+                    .isZero();
             assertThat(explained(engineB)).isEqualTo(PARTITIONS * PER_PARTITION);
         } finally {
             a.close();

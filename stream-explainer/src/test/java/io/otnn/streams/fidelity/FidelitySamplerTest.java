@@ -7,10 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class FidelitySamplerTest {
 
@@ -41,7 +40,8 @@ class FidelitySamplerTest {
         for (List<String> ids : List.of(uuids(1), sequential())) {
             long sampled = ids.stream().filter(sampler::sampled).count();
             double sd = Math.sqrt(N * rate * (1 - rate));
-            assertThat((double) sampled).as("sampled of %d at rate %s", N, rate)
+            assertThat((double) sampled)
+                    .as("sampled of %d at rate %s", N, rate)
                     .isBetween(N * rate - 5 * sd, N * rate + 5 * sd);
         }
     }
@@ -71,7 +71,8 @@ class FidelitySamplerTest {
         List<String> sample = ids.stream().filter(first::sampled).toList();
         List<String> reversedReplay = new ArrayList<>(ids);
         java.util.Collections.reverse(reversedReplay);
-        assertThat(reversedReplay.stream().filter(replay::sampled).toList()).containsExactlyInAnyOrderElementsOf(sample);
+        assertThat(reversedReplay.stream().filter(replay::sampled).toList())
+                .containsExactlyInAnyOrderElementsOf(sample);
         // a larger rate keeps every image of the smaller one
         assertThat(sample).allMatch(larger::sampled);
     }

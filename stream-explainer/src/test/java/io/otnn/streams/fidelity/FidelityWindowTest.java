@@ -3,6 +3,26 @@ package io.otnn.streams.fidelity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
+import io.otnn.avro.ExplanationMetrics;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.datasets.IdxDataset;
+import io.otnn.datasets.SampleData;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.explain.input.ImageDecoder;
+import io.otnn.explain.testing.Fixtures;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.Topics;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplainerException;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.explaining.OtnnEngine;
+import io.otnn.streams.format.JsonRecordFormat;
+import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.metrics.MetricWindowsProcessor;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.topology.ExplainerTopology;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -15,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -26,30 +45,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.otnn.avro.ExplanationMetrics;
-import io.otnn.datasets.IdxDataset;
-import io.otnn.explain.input.ImageDecoder;
-import io.otnn.datasets.SampleData;
-import io.otnn.explain.metrics.Baseline;
-import io.otnn.explain.testing.Fixtures;
-import io.otnn.streams.ExplainerConfig;
-import io.otnn.streams.Topics;
-import io.otnn.streams.explaining.BatchExplainer;
-import io.otnn.streams.explaining.ExplainerException;
-import io.otnn.streams.explaining.ExplanationEngine;
-import io.otnn.explain.ImageExplanation;
-import io.otnn.checkpoint.ModelMetadata;
-import io.otnn.streams.explaining.OtnnEngine;
-import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.streams.format.JsonRecordFormat;
-import io.otnn.streams.format.RecordFormat;
-import io.otnn.streams.metrics.MetricWindowsProcessor;
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.Explanation;
-import io.otnn.streams.records.ImageInput;
-import io.otnn.avro.ExplanationMetrics;
-import io.otnn.streams.topology.ExplainerTopology;
 
 /**
  * The fidelity of a metric window, through the whole topology (TopologyTestDriver) with the real TensorFlow engine,
@@ -70,6 +65,7 @@ class FidelityWindowTest {
     private TestOutputTopic<String, Explanation> explanations;
     private TestOutputTopic<String, DeadLetter> deadLetters;
     private TestOutputTopic<String, ExplanationMetrics> metrics;
+
     @TempDir
     Path stateDir;
 
@@ -77,8 +73,9 @@ class FidelityWindowTest {
     static void load(@TempDir Path dir) throws IOException {
         real = OtnnEngine.load(Fixtures.denseMnist());
         // Fashion-MNIST test images, sent as the 8-bit bytes they were decoded from
-        pixels = IdxDataset.readTestSet(SampleData.extract(dir), new ImageDecoder(real.model().input(), 1 << 20),
-                COUNT).images();
+        pixels = IdxDataset.readTestSet(
+                        SampleData.extract(dir), new ImageDecoder(real.model().input(), 1 << 20), COUNT)
+                .images();
         bytes = new byte[COUNT][];
         for (int i = 0; i < COUNT; i++) {
             bytes[i] = new byte[pixels[i].length];
@@ -115,18 +112,26 @@ class FidelityWindowTest {
         Properties streams = config.streamsProperties();
         streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(ExplainerTopology.build(config, engine, topics), streams, T0);
-        TestInputTopic<byte[], byte[]> images = driver.createInputTopic(topics.images().name(),
-                new ByteArraySerializer(), new ByteArraySerializer());
-        explanations = driver.createOutputTopic(topics.explanations().name(),
-                topics.explanations().keySerde().deserializer(), topics.explanations().valueSerde().deserializer());
-        deadLetters = driver.createOutputTopic(topics.deadLetters().name(),
-                topics.deadLetters().keySerde().deserializer(), topics.deadLetters().valueSerde().deserializer());
-        metrics = driver.createOutputTopic(topics.metrics().name(), topics.metrics().keySerde().deserializer(),
+        TestInputTopic<byte[], byte[]> images =
+                driver.createInputTopic(topics.images().name(), new ByteArraySerializer(), new ByteArraySerializer());
+        explanations = driver.createOutputTopic(
+                topics.explanations().name(),
+                topics.explanations().keySerde().deserializer(),
+                topics.explanations().valueSerde().deserializer());
+        deadLetters = driver.createOutputTopic(
+                topics.deadLetters().name(),
+                topics.deadLetters().keySerde().deserializer(),
+                topics.deadLetters().valueSerde().deserializer());
+        metrics = driver.createOutputTopic(
+                topics.metrics().name(),
+                topics.metrics().keySerde().deserializer(),
                 topics.metrics().valueSerde().deserializer());
         for (int i = 0; i < COUNT; i++) {
             Instant at = T0.plusMillis(100L * i);
             ImageInput image = new ImageInput(id(i), "RAW_U8", 28, 28, 1, bytes[i], null, at.toEpochMilli());
-            images.pipeInput(id(i).getBytes(StandardCharsets.UTF_8), format.writeImage(topics.images().name(), image),
+            images.pipeInput(
+                    id(i).getBytes(StandardCharsets.UTF_8),
+                    format.writeImage(topics.images().name(), image),
                     at);
         }
         driver.advanceWallClockTime(Duration.ofMillis(11_000 + 2 * MetricWindowsProcessor.PUNCTUATE_MS));
@@ -150,11 +155,13 @@ class FidelityWindowTest {
     private static double[] offlineMeans(List<Integer> which) {
         float[][] chosen = which.stream().map(i -> pixels[i]).toArray(float[][]::new);
         List<String> ids = which.stream().map(FidelityWindowTest::id).toList();
-        FidelitySettings defaults = new ExplainerConfig(Map.of(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, "x:1"))
-                .fidelitySettings();
+        FidelitySettings defaults =
+                new ExplainerConfig(Map.of(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, "x:1")).fidelitySettings();
         double[][] perImage = OfflineFidelity.of(real.otnnModel(), ids, chosen, defaults);
-        return new double[] {Arrays.stream(perImage).mapToDouble(v -> v[0]).average().orElseThrow(),
-                Arrays.stream(perImage).mapToDouble(v -> v[1]).average().orElseThrow()};
+        return new double[] {
+            Arrays.stream(perImage).mapToDouble(v -> v[0]).average().orElseThrow(),
+            Arrays.stream(perImage).mapToDouble(v -> v[1]).average().orElseThrow()
+        };
     }
 
     private void assertEveryImageExplained() {
@@ -178,9 +185,9 @@ class FidelityWindowTest {
         assertThat(window.getMuFidelity()).isCloseTo(expected[0], within(1e-6));
         assertThat(window.getDeletionAuc()).isCloseTo(expected[1], within(1e-5));
         // the mean over all the images is another figure: the window's is that of its sample
-        double[] all = offlineMeans(java.util.stream.IntStream.range(0, COUNT).boxed().toList());
+        double[] all =
+                offlineMeans(java.util.stream.IntStream.range(0, COUNT).boxed().toList());
         assertThat(window.getMuFidelity()).isNotCloseTo(all[0], within(1e-6));
-
     }
 
     @Test
@@ -272,7 +279,6 @@ class FidelityWindowTest {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

@@ -1,15 +1,14 @@
 package io.otnn.streams.fidelity;
 
-import java.util.List;
-
+import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.Explainer;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
-import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.metrics.Baseline;
 import io.otnn.explain.metrics.CausalFidelity;
 import io.otnn.explain.metrics.MuFidelity;
 import io.otnn.explain.metrics.Scorer;
+import java.util.List;
 
 /**
  * The offline computation the online figures must equal: explain-core's explainer and metrics called directly on
@@ -19,8 +18,7 @@ import io.otnn.explain.metrics.Scorer;
  */
 final class OfflineFidelity {
 
-    private OfflineFidelity() {
-    }
+    private OfflineFidelity() {}
 
     /** Per image, µFidelity then Deletion AUC. */
     static double[][] of(OtnnModel model, List<String> ids, float[][] images, FidelitySettings s) {
@@ -38,7 +36,8 @@ final class OfflineFidelity {
                     new MuFidelity(input, s.grid(), s.subsetFraction(), s.muFidelitySamples(), s.baseline(), seed)
                             .perImage(scorer, x, predicted, saliency)[0],
                     new CausalFidelity(input, CausalFidelity.Mode.DELETION, s.baseline(), s.deletionSteps(), seed)
-                            .perImage(scorer, x, predicted, saliency)[0]};
+                            .perImage(scorer, x, predicted, saliency)[0]
+                };
             }
             return out;
         }

@@ -2,12 +2,16 @@ package io.otnn.streams.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.ErrorKind;
+import io.otnn.avro.ExplanationMetrics;
+import io.otnn.streams.format.JsonRecordFormat;
+import io.otnn.streams.time.EventTimePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
-
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
@@ -19,12 +23,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.otnn.streams.format.JsonRecordFormat;
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.ErrorKind;
-import io.otnn.avro.ExplanationMetrics;
-import io.otnn.streams.time.EventTimePolicy;
 
 /** The wall-clock metric windows on their own, with TopologyTestDriver's wall clock. */
 class MetricWindowsProcessorTest {
@@ -45,21 +43,35 @@ class MetricWindowsProcessorTest {
     @BeforeEach
     void start() {
         Topology topology = new Topology();
-        topology.addSource("partials", Serdes.String().deserializer(), MetricsAccumulator.serde().deserializer(),
+        topology.addSource(
+                "partials",
+                Serdes.String().deserializer(),
+                MetricsAccumulator.serde().deserializer(),
                 "partials");
-        topology.addProcessor("windows", () -> new MetricWindowsProcessor("windows", WINDOW, GRACE, List.of(0.5),
-                EventTimePolicy.defaults(), late), "partials");
+        topology.addProcessor(
+                "windows",
+                () -> new MetricWindowsProcessor(
+                        "windows", WINDOW, GRACE, List.of(0.5), EventTimePolicy.defaults(), late),
+                "partials");
         topology.addStateStore(MetricWindowsProcessor.storeBuilder("windows"), "windows");
-        topology.addSink("metrics", "metrics", Serdes.String().serializer(),
-                new JsonRecordFormat().metricsSerde().serializer(), "windows");
+        topology.addSink(
+                "metrics",
+                "metrics",
+                Serdes.String().serializer(),
+                new JsonRecordFormat().metricsSerde().serializer(),
+                "windows");
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "windows");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(topology, props, T0);
-        partials = driver.createInputTopic("partials", Serdes.String().serializer(),
+        partials = driver.createInputTopic(
+                "partials",
+                Serdes.String().serializer(),
                 MetricsAccumulator.serde().serializer());
-        metrics = driver.createOutputTopic("metrics", Serdes.String().deserializer(),
+        metrics = driver.createOutputTopic(
+                "metrics",
+                Serdes.String().deserializer(),
                 new JsonRecordFormat().metricsSerde().deserializer());
     }
 
@@ -72,10 +84,21 @@ class MetricWindowsProcessorTest {
     private static MetricsAccumulator deadLetters(int count) {
         MetricsAccumulator figures = new MetricsAccumulator(1);
         for (int i = 0; i < count; i++) {
-            figures.add(MetricsSample.of(DeadLetter.newBuilder().setSourceTopic("t").setPartition(0).setOffset(0)
-                    .setErrorKind(ErrorKind.EMPTY_VALUE).setMessage("").setTime(Instant.EPOCH).setApplication("a")
-                    .setRejectionKind("EMPTY_VALUE").setSourceTimestamp(0).setModelName("m")
-                    .setModelVersion(1).build()), List.of(0.5));
+            figures.add(
+                    MetricsSample.of(DeadLetter.newBuilder()
+                            .setSourceTopic("t")
+                            .setPartition(0)
+                            .setOffset(0)
+                            .setErrorKind(ErrorKind.EMPTY_VALUE)
+                            .setMessage("")
+                            .setTime(Instant.EPOCH)
+                            .setApplication("a")
+                            .setRejectionKind("EMPTY_VALUE")
+                            .setSourceTimestamp(0)
+                            .setModelName("m")
+                            .setModelVersion(1)
+                            .build()),
+                    List.of(0.5));
         }
         return figures;
     }
@@ -135,7 +158,8 @@ class MetricWindowsProcessorTest {
         driver.advanceWallClockTime(Duration.ofSeconds(300));
         List<ExplanationMetrics> future = metrics.readValuesToList();
         assertThat(future).hasSize(1);
-        assertThat(future.get(0).getWindowStart().toEpochMilli()).isEqualTo(T0.plusSeconds(300).toEpochMilli());
+        assertThat(future.get(0).getWindowStart().toEpochMilli())
+                .isEqualTo(T0.plusSeconds(300).toEpochMilli());
         assertThat(future.get(0).getDeadLetteredCount()).isEqualTo(7);
         assertThat(late.latePartials()).isZero();
     }

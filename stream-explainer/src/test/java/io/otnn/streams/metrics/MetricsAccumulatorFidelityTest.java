@@ -3,13 +3,11 @@ package io.otnn.streams.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.otnn.avro.ExplanationMetrics;
 import java.util.Arrays;
 import java.util.List;
-
 import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.Test;
-
-import io.otnn.avro.ExplanationMetrics;
 
 /** The fidelity figures of a window: merged from the partials, kept by the window store, published as means. */
 class MetricsAccumulatorFidelityTest {
@@ -31,7 +29,8 @@ class MetricsAccumulatorFidelityTest {
     @Test
     void shouldPublishTheMeansOverEverySampledImageWhenPartialsAreMergedAndStored() {
         MetricsAccumulator window = partial(0.5, 2.0, 0.1, 1.0).merge(partial(-0.3, 4.0));
-        MetricsAccumulator stored = SERDE.deserializer().deserialize("t", SERDE.serializer().serialize("t", window));
+        MetricsAccumulator stored =
+                SERDE.deserializer().deserialize("t", SERDE.serializer().serialize("t", window));
 
         ExplanationMetrics record = stored.toRecord(0, 10, EPSILONS);
         assertThat(record.getExplainedCount()).isEqualTo(5);
@@ -49,7 +48,8 @@ class MetricsAccumulatorFidelityTest {
         byte[] version1 = Arrays.copyOf(current, current.length - 24);
         version1[0] = 1;
 
-        ExplanationMetrics record = SERDE.deserializer().deserialize("t", version1).toRecord(0, 10, EPSILONS);
+        ExplanationMetrics record =
+                SERDE.deserializer().deserialize("t", version1).toRecord(0, 10, EPSILONS);
         assertThat(record.getExplainedCount()).isEqualTo(1);
         assertThat(record.getAccuracy()).isEqualTo(1.0);
         assertThat(record.getFidelitySampleCount()).isZero();

@@ -2,12 +2,10 @@ package io.otnn.streams.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.streams.drift.CertificateGrid;
 import java.util.Arrays;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
-
-import io.otnn.streams.drift.CertificateGrid;
 
 class MetricsAccumulatorTest {
 

@@ -2,13 +2,11 @@ package io.otnn.streams.monitoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import io.otnn.streams.explaining.BatchExplainer;
 import io.otnn.streams.testing.LinearTestEngine;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class ExplainerMetersTest {
 
@@ -35,7 +33,8 @@ class ExplainerMetersTest {
             }
         }
         CountingMeters meters = new CountingMeters();
-        try (BatchExplainer plain = engine.newExplainer(); BatchExplainer timed = meters.timed(engine.newExplainer())) {
+        try (BatchExplainer plain = engine.newExplainer();
+                BatchExplainer timed = meters.timed(engine.newExplainer())) {
             // the online fidelity needs the forward pass through the timed explainer too
             assertThat(timed.logits(flat, 3)).containsExactly(plain.logits(flat, 3));
             assertThat(meters.calls).isEmpty();

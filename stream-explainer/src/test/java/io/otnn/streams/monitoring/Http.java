@@ -10,19 +10,23 @@ import java.time.Duration;
 /** A plain HTTP client for the endpoints' tests. */
 final class Http {
 
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private Http() {
-    }
+    private Http() {}
 
     static HttpResponse<String> get(URI base, String path) throws IOException, InterruptedException {
         return send(base, path, "GET");
     }
 
     static HttpResponse<String> send(URI base, String path, String method) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
-                .method(method, method.equals("GET") ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString("x"))
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(path))
+                .timeout(Duration.ofSeconds(30))
+                .method(
+                        method,
+                        method.equals("GET")
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString("x"))
                 .build();
         return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
     }

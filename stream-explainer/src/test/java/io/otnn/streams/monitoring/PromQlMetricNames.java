@@ -12,11 +12,22 @@ import java.util.Set;
  */
 final class PromQlMetricNames {
 
-    private static final Set<String> KEYWORDS = Set.of("by", "without", "on", "ignoring", "group_left",
-            "group_right", "bool", "and", "or", "unless", "offset", "inf", "nan");
+    private static final Set<String> KEYWORDS = Set.of(
+            "by",
+            "without",
+            "on",
+            "ignoring",
+            "group_left",
+            "group_right",
+            "bool",
+            "and",
+            "or",
+            "unless",
+            "offset",
+            "inf",
+            "nan");
 
-    private PromQlMetricNames() {
-    }
+    private PromQlMetricNames() {}
 
     static Set<String> of(String expr) {
         String s = dropStrings(expr);
@@ -28,8 +39,8 @@ final class PromQlMetricNames {
         while (i < s.length()) {
             char c = s.charAt(i);
             if (Character.isDigit(c) || c == '.') {
-                while (i < s.length() && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '.'
-                        || s.charAt(i) == '_')) {
+                while (i < s.length()
+                        && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '.' || s.charAt(i) == '_')) {
                     i++;
                 }
             } else if (c == '$' || isNameStart(c)) {

@@ -31,22 +31,20 @@ final class PrometheusText {
 
     private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
-    private static final Pattern FLOAT = Pattern.compile(
-            "[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?|[+-]?Inf|NaN");
+    private static final Pattern FLOAT = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?|[+-]?Inf|NaN");
     private static final Pattern TIMESTAMP = Pattern.compile("-?\\d+");
     private static final Set<String> TYPES = Set.of("counter", "gauge", "histogram", "summary", "untyped");
 
     /** One sample line. */
-    record Sample(String name, Map<String, String> labels, double value, String family) {
-    }
+    record Sample(String name, Map<String, String> labels, double value, String family) {}
 
     final List<Sample> samples = new ArrayList<>();
     /** Family name → type. */
     final Map<String, String> types = new LinkedHashMap<>();
+
     final Map<String, String> helps = new HashMap<>();
 
-    private PrometheusText() {
-    }
+    private PrometheusText() {}
 
     /** Parses and checks {@code text}; an {@link AssertionError} names the line and the rule it breaks. */
     static PrometheusText parse(String text) {
@@ -58,7 +56,9 @@ final class PrometheusText {
 
     /** The value of the one sample with this name and exactly these labels. */
     double value(String name, Map<String, String> labels) {
-        List<Sample> found = samples.stream().filter(s -> s.name.equals(name) && s.labels.equals(labels)).toList();
+        List<Sample> found = samples.stream()
+                .filter(s -> s.name.equals(name) && s.labels.equals(labels))
+                .toList();
         if (found.size() != 1) {
             throw new AssertionError(found.size() + " samples " + name + labels + " in the scrape");
         }
@@ -96,8 +96,10 @@ final class PrometheusText {
                     String family = parts[2];
                     require(METRIC_NAME.matcher(family).matches(), number, "bad metric name in " + line);
                     if (!family.equals(current)) {
-                        require(!ended.contains(family) && !types.containsKey(family) || family.equals(current),
-                                number, "family " + family + " is not contiguous");
+                        require(
+                                !ended.contains(family) && !types.containsKey(family) || family.equals(current),
+                                number,
+                                "family " + family + " is not contiguous");
                         if (current != null) {
                             ended.add(current);
                         }
@@ -110,7 +112,9 @@ final class PrometheusText {
                     } else {
                         require(!types.containsKey(family), number, "second TYPE for " + family);
                         require(TYPES.contains(rest), number, "unknown type '" + rest + "'");
-                        require(samples.stream().noneMatch(s -> s.family.equals(family)), number,
+                        require(
+                                samples.stream().noneMatch(s -> s.family.equals(family)),
+                                number,
                                 "TYPE after a sample of " + family);
                         types.put(family, rest);
                     }
@@ -148,7 +152,9 @@ final class PrometheusText {
                 int eq = line.indexOf('=', i);
                 require(eq > 0, number, "label without '='");
                 String label = line.substring(i, eq);
-                require(LABEL_NAME.matcher(label).matches() && !label.startsWith("__"), number,
+                require(
+                        LABEL_NAME.matcher(label).matches() && !label.startsWith("__"),
+                        number,
                         "bad label name '" + label + "'");
                 require(eq + 1 < line.length() && line.charAt(eq + 1) == '"', number, "label value not quoted");
                 StringBuilder value = new StringBuilder();
@@ -188,8 +194,9 @@ final class PrometheusText {
         String[] rest = line.substring(i + 1).trim().split(" +");
         require(rest.length == 1 || rest.length == 2, number, "expected a value and an optional timestamp");
         require(FLOAT.matcher(rest[0]).matches(), number, "value '" + rest[0] + "' is not a float");
-        double value = rest[0].endsWith("Inf") ? (rest[0].startsWith("-") ? Double.NEGATIVE_INFINITY
-                : Double.POSITIVE_INFINITY) : Double.parseDouble(rest[0]);
+        double value = rest[0].endsWith("Inf")
+                ? (rest[0].startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY)
+                : Double.parseDouble(rest[0]);
         if (rest.length == 2) {
             require(TIMESTAMP.matcher(rest[1]).matches(), number, "timestamp '" + rest[1] + "' is not an integer");
         }
@@ -209,7 +216,9 @@ final class PrometheusText {
             if (allowed.contains(name)) {
                 return current;
             }
-            require(!name.startsWith(current + "_") || type.equals("gauge") || type.equals("untyped"), number,
+            require(
+                    !name.startsWith(current + "_") || type.equals("gauge") || type.equals("untyped"),
+                    number,
                     name + " is not a sample name of the " + type + " " + current);
         }
         return name;
@@ -217,10 +226,11 @@ final class PrometheusText {
 
     private void checkFamilies() {
         types.forEach((family, type) -> {
-            List<Sample> mine = samples.stream().filter(s -> s.family.equals(family)).toList();
+            List<Sample> mine =
+                    samples.stream().filter(s -> s.family.equals(family)).toList();
             if (type.equals("counter")) {
-                mine.forEach(s -> require(s.name.endsWith("_total"), 0, "counter sample " + s.name
-                        + " does not end in _total"));
+                mine.forEach(s ->
+                        require(s.name.endsWith("_total"), 0, "counter sample " + s.name + " does not end in _total"));
                 mine.forEach(s -> require(s.value >= 0 || Double.isNaN(s.value), 0, "negative counter " + s));
             }
             if (type.equals("histogram")) {

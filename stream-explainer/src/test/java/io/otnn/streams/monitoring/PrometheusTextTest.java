@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 /** The test's own reader of the text format catches each broken rule (so that a pass of /metrics means something). */
@@ -30,7 +29,8 @@ class PrometheusTextTest {
     void shouldReadEverySampleAndUnescapeLabelsAndHelpWhenTheTextFollowsTheRules() {
         PrometheusText text = PrometheusText.parse(GOOD);
 
-        assertThat(text.value("otnn_x_total", Map.of("kind", "A \"quoted\" \\ value\n"))).isEqualTo(3.0);
+        assertThat(text.value("otnn_x_total", Map.of("kind", "A \"quoted\" \\ value\n")))
+                .isEqualTo(3.0);
         assertThat(text.value("h_sum")).isEqualTo(1.25);
         assertThat(text.value("g", Map.of("a", "1"))).isEqualTo(Double.NEGATIVE_INFINITY);
         assertThat(text.helps.get("otnn_x_total")).isEqualTo("A \\ counter\nover two lines");
@@ -60,6 +60,8 @@ class PrometheusTextTest {
     }
 
     private static void assertBroken(String text, String rule) {
-        assertThatThrownBy(() -> PrometheusText.parse(text)).isInstanceOf(AssertionError.class).hasMessageContaining(rule);
+        assertThatThrownBy(() -> PrometheusText.parse(text))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining(rule);
     }
 }

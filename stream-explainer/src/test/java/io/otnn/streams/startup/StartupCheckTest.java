@@ -3,6 +3,10 @@ package io.otnn.streams.startup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.testing.LinearTestEngine;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -15,17 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-
-import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.otnn.streams.ExplainerConfig;
-import io.otnn.streams.StreamExplainerApp;
-import io.otnn.streams.testing.LinearTestEngine;
 
 /**
  * The start-up wait through the Java API: {@link StreamExplainerApp#start()} gives up with a one-line
@@ -77,9 +75,12 @@ class StartupCheckTest {
         props.put(ExplainerConfig.FORMAT_CONFIG, "json");
         props.put(ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG, 1_500);
         props.put("state.dir", dir.toString());
-        try (StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props)
-                .optEngine(LinearTestEngine.small()).build()) {
-            assertThatThrownBy(app::start).isInstanceOf(StartupException.class)
+        try (StreamExplainerApp app = StreamExplainerApp.builder()
+                .setProperties(props)
+                .optEngine(LinearTestEngine.small())
+                .build()) {
+            assertThatThrownBy(app::start)
+                    .isInstanceOf(StartupException.class)
                     .hasMessageStartingWith("gave up waiting for the Kafka cluster at 127.0.0.1:" + closed + " after ")
                     .hasMessageEndingWith("(startup.timeout.ms=1500): connection refused by 127.0.0.1:" + closed)
                     .hasNoCause()
@@ -91,29 +92,44 @@ class StartupCheckTest {
     void shouldSendRegistryCredentialsWhenTheyComeFromTheConfigFile() throws Exception {
         Path file = dir.resolve("explainer.properties");
         Files.writeString(file, "basic.auth.user.info=" + USER_INFO + "\n");
-        ExplainerConfig config = ExplainerConfig.load(file, Map.of(),
-                Map.of(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1",
-                        ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl()));
+        ExplainerConfig config = ExplainerConfig.load(
+                file,
+                Map.of(),
+                Map.of(
+                        ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        "127.0.0.1:1",
+                        ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG,
+                        registryUrl()));
         StartupCheck.from(config).awaitRegistry(config.originals());
         assertThat(authorizations).hasSize(1);
     }
 
     @Test
     void shouldSendRegistryCredentialsWhenTheyComeFromTheEnvironment() {
-        ExplainerConfig config = ExplainerConfig.load(null, Map.of("OTNN_KAFKA_BASIC_AUTH_USER_INFO", USER_INFO),
-                Map.of(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1",
-                        ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl()));
+        ExplainerConfig config = ExplainerConfig.load(
+                null,
+                Map.of("OTNN_KAFKA_BASIC_AUTH_USER_INFO", USER_INFO),
+                Map.of(
+                        ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        "127.0.0.1:1",
+                        ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG,
+                        registryUrl()));
         StartupCheck.from(config).awaitRegistry(config.originals());
         assertThat(authorizations).hasSize(1);
     }
 
     @Test
     void shouldFailAtOnceWithoutRetryingWhenRegistryRefusesTheCredentials() {
-        ExplainerConfig config = ExplainerConfig.load(null,
+        ExplainerConfig config = ExplainerConfig.load(
+                null,
                 Map.of("OTNN_KAFKA_BASIC_AUTH_USER_INFO", "explainer:wrong-password"),
-                Map.of(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1",
-                        ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl(),
-                        ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG, "60000"));
+                Map.of(
+                        ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        "127.0.0.1:1",
+                        ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG,
+                        registryUrl(),
+                        ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG,
+                        "60000"));
         assertThatThrownBy(() -> StartupCheck.from(config).awaitRegistry(config.originals()))
                 .isInstanceOf(StartupException.class)
                 .hasMessage("the schema registry at " + registryUrl() + " refused us: HTTP 401, the credentials were "

@@ -2,11 +2,10 @@ package io.otnn.streams.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import java.util.List;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -46,11 +45,17 @@ public final class CapturedLogs implements BeforeEachCallback, AfterEachCallback
     /** One line of ours, no stream thread replaced, a handful of refused logins (Kafka's clients log each). */
     public void assertNoRetryStorm() {
         List<String> messages = messages();
-        assertThat(messages.stream().filter(m -> m.startsWith("Stream thread failed, replacing it"))).isEmpty();
-        assertThat(messages.stream().filter(m -> m.startsWith("Stopping the stream explainer:")).count())
+        assertThat(messages.stream().filter(m -> m.startsWith("Stream thread failed, replacing it")))
+                .isEmpty();
+        assertThat(messages.stream()
+                        .filter(m -> m.startsWith("Stopping the stream explainer:"))
+                        .count())
                 .isLessThanOrEqualTo(1);
-        assertThat(messages.stream().filter(m -> m.contains("failed authentication")).count())
-                .as("refused logins").isLessThanOrEqualTo(10);
+        assertThat(messages.stream()
+                        .filter(m -> m.contains("failed authentication"))
+                        .count())
+                .as("refused logins")
+                .isLessThanOrEqualTo(10);
     }
 
     private static Logger root() {

@@ -38,7 +38,8 @@ public final class ChildExplainer implements AutoCloseable {
             command.add("-p");
             command.add(key + "=" + value);
         });
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "1");
         return new ChildExplainer(builder.start());

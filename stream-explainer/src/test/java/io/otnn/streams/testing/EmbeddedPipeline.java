@@ -1,11 +1,5 @@
 package io.otnn.streams.testing;
 
-import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
-
-import org.apache.kafka.streams.StreamsConfig;
-
 import io.otnn.explain.testing.Fixtures;
 import io.otnn.local.LocalStack;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
@@ -13,13 +7,18 @@ import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.explaining.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * What the end-to-end tests share for a test class: the local stack, a registry client, the Avro wire format and,
  * when asked, the real engine on explain-core's dense 784-256-256-10 fixture checkpoint. Closed in reverse order.
  */
-public record EmbeddedPipeline(LocalStack stack, SchemaRegistryClient registry, AvroRecordFormat format,
-                               OtnnEngine engine) implements AutoCloseable {
+public record EmbeddedPipeline(
+        LocalStack stack, SchemaRegistryClient registry, AvroRecordFormat format, OtnnEngine engine)
+        implements AutoCloseable {
 
     public static EmbeddedPipeline start(boolean withEngine) {
         LocalStack stack = LocalStack.start();

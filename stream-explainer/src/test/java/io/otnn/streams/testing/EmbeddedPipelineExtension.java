@@ -1,16 +1,14 @@
 package io.otnn.streams.testing;
 
-import java.nio.file.Path;
-import java.util.Map;
-
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-
 import io.otnn.local.LocalStack;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.explaining.OtnnEngine;
 import io.otnn.streams.format.AvroRecordFormat;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * One {@link EmbeddedPipeline} per test class, started before the class's own {@code @BeforeAll} methods and closed

@@ -1,10 +1,9 @@
 package io.otnn.streams.testing;
 
-import java.util.HashMap;
-import java.util.Map;
-
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The stream explainer as {@code otnn explain} runs it ({@link StreamExplainerApp#runUntilStopped}), for a child JVM
@@ -13,8 +12,7 @@ import io.otnn.streams.StreamExplainerApp;
  */
 public final class ExplainerMain {
 
-    private ExplainerMain() {
-    }
+    private ExplainerMain() {}
 
     /** {@code --model DIR} and {@code -p key=value} pairs as configuration keys ({@code model} for the first). */
     static Map<String, Object> arguments(String[] args) {

@@ -1,5 +1,16 @@
 package io.otnn.streams.testing;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
+import io.otnn.avro.ExplanationMetrics;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.streams.deadletter.RejectedRecordException;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplainerException;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.records.ImageInput;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -10,24 +21,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
-
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
-
-import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.explaining.BatchExplainer;
-import io.otnn.streams.explaining.ExplainerException;
-import io.otnn.streams.explaining.ExplanationEngine;
-import io.otnn.explain.ImageExplanation;
-import io.otnn.checkpoint.ModelMetadata;
-import io.otnn.streams.format.RecordFormat;
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.Explanation;
-import io.otnn.streams.records.ImageInput;
-import io.otnn.avro.ExplanationMetrics;
 
 /**
  * A real engine with injected faults. Either a fixed poison (a batch containing an image that matches it fails the
@@ -48,10 +46,21 @@ import io.otnn.avro.ExplanationMetrics;
 public final class FaultInjectingEngine implements ExplanationEngine {
 
     /** Where in a batch's life the fault strikes. */
-    public enum Stage { MODEL_CALL, NON_FINITE_RESULT, ENCODING, FORWARDING, PRE_COMMIT_DRAIN }
+    public enum Stage {
+        MODEL_CALL,
+        NON_FINITE_RESULT,
+        ENCODING,
+        FORWARDING,
+        PRE_COMMIT_DRAIN
+    }
 
     /** Which images of a model call become victims. */
-    public enum Position { FIRST, MIDDLE, LAST, ALL }
+    public enum Position {
+        FIRST,
+        MIDDLE,
+        LAST,
+        ALL
+    }
 
     private final ExplanationEngine real;
     private final Predicate<float[]> poison;
@@ -75,8 +84,8 @@ public final class FaultInjectingEngine implements ExplanationEngine {
     /**
      * @param idOf the image id of some pixels (the test's record of what it sent), to name the victims
      */
-    public FaultInjectingEngine(ExplanationEngine real, Stage stage, List<Position> positions,
-                                Function<float[], String> idOf) {
+    public FaultInjectingEngine(
+            ExplanationEngine real, Stage stage, List<Position> positions, Function<float[], String> idOf) {
         this.real = real;
         this.poison = pixels -> false;
         this.stage = stage;
@@ -121,7 +130,8 @@ public final class FaultInjectingEngine implements ExplanationEngine {
             case FIRST -> List.of(0);
             case MIDDLE -> List.of(images.length / 2);
             case LAST -> List.of(images.length - 1);
-            case ALL -> java.util.stream.IntStream.range(0, images.length).boxed().toList();
+            case ALL ->
+                java.util.stream.IntStream.range(0, images.length).boxed().toList();
         };
         for (int i : chosen) {
             if (!isVictim(images[i])) {
@@ -177,17 +187,49 @@ public final class FaultInjectingEngine implements ExplanationEngine {
         if (stage == Stage.NON_FINITE_RESULT) {
             float[] saliency = r.saliency().clone();
             saliency[0] = Float.NaN;
-            return new ImageExplanation(r.scores(), r.predicted(), r.predictedName(), r.runnerUp(), r.runnerUpName(),
-                    r.targeted(), r.margin(), r.radius(), r.certificateFactor(), r.lipschitz(), saliency,
-                    r.signedGradient(), r.boundaryPoint(), r.counterfactual(), r.t(), r.distance(), r.boundaryDistance(),
-                    r.counterfactualClass(), r.boundaryResidual());
+            return new ImageExplanation(
+                    r.scores(),
+                    r.predicted(),
+                    r.predictedName(),
+                    r.runnerUp(),
+                    r.runnerUpName(),
+                    r.targeted(),
+                    r.margin(),
+                    r.radius(),
+                    r.certificateFactor(),
+                    r.lipschitz(),
+                    saliency,
+                    r.signedGradient(),
+                    r.boundaryPoint(),
+                    r.counterfactual(),
+                    r.t(),
+                    r.distance(),
+                    r.boundaryDistance(),
+                    r.counterfactualClass(),
+                    r.boundaryResidual());
         }
         if (stage == Stage.ENCODING) {
             float[] truncated = Arrays.copyOf(r.counterfactual(), r.counterfactual().length - 1);
-            return new ImageExplanation(r.scores(), r.predicted(), r.predictedName(), r.runnerUp(), r.runnerUpName(),
-                    r.targeted(), r.margin(), r.radius(), r.certificateFactor(), r.lipschitz(), r.saliency(),
-                    r.signedGradient(), r.boundaryPoint(), truncated, r.t(), r.distance(), r.boundaryDistance(),
-                    r.counterfactualClass(), r.boundaryResidual());
+            return new ImageExplanation(
+                    r.scores(),
+                    r.predicted(),
+                    r.predictedName(),
+                    r.runnerUp(),
+                    r.runnerUpName(),
+                    r.targeted(),
+                    r.margin(),
+                    r.radius(),
+                    r.certificateFactor(),
+                    r.lipschitz(),
+                    r.saliency(),
+                    r.signedGradient(),
+                    r.boundaryPoint(),
+                    truncated,
+                    r.t(),
+                    r.distance(),
+                    r.boundaryDistance(),
+                    r.counterfactualClass(),
+                    r.boundaryResidual());
         }
         return r;
     }
@@ -242,6 +284,5 @@ public final class FaultInjectingEngine implements ExplanationEngine {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

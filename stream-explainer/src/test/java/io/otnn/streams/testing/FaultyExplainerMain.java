@@ -1,11 +1,10 @@
 package io.otnn.streams.testing;
 
-import java.nio.file.Path;
-import java.util.Map;
-
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
 import io.otnn.streams.explaining.OtnnEngine;
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * {@code otnn explain} with the real engine wrapped in a {@link FaultInjectingEngine}, for a child JVM
@@ -19,8 +18,7 @@ public final class FaultyExplainerMain {
     /** The raw byte of every pixel of a poisoned image. */
     public static final int POISON_VALUE = 128;
 
-    private FaultyExplainerMain() {
-    }
+    private FaultyExplainerMain() {}
 
     public static boolean isPoisoned(float[] pixels, double rawScale, double rawOffset) {
         float poison = (float) (POISON_VALUE * rawScale + rawOffset);
@@ -39,9 +37,16 @@ public final class FaultyExplainerMain {
             throw new IllegalArgumentException("--model is required");
         }
         OtnnEngine real = OtnnEngine.load(Path.of(model.toString()));
-        FaultInjectingEngine faulty = new FaultInjectingEngine(real, pixels -> isPoisoned(pixels,
-                real.model().input().rawScale(), real.model().input().rawOffset()));
-        StreamExplainerApp app = StreamExplainerApp.builder().setProperties(props).optEngine(faulty).build();
+        FaultInjectingEngine faulty = new FaultInjectingEngine(
+                real,
+                pixels -> isPoisoned(
+                        pixels,
+                        real.model().input().rawScale(),
+                        real.model().input().rawOffset()));
+        StreamExplainerApp app = StreamExplainerApp.builder()
+                .setProperties(props)
+                .optEngine(faulty)
+                .build();
         app.closeOnShutdown();
         app.start();
         app.awaitClose();

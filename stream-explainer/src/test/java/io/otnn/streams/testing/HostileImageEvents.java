@@ -1,5 +1,15 @@
 package io.otnn.streams.testing;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.ErrorKind;
+import io.otnn.explain.input.RejectionKind;
+import io.otnn.explain.testing.PngFiles;
+import io.otnn.schemas.registry.SchemaRegistryClient;
+import io.otnn.schemas.serde.AvroSerde;
+import io.otnn.schemas.serde.AvroSerdes;
+import io.otnn.streams.deadletter.RejectedRecordException;
+import io.otnn.streams.format.AvroRecordFormat;
+import io.otnn.streams.records.ImageInput;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,27 +23,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-
 import javax.imageio.ImageIO;
-
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.ErrorKind;
-import io.otnn.explain.input.RejectionKind;
-import io.otnn.explain.testing.PngFiles;
-import io.otnn.schemas.registry.SchemaRegistryClient;
-import io.otnn.schemas.serde.AvroSerde;
-import io.otnn.schemas.serde.AvroSerdes;
-import io.otnn.streams.deadletter.RejectedRecordException;
-import io.otnn.streams.format.AvroRecordFormat;
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.ErrorKind;
-import io.otnn.streams.records.ImageInput;
 
 /**
  * A seeded stream of hostile {@code ImageEvent} records for a 28×28×1 model in [0, 1]: good images (RAW_U8, RAW_F32,
@@ -48,11 +43,30 @@ public final class HostileImageEvents {
     private static final int SIZE = SIDE * SIDE;
 
     public enum Mutation {
-        GOOD_U8, GOOD_F32, GOOD_PNG, LABEL_OUT_OF_RANGE,
-        BIT_FLIP, TRUNCATION, LENGTH_PREFIX, TRAILING_BYTES, GARBAGE, BAD_ENUM_INDEX,
-        OTHER_SCHEMA_ID, UNKNOWN_SCHEMA_ID, OTHER_RECORD,
-        OTHER_ENCODING, WRONG_SHAPE, WRONG_CHANNELS, OUT_OF_RANGE, NON_FINITE, HEADER_BOMB, PNG_BOMB, OVERSIZE,
-        EMPTY, TOMBSTONE, NULL_KEY
+        GOOD_U8,
+        GOOD_F32,
+        GOOD_PNG,
+        LABEL_OUT_OF_RANGE,
+        BIT_FLIP,
+        TRUNCATION,
+        LENGTH_PREFIX,
+        TRAILING_BYTES,
+        GARBAGE,
+        BAD_ENUM_INDEX,
+        OTHER_SCHEMA_ID,
+        UNKNOWN_SCHEMA_ID,
+        OTHER_RECORD,
+        OTHER_ENCODING,
+        WRONG_SHAPE,
+        WRONG_CHANNELS,
+        OUT_OF_RANGE,
+        NON_FINITE,
+        HEADER_BOMB,
+        PNG_BOMB,
+        OVERSIZE,
+        EMPTY,
+        TOMBSTONE,
+        NULL_KEY
     }
 
     /**
@@ -64,8 +78,15 @@ public final class HostileImageEvents {
      * @param explain   true when it must be explained (then {@code pixels} is the model input it must be explained on)
      * @param decodedId the image id the value decodes to when it may be explained, else null
      */
-    public record Hostile(int index, Mutation mutation, byte[] key, byte[] value, RejectionKind expected,
-                          boolean explain, float[] pixels, String decodedId) {
+    public record Hostile(
+            int index,
+            Mutation mutation,
+            byte[] key,
+            byte[] value,
+            RejectionKind expected,
+            boolean explain,
+            float[] pixels,
+            String decodedId) {
 
         public boolean mustBeRejected() {
             return expected != null;
@@ -90,8 +111,14 @@ public final class HostileImageEvents {
      *                        such timestamps, and the event-time policy is tested on its own
      * @param imageMaxBytes   the explainer's {@code image.max.bytes}; an {@code OVERSIZE} record is just above it
      */
-    public HostileImageEvents(long seed, AvroRecordFormat format, SchemaRegistryClient registry, String topic,
-                              long now, long maxFutureSkewMs, int imageMaxBytes) {
+    public HostileImageEvents(
+            long seed,
+            AvroRecordFormat format,
+            SchemaRegistryClient registry,
+            String topic,
+            long now,
+            long maxFutureSkewMs,
+            int imageMaxBytes) {
         this.random = new Random(seed);
         this.format = format;
         this.topic = topic;
@@ -100,15 +127,30 @@ public final class HostileImageEvents {
         this.imageMaxBytes = imageMaxBytes;
         // two other records in the registry: the dead-letter contract, and a record of an unrelated schema
         try (AvroSerde<DeadLetter> deadLetters = AvroSerdes.specific(DeadLetter.class, registry, false);
-             AvroSerde<GenericRecord> generic = AvroSerdes.generic(registry, false)) {
-            DeadLetter deadLetter = DeadLetter.newBuilder().setKey(ByteBuffer.wrap(new byte[] {1})).setValue(null)
-                    .setSourceTopic(topic).setPartition(0).setOffset(1L).setErrorKind(ErrorKind.EMPTY_VALUE)
-                    .setMessage("empty").setTime(Instant.ofEpochMilli(now)).setApplication("fuzz")
-                    .setRejectionKind("EMPTY_VALUE").setSourceTimestamp(now).setModelName("m")
-                    .setModelVersion(1).build();
+                AvroSerde<GenericRecord> generic = AvroSerdes.generic(registry, false)) {
+            DeadLetter deadLetter = DeadLetter.newBuilder()
+                    .setKey(ByteBuffer.wrap(new byte[] {1}))
+                    .setValue(null)
+                    .setSourceTopic(topic)
+                    .setPartition(0)
+                    .setOffset(1L)
+                    .setErrorKind(ErrorKind.EMPTY_VALUE)
+                    .setMessage("empty")
+                    .setTime(Instant.ofEpochMilli(now))
+                    .setApplication("fuzz")
+                    .setRejectionKind("EMPTY_VALUE")
+                    .setSourceTimestamp(now)
+                    .setModelName("m")
+                    .setModelVersion(1)
+                    .build();
             otherRecords.add(deadLetters.serializer().serialize(topic + "-other-dlq", deadLetter));
-            Schema other = SchemaBuilder.record("Other").namespace("io.otnn.fuzz").fields().requiredString("imageId")
-                    .requiredBytes("pixels").requiredInt("width").endRecord();
+            Schema other = SchemaBuilder.record("Other")
+                    .namespace("io.otnn.fuzz")
+                    .fields()
+                    .requiredString("imageId")
+                    .requiredBytes("pixels")
+                    .requiredInt("width")
+                    .endRecord();
             GenericRecord record = new GenericData.Record(other);
             record.put("imageId", "other");
             record.put("pixels", ByteBuffer.wrap(new byte[SIZE]));
@@ -168,12 +210,16 @@ public final class HostileImageEvents {
             case LABEL_OUT_OF_RANGE -> {
                 // a label that is no class of the model would corrupt the window's accuracy: refused
                 int label = random.nextBoolean() ? 10 + random.nextInt(1000) : -1 - random.nextInt(1000);
-                yield rejected(i, mutation, id, format.writeImage(topic, new ImageInput(id, "RAW_U8", SIDE, SIDE, 1,
-                        raw, label, now + i)), RejectionKind.LABEL_OUT_OF_RANGE);
+                yield rejected(
+                        i,
+                        mutation,
+                        id,
+                        format.writeImage(topic, new ImageInput(id, "RAW_U8", SIDE, SIDE, 1, raw, label, now + i)),
+                        RejectionKind.LABEL_OUT_OF_RANGE);
             }
             case BIT_FLIP, TRUNCATION, LENGTH_PREFIX -> random(i, mutation, id, good, valid);
-            case TRAILING_BYTES -> rejected(i, mutation, id, concat(good, bytes(1 + random.nextInt(20))),
-                    RejectionKind.UNDESERIALISABLE);
+            case TRAILING_BYTES ->
+                rejected(i, mutation, id, concat(good, bytes(1 + random.nextInt(20))), RejectionKind.UNDESERIALISABLE);
             case GARBAGE -> {
                 byte[] garbage = bytes(1 + random.nextInt(300));
                 garbage[0] = (byte) (1 + random.nextInt(255)); // not the magic byte
@@ -195,46 +241,75 @@ public final class HostileImageEvents {
                 ByteBuffer.wrap(bytes).putInt(1, 1_000_000 + random.nextInt(1_000_000));
                 yield rejected(i, mutation, id, bytes, RejectionKind.UNKNOWN_SCHEMA);
             }
-            case OTHER_RECORD -> rejected(i, mutation, id, otherRecords.get(random.nextInt(otherRecords.size())),
-                    RejectionKind.UNDESERIALISABLE);
-            case OTHER_ENCODING -> switch (random.nextInt(4)) {
-                case 0 -> image(i, mutation, id, "PNG", SIDE, SIDE, 1, raw, RejectionKind.UNDECODABLE);
-                case 1 -> image(i, mutation, id, "JPEG", SIDE, SIDE, 1, png(raw), RejectionKind.UNDECODABLE);
-                case 2 -> image(i, mutation, id, "RAW_F32", SIDE, SIDE, 1, raw, RejectionKind.WRONG_SHAPE);
-                default -> image(i, mutation, id, "RAW_U8", SIDE, SIDE, 1, png(raw), RejectionKind.WRONG_SHAPE);
-            };
+            case OTHER_RECORD ->
+                rejected(
+                        i,
+                        mutation,
+                        id,
+                        otherRecords.get(random.nextInt(otherRecords.size())),
+                        RejectionKind.UNDESERIALISABLE);
+            case OTHER_ENCODING ->
+                switch (random.nextInt(4)) {
+                    case 0 -> image(i, mutation, id, "PNG", SIDE, SIDE, 1, raw, RejectionKind.UNDECODABLE);
+                    case 1 -> image(i, mutation, id, "JPEG", SIDE, SIDE, 1, png(raw), RejectionKind.UNDECODABLE);
+                    case 2 -> image(i, mutation, id, "RAW_F32", SIDE, SIDE, 1, raw, RejectionKind.WRONG_SHAPE);
+                    default -> image(i, mutation, id, "RAW_U8", SIDE, SIDE, 1, png(raw), RejectionKind.WRONG_SHAPE);
+                };
             case WRONG_SHAPE -> {
                 int[] sides = {0, -1, SIDE - 1, SIDE + 1, 1 << 30, Integer.MIN_VALUE};
                 int side = sides[random.nextInt(sides.length)];
-                yield random.nextBoolean() ? image(i, mutation, id, "RAW_U8", side, SIDE, 1, raw,
-                        RejectionKind.WRONG_SHAPE)
+                yield random.nextBoolean()
+                        ? image(i, mutation, id, "RAW_U8", side, SIDE, 1, raw, RejectionKind.WRONG_SHAPE)
                         : image(i, mutation, id, "RAW_U8", SIDE, side, 1, raw, RejectionKind.WRONG_SHAPE);
             }
             case WRONG_CHANNELS -> {
                 int[] channels = {0, -3, 2, 3, 4, Integer.MAX_VALUE};
-                yield image(i, mutation, id, "RAW_U8", SIDE, SIDE, channels[random.nextInt(channels.length)], raw,
+                yield image(
+                        i,
+                        mutation,
+                        id,
+                        "RAW_U8",
+                        SIDE,
+                        SIDE,
+                        channels[random.nextInt(channels.length)],
+                        raw,
                         RejectionKind.WRONG_CHANNELS);
             }
             case OUT_OF_RANGE -> {
                 float[] values = new float[SIZE];
                 float[] wild = {1e30f, -1e30f, Float.MAX_VALUE, -Float.MAX_VALUE, 1.5f, -0.01f, 2f, 255f};
                 values[random.nextInt(SIZE)] = wild[random.nextInt(wild.length)];
-                yield image(i, mutation, id, "RAW_F32", SIDE, SIDE, 1, Images.f32(values),
-                        RejectionKind.OUT_OF_RANGE);
+                yield image(i, mutation, id, "RAW_F32", SIDE, SIDE, 1, Images.f32(values), RejectionKind.OUT_OF_RANGE);
             }
             case NON_FINITE -> {
                 float[] values = new float[SIZE];
                 float[] bad = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
                 values[random.nextInt(SIZE)] = bad[random.nextInt(bad.length)];
-                yield image(i, mutation, id, "RAW_F32", SIDE, SIDE, 1, Images.f32(values),
-                        RejectionKind.NON_FINITE);
+                yield image(i, mutation, id, "RAW_F32", SIDE, SIDE, 1, Images.f32(values), RejectionKind.NON_FINITE);
             }
-            case HEADER_BOMB -> image(i, mutation, id, "PNG", SIDE, SIDE, 1,
-                    PngFiles.zeros(20_000 + random.nextInt(40_000), 20_000 + random.nextInt(40_000), 4),
-                    RejectionKind.OVERSIZE);
+            case HEADER_BOMB ->
+                image(
+                        i,
+                        mutation,
+                        id,
+                        "PNG",
+                        SIDE,
+                        SIDE,
+                        1,
+                        PngFiles.zeros(20_000 + random.nextInt(40_000), 20_000 + random.nextInt(40_000), 4),
+                        RejectionKind.OVERSIZE);
             case PNG_BOMB -> image(i, mutation, id, "PNG", SIDE, SIDE, 1, pngBomb, RejectionKind.OVERSIZE);
-            case OVERSIZE -> image(i, mutation, id, "RAW_U8", SIDE, SIDE, 1, bytes(imageMaxBytes + 1
-                    + random.nextInt(100)), RejectionKind.OVERSIZE);
+            case OVERSIZE ->
+                image(
+                        i,
+                        mutation,
+                        id,
+                        "RAW_U8",
+                        SIDE,
+                        SIDE,
+                        1,
+                        bytes(imageMaxBytes + 1 + random.nextInt(100)),
+                        RejectionKind.OVERSIZE);
             case EMPTY -> rejected(i, mutation, id, new byte[0], RejectionKind.EMPTY_VALUE);
             case TOMBSTONE -> rejected(i, mutation, id, null, RejectionKind.EMPTY_VALUE);
             case NULL_KEY -> new Hostile(i, mutation, null, good, RejectionKind.MISSING_KEY, false, null, null);
@@ -265,8 +340,8 @@ public final class HostileImageEvents {
                 return new Hostile(i, mutation, key(id), bytes, null, false, null, decoded.imageId());
             }
         }
-        return new Hostile(i, mutation, key(id), Arrays.copyOf(good, 3), RejectionKind.UNDESERIALISABLE, false, null,
-                null);
+        return new Hostile(
+                i, mutation, key(id), Arrays.copyOf(good, 3), RejectionKind.UNDESERIALISABLE, false, null, null);
     }
 
     /**
@@ -300,15 +375,33 @@ public final class HostileImageEvents {
     private static int encodingOffset(ImageInput image) {
         int idLength = image.imageId().getBytes(StandardCharsets.UTF_8).length;
         int sourceLength = AvroRecordFormat.DEFAULT_SOURCE.length();
-        return 5 + varintSize(2L * idLength) + idLength + varintSize(2L * sourceLength) + sourceLength
-                + varintSize(2 * image.eventTime()) + varintSize(2L * image.width()) + varintSize(2L * image.height())
+        return 5
+                + varintSize(2L * idLength)
+                + idLength
+                + varintSize(2L * sourceLength)
+                + sourceLength
+                + varintSize(2 * image.eventTime())
+                + varintSize(2L * image.width())
+                + varintSize(2L * image.height())
                 + varintSize(2L * image.channels());
     }
 
-    private Hostile image(int i, Mutation mutation, String id, String encoding, int width, int height, int channels,
-                          byte[] data, RejectionKind kind) {
-        return rejected(i, mutation, id, format.writeImage(topic, new ImageInput(id, encoding, width, height, channels,
-                data, null, now + i)), kind);
+    private Hostile image(
+            int i,
+            Mutation mutation,
+            String id,
+            String encoding,
+            int width,
+            int height,
+            int channels,
+            byte[] data,
+            RejectionKind kind) {
+        return rejected(
+                i,
+                mutation,
+                id,
+                format.writeImage(topic, new ImageInput(id, encoding, width, height, channels, data, null, now + i)),
+                kind);
     }
 
     private Hostile rejected(int i, Mutation mutation, String id, byte[] value, RejectionKind kind) {

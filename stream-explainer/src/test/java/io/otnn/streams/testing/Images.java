@@ -1,21 +1,18 @@
 package io.otnn.streams.testing;
 
+import io.otnn.streams.records.ImageInput;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Random;
-
 import javax.imageio.ImageIO;
-
-import io.otnn.streams.records.ImageInput;
 
 /** Small test images. */
 public final class Images {
 
-    private Images() {
-    }
+    private Images() {}
 
     public static byte[] randomU8(int size, long seed) {
         byte[] data = new byte[size];
@@ -23,10 +20,10 @@ public final class Images {
         return data;
     }
 
-    public static ImageInput rawU8(String id, int height, int width, int channels, long seed, Integer label,
-                                   long eventTime) {
-        return new ImageInput(id, "RAW_U8", width, height, channels, randomU8(height * width * channels, seed), label,
-                eventTime);
+    public static ImageInput rawU8(
+            String id, int height, int width, int channels, long seed, Integer label, long eventTime) {
+        return new ImageInput(
+                id, "RAW_U8", width, height, channels, randomU8(height * width * channels, seed), label, eventTime);
     }
 
     public static float[] decodeU8(byte[] data) {

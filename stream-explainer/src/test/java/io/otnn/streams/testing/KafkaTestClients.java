@@ -1,5 +1,8 @@
 package io.otnn.streams.testing;
 
+import io.otnn.streams.Topic;
+import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.records.ImageInput;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,43 +16,44 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.producer.RecordMetadata;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
-import io.otnn.streams.Topic;
-import io.otnn.streams.format.RecordFormat;
-import io.otnn.streams.records.ImageInput;
-
 /** Plain clients for the end-to-end tests: an idempotent byte producer and a read_committed topic reader. */
 public final class KafkaTestClients {
 
-    private KafkaTestClients() {
-    }
+    private KafkaTestClients() {}
 
     public static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 5),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
-    public static Future<RecordMetadata> send(KafkaProducer<byte[], byte[]> producer, String topic, byte[] key,
-                                              byte[] value, long timestamp) {
+    public static Future<RecordMetadata> send(
+            KafkaProducer<byte[], byte[]> producer, String topic, byte[] key, byte[] value, long timestamp) {
         return producer.send(new ProducerRecord<>(topic, null, timestamp, key, value));
     }
 
@@ -57,9 +61,15 @@ public final class KafkaTestClients {
      * Sends {@code count} random 28×28 RAW_U8 images (ids {@code String.format(idFormat, i)}, event times now + i,
      * a random label 0–9 when {@code labelled}) and waits until the broker has them all; returns them in send order.
      */
-    public static Map<String, ImageInput> sendRandomImages(String bootstrap, RecordFormat format, String topic,
-                                                           int count, String idFormat, Random random,
-                                                           boolean labelled) throws Exception {
+    public static Map<String, ImageInput> sendRandomImages(
+            String bootstrap,
+            RecordFormat format,
+            String topic,
+            int count,
+            String idFormat,
+            Random random,
+            boolean labelled)
+            throws Exception {
         Map<String, ImageInput> sent = new LinkedHashMap<>();
         try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
             List<Future<RecordMetadata>> sends = new ArrayList<>();
@@ -67,11 +77,22 @@ public final class KafkaTestClients {
             for (int i = 0; i < count; i++) {
                 byte[] pixels = new byte[784];
                 random.nextBytes(pixels);
-                ImageInput image = new ImageInput(String.format(idFormat, i), "RAW_U8", 28, 28, 1, pixels,
-                        labelled ? random.nextInt(10) : null, now + i);
+                ImageInput image = new ImageInput(
+                        String.format(idFormat, i),
+                        "RAW_U8",
+                        28,
+                        28,
+                        1,
+                        pixels,
+                        labelled ? random.nextInt(10) : null,
+                        now + i);
                 sent.put(image.imageId(), image);
-                sends.add(send(producer, topic, image.imageId().getBytes(StandardCharsets.UTF_8),
-                        format.writeImage(topic, image), image.eventTime()));
+                sends.add(send(
+                        producer,
+                        topic,
+                        image.imageId().getBytes(StandardCharsets.UTF_8),
+                        format.writeImage(topic, image),
+                        image.eventTime()));
             }
             producer.flush();
             awaitAll(sends);
@@ -92,7 +113,9 @@ public final class KafkaTestClients {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (System.nanoTime() < deadline) {
                 try {
-                    TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get()
+                    TopicDescription description = admin.describeTopics(List.of(topic))
+                            .allTopicNames()
+                            .get()
                             .get(topic);
                     if (description.partitions().size() == partitions
                             && description.partitions().stream().allMatch(p -> p.leader() != null)
@@ -131,13 +154,19 @@ public final class KafkaTestClients {
      * the last stable offset of each partition (aborted records and transaction markers excluded).
      */
     public static int committedCount(String bootstrap, String topic, Duration timeout) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
@@ -157,32 +186,58 @@ public final class KafkaTestClients {
      * Reads the topic from the beginning with {@code read_committed} until {@code done} holds for what was read
      * or the timeout passes; returns everything read.
      */
-    public static <K, V> List<ConsumerRecord<K, V>> readCommitted(String bootstrap, Topic<K, V> topic,
-                                                                 Predicate<List<ConsumerRecord<K, V>>> done,
-                                                                 Duration timeout) {
-        return readCommitted(bootstrap, topic.name(), topic.keySerde().deserializer(),
-                topic.valueSerde().deserializer(), done, timeout, Duration.ZERO);
+    public static <K, V> List<ConsumerRecord<K, V>> readCommitted(
+            String bootstrap, Topic<K, V> topic, Predicate<List<ConsumerRecord<K, V>>> done, Duration timeout) {
+        return readCommitted(
+                bootstrap,
+                topic.name(),
+                topic.keySerde().deserializer(),
+                topic.valueSerde().deserializer(),
+                done,
+                timeout,
+                Duration.ZERO);
     }
 
     /** As above, then keeps reading for {@code settle} so that duplicates arriving late are seen too. */
-    public static <K, V> List<ConsumerRecord<K, V>> readCommitted(String bootstrap, Topic<K, V> topic,
-                                                                 Predicate<List<ConsumerRecord<K, V>>> done,
-                                                                 Duration timeout, Duration settle) {
-        return readCommitted(bootstrap, topic.name(), topic.keySerde().deserializer(),
-                topic.valueSerde().deserializer(), done, timeout, settle);
+    public static <K, V> List<ConsumerRecord<K, V>> readCommitted(
+            String bootstrap,
+            Topic<K, V> topic,
+            Predicate<List<ConsumerRecord<K, V>>> done,
+            Duration timeout,
+            Duration settle) {
+        return readCommitted(
+                bootstrap,
+                topic.name(),
+                topic.keySerde().deserializer(),
+                topic.valueSerde().deserializer(),
+                done,
+                timeout,
+                settle);
     }
 
-    public static <K, V> List<ConsumerRecord<K, V>> readCommitted(String bootstrap, String topic,
-                                                                 Deserializer<K> keys, Deserializer<V> values,
-                                                                 Predicate<List<ConsumerRecord<K, V>>> done,
-                                                                 Duration timeout, Duration settle) {
+    public static <K, V> List<ConsumerRecord<K, V>> readCommitted(
+            String bootstrap,
+            String topic,
+            Deserializer<K> keys,
+            Deserializer<V> values,
+            Predicate<List<ConsumerRecord<K, V>>> done,
+            Duration timeout,
+            Duration settle) {
         List<ConsumerRecord<K, V>> read = new ArrayList<>();
-        try (KafkaConsumer<K, V> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), keys, values)) {
+        try (KafkaConsumer<K, V> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "reader-" + UUID.randomUUID(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                keys,
+                values)) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline && !done.test(read)) {

@@ -1,18 +1,17 @@
 package io.otnn.streams.testing;
 
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.streams.drift.DriftReference;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplainerException;
+import io.otnn.streams.explaining.ExplanationEngine;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-
-import io.otnn.streams.drift.DriftReference;
-import io.otnn.streams.explaining.BatchExplainer;
-import io.otnn.streams.explaining.ExplainerException;
-import io.otnn.streams.explaining.ExplanationEngine;
-import io.otnn.explain.ImageExplanation;
-import io.otnn.checkpoint.ModelMetadata;
 
 /**
  * A deterministic, exactly solvable stand-in for the OTNN engine in routing and window tests: a linear
@@ -36,9 +35,21 @@ public final class LinearTestEngine implements ExplanationEngine {
         for (int k = 0; k < classes; k++) {
             names.add("class-" + k);
         }
-        this.model = new ModelMetadata(ModelMetadata.FORMAT_VERSION, "linear-test", 3, Instant.EPOCH,
-                ModelMetadata.Task.MULTICLASS, names, ModelMetadata.Input.unitRange(height, width, channels), 1.0,
-                CERTIFICATE_FACTOR, null, null, null, null, null);
+        this.model = new ModelMetadata(
+                ModelMetadata.FORMAT_VERSION,
+                "linear-test",
+                3,
+                Instant.EPOCH,
+                ModelMetadata.Task.MULTICLASS,
+                names,
+                ModelMetadata.Input.unitRange(height, width, channels),
+                1.0,
+                CERTIFICATE_FACTOR,
+                null,
+                null,
+                null,
+                null,
+                null);
         Random random = new Random(seed);
         int n = height * width * channels;
         weights = new float[classes][n];
@@ -139,9 +150,25 @@ public final class LinearTestEngine implements ExplanationEngine {
                 cfClass = k;
             }
         }
-        return new ImageExplanation(scores, top, model.className(top), runnerUp, model.className(runnerUp), false,
-                margin, margin / CERTIFICATE_FACTOR, CERTIFICATE_FACTOR, 1.0, saliency, weights[top].clone(), boundary,
-                counterfactual, 1.1, Math.sqrt(distance), margin / Math.sqrt(gradNorm2), cfClass,
+        return new ImageExplanation(
+                scores,
+                top,
+                model.className(top),
+                runnerUp,
+                model.className(runnerUp),
+                false,
+                margin,
+                margin / CERTIFICATE_FACTOR,
+                CERTIFICATE_FACTOR,
+                1.0,
+                saliency,
+                weights[top].clone(),
+                boundary,
+                counterfactual,
+                1.1,
+                Math.sqrt(distance),
+                margin / Math.sqrt(gradNorm2),
+                cfClass,
                 boundaryScores[top] - boundaryScores[runnerUp]);
     }
 
@@ -174,12 +201,10 @@ public final class LinearTestEngine implements ExplanationEngine {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

@@ -2,6 +2,14 @@ package io.otnn.streams.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
+import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.streams.Topics;
+import io.otnn.streams.explaining.BatchExplainer;
+import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.records.ImageInput;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,17 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-
-import io.otnn.streams.Topics;
-import io.otnn.streams.explaining.BatchExplainer;
-import io.otnn.streams.explaining.ExplanationEngine;
-import io.otnn.explain.ImageExplanation;
-import io.otnn.checkpoint.ModelMetadata;
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.Explanation;
-import io.otnn.streams.records.ImageInput;
 
 /**
  * What a fault scenario sent, and the check that the {@code read_committed} output holds exactly one outcome per
@@ -38,18 +36,35 @@ public final class OutcomeLedger {
     private final Map<String, ImageInput> good = new LinkedHashMap<>();
     private final Map<String, Expected> bad = new LinkedHashMap<>();
 
-    private record Expected(String kind, byte[] value) {
-    }
+    private record Expected(String kind, byte[] value) {}
 
     /** The counts of one check, printed by the scenarios. */
-    public record Counts(String scenario, int sentGood, int sentBad, int explained, int deadLettered, int lost,
-                         int duplicated, int notOwn, int unexpected) {
+    public record Counts(
+            String scenario,
+            int sentGood,
+            int sentBad,
+            int explained,
+            int deadLettered,
+            int lost,
+            int duplicated,
+            int notOwn,
+            int unexpected) {
 
         @Override
         public String toString() {
-            return String.format("[fault scenario] %s: sent %d (good %d, bad %d), explained %d, dead-lettered %d, "
-                            + "lost %d, duplicated %d, not its own %d, unexpected %d", scenario, sentGood + sentBad,
-                    sentGood, sentBad, explained, deadLettered, lost, duplicated, notOwn, unexpected);
+            return String.format(
+                    "[fault scenario] %s: sent %d (good %d, bad %d), explained %d, dead-lettered %d, "
+                            + "lost %d, duplicated %d, not its own %d, unexpected %d",
+                    scenario,
+                    sentGood + sentBad,
+                    sentGood,
+                    sentBad,
+                    explained,
+                    deadLettered,
+                    lost,
+                    duplicated,
+                    notOwn,
+                    unexpected);
         }
     }
 
@@ -79,21 +94,29 @@ public final class OutcomeLedger {
      * Reads both output topics with {@code read_committed} until every record sent has an outcome or the timeout
      * passes, keeps reading for {@code settle} so that late duplicates are seen, and compares.
      */
-    public Result read(String scenario, String bootstrap, Topics topics, ExplanationEngine reference,
-                       Duration timeout, Duration settle) {
+    public Result read(
+            String scenario,
+            String bootstrap,
+            Topics topics,
+            ExplanationEngine reference,
+            Duration timeout,
+            Duration settle) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<ConsumerRecord<String, Explanation>> explanations = KafkaTestClients.readCommitted(bootstrap,
-                topics.explanations(), read -> keys(read).containsAll(good.keySet()), timeout, settle);
+        List<ConsumerRecord<String, Explanation>> explanations = KafkaTestClients.readCommitted(
+                bootstrap, topics.explanations(), read -> keys(read).containsAll(good.keySet()), timeout, settle);
         Duration left = Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime()));
         List<ConsumerRecord<String, DeadLetter>> deadLetters = bad.isEmpty()
                 ? KafkaTestClients.readCommitted(bootstrap, topics.deadLetters(), read -> true, Duration.ZERO, settle)
-                : KafkaTestClients.readCommitted(bootstrap, topics.deadLetters(),
-                        read -> keys(read).containsAll(bad.keySet()), left, settle);
+                : KafkaTestClients.readCommitted(
+                        bootstrap, topics.deadLetters(), read -> keys(read).containsAll(bad.keySet()), left, settle);
         return compare(scenario, explanations, deadLetters, reference);
     }
 
-    private Result compare(String scenario, List<ConsumerRecord<String, Explanation>> explanations,
-                           List<ConsumerRecord<String, DeadLetter>> deadLetters, ExplanationEngine reference) {
+    private Result compare(
+            String scenario,
+            List<ConsumerRecord<String, Explanation>> explanations,
+            List<ConsumerRecord<String, DeadLetter>> deadLetters,
+            ExplanationEngine reference) {
         Map<String, Integer> explainedTimes = new TreeMap<>();
         Map<String, Explanation> firstExplanation = new HashMap<>();
         for (ConsumerRecord<String, Explanation> r : explanations) {
@@ -127,9 +150,11 @@ public final class OutcomeLedger {
                 duplicated.put(key, outcomes);
             }
         }
-        explainedTimes.keySet().stream().filter(k -> !good.containsKey(k) && !bad.containsKey(k))
+        explainedTimes.keySet().stream()
+                .filter(k -> !good.containsKey(k) && !bad.containsKey(k))
                 .forEach(unexpected::add);
-        deadTimes.keySet().stream().filter(k -> !good.containsKey(k) && !bad.containsKey(k))
+        deadTimes.keySet().stream()
+                .filter(k -> !good.containsKey(k) && !bad.containsKey(k))
                 .forEach(unexpected::add);
 
         Map<String, String> notOwn = new TreeMap<>();
@@ -141,25 +166,40 @@ public final class OutcomeLedger {
             DeadLetter d = firstDead.get(key);
             if (d != null && !d.getRejectionKind().equals(expected.kind())) {
                 notOwn.put(key, "dead letter " + d.getRejectionKind() + ", expected " + expected.kind());
-            } else if (d != null && expected.value() != null && !Arrays.equals(Buffers.bytes(d.getValue()), expected.value())) {
+            } else if (d != null
+                    && expected.value() != null
+                    && !Arrays.equals(Buffers.bytes(d.getValue()), expected.value())) {
                 notOwn.put(key, "dead letter carries other bytes");
             }
         });
-        good.keySet().stream().filter(deadTimes::containsKey)
-                .forEach(id -> notOwn.put(id, "good image dead-lettered: " + firstDead.get(id).getRejectionKind() + " "
-                        + firstDead.get(id).getMessage()));
+        good.keySet().stream()
+                .filter(deadTimes::containsKey)
+                .forEach(id -> notOwn.put(
+                        id,
+                        "good image dead-lettered: " + firstDead.get(id).getRejectionKind() + " "
+                                + firstDead.get(id).getMessage()));
 
-        int explainedGood = (int) good.keySet().stream().filter(explainedTimes::containsKey).count();
+        int explainedGood =
+                (int) good.keySet().stream().filter(explainedTimes::containsKey).count();
         int deadBad = (int) bad.keySet().stream().filter(deadTimes::containsKey).count();
-        Counts counts = new Counts(scenario, good.size(), bad.size(), explainedGood, deadBad, lost.size(),
-                duplicated.size(), notOwn.size(), unexpected.size());
+        Counts counts = new Counts(
+                scenario,
+                good.size(),
+                bad.size(),
+                explainedGood,
+                deadBad,
+                lost.size(),
+                duplicated.size(),
+                notOwn.size(),
+                unexpected.size());
         System.out.println(counts);
         return new Result(counts, lost, duplicated, notOwn, unexpected, explanations.size(), deadLetters.size());
     }
 
-    private void checkExplanationsAreTheirOwn(Map<String, Explanation> explanations,
-                                              ExplanationEngine reference, Map<String, String> notOwn) {
-        List<String> ids = good.keySet().stream().filter(explanations::containsKey).toList();
+    private void checkExplanationsAreTheirOwn(
+            Map<String, Explanation> explanations, ExplanationEngine reference, Map<String, String> notOwn) {
+        List<String> ids =
+                good.keySet().stream().filter(explanations::containsKey).toList();
         ModelMetadata model = reference.model();
         try (BatchExplainer explainer = reference.newExplainer()) {
             for (int from = 0; from < ids.size(); from += REFERENCE_BATCH) {
@@ -205,7 +245,8 @@ public final class OutcomeLedger {
         byte[] data = image.data();
         float[] x = new float[data.length];
         for (int i = 0; i < data.length; i++) {
-            x[i] = (float) ((data[i] & 0xff) * model.input().rawScale() + model.input().rawOffset());
+            x[i] = (float)
+                    ((data[i] & 0xff) * model.input().rawScale() + model.input().rawOffset());
         }
         return x;
     }
@@ -217,18 +258,29 @@ public final class OutcomeLedger {
     }
 
     /** The outcome of one check. */
-    public record Result(Counts counts, Set<String> lost, Map<String, Integer> duplicated,
-                         Map<String, String> notOwn, Set<String> unexpected, int explanationRecords,
-                         int deadLetterRecords) {
+    public record Result(
+            Counts counts,
+            Set<String> lost,
+            Map<String, Integer> duplicated,
+            Map<String, String> notOwn,
+            Set<String> unexpected,
+            int explanationRecords,
+            int deadLetterRecords) {
 
         /** Exactly one outcome per record, its own, and nothing else. */
         public void assertExactlyOnceAndOwn() {
             List<String> firstProblems = new ArrayList<>();
             notOwn.entrySet().stream().limit(10).forEach(e -> firstProblems.add(e.getKey() + ": " + e.getValue()));
             assertThat(lost).as("records without an outcome (%s)", counts).isEmpty();
-            assertThat(duplicated).as("records with more than one outcome (%s)", counts).isEmpty();
-            assertThat(firstProblems).as("outcomes that are not the record's own (%s)", counts).isEmpty();
-            assertThat(unexpected).as("outcomes of records never sent (%s)", counts).isEmpty();
+            assertThat(duplicated)
+                    .as("records with more than one outcome (%s)", counts)
+                    .isEmpty();
+            assertThat(firstProblems)
+                    .as("outcomes that are not the record's own (%s)", counts)
+                    .isEmpty();
+            assertThat(unexpected)
+                    .as("outcomes of records never sent (%s)", counts)
+                    .isEmpty();
             assertThat(counts.explained() + counts.deadLettered())
                     .isEqualTo(counts.sentGood() + counts.sentBad())
                     .isEqualTo(explanationRecords + deadLetterRecords);

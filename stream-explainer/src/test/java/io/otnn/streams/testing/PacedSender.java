@@ -1,5 +1,7 @@
 package io.otnn.streams.testing;
 
+import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.records.ImageInput;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,14 +12,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-
-import io.otnn.streams.format.RecordFormat;
-import io.otnn.streams.records.ImageInput;
 
 /**
  * Sends random labelled 28×28 RAW_U8 images at a steady rate from a thread of its own, as an ingest process does,
@@ -29,12 +27,11 @@ public final class PacedSender {
     private final AtomicInteger sent = new AtomicInteger();
     private final CompletableFuture<Map<String, ImageInput>> done = new CompletableFuture<>();
 
-    private PacedSender() {
-    }
+    private PacedSender() {}
 
     /** Starts sending {@code count} images ({@code idFormat} ids) at {@code perSecond}. */
-    public static PacedSender start(String bootstrap, RecordFormat format, String topic, int count, int perSecond,
-                                    String idFormat, long seed) {
+    public static PacedSender start(
+            String bootstrap, RecordFormat format, String topic, int count, int perSecond, String idFormat, long seed) {
         return start(bootstrap, format, topic, count, perSecond, idFormat, seed, 0, (byte) 0);
     }
 
@@ -42,25 +39,53 @@ public final class PacedSender {
      * As above, and every {@code poisonEvery}-th image (0: none) has the byte {@code poison} in every pixel, for an
      * engine that fails on such images ({@link FaultInjectingEngine}).
      */
-    public static PacedSender start(String bootstrap, RecordFormat format, String topic, int count, int perSecond,
-                                    String idFormat, long seed, int poisonEvery, byte poison) {
+    public static PacedSender start(
+            String bootstrap,
+            RecordFormat format,
+            String topic,
+            int count,
+            int perSecond,
+            String idFormat,
+            long seed,
+            int poisonEvery,
+            byte poison) {
         PacedSender sender = new PacedSender();
-        Thread thread = new Thread(() -> sender.run(bootstrap, format, topic, count, perSecond, idFormat, seed,
-                poisonEvery, poison), "paced-sender");
+        Thread thread = new Thread(
+                () -> sender.run(bootstrap, format, topic, count, perSecond, idFormat, seed, poisonEvery, poison),
+                "paced-sender");
         thread.setDaemon(true);
         thread.start();
         return sender;
     }
 
-    private void run(String bootstrap, RecordFormat format, String topic, int count, int perSecond, String idFormat,
-                     long seed, int poisonEvery, byte poison) {
+    private void run(
+            String bootstrap,
+            RecordFormat format,
+            String topic,
+            int count,
+            int perSecond,
+            String idFormat,
+            long seed,
+            int poisonEvery,
+            byte poison) {
         Random random = new Random(seed);
         Map<String, ImageInput> images = new LinkedHashMap<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000, ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                        120_000,
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                        120_000),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             List<Future<RecordMetadata>> sends = new ArrayList<>();
             long start = System.nanoTime();
             for (int i = 0; i < count; i++) {
@@ -74,11 +99,22 @@ public final class PacedSender {
                 if (poisonEvery > 0 && i % poisonEvery == poisonEvery / 2) {
                     java.util.Arrays.fill(pixels, poison);
                 }
-                ImageInput image = new ImageInput(String.format(idFormat, i), "RAW_U8", 28, 28, 1, pixels,
-                        random.nextInt(10), System.currentTimeMillis());
+                ImageInput image = new ImageInput(
+                        String.format(idFormat, i),
+                        "RAW_U8",
+                        28,
+                        28,
+                        1,
+                        pixels,
+                        random.nextInt(10),
+                        System.currentTimeMillis());
                 images.put(image.imageId(), image);
-                sends.add(KafkaTestClients.send(producer, topic, image.imageId().getBytes(StandardCharsets.UTF_8),
-                        format.writeImage(topic, image), image.eventTime()));
+                sends.add(KafkaTestClients.send(
+                        producer,
+                        topic,
+                        image.imageId().getBytes(StandardCharsets.UTF_8),
+                        format.writeImage(topic, image),
+                        image.eventTime()));
                 sent.incrementAndGet();
             }
             producer.flush();

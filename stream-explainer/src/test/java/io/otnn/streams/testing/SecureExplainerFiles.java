@@ -1,5 +1,8 @@
 package io.otnn.streams.testing;
 
+import io.otnn.local.LocalStack;
+import io.otnn.local.security.SecurityMaterial;
+import io.otnn.streams.ExplainerConfig;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -10,14 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.streams.StreamsConfig;
-
-import io.otnn.local.LocalStack;
-import io.otnn.local.security.SecurityMaterial;
-import io.otnn.streams.ExplainerConfig;
 
 /**
  * What an explainer run against a secure {@link LocalStack} (SASL_SSL broker, HTTPS registry with basic auth) is given:
@@ -25,15 +23,15 @@ import io.otnn.streams.ExplainerConfig;
  * Every name starts with a prefix, so that tests sharing one stack do not meet.
  */
 public final class SecureExplainerFiles {
-    private SecureExplainerFiles() {
-    }
+    private SecureExplainerFiles() {}
 
     /**
      * The user's client file (SASL_SSL, TLS, basic auth) plus the explainer's own keys (application id, state dir in
      * {@code dir}, the five topics, 3 partitions) and {@code overrides}, written to {@code dir}.
      */
-    public static Path explainerConfig(SecurityMaterial security, String user, String prefix, Path dir,
-            Map<String, String> overrides) throws Exception {
+    public static Path explainerConfig(
+            SecurityMaterial security, String user, String prefix, Path dir, Map<String, String> overrides)
+            throws Exception {
         Properties properties = new Properties();
         try (InputStream in = Files.newInputStream(security.clientPropertiesFile(user))) {
             properties.load(in);

@@ -1,17 +1,15 @@
 package io.otnn.streams.testing;
 
+import io.otnn.avro.EpsilonFraction;
+import io.otnn.avro.QuantileValue;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.otnn.avro.EpsilonFraction;
-import io.otnn.avro.QuantileValue;
-
 /** The figures of a metric window keyed by their level, for asserting on them. */
 public final class Windows {
 
-    private Windows() {
-    }
+    private Windows() {}
 
     /** Quantile values keyed by the level as text ("0.5", "0.99"). */
     public static Map<String, Double> quantiles(List<QuantileValue> values) {

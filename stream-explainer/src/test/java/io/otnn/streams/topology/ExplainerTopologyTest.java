@@ -2,6 +2,24 @@ package io.otnn.streams.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.DeadLetter;
+import io.otnn.avro.Explanation;
+import io.otnn.avro.ExplanationMetrics;
+import io.otnn.explain.ImageExplanation;
+import io.otnn.explain.input.RejectionKind;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.Topics;
+import io.otnn.streams.drift.ClassMix;
+import io.otnn.streams.drift.DriftFigures;
+import io.otnn.streams.drift.DriftReference;
+import io.otnn.streams.format.JsonRecordFormat;
+import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.metrics.MetricWindowsProcessor;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.testing.Buffers;
+import io.otnn.streams.testing.Images;
+import io.otnn.streams.testing.LinearTestEngine;
+import io.otnn.streams.testing.Windows;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
-
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -23,25 +40,6 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.otnn.streams.ExplainerConfig;
-import io.otnn.streams.drift.ClassMix;
-import io.otnn.streams.drift.DriftFigures;
-import io.otnn.streams.drift.DriftReference;
-import io.otnn.streams.metrics.MetricWindowsProcessor;
-import io.otnn.streams.Topics;
-import io.otnn.explain.input.RejectionKind;
-import io.otnn.explain.ImageExplanation;
-import io.otnn.streams.format.JsonRecordFormat;
-import io.otnn.streams.format.RecordFormat;
-import io.otnn.avro.DeadLetter;
-import io.otnn.avro.Explanation;
-import io.otnn.streams.records.ImageInput;
-import io.otnn.avro.ExplanationMetrics;
-import io.otnn.streams.testing.Buffers;
-import io.otnn.streams.testing.Images;
-import io.otnn.streams.testing.LinearTestEngine;
-import io.otnn.streams.testing.Windows;
 
 class ExplainerTopologyTest {
 
@@ -56,6 +54,7 @@ class ExplainerTopologyTest {
     private TestOutputTopic<String, DeadLetter> deadLetters;
     private TestOutputTopic<String, ExplanationMetrics> metrics;
     private LinearTestEngine engine;
+
     @TempDir
     Path stateDir;
 
@@ -75,11 +74,17 @@ class ExplainerTopologyTest {
         streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(ExplainerTopology.build(config, engine, topics), streams, T0);
         images = driver.createInputTopic(topics.images().name(), new ByteArraySerializer(), new ByteArraySerializer());
-        explanations = driver.createOutputTopic(topics.explanations().name(),
-                topics.explanations().keySerde().deserializer(), topics.explanations().valueSerde().deserializer());
-        deadLetters = driver.createOutputTopic(topics.deadLetters().name(),
-                topics.deadLetters().keySerde().deserializer(), topics.deadLetters().valueSerde().deserializer());
-        metrics = driver.createOutputTopic(topics.metrics().name(), topics.metrics().keySerde().deserializer(),
+        explanations = driver.createOutputTopic(
+                topics.explanations().name(),
+                topics.explanations().keySerde().deserializer(),
+                topics.explanations().valueSerde().deserializer());
+        deadLetters = driver.createOutputTopic(
+                topics.deadLetters().name(),
+                topics.deadLetters().keySerde().deserializer(),
+                topics.deadLetters().valueSerde().deserializer());
+        metrics = driver.createOutputTopic(
+                topics.metrics().name(),
+                topics.metrics().keySerde().deserializer(),
                 topics.metrics().valueSerde().deserializer());
     }
 
@@ -95,8 +100,10 @@ class ExplainerTopologyTest {
     }
 
     private void send(ImageInput image, Instant timestamp) {
-        images.pipeInput(image.imageId().getBytes(StandardCharsets.UTF_8),
-                format.writeImage(topics.images().name(), image), timestamp);
+        images.pipeInput(
+                image.imageId().getBytes(StandardCharsets.UTF_8),
+                format.writeImage(topics.images().name(), image),
+                timestamp);
     }
 
     private void send(ImageInput image) {
@@ -113,11 +120,15 @@ class ExplainerTopologyTest {
             ImageInput image = image(i, i % 3, T0.plusMillis(i));
             sent.add(image);
             send(image);
-            assertThat(explanations.getQueueSize()).as("explained at the commit after image %d", i).isEqualTo(i + 1);
+            assertThat(explanations.getQueueSize())
+                    .as("explained at the commit after image %d", i)
+                    .isEqualTo(i + 1);
         }
 
         Map<String, Explanation> out = explanations.readKeyValuesToMap();
-        assertThat(out).hasSize(8).containsOnlyKeys(sent.stream().map(ImageInput::imageId).toList());
+        assertThat(out)
+                .hasSize(8)
+                .containsOnlyKeys(sent.stream().map(ImageInput::imageId).toList());
         assertThat(engine.batchSizes()).containsExactly(1, 1, 1, 1, 1, 1, 1, 1);
         assertThat(deadLetters.isEmpty()).isTrue();
 
@@ -168,43 +179,74 @@ class ExplainerTopologyTest {
         bad.put("tombstone", RejectionKind.EMPTY_VALUE);
         // null key
         ImageInput keyless = image(100, null, T0);
-        sends.add(() -> images.pipeInput(null, format.writeImage("t", new ImageInput("keyless", "RAW_U8", 4, 4, 1,
-                keyless.data(), null, t)), T0));
+        sends.add(() -> images.pipeInput(
+                null,
+                format.writeImage("t", new ImageInput("keyless", "RAW_U8", 4, 4, 1, keyless.data(), null, t)),
+                T0));
         bad.put("keyless", RejectionKind.MISSING_KEY);
         addBad(sends, bad, new ImageInput("wide", "RAW_U8", 5, 4, 1, new byte[20], null, t), RejectionKind.WRONG_SHAPE);
-        addBad(sends, bad, new ImageInput("short", "RAW_U8", 4, 4, 1, new byte[15], null, t),
+        addBad(
+                sends,
+                bad,
+                new ImageInput("short", "RAW_U8", 4, 4, 1, new byte[15], null, t),
                 RejectionKind.WRONG_SHAPE);
-        addBad(sends, bad, new ImageInput("rgb", "RAW_U8", 4, 4, 3, new byte[48], null, t),
+        addBad(
+                sends,
+                bad,
+                new ImageInput("rgb", "RAW_U8", 4, 4, 3, new byte[48], null, t),
                 RejectionKind.WRONG_CHANNELS);
-        addBad(sends, bad, new ImageInput("bmp", "BMP", 4, 4, 1, new byte[16], null, t),
+        addBad(
+                sends,
+                bad,
+                new ImageInput("bmp", "BMP", 4, 4, 1, new byte[16], null, t),
                 RejectionKind.UNSUPPORTED_ENCODING);
-        addBad(sends, bad, new ImageInput("broken-png", "PNG", 4, 4, 1, new byte[] {(byte) 0x89, 'P', 'N', 'G', 1},
-                null, t), RejectionKind.UNDECODABLE);
-        addBad(sends, bad, new ImageInput("big-png", "PNG", 4, 4, 1, Images.png(8, 8, BufferedImage.TYPE_BYTE_GRAY),
-                null, t), RejectionKind.WRONG_SHAPE);
-        addBad(sends, bad, new ImageInput("huge", "RAW_U8", 4, 4, 1, new byte[2000], null, t),
-                RejectionKind.OVERSIZE);
+        addBad(
+                sends,
+                bad,
+                new ImageInput("broken-png", "PNG", 4, 4, 1, new byte[] {(byte) 0x89, 'P', 'N', 'G', 1}, null, t),
+                RejectionKind.UNDECODABLE);
+        addBad(
+                sends,
+                bad,
+                new ImageInput("big-png", "PNG", 4, 4, 1, Images.png(8, 8, BufferedImage.TYPE_BYTE_GRAY), null, t),
+                RejectionKind.WRONG_SHAPE);
+        addBad(sends, bad, new ImageInput("huge", "RAW_U8", 4, 4, 1, new byte[2000], null, t), RejectionKind.OVERSIZE);
         float[] withNan = new float[SIZE];
         withNan[3] = Float.NaN;
-        addBad(sends, bad, new ImageInput("nan", "RAW_F32", 4, 4, 1, Images.f32(withNan), null, t),
+        addBad(
+                sends,
+                bad,
+                new ImageInput("nan", "RAW_F32", 4, 4, 1, Images.f32(withNan), null, t),
                 RejectionKind.NON_FINITE);
         float[] withInf = new float[SIZE];
         withInf[0] = Float.POSITIVE_INFINITY;
-        addBad(sends, bad, new ImageInput("inf", "RAW_F32", 4, 4, 1, Images.f32(withInf), null, t),
+        addBad(
+                sends,
+                bad,
+                new ImageInput("inf", "RAW_F32", 4, 4, 1, Images.f32(withInf), null, t),
                 RejectionKind.NON_FINITE);
         float[] huge = new float[SIZE];
         huge[5] = 1e30f;
-        addBad(sends, bad, new ImageInput("out-of-range", "RAW_F32", 4, 4, 1, Images.f32(huge), null, t),
+        addBad(
+                sends,
+                bad,
+                new ImageInput("out-of-range", "RAW_F32", 4, 4, 1, Images.f32(huge), null, t),
                 RejectionKind.OUT_OF_RANGE);
         // the model has 3 classes: labels 3 and -1 name none of them
         addBad(sends, bad, Images.rawU8("label-3", 4, 4, 1, 1, 3, t), RejectionKind.LABEL_OUT_OF_RANGE);
         addBad(sends, bad, Images.rawU8("label-minus-1", 4, 4, 1, 2, -1, t), RejectionKind.LABEL_OUT_OF_RANGE);
         // a few hundred bytes whose header declares 600×600: refused from the header
-        addBad(sends, bad, new ImageInput("bomb-png", "PNG", 4, 4, 1,
-                Images.png(600, 600, BufferedImage.TYPE_BYTE_GRAY), null, t), RejectionKind.OVERSIZE);
+        addBad(
+                sends,
+                bad,
+                new ImageInput("bomb-png", "PNG", 4, 4, 1, Images.png(600, 600, BufferedImage.TYPE_BYTE_GRAY), null, t),
+                RejectionKind.OVERSIZE);
         float[] poison = new float[SIZE];
         poison[0] = 0.5f;
-        addBad(sends, bad, new ImageInput("poison", "RAW_F32", 4, 4, 1, Images.f32(poison), null, t),
+        addBad(
+                sends,
+                bad,
+                new ImageInput("poison", "RAW_F32", 4, 4, 1, Images.f32(poison), null, t),
                 RejectionKind.MODEL_ERROR);
 
         List<String> good = new ArrayList<>();
@@ -224,8 +266,8 @@ class ExplainerTopologyTest {
         good.add("f32");
         driver.advanceWallClockTime(Duration.ofMillis(60));
 
-        Map<String, DeadLetter> dead = deadLetters.readKeyValuesToList().stream()
-                .collect(Collectors.toMap(kv -> kv.key, kv -> kv.value));
+        Map<String, DeadLetter> dead =
+                deadLetters.readKeyValuesToList().stream().collect(Collectors.toMap(kv -> kv.key, kv -> kv.value));
         assertThat(dead).containsOnlyKeys(bad.keySet());
         bad.forEach((id, kind) -> {
             DeadLetter d = dead.get(id);
@@ -251,17 +293,25 @@ class ExplainerTopologyTest {
     @Test
     void shouldPublishTheDriftFiguresOfTheEnginesReferenceWhenAWindowCloses() {
         // the reference: predicted counts 10/0/10 and a certificate sample of 0.00, 0.01, ..., 0.99
-        com.fasterxml.jackson.databind.node.ObjectNode json = new com.fasterxml.jackson.databind.ObjectMapper()
-                .createObjectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode json =
+                new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
         json.putArray("predictedClassCounts").add(10).add(0).add(10);
         json.putArray("predictedClassPriors").add(0.5).add(0).add(0.5);
         com.fasterxml.jackson.databind.node.ArrayNode sample = json.putArray("certificateSample");
         for (int i = 0; i < 100; i++) {
             sample.add(i / 100.0);
         }
-        start(LinearTestEngine.small().withDriftReference(DriftReference.fromMetadata(json)),
-                Map.of(ExplainerConfig.DRIFT_MIN_COUNT_CONFIG, 1L, ExplainerConfig.DRIFT_PVALUE_THRESHOLD_CONFIG, 0.5,
-                        ExplainerConfig.DRIFT_PSI_THRESHOLD_CONFIG, 0.0, ExplainerConfig.DRIFT_KS_THRESHOLD_CONFIG, 0.0));
+        start(
+                LinearTestEngine.small().withDriftReference(DriftReference.fromMetadata(json)),
+                Map.of(
+                        ExplainerConfig.DRIFT_MIN_COUNT_CONFIG,
+                        1L,
+                        ExplainerConfig.DRIFT_PVALUE_THRESHOLD_CONFIG,
+                        0.5,
+                        ExplainerConfig.DRIFT_PSI_THRESHOLD_CONFIG,
+                        0.0,
+                        ExplainerConfig.DRIFT_KS_THRESHOLD_CONFIG,
+                        0.0));
         List<ImageInput> sent = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             ImageInput image = image(i, null, T0.plusMillis(100 * i));
@@ -297,8 +347,9 @@ class ExplainerTopologyTest {
                     + Math.pow(histogram[k] - expectedWindow, 2) / expectedWindow;
         }
         assertThat(drift.classMixChiSquare()).isCloseTo(chiSquare, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(drift.classMixPValue()).isCloseTo(ClassMix.chiSquarePValue(chiSquare, columns - 1),
-                org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(drift.classMixPValue())
+                .isCloseTo(
+                        ClassMix.chiSquarePValue(chiSquare, columns - 1), org.assertj.core.data.Offset.offset(1e-12));
         double[] referenceSample = new double[100];
         for (int i = 0; i < 100; i++) {
             referenceSample[i] = i / 100.0;
@@ -334,7 +385,6 @@ class ExplainerTopologyTest {
         assertThat(DriftFigures.of(out.get(0))).isEqualTo(DriftFigures.NONE);
     }
 
-
     @Test
     void shouldPublishOneFinalMetricsRecordPerWindowWhenTheWallClockPassesItsEndPlusGrace() {
         start(LinearTestEngine.small(), Map.of());
@@ -351,7 +401,9 @@ class ExplainerTopologyTest {
         // an image five minutes ahead (within the allowed skew) opens its own window and closes no other
         send(image(50, null, T0.plusSeconds(300)));
         driver.advanceWallClockTime(Duration.ofMillis(60));
-        assertThat(metrics.isEmpty()).as("window still open after a future image").isTrue();
+        assertThat(metrics.isEmpty())
+                .as("window still open after a future image")
+                .isTrue();
 
         // the wall clock passes window end + grace, with no further image: the first window closes
         driver.advanceWallClockTime(Duration.ofMillis(11_000 - 180));
@@ -369,7 +421,9 @@ class ExplainerTopologyTest {
         assertThat(m.getDeadLetteredByKind()).containsEntry("UNDESERIALISABLE", 1L);
         assertThat(m.getLabelledCount()).isEqualTo(6);
 
-        List<ImageExplanation> expected = first.stream().map(img -> engine.explainOne(Images.decodeU8(img.data()))).toList();
+        List<ImageExplanation> expected = first.stream()
+                .map(img -> engine.explainOne(Images.decodeU8(img.data())))
+                .toList();
         long correct = 0;
         for (int i = 0; i < first.size(); i++) {
             if (expected.get(i).predicted() == first.get(i).label()) {
@@ -377,11 +431,15 @@ class ExplainerTopologyTest {
             }
         }
         assertThat(m.getAccuracy()).isCloseTo(correct / 6.0, org.assertj.core.data.Offset.offset(1e-9));
-        double meanCertificate = expected.stream().mapToDouble(ImageExplanation::radius).average().orElseThrow();
+        double meanCertificate = expected.stream()
+                .mapToDouble(ImageExplanation::radius)
+                .average()
+                .orElseThrow();
         assertThat(m.getCertificateMean()).isCloseTo(meanCertificate, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(Windows.quantiles(m.getCertificateQuantiles())).containsKeys("0.5", "0.99");
         assertThat(Windows.fractions(m.getCertifiedFractions())).containsOnlyKeys("0.1411764705882353", "0.5", "1.0");
-        assertThat(m.getClassHistogram().stream().mapToLong(Long::longValue).sum()).isEqualTo(6);
+        assertThat(m.getClassHistogram().stream().mapToLong(Long::longValue).sum())
+                .isEqualTo(6);
         assertThat(m.getBatchSizeMean()).isGreaterThanOrEqualTo(1.0);
         assertThat(Windows.quantiles(m.getLatencyQuantilesMs())).containsKey("0.99");
         int[] histogram = new int[3];

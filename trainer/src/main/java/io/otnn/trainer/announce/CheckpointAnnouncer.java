@@ -45,8 +45,10 @@ public final class CheckpointAnnouncer {
     private final String topic;
 
     public CheckpointAnnouncer(String bootstrapServers, String schemaRegistryUrl, String topic) {
-        if (bootstrapServers == null || bootstrapServers.isBlank()) throw new IllegalArgumentException("bootstrap servers are required");
-        if (schemaRegistryUrl == null || schemaRegistryUrl.isBlank()) throw new IllegalArgumentException("the schema registry URL is required");
+        if (bootstrapServers == null || bootstrapServers.isBlank())
+            throw new IllegalArgumentException("bootstrap servers are required");
+        if (schemaRegistryUrl == null || schemaRegistryUrl.isBlank())
+            throw new IllegalArgumentException("the schema registry URL is required");
         this.bootstrapServers = bootstrapServers;
         this.schemaRegistryUrl = schemaRegistryUrl;
         this.topic = topic == null ? DEFAULT_TOPIC : topic;
@@ -56,8 +58,13 @@ public final class CheckpointAnnouncer {
     public static ModelCheckpoint event(Path checkpoint, ModelMetadata m, String manifestDigest) {
         List<EpsilonFraction> certified = new ArrayList<>();
         if (m.evaluation() != null && m.evaluation().get("certifiedAccuracy") != null) {
-            m.evaluation().get("certifiedAccuracy").fields().forEachRemaining(e -> certified.add(
-                    EpsilonFraction.newBuilder().setEpsilon(Double.parseDouble(e.getKey())).setFraction(e.getValue().asDouble()).build()));
+            m.evaluation()
+                    .get("certifiedAccuracy")
+                    .fields()
+                    .forEachRemaining(e -> certified.add(EpsilonFraction.newBuilder()
+                            .setEpsilon(Double.parseDouble(e.getKey()))
+                            .setFraction(e.getValue().asDouble())
+                            .build()));
         }
         double accuracy = m.evaluationFigure("testAccuracy");
         return ModelCheckpoint.newBuilder()
@@ -77,7 +84,8 @@ public final class CheckpointAnnouncer {
     }
 
     /** Creates the compacted topic when missing, then sends the event and waits for the acknowledgement. */
-    public RecordMetadata announce(ModelCheckpoint event) throws InterruptedException, ExecutionException, TimeoutException {
+    public RecordMetadata announce(ModelCheckpoint event)
+            throws InterruptedException, ExecutionException, TimeoutException {
         ensureTopic();
         Map<String, Object> config = new HashMap<>();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -90,8 +98,13 @@ public final class CheckpointAnnouncer {
         try (KafkaProducer<String, ModelCheckpoint> producer = new KafkaProducer<>(config)) {
             RecordMetadata md = producer.send(new ProducerRecord<>(topic, event.getModelName(), event))
                     .get(DEFAULT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            LOG.info("announced {} version {} on {} (partition {}, offset {})", event.getModelName(), event.getVersion(), topic,
-                    md.partition(), md.offset());
+            LOG.info(
+                    "announced {} version {} on {} (partition {}, offset {})",
+                    event.getModelName(),
+                    event.getVersion(),
+                    topic,
+                    md.partition(),
+                    md.offset());
             return md;
         }
     }

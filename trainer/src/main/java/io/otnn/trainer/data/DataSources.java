@@ -17,12 +17,12 @@ public final class DataSources {
 
     /** Koch snowflakes: points per class for training and for test. */
     public static final int KOCH_TRAIN_PER_CLASS = 2000;
+
     public static final int KOCH_TEST_PER_CLASS = 500;
     /** Folder data sets have no official test split: this share is held out as the test set. */
     public static final double FOLDER_TEST_FRACTION = 0.2;
 
-    private DataSources() {
-    }
+    private DataSources() {}
 
     public static DataSplits load(TrainingConfig config) {
         Dataset train;
@@ -30,7 +30,8 @@ public final class DataSources {
         switch (config.dataset()) {
             case DataSetNames.FASHION_MNIST, DataSetNames.MNIST -> {
                 Path dir = requireIdxDir(config);
-                List<String> classes = config.dataset().equals(DataSetNames.MNIST) ? DataSetNames.MNIST_CLASSES
+                List<String> classes = config.dataset().equals(DataSetNames.MNIST)
+                        ? DataSetNames.MNIST_CLASSES
                         : DataSetNames.FASHION_MNIST_CLASSES;
                 train = readIdx(dir, "train", classes);
                 test = readIdx(dir, "t10k", classes);
@@ -82,8 +83,14 @@ public final class DataSources {
     /** BlockMNIST (binary, 56×28) built from MNIST's 0 and 1 digits, the null block at 1 (the input maximum). */
     private static Dataset blockMnist(IdxDataset mnist, long seed) {
         BlockMnist block = BlockMnist.fromMnist(mnist, 1.0, seed, 0);
-        return new Dataset(block.flatImages(), block.labels(), BlockMnist.HEIGHT, BlockMnist.WIDTH, 1,
-                List.of(DataSetNames.MNIST_CLASSES.get(0), DataSetNames.MNIST_CLASSES.get(1)), true);
+        return new Dataset(
+                block.flatImages(),
+                block.labels(),
+                BlockMnist.HEIGHT,
+                BlockMnist.WIDTH,
+                1,
+                List.of(DataSetNames.MNIST_CLASSES.get(0), DataSetNames.MNIST_CLASSES.get(1)),
+                true);
     }
 
     private static IdxDataset readIdxDataset(Path dir, String split) {

@@ -9,12 +9,14 @@ import java.util.Random;
  * Images {@code [N, H, W, C]} (row-major floats in the model's input range) with integer labels. A binary data set
  * has two classes and is trained with one logit (label 1 ⇔ f &gt; 0).
  */
-public record Dataset(float[] images, int[] labels, int height, int width, int channels, List<String> classNames, boolean binary) {
+public record Dataset(
+        float[] images, int[] labels, int height, int width, int channels, List<String> classNames, boolean binary) {
 
     public Dataset {
         int size = height * width * channels;
         if (size <= 0 || images.length != (long) labels.length * size) {
-            throw new IllegalArgumentException("images hold " + images.length + " values, expected " + labels.length + " × " + size);
+            throw new IllegalArgumentException(
+                    "images hold " + images.length + " values, expected " + labels.length + " × " + size);
         }
         if (binary && classNames.size() != 2) {
             throw new IllegalArgumentException("a binary data set needs 2 class names, got " + classNames);
@@ -88,7 +90,9 @@ public record Dataset(float[] images, int[] labels, int height, int width, int c
         }
         int[] perm = permutation(size(), seed);
         int nVal = (int) Math.round(size() * validationFraction);
-        return new Dataset[] {select(Arrays.copyOfRange(perm, nVal, perm.length)), select(Arrays.copyOfRange(perm, 0, nVal))};
+        return new Dataset[] {
+            select(Arrays.copyOfRange(perm, nVal, perm.length)), select(Arrays.copyOfRange(perm, 0, nVal))
+        };
     }
 
     /** Keeps the samples of two classes, relabelled 0 and 1, as a binary data set. */
@@ -98,8 +102,14 @@ public record Dataset(float[] images, int[] labels, int height, int width, int c
         int[] idx = keep.stream().mapToInt(Integer::intValue).toArray();
         Dataset sub = select(idx);
         int[] y = Arrays.stream(sub.labels).map(l -> l == positive ? 1 : 0).toArray();
-        return new Dataset(sub.images, y, height, width, channels,
-                List.of(classNames.get(negative), classNames.get(positive)), true);
+        return new Dataset(
+                sub.images,
+                y,
+                height,
+                width,
+                channels,
+                List.of(classNames.get(negative), classNames.get(positive)),
+                true);
     }
 
     /** Label frequencies. */

@@ -17,29 +17,34 @@ import javax.imageio.ImageIO;
  */
 public final class ImageFolder {
 
-    private ImageFolder() {
-    }
+    private ImageFolder() {}
 
     public static Dataset read(Path dir) {
-        if (!Files.isDirectory(dir)) throw new DataException(dir + ": no such directory (expected one sub-folder per class)");
+        if (!Files.isDirectory(dir))
+            throw new DataException(dir + ": no such directory (expected one sub-folder per class)");
         List<Path> classes;
         try (Stream<Path> s = Files.list(dir)) {
             classes = s.filter(Files::isDirectory).sorted().toList();
         } catch (IOException e) {
             throw new DataException(dir + ": cannot list: " + e.getMessage(), e);
         }
-        if (classes.size() < 2) throw new DataException(dir + ": needs at least 2 class sub-folders, found " + classes.size());
+        if (classes.size() < 2)
+            throw new DataException(dir + ": needs at least 2 class sub-folders, found " + classes.size());
         List<BufferedImage> images = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         List<Path> files = new ArrayList<>();
         for (int c = 0; c < classes.size(); c++) {
             List<Path> entries;
             try (Stream<Path> s = Files.list(classes.get(c))) {
-                entries = s.filter(Files::isRegularFile).filter(ImageFolder::isImage).sorted().toList();
+                entries = s.filter(Files::isRegularFile)
+                        .filter(ImageFolder::isImage)
+                        .sorted()
+                        .toList();
             } catch (IOException e) {
                 throw new DataException(classes.get(c) + ": cannot list: " + e.getMessage(), e);
             }
-            if (entries.isEmpty()) throw new DataException(classes.get(c) + ": no PNG or JPEG image in this class folder");
+            if (entries.isEmpty())
+                throw new DataException(classes.get(c) + ": no PNG or JPEG image in this class folder");
             for (Path f : entries) {
                 BufferedImage img;
                 try {
@@ -58,8 +63,9 @@ public final class ImageFolder {
         for (int i = 0; i < images.size(); i++) {
             BufferedImage img = images.get(i);
             if (img.getHeight() != h || img.getWidth() != w) {
-                throw new DataException(files.get(i) + ": size " + img.getWidth() + "x" + img.getHeight() + " differs from "
-                        + w + "x" + h + " of " + files.get(0) + " (all images must have the same size)");
+                throw new DataException(
+                        files.get(i) + ": size " + img.getWidth() + "x" + img.getHeight() + " differs from " + w + "x"
+                                + h + " of " + files.get(0) + " (all images must have the same size)");
             }
             grey &= img.getColorModel().getNumColorComponents() == 1;
         }
@@ -80,7 +86,8 @@ public final class ImageFolder {
                 }
             }
         }
-        List<String> names = classes.stream().map(p -> p.getFileName().toString()).toList();
+        List<String> names =
+                classes.stream().map(p -> p.getFileName().toString()).toList();
         return new Dataset(x, labels.stream().mapToInt(Integer::intValue).toArray(), h, w, ch, names, false);
     }
 

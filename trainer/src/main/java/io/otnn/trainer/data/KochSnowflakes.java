@@ -17,8 +17,7 @@ public final class KochSnowflakes {
     /** Recursion depth of the Koch curve: 3·4⁴ = 768 segments. */
     public static final int DEFAULT_LEVEL = 4;
 
-    private KochSnowflakes() {
-    }
+    private KochSnowflakes() {}
 
     /** {@code perClass} points of each class, shuffled. */
     public static Dataset generate(int perClass, long seed) {

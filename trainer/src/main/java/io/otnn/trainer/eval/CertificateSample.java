@@ -14,8 +14,7 @@ public final class CertificateSample {
     public static final int MAX_SIZE = 1000;
     public static final long SEED = 0x5eed_0f_ce71L;
 
-    private CertificateSample() {
-    }
+    private CertificateSample() {}
 
     /** The sample of {@code certificates} (all of them when there are at most {@code maxSize}), sorted ascending. */
     public static double[] draw(double[] certificates, int maxSize, long seed) {

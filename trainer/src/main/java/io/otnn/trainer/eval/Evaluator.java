@@ -14,10 +14,10 @@ public final class Evaluator {
 
     public static final int DEFAULT_BATCH = 256;
 
-    private Evaluator() {
-    }
+    private Evaluator() {}
 
-    public static RobustnessEvaluation evaluate(ModelRunner model, Dataset test, double lipschitz, double certificateFactor, boolean boundary) {
+    public static RobustnessEvaluation evaluate(
+            ModelRunner model, Dataset test, double lipschitz, double certificateFactor, boolean boundary) {
         int n = test.size();
         int d = test.imageSize();
         int k = model.logitCount();
@@ -46,10 +46,12 @@ public final class Evaluator {
                     int top = 0, second = -1;
                     for (int c = 1; c < k; c++) if (out.logits()[i * k + c] > out.logits()[i * k + top]) top = c;
                     for (int c = 0; c < k; c++) {
-                        if (c != top && (second < 0 || out.logits()[i * k + c] > out.logits()[i * k + second])) second = c;
+                        if (c != top && (second < 0 || out.logits()[i * k + c] > out.logits()[i * k + second]))
+                            second = c;
                     }
                     pred = top;
-                    cert = Certificate.radius(out.logits()[i * k + top] - out.logits()[i * k + second], certificateFactor, lipschitz);
+                    cert = Certificate.radius(
+                            out.logits()[i * k + top] - out.logits()[i * k + second], certificateFactor, lipschitz);
                 }
                 predicted[pred] += 1.0 / n;
                 certs[start + i] = cert;
@@ -78,9 +80,18 @@ public final class Evaluator {
         for (double q : new double[] {0.1, 0.25, 0.5, 0.75, 0.9}) {
             quantiles.put(q, sorted[Math.min(n - 1, (int) Math.floor(q * (n - 1)))]);
         }
-        return new RobustnessEvaluation(n, correct / (double) n, certified, Arrays.stream(certs).average().orElse(0),
-                new double[] {gMin, gSum / n, gMax}, marginMax, boundary ? residualSum / n : Double.NaN,
-                test.classPriors(), predicted, quantiles, CertificateSample.draw(certs));
+        return new RobustnessEvaluation(
+                n,
+                correct / (double) n,
+                certified,
+                Arrays.stream(certs).average().orElse(0),
+                new double[] {gMin, gSum / n, gMax},
+                marginMax,
+                boundary ? residualSum / n : Double.NaN,
+                test.classPriors(),
+                predicted,
+                quantiles,
+                CertificateSample.draw(certs));
     }
 
     static double norm(float[] v, int offset, int length) {

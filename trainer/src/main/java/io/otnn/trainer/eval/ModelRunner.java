@@ -4,8 +4,7 @@ package io.otnn.trainer.eval;
 public interface ModelRunner {
 
     /** Outputs for one batch: logits {@code [n·K]}, grad_top1 and grad_margin {@code [n·d]}, row-major. */
-    record Outputs(float[] logits, float[] gradTop1, float[] gradMargin) {
-    }
+    record Outputs(float[] logits, float[] gradTop1, float[] gradMargin) {}
 
     int logitCount();
 

@@ -34,9 +34,15 @@ public record RobustnessEvaluation(
     public String summary() {
         StringBuilder s = new StringBuilder();
         s.append(String.format(java.util.Locale.ROOT, "test accuracy %.4f (%d images)", testAccuracy, testSize));
-        certifiedAccuracy.forEach((eps, acc) -> s.append(String.format(java.util.Locale.ROOT, ", certified@%.4f %.4f", eps, acc)));
-        s.append(String.format(java.util.Locale.ROOT, ", mean certificate %.4f, |grad| min/mean/max %.4f/%.4f/%.4f",
-                meanCertificate, gradientNorm[0], gradientNorm[1], gradientNorm[2]));
+        certifiedAccuracy.forEach(
+                (eps, acc) -> s.append(String.format(java.util.Locale.ROOT, ", certified@%.4f %.4f", eps, acc)));
+        s.append(String.format(
+                java.util.Locale.ROOT,
+                ", mean certificate %.4f, |grad| min/mean/max %.4f/%.4f/%.4f",
+                meanCertificate,
+                gradientNorm[0],
+                gradientNorm[1],
+                gradientNorm[2]));
         if (!Double.isNaN(boundaryResidual)) {
             s.append(String.format(java.util.Locale.ROOT, ", boundary residual %.4f", boundaryResidual));
         }

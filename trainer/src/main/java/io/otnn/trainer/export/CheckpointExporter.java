@@ -36,16 +36,18 @@ import org.tensorflow.types.TInt32;
  */
 public final class CheckpointExporter {
 
-    private CheckpointExporter() {
-    }
+    private CheckpointExporter() {}
 
     /** Exports the SavedModel of {@code architecture} (layers already built) with {@code params} into {@code dir}. */
-    public static void writeSavedModel(Path dir, Architecture architecture, List<List<Param>> params, long[] inputShape, int logits)
+    public static void writeSavedModel(
+            Path dir, Architecture architecture, List<List<Param>> params, long[] inputShape, int logits)
             throws IOException {
         try (Graph graph = new Graph()) {
             Ops tf = Ops.create(graph);
-            Placeholder<TFloat32> images = tf.withName(IMAGES).placeholder(TFloat32.class,
-                    Placeholder.shape(Shape.of(-1, inputShape[0], inputShape[1], inputShape[2])));
+            Placeholder<TFloat32> images = tf.withName(IMAGES)
+                    .placeholder(
+                            TFloat32.class,
+                            Placeholder.shape(Shape.of(-1, inputShape[0], inputShape[1], inputShape[2])));
             Placeholder<TInt32> target = tf.withName(TARGET).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
             List<Assign<TFloat32>> assigns = new ArrayList<>();
             List<Placeholder<TFloat32>> feeds = new ArrayList<>();
@@ -57,8 +59,8 @@ public final class CheckpointExporter {
                 for (int p = 0; p < params.get(i).size(); p++) {
                     Param param = params.get(i).get(p);
                     Variable<TFloat32> v = scope.withName("w" + p).variable(Shape.of(param.shape()), TFloat32.class);
-                    Placeholder<TFloat32> feed = scope.withName("w" + p + "_value").placeholder(TFloat32.class,
-                            Placeholder.shape(Shape.of(param.shape())));
+                    Placeholder<TFloat32> feed = scope.withName("w" + p + "_value")
+                            .placeholder(TFloat32.class, Placeholder.shape(Shape.of(param.shape())));
                     assigns.add(scope.assign(v, feed));
                     feeds.add(feed);
                     vars.add(v);
@@ -82,12 +84,31 @@ public final class CheckpointExporter {
                 }
                 if (k > 0) r.run();
                 tensors.forEach(Tensor::close);
-                Signature serving = Signature.builder().key(SignatureContract.SERVING).input(IMAGES, images).output(LOGITS, out).build();
-                Signature explain = Signature.builder().key(SignatureContract.EXPLAIN).input(IMAGES, images).output(LOGITS, out)
-                        .output(GRAD_TOP1, heads.gradTop1()).output(GRAD_MARGIN, heads.gradMargin()).build();
-                Signature explainTo = Signature.builder().key(SignatureContract.EXPLAIN_TO).input(IMAGES, images).input(TARGET, target)
-                        .output(LOGITS, out).output(GRAD_TOP1, headsTo.gradTop1()).output(GRAD_MARGIN, headsTo.gradMargin()).build();
-                SavedModelBundle.exporter(dir.toString()).withTags(SignatureContract.TAG).withSession(session).withSignatures(serving, explain, explainTo).export();
+                Signature serving = Signature.builder()
+                        .key(SignatureContract.SERVING)
+                        .input(IMAGES, images)
+                        .output(LOGITS, out)
+                        .build();
+                Signature explain = Signature.builder()
+                        .key(SignatureContract.EXPLAIN)
+                        .input(IMAGES, images)
+                        .output(LOGITS, out)
+                        .output(GRAD_TOP1, heads.gradTop1())
+                        .output(GRAD_MARGIN, heads.gradMargin())
+                        .build();
+                Signature explainTo = Signature.builder()
+                        .key(SignatureContract.EXPLAIN_TO)
+                        .input(IMAGES, images)
+                        .input(TARGET, target)
+                        .output(LOGITS, out)
+                        .output(GRAD_TOP1, headsTo.gradTop1())
+                        .output(GRAD_MARGIN, headsTo.gradMargin())
+                        .build();
+                SavedModelBundle.exporter(dir.toString())
+                        .withTags(SignatureContract.TAG)
+                        .withSession(session)
+                        .withSignatures(serving, explain, explainTo)
+                        .export();
             }
         }
     }

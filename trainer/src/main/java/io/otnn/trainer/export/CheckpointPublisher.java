@@ -10,9 +10,9 @@ import io.otnn.checkpoint.SignatureContract;
 import io.otnn.trainer.TrainingConfig;
 import io.otnn.trainer.data.DataSplits;
 import io.otnn.trainer.data.Dataset;
-import io.otnn.trainer.eval.RobustnessEvaluation;
 import io.otnn.trainer.eval.Evaluator;
 import io.otnn.trainer.eval.ModelRunner;
+import io.otnn.trainer.eval.RobustnessEvaluation;
 import io.otnn.trainer.layers.Param;
 import io.otnn.trainer.model.Architecture;
 import io.otnn.trainer.train.TrainingGraph;
@@ -45,14 +45,12 @@ public final class CheckpointPublisher {
     /** Test images whose logits the export check compares. */
     public static final int CHECK_BATCH = 256;
 
-    private CheckpointPublisher() {
-    }
+    private CheckpointPublisher() {}
 
-    public record Published(Path dir, ModelMetadata metadata, RobustnessEvaluation evaluation, String manifestDigest) {
-    }
+    public record Published(Path dir, ModelMetadata metadata, RobustnessEvaluation evaluation, String manifestDigest) {}
 
-    public static Published publish(TrainingGraph graph, TrainingConfig config, DataSplits data, ObjectNode trainingInfo)
-            throws IOException {
+    public static Published publish(
+            TrainingGraph graph, TrainingConfig config, DataSplits data, ObjectNode trainingInfo) throws IOException {
         Architecture arch = graph.architecture();
         graph.condense();
         List<List<Param>> params = graph.frozenParameters();
@@ -76,7 +74,8 @@ public final class CheckpointPublisher {
             ModelMetadata metadata;
             try (ReloadedModel reloaded = new ReloadedModel(staging, graph.inputShape(), logits)) {
                 checkLogits(graph, reloaded, data.test());
-                evaluation = Evaluator.evaluate(reloaded, data.test(), lipschitz, c, data.test().binary());
+                evaluation = Evaluator.evaluate(
+                        reloaded, data.test(), lipschitz, c, data.test().binary());
                 checkGradients(evaluation, lipschitz, c, logits);
                 int version = nextVersion(out, config.name());
                 metadata = metadata(config, data, arch, lipschitz, c, perLayer, evaluation, trainingInfo, version);
@@ -85,7 +84,12 @@ public final class CheckpointPublisher {
             metadata.write(staging.resolve(ModelMetadata.FILE_NAME));
             CheckpointManifest manifest = CheckpointManifest.write(staging);
             replace(staging, out);
-            LOG.info("published {} version {} to {} (manifest {})", config.name(), metadata.version(), out, manifest.digest());
+            LOG.info(
+                    "published {} version {} to {} (manifest {})",
+                    config.name(),
+                    metadata.version(),
+                    out,
+                    manifest.digest());
             return new Published(out, metadata, evaluation, manifest.digest());
         } finally {
             if (Files.exists(staging)) deleteTree(staging);
@@ -110,9 +114,10 @@ public final class CheckpointPublisher {
     }
 
     static void checkGradients(RobustnessEvaluation e, double lipschitz, double c, int logits) {
-        ExportCheck.gradientProblem(e.gradientNorm()[2], e.maxMarginGradient(), lipschitz, c, logits).ifPresent(problem -> {
-            throw new PublishRefusedException(problem + ": refusing to publish");
-        });
+        ExportCheck.gradientProblem(e.gradientNorm()[2], e.maxMarginGradient(), lipschitz, c, logits)
+                .ifPresent(problem -> {
+                    throw new PublishRefusedException(problem + ": refusing to publish");
+                });
     }
 
     static int nextVersion(Path out, String name) {
@@ -128,8 +133,16 @@ public final class CheckpointPublisher {
         return 1;
     }
 
-    static ModelMetadata metadata(TrainingConfig config, DataSplits data, Architecture arch, double lipschitz, double c,
-                                  ArrayNode perLayer, RobustnessEvaluation e, ObjectNode trainingInfo, int version) {
+    static ModelMetadata metadata(
+            TrainingConfig config,
+            DataSplits data,
+            Architecture arch,
+            double lipschitz,
+            double c,
+            ArrayNode perLayer,
+            RobustnessEvaluation e,
+            ObjectNode trainingInfo,
+            int version) {
         Dataset test = data.test();
         ModelMetadata.Input input = config.dataset().equals("koch")
                 ? new ModelMetadata.Input(List.of(1, 1, 2), -3.0, 3.0, 1.0, 0.0)
@@ -141,7 +154,8 @@ public final class CheckpointPublisher {
         ArrayNode layers = architecture.putArray("layers");
         arch.describeLayers().forEach(layers::add);
         if (!arch.constrained()) {
-            architecture.put("lipschitzEstimate", "product of per-layer spectral norms (power iteration): an upper bound");
+            architecture.put(
+                    "lipschitzEstimate", "product of per-layer spectral norms (power iteration): an upper bound");
             architecture.set("layerLipschitz", perLayer);
         }
         ObjectNode loss = ModelMetadata.object();
@@ -189,9 +203,21 @@ public final class CheckpointPublisher {
         ArrayNode sample = reference.putArray("certificateSample");
         for (double v : e.certificateSample()) sample.add(v);
 
-        return new ModelMetadata(ModelMetadata.FORMAT_VERSION, config.name(), version, Instant.now(),
-                test.binary() ? ModelMetadata.Task.BINARY : ModelMetadata.Task.MULTICLASS, test.classNames(), input,
-                lipschitz, c, architecture, loss, training, evaluation, reference);
+        return new ModelMetadata(
+                ModelMetadata.FORMAT_VERSION,
+                config.name(),
+                version,
+                Instant.now(),
+                test.binary() ? ModelMetadata.Task.BINARY : ModelMetadata.Task.MULTICLASS,
+                test.classNames(),
+                input,
+                lipschitz,
+                c,
+                architecture,
+                loss,
+                training,
+                evaluation,
+                reference);
     }
 
     /** Replaces {@code out} by {@code staging}; an existing {@code out} must be a previous checkpoint or empty. */

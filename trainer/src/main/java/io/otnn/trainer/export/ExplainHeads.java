@@ -19,24 +19,28 @@ public record ExplainHeads(Operand<TFloat32> gradTop1, Operand<TFloat32> gradMar
      * when {@code target} is null and the requested class otherwise. With one logit both are ∇ₓ f.
      */
     @SuppressWarnings("unchecked")
-    public static ExplainHeads build(Graph graph, Ops tf, Operand<TFloat32> images, Operand<TFloat32> logits, int k,
-                                     Operand<TInt32> target) {
+    public static ExplainHeads build(
+            Graph graph, Ops tf, Operand<TFloat32> images, Operand<TFloat32> logits, int k, Operand<TInt32> target) {
         if (k == 1) {
             Operand<TFloat32> g = gradient(graph, tf, tf.reduceSum(logits, tf.constant(new int[] {0, 1})), images);
             return new ExplainHeads(g, tf.identity(g));
         }
         var top = tf.nn.topK(logits, tf.constant(2));
         Operand<TInt32> indices = top.indices();
-        Operand<TInt32> first = tf.squeeze(tf.slice(indices, tf.constant(new int[] {0, 0}), tf.constant(new int[] {-1, 1})),
+        Operand<TInt32> first = tf.squeeze(
+                tf.slice(indices, tf.constant(new int[] {0, 0}), tf.constant(new int[] {-1, 1})),
                 org.tensorflow.op.core.Squeeze.axis(java.util.List.of(1L)));
-        Operand<TInt32> other = target != null ? target
-                : tf.squeeze(tf.slice(indices, tf.constant(new int[] {0, 1}), tf.constant(new int[] {-1, 1})),
+        Operand<TInt32> other = target != null
+                ? target
+                : tf.squeeze(
+                        tf.slice(indices, tf.constant(new int[] {0, 1}), tf.constant(new int[] {-1, 1})),
                         org.tensorflow.op.core.Squeeze.axis(java.util.List.of(1L)));
         Operand<TFloat32> oneFirst = tf.oneHot(first, tf.constant(k), tf.constant(1f), tf.constant(0f));
         Operand<TFloat32> oneOther = tf.oneHot(other, tf.constant(k), tf.constant(1f), tf.constant(0f));
-        Operand<TFloat32> top1 = tf.reduceSum(tf.math.mul(logits, tf.stopGradient(oneFirst)), tf.constant(new int[] {0, 1}));
-        Operand<TFloat32> margin = tf.reduceSum(tf.math.mul(logits, tf.stopGradient(tf.math.sub(oneFirst, oneOther))),
-                tf.constant(new int[] {0, 1}));
+        Operand<TFloat32> top1 =
+                tf.reduceSum(tf.math.mul(logits, tf.stopGradient(oneFirst)), tf.constant(new int[] {0, 1}));
+        Operand<TFloat32> margin = tf.reduceSum(
+                tf.math.mul(logits, tf.stopGradient(tf.math.sub(oneFirst, oneOther))), tf.constant(new int[] {0, 1}));
         return new ExplainHeads(gradient(graph, tf, top1, images), gradient(graph, tf, margin, images));
     }
 

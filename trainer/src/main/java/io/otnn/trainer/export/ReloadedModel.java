@@ -17,7 +17,8 @@ public final class ReloadedModel implements ModelRunner, AutoCloseable {
     private final int logits;
 
     public ReloadedModel(Path dir, long[] inputShape, int logits) {
-        this.runner = SavedModelRunner.load(dir, new int[] {(int) inputShape[0], (int) inputShape[1], (int) inputShape[2]});
+        this.runner =
+                SavedModelRunner.load(dir, new int[] {(int) inputShape[0], (int) inputShape[1], (int) inputShape[2]});
         try {
             runner.prepare(SignatureContract.SERVING, SignatureContract.EXPLAIN, SignatureContract.EXPLAIN_TO);
             this.session = runner.newSession();

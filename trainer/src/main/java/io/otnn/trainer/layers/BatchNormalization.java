@@ -50,11 +50,14 @@ public final class BatchNormalization implements Layer {
     @Override
     public Operand<TFloat32> train(Ops tf, Operand<TFloat32> x, List<Op> updates) {
         Operand<TFloat32> mean = tf.math.mean(x, tf.constant(reduceAxes()));
-        Operand<TFloat32> var = tf.math.mean(tf.math.squaredDifference(x, tf.stopGradient(mean)), tf.constant(reduceAxes()));
+        Operand<TFloat32> var =
+                tf.math.mean(tf.math.squaredDifference(x, tf.stopGradient(mean)), tf.constant(reduceAxes()));
         Operand<TFloat32> m = tf.constant(DEFAULT_MOMENTUM);
         Operand<TFloat32> oneMinus = tf.constant(1f - DEFAULT_MOMENTUM);
-        updates.add(tf.assign(movingMean, tf.math.add(tf.math.mul(m, movingMean), tf.math.mul(oneMinus, tf.stopGradient(mean)))));
-        updates.add(tf.assign(movingVar, tf.math.add(tf.math.mul(m, movingVar), tf.math.mul(oneMinus, tf.stopGradient(var)))));
+        updates.add(tf.assign(
+                movingMean, tf.math.add(tf.math.mul(m, movingMean), tf.math.mul(oneMinus, tf.stopGradient(mean)))));
+        updates.add(tf.assign(
+                movingVar, tf.math.add(tf.math.mul(m, movingVar), tf.math.mul(oneMinus, tf.stopGradient(var)))));
         Operand<TFloat32> s = tf.math.div(gamma, tf.math.sqrt(tf.math.add(var, tf.constant(DEFAULT_EPSILON))));
         return tf.math.add(tf.math.mul(tf.math.sub(x, mean), s), beta);
     }

@@ -29,15 +29,22 @@ public final class Conv2D implements Layer {
     @Override
     public long[] build(Ops tf, long[] inputShape, Random random) {
         if (inputShape.length != 3) {
-            throw new IllegalArgumentException("Conv2D needs [H, W, C] inputs, got " + java.util.Arrays.toString(inputShape));
+            throw new IllegalArgumentException(
+                    "Conv2D needs [H, W, C] inputs, got " + java.util.Arrays.toString(inputShape));
         }
         long cin = inputShape[2];
         long[] shape = {kernelSize, kernelSize, cin, filters};
         long fanIn = kernelSize * kernelSize * cin;
         factor = Normalizers.convLipschitzFactor(kernelSize, kernelSize, stride, stride, inputShape[0], inputShape[1]);
-        kernel = Vars.create(tf, "kernel", shape, Init.glorotUniform(random, (int) (fanIn * filters), fanIn, (long) kernelSize * kernelSize * filters));
+        kernel = Vars.create(
+                tf,
+                "kernel",
+                shape,
+                Init.glorotUniform(random, (int) (fanIn * filters), fanIn, (long) kernelSize * kernelSize * filters));
         bias = Vars.create(tf, "bias", new long[] {filters}, new float[filters]);
-        return new long[] {SpectralConv2D.ceilDiv(inputShape[0], stride), SpectralConv2D.ceilDiv(inputShape[1], stride), filters};
+        return new long[] {
+            SpectralConv2D.ceilDiv(inputShape[0], stride), SpectralConv2D.ceilDiv(inputShape[1], stride), filters
+        };
     }
 
     @Override
@@ -70,6 +77,7 @@ public final class Conv2D implements Layer {
 
     @Override
     public String describe() {
-        return "Conv2D(" + filters + ", " + kernelSize + "x" + kernelSize + (stride > 1 ? ", stride " + stride : "") + ")";
+        return "Conv2D(" + filters + ", " + kernelSize + "x" + kernelSize + (stride > 1 ? ", stride " + stride : "")
+                + ")";
     }
 }

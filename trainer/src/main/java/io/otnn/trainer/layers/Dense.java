@@ -23,10 +23,12 @@ public final class Dense implements Layer {
     @Override
     public long[] build(Ops tf, long[] inputShape, Random random) {
         if (inputShape.length != 1) {
-            throw new IllegalArgumentException("Dense needs a flat input, got " + java.util.Arrays.toString(inputShape));
+            throw new IllegalArgumentException(
+                    "Dense needs a flat input, got " + java.util.Arrays.toString(inputShape));
         }
         in = inputShape[0];
-        kernel = Vars.create(tf, "kernel", new long[] {in, units}, Init.glorotUniform(random, (int) (in * units), in, units));
+        kernel = Vars.create(
+                tf, "kernel", new long[] {in, units}, Init.glorotUniform(random, (int) (in * units), in, units));
         bias = Vars.create(tf, "bias", new long[] {units}, new float[units]);
         return new long[] {units};
     }

@@ -29,10 +29,12 @@ public final class FrobeniusDense implements Layer {
     @Override
     public long[] build(Ops tf, long[] inputShape, Random random) {
         if (inputShape.length != 1) {
-            throw new IllegalArgumentException("FrobeniusDense needs a flat input, got " + java.util.Arrays.toString(inputShape));
+            throw new IllegalArgumentException(
+                    "FrobeniusDense needs a flat input, got " + java.util.Arrays.toString(inputShape));
         }
         in = inputShape[0];
-        kernel = Vars.create(tf, "kernel", new long[] {in, units}, Init.glorotUniform(random, (int) (in * units), in, units));
+        kernel = Vars.create(
+                tf, "kernel", new long[] {in, units}, Init.glorotUniform(random, (int) (in * units), in, units));
         bias = Vars.create(tf, "bias", new long[] {units}, new float[units]);
         frozenKernel = Vars.create(tf, "frozen_kernel", new long[] {in, units}, new float[(int) (in * units)]);
         return new long[] {units};

@@ -40,7 +40,8 @@ public final class GroupSort2 implements Layer {
         var halves = tf.split(tf.constant(shape.length + 1), grouped, 2L);
         Operand<TFloat32> a = halves.output().get(0);
         Operand<TFloat32> b = halves.output().get(1);
-        Operand<TFloat32> sorted = tf.concat(List.of(tf.math.minimum(a, b), tf.math.maximum(a, b)), tf.constant(shape.length + 1));
+        Operand<TFloat32> sorted =
+                tf.concat(List.of(tf.math.minimum(a, b), tf.math.maximum(a, b)), tf.constant(shape.length + 1));
         long[] back = new long[shape.length + 1];
         back[0] = -1;
         System.arraycopy(shape, 0, back, 1, shape.length);

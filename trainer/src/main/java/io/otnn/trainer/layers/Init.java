@@ -4,8 +4,7 @@ import java.util.Random;
 
 /** Seeded weight initialisers (plain Java, so that the same seed gives the same network on any machine). */
 public final class Init {
-    private Init() {
-    }
+    private Init() {}
 
     /** Glorot (Xavier) uniform: U(−√(6/(fanIn+fanOut)), +…). */
     public static float[] glorotUniform(Random random, int size, long fanIn, long fanOut) {

@@ -22,8 +22,9 @@ public final class InvertibleDownSampling implements Layer {
     @Override
     public long[] build(Ops tf, long[] inputShape, Random random) {
         if (inputShape.length != 3 || inputShape[0] % pool != 0 || inputShape[1] % pool != 0) {
-            throw new IllegalArgumentException("InvertibleDownSampling(" + pool + ") needs [H, W, C] with H and W multiples of "
-                    + pool + ", got " + java.util.Arrays.toString(inputShape));
+            throw new IllegalArgumentException(
+                    "InvertibleDownSampling(" + pool + ") needs [H, W, C] with H and W multiples of " + pool + ", got "
+                            + java.util.Arrays.toString(inputShape));
         }
         return new long[] {inputShape[0] / pool, inputShape[1] / pool, inputShape[2] * pool * pool};
     }

@@ -8,8 +8,7 @@ public final class MatrixNorms {
     /** Iterations of {@link #spectralNorm}; converges to well under 1e-4 relative error for the layer sizes used here. */
     public static final int DEFAULT_ITERATIONS = 500;
 
-    private MatrixNorms() {
-    }
+    private MatrixNorms() {}
 
     /** Largest singular value of the row-major {@code rows×cols} matrix, by power iteration on AᵀA. */
     public static double spectralNorm(float[] a, int rows, int cols) {

@@ -27,18 +27,17 @@ public final class Normalizers {
     /** At most this many power iterations per training step; u is kept between steps, so few are needed. */
     public static final int DEFAULT_MAXITER_SPECTRAL = 10;
 
-    private Normalizers() {
-    }
+    private Normalizers() {}
 
     /** The result of {@link #spectralNormalization}: the normalised matrix, the new singular vector and σ. */
-    public record Spectral(Operand<TFloat32> normalized, Operand<TFloat32> u, Operand<TFloat32> sigma) {
-    }
+    public record Spectral(Operand<TFloat32> normalized, Operand<TFloat32> u, Operand<TFloat32> sigma) {}
 
     /**
      * Spectral normalisation (Miyato et al. 2018): W / σ(W), with σ estimated by power iteration started from the
      * persistent left singular vector estimate {@code u} ({@code [1, out]}). u and σ carry no gradient.
      */
-    public static Spectral spectralNormalization(Ops tf, Operand<TFloat32> w, Operand<TFloat32> u, float eps, int maxIter) {
+    public static Spectral spectralNormalization(
+            Ops tf, Operand<TFloat32> w, Operand<TFloat32> u, float eps, int maxIter) {
         checkRange("maxIter", maxIter, 1, 1000);
         Operand<TFloat32> wt = tf.stopGradient(w);
         Operand<TFloat32> current = tf.stopGradient(u);
@@ -46,18 +45,23 @@ public final class Normalizers {
         Operand<TFloat32> v = null;
         for (int i = 0; i < maxIter; i++) {
             // v = normalize(u Wᵀ) [1, in]; u' = normalize(v W) [1, out]
-            Operand<TFloat32> vNew = l2Normalize(tf, tf.linalg.matMul(current, wt, org.tensorflow.op.linalg.MatMul.transposeB(true)));
+            Operand<TFloat32> vNew =
+                    l2Normalize(tf, tf.linalg.matMul(current, wt, org.tensorflow.op.linalg.MatMul.transposeB(true)));
             Operand<TFloat32> uNew = l2Normalize(tf, tf.linalg.matMul(vNew, wt));
             Operand<TFloat32> step = tf.math.sub(uNew, current);
             Operand<TFloat32> next = tf.math.add(current, tf.math.mul(active, step));
             v = v == null ? vNew : tf.math.add(v, tf.math.mul(active, tf.math.sub(vNew, v)));
-            active = tf.math.mul(active, tf.dtypes.cast(tf.math.greaterEqual(frobenius(tf, step), tf.constant(eps)), TFloat32.class));
+            active = tf.math.mul(
+                    active,
+                    tf.dtypes.cast(tf.math.greaterEqual(frobenius(tf, step), tf.constant(eps)), TFloat32.class));
             current = next;
         }
         current = tf.stopGradient(current);
         v = tf.stopGradient(v);
         // σ = v W uᵀ, differentiable in W (as in deel-lip, the gradient flows through σ)
-        Operand<TFloat32> sigma = tf.reshape(tf.linalg.matMul(tf.linalg.matMul(v, w), current, org.tensorflow.op.linalg.MatMul.transposeB(true)), tf.constant(new int[0]));
+        Operand<TFloat32> sigma = tf.reshape(
+                tf.linalg.matMul(tf.linalg.matMul(v, w), current, org.tensorflow.op.linalg.MatMul.transposeB(true)),
+                tf.constant(new int[0]));
         return new Spectral(tf.math.div(w, sigma), current, tf.stopGradient(sigma));
     }
 
@@ -66,7 +70,8 @@ public final class Normalizers {
      * matrix, until ‖Wₜ₊₁ − Wₜ‖_F < eps or {@code maxIter} steps. Converges to the nearest orthogonal matrix when
      * ‖W‖₂ ≤ 1 (spectral normalisation first); every singular value then lies in (0, 1].
      */
-    public static Operand<TFloat32> bjorck(Ops tf, Operand<TFloat32> w, long rows, long cols, float beta, float eps, int maxIter) {
+    public static Operand<TFloat32> bjorck(
+            Ops tf, Operand<TFloat32> w, long rows, long cols, float beta, float eps, int maxIter) {
         checkRange("beta", beta, 0.0, 0.5);
         checkRange("maxIter", maxIter, 0, 1000);
         Operand<TFloat32> current = w;
@@ -76,17 +81,20 @@ public final class Normalizers {
         for (int i = 0; i < maxIter; i++) {
             Operand<TFloat32> cubic;
             if (rows >= cols) {
-                Operand<TFloat32> gram = tf.linalg.matMul(current, current, org.tensorflow.op.linalg.MatMul.transposeA(true));
+                Operand<TFloat32> gram =
+                        tf.linalg.matMul(current, current, org.tensorflow.op.linalg.MatMul.transposeA(true));
                 cubic = tf.linalg.matMul(current, gram);
             } else {
-                Operand<TFloat32> gram = tf.linalg.matMul(current, current, org.tensorflow.op.linalg.MatMul.transposeB(true));
+                Operand<TFloat32> gram =
+                        tf.linalg.matMul(current, current, org.tensorflow.op.linalg.MatMul.transposeB(true));
                 cubic = tf.linalg.matMul(gram, current);
             }
             Operand<TFloat32> next = tf.math.sub(tf.math.mul(onePlusBeta, current), tf.math.mul(betaOp, cubic));
             Operand<TFloat32> step = tf.math.sub(next, current);
             Operand<TFloat32> stop = tf.stopGradient(active);
             current = tf.math.add(current, tf.math.mul(stop, step));
-            active = tf.stopGradient(tf.math.mul(active,
+            active = tf.stopGradient(tf.math.mul(
+                    active,
                     tf.dtypes.cast(tf.math.greaterEqual(frobenius(tf, step), tf.constant(eps)), TFloat32.class)));
         }
         return current;

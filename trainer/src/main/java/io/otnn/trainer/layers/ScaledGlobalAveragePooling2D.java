@@ -17,7 +17,8 @@ public final class ScaledGlobalAveragePooling2D implements Layer {
     @Override
     public long[] build(Ops tf, long[] inputShape, Random random) {
         if (inputShape.length != 3) {
-            throw new IllegalArgumentException("ScaledGlobalAveragePooling2D needs [H, W, C] inputs, got " + java.util.Arrays.toString(inputShape));
+            throw new IllegalArgumentException("ScaledGlobalAveragePooling2D needs [H, W, C] inputs, got "
+                    + java.util.Arrays.toString(inputShape));
         }
         scale = (float) Math.sqrt(inputShape[0] * inputShape[1]);
         return new long[] {inputShape[2]};

@@ -26,7 +26,8 @@ public final class ScaledL2NormPooling2D implements Layer {
     @Override
     public long[] build(Ops tf, long[] inputShape, Random random) {
         if (inputShape.length != 3) {
-            throw new IllegalArgumentException("ScaledL2NormPooling2D needs [H, W, C] inputs, got " + java.util.Arrays.toString(inputShape));
+            throw new IllegalArgumentException(
+                    "ScaledL2NormPooling2D needs [H, W, C] inputs, got " + java.util.Arrays.toString(inputShape));
         }
         return new long[] {inputShape[0] / pool, inputShape[1] / pool, inputShape[2]};
     }
@@ -35,7 +36,8 @@ public final class ScaledL2NormPooling2D implements Layer {
     public Operand<TFloat32> infer(Ops tf, Operand<TFloat32> x, List<Operand<TFloat32>> params) {
         List<Long> window = List.of(1L, (long) pool, (long) pool, 1L);
         Operand<TFloat32> mean = tf.nn.avgPool(tf.math.square(x), window, window, "VALID");
-        return tf.math.sqrt(tf.math.add(tf.math.mul(mean, tf.constant((float) (pool * pool))), tf.constant(DEFAULT_EPS)));
+        return tf.math.sqrt(
+                tf.math.add(tf.math.mul(mean, tf.constant((float) (pool * pool))), tf.constant(DEFAULT_EPS)));
     }
 
     @Override

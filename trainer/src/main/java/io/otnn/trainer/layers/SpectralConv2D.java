@@ -14,7 +14,6 @@ import org.tensorflow.types.TFloat32;
  */
 public final class SpectralConv2D extends SpectralLayer {
 
-
     private final int filters;
     private final int kernelSize;
     private final int stride;
@@ -35,14 +34,17 @@ public final class SpectralConv2D extends SpectralLayer {
     @Override
     public long[] build(Ops tf, long[] inputShape, Random random) {
         if (inputShape.length != 3) {
-            throw new IllegalArgumentException("SpectralConv2D needs [H, W, C] inputs, got " + java.util.Arrays.toString(inputShape));
+            throw new IllegalArgumentException(
+                    "SpectralConv2D needs [H, W, C] inputs, got " + java.util.Arrays.toString(inputShape));
         }
         long cin = inputShape[2];
         kshape = new long[] {kernelSize, kernelSize, cin, filters};
         rows = kernelSize * kernelSize * cin;
-        factor = (float) Normalizers.convLipschitzFactor(kernelSize, kernelSize, stride, stride, inputShape[0], inputShape[1]);
+        factor = (float)
+                Normalizers.convLipschitzFactor(kernelSize, kernelSize, stride, stride, inputShape[0], inputShape[1]);
         int size = (int) (rows * filters);
-        kernel = Vars.create(tf, "kernel", kshape, Init.glorotUniform(random, size, rows, (long) kernelSize * kernelSize * filters));
+        kernel = Vars.create(
+                tf, "kernel", kshape, Init.glorotUniform(random, size, rows, (long) kernelSize * kernelSize * filters));
         bias = Vars.create(tf, "bias", new long[] {filters}, new float[filters]);
         u = Vars.create(tf, "u", new long[] {1, filters}, Init.normal(random, filters));
         frozenKernel = Vars.create(tf, "frozen_kernel", kshape, new float[size]);
@@ -57,11 +59,17 @@ public final class SpectralConv2D extends SpectralLayer {
     @Override
     Normalizers.Spectral normalize(Ops tf) {
         Operand<TFloat32> matrix = tf.reshape(kernel, tf.constant(new long[] {rows, filters}));
-        Normalizers.Spectral sn = Normalizers.spectralNormalization(tf, matrix, u, Normalizers.DEFAULT_EPS_SPECTRAL,
-                Normalizers.DEFAULT_MAXITER_SPECTRAL);
+        Normalizers.Spectral sn = Normalizers.spectralNormalization(
+                tf, matrix, u, Normalizers.DEFAULT_EPS_SPECTRAL, Normalizers.DEFAULT_MAXITER_SPECTRAL);
         lastSpectral = sn.normalized();
-        Operand<TFloat32> w = Normalizers.bjorck(tf, sn.normalized(), rows, filters, Normalizers.DEFAULT_BETA_BJORCK,
-                Normalizers.DEFAULT_EPS_BJORCK, Normalizers.DEFAULT_MAXITER_BJORCK);
+        Operand<TFloat32> w = Normalizers.bjorck(
+                tf,
+                sn.normalized(),
+                rows,
+                filters,
+                Normalizers.DEFAULT_BETA_BJORCK,
+                Normalizers.DEFAULT_EPS_BJORCK,
+                Normalizers.DEFAULT_MAXITER_BJORCK);
         w = tf.reshape(tf.math.mul(w, tf.constant(factor)), tf.constant(kshape));
         return new Normalizers.Spectral(w, sn.u(), sn.sigma());
     }
@@ -74,7 +82,8 @@ public final class SpectralConv2D extends SpectralLayer {
 
     @Override
     public String describe() {
-        return "SpectralConv2D(" + filters + ", " + kernelSize + "x" + kernelSize + (stride > 1 ? ", stride " + stride : "") + ")";
+        return "SpectralConv2D(" + filters + ", " + kernelSize + "x" + kernelSize
+                + (stride > 1 ? ", stride " + stride : "") + ")";
     }
 
     static long ceilDiv(long a, long b) {

@@ -13,7 +13,6 @@ import org.tensorflow.types.TFloat32;
  */
 public final class SpectralDense extends SpectralLayer {
 
-
     private final int units;
     private final float betaBjorck;
     private final float epsBjorck;
@@ -24,11 +23,17 @@ public final class SpectralDense extends SpectralLayer {
     private long in;
 
     public SpectralDense(int units) {
-        this(units, Normalizers.DEFAULT_BETA_BJORCK, Normalizers.DEFAULT_EPS_BJORCK, Normalizers.DEFAULT_MAXITER_BJORCK,
-                Normalizers.DEFAULT_EPS_SPECTRAL, Normalizers.DEFAULT_MAXITER_SPECTRAL);
+        this(
+                units,
+                Normalizers.DEFAULT_BETA_BJORCK,
+                Normalizers.DEFAULT_EPS_BJORCK,
+                Normalizers.DEFAULT_MAXITER_BJORCK,
+                Normalizers.DEFAULT_EPS_SPECTRAL,
+                Normalizers.DEFAULT_MAXITER_SPECTRAL);
     }
 
-    public SpectralDense(int units, float betaBjorck, float epsBjorck, int maxIterBjorck, float epsSpectral, int maxIterSpectral) {
+    public SpectralDense(
+            int units, float betaBjorck, float epsBjorck, int maxIterBjorck, float epsSpectral, int maxIterSpectral) {
         Normalizers.checkRange("units", units, 1, 1 << 20);
         Normalizers.checkRange("betaBjorck", betaBjorck, 0.0, 0.5);
         Normalizers.checkRange("epsBjorck", epsBjorck, 0.0, 1.0);
@@ -46,7 +51,8 @@ public final class SpectralDense extends SpectralLayer {
     @Override
     public long[] build(Ops tf, long[] inputShape, Random random) {
         if (inputShape.length != 1) {
-            throw new IllegalArgumentException("SpectralDense needs a flat input, got shape " + java.util.Arrays.toString(inputShape));
+            throw new IllegalArgumentException(
+                    "SpectralDense needs a flat input, got shape " + java.util.Arrays.toString(inputShape));
         }
         in = inputShape[0];
         long[] shape = {in, units};

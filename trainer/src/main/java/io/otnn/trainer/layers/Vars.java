@@ -8,8 +8,7 @@ import org.tensorflow.types.TFloat32;
 
 /** Variables initialised from Java arrays. */
 final class Vars {
-    private Vars() {
-    }
+    private Vars() {}
 
     static Variable<TFloat32> create(Ops tf, String name, long[] shape, float[] init) {
         return tf.withName(name).variable(tf.constant(Shape.of(shape), DataBuffers.of(init, true, false)));

@@ -48,14 +48,17 @@ public record LossSpec(Kind kind, float lambda, float margin, float alpha) {
             for (Kind k : values()) {
                 if (k.cliName.equals(name.toLowerCase(Locale.ROOT))) return k;
             }
-            throw new IllegalArgumentException("unknown loss '" + name + "', valid: hkr, hkr-multiclass, hkr-softmax, cross-entropy");
+            throw new IllegalArgumentException(
+                    "unknown loss '" + name + "', valid: hkr, hkr-multiclass, hkr-softmax, cross-entropy");
         }
     }
 
     public LossSpec {
         if (kind == null) throw new IllegalArgumentException("loss kind is required");
-        if (!(lambda >= 0 && lambda <= 1e6)) throw new IllegalArgumentException("lambda must be in [0, 1e6], got " + lambda);
-        if (!(margin > 0 && margin <= 1e4)) throw new IllegalArgumentException("margin must be in (0, 1e4], got " + margin);
+        if (!(lambda >= 0 && lambda <= 1e6))
+            throw new IllegalArgumentException("lambda must be in [0, 1e6], got " + lambda);
+        if (!(margin > 0 && margin <= 1e4))
+            throw new IllegalArgumentException("margin must be in (0, 1e4], got " + margin);
         if (!(alpha > 0 && alpha <= 1e4)) throw new IllegalArgumentException("alpha must be in (0, 1e4], got " + alpha);
     }
 
@@ -86,8 +89,7 @@ public record LossSpec(Kind kind, float lambda, float margin, float alpha) {
                 p.put("margin", (double) margin);
                 p.put("alpha", (double) alpha);
             }
-            case CROSS_ENTROPY -> {
-            }
+            case CROSS_ENTROPY -> {}
         }
         return p;
     }

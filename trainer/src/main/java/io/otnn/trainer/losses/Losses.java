@@ -13,19 +13,20 @@ public final class Losses {
     /** Used to remove the true class from a softmax: exp(α f − BIG) is 0 in float32. */
     private static final float MASK = 1e9f;
 
-    private Losses() {
-    }
+    private Losses() {}
 
     /**
      * Binary hKR, paper Eq. 1: E_{x∼ν}[f(x)] − E_{x∼μ}[f(x)] + λ E_{(x,y)∼P}[(m − y f(x))₊], with μ the class y = +1
      * (label 1) and ν the class y = −1 (label 0); the expectations are batch means (0 when a class is absent).
      */
-    public static Operand<TFloat32> binaryHkr(Ops tf, Operand<TFloat32> f, Operand<TFloat32> y01, float lambda, float margin) {
+    public static Operand<TFloat32> binaryHkr(
+            Ops tf, Operand<TFloat32> f, Operand<TFloat32> y01, float lambda, float margin) {
         Operand<TFloat32> pos = y01;
         Operand<TFloat32> neg = tf.math.sub(tf.constant(1f), y01);
         Operand<TFloat32> kr = tf.math.sub(maskedMean(tf, f, neg), maskedMean(tf, f, pos));
         Operand<TFloat32> sign = tf.math.sub(tf.math.mul(tf.constant(2f), y01), tf.constant(1f));
-        Operand<TFloat32> hinge = tf.math.mean(tf.nn.relu(tf.math.sub(tf.constant(margin), tf.math.mul(sign, f))), all(tf));
+        Operand<TFloat32> hinge =
+                tf.math.mean(tf.nn.relu(tf.math.sub(tf.constant(margin), tf.math.mul(sign, f))), all(tf));
         return tf.math.add(kr, tf.math.mul(tf.constant(lambda), hinge));
     }
 
@@ -34,7 +35,8 @@ public final class Losses {
      * + λ E[(m − f_y(x))₊ + Σ_{k≠y} (m + f_k(x))₊]; the expectations per class are batch means over the samples of
      * (resp. not of) class k, 0 when there are none.
      */
-    public static Operand<TFloat32> multiclassHkr(Ops tf, Operand<TFloat32> f, Operand<TFloat32> y, float lambda, float margin) {
+    public static Operand<TFloat32> multiclassHkr(
+            Ops tf, Operand<TFloat32> f, Operand<TFloat32> y, float lambda, float margin) {
         Operand<TFloat32> notY = tf.math.sub(tf.constant(1f), y);
         Operand<TFloat32> kr = tf.reduceSum(tf.math.sub(columnMean(tf, f, notY), columnMean(tf, f, y)), tf.constant(0));
         Operand<TFloat32> hinge = tf.math.mean(hingeTerms(tf, f, y, notY, margin, null), tf.constant(0));
@@ -46,10 +48,12 @@ public final class Losses {
      * L = Σ_{k≠y} σ_k f_k − f_y + λ [(m − f_y)₊ + Σ_{k≠y} σ_k (m + f_k)₊], averaged over the batch. The gradient flows
      * through the weights σ as well (the formula, as written, is the loss).
      */
-    public static Operand<TFloat32> softmaxHkr(Ops tf, Operand<TFloat32> f, Operand<TFloat32> y, float lambda, float margin, float alpha) {
+    public static Operand<TFloat32> softmaxHkr(
+            Ops tf, Operand<TFloat32> f, Operand<TFloat32> y, float lambda, float margin, float alpha) {
         Operand<TFloat32> notY = tf.math.sub(tf.constant(1f), y);
         Operand<TFloat32> sigma = tf.math.mul(
-                tf.nn.softmax(tf.math.sub(tf.math.mul(tf.constant(alpha), f), tf.math.mul(tf.constant(MASK), y))), notY);
+                tf.nn.softmax(tf.math.sub(tf.math.mul(tf.constant(alpha), f), tf.math.mul(tf.constant(MASK), y))),
+                notY);
         Operand<TFloat32> fy = tf.reduceSum(tf.math.mul(f, y), tf.constant(1));
         Operand<TFloat32> kr = tf.math.sub(tf.reduceSum(tf.math.mul(sigma, f), tf.constant(1)), fy);
         Operand<TFloat32> hinge = hingeTerms(tf, f, y, notY, margin, sigma);
@@ -62,8 +66,13 @@ public final class Losses {
     }
 
     /** Per sample: (m − f_y)₊ + Σ_{k≠y} w_k (m + f_k)₊, with w = 1 (Eq. 4) or σ (Eq. 5). */
-    private static Operand<TFloat32> hingeTerms(Ops tf, Operand<TFloat32> f, Operand<TFloat32> y, Operand<TFloat32> notY,
-                                                float margin, Operand<TFloat32> weights) {
+    private static Operand<TFloat32> hingeTerms(
+            Ops tf,
+            Operand<TFloat32> f,
+            Operand<TFloat32> y,
+            Operand<TFloat32> notY,
+            float margin,
+            Operand<TFloat32> weights) {
         Operand<TFloat32> m = tf.constant(margin);
         Operand<TFloat32> fy = tf.reduceSum(tf.math.mul(f, y), tf.constant(1));
         Operand<TFloat32> own = tf.nn.relu(tf.math.sub(m, fy));

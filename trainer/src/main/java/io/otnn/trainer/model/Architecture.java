@@ -1,9 +1,9 @@
 package io.otnn.trainer.model;
 
 import io.otnn.checkpoint.Certificate;
-import java.util.List;
 import io.otnn.trainer.layers.FrobeniusDense;
 import io.otnn.trainer.layers.Layer;
+import java.util.List;
 
 /**
  * A network: a preset's name, whether it is the 1-Lipschitz OTNN or its unconstrained twin, the width multiplier and
@@ -28,7 +28,8 @@ public record Architecture(String preset, boolean constrained, double widthMulti
      */
     public double certificateFactor(int logits) {
         if (logits == 1) return Certificate.BINARY_FACTOR;
-        return layers.get(layers.size() - 1) instanceof FrobeniusDense ? Certificate.INDEPENDENT_HEADS_FACTOR
+        return layers.get(layers.size() - 1) instanceof FrobeniusDense
+                ? Certificate.INDEPENDENT_HEADS_FACTOR
                 : Certificate.VECTOR_MAP_FACTOR;
     }
 

@@ -1,8 +1,5 @@
 package io.otnn.trainer.model;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import io.otnn.trainer.layers.BatchNormalization;
 import io.otnn.trainer.layers.Conv2D;
 import io.otnn.trainer.layers.Dense;
@@ -14,6 +11,9 @@ import io.otnn.trainer.layers.ReLU;
 import io.otnn.trainer.layers.ScaledGlobalAveragePooling2D;
 import io.otnn.trainer.layers.SpectralConv2D;
 import io.otnn.trainer.layers.SpectralDense;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Named architectures. The input shape comes from the data when the layers are built; {@code logits} is 1 for a binary
@@ -29,8 +29,7 @@ public final class Presets {
     /** The CNN's width multiplier by default: Table 4 at full width is too slow on a CPU. */
     public static final double DEFAULT_CNN_WIDTH = 0.25;
 
-    private Presets() {
-    }
+    private Presets() {}
 
     public static Architecture create(String preset, boolean constrained, double width, int logits) {
         if (!(width > 0 && width <= 8)) {

@@ -23,7 +23,8 @@ public record LearningRateSchedule(List<Double> rates, List<Integer> boundaries)
             if (!(r > 0 && r <= 1)) throw new IllegalArgumentException("learning rate must be in (0, 1], got " + r);
         }
         for (int i = 1; i < boundaries.size(); i++) {
-            if (boundaries.get(i) <= boundaries.get(i - 1)) throw new IllegalArgumentException("schedule boundaries must increase: " + boundaries);
+            if (boundaries.get(i) <= boundaries.get(i - 1))
+                throw new IllegalArgumentException("schedule boundaries must increase: " + boundaries);
         }
     }
 
@@ -47,8 +48,10 @@ public record LearningRateSchedule(List<Double> rates, List<Integer> boundaries)
                 }
             }
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("learning-rate schedule '" + text + "' is not 'rate:untilEpoch,…,rate' (e.g. "
-                    + FASHION_MNIST + "): " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "learning-rate schedule '" + text + "' is not 'rate:untilEpoch,…,rate' (e.g. " + FASHION_MNIST
+                            + "): " + e.getMessage(),
+                    e);
         }
         return new LearningRateSchedule(rates, bounds);
     }

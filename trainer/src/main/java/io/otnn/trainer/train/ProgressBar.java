@@ -29,8 +29,17 @@ public final class ProgressBar {
         lastPrint = now;
         double seconds = Math.max(1e-9, (now - start) / 1e9);
         int filled = (int) Math.round(WIDTH * done / (double) Math.max(1, total));
-        out.printf(Locale.ROOT, "\r%s [%s%s] %d/%d loss %.4f acc %.4f %.0f img/s", label, "=".repeat(filled),
-                " ".repeat(WIDTH - filled), done, total, loss, accuracy, (double) done * imagesPerStep / seconds);
+        out.printf(
+                Locale.ROOT,
+                "\r%s [%s%s] %d/%d loss %.4f acc %.4f %.0f img/s",
+                label,
+                "=".repeat(filled),
+                " ".repeat(WIDTH - filled),
+                done,
+                total,
+                loss,
+                accuracy,
+                (double) done * imagesPerStep / seconds);
         if (done >= total) out.println();
         out.flush();
     }

@@ -30,14 +30,16 @@ public final class StopSignal {
     }
 
     public Thread installShutdownHook() {
-        Thread hook = new Thread(() -> {
-            request();
-            try {
-                finished.await(DEFAULT_SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "otnn-train-stop");
+        Thread hook = new Thread(
+                () -> {
+                    request();
+                    try {
+                        finished.await(DEFAULT_SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "otnn-train-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         return hook;
     }

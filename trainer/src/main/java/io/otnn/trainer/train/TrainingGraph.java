@@ -58,7 +58,9 @@ public final class TrainingGraph implements ModelRunner, AutoCloseable {
         int size = 1;
         for (long d : inputShape) size *= (int) d;
         this.inputSize = size;
-        images = tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, inputShape[0], inputShape[1], inputShape[2])));
+        images = tf.withName("images")
+                .placeholder(
+                        TFloat32.class, Placeholder.shape(Shape.of(-1, inputShape[0], inputShape[1], inputShape[2])));
         labels = tf.withName("labels").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, logits)));
         learningRate = tf.withName("learning_rate").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
 
@@ -75,7 +77,8 @@ public final class TrainingGraph implements ModelRunner, AutoCloseable {
             inferenceParams.add(layers.get(i).inferenceParameters());
         }
         if (shape.length != 1 || shape[0] != logits) {
-            throw new IllegalArgumentException("the network ends with shape " + java.util.Arrays.toString(shape) + ", expected [" + logits + "]");
+            throw new IllegalArgumentException(
+                    "the network ends with shape " + java.util.Arrays.toString(shape) + ", expected [" + logits + "]");
         }
         trainLogits = x;
         loss = lossSpec.build(tf, trainLogits, labels);
@@ -101,12 +104,14 @@ public final class TrainingGraph implements ModelRunner, AutoCloseable {
     org.tensorflow.proto.framework.ConfigProto sessionConfig() {
         var builder = org.tensorflow.proto.framework.ConfigProto.newBuilder();
         String mode = System.getProperty("otnn.grappler", "auto");
-        boolean hasConv = architecture.layers().stream().anyMatch(l -> l instanceof io.otnn.trainer.layers.SpectralConv2D
-                || l instanceof io.otnn.trainer.layers.Conv2D);
+        boolean hasConv = architecture.layers().stream()
+                .anyMatch(l -> l instanceof io.otnn.trainer.layers.SpectralConv2D
+                        || l instanceof io.otnn.trainer.layers.Conv2D);
         boolean grappler = mode.equals("auto") ? !hasConv : Boolean.parseBoolean(mode);
         if (!grappler) {
             builder.setGraphOptions(org.tensorflow.proto.framework.GraphOptions.newBuilder()
-                    .setRewriteOptions(org.tensorflow.proto.framework.RewriterConfig.newBuilder().setDisableMetaOptimizer(true)));
+                    .setRewriteOptions(org.tensorflow.proto.framework.RewriterConfig.newBuilder()
+                            .setDisableMetaOptimizer(true)));
         }
         return builder.build();
     }
@@ -127,10 +132,21 @@ public final class TrainingGraph implements ModelRunner, AutoCloseable {
             long[] shape = v.shape().asArray();
             int n = 1;
             for (long d : shape) n *= (int) d;
-            Variable<TFloat32> m = t.withName("m" + i).variable(t.constant(Shape.of(shape), DataBuffers.of(new float[n], true, false)));
-            Variable<TFloat32> s = t.withName("v" + i).variable(t.constant(Shape.of(shape), DataBuffers.of(new float[n], true, false)));
-            applies.add(t.train.applyAdam(v, m, s, beta1Power, beta2Power, learningRate, t.constant(ADAM_BETA1),
-                    t.constant(ADAM_BETA2), t.constant(ADAM_EPSILON), (Output<TFloat32>) grads[i]));
+            Variable<TFloat32> m = t.withName("m" + i)
+                    .variable(t.constant(Shape.of(shape), DataBuffers.of(new float[n], true, false)));
+            Variable<TFloat32> s = t.withName("v" + i)
+                    .variable(t.constant(Shape.of(shape), DataBuffers.of(new float[n], true, false)));
+            applies.add(t.train.applyAdam(
+                    v,
+                    m,
+                    s,
+                    beta1Power,
+                    beta2Power,
+                    learningRate,
+                    t.constant(ADAM_BETA1),
+                    t.constant(ADAM_BETA2),
+                    t.constant(ADAM_EPSILON),
+                    (Output<TFloat32>) grads[i]));
         }
         Ops after = t.withControlDependencies(applies);
         List<Op> ops = new ArrayList<>(applies);
@@ -141,9 +157,15 @@ public final class TrainingGraph implements ModelRunner, AutoCloseable {
 
     /** One optimisation step; returns {loss, number of correct predictions}. */
     public float[] step(float[] x, float[] y, int n, float lr) {
-        try (TFloat32 xt = tensor(x, n); TFloat32 yt = TFloat32.tensorOf(Shape.of(n, logits), DataBuffers.of(y, true, false));
-             TFloat32 lrt = TFloat32.scalarOf(lr)) {
-            Session.Runner r = session.runner().feed(images, xt).feed(labels, yt).feed(learningRate, lrt).fetch(loss).fetch(trainLogits);
+        try (TFloat32 xt = tensor(x, n);
+                TFloat32 yt = TFloat32.tensorOf(Shape.of(n, logits), DataBuffers.of(y, true, false));
+                TFloat32 lrt = TFloat32.scalarOf(lr)) {
+            Session.Runner r = session.runner()
+                    .feed(images, xt)
+                    .feed(labels, yt)
+                    .feed(learningRate, lrt)
+                    .fetch(loss)
+                    .fetch(trainLogits);
             stepTargets.forEach(r::addTarget);
             try (Result res = r.run()) {
                 float l = ((TFloat32) res.get(0)).getFloat();
@@ -191,7 +213,8 @@ public final class TrainingGraph implements ModelRunner, AutoCloseable {
     }
 
     TFloat32 tensor(float[] x, int n) {
-        return TFloat32.tensorOf(Shape.of(n, inputShape[0], inputShape[1], inputShape[2]), DataBuffers.of(x, true, false));
+        return TFloat32.tensorOf(
+                Shape.of(n, inputShape[0], inputShape[1], inputShape[2]), DataBuffers.of(x, true, false));
     }
 
     @Override
@@ -201,7 +224,8 @@ public final class TrainingGraph implements ModelRunner, AutoCloseable {
 
     @Override
     public float[] logits(float[] x, int n) {
-        try (TFloat32 xt = tensor(x, n); Result r = session.runner().feed(images, xt).fetch(evalLogits).run()) {
+        try (TFloat32 xt = tensor(x, n);
+                Result r = session.runner().feed(images, xt).fetch(evalLogits).run()) {
             return Param.of((TFloat32) r.get(0)).values();
         }
     }
@@ -209,8 +233,15 @@ public final class TrainingGraph implements ModelRunner, AutoCloseable {
     @Override
     public Outputs explain(float[] x, int n) {
         try (TFloat32 xt = tensor(x, n);
-             Result r = session.runner().feed(images, xt).fetch(evalLogits).fetch(heads.gradTop1()).fetch(heads.gradMargin()).run()) {
-            return new Outputs(Param.of((TFloat32) r.get(0)).values(), Param.of((TFloat32) r.get(1)).values(),
+                Result r = session.runner()
+                        .feed(images, xt)
+                        .fetch(evalLogits)
+                        .fetch(heads.gradTop1())
+                        .fetch(heads.gradMargin())
+                        .run()) {
+            return new Outputs(
+                    Param.of((TFloat32) r.get(0)).values(),
+                    Param.of((TFloat32) r.get(1)).values(),
                     Param.of((TFloat32) r.get(2)).values());
         }
     }
@@ -231,10 +262,11 @@ public final class TrainingGraph implements ModelRunner, AutoCloseable {
                 spectral.add(p.spectralOutput());
                 bjorck.add(p.bjorckOutput());
                 Operand<TFloat32> w = p.bjorckOutput();
-                Operand<TFloat32> dot = tf.reduceSum(tf.math.mul(w, tf.stopGradient(w)),
-                        tf.range(tf.constant(0), tf.rank(w), tf.constant(1)));
+                Operand<TFloat32> dot = tf.reduceSum(
+                        tf.math.mul(w, tf.stopGradient(w)), tf.range(tf.constant(0), tf.rank(w), tf.constant(1)));
                 Output<?> kernel = l.trainableVariables().get(0).asOutput();
-                backward.add(tf.identity((Output<TFloat32>) graph.addGradients(dot.asOutput(), new Output<?>[] {kernel})[0]));
+                backward.add(tf.identity(
+                        (Output<TFloat32>) graph.addGradients(dot.asOutput(), new Output<?>[] {kernel})[0]));
             }
         }
         if (spectral.isEmpty()) return new double[] {0, 0, 0};

@@ -35,16 +35,30 @@ class CheckpointAnnouncerTest {
 
     @Test
     void shouldPublishTheCheckpointOnACompactedTopicWhenTrainingEnds() throws Exception {
-        TrainingResult r = new Trainer().train(TrainingConfig.builder().setDataset("fashion-mnist")
-                .optDataDir(Fixtures.fashionMnistMini()).optLimit(256).optTestLimit(100).optWidthMultiplier(0.125)
-                .setEpochs(1).setOut(tmp.resolve("ckpt")).build());
+        TrainingResult r = new Trainer()
+                .train(TrainingConfig.builder()
+                        .setDataset("fashion-mnist")
+                        .optDataDir(Fixtures.fashionMnistMini())
+                        .optLimit(256)
+                        .optTestLimit(100)
+                        .optWidthMultiplier(0.125)
+                        .setEpochs(1)
+                        .setOut(tmp.resolve("ckpt"))
+                        .build());
         try (LocalStack stack = LocalStack.start()) {
-            CheckpointAnnouncer announcer = new CheckpointAnnouncer(stack.bootstrapServers(), stack.schemaRegistryUrl(), null);
+            CheckpointAnnouncer announcer =
+                    new CheckpointAnnouncer(stack.bootstrapServers(), stack.schemaRegistryUrl(), null);
             announcer.announce(CheckpointAnnouncer.event(r.checkpoint(), r.metadata(), r.manifestDigest()));
 
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
+            try (Admin admin =
+                    Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
                 ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, CheckpointAnnouncer.DEFAULT_TOPIC);
-                String policy = admin.describeConfigs(List.of(res)).all().get().get(res).get("cleanup.policy").value();
+                String policy = admin.describeConfigs(List.of(res))
+                        .all()
+                        .get()
+                        .get(res)
+                        .get("cleanup.policy")
+                        .value();
                 assertThat(policy).isEqualTo("compact");
             }
             Map<String, Object> config = new HashMap<>();

@@ -27,7 +27,8 @@ class DataSetsTest {
         assertThat(gz.height()).isEqualTo(28);
         assertThat(gz.classNames()).hasSize(10);
         for (String f : new String[] {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(Fixtures.fashionMnistMini().resolve(f + ".gz")))) {
+            try (InputStream in = new GZIPInputStream(
+                    Files.newInputStream(Fixtures.fashionMnistMini().resolve(f + ".gz")))) {
                 Files.write(tmp.resolve(f), in.readAllBytes());
             }
         }
@@ -42,7 +43,9 @@ class DataSetsTest {
     @Test
     void shouldNameTheMissingFileWhenIdxIsAbsent() {
         assertThatThrownBy(() -> DataSources.readIdx(tmp, "train", DataSetNames.MNIST_CLASSES))
-                .isInstanceOf(DataException.class).hasMessageContaining("train-images-idx3-ubyte.gz").hasMessageContaining("missing");
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("train-images-idx3-ubyte.gz")
+                .hasMessageContaining("missing");
     }
 
     @Test
@@ -80,20 +83,33 @@ class DataSetsTest {
     void shouldNameTheFileWhenAnImageIsUnreadable() throws IOException {
         Files.createDirectories(tmp.resolve("a"));
         Files.createDirectories(tmp.resolve("b"));
-        ImageIO.write(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB), "png", tmp.resolve("a/ok.png").toFile());
+        ImageIO.write(
+                new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB),
+                "png",
+                tmp.resolve("a/ok.png").toFile());
         Files.writeString(tmp.resolve("b/broken.png"), "not a png");
-        assertThatThrownBy(() -> ImageFolder.read(tmp)).isInstanceOf(DataException.class)
-                .hasMessageContaining("broken.png").hasMessageContaining("unreadable");
+        assertThatThrownBy(() -> ImageFolder.read(tmp))
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("broken.png")
+                .hasMessageContaining("unreadable");
     }
 
     @Test
     void shouldRejectTheFolderWhenSizesDiffer() throws IOException {
         Files.createDirectories(tmp.resolve("a"));
         Files.createDirectories(tmp.resolve("b"));
-        ImageIO.write(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB), "png", tmp.resolve("a/x.png").toFile());
-        ImageIO.write(new BufferedImage(5, 4, BufferedImage.TYPE_INT_RGB), "png", tmp.resolve("b/y.png").toFile());
-        assertThatThrownBy(() -> ImageFolder.read(tmp)).isInstanceOf(DataException.class)
-                .hasMessageContaining("y.png").hasMessageContaining("differs");
+        ImageIO.write(
+                new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB),
+                "png",
+                tmp.resolve("a/x.png").toFile());
+        ImageIO.write(
+                new BufferedImage(5, 4, BufferedImage.TYPE_INT_RGB),
+                "png",
+                tmp.resolve("b/y.png").toFile());
+        assertThatThrownBy(() -> ImageFolder.read(tmp))
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("y.png")
+                .hasMessageContaining("differs");
     }
 
     @Test

@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
 
 class CertificateSampleTest {
 
     private static double[] values(int n) {
         double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = (i * 7919 % n) / (double) n;   // a permutation of i/n
+        for (int i = 0; i < n; i++) v[i] = (i * 7919 % n) / (double) n; // a permutation of i/n
         return v;
     }
 

@@ -51,7 +51,8 @@ class BjorckTest {
     }
 
     private float[] bjorck(double[][] w, float beta, float eps, int maxIter) {
-        return run(Normalizers.bjorck(tf, tf.constant(TestMatrices.toFloat(w)), w.length, w[0].length, beta, eps, maxIter));
+        return run(Normalizers.bjorck(
+                tf, tf.constant(TestMatrices.toFloat(w)), w.length, w[0].length, beta, eps, maxIter));
     }
 
     @Test
@@ -62,10 +63,17 @@ class BjorckTest {
             // the reference itself: it finds the spectrum the matrix was built with
             double[] s = svd.s().clone();
             java.util.Arrays.sort(s);
-            for (int i = 0; i < s.length; i++) assertThat(s[i]).isCloseTo(SPECTRUM[SPECTRUM.length - 1 - i], within(1e-12));
+            for (int i = 0; i < s.length; i++)
+                assertThat(s[i]).isCloseTo(SPECTRUM[SPECTRUM.length - 1 - i], within(1e-12));
 
-            float[] b = bjorck(w, Normalizers.DEFAULT_BETA_BJORCK, Normalizers.DEFAULT_EPS_BJORCK, Normalizers.DEFAULT_MAXITER_BJORCK);
-            assertThat(TestMatrices.maxAbsDifference(svd.polar(), b)).as("seed %d", seed).isLessThan(1e-4);
+            float[] b = bjorck(
+                    w,
+                    Normalizers.DEFAULT_BETA_BJORCK,
+                    Normalizers.DEFAULT_EPS_BJORCK,
+                    Normalizers.DEFAULT_MAXITER_BJORCK);
+            assertThat(TestMatrices.maxAbsDifference(svd.polar(), b))
+                    .as("seed %d", seed)
+                    .isLessThan(1e-4);
             assertThat(MatrixNorms.smallestSingularValue(b, 10, 6)).isCloseTo(1.0, within(1e-4));
         }
     }
@@ -74,9 +82,11 @@ class BjorckTest {
     void shouldConvergeToThePolarFactorWhenTheMatrixIsWide() {
         // rows < cols uses the other Gram matrix, W Wᵀ; the polar factor of Wᵀ is the transpose of Wᵀ's
         double[][] w = TestMatrices.withSpectrum(6, 10, SPECTRUM, 4);
-        double[][] polarOfTranspose = TestMatrices.jacobiSvd(TestMatrices.transpose(w)).polar();
+        double[][] polarOfTranspose =
+                TestMatrices.jacobiSvd(TestMatrices.transpose(w)).polar();
         float[] b = bjorck(w, 0.5f, 1e-3f, 15);
-        assertThat(TestMatrices.maxAbsDifference(TestMatrices.transpose(polarOfTranspose), b)).isLessThan(1e-4);
+        assertThat(TestMatrices.maxAbsDifference(TestMatrices.transpose(polarOfTranspose), b))
+                .isLessThan(1e-4);
     }
 
     @Test
@@ -85,7 +95,9 @@ class BjorckTest {
             double[][] w = TestMatrices.withSpectrum(10, 6, SPECTRUM, 5);
             double[][] expected = TestMatrices.withSpectrum(10, 6, SPECTRUM, 5, s -> s * (1 + beta - beta * s * s));
             float[] b = bjorck(w, beta, 0f, 1);
-            assertThat(TestMatrices.maxAbsDifference(expected, b)).as("β = %s", beta).isLessThan(1e-6);
+            assertThat(TestMatrices.maxAbsDifference(expected, b))
+                    .as("β = %s", beta)
+                    .isLessThan(1e-6);
         }
     }
 
@@ -141,7 +153,8 @@ class BjorckTest {
         // and with the default eps the loop stops before its maximum too
         stoppingLoop(w, 0.5, Normalizers.DEFAULT_EPS_BJORCK, 15, steps);
         assertThat(steps[0]).isLessThan(15);
-        assertThat(TestMatrices.maxAbsDifference(stoppingLoop(w, 0.5, 1e-3, 15, new int[1]), bjorck(w, 0.5f, 1e-3f, 15)))
+        assertThat(TestMatrices.maxAbsDifference(
+                        stoppingLoop(w, 0.5, 1e-3, 15, new int[1]), bjorck(w, 0.5f, 1e-3f, 15)))
                 .isLessThan(1e-5);
     }
 
@@ -155,12 +168,18 @@ class BjorckTest {
         java.util.Random random = new java.util.Random(11);
         for (float[] row : weights) for (int j = 0; j < row.length; j++) row[j] = (float) random.nextGaussian();
         Operand<TFloat32> c = tf.constant(weights);
-        Operand<TFloat32> masked = tf.reduceSum(tf.math.mul(Normalizers.bjorck(tf, w, 10, 6, 0.5f, 0.05f, 15), c), tf.constant(new int[] {0, 1}));
-        Operand<TFloat32> unrolled = tf.reduceSum(tf.math.mul(Normalizers.bjorck(tf, w, 10, 6, 0.5f, 0f, steps[0]), c), tf.constant(new int[] {0, 1}));
+        Operand<TFloat32> masked = tf.reduceSum(
+                tf.math.mul(Normalizers.bjorck(tf, w, 10, 6, 0.5f, 0.05f, 15), c), tf.constant(new int[] {0, 1}));
+        Operand<TFloat32> unrolled = tf.reduceSum(
+                tf.math.mul(Normalizers.bjorck(tf, w, 10, 6, 0.5f, 0f, steps[0]), c), tf.constant(new int[] {0, 1}));
         Output<?> gMasked = graph.addGradients(masked.asOutput(), new Output<?>[] {w.asOutput()})[0];
         Output<?> gUnrolled = graph.addGradients(unrolled.asOutput(), new Output<?>[] {w.asOutput()})[0];
         try (TFloat32 in = new Param(new long[] {10, 6}, TestMatrices.flat(w0)).toTensor();
-             Result r = session.runner().feed(w, in).fetch(gMasked).fetch(gUnrolled).run()) {
+                Result r = session.runner()
+                        .feed(w, in)
+                        .fetch(gMasked)
+                        .fetch(gUnrolled)
+                        .run()) {
             float[] a = Param.of((TFloat32) r.get(0)).values();
             float[] b = Param.of((TFloat32) r.get(1)).values();
             double max = 0, norm = 0;

@@ -8,7 +8,6 @@ import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -71,7 +70,11 @@ final class LayerHarness implements AutoCloseable {
 
     /** Runs a training step's updates (power iteration state) {@code steps} times, then condenses. */
     void warmUp(int steps) {
-        float[] batch = new Random(3).doubles(inputSize() * 2L).map(d -> d - 0.5).collect(() -> new FloatArray(), FloatArray::add, FloatArray::addAll).toArray();
+        float[] batch = new Random(3)
+                .doubles(inputSize() * 2L)
+                .map(d -> d - 0.5)
+                .collect(() -> new FloatArray(), FloatArray::add, FloatArray::addAll)
+                .toArray();
         try (TFloat32 in = tensor(batch, 2)) {
             for (int i = 0; i < steps; i++) {
                 Session.Runner r = session.runner().feed(x, in).fetch(trainOut);
@@ -92,7 +95,8 @@ final class LayerHarness implements AutoCloseable {
     }
 
     float[] infer(float[] point) {
-        try (TFloat32 in = tensor(point, 1); Result r = session.runner().feed(x, in).fetch(inferOut).run()) {
+        try (TFloat32 in = tensor(point, 1);
+                Result r = session.runner().feed(x, in).fetch(inferOut).run()) {
             return Param.of((TFloat32) r.get(0)).values();
         }
     }
@@ -110,7 +114,11 @@ final class LayerHarness implements AutoCloseable {
                 float[] e = new float[m];
                 e[i] = 1f;
                 try (TFloat32 c = new Param(outFull, e).toTensor();
-                     Result r = session.runner().feed(x, in).feed(cotangent, c).fetch(jacobianRow).run()) {
+                        Result r = session.runner()
+                                .feed(x, in)
+                                .feed(cotangent, c)
+                                .fetch(jacobianRow)
+                                .run()) {
                     float[] row = Param.of((TFloat32) r.get(0)).values();
                     System.arraycopy(row, 0, j, i * n, n);
                 }

@@ -46,7 +46,8 @@ class LipschitzLayersTest {
             assertThat(norm).isLessThanOrEqualTo(1 + TOLERANCE).isGreaterThan(0.3);
             Param k = h.fetch(h.layer.inferenceParameters().get(0));
             double factor = ((SpectralConv2D) h.layer).factor();
-            assertThat(MatrixNorms.spectralNorm(k.values(), k.rows(), k.cols()) / factor).isCloseTo(1.0, within(TOLERANCE));
+            assertThat(MatrixNorms.spectralNorm(k.values(), k.rows(), k.cols()) / factor)
+                    .isCloseTo(1.0, within(TOLERANCE));
         }
     }
 
@@ -54,7 +55,9 @@ class LipschitzLayersTest {
     void shouldBoundTheOperatorNormWhenSpectralConvHasStrideTwo() {
         try (LayerHarness h = new LayerHarness(new SpectralConv2D(6, 3, 2), 6, 6, 3)) {
             h.warmUp(3);
-            assertThat(h.jacobianNorm(h.randomPoint(3))).isLessThanOrEqualTo(1 + TOLERANCE).isGreaterThan(0.3);
+            assertThat(h.jacobianNorm(h.randomPoint(3)))
+                    .isLessThanOrEqualTo(1 + TOLERANCE)
+                    .isGreaterThan(0.3);
         }
     }
 
@@ -85,7 +88,9 @@ class LipschitzLayersTest {
     @Test
     void shouldBeOneLipschitzWhenScaledL2NormPooling() {
         try (LayerHarness h = new LayerHarness(new ScaledL2NormPooling2D(2), 4, 4, 3)) {
-            assertThat(h.jacobianNorm(h.randomPoint(6))).isLessThanOrEqualTo(1 + TOLERANCE).isCloseTo(1.0, within(TOLERANCE));
+            assertThat(h.jacobianNorm(h.randomPoint(6)))
+                    .isLessThanOrEqualTo(1 + TOLERANCE)
+                    .isCloseTo(1.0, within(TOLERANCE));
             float[] y = h.infer(new float[48]);
             assertThat(y[0]).isLessThan(0.01f);
         }
@@ -159,7 +164,8 @@ class LipschitzLayersTest {
     @Test
     void shouldNameTheValidRangeWhenArgumentIsOutOfRange() {
         assertThatThrownBy(() -> new SpectralDense(0)).hasMessageContaining("units must be in [1.0");
-        assertThatThrownBy(() -> new SpectralDense(4, 0.7f, 1e-3f, 15, 1e-3f, 10)).hasMessageContaining("betaBjorck must be in [0.0, 0.5]");
+        assertThatThrownBy(() -> new SpectralDense(4, 0.7f, 1e-3f, 15, 1e-3f, 10))
+                .hasMessageContaining("betaBjorck must be in [0.0, 0.5]");
         assertThatThrownBy(() -> new LayerHarness(new GroupSort2(), 3)).hasMessageContaining("even number of channels");
     }
 }

@@ -26,8 +26,12 @@ class MatrixNormsTest {
     void shouldGiveTheScaleWhenTheMatrixIsAScaledRotation() {
         double theta = 0.7;
         double scale = 2.5;
-        float[] a = {(float) (scale * Math.cos(theta)), (float) (-scale * Math.sin(theta)),
-                (float) (scale * Math.sin(theta)), (float) (scale * Math.cos(theta))};
+        float[] a = {
+            (float) (scale * Math.cos(theta)),
+            (float) (-scale * Math.sin(theta)),
+            (float) (scale * Math.sin(theta)),
+            (float) (scale * Math.cos(theta))
+        };
         assertThat(MatrixNorms.spectralNorm(a, 2, 2)).isCloseTo(scale, within(scale * RELATIVE));
         assertThat(MatrixNorms.smallestSingularValue(a, 2, 2)).isCloseTo(scale, within(scale * RELATIVE));
     }
@@ -40,7 +44,8 @@ class MatrixNormsTest {
         for (int i = 0; i < u.length; i++) {
             for (int j = 0; j < v.length; j++) a[i * v.length + j] = (float) (u[i] * v[j]);
         }
-        double expected = Math.sqrt(Arrays.stream(u).map(x -> x * x).sum()) * Math.sqrt(Arrays.stream(v).map(x -> x * x).sum());
+        double expected = Math.sqrt(Arrays.stream(u).map(x -> x * x).sum())
+                * Math.sqrt(Arrays.stream(v).map(x -> x * x).sum());
         assertThat(MatrixNorms.spectralNorm(a, u.length, v.length)).isCloseTo(expected, within(expected * RELATIVE));
         assertThat(MatrixNorms.smallestSingularValue(a, u.length, v.length)).isLessThan(1e-3 * expected);
         // a wide matrix: the transpose has the same norm
@@ -56,10 +61,16 @@ class MatrixNormsTest {
         double[] s = {2.5, 2.0, 1.7, 1.2, 1.0, 0.8, 0.5, 0.3};
         for (long seed = 1; seed <= 3; seed++) {
             float[] tall = TestMatrices.flat(TestMatrices.withSpectrum(12, 8, s, seed));
-            assertThat(MatrixNorms.spectralNorm(tall, 12, 8)).as("seed %d", seed).isCloseTo(2.5, within(2.5 * RELATIVE));
-            assertThat(MatrixNorms.smallestSingularValue(tall, 12, 8)).as("seed %d", seed).isCloseTo(0.3, within(0.3 * RELATIVE));
+            assertThat(MatrixNorms.spectralNorm(tall, 12, 8))
+                    .as("seed %d", seed)
+                    .isCloseTo(2.5, within(2.5 * RELATIVE));
+            assertThat(MatrixNorms.smallestSingularValue(tall, 12, 8))
+                    .as("seed %d", seed)
+                    .isCloseTo(0.3, within(0.3 * RELATIVE));
             float[] wide = TestMatrices.flat(TestMatrices.withSpectrum(8, 20, s, seed));
-            assertThat(MatrixNorms.spectralNorm(wide, 8, 20)).as("seed %d", seed).isCloseTo(2.5, within(2.5 * RELATIVE));
+            assertThat(MatrixNorms.spectralNorm(wide, 8, 20))
+                    .as("seed %d", seed)
+                    .isCloseTo(2.5, within(2.5 * RELATIVE));
         }
     }
 

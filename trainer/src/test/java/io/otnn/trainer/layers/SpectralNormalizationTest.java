@@ -38,11 +38,18 @@ class SpectralNormalizationTest {
     }
 
     private float[][] run(double[][] w, float[] u0, float eps, int maxIter) {
-        Normalizers.Spectral s = Normalizers.spectralNormalization(tf, tf.constant(TestMatrices.toFloat(w)),
-                tf.constant(new float[][] {u0}), eps, maxIter);
-        try (Result r = session.runner().fetch(s.normalized()).fetch(s.u()).fetch(s.sigma()).run()) {
-            return new float[][] {Param.of((TFloat32) r.get(0)).values(), Param.of((TFloat32) r.get(1)).values(),
-                    {((TFloat32) r.get(2)).getFloat()}};
+        Normalizers.Spectral s = Normalizers.spectralNormalization(
+                tf, tf.constant(TestMatrices.toFloat(w)), tf.constant(new float[][] {u0}), eps, maxIter);
+        try (Result r = session.runner()
+                .fetch(s.normalized())
+                .fetch(s.u())
+                .fetch(s.sigma())
+                .run()) {
+            return new float[][] {
+                Param.of((TFloat32) r.get(0)).values(),
+                Param.of((TFloat32) r.get(1)).values(),
+                {((TFloat32) r.get(2)).getFloat()}
+            };
         }
     }
 

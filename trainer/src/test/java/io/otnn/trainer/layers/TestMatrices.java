@@ -9,8 +9,7 @@ import java.util.Random;
  */
 public final class TestMatrices {
 
-    private TestMatrices() {
-    }
+    private TestMatrices() {}
 
     /** A random {@code n×k} matrix (k ≤ n) with orthonormal columns, by Gram–Schmidt (twice, for float-free accuracy). */
     public static double[][] orthonormalColumns(int n, int k, Random random) {
@@ -50,7 +49,8 @@ public final class TestMatrices {
     }
 
     /** The matrix Q1·diag(g(s))·Q2ᵀ of {@link #withSpectrum} with the same seed: same singular vectors, new values. */
-    public static double[][] withSpectrum(int rows, int cols, double[] s, long seed, java.util.function.DoubleUnaryOperator g) {
+    public static double[][] withSpectrum(
+            int rows, int cols, double[] s, long seed, java.util.function.DoubleUnaryOperator g) {
         double[] t = new double[s.length];
         for (int i = 0; i < s.length; i++) t[i] = g.applyAsDouble(s[i]);
         return withSpectrum(rows, cols, t, seed);

@@ -27,11 +27,12 @@ import org.tensorflow.types.TFloat32;
 class LossesTest {
 
     private static final float[][] F = {
-            {0.3f, -0.2f, 0.9f, -1.1f},
-            {-0.4f, 0.7f, 0.1f, 0.05f},
-            {1.2f, -0.6f, -0.3f, 0.4f},
-            {0.0f, 0.2f, -0.8f, 0.6f},
-            {-0.5f, -0.1f, 0.3f, 0.2f}};
+        {0.3f, -0.2f, 0.9f, -1.1f},
+        {-0.4f, 0.7f, 0.1f, 0.05f},
+        {1.2f, -0.6f, -0.3f, 0.4f},
+        {0.0f, 0.2f, -0.8f, 0.6f},
+        {-0.5f, -0.1f, 0.3f, 0.2f}
+    };
     private static final int[] LABELS = {2, 1, 0, 3, 2};
     private static final int K = 4;
 
@@ -77,7 +78,13 @@ class LossesTest {
         int nPos = 0, nNeg = 0;
         for (int i = 0; i < f.length; i++) {
             double yi = y[i][0] > 0 ? 1 : -1;
-            if (yi > 0) { sumPos += f[i][0]; nPos++; } else { sumNeg += f[i][0]; nNeg++; }
+            if (yi > 0) {
+                sumPos += f[i][0];
+                nPos++;
+            } else {
+                sumNeg += f[i][0];
+                nNeg++;
+            }
             hinge += relu(m - yi * f[i][0]);
         }
         double expected = sumNeg / nNeg - sumPos / nPos + lambda * hinge / f.length;
@@ -93,7 +100,13 @@ class LossesTest {
             double in = 0, out = 0;
             int nIn = 0, nOut = 0;
             for (int i = 0; i < F.length; i++) {
-                if (LABELS[i] == k) { in += F[i][k]; nIn++; } else { out += F[i][k]; nOut++; }
+                if (LABELS[i] == k) {
+                    in += F[i][k];
+                    nIn++;
+                } else {
+                    out += F[i][k];
+                    nOut++;
+                }
             }
             kr += (nOut > 0 ? out / nOut : 0) - (nIn > 0 ? in / nIn : 0);
         }
@@ -150,11 +163,20 @@ class LossesTest {
     private static final float[][] BIN_A_Y = {{1}, {1}, {1}, {0}, {0}, {0}};
     private static final float[][] BIN_B = {{0.5f}, {1.1f}, {-0.1f}, {0.7f}, {-1.3f}, {-0.4f}, {0.2f}, {-0.9f}};
     private static final float[][] BIN_B_Y = {{1}, {1}, {1}, {1}, {0}, {0}, {0}, {0}};
-    private static final float[][] MC_2 = {{2, 0.2f, -0.5f}, {-1, -1.2f, 0.3f}, {0.8f, 2, 0}, {0, 1, -0.5f},
-            {2.4f, -0.4f, -1.1f}, {-0.1f, -1.7f, 0.6f}};
+    private static final float[][] MC_2 = {
+        {2, 0.2f, -0.5f}, {-1, -1.2f, 0.3f}, {0.8f, 2, 0}, {0, 1, -0.5f}, {2.4f, -0.4f, -1.1f}, {-0.1f, -1.7f, 0.6f}
+    };
     private static final int[] MC_2_LABELS = {0, 0, 0, 1, 1, 2};
-    private static final float[][] MC_3 = {{1.5f, 0.2f, -0.5f}, {1, -1.2f, 0.3f}, {0.8f, 2, -2}, {0, 1, -0.5f},
-            {-0.8f, 2, 0}, {2.4f, -0.4f, -1.1f}, {-0.1f, -1.7f, 0.6f}, {1.2f, 1.3f, 2.5f}};
+    private static final float[][] MC_3 = {
+        {1.5f, 0.2f, -0.5f},
+        {1, -1.2f, 0.3f},
+        {0.8f, 2, -2},
+        {0, 1, -0.5f},
+        {-0.8f, 2, 0},
+        {2.4f, -0.4f, -1.1f},
+        {-0.1f, -1.7f, 0.6f},
+        {1.2f, 1.3f, 2.5f}
+    };
     private static final int[] MC_3_LABELS = {0, 0, 0, 1, 1, 1, 2, 2};
 
     /**
@@ -165,13 +187,17 @@ class LossesTest {
      */
     @Test
     void shouldReproduceDeelLipsBinaryValuesWhenBinaryHkr() {
-        assertThat((double) eval(Losses.binaryHkr(tf, tf.constant(BIN_A), tf.constant(BIN_A_Y), 0f, 1f))).isCloseTo(-1.0, within(1e-6));
+        assertThat((double) eval(Losses.binaryHkr(tf, tf.constant(BIN_A), tf.constant(BIN_A_Y), 0f, 1f)))
+                .isCloseTo(-1.0, within(1e-6));
         double hingeA = eval(Losses.binaryHkr(tf, tf.constant(BIN_A), tf.constant(BIN_A_Y), 1f, 1f)) + 1.0;
         assertThat(hingeA).isCloseTo(4.0 / 6, within(1e-6));
-        assertThat((double) eval(Losses.binaryHkr(tf, tf.constant(BIN_B), tf.constant(BIN_B_Y), 0f, 1f))).isCloseTo(-9.2 / 8, within(1e-6));
+        assertThat((double) eval(Losses.binaryHkr(tf, tf.constant(BIN_B), tf.constant(BIN_B_Y), 0f, 1f)))
+                .isCloseTo(-9.2 / 8, within(1e-6));
         double krB = -9.2 / 8;
-        assertThat(eval(Losses.binaryHkr(tf, tf.constant(BIN_B), tf.constant(BIN_B_Y), 1f, 0.7f)) - krB).isCloseTo(2.2 / 8, within(1e-6));
-        assertThat((double) eval(Losses.binaryHkr(tf, tf.constant(BIN_B), tf.constant(BIN_B_Y), 2.5f, 1f))).isCloseTo(0.3 / 8, within(1e-6));
+        assertThat(eval(Losses.binaryHkr(tf, tf.constant(BIN_B), tf.constant(BIN_B_Y), 1f, 0.7f)) - krB)
+                .isCloseTo(2.2 / 8, within(1e-6));
+        assertThat((double) eval(Losses.binaryHkr(tf, tf.constant(BIN_B), tf.constant(BIN_B_Y), 2.5f, 1f)))
+                .isCloseTo(0.3 / 8, within(1e-6));
     }
 
     /**
@@ -182,8 +208,10 @@ class LossesTest {
     void shouldReproduceDeelLipsMulticlassKrWhenMulticlassHkrHasNoHinge() {
         Operand<TFloat32> y2 = tf.constant(oneHot(MC_2_LABELS, 3));
         Operand<TFloat32> y3 = tf.constant(oneHot(MC_3_LABELS, 3));
-        assertThat((double) eval(Losses.multiclassHkr(tf, tf.constant(MC_2), y2, 0f, 1f))).isCloseTo(-3 * 761.0 / 1800, within(1e-6));
-        assertThat((double) eval(Losses.multiclassHkr(tf, tf.constant(MC_3), y3, 0f, 0.5f))).isCloseTo(-3 * 698.0 / 75 / 8, within(1e-6));
+        assertThat((double) eval(Losses.multiclassHkr(tf, tf.constant(MC_2), y2, 0f, 1f)))
+                .isCloseTo(-3 * 761.0 / 1800, within(1e-6));
+        assertThat((double) eval(Losses.multiclassHkr(tf, tf.constant(MC_3), y3, 0f, 0.5f)))
+                .isCloseTo(-3 * 698.0 / 75 / 8, within(1e-6));
     }
 
     /**
@@ -198,7 +226,8 @@ class LossesTest {
         assertMulticlassHkrMatchesDeelLip(MC_3, MC_3_LABELS, 2.5f, 0.5f, 152.0 / 75 / 8);
     }
 
-    private static void assertMulticlassHkrMatchesDeelLip(float[][] f, int[] labels, float lambda, float m, double deelLip) {
+    private static void assertMulticlassHkrMatchesDeelLip(
+            float[][] f, int[] labels, float lambda, float m, double deelLip) {
         int k = f[0].length;
         double own = 0;
         for (int i = 0; i < f.length; i++) own += relu(m - f[i][labels[i]]);
@@ -218,11 +247,14 @@ class LossesTest {
     void shouldDropThePositiveMeanOfAClassWhenTheClassIsAbsentFromTheBatch() {
         float[][] f = java.util.Arrays.copyOfRange(MC_3, 3, 7);
         Operand<TFloat32> y = tf.constant(oneHot(new int[] {1, 1, 1, 2}, 3));
-        assertThat((double) eval(Losses.multiclassHkr(tf, tf.constant(f), y, 0f, 0.5f))).isCloseTo(-3.325, within(1e-6));
-        assertThat((double) eval(Losses.multiclassHkr(tf, tf.constant(f), y, 2.5f, 0.5f))).isCloseTo(-3.325 + 2.5 * 1.3, within(1e-6));
+        assertThat((double) eval(Losses.multiclassHkr(tf, tf.constant(f), y, 0f, 0.5f)))
+                .isCloseTo(-3.325, within(1e-6));
+        assertThat((double) eval(Losses.multiclassHkr(tf, tf.constant(f), y, 2.5f, 0.5f)))
+                .isCloseTo(-3.325 + 2.5 * 1.3, within(1e-6));
         // binary: a batch of one class has no KR term for the other
         float[][] onlyPositive = {{0.4f}, {1.2f}};
-        assertThat((double) eval(Losses.binaryHkr(tf, tf.constant(onlyPositive), tf.constant(new float[][] {{1}, {1}}), 2f, 0.5f)))
+        assertThat((double) eval(Losses.binaryHkr(
+                        tf, tf.constant(onlyPositive), tf.constant(new float[][] {{1}, {1}}), 2f, 0.5f)))
                 .isCloseTo(-0.8 + 2 * (0.1 / 2), within(1e-6));
     }
 
@@ -240,7 +272,8 @@ class LossesTest {
             for (int k = 0; k < 3; k++) if (k != y) max = Math.max(max, MC_3[i][k]);
             total += max - MC_3[i][y] + lambda * (relu(m - MC_3[i][y]) + relu(m + max));
         }
-        float actual = eval(Losses.softmaxHkr(tf, tf.constant(MC_3), tf.constant(oneHot(MC_3_LABELS, 3)), 2.5f, 0.5f, 1000f));
+        float actual =
+                eval(Losses.softmaxHkr(tf, tf.constant(MC_3), tf.constant(oneHot(MC_3_LABELS, 3)), 2.5f, 0.5f, 1000f));
         assertThat((double) actual).isCloseTo(total / MC_3.length, within(1e-5));
     }
 
@@ -251,7 +284,13 @@ class LossesTest {
         int nPos = 0, nNeg = 0;
         for (int i = 0; i < f.length; i++) {
             double s = y[i] == 1 ? 1 : -1;
-            if (s > 0) { sumPos += f[i][0]; nPos++; } else { sumNeg += f[i][0]; nNeg++; }
+            if (s > 0) {
+                sumPos += f[i][0];
+                nPos++;
+            } else {
+                sumNeg += f[i][0];
+                nNeg++;
+            }
             hinge += relu(m - s * f[i][0]);
         }
         return (nNeg > 0 ? sumNeg / nNeg : 0) - (nPos > 0 ? sumPos / nPos : 0) + lambda * hinge / f.length;
@@ -264,7 +303,13 @@ class LossesTest {
             double in = 0, out = 0;
             int nIn = 0, nOut = 0;
             for (int i = 0; i < f.length; i++) {
-                if (y[i] == c) { in += f[i][c]; nIn++; } else { out += f[i][c]; nOut++; }
+                if (y[i] == c) {
+                    in += f[i][c];
+                    nIn++;
+                } else {
+                    out += f[i][c];
+                    nOut++;
+                }
             }
             kr += (nOut > 0 ? out / nOut : 0) - (nIn > 0 ? in / nIn : 0);
         }
@@ -303,7 +348,8 @@ class LossesTest {
     }
 
     /** The TF gradient of {@code loss} at {@code f} against central differences (h = 1e-5) of {@code reference}. */
-    private static void assertGradientMatchesFiniteDifferences(double[][] f, GraphLoss loss, Formula reference, String what) {
+    private static void assertGradientMatchesFiniteDifferences(
+            double[][] f, GraphLoss loss, Formula reference, String what) {
         int n = f.length;
         int k = f[0].length;
         Placeholder<TFloat32> p = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(n, k)));
@@ -313,7 +359,7 @@ class LossesTest {
         for (int i = 0; i < n; i++) for (int j = 0; j < k; j++) flat[i * k + j] = (float) f[i][j];
         float[] grad;
         try (TFloat32 in = new io.otnn.trainer.layers.Param(new long[] {n, k}, flat).toTensor();
-             Result r = session.runner().feed(p, in).fetch(g).run()) {
+                Result r = session.runner().feed(p, in).fetch(g).run()) {
             grad = io.otnn.trainer.layers.Param.of((TFloat32) r.get(0)).values();
         }
         double h = 1e-5;
@@ -326,7 +372,9 @@ class LossesTest {
                 minus[i][j] -= h;
                 double fd = (reference.at(plus) - reference.at(minus)) / (2 * h);
                 largest = Math.max(largest, Math.abs(fd));
-                assertThat((double) grad[i * k + j]).as("%s ∂/∂f[%d][%d]", what, i, j).isCloseTo(fd, within(2e-5));
+                assertThat((double) grad[i * k + j])
+                        .as("%s ∂/∂f[%d][%d]", what, i, j)
+                        .isCloseTo(fd, within(2e-5));
             }
         }
         assertThat(largest).as("%s has a gradient to compare", what).isGreaterThan(0.01);
@@ -361,17 +409,17 @@ class LossesTest {
         int[] labels = {0, 1, 2, 3, 0, 1, 2, 3, 0, 2, 1, 3};
         double[][] f = smoothLogits(labels.length, 5, m, 21);
         Operand<TFloat32> y = tf.constant(oneHot(labels, 5));
-        assertGradientMatchesFiniteDifferences(f, p -> Losses.multiclassHkr(tf, p, y, 5f, 0.5f),
-                x -> eq4(x, labels, 5, m), "Eq. 4");
-        assertGradientMatchesFiniteDifferences(f, p -> Losses.softmaxHkr(tf, p, y, 5f, 0.5f, 10f),
-                x -> eq5(x, labels, 5, m, 10), "Eq. 5");
+        assertGradientMatchesFiniteDifferences(
+                f, p -> Losses.multiclassHkr(tf, p, y, 5f, 0.5f), x -> eq4(x, labels, 5, m), "Eq. 4");
+        assertGradientMatchesFiniteDifferences(
+                f, p -> Losses.softmaxHkr(tf, p, y, 5f, 0.5f, 10f), x -> eq5(x, labels, 5, m, 10), "Eq. 5");
         int[] binary = {1, 0, 0, 1, 1, 0, 1, 0, 0, 0};
         double[][] fb = smoothLogits(binary.length, 1, m, 22);
         float[][] yb = new float[binary.length][1];
         for (int i = 0; i < binary.length; i++) yb[i][0] = binary[i];
         Operand<TFloat32> ybOp = tf.constant(yb);
-        assertGradientMatchesFiniteDifferences(fb, p -> Losses.binaryHkr(tf, p, ybOp, 5f, 0.5f),
-                x -> eq1(x, binary, 5, m), "Eq. 1");
+        assertGradientMatchesFiniteDifferences(
+                fb, p -> Losses.binaryHkr(tf, p, ybOp, 5f, 0.5f), x -> eq1(x, binary, 5, m), "Eq. 1");
     }
 
     @Test
@@ -380,13 +428,19 @@ class LossesTest {
         float viaSpec = eval(spec.build(tf, tf.constant(F), tf.constant(oneHot(LABELS, K))));
         float direct = eval(Losses.softmaxHkr(tf, tf.constant(F), tf.constant(oneHot(LABELS, K)), 5f, 0.5f, 10f));
         assertThat(viaSpec).isEqualTo(direct);
-        assertThat(spec.parameters()).containsEntry("alpha", 10.0).containsEntry("lambda", 5.0).containsEntry("margin", 0.5);
+        assertThat(spec.parameters())
+                .containsEntry("alpha", 10.0)
+                .containsEntry("lambda", 5.0)
+                .containsEntry("margin", 0.5);
     }
 
     @Test
     void shouldNameTheValidRangeWhenHyperParameterIsOutOfRange() {
-        assertThatThrownBy(() -> new LossSpec(LossSpec.Kind.HKR, -1f, 0.5f, 10f)).hasMessageContaining("lambda must be in [0, 1e6]");
-        assertThatThrownBy(() -> new LossSpec(LossSpec.Kind.HKR, 1f, 0f, 10f)).hasMessageContaining("margin must be in (0, 1e4]");
-        assertThatThrownBy(() -> LossSpec.Kind.fromCli("hinge")).hasMessageContaining("valid: hkr, hkr-multiclass, hkr-softmax, cross-entropy");
+        assertThatThrownBy(() -> new LossSpec(LossSpec.Kind.HKR, -1f, 0.5f, 10f))
+                .hasMessageContaining("lambda must be in [0, 1e6]");
+        assertThatThrownBy(() -> new LossSpec(LossSpec.Kind.HKR, 1f, 0f, 10f))
+                .hasMessageContaining("margin must be in (0, 1e4]");
+        assertThatThrownBy(() -> LossSpec.Kind.fromCli("hinge"))
+                .hasMessageContaining("valid: hkr, hkr-multiclass, hkr-softmax, cross-entropy");
     }
 }

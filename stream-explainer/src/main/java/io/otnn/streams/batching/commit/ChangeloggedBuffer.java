@@ -1,8 +1,8 @@
 package io.otnn.streams.batching.commit;
 
+import io.otnn.streams.input.ReceivedImage;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -10,8 +10,6 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-
-import io.otnn.streams.input.ReceivedImage;
 
 /**
  * Waiting images are kept in a changelogged key-value store of their task (key: the image's offset, value: the
@@ -47,8 +45,9 @@ public final class ChangeloggedBuffer implements ImageBuffer {
     public StoreBuilder<KeyValueStore<Long, ReceivedImage>> storeBuilder() {
         // in memory with a changelog: restored from the changelog when a task starts; no cache, so that every put
         // and delete reaches the changelog in the transaction of the records forwarded with it
-        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(storeName), Serdes.Long(),
-                new ReceivedImageSerde()).withCachingDisabled();
+        return Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(storeName), Serdes.Long(), new ReceivedImageSerde())
+                .withCachingDisabled();
     }
 
     @Override
@@ -58,8 +57,7 @@ public final class ChangeloggedBuffer implements ImageBuffer {
     }
 
     /** The offset of a kept image, its key in the task's store (a task reads one partition). */
-    private record StoreKey(long offset) implements Origin {
-    }
+    private record StoreKey(long offset) implements Origin {}
 
     private record StoreTaskBuffer<K, V>(ProcessorContext<K, V> context, KeyValueStore<Long, ReceivedImage> store)
             implements TaskBuffer<K, V> {

@@ -1,9 +1,8 @@
 package io.otnn.streams.batching.commit;
 
+import io.otnn.streams.startup.StartupException;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.StoreBuilder;
-
-import io.otnn.streams.startup.StartupException;
 
 /**
  * Where the batching processor keeps the images that wait for their batch, so that exactly-once holds: Kafka Streams
@@ -44,8 +43,9 @@ public interface ImageBuffer {
         return switch (kind) {
             case InMemoryBeforeCommit.KIND -> new InMemoryBeforeCommit(InMemoryBeforeCommit.STORE);
             case ChangeloggedBuffer.KIND -> new ChangeloggedBuffer(ChangeloggedBuffer.STORE);
-            default -> throw new IllegalArgumentException("unknown batching buffer '" + kind + "': "
-                    + InMemoryBeforeCommit.KIND + " or " + ChangeloggedBuffer.KIND);
+            default ->
+                throw new IllegalArgumentException("unknown batching buffer '" + kind + "': "
+                        + InMemoryBeforeCommit.KIND + " or " + ChangeloggedBuffer.KIND);
         };
     }
 

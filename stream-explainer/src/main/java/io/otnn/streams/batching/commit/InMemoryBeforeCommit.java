@@ -1,12 +1,10 @@
 package io.otnn.streams.batching.commit;
 
+import io.otnn.streams.input.ReceivedImage;
 import java.util.List;
-
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.StoreBuilder;
-
-import io.otnn.streams.input.ReceivedImage;
 
 /**
  * Waiting images stay in memory, and every one of them is explained right before each commit of its task: no
@@ -52,8 +50,7 @@ public final class InMemoryBeforeCommit implements ImageBuffer {
     }
 
     /** The record context of an image that waits in memory. */
-    private record RecordOrigin(ProcessorScope.Origin context) implements Origin {
-    }
+    private record RecordOrigin(ProcessorScope.Origin context) implements Origin {}
 
     private record InMemoryTaskBuffer<K, V>(ProcessorScope<K, V> scope) implements TaskBuffer<K, V> {
 

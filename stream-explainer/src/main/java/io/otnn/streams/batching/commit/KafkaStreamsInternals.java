@@ -37,8 +37,12 @@ final class KafkaStreamsInternals {
         @Override
         public String toString() {
             return returns + " " + type.substring(type.lastIndexOf('.') + 1) + "." + name + "("
-                    + String.join(", ", List.of(parameters).stream()
-                    .map(p -> p.substring(p.lastIndexOf('.') + 1)).toList()) + ")";
+                    + String.join(
+                            ", ",
+                            List.of(parameters).stream()
+                                    .map(p -> p.substring(p.lastIndexOf('.') + 1))
+                                    .toList())
+                    + ")";
         }
     }
 
@@ -60,8 +64,7 @@ final class KafkaStreamsInternals {
             new Member(STREAM_TASK, "flush", "void"),
             new Member(PROCESSOR_STATE_MANAGER, "flushCache", "void"));
 
-    private KafkaStreamsInternals() {
-    }
+    private KafkaStreamsInternals() {}
 
     /** Why {@link InMemoryBeforeCommit} cannot run on the Kafka Streams of {@code loader}, or empty when it can. */
     static Optional<String> problem(ClassLoader loader) {
@@ -93,7 +96,8 @@ final class KafkaStreamsInternals {
     /** The version of the Kafka Streams jar on the class path, from the properties file it ships. */
     static String version() {
         Properties properties = new Properties();
-        try (InputStream in = KafkaStreamsInternals.class.getClassLoader()
+        try (InputStream in = KafkaStreamsInternals.class
+                .getClassLoader()
                 .getResourceAsStream("kafka/kafka-streams-version.properties")) {
             if (in != null) {
                 properties.load(in);
@@ -116,7 +120,8 @@ final class KafkaStreamsInternals {
                 return Optional.of("missing method " + member);
             }
             if (!method.getReturnType().equals(typeOf(member.returns(), loader))) {
-                return Optional.of(member + " now returns " + method.getReturnType().getName());
+                return Optional.of(
+                        member + " now returns " + method.getReturnType().getName());
             }
             return Optional.empty();
         } catch (ClassNotFoundException | LinkageError e) {

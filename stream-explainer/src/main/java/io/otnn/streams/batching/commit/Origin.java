@@ -5,5 +5,4 @@ package io.otnn.streams.batching.commit;
  * image go: for {@link InMemoryBeforeCommit} the record context Kafka Streams' sinks and error handlers read, for
  * {@link ChangeloggedBuffer} the image's key in the task's store. Opaque to the processor.
  */
-public interface Origin {
-}
+public interface Origin {}

@@ -1,7 +1,6 @@
 package io.otnn.streams.batching.commit;
 
 import java.util.Map;
-
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -21,7 +20,7 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
 final class PreCommitHook implements StateStore, CachedStateStore<Object, Object> {
 
     private final String name;
-    private Runnable beforeCommit = () -> { };
+    private Runnable beforeCommit = () -> {};
     private boolean open;
 
     private PreCommitHook(String name) {
@@ -60,13 +59,13 @@ final class PreCommitHook implements StateStore, CachedStateStore<Object, Object
 
     @Override
     public void init(StateStoreContext context, StateStore root) {
-        context.register(root, (key, value) -> { });
+        context.register(root, (key, value) -> {});
         open = true;
     }
 
     @Override
     public void close() {
-        beforeCommit = () -> { };
+        beforeCommit = () -> {};
         open = false;
     }
 

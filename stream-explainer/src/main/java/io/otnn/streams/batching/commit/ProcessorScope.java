@@ -17,8 +17,7 @@ import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
 final class ProcessorScope<K, V> {
 
     /** Where a record came from, as Kafka Streams' sinks and error handlers read it. */
-    record Origin(ProcessorRecordContext context) {
-    }
+    record Origin(ProcessorRecordContext context) {}
 
     private final InternalProcessorContext<K, V> context;
     private final ProcessorNode<?, ?, ?, ?> node;

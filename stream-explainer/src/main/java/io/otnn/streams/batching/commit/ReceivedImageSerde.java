@@ -1,17 +1,15 @@
 package io.otnn.streams.batching.commit;
 
+import io.otnn.streams.input.ReceivedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
-
-import io.otnn.streams.input.ReceivedImage;
 
 /** Binary serde of the changelogged buffer's values: a received record as it arrived (version byte first). */
 final class ReceivedImageSerde implements Serde<ReceivedImage> {
@@ -52,8 +50,14 @@ final class ReceivedImageSerde implements Serde<ReceivedImage> {
                 if (version != VERSION) {
                     throw new SerializationException("unknown version " + version + " of a buffered image");
                 }
-                return new ReceivedImage(in.readUTF(), in.readInt(), in.readLong(), in.readLong(), in.readLong(),
-                        readBytes(in), readBytes(in));
+                return new ReceivedImage(
+                        in.readUTF(),
+                        in.readInt(),
+                        in.readLong(),
+                        in.readLong(),
+                        in.readLong(),
+                        readBytes(in),
+                        readBytes(in));
             } catch (IOException e) {
                 throw new SerializationException("a buffered image does not read back: " + e, e);
             }

@@ -1,10 +1,8 @@
 package io.otnn.streams.batching.commit;
 
-import java.util.List;
-
-import org.apache.kafka.streams.processor.api.Record;
-
 import io.otnn.streams.input.ReceivedImage;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * One task's side of an {@link ImageBuffer}: keeps each image the task has read until the task forwards its outcome,
@@ -40,6 +38,5 @@ public interface TaskBuffer<K, V> {
     String atClose();
 
     /** A restored image and its origin. */
-    record Kept(ReceivedImage image, Origin origin) {
-    }
+    record Kept(ReceivedImage image, Origin origin) {}
 }

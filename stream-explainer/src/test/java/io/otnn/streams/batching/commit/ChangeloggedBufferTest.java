@@ -2,6 +2,16 @@ package io.otnn.streams.batching.commit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.otnn.avro.Explanation;
+import io.otnn.streams.ExplainerConfig;
+import io.otnn.streams.Topics;
+import io.otnn.streams.format.JsonRecordFormat;
+import io.otnn.streams.format.RecordFormat;
+import io.otnn.streams.input.ReceivedImage;
+import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.testing.Images;
+import io.otnn.streams.testing.LinearTestEngine;
+import io.otnn.streams.topology.ExplainerTopology;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
@@ -23,17 +32,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.otnn.streams.ExplainerConfig;
-import io.otnn.streams.Topics;
-import io.otnn.streams.format.JsonRecordFormat;
-import io.otnn.streams.format.RecordFormat;
-import io.otnn.streams.input.ReceivedImage;
-import io.otnn.avro.Explanation;
-import io.otnn.streams.records.ImageInput;
-import io.otnn.streams.testing.Images;
-import io.otnn.streams.testing.LinearTestEngine;
-import io.otnn.streams.topology.ExplainerTopology;
 
 /**
  * The changelogged buffer in the topology (TopologyTestDriver, its wall clock): a waiting image is in the task's
@@ -51,6 +49,7 @@ class ChangeloggedBufferTest {
     private TestInputTopic<byte[], byte[]> images;
     private TestOutputTopic<String, Explanation> explanations;
     private LinearTestEngine engine;
+
     @TempDir
     Path stateDir;
 
@@ -67,8 +66,10 @@ class ChangeloggedBufferTest {
         streams.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(ExplainerTopology.build(config, engine, topics), streams, T0);
         images = driver.createInputTopic(topics.images().name(), new ByteArraySerializer(), new ByteArraySerializer());
-        explanations = driver.createOutputTopic(topics.explanations().name(),
-                topics.explanations().keySerde().deserializer(), topics.explanations().valueSerde().deserializer());
+        explanations = driver.createOutputTopic(
+                topics.explanations().name(),
+                topics.explanations().keySerde().deserializer(),
+                topics.explanations().valueSerde().deserializer());
     }
 
     @AfterEach
@@ -102,7 +103,9 @@ class ChangeloggedBufferTest {
             values.add(send(i));
         }
 
-        assertThat(explanations.isEmpty()).as("not full, not waited long enough").isTrue();
+        assertThat(explanations.isEmpty())
+                .as("not full, not waited long enough")
+                .isTrue();
         List<KeyValue<Long, ReceivedImage>> waiting = stored();
         assertThat(waiting).extracting(kv -> kv.key).containsExactly(0L, 1L, 2L);
         for (int i = 0; i < 3; i++) {
@@ -115,7 +118,8 @@ class ChangeloggedBufferTest {
 
         driver.advanceWallClockTime(Duration.ofMillis(60));
 
-        assertThat(explanations.readKeyValuesToList()).extracting(kv -> kv.key)
+        assertThat(explanations.readKeyValuesToList())
+                .extracting(kv -> kv.key)
                 .containsExactly("img-0", "img-1", "img-2");
         assertThat(engine.batchSizes()).containsExactly(3);
         assertThat(stored()).as("deleted with their explanations").isEmpty();
@@ -129,7 +133,8 @@ class ChangeloggedBufferTest {
         }
 
         assertThat(engine.batchSizes()).containsExactly(4);
-        assertThat(explanations.readKeyValuesToList()).extracting(kv -> kv.key)
+        assertThat(explanations.readKeyValuesToList())
+                .extracting(kv -> kv.key)
                 .containsExactly("img-0", "img-1", "img-2", "img-3");
         assertThat(stored()).isEmpty();
     }
@@ -141,7 +146,8 @@ class ChangeloggedBufferTest {
                 new ReceivedImage("otnn.images", 5, 123_456_789_012L, 1L, 2L, "id".getBytes(), new byte[] {1, 2, 3}),
                 new ReceivedImage("t", 0, 0, -1L, 0L, null, null),
                 new ReceivedImage("t", 1, 7, 3L, 4L, new byte[0], new byte[0]))) {
-            ReceivedImage back = serde.deserializer().deserialize("c", serde.serializer().serialize("c", image));
+            ReceivedImage back =
+                    serde.deserializer().deserialize("c", serde.serializer().serialize("c", image));
             assertThat(back).usingRecursiveComparison().isEqualTo(image);
         }
         assertThat(serde.serializer().serialize("c", null)).isNull();

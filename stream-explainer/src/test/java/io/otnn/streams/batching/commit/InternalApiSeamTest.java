@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,8 +19,8 @@ import org.junit.jupiter.api.Test;
 class InternalApiSeamTest {
 
     // spelled in two parts so that this file does not name them itself
-    private static final List<String> INTERNAL_PACKAGES = List.of("org.apache.kafka.streams." + "processor.internals",
-            "org.apache.kafka.streams." + "state.internals");
+    private static final List<String> INTERNAL_PACKAGES = List.of(
+            "org.apache.kafka.streams." + "processor.internals", "org.apache.kafka.streams." + "state.internals");
     private static final String SEAM = "io/otnn/streams/batching/commit/";
 
     @Test
@@ -39,11 +38,16 @@ class InternalApiSeamTest {
         List<String> offenders = sources.stream()
                 .filter(p -> !p.toString().replace('\\', '/').contains(SEAM))
                 .filter(p -> INTERNAL_PACKAGES.stream().anyMatch(read(p)::contains))
-                .map(p -> root.relativize(p).toString()).toList();
-        assertThat(offenders).as("files outside %s that use Kafka Streams internals", SEAM).isEmpty();
-        assertThat(sources.stream().filter(p -> p.toString().replace('\\', '/').contains(SEAM))
-                .filter(p -> INTERNAL_PACKAGES.stream().anyMatch(read(p)::contains)))
-                .as("the seam itself uses them (else this test proves nothing)").isNotEmpty();
+                .map(p -> root.relativize(p).toString())
+                .toList();
+        assertThat(offenders)
+                .as("files outside %s that use Kafka Streams internals", SEAM)
+                .isEmpty();
+        assertThat(sources.stream()
+                        .filter(p -> p.toString().replace('\\', '/').contains(SEAM))
+                        .filter(p -> INTERNAL_PACKAGES.stream().anyMatch(read(p)::contains)))
+                .as("the seam itself uses them (else this test proves nothing)")
+                .isNotEmpty();
     }
 
     @Test
@@ -55,12 +59,16 @@ class InternalApiSeamTest {
         }
         assertThat(compiled).as("compiled classes under %s", classes).hasSizeGreaterThan(50);
         // a class's constant pool names every type it uses, imported or written out in full
-        List<String> binaryNames = INTERNAL_PACKAGES.stream().map(p -> p.replace('.', '/') + "/").toList();
+        List<String> binaryNames =
+                INTERNAL_PACKAGES.stream().map(p -> p.replace('.', '/') + "/").toList();
         List<String> offenders = compiled.stream()
                 .filter(p -> !p.toString().replace('\\', '/').contains(SEAM))
                 .filter(p -> binaryNames.stream().anyMatch(new String(bytes(p), StandardCharsets.ISO_8859_1)::contains))
-                .map(Path::toString).toList();
-        assertThat(offenders).as("classes outside %s that use Kafka Streams internals", SEAM).isEmpty();
+                .map(Path::toString)
+                .toList();
+        assertThat(offenders)
+                .as("classes outside %s that use Kafka Streams internals", SEAM)
+                .isEmpty();
     }
 
     /** The repository root: the nearest parent with a pom.xml that lists this module. */

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.otnn.streams.startup.StartupException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Arrays;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
-
-import io.otnn.streams.startup.StartupException;
 
 /**
  * The internal Kafka Streams members {@link InMemoryBeforeCommit} needs, checked by reflection on the Kafka Streams
@@ -42,7 +40,8 @@ class KafkaStreamsInternalsTest {
     @Test
     void shouldFindEveryInternalMemberWithItsSignatureWhenRunOnTheKafkaStreamsOfTheClassPath() {
         assertThat(KafkaStreamsInternals.problem(getClass().getClassLoader()))
-                .as("on Kafka Streams %s", KafkaStreamsInternals.version()).isEmpty();
+                .as("on Kafka Streams %s", KafkaStreamsInternals.version())
+                .isEmpty();
         assertThat(KafkaStreamsInternals.version()).as("read from the jar").matches("\\d+\\.\\d+\\.\\d+.*");
     }
 
@@ -52,17 +51,21 @@ class KafkaStreamsInternalsTest {
         assertThat(cached).isAssignableFrom(PreCommitHook.class);
         // a method Kafka Streams adds to the interface would have to be implemented, and checked, too
         Set<String> listed = Set.copyOf(KafkaStreamsInternals.REQUIRED.stream()
-                .filter(m -> m.type().equals(KafkaStreamsInternals.CACHED_STATE_STORE)).map(m -> m.name()).toList());
-        assertThat(Arrays.stream(cached.getDeclaredMethods()).filter(m -> Modifier.isAbstract(m.getModifiers()))
-                .map(Method::getName)).containsExactlyInAnyOrderElementsOf(listed);
+                .filter(m -> m.type().equals(KafkaStreamsInternals.CACHED_STATE_STORE))
+                .map(m -> m.name())
+                .toList());
+        assertThat(Arrays.stream(cached.getDeclaredMethods())
+                        .filter(m -> Modifier.isAbstract(m.getModifiers()))
+                        .map(Method::getName))
+                .containsExactlyInAnyOrderElementsOf(listed);
     }
 
     @Test
     void shouldNameTheMissingClassAndSuggestTheChangeloggedBufferWhenCachedStateStoreIsAbsent() {
         ClassLoader withoutIt = new HidingClassLoader(KafkaStreamsInternals.CACHED_STATE_STORE);
 
-        assertThat(KafkaStreamsInternals.problem(withoutIt)).hasValueSatisfying(problem ->
-                assertThat(problem).contains("CachedStateStore"));
+        assertThat(KafkaStreamsInternals.problem(withoutIt))
+                .hasValueSatisfying(problem -> assertThat(problem).contains("CachedStateStore"));
         assertThatThrownBy(() -> ImageBuffer.requireSupported(InMemoryBeforeCommit.KIND, withoutIt))
                 .isInstanceOf(StartupException.class)
                 .hasMessageStartingWith("batching.buffer=in-memory needs Kafka Streams internals that Kafka Streams "
@@ -76,18 +79,20 @@ class KafkaStreamsInternalsTest {
     void shouldRefuseTheInMemoryBufferWhenAParameterTypeOfAnInternalMethodIsAbsent() {
         ClassLoader withoutIt = new HidingClassLoader(KafkaStreamsInternals.PROCESSOR_RECORD_CONTEXT);
 
-        assertThat(KafkaStreamsInternals.problem(withoutIt)).hasValueSatisfying(problem ->
-                assertThat(problem).contains("ProcessorRecordContext").contains("InternalProcessorContext"));
+        assertThat(KafkaStreamsInternals.problem(withoutIt))
+                .hasValueSatisfying(problem ->
+                        assertThat(problem).contains("ProcessorRecordContext").contains("InternalProcessorContext"));
     }
 
     @Test
     void shouldStartTheChangeloggedBufferWhenTheInternalApiIsAbsent() {
-        ClassLoader withoutIt = new HidingClassLoader(KafkaStreamsInternals.CACHED_STATE_STORE,
-                KafkaStreamsInternals.INTERNAL_PROCESSOR_CONTEXT);
+        ClassLoader withoutIt = new HidingClassLoader(
+                KafkaStreamsInternals.CACHED_STATE_STORE, KafkaStreamsInternals.INTERNAL_PROCESSOR_CONTEXT);
 
         assertThatCode(() -> ImageBuffer.requireSupported(ChangeloggedBuffer.KIND, withoutIt))
                 .doesNotThrowAnyException();
-        assertThatCode(() -> ImageBuffer.requireSupported(InMemoryBeforeCommit.KIND, getClass().getClassLoader()))
+        assertThatCode(() -> ImageBuffer.requireSupported(
+                        InMemoryBeforeCommit.KIND, getClass().getClassLoader()))
                 .doesNotThrowAnyException();
     }
 }
