@@ -1,19 +1,16 @@
 package io.otnn.cli.demo;
 
 import io.otnn.avro.Counterfactual;
-import io.otnn.avro.EncodedTensor;
 import io.otnn.avro.Explanation;
-import io.otnn.avro.TensorEncoding;
+import io.otnn.dashboard.render.ExplanationImages;
 import io.otnn.explain.CounterfactualStep;
 import io.otnn.explain.Explainer;
 import io.otnn.explain.ImageExplanation;
 import io.otnn.explain.OtnnModel;
-import io.otnn.explain.render.CompactTensor;
 import io.otnn.explain.render.ExplanationPanel;
 import io.otnn.explain.render.PanelContent;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,8 +66,8 @@ final class ExplanationPictures implements AutoCloseable {
         }
         load();
         Counterfactual own = explanation.getCounterfactual();
-        CounterfactualStep recorded =
-                new CounterfactualStep(own.getT(), decode(own.getImage()), own.getPredictedClass(), own.getDistance());
+        CounterfactualStep recorded = new CounterfactualStep(
+                own.getT(), ExplanationImages.decode(own.getImage()), own.getPredictedClass(), own.getDistance());
         List<CounterfactualStep> steps = new ArrayList<>();
         steps.add(recorded);
         double[] others =
@@ -109,7 +106,7 @@ final class ExplanationPictures implements AutoCloseable {
                 explanation.getPredictedClass(),
                 explanation.getLabel(),
                 explanation.getCertificate().getRadius(),
-                decode(explanation.getSaliency()),
+                ExplanationImages.decode(explanation.getSaliency()),
                 own.getTargetClass(),
                 steps,
                 recorded);
@@ -167,21 +164,6 @@ final class ExplanationPictures implements AutoCloseable {
     public void close() {
         if (explainer != null) explainer.close();
         if (model != null) model.close();
-    }
-
-    private static float[] decode(EncodedTensor tensor) {
-        if (tensor.getEncoding() != TensorEncoding.PNG_U8) {
-            throw new IllegalArgumentException("the demo renders PNG_U8 tensors, got " + tensor.getEncoding());
-        }
-        int[] shape = tensor.getShape().stream().mapToInt(Integer::intValue).toArray();
-        return new CompactTensor(bytes(tensor.getData()), shape, tensor.getScale(), tensor.getOffset()).decode();
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer copy = buffer.duplicate();
-        byte[] bytes = new byte[copy.remaining()];
-        copy.get(bytes);
-        return bytes;
     }
 
     private static String slug(String name) {

@@ -59,15 +59,17 @@ public final class ExplanationImages {
      * neither x nor x_cf − x).
      */
     public static Optional<byte[]> png(Explanation e, ModelEntry checkpoint, Kind kind) {
-        float[] cf = decode(e.getCounterfactual().getImage());
-        float[] x = e.getInput() == null ? null : decode(e.getInput());
+        // each kind decodes only the tensors it draws: a gallery asks for four pictures of every explanation
         Renderer renderer = renderer(e, checkpoint);
+        EncodedTensor cf = e.getCounterfactual().getImage();
+        EncodedTensor x = e.getInput();
         return switch (kind) {
-            case INPUT -> x == null ? Optional.empty() : Optional.of(renderer.image(x));
+            case INPUT -> x == null ? Optional.empty() : Optional.of(renderer.image(decode(x)));
             case SALIENCY -> Optional.of(renderer.heatmap(decode(e.getSaliency())));
-            case COUNTERFACTUAL -> Optional.of(renderer.image(cf));
-            case DIFFERENCE -> x == null ? Optional.empty() : Optional.of(renderer.diverging(difference(cf, x)));
-            case OVERLAY -> Optional.of(renderer.overlay(x == null ? cf : x, decode(e.getSaliency()), 0.5));
+            case COUNTERFACTUAL -> Optional.of(renderer.image(decode(cf)));
+            case DIFFERENCE ->
+                x == null ? Optional.empty() : Optional.of(renderer.diverging(difference(decode(cf), decode(x))));
+            case OVERLAY -> Optional.of(renderer.overlay(decode(x == null ? cf : x), decode(e.getSaliency()), 0.5));
             case GRADIENT ->
                 e.getSignedGradient() == null
                         ? Optional.empty()
