@@ -31,16 +31,21 @@ public record DashboardConfig(
     public static final String TOPIC_MODELS_CONFIG = "topic.models";
     public static final String TOPIC_COMPARISON_CONFIG = "topic.metrics.comparison";
     public static final String TOPIC_TRAINING_STATUS_CONFIG = "topic.training.status";
+    public static final String TOPIC_MODELS_STATUS_CONFIG = "topic.models.status";
     public static final String GROUP_ID_CONFIG = "group.id";
 
-    /** The topics and their defaults (the stream explainer's; the last two do not exist yet and are optional). */
+    /**
+     * The topics and their defaults. The last three exist only once a shadow model, the trainer service or a live swap
+     * wrote to them; the feed reads them when they appear.
+     */
     public static final Map<String, String> TOPIC_DEFAULTS = Map.of(
             TOPIC_METRICS_CONFIG, "otnn.metrics",
             TOPIC_EXPLANATIONS_CONFIG, "otnn.explanations",
             TOPIC_DEAD_LETTERS_CONFIG, "otnn.images.dlq",
             TOPIC_MODELS_CONFIG, "otnn.models",
             TOPIC_COMPARISON_CONFIG, "otnn.metrics.comparison",
-            TOPIC_TRAINING_STATUS_CONFIG, "otnn.training.status");
+            TOPIC_TRAINING_STATUS_CONFIG, "otnn.training.status",
+            TOPIC_MODELS_STATUS_CONFIG, "otnn.models.status");
 
     public static final String DEFAULT_BIND = "127.0.0.1";
 

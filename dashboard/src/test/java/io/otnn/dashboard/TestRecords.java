@@ -7,10 +7,16 @@ import io.otnn.avro.EncodedTensor;
 import io.otnn.avro.EpsilonFraction;
 import io.otnn.avro.ErrorKind;
 import io.otnn.avro.Explanation;
+import io.otnn.avro.ExplanationComparison;
 import io.otnn.avro.ExplanationMetrics;
+import io.otnn.avro.ModelRole;
+import io.otnn.avro.ModelServingStatus;
 import io.otnn.avro.QuantileValue;
+import io.otnn.avro.ServingState;
 import io.otnn.avro.TensorEncoding;
 import io.otnn.avro.Timings;
+import io.otnn.avro.TrainingJobState;
+import io.otnn.avro.TrainingStatus;
 import io.otnn.explain.render.CompactTensor;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -145,6 +151,68 @@ public final class TestRecords {
                 .setScale((float) t.scale())
                 .setOffset((float) t.offset())
                 .setData(ByteBuffer.wrap(t.png()))
+                .build();
+    }
+
+    /** A model slot's decision; {@code reason} null for SERVING. */
+    public static ModelServingStatus serving(
+            String instance, String model, int version, String reason, Integer servingVersion, long time) {
+        return ModelServingStatus.newBuilder()
+                .setApplication("otnn-explainer")
+                .setInstance(instance)
+                .setRole(ModelRole.PRIMARY)
+                .setModelName(model)
+                .setModelVersion(version)
+                .setState(reason == null ? ServingState.SERVING : ServingState.REFUSED)
+                .setReason(reason)
+                .setServingVersion(servingVersion)
+                .setUri("http://127.0.0.1:1/models/" + model + "/" + version + ".tar.gz")
+                .setManifestDigest("ab".repeat(32))
+                .setSwapMs(reason == null ? 420L : null)
+                .setTime(Instant.ofEpochMilli(time))
+                .build();
+    }
+
+    public static TrainingStatus training(
+            String requestId, TrainingJobState state, int epoch, Double accuracy, String error, long time) {
+        return TrainingStatus.newBuilder()
+                .setRequestId(requestId)
+                .setModelName("fashion-dense")
+                .setState(state)
+                .setEpoch(epoch)
+                .setEpochs(5)
+                .setLoss(epoch == 0 ? null : 0.5 / epoch)
+                .setAccuracy(accuracy)
+                .setImagesPerSecond(epoch == 0 ? null : 1234.0)
+                .setEtaSeconds(epoch == 0 ? null : 10.0 * (5 - epoch))
+                .setError(error)
+                .setModelVersion(state == TrainingJobState.SUCCEEDED ? 2 : null)
+                .setCheckpointUri(
+                        state == TrainingJobState.SUCCEEDED ? "http://127.0.0.1:1/models/fashion-dense/2.tar.gz" : null)
+                .setDevice("CPU")
+                .setInstance("trainer-1")
+                .setTime(Instant.ofEpochMilli(time))
+                .build();
+    }
+
+    public static ExplanationComparison comparison(long start, long compared, double agreement, double rho) {
+        return ExplanationComparison.newBuilder()
+                .setWindowStart(Instant.ofEpochMilli(start))
+                .setWindowEnd(Instant.ofEpochMilli(start + 5_000))
+                .setPrimaryModelName("fashion-dense")
+                .setPrimaryModelVersion(1)
+                .setShadowModelName("fashion-dense")
+                .setShadowModelVersion(2)
+                .setComparedCount(compared)
+                .setClassAgreement(agreement)
+                .setCertificateDifferenceMean(0.0125)
+                .setCertificateDifferenceQuantiles(List.of(q(0.05, -0.1), q(0.5, 0.01), q(0.95, 0.2)))
+                .setSaliencySpearmanMean(rho)
+                .setSaliencySpearmanQuantiles(List.of(q(0.5, rho)))
+                .setSameTargetFraction(0.75)
+                .setLabelledCount(compared)
+                .setPrimaryAccuracy(0.8)
+                .setShadowAccuracy(0.85)
                 .build();
     }
 }

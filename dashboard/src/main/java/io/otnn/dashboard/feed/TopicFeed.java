@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One consumer thread that reads the dashboard's topics from their beginning, {@code read_committed} (only what the
  * explainer's transactions committed), and hands each record to the {@link DashboardState}. Topics that do not exist
- * (the comparison and training-status topics, not written by anything yet) are subscribed to all the same and read
- * once they appear; the consumer never creates a topic. A record that cannot be deserialized is counted, never fatal.
+ * yet (the comparison, training-status and model-status topics exist once a shadow model, the trainer service or a
+ * live swap writes them) are subscribed to all the same and read once they appear; the consumer never creates a topic. A record that cannot be deserialized is counted, never fatal.
  * No offset is committed: every start rebuilds the bounded state from the topics.
  */
 public final class TopicFeed implements AutoCloseable {
@@ -72,12 +72,13 @@ public final class TopicFeed implements AutoCloseable {
         handlers.put(deadLettersTopic, (v, ts) -> state.onDeadLetter(deadLetters.deserialize(deadLettersTopic, v)));
         handlers.put(
                 models, (v, ts) -> state.onCheckpoint(CheckpointReader.read(checkpoints.deserialize(models, v), ts)));
-        for (String key :
-                List.of(DashboardConfig.TOPIC_COMPARISON_CONFIG, DashboardConfig.TOPIC_TRAINING_STATUS_CONFIG)) {
-            String topic = config.topic(key);
-            state.expectOther(topic);
-            handlers.put(topic, (v, ts) -> state.onOther(topic, generic.deserialize(topic, v)));
-        }
+        // read as generic records by field name: a writer with more or fewer fields still shows what it has
+        String comparison = config.topic(DashboardConfig.TOPIC_COMPARISON_CONFIG);
+        String training = config.topic(DashboardConfig.TOPIC_TRAINING_STATUS_CONFIG);
+        String serving = config.topic(DashboardConfig.TOPIC_MODELS_STATUS_CONFIG);
+        handlers.put(comparison, (v, ts) -> state.onComparison(generic.deserialize(comparison, v)));
+        handlers.put(training, (v, ts) -> state.onTrainingStatus(generic.deserialize(training, v)));
+        handlers.put(serving, (v, ts) -> state.onServingStatus(generic.deserialize(serving, v)));
 
         settings.putIfAbsent(ConsumerConfig.GROUP_ID_CONFIG, "otnn-dashboard-" + UUID.randomUUID());
         settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

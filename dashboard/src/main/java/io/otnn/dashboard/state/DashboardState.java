@@ -4,6 +4,7 @@ import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,21 +16,24 @@ import org.apache.avro.generic.GenericRecord;
 /**
  * Everything the dashboard shows, bounded: the last {@link Limits#windowsPerVersion} windows of each model version,
  * the last {@link Limits#explanations} explanations, the dead letters by kind with the latest
- * {@link Limits#lettersPerKind} of each, every model checkpoint announced, and the latest records of the optional
- * topics. Thread-safe: the feed writes, the HTTP threads read {@link #snapshot}s; {@link #version} counts changes and
+ * {@link Limits#lettersPerKind} of each, every model checkpoint announced, the latest decision of every explainer's
+ * model slot with the latest {@link Limits#refusals} refused checkpoints, the latest status of the last
+ * {@link Limits#trainingRequests} training requests, and the last {@link Limits#windowsPerVersion} comparison windows
+ * of each (serving, shadow) pair. Thread-safe: the feed writes, the HTTP threads read {@link #snapshot}s; {@link #version} counts changes and
  * {@link #awaitChange} lets a server-sent-events stream sleep until the next one.
  */
 public final class DashboardState {
 
     /** How much is kept. */
-    public record Limits(int windowsPerVersion, int explanations, int lettersPerKind, int otherRecords) {
+    public record Limits(
+            int windowsPerVersion, int explanations, int lettersPerKind, int refusals, int trainingRequests) {
         public static Limits defaults() {
-            return new Limits(120, 48, 5, 20);
+            return new Limits(120, 48, 5, 20, 20);
         }
     }
 
-    /** The latest records of a topic the dashboard reads without knowing its schema. */
-    public record OtherTopic(String topic, long count, List<String> latest) {}
+    /** The comparison windows of one (serving, shadow) pair, newest first. */
+    public record ComparisonView(String pair, List<ComparisonFigures> windows) {}
 
     /** What the page draws, at one moment. */
     public record Snapshot(
@@ -40,7 +44,10 @@ public final class DashboardState {
             List<DeadLetterTally.View> deadLetters,
             long deadLettersTotal,
             List<ModelEntry> checkpoints,
-            List<OtherTopic> otherTopics,
+            List<ServingDecision> serving,
+            List<ServingDecision> refusals,
+            List<TrainingProgress> training,
+            List<ComparisonView> comparisons,
             Map<String, Long> unreadable,
             String feedStatus) {}
 
@@ -49,8 +56,13 @@ public final class DashboardState {
     private final ArrayDeque<ExplanationEntry> explanations = new ArrayDeque<>();
     private final TreeMap<String, DeadLetterTally> deadLetters = new TreeMap<>();
     private final Map<String, ModelEntry> checkpoints = new LinkedHashMap<>();
-    private final Map<String, ArrayDeque<String>> other = new LinkedHashMap<>();
-    private final Map<String, Long> otherCounts = new LinkedHashMap<>();
+    private final Map<String, ServingDecision> serving = new TreeMap<>();
+    private final ArrayDeque<ServingDecision> refusals = new ArrayDeque<>();
+    /** model@version → the first time an explainer said it serves it */
+    private final Map<String, Long> servingSince = new LinkedHashMap<>();
+
+    private final Map<String, TrainingProgress> training = new LinkedHashMap<>();
+    private final Map<String, TreeMap<Long, ComparisonFigures>> comparisons = new TreeMap<>();
     private final Map<String, Long> unreadable = new TreeMap<>();
     private long deadLettersTotal;
     private long nextSeq = 1;
@@ -94,12 +106,38 @@ public final class DashboardState {
         changed();
     }
 
-    /** A record of a topic read as a generic record (its JSON form is shown as it is). */
-    public synchronized void onOther(String topic, GenericRecord record) {
-        ArrayDeque<String> latest = other.computeIfAbsent(topic, t -> new ArrayDeque<>());
-        latest.addFirst(String.valueOf(record));
-        while (latest.size() > limits.otherRecords()) latest.removeLast();
-        otherCounts.merge(topic, 1L, Long::sum);
+    /** A {@code ModelServingStatus}: an explainer's model slot now serves, or refused, an announced checkpoint. */
+    public synchronized void onServingStatus(GenericRecord record) {
+        ServingDecision d = ServingDecision.of(record);
+        ServingDecision before = serving.get(d.slot());
+        if (before == null || before.time() <= d.time()) serving.put(d.slot(), d);
+        if (d.refused()) {
+            refusals.addFirst(d);
+            while (refusals.size() > limits.refusals()) refusals.removeLast();
+        } else if ("PRIMARY".equals(d.role())) {
+            servingSince.merge(ModelVersionState.key(d.modelName(), d.modelVersion()), d.time(), Math::min);
+        }
+        changed();
+    }
+
+    /** A {@code TrainingStatus}: the latest of each request is kept, for the newest requests. */
+    public synchronized void onTrainingStatus(GenericRecord record) {
+        TrainingProgress p = TrainingProgress.of(record);
+        TrainingProgress before = training.remove(p.requestId());
+        // a request that has ended keeps its final status even when an older progress record arrives after it
+        training.put(p.requestId(), before != null && before.ended() && !p.ended() ? before : p);
+        while (training.size() > limits.trainingRequests()) {
+            training.remove(training.keySet().iterator().next());
+        }
+        changed();
+    }
+
+    /** An {@code ExplanationComparison} window; a window written again replaces the first copy. */
+    public synchronized void onComparison(GenericRecord record) {
+        ComparisonFigures c = ComparisonFigures.of(record);
+        TreeMap<Long, ComparisonFigures> windows = comparisons.computeIfAbsent(c.pair(), k -> new TreeMap<>());
+        windows.put(c.windowStart(), c);
+        while (windows.size() > limits.windowsPerVersion()) windows.pollFirstEntry();
         changed();
     }
 
@@ -114,12 +152,6 @@ public final class DashboardState {
             feedStatus = status;
             changed();
         }
-    }
-
-    /** The topic an optional topic reader waits for: registered so the page says it has no record yet. */
-    public synchronized void expectOther(String topic) {
-        other.computeIfAbsent(topic, t -> new ArrayDeque<>());
-        otherCounts.putIfAbsent(topic, 0L);
     }
 
     public synchronized long version() {
@@ -152,7 +184,9 @@ public final class DashboardState {
             version(c.modelName(), c.version());
         }
         List<ModelVersionView> models = new ArrayList<>();
-        for (ModelVersionState v : versions.values()) models.add(v.view(checkpoints.get(v.key())));
+        for (ModelVersionState v : versions.values()) {
+            models.add(v.view(checkpoints.get(v.key()), servingSince.get(v.key())));
+        }
         models.sort(Comparator.comparing(ModelVersionView::modelName)
                 .thenComparing(
                         Comparator.comparingInt(ModelVersionView::modelVersion).reversed()));
@@ -164,9 +198,11 @@ public final class DashboardState {
         }
         List<DeadLetterTally.View> letters = new ArrayList<>();
         deadLetters.values().forEach(t -> letters.add(t.view()));
-        List<OtherTopic> others = new ArrayList<>();
-        other.forEach((topic, latest) ->
-                others.add(new OtherTopic(topic, otherCounts.getOrDefault(topic, 0L), new ArrayList<>(latest))));
+        List<TrainingProgress> requests = new ArrayList<>(training.values());
+        Collections.reverse(requests);
+        List<ComparisonView> pairs = new ArrayList<>();
+        comparisons.forEach((pair, windows) -> pairs.add(
+                new ComparisonView(pair, new ArrayList<>(windows.descendingMap().values()))));
         return new Snapshot(
                 version,
                 System.currentTimeMillis(),
@@ -175,7 +211,10 @@ public final class DashboardState {
                 letters,
                 deadLettersTotal,
                 new ArrayList<>(checkpoints.values()),
-                others,
+                new ArrayList<>(serving.values()),
+                new ArrayList<>(refusals),
+                requests,
+                pairs,
                 new TreeMap<>(unreadable),
                 feedStatus);
     }

@@ -77,7 +77,8 @@ final class ModelVersionState {
         return name + " v" + version;
     }
 
-    ModelVersionView view(ModelEntry checkpoint) {
+    /** @param servingSince when an explainer first said it serves this version, or null */
+    ModelVersionView view(ModelEntry checkpoint, Long servingSince) {
         List<WindowFigures> kept = new ArrayList<>(windows.values());
         WindowFigures latest = kept.isEmpty() ? null : kept.get(kept.size() - 1);
         double[] mix = new double[classTotals.length];
@@ -89,6 +90,7 @@ final class ModelVersionState {
                 modelName,
                 modelVersion,
                 firstSeen == Long.MAX_VALUE ? null : firstSeen,
+                servingSince,
                 explainedTotal,
                 deadLetteredTotal,
                 labelledTotal,

@@ -6,6 +6,7 @@ import java.util.List;
  * One model version as the page shows it.
  *
  * @param firstSeen      when it started serving as far as the dashboard saw: its first window or explanation (ms)
+ * @param servingSince   when an explainer first reported serving it ({@code ModelServingStatus}), or null
  * @param accuracy       over every labelled image of every window seen, or null when none carried a label
  * @param certificateMean mean certified radius over every explained image seen
  * @param classCounts    predicted images per class over every window seen
@@ -20,6 +21,7 @@ public record ModelVersionView(
         String modelName,
         int modelVersion,
         Long firstSeen,
+        Long servingSince,
         long explainedTotal,
         long deadLetteredTotal,
         long labelledTotal,

@@ -43,41 +43,41 @@ public record WindowFigures(
     public record Point(double x, double y) {}
 
     public static WindowFigures of(GenericRecord r) {
-        long start = longField(r, "windowStart");
-        long end = longField(r, "windowEnd");
-        long explained = longField(r, "explainedCount");
-        List<Point> latencies = points(r, "latencyQuantilesMs", "q", "value");
+        long start = Fields.longValue(r, "windowStart");
+        long end = Fields.longValue(r, "windowEnd");
+        long explained = Fields.longValue(r, "explainedCount");
+        List<Point> latencies = Fields.points(r, "latencyQuantilesMs", "q", "value");
         double seconds = (end - start) / 1000.0;
         return new WindowFigures(
                 String.valueOf(r.get("modelName")),
-                (int) longField(r, "modelVersion"),
+                (int) Fields.longValue(r, "modelVersion"),
                 start,
                 end,
                 explained,
-                longField(r, "deadLetteredCount"),
-                longField(r, "labelledCount"),
-                optionalDouble(r, "accuracy"),
+                Fields.longValue(r, "deadLetteredCount"),
+                Fields.longValue(r, "labelledCount"),
+                Fields.optionalDouble(r, "accuracy"),
                 seconds > 0 ? explained / seconds : 0,
                 quantile(latencies, 0.5),
                 quantile(latencies, 0.99),
-                doubleField(r, "certificateMean"),
-                points(r, "certificateQuantiles", "q", "value"),
-                points(r, "certifiedFractions", "epsilon", "fraction"),
+                Fields.doubleValue(r, "certificateMean"),
+                Fields.points(r, "certificateQuantiles", "q", "value"),
+                Fields.points(r, "certifiedFractions", "epsilon", "fraction"),
                 histogram(r),
-                doubleField(r, "counterfactualDistanceMean"),
-                doubleField(r, "boundaryResidualMean"),
-                doubleField(r, "batchSizeMean"),
-                optionalDouble(r, "classMixChiSquare"),
-                optionalDouble(r, "classMixPValue"),
-                optionalDouble(r, "classMixPsi"),
-                optionalDouble(r, "certificateKs"),
-                optionalDouble(r, "certificateKsPValue"),
+                Fields.doubleValue(r, "counterfactualDistanceMean"),
+                Fields.doubleValue(r, "boundaryResidualMean"),
+                Fields.doubleValue(r, "batchSizeMean"),
+                Fields.optionalDouble(r, "classMixChiSquare"),
+                Fields.optionalDouble(r, "classMixPValue"),
+                Fields.optionalDouble(r, "classMixPsi"),
+                Fields.optionalDouble(r, "certificateKs"),
+                Fields.optionalDouble(r, "certificateKsPValue"),
                 strings(r, "driftAlarms"),
                 r.hasField("fidelitySampleCount") && r.get("fidelitySampleCount") != null
                         ? ((Number) r.get("fidelitySampleCount")).intValue()
                         : null,
-                optionalDouble(r, "muFidelity"),
-                optionalDouble(r, "deletionAuc"));
+                Fields.optionalDouble(r, "muFidelity"),
+                Fields.optionalDouble(r, "deletionAuc"));
     }
 
     /** The value at level {@code q} (within 1e-9), or null when the window does not report it. */
@@ -86,35 +86,6 @@ public record WindowFigures(
             if (Math.abs(p.x() - q) < 1e-9) return p.y();
         }
         return null;
-    }
-
-    private static long longField(GenericRecord r, String name) {
-        Object v = r.hasField(name) ? r.get(name) : null;
-        if (v instanceof Number n) return n.longValue();
-        if (v instanceof java.time.Instant i) return i.toEpochMilli();
-        return 0;
-    }
-
-    private static double doubleField(GenericRecord r, String name) {
-        Double v = optionalDouble(r, name);
-        return v == null ? Double.NaN : v;
-    }
-
-    private static Double optionalDouble(GenericRecord r, String name) {
-        Object v = r.hasField(name) ? r.get(name) : null;
-        return v instanceof Number n ? n.doubleValue() : null;
-    }
-
-    private static List<Point> points(GenericRecord r, String name, String x, String y) {
-        List<Point> out = new ArrayList<>();
-        if (r.hasField(name) && r.get(name) instanceof List<?> items) {
-            for (Object item : items) {
-                if (item instanceof GenericRecord p && p.get(x) instanceof Number a && p.get(y) instanceof Number b) {
-                    out.add(new Point(a.doubleValue(), b.doubleValue()));
-                }
-            }
-        }
-        return out;
     }
 
     private static long[] histogram(GenericRecord r) {

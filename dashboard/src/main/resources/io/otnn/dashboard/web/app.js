@@ -215,7 +215,7 @@ function renderWindows(table, m) {
   table.replaceChildren(el("thead", {}, head), el("tbody", {}, rows));
 }
 
-// ---- dead letters, history, other topics ------------------------------------------------------------------------
+// ---- dead letters, history, serving, training, comparison ------------------------------------------------------------------------
 
 function renderDeadLetters() {
   const body = document.querySelector("#dead-letters tbody");
@@ -236,7 +236,8 @@ function renderHistory() {
     return el("tr", {"data-model": m.key},
       el("td", {}, el("strong", {text: m.modelName}), " v" + m.modelVersion),
       el("td", {class: "when", text: c ? fmt.dateTime(c.createdTime) : DASH}),
-      el("td", {class: "when", "data-field": "firstSeen", text: fmt.dateTime(m.firstSeen)}),
+      el("td", {class: "when", "data-field": "firstSeen", title: m.servingSince != null ? "reported by the explainer" : "first window or explanation seen",
+        text: fmt.dateTime(m.servingSince != null ? m.servingSince : m.firstSeen)}),
       el("td", {class: "num", text: fmt.count(m.explainedTotal)}),
       el("td", {class: "num", text: fmt.pct(m.accuracy)}),
       el("td", {class: "num", text: fmt.fixed(m.certificateMean, 3)}),
@@ -245,13 +246,68 @@ function renderHistory() {
   }));
 }
 
-function renderOthers() {
-  const box = document.getElementById("others");
-  box.replaceChildren(...state.otherTopics.map(t => el("div", {class: "other", "data-topic": t.topic},
-    el("h3", {}, el("code", {text: t.topic}), " ", el("span", {class: "muted", text: t.count ? fmt.count(t.count) + " records" : "no record (the topic may not exist yet)"})),
-    t.latest.slice(0, 3).map(r => el("pre", {text: r})))));
+function renderServing() {
+  const body = document.querySelector("#serving tbody");
+  document.getElementById("serving-empty").hidden = state.serving.length > 0;
+  body.replaceChildren(...state.serving.map(d => el("tr", {"data-slot": d.slot, "data-state": d.state},
+    el("td", {text: d.application + " / " + d.instance}),
+    el("td", {text: d.role.toLowerCase()}),
+    el("td", {"data-field": "servingVersion"}, el("strong", {text: d.modelName}), d.servingVersion == null ? " none" : " v" + d.servingVersion),
+    el("td", {"data-field": "decision", class: d.state === "REFUSED" ? "bad" : "ok", text: (d.state === "REFUSED" ? "refused v" : "serves v") + d.modelVersion}),
+    el("td", {class: "num", text: d.swapMs == null ? DASH : fmt.count(d.swapMs) + " ms"}),
+    el("td", {class: "when", text: fmt.dateTime(d.time)}))));
+  const refusals = document.querySelector("#refusals tbody");
+  document.getElementById("refusals-empty").hidden = state.refusals.length > 0;
+  document.getElementById("refusals-count").textContent = state.refusals.length ? fmt.count(state.refusals.length) : "";
+  refusals.replaceChildren(...state.refusals.map(d => el("tr", {"data-model": d.modelName + "@" + d.modelVersion},
+    el("td", {class: "when", text: fmt.dateTime(d.time)}),
+    el("td", {text: d.instance + " (" + d.role.toLowerCase() + ")"}),
+    el("td", {title: d.uri}, el("strong", {text: d.modelName}), " v" + d.modelVersion),
+    el("td", {class: "message", "data-field": "reason", text: d.reason || DASH}))));
+}
+
+function renderTraining() {
+  const body = document.querySelector("#training tbody");
+  document.getElementById("training-empty").hidden = state.training.length > 0;
+  body.replaceChildren(...state.training.map(t => el("tr", {"data-request": t.requestId, "data-state": t.state},
+    el("td", {class: "id", title: (t.instance || "") + (t.device ? " on " + t.device : ""), text: t.requestId}),
+    el("td", {text: t.modelName}),
+    el("td", {"data-field": "state"}, el("span", {class: "kind " + (t.state === "SUCCEEDED" ? "ok" : t.state === "FAILED" || t.state === "REJECTED" ? "bad" : "neutral"), text: t.state})),
+    el("td", {"data-field": "epoch", text: t.epoch + " / " + t.epochs}),
+    el("td", {class: "num", text: fmt.fixed(t.loss, 4)}),
+    el("td", {class: "num", text: fmt.pct(t.accuracy)}),
+    el("td", {class: "num", text: fmt.fixed(t.imagesPerSecond, 0)}),
+    el("td", {class: "num", text: t.etaSeconds == null || ["SUCCEEDED", "FAILED", "REJECTED"].includes(t.state) ? DASH : fmt.fixed(t.etaSeconds, 0) + " s"}),
+    el("td", {class: t.error ? "message bad" : "uri", "data-field": "result",
+      text: t.error ? t.error : t.modelVersion != null ? "v" + t.modelVersion + " " + (t.checkpointUri || "") : DASH}))));
+}
+
+function renderComparisons() {
+  const box = document.getElementById("comparisons");
+  document.getElementById("comparisons-empty").hidden = state.comparisons.length > 0;
+  const q = (points, level) => { const p = (points || []).find(x => Math.abs(x.x - level) < 1e-9); return p ? p.y : null; };
+  box.replaceChildren(...state.comparisons.map(c => el("div", {class: "comparison", "data-pair": c.pair},
+    el("h3", {text: c.pair}),
+    el("div", {class: "scroll"}, el("table", {class: "windows"},
+      el("thead", {}, el("tr", {}, el("th", {text: "window (UTC)"}), el("th", {class: "num", text: "compared"}),
+        el("th", {class: "num", text: "class agreement"}), el("th", {class: "num", text: "Δ radius mean"}),
+        el("th", {class: "num", text: "Δ radius p5 / p50 / p95"}), el("th", {class: "num", text: "saliency ρ mean"}),
+        el("th", {class: "num", text: "ρ p50"}), el("th", {class: "num", text: "same x_cf target"}),
+        el("th", {class: "num", text: "accuracy serving / shadow"}))),
+      el("tbody", {}, c.windows.slice(0, 20).map(w => el("tr", {class: "comparison-row", "data-window-start": w.windowStart},
+        el("td", {text: fmt.time(w.windowStart) + "–" + fmt.time(w.windowEnd)}),
+        el("td", {class: "num", "data-field": "comparedCount", text: fmt.count(w.comparedCount)}),
+        el("td", {class: "num", "data-field": "classAgreement", text: fmt.pct(w.classAgreement)}),
+        el("td", {class: "num", "data-field": "certificateDifferenceMean", text: fmt.fixed(w.certificateDifferenceMean, 4)}),
+        el("td", {class: "num", text: [0.05, 0.5, 0.95].map(l => fmt.fixed(q(w.certificateDifferenceQuantiles, l), 3)).join(" / ")}),
+        el("td", {class: "num", "data-field": "saliencySpearmanMean", text: fmt.fixed(w.saliencySpearmanMean, 3)}),
+        el("td", {class: "num", text: fmt.fixed(q(w.saliencySpearmanQuantiles, 0.5), 3)}),
+        el("td", {class: "num", "data-field": "sameTargetFraction", text: fmt.pct(w.sameTargetFraction)}),
+        el("td", {class: "num", text: fmt.pct(w.primaryAccuracy) + " / " + fmt.pct(w.shadowAccuracy)})))))))));
   const unread = Object.entries(state.unreadable || {});
-  if (unread.length) box.append(el("p", {class: "warn", text: "Unreadable records: " + unread.map(([t, n]) => t + " " + n).join(", ")}));
+  const warn = document.getElementById("unreadable");
+  warn.hidden = unread.length === 0;
+  warn.textContent = unread.length ? "Unreadable records: " + unread.map(([t, n]) => t + " " + n).join(", ") : "";
 }
 
 // ---- gallery and detail ---------------------------------------------------------------------------------------
@@ -367,7 +423,9 @@ function render() {
   renderDeadLetters();
   renderHistory();
   renderGallery();
-  renderOthers();
+  renderServing();
+  renderTraining();
+  renderComparisons();
 }
 
 function connect() {

@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
 import io.otnn.avro.ModelCheckpoint;
+import io.otnn.avro.TrainingJobState;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.dashboard.Dashboard;
 import io.otnn.dashboard.DashboardConfig;
+import io.otnn.dashboard.TestRecords;
 import io.otnn.datasets.SampleData;
 import io.otnn.explain.testing.Fixtures;
 import io.otnn.ingest.ImagePublisher;
@@ -38,6 +40,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -501,5 +506,117 @@ class DashboardBrowserTest {
     private static long median(List<Long> values) {
         List<Long> sorted = values.stream().sorted().toList();
         return sorted.get(sorted.size() / 2);
+    }
+
+    /**
+     * The lifecycle cards read their topics once these appear: the dashboard starts before any of them exists, as
+     * it does before the first shadow model, trainer service or swap. The records are built by hand here (the
+     * writers have their own tests); what is checked is that the page shows each figure, keeps the final status of
+     * a request, and draws an attacker's refusal reason as text.
+     */
+    @Test
+    void shouldShowServingDecisionsTrainingProgressAndComparisonsWhenTheirTopicsAppear() throws Exception {
+        String hostile = "<img src=x onerror=\"document.body.dataset.pwned=1\"> digest mismatch";
+        long now = System.currentTimeMillis();
+        try (Admin admin = Admin.create(producerProps())) {
+            admin.createTopics(List.of(
+                            new NewTopic("otnn.models.status", 1, (short) 1),
+                            new NewTopic("otnn.training.status", 1, (short) 1),
+                            new NewTopic("otnn.metrics.comparison", 1, (short) 1)))
+                    .all()
+                    .get();
+        }
+        send("otnn.models.status", "lifecycle/a", TestRecords.serving("lifecycle-a", "fashion-dense", 1, null, 1, now));
+        send(
+                "otnn.models.status",
+                "lifecycle/a",
+                TestRecords.serving("lifecycle-a", "fashion-dense", 2, hostile, 1, now + 1));
+        send(
+                "otnn.training.status",
+                "req-7",
+                TestRecords.training("req-7", TrainingJobState.RUNNING, 2, 0.71, null, now));
+        send(
+                "otnn.training.status",
+                "req-7",
+                TestRecords.training("req-7", TrainingJobState.SUCCEEDED, 5, 0.88, null, now + 2));
+        send(
+                "otnn.training.status",
+                "req-8",
+                TestRecords.training("req-8", TrainingJobState.REJECTED, 0, null, "unknown data set 'cifar'", now + 3));
+        send("otnn.metrics.comparison", "w", TestRecords.comparison(now - 5_000, 321, 0.9375, 0.625));
+
+        await(
+                "the serving decision",
+                () -> !browser.findElements(
+                                By.cssSelector("#serving tr[data-slot='otnn-explainer/lifecycle-a/PRIMARY']"))
+                        .isEmpty());
+        var slot = browser.findElement(By.cssSelector("#serving tr[data-slot='otnn-explainer/lifecycle-a/PRIMARY']"));
+        assertThat(slot.getAttribute("data-state")).isEqualTo("REFUSED");
+        assertThat(slot.findElement(By.cssSelector("[data-field=servingVersion]"))
+                        .getText())
+                .isEqualTo("fashion-dense v1");
+        assertThat(slot.findElement(By.cssSelector("[data-field=decision]")).getText())
+                .isEqualTo("refused v2");
+        var refusal =
+                browser.findElement(By.cssSelector("#refusals tr[data-model='fashion-dense@2'] [data-field=reason]"));
+        assertThat(refusal.getText()).isEqualTo(hostile);
+        assertThat(
+                        js(
+                                "return document.body.dataset.pwned === undefined && document.querySelectorAll('#refusals img').length === 0"))
+                .isEqualTo(true);
+
+        await(
+                "the training requests",
+                () -> browser.findElements(By.cssSelector("#training tr[data-request]"))
+                                .size()
+                        >= 2);
+        var succeeded = browser.findElement(By.cssSelector("#training tr[data-request='req-7']"));
+        assertThat(succeeded.getAttribute("data-state")).isEqualTo("SUCCEEDED");
+        assertThat(succeeded.findElement(By.cssSelector("[data-field=epoch]")).getText())
+                .isEqualTo("5 / 5");
+        assertThat(succeeded.findElement(By.cssSelector("[data-field=result]")).getText())
+                .isEqualTo("v2 http://127.0.0.1:1/models/fashion-dense/2.tar.gz");
+        assertThat(browser.findElement(By.cssSelector("#training tr[data-request='req-8'] [data-field=result]"))
+                        .getText())
+                .isEqualTo("unknown data set 'cifar'");
+        assertThat(browser.findElements(By.cssSelector("#training tr[data-request]"))
+                        .get(0)
+                        .getAttribute("data-request"))
+                .as("newest request first")
+                .isEqualTo("req-8");
+
+        await(
+                "the comparison window",
+                () -> !browser.findElements(By.cssSelector("#comparisons tr.comparison-row"))
+                        .isEmpty());
+        var row = browser.findElement(
+                By.cssSelector("#comparisons [data-pair='fashion-dense@1 | fashion-dense@2'] tr.comparison-row"));
+        assertThat(row.findElement(By.cssSelector("[data-field=comparedCount]")).getText())
+                .isEqualTo("321");
+        assertThat(row.findElement(By.cssSelector("[data-field=classAgreement]"))
+                        .getText())
+                .isEqualTo("93.8 %");
+        assertThat(row.findElement(By.cssSelector("[data-field=certificateDifferenceMean]"))
+                        .getText())
+                .isEqualTo(fixed(0.0125, 4));
+        assertThat(row.findElement(By.cssSelector("[data-field=saliencySpearmanMean]"))
+                        .getText())
+                .isEqualTo("0.625");
+        assertThat(row.findElement(By.cssSelector("[data-field=sameTargetFraction]"))
+                        .getText())
+                .isEqualTo("75.0 %");
+        js("document.getElementById('serving-card').scrollIntoView()");
+        Files.write(Path.of("target", "dashboard-lifecycle.png"), browser.getScreenshotAs(OutputType.BYTES));
+    }
+
+    private static void send(String topic, String key, SpecificRecord record) throws Exception {
+        try (SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
+                KafkaProducer<String, GenericRecord> producer = new KafkaProducer<>(
+                        producerProps(),
+                        new StringSerializer(),
+                        AvroSerdes.generic(registry, false).serializer())) {
+            producer.send(new ProducerRecord<>(topic, key, (GenericRecord) record))
+                    .get();
+        }
     }
 }

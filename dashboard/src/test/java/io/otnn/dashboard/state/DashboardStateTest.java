@@ -1,13 +1,17 @@
 package io.otnn.dashboard.state;
 
+import static io.otnn.dashboard.TestRecords.comparison;
 import static io.otnn.dashboard.TestRecords.deadLetter;
 import static io.otnn.dashboard.TestRecords.explanation;
+import static io.otnn.dashboard.TestRecords.serving;
+import static io.otnn.dashboard.TestRecords.training;
 import static io.otnn.dashboard.TestRecords.window;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.otnn.avro.ErrorKind;
 import io.otnn.avro.ExplanationMetrics;
+import io.otnn.avro.TrainingJobState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 class DashboardStateTest {
 
-    private final DashboardState state = new DashboardState(new DashboardState.Limits(3, 4, 2, 2));
+    private final DashboardState state = new DashboardState(new DashboardState.Limits(3, 4, 2, 2, 2));
 
     @Test
     void shouldKeepOnlyTheLastWindowsOfAVersionWhenMoreArrive() {
@@ -188,5 +192,114 @@ class DashboardStateTest {
         state.onUnreadable("otnn.metrics");
         state.onUnreadable("otnn.metrics");
         assertThat(state.snapshot().unreadable()).containsEntry("otnn.metrics", 2L);
+    }
+
+    @Test
+    void shouldKeepEachSlotsLatestDecisionAndTheNewestRefusalsWhenExplainersReport() {
+        state.onServingStatus(serving("a", "m", 1, null, 1, 1_000));
+        state.onServingStatus(serving("b", "m", 1, null, 1, 1_500));
+        state.onServingStatus(serving("a", "m", 2, "manifest digest differs from the announcement", 1, 2_000));
+        state.onServingStatus(serving("a", "m", 3, "input shape [32, 32, 3] is not the serving [28, 28, 1]", 1, 3_000));
+        state.onServingStatus(serving("a", "m", 4, "self-test: gradient norm 1.7 > 1.001", 1, 4_000));
+        // an older decision arriving late does not replace the newer one
+        state.onServingStatus(serving("b", "m", 0, null, 0, 500));
+
+        DashboardState.Snapshot s = state.snapshot();
+        assertThat(s.serving())
+                .extracting(ServingDecision::slot)
+                .containsExactly("otnn-explainer/a/PRIMARY", "otnn-explainer/b/PRIMARY");
+        ServingDecision a = s.serving().get(0);
+        assertThat(a.state()).isEqualTo("REFUSED");
+        assertThat(a.modelVersion()).isEqualTo(4);
+        assertThat(a.servingVersion()).isEqualTo(1);
+        assertThat(s.serving().get(1).modelVersion()).isEqualTo(1);
+        // the limit is 2 refusals, newest first
+        assertThat(s.refusals()).extracting(ServingDecision::modelVersion).containsExactly(4, 3);
+        assertThat(s.refusals().get(0).reason()).contains("gradient norm");
+    }
+
+    @Test
+    void shouldDateServingSinceFromTheFirstServingDecisionWhenAVersionIsReported() {
+        state.onMetrics(window("m", 1, 10_000, 10, 0, null, 0.3, 10));
+        state.onServingStatus(serving("b", "m", 1, null, 1, 9_000));
+        state.onServingStatus(serving("a", "m", 1, null, 1, 8_000));
+        state.onServingStatus(serving("a", "m", 2, "refused", 1, 7_000));
+
+        ModelVersionView v1 = state.snapshot().models().get(0);
+        assertThat(v1.modelVersion()).isEqualTo(1);
+        assertThat(v1.servingSince()).isEqualTo(8_000L);
+        assertThat(v1.firstSeen()).isEqualTo(10_000L);
+    }
+
+    @Test
+    void shouldKeepTheFinalStatusOfARequestWhenAnOlderProgressRecordArrivesAfterIt() {
+        state.onTrainingStatus(training("r1", TrainingJobState.RUNNING, 1, 0.7, null, 1_000));
+        state.onTrainingStatus(training("r1", TrainingJobState.SUCCEEDED, 5, 0.9, null, 5_000));
+        state.onTrainingStatus(training("r1", TrainingJobState.RUNNING, 4, 0.85, null, 4_000));
+        state.onTrainingStatus(training("r2", TrainingJobState.REJECTED, 0, null, "unknown data set 'cifar'", 6_000));
+        state.onTrainingStatus(training("r3", TrainingJobState.QUEUED, 0, null, null, 7_000));
+
+        List<TrainingProgress> t = state.snapshot().training();
+        // at most 2 requests are kept, the newest first
+        assertThat(t).extracting(TrainingProgress::requestId).containsExactly("r3", "r2");
+        assertThat(t.get(1).error()).isEqualTo("unknown data set 'cifar'");
+
+        DashboardState roomy = new DashboardState(DashboardState.Limits.defaults());
+        roomy.onTrainingStatus(training("r1", TrainingJobState.SUCCEEDED, 5, 0.9, null, 5_000));
+        roomy.onTrainingStatus(training("r1", TrainingJobState.RUNNING, 4, 0.85, null, 4_000));
+        TrainingProgress r1 = roomy.snapshot().training().get(0);
+        assertThat(r1.state()).isEqualTo("SUCCEEDED");
+        assertThat(r1.modelVersion()).isEqualTo(2);
+        assertThat(r1.epoch()).isEqualTo(5);
+    }
+
+    @Test
+    void shouldKeepTheLastComparisonWindowsOfAPairNewestFirstWhenMoreArrive() {
+        for (int i = 0; i < 5; i++) state.onComparison(comparison(i * 5_000L, 100 + i, 0.9, 0.6));
+        // a window written again replaces the first copy
+        state.onComparison(comparison(20_000L, 999, 0.5, 0.1));
+
+        List<DashboardState.ComparisonView> pairs = state.snapshot().comparisons();
+        assertThat(pairs)
+                .extracting(DashboardState.ComparisonView::pair)
+                .containsExactly("fashion-dense@1 | fashion-dense@2");
+        List<ComparisonFigures> w = pairs.get(0).windows();
+        assertThat(w).extracting(ComparisonFigures::windowStart).containsExactly(20_000L, 15_000L, 10_000L);
+        assertThat(w.get(0).comparedCount()).isEqualTo(999);
+        assertThat(w.get(0).saliencySpearmanMean()).isEqualTo(0.1);
+        assertThat(w.get(1).certificateDifferenceQuantiles()).hasSize(3);
+        assertThat(w.get(1).shadowAccuracy()).isEqualTo(0.85);
+    }
+
+    @Test
+    void shouldReadAComparisonAsNullsWhenTheWriterSchemaLacksTheOptionalFields() {
+        Schema old = SchemaBuilder.record("ExplanationComparison")
+                .namespace("io.otnn.avro")
+                .fields()
+                .requiredString("primaryModelName")
+                .requiredInt("primaryModelVersion")
+                .requiredString("shadowModelName")
+                .requiredInt("shadowModelVersion")
+                .requiredLong("windowStart")
+                .requiredLong("windowEnd")
+                .requiredLong("comparedCount")
+                .requiredDouble("classAgreement")
+                .endRecord();
+        GenericRecord r = new GenericData.Record(old);
+        r.put("primaryModelName", "m");
+        r.put("primaryModelVersion", 1);
+        r.put("shadowModelName", "m");
+        r.put("shadowModelVersion", 2);
+        r.put("windowStart", 0L);
+        r.put("windowEnd", 5_000L);
+        r.put("comparedCount", 7L);
+        r.put("classAgreement", 1.0);
+
+        ComparisonFigures c = ComparisonFigures.of(r);
+        assertThat(c.comparedCount()).isEqualTo(7);
+        assertThat(c.saliencySpearmanMean()).isNull();
+        assertThat(c.primaryAccuracy()).isNull();
+        assertThat(c.saliencySpearmanQuantiles()).isEmpty();
+        assertThat(c.certificateDifferenceMean()).isNaN();
     }
 }
