@@ -5,10 +5,13 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What the demo's status line shows: explanations per second, end-to-end latency quantiles and the mean certificate
- * over a sliding window of recent explanations, and the running count of dead letters.
+ * over a sliding window of recent explanations, the running count of dead letters, the model version that made the
+ * latest explanation with the count of each version, and what the trainer service is doing.
  */
 final class LiveStatus {
 
@@ -18,6 +21,10 @@ final class LiveStatus {
     private final Deque<Sample> recent = new ArrayDeque<>();
     private long explained;
     private long deadLetters;
+    private final Map<Integer, Long> byVersion = new TreeMap<>();
+    private String model;
+    private int version;
+    private String training = "";
 
     LiveStatus(long windowMs) {
         this.windowMs = windowMs;
@@ -25,12 +32,25 @@ final class LiveStatus {
 
     void onExplanation(Explanation explanation, long nowMs) {
         explained++;
+        model = explanation.getModelName();
+        version = explanation.getModelVersion();
+        byVersion.merge(version, 1L, Long::sum);
         double latency = nowMs - explanation.getEventTime().toEpochMilli();
         recent.addLast(new Sample(nowMs, latency, explanation.getCertificate().getRadius()));
     }
 
     void onDeadLetter() {
         deadLetters++;
+    }
+
+    /** What the trainer service reports, e.g. "training v2: epoch 3/10"; empty for nothing. */
+    void training(String note) {
+        training = note == null ? "" : note;
+    }
+
+    /** Explanations made by each model version, in version order. */
+    Map<Integer, Long> explainedByVersion() {
+        return Map.copyOf(byVersion);
     }
 
     long explained() {
@@ -50,7 +70,7 @@ final class LiveStatus {
         double meanRadius =
                 recent.stream().mapToDouble(Sample::radius).average().orElse(Double.NaN);
         double rate = recent.size() * 1000.0 / windowMs;
-        return String.format(
+        String line = String.format(
                 Locale.ROOT,
                 "explained %,d (%.0f/s)  latency p50 %s p99 %s  mean certificate %.3f  dead letters %d",
                 explained,
@@ -59,6 +79,13 @@ final class LiveStatus {
                 millis(quantile(latencies, 0.99)),
                 meanRadius,
                 deadLetters);
+        if (model != null) {
+            StringBuilder versions = new StringBuilder();
+            byVersion.forEach((v, n) -> versions.append(versions.length() == 0 ? "" : ", ")
+                    .append(String.format(Locale.ROOT, "v%d %,d", v, n)));
+            line = "model v" + version + " (" + versions + ")  " + line;
+        }
+        return training.isEmpty() ? line : line + "  " + training;
     }
 
     /** Nearest-rank quantile of sorted values; NaN when there are none. */
