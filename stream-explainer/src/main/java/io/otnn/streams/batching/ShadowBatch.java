@@ -80,8 +80,16 @@ final class ShadowBatch {
             WaitingImage image = explained.get(i);
             ImageExplanation result = results.results().get(i);
             try {
-                Explanation explanation =
-                        shadowBuilder.build(image, result, batchStart, modelMs, pixels.length, clock.getAsLong());
+                // the same pixels under the same input contract: the primary's encoding of the input image is the
+                // shadow's
+                Explanation explanation = shadowBuilder.build(
+                        image,
+                        result,
+                        batchStart,
+                        modelMs,
+                        pixels.length,
+                        clock.getAsLong(),
+                        image.explanation().getInput());
                 image.shadowExplained(
                         explanation,
                         ImageComparison.of(

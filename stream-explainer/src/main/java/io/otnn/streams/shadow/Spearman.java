@@ -1,9 +1,7 @@
 package io.otnn.streams.shadow;
 
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.OptionalDouble;
-import java.util.stream.IntStream;
 
 /**
  * Spearman's rank correlation between two saliency maps of one image: the Pearson correlation of their ranks, tied
@@ -42,22 +40,32 @@ public final class Spearman {
 
     /** The 1-based ranks of {@code values}; a run of equal values gets the mean of the ranks it spans. */
     public static double[] ranks(float[] values) {
-        Integer[] order = IntStream.range(0, values.length).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, Comparator.comparingDouble(i -> values[i]));
+        // each value's order-preserving int bits above its index: one primitive sort orders the indices by value
+        long[] keyed = new long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            keyed[i] = ((long) sortable(values[i]) << 32) | i;
+        }
+        Arrays.sort(keyed);
         double[] ranks = new double[values.length];
         int from = 0;
-        while (from < order.length) {
+        while (from < keyed.length) {
             int to = from + 1;
-            while (to < order.length && values[order[to]] == values[order[from]]) {
+            while (to < keyed.length && (keyed[to] >> 32) == (keyed[from] >> 32)) {
                 to++;
             }
             // positions from..to-1 hold equal values: ranks from+1..to, mean (from + 1 + to) / 2
             double rank = (from + 1 + to) / 2.0;
             for (int k = from; k < to; k++) {
-                ranks[order[k]] = rank;
+                ranks[(int) keyed[k]] = rank;
             }
             from = to;
         }
         return ranks;
+    }
+
+    /** An int whose signed order is the float's numeric order (-0 and +0 equal; the maps hold no NaN). */
+    private static int sortable(float value) {
+        int bits = Float.floatToIntBits(value == 0f ? 0f : value);
+        return bits >= 0 ? bits : bits ^ 0x7fffffff;
     }
 }

@@ -17,6 +17,14 @@ class SpearmanTest {
     }
 
     @Test
+    void shouldOrderNegativeValuesAndBothZerosNumericallyWhenRanking() {
+        // sorted: -2 (1), -0.5 -0.5 (2,3 → 2.5), -0 +0 (4,5 → 4.5), 3 (6)
+        float[] values = {-0.5f, 0.0f, -0.0f, -2f, 3f, -0.5f};
+
+        assertThat(Spearman.ranks(values)).containsExactly(2.5, 4.5, 4.5, 1.0, 6.0, 2.5);
+    }
+
+    @Test
     void shouldMatchTheClosedFormWhenTheMapsHaveNoTies() {
         Random random = new Random(5);
         float[] a = new float[200];
