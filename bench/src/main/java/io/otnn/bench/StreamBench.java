@@ -20,6 +20,7 @@ import io.otnn.streams.Topics;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.explaining.BatchExplainer;
 import io.otnn.streams.explaining.OtnnEngine;
+import io.otnn.streams.explaining.ServedModel;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.records.CompactTensors;
 import io.otnn.streams.records.ImageInput;
@@ -67,6 +68,7 @@ import org.apache.kafka.streams.kstream.Produced;
  * {@code -Dbench.upstream=true} (how soon a plain consumer reads the images), {@code -Dbench.latencyOnly=RATE} (warm
  * up, then only the micro-batched latency at RATE, {@code bench.rounds} times), {@code -Dbench.endpoints=true} (the
  * micro-batched throughput with the HTTP endpoints off, and on and scraped once per second, in turn),
+ * {@code -Dbench.shadow=true} (the micro-batched throughput without and with a shadow model, in turn),
  * {@code -Dbench.buffer=KIND} (the explainer's {@code batching.buffer}: in-memory or changelogged), {@code -Dbench.buffers=in-memory,changelogged}
  * (only the micro-batched explainer, once per buffer in turn: warm-up, {@code bench.rounds} throughput rounds, two
  * latency phases at the same rate for all, half of the slowest buffer's rate),
@@ -87,6 +89,8 @@ public final class StreamBench {
     private final Path work;
     /** the explainer's batching.buffer, or null for its default */
     private String buffer = System.getProperty("bench.buffer");
+    /** the shadow of {@code -Dbench.shadow=true}, loaded at its first use */
+    private OtnnEngine shadow;
     /** Settings of the next topologies started, over the defaults and under -Dbench.set.*. */
     private Map<String, Object> overrides = Map.of();
 
@@ -137,6 +141,11 @@ public final class StreamBench {
                     Runtime.getRuntime().availableProcessors(),
                     loadAverage());
             bench.modelCallProfile();
+            if (Boolean.getBoolean("bench.shadow")) {
+                bench.shadowCost(n, rounds);
+                bench.closeShadow();
+                return;
+            }
             if (Boolean.getBoolean("bench.endpoints")) {
                 bench.endpointsCost(n, rounds);
                 return;
@@ -257,6 +266,63 @@ public final class StreamBench {
                 b.rate / a.rate,
                 rounds,
                 loadAverage());
+    }
+
+    /**
+     * {@code -Dbench.shadow=true}: the micro-batched explainer without and with a shadow model (one more model call
+     * per batch, the shadow's explanations and the comparison windows), in turn (without first in odd rounds, with
+     * first in even ones), {@code rounds} times after a warm-up of each. The shadow is
+     * {@code -Dbench.shadow.model=DIR}, by default explain-core's second dense fixture (same shape as the first).
+     */
+    private void shadowCost(int n, int rounds) throws Exception {
+        System.out.printf(
+                Locale.ROOT,
+                "shadow model %s v%d%n",
+                shadowEngine().model().name(),
+                shadowEngine().model().version());
+        throughput("warm-without", Mode.BATCHED, n);
+        throughput("warm-shadow", Mode.BATCHED_SHADOW, n);
+        List<Result> without = new ArrayList<>();
+        List<Result> with = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            if (round % 2 == 1) {
+                without.add(throughput("without" + round, Mode.BATCHED, n));
+                with.add(throughput("shadow" + round, Mode.BATCHED_SHADOW, n));
+            } else {
+                with.add(throughput("shadow" + round, Mode.BATCHED_SHADOW, n));
+                without.add(throughput("without" + round, Mode.BATCHED, n));
+            }
+        }
+        Result a = Result.mean(without);
+        Result b = Result.mean(with);
+        System.out.printf(
+                Locale.ROOT,
+                "%nwithout a shadow: %.0f explanations/s (JVM CPU %.2f cores, primary model share %.0f %%); "
+                        + "with a shadow: %.0f explanations/s (JVM CPU %.2f cores, primary model share %.0f %%); "
+                        + "with / without = %.3f (mean of %d round(s); load average now %.1f)%n",
+                a.rate,
+                a.cores,
+                100 * a.modelShare,
+                b.rate,
+                b.cores,
+                100 * b.modelShare,
+                b.rate / a.rate,
+                rounds,
+                loadAverage());
+    }
+
+    private OtnnEngine shadowEngine() {
+        if (shadow == null) {
+            String dir = System.getProperty("bench.shadow.model");
+            shadow = OtnnEngine.load(dir != null ? Path.of(dir) : Fixtures.denseMnistOther());
+        }
+        return shadow;
+    }
+
+    private void closeShadow() {
+        if (shadow != null) {
+            shadow.close();
+        }
     }
 
     /** Scrapes {@code url}/metrics once per second until closed; prints how many scrapes and bytes at the end. */
@@ -568,12 +634,16 @@ public final class StreamBench {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
-    /** {@code BATCHED_SCRAPED}: the micro-batched explainer with its HTTP endpoints on, /metrics scraped every second. */
+    /**
+     * {@code BATCHED_SCRAPED}: the micro-batched explainer with its HTTP endpoints on, /metrics scraped every second;
+     * {@code BATCHED_SHADOW}: the micro-batched explainer with a shadow model compared on every image.
+     */
     enum Mode {
         PASS_THROUGH,
         BATCHED,
         BATCH_SIZE_1,
-        BATCHED_SCRAPED
+        BATCHED_SCRAPED,
+        BATCHED_SHADOW
     }
 
     /** {@code cores}: CPU time of this JVM (broker, registry, topology, reader) per wall second of the run. */
@@ -707,6 +777,10 @@ public final class StreamBench {
         if (mode == Mode.BATCHED_SCRAPED) {
             props.put(ExplainerConfig.HTTP_PORT_CONFIG, 0);
         }
+        if (mode == Mode.BATCHED_SHADOW) {
+            props.put(ExplainerConfig.TOPIC_EXPLANATIONS_SHADOW_CONFIG, run + "-shadow");
+            props.put(ExplainerConfig.TOPIC_METRICS_COMPARISON_CONFIG, run + "-comparison");
+        }
         if (buffer != null) {
             props.put(ExplainerConfig.BATCHING_BUFFER_CONFIG, buffer);
         }
@@ -757,11 +831,12 @@ public final class StreamBench {
     private Running start(String run, Mode mode) throws Exception {
         Map<String, Object> props = props(run, mode);
         if (mode != Mode.PASS_THROUGH) {
-            StreamExplainerApp app = StreamExplainerApp.builder()
-                    .setProperties(props)
-                    .optEngine(engine)
-                    .build()
-                    .start();
+            StreamExplainerApp.Builder builder =
+                    StreamExplainerApp.builder().setProperties(props).optEngine(engine);
+            if (mode == Mode.BATCHED_SHADOW) {
+                builder.optShadow(ServedModel.fixed(shadowEngine()));
+            }
+            StreamExplainerApp app = builder.build().start();
             if (!app.awaitRunning(Duration.ofSeconds(120))) {
                 throw new IllegalStateException("explainer not running");
             }

@@ -3,6 +3,7 @@ package io.otnn.streams;
 import io.otnn.explain.metrics.Baseline;
 import io.otnn.streams.drift.DriftThresholds;
 import io.otnn.streams.fidelity.FidelitySettings;
+import io.otnn.streams.shadow.ShadowTopics;
 import io.otnn.streams.time.EventTimePolicy;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,6 +52,11 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String MODEL_CONFIG = "model";
     public static final String MODEL_DOC = "The OTNN checkpoint: a directory or a .tar.gz archive of one.";
 
+    public static final String MODEL_SHADOW_CONFIG = "model.shadow";
+    public static final String MODEL_SHADOW_DOC = "A shadow OTNN checkpoint (directory or .tar.gz): each image is also "
+            + "explained by it, its explanations go to topic.explanations.shadow and per window a comparison with the "
+            + "primary model to topic.metrics.comparison. Empty: no shadow.";
+
     public static final String APPLICATION_ID_CONFIG = StreamsConfig.APPLICATION_ID_CONFIG;
     public static final String APPLICATION_ID_DOC =
             "Kafka Streams application id: consumer group, prefix of internal topics. Instances with the same id share the partitions.";
@@ -71,6 +77,14 @@ public final class ExplainerConfig extends AbstractConfig {
             "Output topic of ExplanationMetrics, one per window and model version.";
     public static final String TOPIC_MODELS_CONFIG = "topic.models";
     public static final String TOPIC_MODELS_DOC = "Compacted topic of ModelCheckpoint events, keyed by model name.";
+
+    public static final String TOPIC_EXPLANATIONS_SHADOW_CONFIG = "topic.explanations.shadow";
+    public static final String TOPIC_EXPLANATIONS_SHADOW_DOC =
+            "Output topic of the shadow model's Explanations, keyed by image id (only with a shadow).";
+    public static final String TOPIC_METRICS_COMPARISON_CONFIG = "topic.metrics.comparison";
+    public static final String TOPIC_METRICS_COMPARISON_DOC =
+            "Output topic of the ExplanationComparison windows, keyed "
+                    + "by window start and primary@version|shadow@version (only with a shadow).";
 
     public static final String TOPICS_CREATE_CONFIG = "topics.create";
     public static final String TOPICS_CREATE_DOC = "Create missing topics at start-up with the AdminClient.";
@@ -195,6 +209,19 @@ public final class ExplainerConfig extends AbstractConfig {
                     TOPIC_DEAD_LETTERS_DOC)
             .define(TOPIC_METRICS_CONFIG, Type.STRING, Topics.DEFAULT_METRICS, Importance.MEDIUM, TOPIC_METRICS_DOC)
             .define(TOPIC_MODELS_CONFIG, Type.STRING, Topics.DEFAULT_MODELS, Importance.LOW, TOPIC_MODELS_DOC)
+            .define(MODEL_SHADOW_CONFIG, Type.STRING, "", Importance.MEDIUM, MODEL_SHADOW_DOC)
+            .define(
+                    TOPIC_EXPLANATIONS_SHADOW_CONFIG,
+                    Type.STRING,
+                    ShadowTopics.DEFAULT_EXPLANATIONS,
+                    Importance.LOW,
+                    TOPIC_EXPLANATIONS_SHADOW_DOC)
+            .define(
+                    TOPIC_METRICS_COMPARISON_CONFIG,
+                    Type.STRING,
+                    ShadowTopics.DEFAULT_COMPARISONS,
+                    Importance.LOW,
+                    TOPIC_METRICS_COMPARISON_DOC)
             .define(TOPICS_CREATE_CONFIG, Type.BOOLEAN, true, Importance.LOW, TOPICS_CREATE_DOC)
             .define(
                     TOPIC_IMAGES_PARTITIONS_CONFIG,

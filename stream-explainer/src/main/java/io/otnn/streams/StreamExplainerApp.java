@@ -7,17 +7,23 @@ import io.otnn.streams.batching.commit.ImageBuffer;
 import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.explaining.ExplanationEngine;
 import io.otnn.streams.explaining.OtnnEngine;
+import io.otnn.streams.explaining.ServedModel;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.monitoring.Monitoring;
+import io.otnn.streams.shadow.ShadowCounters;
+import io.otnn.streams.shadow.ShadowModel;
+import io.otnn.streams.shadow.ShadowTopics;
 import io.otnn.streams.startup.StartupCheck;
 import io.otnn.streams.startup.StartupException;
 import io.otnn.streams.topology.ExplainerTopology;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -25,6 +31,7 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
@@ -61,6 +68,11 @@ public final class StreamExplainerApp implements AutoCloseable {
     private final MetricWindowsProcessor.LateCounter lateMetrics = new MetricWindowsProcessor.LateCounter();
     private final Monitoring monitoring;
     private final boolean ownsMonitoring;
+    /** the shadow model, its topics and the engine this app loaded for it; all {@code null} without a shadow */
+    private final ShadowModel shadow;
+
+    private final ShadowTopics shadowTopics;
+    private final ExplanationEngine ownedShadowEngine;
 
     private StreamExplainerApp(
             ExplainerConfig config,
@@ -69,7 +81,13 @@ public final class StreamExplainerApp implements AutoCloseable {
             Topics topics,
             AutoCloseable formatResources,
             Monitoring monitoring,
-            boolean ownsMonitoring) {
+            boolean ownsMonitoring,
+            ShadowModel shadow,
+            ShadowTopics shadowTopics,
+            ExplanationEngine ownedShadowEngine) {
+        this.shadow = shadow;
+        this.shadowTopics = shadowTopics;
+        this.ownedShadowEngine = ownedShadowEngine;
         this.config = config;
         this.monitoring = monitoring;
         this.ownsMonitoring = ownsMonitoring;
@@ -78,7 +96,7 @@ public final class StreamExplainerApp implements AutoCloseable {
         this.ownsEngine = ownsEngine;
         this.topics = topics;
         this.guard = OutputGuard.of(config, topics);
-        Topology topology = ExplainerTopology.build(config, engine, topics, guard, lateMetrics);
+        Topology topology = ExplainerTopology.build(config, engine, topics, guard, lateMetrics, shadow, shadowTopics);
         LOG.debug("Topology:\n{}", topology.describe());
         Properties properties = config.streamsProperties();
         guard.register(properties);
@@ -118,7 +136,11 @@ public final class StreamExplainerApp implements AutoCloseable {
     public StreamExplainerApp start() {
         StartupCheck.from(config).awaitDependencies(config);
         if (config.getBoolean(ExplainerConfig.TOPICS_CREATE_CONFIG)) {
-            TopicCreator.createMissing(config.clientProperties(), TopicCreator.plan(config, topics));
+            List<NewTopic> plan = new ArrayList<>(TopicCreator.plan(config, topics));
+            if (shadowTopics != null) {
+                plan.addAll(shadowTopics.plan(config));
+            }
+            TopicCreator.createMissing(config.clientProperties(), plan);
         }
         guard.readTopicLimits(config.clientProperties());
         LOG.info(
@@ -130,6 +152,15 @@ public final class StreamExplainerApp implements AutoCloseable {
                 config.batchMaxSize(),
                 config.batchMaxWaitMs(),
                 config.batchingBuffer());
+        if (shadow != null) {
+            ExplanationEngine shadowEngine = shadow.served().current().engine();
+            LOG.info(
+                    "Shadow model {} v{}: its explanations to {}, comparison windows to {}",
+                    shadowEngine.model().name(),
+                    shadowEngine.model().version(),
+                    shadowTopics.explanations().name(),
+                    shadowTopics.comparisons().name());
+        }
         streams.start();
         return this;
     }
@@ -191,6 +222,16 @@ public final class StreamExplainerApp implements AutoCloseable {
         return topics;
     }
 
+    /** The shadow's output topics, or empty without a shadow model. */
+    public Optional<ShadowTopics> shadowTopics() {
+        return Optional.ofNullable(shadowTopics);
+    }
+
+    /** What the shadow model did (explained, failed, dropped), or empty without one. */
+    public Optional<ShadowCounters> shadowCounters() {
+        return Optional.ofNullable(shadow).map(ShadowModel::counters);
+    }
+
     public ExplainerConfig config() {
         return config;
     }
@@ -215,6 +256,9 @@ public final class StreamExplainerApp implements AutoCloseable {
             if (ownsEngine) {
                 engine.close();
             }
+            if (ownedShadowEngine != null) {
+                ownedShadowEngine.close();
+            }
             if (formatResources != null) {
                 formatResources.close();
             }
@@ -236,6 +280,7 @@ public final class StreamExplainerApp implements AutoCloseable {
         private ExplanationEngine engine;
         private RecordFormat format;
         private Monitoring monitoring;
+        private ServedModel shadow;
 
         public Builder setConfig(ExplainerConfig config) {
             this.config = config;
@@ -269,6 +314,15 @@ public final class StreamExplainerApp implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A shadow model (its slot, whose engine may change; the caller closes its engines); default: load
+         * {@code model.shadow} when set, else no shadow.
+         */
+        public Builder optShadow(ServedModel shadow) {
+            this.shadow = shadow;
+            return this;
+        }
+
         public StreamExplainerApp build() {
             Objects.requireNonNull(config, "setConfig or setProperties is required");
             // before the model is loaded: batching.buffer=in-memory on a Kafka Streams without its internals
@@ -293,6 +347,7 @@ public final class StreamExplainerApp implements AutoCloseable {
             boolean ownsMonitoring = monitoring == null;
             Monitoring endpoints = null;
             ExplanationEngine chosen = engine;
+            ExplanationEngine loadedShadow = null;
             try {
                 endpoints = ownsMonitoring ? Monitoring.start(config) : monitoring;
                 if (chosen == null) {
@@ -303,10 +358,36 @@ public final class StreamExplainerApp implements AutoCloseable {
                     }
                     chosen = OtnnEngine.load(Path.of(model));
                 }
+                ServedModel shadowSlot = shadow;
+                String shadowPath = config.getString(ExplainerConfig.MODEL_SHADOW_CONFIG);
+                if (shadowSlot == null && !shadowPath.isBlank()) {
+                    loadedShadow = OtnnEngine.load(Path.of(shadowPath));
+                    shadowSlot = ServedModel.fixed(loadedShadow);
+                }
+                if (shadowSlot != null) {
+                    Optional<String> incompatible = ShadowModel.incompatibility(
+                            chosen.model(), shadowSlot.current().engine().model());
+                    if (incompatible.isPresent()) {
+                        throw new IllegalArgumentException(
+                                "cannot compare the shadow with the primary model: " + incompatible.get());
+                    }
+                }
                 endpoints.modelLoaded();
                 return new StreamExplainerApp(
-                        config, chosen, owns, Topics.of(config, recordFormat), registry, endpoints, ownsMonitoring);
+                        config,
+                        chosen,
+                        owns,
+                        Topics.of(config, recordFormat),
+                        registry,
+                        endpoints,
+                        ownsMonitoring,
+                        shadowSlot == null ? null : new ShadowModel(shadowSlot),
+                        shadowSlot == null ? null : ShadowTopics.of(config, recordFormat),
+                        loadedShadow);
             } catch (RuntimeException e) {
+                if (loadedShadow != null) {
+                    loadedShadow.close();
+                }
                 if (owns && chosen != null) {
                     chosen.close();
                 }

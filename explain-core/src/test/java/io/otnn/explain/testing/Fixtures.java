@@ -67,6 +67,15 @@ public final class Fixtures {
                 "dense", k -> FixtureModel.random(42, FixtureModel.Activation.GROUP_SORT_2, 784, 256, 256, 10));
     }
 
+    /**
+     * The same shape as {@link #denseMnistModel()} with other random weights: a second checkpoint of the same input
+     * contract (a shadow model to compare with the first).
+     */
+    public static FixtureModel denseMnistOtherModel() {
+        return MODELS.computeIfAbsent(
+                "dense-other", k -> FixtureModel.random(43, FixtureModel.Activation.GROUP_SORT_2, 784, 256, 256, 10));
+    }
+
     /** A binary GroupSort network 1568-16-1 on BlockMNIST's 56×28×1 input. */
     public static FixtureModel blockMnistModel() {
         return MODELS.computeIfAbsent(
@@ -95,6 +104,11 @@ public final class Fixtures {
 
     public static Path denseMnist() {
         return build("dense", denseMnistModel(), MNIST_INPUT);
+    }
+
+    /** {@link #denseMnistOtherModel()} as checkpoint {@code fixture-dense-other} v1 on 28×28×1. */
+    public static Path denseMnistOther() {
+        return build("dense-other", denseMnistOtherModel(), MNIST_INPUT);
     }
 
     private static synchronized Path build(String name, FixtureModel model, ModelMetadata.Input input) {

@@ -30,6 +30,7 @@ final class BatchRun {
     private final ExplanationBuilder builder;
     private final LongSupplier clock;
     private final OnlineFidelity fidelity;
+    private final ShadowBatch shadow;
     /** Set when the engine has no forward pass: the fidelity is then off for this run's task, said once. */
     private boolean noForwardPass;
 
@@ -39,10 +40,21 @@ final class BatchRun {
 
     /** @param fidelity measures the sampled images, or {@code null} for none */
     BatchRun(BatchExplainer explainer, ExplanationBuilder builder, LongSupplier clock, OnlineFidelity fidelity) {
+        this(explainer, builder, clock, fidelity, null);
+    }
+
+    /** @param shadow explains the explained images with the shadow model too, or {@code null} for none */
+    BatchRun(
+            BatchExplainer explainer,
+            ExplanationBuilder builder,
+            LongSupplier clock,
+            OnlineFidelity fidelity,
+            ShadowBatch shadow) {
         this.explainer = explainer;
         this.builder = builder;
         this.clock = clock;
         this.fidelity = fidelity;
+        this.shadow = shadow;
     }
 
     /** Decides an outcome (explanation or rejection) for every image of {@code batch}. */
@@ -67,6 +79,9 @@ final class BatchRun {
             }
         }
         measureFidelity(sampled);
+        if (shadow != null) {
+            shadow.run(batch, batchStart);
+        }
     }
 
     /** An explained image of the fidelity sample, with what its measure needs. */
@@ -145,6 +160,9 @@ final class BatchRun {
             try {
                 ImageExplanation result = results.get(i);
                 image.explained(builder.build(image, result, batchStart, modelMs, pixels.length, clock.getAsLong()));
+                if (shadow != null) {
+                    image.primaryResult(result);
+                }
                 if (fidelity != null
                         && !noForwardPass
                         && fidelity.sampled(image.input().imageId())) {

@@ -17,6 +17,10 @@ import io.otnn.streams.input.ImageReader;
 import io.otnn.streams.input.ReceivedImage;
 import io.otnn.streams.metrics.MetricsSample;
 import io.otnn.streams.monitoring.ExplainerMeters;
+import io.otnn.streams.shadow.ComparisonPartials;
+import io.otnn.streams.shadow.ModelPair;
+import io.otnn.streams.shadow.ShadowExplainer;
+import io.otnn.streams.shadow.ShadowModel;
 import io.otnn.streams.time.EventTime;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,6 +72,11 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private final RecordFormat format;
     private final MetricPartials partials;
     private final ImageBuffer buffer;
+    /** the shadow model and its comparison figures, or {@code null} without a shadow */
+    private final ShadowModel shadow;
+
+    private final ComparisonPartials comparisons;
+    private ShadowExplainer shadowExplainer;
 
     private ProcessorContext<String, Outcome> context;
     private TaskBuffer<String, Outcome> taskBuffer;
@@ -89,6 +98,19 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
             ImageBuffer buffer,
             ExplanationEngine engine,
             RecordFormat format) {
+        this(settings, batches, buffer, engine, format, null);
+    }
+
+    /** @param shadow a shadow model that explains every explained image too, or {@code null} for none */
+    public BatchingExplainProcessor(
+            BatchSettings settings,
+            ThreadBatches batches,
+            ImageBuffer buffer,
+            ExplanationEngine engine,
+            RecordFormat format,
+            ShadowModel shadow) {
+        this.shadow = shadow;
+        this.comparisons = shadow == null ? null : new ComparisonPartials(settings.metricsWindowMs());
         this.settings = settings;
         this.buffer = buffer;
         this.batches = batches;
@@ -115,11 +137,25 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         OnlineFidelity fidelity = settings.fidelity().enabled()
                 ? new OnlineFidelity(settings.fidelity(), model.input(), forward::logits)
                 : null;
+        ShadowBatch shadowBatch = null;
+        if (shadow != null) {
+            if (shadowExplainer == null) {
+                shadowExplainer = shadow.newExplainer();
+            }
+            shadowBatch = new ShadowBatch(
+                    shadowExplainer,
+                    () -> model,
+                    settings.application(),
+                    context::currentSystemTimeMs,
+                    shadow.counters(),
+                    meters);
+        }
         this.batchRun = new BatchRun(
                 explainer,
                 new ExplanationBuilder(model, settings.application()),
                 context::currentSystemTimeMs,
-                fidelity);
+                fidelity,
+                shadowBatch);
         this.taskBuffer = buffer.open(context, () -> {
             if (!batches.waiting().isEmpty()) {
                 explainThreadBatch();
@@ -285,6 +321,54 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         if (image.fidelity() != null) {
             partials.addFidelity(image.fidelity(), eventTime);
         }
+        if (image.shadowExplanation() != null) {
+            forwardShadow(image, explanation);
+        }
+    }
+
+    /**
+     * Forwards the shadow's explanation of an image whose primary explanation was just forwarded, and counts their
+     * comparison; one that cannot be written is dropped with a counted warning, never the image's dead letter.
+     */
+    private void forwardShadow(WaitingImage image, Explanation primary) {
+        ReceivedImage received = image.received();
+        Explanation explanation = image.shadowExplanation();
+        Optional<String> refused =
+                guard.shadowRefusal(received.topic(), received.partition(), received.offset(), explanation);
+        if (refused.isPresent()) {
+            shadow.counters().dropped();
+            LOG.warn("The shadow explanation of image {} is dropped: {}", explanation.getImageId(), refused.get());
+            return;
+        }
+        try {
+            taskBuffer.forward(
+                    new Record<>(
+                            explanation.getImageId(),
+                            new Outcome.ShadowExplained(explanation),
+                            image.eventTime(),
+                            OutputGuard.shadowSourceHeaders(received.topic(), received.partition(), received.offset())),
+                    image.origin());
+        } catch (RuntimeException failure) {
+            if (!ForwardingFailures.isTheRecordsOwn(failure)) {
+                throw failure;
+            }
+            shadow.counters().dropped();
+            LOG.warn(
+                    "The shadow explanation of image {} could not be produced; it is dropped: {}",
+                    explanation.getImageId(),
+                    failure.toString());
+            return;
+        }
+        shadow.counters().explained();
+        meters.shadowExplained();
+        comparisons.add(
+                new ModelPair(
+                        primary.getModelName(),
+                        primary.getModelVersion(),
+                        explanation.getModelName(),
+                        explanation.getModelVersion()),
+                image.comparison(),
+                image.eventTime());
     }
 
     /** With an {@code origin}, for an image that waited in a batch; without, for the record being processed. */
@@ -335,6 +419,10 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         String modelKey = model.name() + "@" + model.version();
         partials.flush((figures, timestamp) ->
                 forward(new Record<>(modelKey, new Outcome.MetricsPartial(figures), timestamp), origin));
+        if (comparisons != null) {
+            comparisons.flush((pairKey, figures, timestamp) ->
+                    forward(new Record<>(pairKey, new Outcome.ComparisonPartial(figures), timestamp), origin));
+        }
     }
 
     private void forward(Record<String, Outcome> record, Origin origin) {
@@ -355,6 +443,10 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         if (explainer != null) {
             explainer.close();
             explainer = null;
+        }
+        if (shadowExplainer != null) {
+            shadowExplainer.close();
+            shadowExplainer = null;
         }
     }
 }

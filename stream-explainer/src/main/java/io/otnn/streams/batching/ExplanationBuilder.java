@@ -41,11 +41,27 @@ final class ExplanationBuilder {
     Explanation build(
             WaitingImage image, ImageExplanation result, long batchStart, double modelMs, int batchSize, long now)
             throws RejectedRecordException {
+        return build(image, result, batchStart, modelMs, batchSize, now, null);
+    }
+
+    /**
+     * The same, with the input image already encoded (a shadow model's explanation of the image, whose primary
+     * explanation carries it), or {@code null} to encode it here.
+     */
+    Explanation build(
+            WaitingImage image,
+            ImageExplanation result,
+            long batchStart,
+            double modelMs,
+            int batchSize,
+            long now,
+            EncodedTensor encodedInput)
+            throws RejectedRecordException {
         ImageInput input = image.input();
         checkFinite(input, result);
         EncodedTensor saliency = encode(input, "saliency map", result.saliency());
         EncodedTensor counterfactual = encode(input, "counterfactual", result.counterfactual());
-        EncodedTensor pixels = encode(input, "input image", image.pixels());
+        EncodedTensor pixels = encodedInput != null ? encodedInput : encode(input, "input image", image.pixels());
         long eventTime = image.eventTime();
         List<Float> scores = new ArrayList<>(result.scores().length);
         for (float score : result.scores()) {

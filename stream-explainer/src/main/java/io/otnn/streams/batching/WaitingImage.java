@@ -1,11 +1,13 @@
 package io.otnn.streams.batching;
 
 import io.otnn.avro.Explanation;
+import io.otnn.explain.ImageExplanation;
 import io.otnn.streams.batching.commit.Origin;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.fidelity.OnlineFidelity;
 import io.otnn.streams.input.ReceivedImage;
 import io.otnn.streams.records.ImageInput;
+import io.otnn.streams.shadow.ImageComparison;
 import io.otnn.streams.time.EventTime;
 import io.otnn.streams.time.TimeAdjustment;
 
@@ -25,6 +27,11 @@ final class WaitingImage {
     private Explanation explanation;
     private RejectedRecordException rejection;
     private OnlineFidelity.Score fidelity;
+    /** with a shadow: the primary's raw result until the shadow has been compared with it */
+    private ImageExplanation primaryResult;
+
+    private Explanation shadowExplanation;
+    private ImageComparison comparison;
 
     /**
      * @param owner    the processor (so the task) that read it and forwards its outcome
@@ -100,6 +107,30 @@ final class WaitingImage {
 
     void fidelity(OnlineFidelity.Score score) {
         this.fidelity = score;
+    }
+
+    /** The primary's raw result (kept only with a shadow, until the shadow ran), or {@code null}. */
+    ImageExplanation primaryResult() {
+        return primaryResult;
+    }
+
+    void primaryResult(ImageExplanation result) {
+        this.primaryResult = result;
+    }
+
+    /** The shadow's explanation, or {@code null} without a shadow or when the shadow failed for this image. */
+    Explanation shadowExplanation() {
+        return shadowExplanation;
+    }
+
+    /** How the shadow's explanation compares with the primary's; set with {@link #shadowExplanation()}. */
+    ImageComparison comparison() {
+        return comparison;
+    }
+
+    void shadowExplained(Explanation explanation, ImageComparison comparison) {
+        this.shadowExplanation = explanation;
+        this.comparison = comparison;
     }
 
     void explained(Explanation result) {

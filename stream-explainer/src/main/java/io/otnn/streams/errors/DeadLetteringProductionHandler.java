@@ -55,6 +55,18 @@ public final class DeadLetteringProductionHandler implements ProductionException
     @Override
     public Response handleError(
             ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+        Header shadowSource = record.headers().lastHeader(OutputGuard.SHADOW_SOURCE_HEADER);
+        if (guard != null && shadowSource != null && isTheRecordsOwnFault(exception)) {
+            String from = new String(shadowSource.value(), StandardCharsets.UTF_8);
+            guard.rememberShadow(from, exception.getClass().getSimpleName() + ": " + exception.getMessage());
+            LOG.warn(
+                    "The broker refused the shadow explanation of {} for {} ({}); its transaction is aborted and "
+                            + "the shadow explanation will be dropped when the image is read again",
+                    from,
+                    record.topic(),
+                    exception.toString());
+            return Response.fail();
+        }
         Header source = record.headers().lastHeader(OutputGuard.SOURCE_HEADER);
         if (guard != null && source != null && isTheRecordsOwnFault(exception)) {
             String from = new String(source.value(), StandardCharsets.UTF_8);

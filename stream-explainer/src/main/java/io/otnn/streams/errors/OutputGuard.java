@@ -45,6 +45,11 @@ public final class OutputGuard {
     public static final String CONFIG = "otnn.output.guard";
     /** The header on each explanation and dead letter naming its source record: {@code topic:partition:offset}. */
     public static final String SOURCE_HEADER = "otnn.source";
+    /**
+     * The header on each shadow explanation naming its source record: not {@link #SOURCE_HEADER}, so that a shadow
+     * explanation the broker refuses is dropped when the image is read again, never made the image's dead letter.
+     */
+    public static final String SHADOW_SOURCE_HEADER = "otnn.shadow.source";
     /** Room left in a record batch for the key, the headers and the batch's own overhead. */
     static final int RECORD_OVERHEAD_BYTES = 1024;
     /** How many refused sources are remembered. */
@@ -59,6 +64,15 @@ public final class OutputGuard {
      * dead letter may be aborted too, and the image read once more. Bounded (oldest forgotten first).
      */
     private final Map<String, String> refused =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                    return size() > MAX_REFUSALS;
+                }
+            });
+
+    /** Sources whose shadow explanation the broker refused, with why; bounded like {@link #refused}. */
+    private final Map<String, String> refusedShadows =
             java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
@@ -302,6 +316,41 @@ public final class OutputGuard {
     private static <T> int size(Serializer<T> serializer, String topic, T value) {
         byte[] bytes = serializer.serialize(topic, value);
         return bytes == null ? 0 : bytes.length;
+    }
+
+    /**
+     * Why this shadow explanation must not be sent, if it must not: the broker refused it before, or it is larger
+     * than the explanations topic accepts (the shadow's topic carries the same schema and is held to the same limit).
+     */
+    public Optional<String> shadowRefusal(String topic, int partition, long offset, Explanation explanation) {
+        String before = refusedShadows.isEmpty() ? null : refusedShadows.get(source(topic, partition, offset));
+        if (before != null) {
+            return Optional.of("the broker refused the shadow explanation: " + before);
+        }
+        if (topics == null || sizeBound(explanation) <= explanationMaxBytes) {
+            return Optional.empty();
+        }
+        int size = size(
+                topics.explanations().valueSerde().serializer(),
+                topics.explanations().name(),
+                explanation);
+        if (size > explanationMaxBytes) {
+            return Optional.of("the shadow explanation is " + size + " bytes, more than the " + explanationMaxBytes
+                    + " an explanation may take");
+        }
+        return Optional.empty();
+    }
+
+    /** Remembers that the broker refused the shadow explanation of this source record. */
+    void rememberShadow(String source, String reason) {
+        refusedShadows.put(source, reason);
+    }
+
+    /** The headers that name a shadow explanation's source record. */
+    public static Headers shadowSourceHeaders(String topic, int partition, long offset) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(SHADOW_SOURCE_HEADER, source(topic, partition, offset).getBytes(StandardCharsets.UTF_8));
+        return headers;
     }
 
     /** Remembers that the broker refused the output of this source record. */

@@ -2,6 +2,7 @@ package io.otnn.streams.format;
 
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
+import io.otnn.avro.ExplanationComparison;
 import io.otnn.avro.ExplanationMetrics;
 import io.otnn.avro.ImageEvent;
 import io.otnn.avro.PixelEncoding;
@@ -40,6 +41,7 @@ public final class AvroRecordFormat implements RecordFormat {
     private final Serde<Explanation> explanations;
     private final Serde<DeadLetter> deadLetters;
     private final Serde<ExplanationMetrics> metrics;
+    private final Serde<ExplanationComparison> comparisons;
 
     public AvroRecordFormat(SchemaRegistryClient registry) {
         Serde<ImageEvent> images = AvroSerdes.specific(ImageEvent.class, registry, false);
@@ -48,6 +50,7 @@ public final class AvroRecordFormat implements RecordFormat {
         this.explanations = AvroSerdes.specific(Explanation.class, registry, false);
         this.deadLetters = AvroSerdes.specific(DeadLetter.class, registry, false);
         this.metrics = AvroSerdes.specific(ExplanationMetrics.class, registry, false);
+        this.comparisons = AvroSerdes.specific(ExplanationComparison.class, registry, false);
     }
 
     @Override
@@ -114,6 +117,11 @@ public final class AvroRecordFormat implements RecordFormat {
     @Override
     public Serde<ExplanationMetrics> metricsSerde() {
         return metrics;
+    }
+
+    @Override
+    public Serde<ExplanationComparison> comparisonSerde() {
+        return comparisons;
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
+import io.otnn.avro.ExplanationComparison;
 import io.otnn.avro.ExplanationMetrics;
 import io.otnn.explain.input.RejectionKind;
 import io.otnn.streams.deadletter.RejectedRecordException;
@@ -28,6 +29,8 @@ public final class JsonRecordFormat implements RecordFormat {
     private final Serde<DeadLetter> deadLetters = AvroJson.serde(DeadLetter.class, DeadLetter.getClassSchema());
     private final Serde<ExplanationMetrics> metrics =
             AvroJson.serde(ExplanationMetrics.class, ExplanationMetrics.getClassSchema());
+    private final Serde<ExplanationComparison> comparisons =
+            AvroJson.serde(ExplanationComparison.class, ExplanationComparison.getClassSchema());
 
     @Override
     public ImageInput readImage(String topic, Headers headers, byte[] value) throws RejectedRecordException {
@@ -64,6 +67,11 @@ public final class JsonRecordFormat implements RecordFormat {
     @Override
     public Serde<ExplanationMetrics> metricsSerde() {
         return metrics;
+    }
+
+    @Override
+    public Serde<ExplanationComparison> comparisonSerde() {
+        return comparisons;
     }
 
     private byte[] write(Object value) {

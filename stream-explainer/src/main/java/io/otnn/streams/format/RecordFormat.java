@@ -2,6 +2,7 @@ package io.otnn.streams.format;
 
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
+import io.otnn.avro.ExplanationComparison;
 import io.otnn.avro.ExplanationMetrics;
 import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.records.ImageInput;
@@ -29,4 +30,7 @@ public interface RecordFormat {
     Serde<DeadLetter> deadLetterSerde();
 
     Serde<ExplanationMetrics> metricsSerde();
+
+    /** The shadow comparison windows. */
+    Serde<ExplanationComparison> comparisonSerde();
 }

@@ -35,7 +35,8 @@ public final class MetricsAccumulator {
     /** Quantiles reported for certificates and latencies. */
     public static final double[] QUANTILES = {0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
 
-    private static final double COMPRESSION = 100;
+    /** The t-digests' compression (every window of the explainer uses it). */
+    public static final double COMPRESSION = 100;
     /** 2 added the drift bins and the fidelity figures at the end; a window of version 1 (written before) reads without them. */
     private static final byte VERSION = 2;
 
@@ -306,14 +307,16 @@ public final class MetricsAccumulator {
         }
     }
 
-    private static void writeDigest(DataOutputStream out, TDigest digest) throws IOException {
+    /** Writes a t-digest compactly (length, then its small bytes). */
+    public static void writeDigest(DataOutputStream out, TDigest digest) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(digest.smallByteSize());
         digest.asSmallBytes(buffer);
         out.writeInt(buffer.position());
         out.write(buffer.array(), 0, buffer.position());
     }
 
-    private static TDigest readDigest(DataInputStream in) throws IOException {
+    /** Reads a t-digest that {@link #writeDigest} wrote. */
+    public static TDigest readDigest(DataInputStream in) throws IOException {
         byte[] bytes = new byte[in.readInt()];
         in.readFully(bytes);
         return MergingDigest.fromBytes(ByteBuffer.wrap(bytes));

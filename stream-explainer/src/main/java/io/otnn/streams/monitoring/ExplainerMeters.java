@@ -32,6 +32,12 @@ public interface ExplainerMeters {
     /** A dead letter of this kind (a {@code RejectionKind} name) was forwarded. */
     default void deadLettered(String kind) {}
 
+    /** A shadow explanation was forwarded. */
+    default void shadowExplained() {}
+
+    /** The shadow model failed for {@code images} images (its call or their post-processing): left uncompared. */
+    default void shadowFailed(int images) {}
+
     /** One model call on {@code images} images took {@code nanos}. */
     default void modelCall(int images, long nanos) {}
 

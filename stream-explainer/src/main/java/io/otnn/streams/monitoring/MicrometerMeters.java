@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * The explainer's own meters in Micrometer's Prometheus registry. Names as Prometheus shows them:
  * {@code otnn_explained_images_total}, {@code otnn_dead_letters_total{kind}}, {@code otnn_batch_size},
  * {@code otnn_queue_time_seconds}, {@code otnn_model_time_seconds}, {@code otnn_certificate} (the last four with
- * histogram buckets).
+ * histogram buckets); with a shadow model {@code otnn_shadow_explained_images_total} and
+ * {@code otnn_shadow_failed_images_total} (registered at 0 without one).
  */
 final class MicrometerMeters implements ExplainerMeters {
 
@@ -41,6 +42,8 @@ final class MicrometerMeters implements ExplainerMeters {
 
     private final PrometheusMeterRegistry registry;
     private final Counter explained;
+    private final Counter shadowExplained;
+    private final Counter shadowFailed;
     private final DistributionSummary batchSize;
     private final Timer queueTime;
     private final Timer modelTime;
@@ -52,6 +55,12 @@ final class MicrometerMeters implements ExplainerMeters {
         this.registry = registry;
         this.explained = Counter.builder("otnn.explained.images")
                 .description("Explanations forwarded to the explanations topic")
+                .register(registry);
+        this.shadowExplained = Counter.builder("otnn.shadow.explained.images")
+                .description("Shadow explanations forwarded to the shadow explanations topic")
+                .register(registry);
+        this.shadowFailed = Counter.builder("otnn.shadow.failed.images")
+                .description("Images the shadow model failed to explain (left uncompared)")
                 .register(registry);
         this.batchSize = DistributionSummary.builder("otnn.batch.size")
                 .description("Images per model call")
@@ -89,6 +98,16 @@ final class MicrometerMeters implements ExplainerMeters {
             queueTime.record(queuedMs, TimeUnit.MILLISECONDS);
             this.certificate.observe(certificate);
         });
+    }
+
+    @Override
+    public void shadowExplained() {
+        safely(shadowExplained::increment);
+    }
+
+    @Override
+    public void shadowFailed(int images) {
+        safely(() -> shadowFailed.increment(images));
     }
 
     @Override

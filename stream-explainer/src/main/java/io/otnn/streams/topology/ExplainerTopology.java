@@ -13,6 +13,10 @@ import io.otnn.streams.explaining.ExplanationEngine;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.metrics.MetricsAccumulator;
 import io.otnn.streams.metrics.MetricsKeys;
+import io.otnn.streams.shadow.ComparisonAccumulator;
+import io.otnn.streams.shadow.ComparisonWindowsProcessor;
+import io.otnn.streams.shadow.ShadowModel;
+import io.otnn.streams.shadow.ShadowTopics;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
@@ -33,6 +37,14 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *                                                                             └─▶ per-batch partial figures
  *                  ─▶ repartition by model@version ─▶ tumbling windows, closed on the wall clock ─▶ metrics
  * </pre>
+ *
+ * With a shadow model, the same processor also forwards the shadow's explanations and per-batch comparison figures:
+ *
+ * <pre>
+ * explain ─┬─▶ shadow explanations
+ *          └─▶ per-batch comparison figures ─▶ repartition by primary@version|shadow@version
+ *                                           ─▶ tumbling windows, closed on the wall clock ─▶ comparisons
+ * </pre>
  */
 public final class ExplainerTopology {
 
@@ -41,6 +53,8 @@ public final class ExplainerTopology {
      * changelog holds records of another layout.
      */
     public static final String METRICS_STORE = "metrics-open-windows";
+    /** The store of the open comparison windows (with a shadow model). */
+    public static final String COMPARISON_STORE = "comparison-open-windows";
 
     private ExplainerTopology() {}
 
@@ -59,6 +73,21 @@ public final class ExplainerTopology {
             Topics topics,
             OutputGuard guard,
             MetricWindowsProcessor.LateCounter lateCounter) {
+        return build(config, engine, topics, guard, lateCounter, null, null);
+    }
+
+    /**
+     * @param shadow       a shadow model that explains every explained image too, or {@code null} for none
+     * @param shadowTopics its output topics (with a shadow)
+     */
+    public static Topology build(
+            ExplainerConfig config,
+            ExplanationEngine engine,
+            Topics topics,
+            OutputGuard guard,
+            MetricWindowsProcessor.LateCounter lateCounter,
+            ShadowModel shadow,
+            ShadowTopics shadowTopics) {
         List<Double> epsilons = config.epsilons();
         String instance = config.getString(ExplainerConfig.APPLICATION_ID_CONFIG) + "/" + config.instanceId();
         StreamsBuilder builder = new StreamsBuilder();
@@ -84,7 +113,7 @@ public final class ExplainerTopology {
                                         topics.images().valueSerde())
                                 .withName("images"))
                 .process(
-                        () -> new BatchingExplainProcessor(settings, batches, buffer, engine, topics.format()),
+                        () -> new BatchingExplainProcessor(settings, batches, buffer, engine, topics.format(), shadow),
                         Named.as("explain"),
                         buffer.storeName());
 
@@ -132,7 +161,48 @@ public final class ExplainerTopology {
                                         topics.metrics().valueSerde())
                                 .withName("metrics"));
 
+        if (shadow != null) {
+            addShadowOutputs(builder, outcomes, shadow, shadowTopics, window, grace, guard);
+        }
         return builder.build();
+    }
+
+    private static void addShadowOutputs(
+            StreamsBuilder builder,
+            KStream<String, Outcome> outcomes,
+            ShadowModel shadow,
+            ShadowTopics topics,
+            long window,
+            long grace,
+            OutputGuard guard) {
+        outcomes.filter((id, outcome) -> outcome instanceof Outcome.ShadowExplained, Named.as("shadow-explained"))
+                .mapValues(outcome -> ((Outcome.ShadowExplained) outcome).explanation(), Named.as("shadow-explanation"))
+                .to(
+                        topics.explanations().name(),
+                        Produced.with(
+                                        topics.explanations().keySerde(),
+                                        topics.explanations().valueSerde())
+                                .withName("shadow-explanations"));
+        // as the metric figures: one record per batch, window and model pair, brought together by the repartition
+        builder.addStateStore(ComparisonWindowsProcessor.storeBuilder(COMPARISON_STORE));
+        outcomes.filter(
+                        (pairKey, outcome) -> outcome instanceof Outcome.ComparisonPartial,
+                        Named.as("comparison-partials"))
+                .mapValues(outcome -> ((Outcome.ComparisonPartial) outcome).figures(), Named.as("comparison-figures"))
+                .repartition(Repartitioned.<String, ComparisonAccumulator>as("comparison-by-models")
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(ComparisonAccumulator.serde()))
+                .process(
+                        () -> new ComparisonWindowsProcessor(
+                                COMPARISON_STORE, window, grace, guard.policy(), shadow.counters()),
+                        Named.as("comparison-windows"),
+                        COMPARISON_STORE)
+                .to(
+                        topics.comparisons().name(),
+                        Produced.with(
+                                        topics.comparisons().keySerde(),
+                                        topics.comparisons().valueSerde())
+                                .withName("comparisons"));
     }
 
     /** Key of a metrics record: window start (ISO-8601) and model name@version. */

@@ -158,6 +158,42 @@ class OutputGuardTest {
         assertThat(guard.refusals()).isZero();
     }
 
+    @Test
+    void shouldDropTheShadowExplanationAndNeverDeadLetterTheImageWhenTheBrokerRefusedTheShadowsRecord() {
+        OutputGuard guard = new OutputGuard(EventTimePolicy.defaults(), 1 << 20, topics);
+        RecordHeaders headers = new RecordHeaders(
+                OutputGuard.shadowSourceHeaders("images", 3, 5).toArray());
+        ProducerRecord<byte[], byte[]> shadowRecord = new ProducerRecord<>(
+                "otnn.explanations.shadow", null, 1L, "id".getBytes(StandardCharsets.UTF_8), new byte[10], headers);
+
+        ProductionExceptionHandler.Response response = handler(guard, StreamsConfig.EXACTLY_ONCE_V2)
+                .handleError(null, shadowRecord, new RecordTooLargeException("The message is 2000000 bytes"));
+
+        assertThat(response.result()).isEqualTo(ProductionExceptionHandler.Result.FAIL);
+        assertThat(guard.shadowRefusal("images", 3, 5, explanation("a")))
+                .hasValueSatisfying(reason -> assertThat(reason).contains("shadow", "RecordTooLargeException"));
+        // the image itself is not refused: its primary explanation goes out, no dead letter
+        assertThat(guard.refusal("images", 3, 5, explanation("a"))).isEmpty();
+        assertThat(guard.refusedBefore("images", 3, 5)).isEmpty();
+        assertThat(guard.refusals()).isZero();
+        assertThat(guard.shadowRefusal("images", 3, 6, explanation("a"))).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAShadowExplanationLargerThanTheLimitWhenMaxRequestSizeIsSmall() {
+        Explanation small = explanation("small");
+        Explanation large = explanation("large-" + "x".repeat(3_000));
+        OutputGuard guard =
+                new OutputGuard(EventTimePolicy.defaults(), ExplainerConfig.DEFAULT_OUTPUT_MAX_BYTES, topics);
+        Properties props = new Properties();
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "4096");
+        guard.register(props);
+
+        assertThat(guard.shadowRefusal("images", 0, 1, small)).isEmpty();
+        assertThat(guard.shadowRefusal("images", 0, 2, large))
+                .hasValueSatisfying(reason -> assertThat(reason).contains(jsonSize(large) + " bytes", "3072"));
+    }
+
     private static DeadLetteringProductionHandler handler(OutputGuard guard, String guarantee) {
         DeadLetteringProductionHandler handler = new DeadLetteringProductionHandler();
         handler.configure(Map.of(OutputGuard.CONFIG, guard, StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee));

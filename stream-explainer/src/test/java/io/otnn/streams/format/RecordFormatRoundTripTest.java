@@ -6,6 +6,7 @@ import io.otnn.avro.DeadLetter;
 import io.otnn.avro.EpsilonFraction;
 import io.otnn.avro.ErrorKind;
 import io.otnn.avro.Explanation;
+import io.otnn.avro.ExplanationComparison;
 import io.otnn.avro.ExplanationMetrics;
 import io.otnn.avro.QuantileValue;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
@@ -106,6 +107,34 @@ class RecordFormatRoundTripTest {
                     .as(format.getClass().getSimpleName())
                     .usingRecursiveComparison()
                     .isEqualTo(metrics);
+        }
+    }
+
+    @Test
+    void shouldReadBackEveryFieldOfAComparisonWindowWhenWrittenInEitherFormat() {
+        ExplanationComparison comparison = ExplanationComparison.newBuilder()
+                .setWindowStart(Instant.ofEpochMilli(1_700_000_000_000L))
+                .setWindowEnd(Instant.ofEpochMilli(1_700_000_010_000L))
+                .setPrimaryModelName("model-a")
+                .setPrimaryModelVersion(12)
+                .setShadowModelName("model-b")
+                .setShadowModelVersion(3)
+                .setComparedCount(40)
+                .setClassAgreement(0.875)
+                .setCertificateDifferenceMean(-0.03)
+                .setCertificateDifferenceQuantiles(List.of(new QuantileValue(0.05, -0.2), new QuantileValue(0.95, 0.1)))
+                .setSaliencySpearmanMean(0.62)
+                .setSaliencySpearmanQuantiles(List.of(new QuantileValue(0.5, 0.64)))
+                .setSameTargetFraction(0.5)
+                .setLabelledCount(30)
+                .setPrimaryAccuracy(0.8)
+                .setShadowAccuracy(0.9)
+                .build();
+        for (RecordFormat format : formats()) {
+            assertThat(roundTrip(format.comparisonSerde(), "comparisons", comparison))
+                    .as(format.getClass().getSimpleName())
+                    .usingRecursiveComparison()
+                    .isEqualTo(comparison);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.otnn.streams.testing;
 
 import io.otnn.avro.DeadLetter;
 import io.otnn.avro.Explanation;
+import io.otnn.avro.ExplanationComparison;
 import io.otnn.avro.ExplanationMetrics;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.ImageExplanation;
@@ -279,6 +280,11 @@ public final class FaultInjectingEngine implements ExplanationEngine {
             @Override
             public Serde<ExplanationMetrics> metricsSerde() {
                 return real.metricsSerde();
+            }
+
+            @Override
+            public Serde<ExplanationComparison> comparisonSerde() {
+                return real.comparisonSerde();
             }
         };
     }
