@@ -109,6 +109,13 @@ public final class ModelStore {
      */
     public int allocateVersion(String name, ToIntFunction<String> announcedMax) throws IOException {
         Path dir = Files.createDirectories(models.resolve(ModelStoreHttp.requireModelName(name)));
+        // the file lock excludes other processes; within this JVM a second lock on the file would throw instead of wait
+        synchronized (ModelStore.class) {
+            return allocateLocked(name, dir, announcedMax);
+        }
+    }
+
+    private int allocateLocked(String name, Path dir, ToIntFunction<String> announcedMax) throws IOException {
         try (FileChannel ch = FileChannel.open(
                         models.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock lock = ch.lock()) {
