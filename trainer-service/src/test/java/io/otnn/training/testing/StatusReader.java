@@ -4,6 +4,7 @@ import io.otnn.avro.ModelCheckpoint;
 import io.otnn.avro.TrainingJobState;
 import io.otnn.avro.TrainingStatus;
 import io.otnn.training.kafka.KafkaSettings;
+import io.otnn.training.status.StatusPublisher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,12 +33,23 @@ public final class StatusReader<V> implements AutoCloseable {
         consumer.seekToBeginning(partitions);
     }
 
+    /** The status topic, created as the service creates it when it is not there yet. */
     public static StatusReader<TrainingStatus> statuses(KafkaSettings kafka, String topic) {
+        ensure(kafka, topic, StatusPublisher.PARTITIONS, false);
         return new StatusReader<>(kafka, topic);
     }
 
     public static StatusReader<ModelCheckpoint> models(KafkaSettings kafka, String topic) {
+        ensure(kafka, topic, 1, true);
         return new StatusReader<>(kafka, topic);
+    }
+
+    private static void ensure(KafkaSettings kafka, String topic, int partitions, boolean compacted) {
+        try {
+            kafka.ensureTopic(topic, partitions, compacted);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create " + topic + ": " + e.getMessage(), e);
+        }
     }
 
     /** Reads until a record matches, at most {@code timeout}; fails with what was read otherwise. */
