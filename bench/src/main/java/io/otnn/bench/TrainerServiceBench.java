@@ -86,8 +86,8 @@ public final class TrainerServiceBench {
                     TrainingStatus end = awaitEnd(statuses, request.getRequestId());
                     double s = (System.nanoTime() - t1) / 1e9;
                     if (end.getState() != TrainingJobState.SUCCEEDED) {
-                        throw new IllegalStateException("the service's job ended " + end.getState() + ": "
-                                + end.getError());
+                        throw new IllegalStateException(
+                                "the service's job ended " + end.getState() + ": " + end.getError());
                     }
                     System.out.printf(
                             Locale.ROOT,

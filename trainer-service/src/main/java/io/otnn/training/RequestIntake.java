@@ -71,8 +71,7 @@ final class RequestIntake implements Runnable {
                             e.offset(),
                             TrainingRequestValidator.oneLine(e.getMessage()));
                     consumer.seek(e.topicPartition(), e.offset() + 1);
-                    consumer.commitSync(
-                            java.util.Map.of(e.topicPartition(), new OffsetAndMetadata(e.offset() + 1)));
+                    consumer.commitSync(java.util.Map.of(e.topicPartition(), new OffsetAndMetadata(e.offset() + 1)));
                     continue;
                 }
                 for (ConsumerRecord<String, TrainingRequest> r : records) {

@@ -60,7 +60,8 @@ class ServiceCrashTest {
     @Test
     void shouldResumeFromTheSavedEpochAndSucceedOnceWhenKilledMidTraining() throws Exception {
         Path store = tmp.resolve("killed-store");
-        String id = send(SmallRequests.small("crash-model", 8).setTrainLimit(512).build());
+        String id =
+                send(SmallRequests.small("crash-model", 8).setTrainLimit(512).build());
         try (StatusReader<TrainingStatus> statuses = StatusReader.statuses(kafka, StatusPublisher.TOPIC)) {
             int seenBeforeKill;
             try (ChildService first = child(store)) {
@@ -83,7 +84,8 @@ class ServiceCrashTest {
             try (ChildService second = child(store)) {
                 TrainingStatus done = statuses.await(ended(id), TIMEOUT, "the end after the restart");
                 assertThat(done.getState()).as(String.valueOf(done.getError())).isEqualTo(TrainingJobState.SUCCEEDED);
-                List<TrainingStatus> after = StatusReader.of(statuses.all().subList(before, statuses.all().size()), id);
+                List<TrainingStatus> after = StatusReader.of(
+                        statuses.all().subList(before, statuses.all().size()), id);
                 // the restarted service starts where the state was saved, not at epoch 0
                 assertThat(after.get(0).getState()).isEqualTo(TrainingJobState.RUNNING);
                 assertThat(after.get(0).getEpoch()).isEqualTo(saved);
@@ -97,7 +99,8 @@ class ServiceCrashTest {
                 second.terminate();
             }
             List<TrainingStatus> all = StatusReader.of(statuses.drain(Duration.ofSeconds(1)), id);
-            assertThat(all).filteredOn(s -> s.getState() == TrainingJobState.SUCCEEDED)
+            assertThat(all)
+                    .filteredOn(s -> s.getState() == TrainingJobState.SUCCEEDED)
                     .hasSize(1);
             assertThat(new ModelStore(store).versions("crash-model")).containsExactly(1);
         }
@@ -118,7 +121,8 @@ class ServiceCrashTest {
             try (ChildService service = child(store)) {
                 send(first);
                 String second = send(SmallRequests.small("restart-model", 1).build());
-                assertThat(statuses.await(ended(first.getRequestId()), TIMEOUT, "v1").getModelVersion())
+                assertThat(statuses.await(ended(first.getRequestId()), TIMEOUT, "v1")
+                                .getModelVersion())
                         .isEqualTo(1);
                 assertThat(statuses.await(ended(second), TIMEOUT, "v2").getModelVersion())
                         .isEqualTo(2);
@@ -142,10 +146,12 @@ class ServiceCrashTest {
                 service.terminate();
             }
             List<TrainingStatus> firstStatuses = StatusReader.of(statuses.all(), first.getRequestId());
-            assertThat(firstStatuses).filteredOn(s -> s.getState() == TrainingJobState.SUCCEEDED)
+            assertThat(firstStatuses)
+                    .filteredOn(s -> s.getState() == TrainingJobState.SUCCEEDED)
                     .extracting(TrainingStatus::getModelVersion)
                     .containsExactly(1, 1);
-            assertThat(firstStatuses).filteredOn(s -> s.getState() == TrainingJobState.RUNNING && s.getLoss() != null)
+            assertThat(firstStatuses)
+                    .filteredOn(s -> s.getState() == TrainingJobState.RUNNING && s.getLoss() != null)
                     .hasSize(1);
             assertThat(new ModelStore(store).versions("restart-model")).containsExactly(1, 2, 3);
         }

@@ -99,8 +99,8 @@ class TrainerServiceTest {
             String url = service.httpUrl().orElseThrow() + ModelStoreHttp.path("served-model", 1);
             assertThat(done.getCheckpointUri()).isEqualTo(url).startsWith("http://127.0.0.1:");
 
-            ModelCheckpoint announced = models.await(
-                    m -> m.getModelName().equals("served-model"), TIMEOUT, "announcement of served-model");
+            ModelCheckpoint announced =
+                    models.await(m -> m.getModelName().equals("served-model"), TIMEOUT, "announcement of served-model");
             assertThat(announced.getVersion()).isEqualTo(1);
             assertThat(announced.getUri()).isEqualTo(url);
 
@@ -179,10 +179,12 @@ class TrainerServiceTest {
                     TIMEOUT,
                     "the final status published again");
             List<TrainingStatus> mine = StatusReader.of(statuses.all(), id);
-            assertThat(mine).filteredOn(s -> s.getState() == TrainingJobState.SUCCEEDED)
+            assertThat(mine)
+                    .filteredOn(s -> s.getState() == TrainingJobState.SUCCEEDED)
                     .extracting(TrainingStatus::getModelVersion)
                     .containsExactly(8, 8);
-            assertThat(mine).filteredOn(s -> s.getState() == TrainingJobState.QUEUED)
+            assertThat(mine)
+                    .filteredOn(s -> s.getState() == TrainingJobState.QUEUED)
                     .hasSize(1);
             assertThat(service.store().versions("shared-model")).containsExactly(8);
         }
@@ -198,7 +200,9 @@ class TrainerServiceTest {
                 SmallRequests.small("bad-model", 1).setLambda(0.0).build(),
                 SmallRequests.small("bad-model", 1).setLearningRate("fast").build(),
                 SmallRequests.small("../bad-model", 1).build(),
-                SmallRequests.small("bad-model", 1).setDataDir(missing.toString()).build());
+                SmallRequests.small("bad-model", 1)
+                        .setDataDir(missing.toString())
+                        .build());
         List<String> reasons = List.of(
                 "unknown data source 'cifar-100'",
                 "epochs must be at least 1",
@@ -234,13 +238,17 @@ class TrainerServiceTest {
                 .build()
                 .start()) {
             KafkaSettings k = new KafkaSettings(stack.bootstrapServers(), stack.schemaRegistryUrl());
-            String first = TrainingRequests.send(k, "tight.requests", SmallRequests.small("tight-model", 1).build());
-            String second = TrainingRequests.send(k, "tight.requests", SmallRequests.small("tight-model", 1).build());
+            String first = TrainingRequests.send(
+                    k, "tight.requests", SmallRequests.small("tight-model", 1).build());
+            String second = TrainingRequests.send(
+                    k, "tight.requests", SmallRequests.small("tight-model", 1).build());
             try (StatusReader<TrainingStatus> statuses = StatusReader.statuses(kafka, "tight.status")) {
                 for (String id : List.of(first, second)) {
                     TrainingStatus s = statuses.await(ended(id), TIMEOUT, "end of " + id);
                     assertThat(s.getState()).isEqualTo(TrainingJobState.FAILED);
-                    assertThat(s.getError()).startsWith("no space left for the export").contains("MB usable");
+                    assertThat(s.getError())
+                            .startsWith("no space left for the export")
+                            .contains("MB usable");
                 }
             }
             assertThat(tight.store().versions("tight-model")).isEmpty();

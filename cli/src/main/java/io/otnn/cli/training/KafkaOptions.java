@@ -45,10 +45,12 @@ public final class KafkaOptions {
         String bootstrap = bootstrapServers != null ? bootstrapServers : (String) properties.get("bootstrap.servers");
         String registry = schemaRegistry != null ? schemaRegistry : (String) properties.get("schema.registry.url");
         if (bootstrap == null || bootstrap.isBlank()) {
-            throw new CommandLine.ParameterException(cmd, "missing --bootstrap-servers (or bootstrap.servers in --config)");
+            throw new CommandLine.ParameterException(
+                    cmd, "missing --bootstrap-servers (or bootstrap.servers in --config)");
         }
         if (registry == null || registry.isBlank()) {
-            throw new CommandLine.ParameterException(cmd, "missing --schema-registry (or schema.registry.url in --config)");
+            throw new CommandLine.ParameterException(
+                    cmd, "missing --schema-registry (or schema.registry.url in --config)");
         }
         properties.remove("bootstrap.servers");
         properties.remove("schema.registry.url");

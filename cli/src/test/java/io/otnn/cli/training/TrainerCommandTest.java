@@ -176,9 +176,11 @@ class TrainerCommandTest {
                 assertThat(done.getModelVersion()).isEqualTo(1);
             }
             serve.getCommand();
-            TrainerServeCommand command =
-                    (TrainerServeCommand) serve.getSubcommands().get("trainer").getSubcommands().get("serve")
-                            .getCommand();
+            TrainerServeCommand command = (TrainerServeCommand) serve.getSubcommands()
+                    .get("trainer")
+                    .getSubcommands()
+                    .get("serve")
+                    .getCommand();
             command.requestStop();
             assertThat(serving.get(2, TimeUnit.MINUTES)).isZero();
         }

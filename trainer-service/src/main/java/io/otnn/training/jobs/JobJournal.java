@@ -82,7 +82,8 @@ public final class JobJournal {
 
     public void write(JobRecord record) throws IOException {
         Path dir = Files.createDirectories(dirOf(record.requestId()));
-        DurableFiles.writeAtomically(dir.resolve(JOB_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
+        DurableFiles.writeAtomically(
+                dir.resolve(JOB_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
     }
 
     public TrainingRequest request(String requestId) throws IOException {

@@ -26,49 +26,145 @@ public record JobRecord(
 
     public static JobRecord queued(String requestId, String modelName, long sequence, int epochs, long now) {
         return new JobRecord(
-                requestId, modelName, sequence, JobState.QUEUED, 0, epochs, null, null, null, null, null, false, now,
+                requestId,
+                modelName,
+                sequence,
+                JobState.QUEUED,
+                0,
+                epochs,
+                null,
+                null,
+                null,
+                null,
+                null,
+                false,
+                now,
                 now);
     }
 
     public JobRecord withState(JobState s) {
         return new JobRecord(
-                requestId, modelName, sequence, s, epoch, epochs, version, checkpointUri, manifestDigest,
-                testAccuracy, error, false, acceptedAtMillis, System.currentTimeMillis());
+                requestId,
+                modelName,
+                sequence,
+                s,
+                epoch,
+                epochs,
+                version,
+                checkpointUri,
+                manifestDigest,
+                testAccuracy,
+                error,
+                false,
+                acceptedAtMillis,
+                System.currentTimeMillis());
     }
 
     public JobRecord withEpoch(int e) {
         return new JobRecord(
-                requestId, modelName, sequence, state, e, epochs, version, checkpointUri, manifestDigest,
-                testAccuracy, error, finalStatusSent, acceptedAtMillis, System.currentTimeMillis());
+                requestId,
+                modelName,
+                sequence,
+                state,
+                e,
+                epochs,
+                version,
+                checkpointUri,
+                manifestDigest,
+                testAccuracy,
+                error,
+                finalStatusSent,
+                acceptedAtMillis,
+                System.currentTimeMillis());
     }
 
     public JobRecord withVersion(int v) {
         return new JobRecord(
-                requestId, modelName, sequence, state, epoch, epochs, v, checkpointUri, manifestDigest, testAccuracy,
-                error, finalStatusSent, acceptedAtMillis, System.currentTimeMillis());
+                requestId,
+                modelName,
+                sequence,
+                state,
+                epoch,
+                epochs,
+                v,
+                checkpointUri,
+                manifestDigest,
+                testAccuracy,
+                error,
+                finalStatusSent,
+                acceptedAtMillis,
+                System.currentTimeMillis());
     }
 
     public JobRecord exported(String digest, Double accuracy) {
         return new JobRecord(
-                requestId, modelName, sequence, JobState.EXPORTED, epochs, epochs, version, checkpointUri, digest,
-                accuracy, null, false, acceptedAtMillis, System.currentTimeMillis());
+                requestId,
+                modelName,
+                sequence,
+                JobState.EXPORTED,
+                epochs,
+                epochs,
+                version,
+                checkpointUri,
+                digest,
+                accuracy,
+                null,
+                false,
+                acceptedAtMillis,
+                System.currentTimeMillis());
     }
 
     public JobRecord succeeded(String uri) {
         return new JobRecord(
-                requestId, modelName, sequence, JobState.SUCCEEDED, epochs, epochs, version, uri, manifestDigest,
-                testAccuracy, null, false, acceptedAtMillis, System.currentTimeMillis());
+                requestId,
+                modelName,
+                sequence,
+                JobState.SUCCEEDED,
+                epochs,
+                epochs,
+                version,
+                uri,
+                manifestDigest,
+                testAccuracy,
+                null,
+                false,
+                acceptedAtMillis,
+                System.currentTimeMillis());
     }
 
     public JobRecord ended(JobState s, String why) {
         return new JobRecord(
-                requestId, modelName, sequence, s, epoch, epochs, version, checkpointUri, manifestDigest, testAccuracy,
-                why, false, acceptedAtMillis, System.currentTimeMillis());
+                requestId,
+                modelName,
+                sequence,
+                s,
+                epoch,
+                epochs,
+                version,
+                checkpointUri,
+                manifestDigest,
+                testAccuracy,
+                why,
+                false,
+                acceptedAtMillis,
+                System.currentTimeMillis());
     }
 
     public JobRecord withFinalStatusSent() {
         return new JobRecord(
-                requestId, modelName, sequence, state, epoch, epochs, version, checkpointUri, manifestDigest,
-                testAccuracy, error, true, acceptedAtMillis, updatedAtMillis);
+                requestId,
+                modelName,
+                sequence,
+                state,
+                epoch,
+                epochs,
+                version,
+                checkpointUri,
+                manifestDigest,
+                testAccuracy,
+                error,
+                true,
+                acceptedAtMillis,
+                updatedAtMillis);
     }
 }

@@ -162,8 +162,8 @@ public final class JobRunner {
             LOG.info("{}: stopped after epoch {}; resumed at the next start", id, result.epochsCompleted());
             return null;
         }
-        JobRecord exported = job[0].exported(
-                result.manifestDigest(), result.evaluation().testAccuracy());
+        JobRecord exported =
+                job[0].exported(result.manifestDigest(), result.evaluation().testAccuracy());
         journal.write(exported);
         return new TrainedJob(exported);
     }

@@ -21,8 +21,8 @@ import java.util.Locale;
 public final class TrainingRequestValidator {
 
     /** Named data sets a request may give as its data source. */
-    public static final List<String> NAMED = List.of(
-            DataSetNames.FASHION_MNIST, DataSetNames.MNIST, DataSetNames.BLOCK_MNIST, DataSetNames.KOCH);
+    public static final List<String> NAMED =
+            List.of(DataSetNames.FASHION_MNIST, DataSetNames.MNIST, DataSetNames.BLOCK_MNIST, DataSetNames.KOCH);
 
     public static final int MAX_REQUEST_ID_LENGTH = 200;
 
@@ -55,8 +55,8 @@ public final class TrainingRequestValidator {
                 throw new RequestRejectedException("data set " + dataset + " needs dataDir (the folder of its files)");
             }
         } else {
-            throw new RequestRejectedException("unknown data source '" + source + "': idx:DIR, dir:DIR or one of "
-                    + String.join(", ", NAMED));
+            throw new RequestRejectedException(
+                    "unknown data source '" + source + "': idx:DIR, dir:DIR or one of " + String.join(", ", NAMED));
         }
         if (r.getEpochs() < 1) throw new RequestRejectedException("epochs must be at least 1, got " + r.getEpochs());
         if (r.getBatchSize() < 1) {
@@ -132,6 +132,8 @@ public final class TrainingRequestValidator {
     }
 
     public static String oneLine(String message) {
-        return message == null ? "" : message.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+        return message == null
+                ? ""
+                : message.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
     }
 }

@@ -84,7 +84,8 @@ public final class ModelStore {
         try (DirectoryStream<Path> names = Files.newDirectoryStream(models)) {
             for (Path n : names) {
                 String name = n.getFileName().toString();
-                if (!Files.isDirectory(n) || !ModelStoreHttp.MODEL_NAME.matcher(name).matches()) continue;
+                if (!Files.isDirectory(n)
+                        || !ModelStoreHttp.MODEL_NAME.matcher(name).matches()) continue;
                 List<Integer> versions = new ArrayList<>();
                 for (int v : versions(name)) if (isServed(name, v)) versions.add(v);
                 if (!versions.isEmpty()) served.put(name, versions);

@@ -70,7 +70,8 @@ public final class ModelStoreServer implements AutoCloseable {
     /** {@code http://host:port}, the host as bound (a wildcard bind gives this machine's name). */
     public String baseUrl() {
         InetSocketAddress a = server.getAddress();
-        String host = a.getAddress().isAnyLocalAddress() ? hostName() : a.getAddress().getHostAddress();
+        String host =
+                a.getAddress().isAnyLocalAddress() ? hostName() : a.getAddress().getHostAddress();
         if (host.contains(":")) host = "[" + host + "]";
         return "http://" + host + ":" + a.getPort();
     }
@@ -108,7 +109,8 @@ public final class ModelStoreServer implements AutoCloseable {
 
     private void sendArchive(HttpExchange exchange, String name, int version, boolean head) throws IOException {
         Path archive = store.archive(name, version);
-        String digest = CheckpointManifest.read(store.checkpointDir(name, version)).digest();
+        String digest =
+                CheckpointManifest.read(store.checkpointDir(name, version)).digest();
         exchange.getResponseHeaders().set("Content-Type", "application/gzip");
         exchange.getResponseHeaders().set(ModelStoreHttp.MANIFEST_DIGEST_HEADER, digest);
         long size = Files.size(archive);
@@ -136,7 +138,8 @@ public final class ModelStoreServer implements AutoCloseable {
                 version.put("path", ModelStoreHttp.path(e.getKey(), v));
                 version.put(
                         "manifestDigest",
-                        CheckpointManifest.read(store.checkpointDir(e.getKey(), v)).digest());
+                        CheckpointManifest.read(store.checkpointDir(e.getKey(), v))
+                                .digest());
                 version.put("bytes", Files.size(store.archive(e.getKey(), v)));
             }
         }

@@ -24,10 +24,15 @@ class JobJournalTest {
         TrainingRequest b = TrainingRequests.builder("m", "koch", null, 1).build();
         journal.accept(b, JobRecord.queued(b.getRequestId(), "m", journal.nextSequence(), 1, 1L));
         journal.accept(a, JobRecord.queued(a.getRequestId(), "m", journal.nextSequence(), 3, 2L));
-        journal.write(journal.find(a.getRequestId()).orElseThrow().withState(JobState.RUNNING).withVersion(4));
+        journal.write(journal.find(a.getRequestId())
+                .orElseThrow()
+                .withState(JobState.RUNNING)
+                .withVersion(4));
 
         JobJournal reopened = new JobJournal(tmp);
-        assertThat(reopened.all()).extracting(JobRecord::requestId).containsExactly(b.getRequestId(), "../../etc/passwd");
+        assertThat(reopened.all())
+                .extracting(JobRecord::requestId)
+                .containsExactly(b.getRequestId(), "../../etc/passwd");
         JobRecord ra = reopened.find("../../etc/passwd").orElseThrow();
         assertThat(ra.state()).isEqualTo(JobState.RUNNING);
         assertThat(ra.version()).isEqualTo(4);

@@ -21,7 +21,8 @@ class TrainingRequestValidatorTest {
     @Test
     void shouldMapEveryFieldWhenTheRequestIsGood() throws Exception {
         TrainingConfig c = TrainingRequestValidator.toConfig(
-                request().setPreset("cnn")
+                request()
+                        .setPreset("cnn")
                         .setWidthMultiplier(0.5)
                         .setLoss("hkr-multiclass")
                         .setLambda(2.0)

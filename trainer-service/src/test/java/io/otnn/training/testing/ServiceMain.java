@@ -9,7 +9,8 @@ public final class ServiceMain {
     private ServiceMain() {}
 
     public static void main(String[] args) throws Exception {
-        TrainerService.Builder b = TrainerService.builder().kafka(args[0], args[1]).store(Path.of(args[2]));
+        TrainerService.Builder b =
+                TrainerService.builder().kafka(args[0], args[1]).store(Path.of(args[2]));
         if (args.length > 3) b.httpPort(Integer.parseInt(args[3]));
         TrainerService service = b.build().start();
         Thread main = Thread.currentThread();

@@ -25,7 +25,10 @@ public final class SmallRequests {
 
     public static TrainingRequest.Builder small(String modelName, int epochs) {
         return TrainingRequests.builder(
-                        modelName, "fashion-mnist", sampleData().toAbsolutePath().toString(), epochs)
+                        modelName,
+                        "fashion-mnist",
+                        sampleData().toAbsolutePath().toString(),
+                        epochs)
                 .setTrainLimit(256)
                 .setTestLimit(100)
                 .setWidthMultiplier(0.125);
