@@ -96,8 +96,8 @@ public final class TrainerServiceBench {
                             warmUp ? "warm-up" : "round",
                             round,
                             d,
-                            s,
                             end.getModelVersion(),
+                            s,
                             s / d);
                     if (!warmUp) {
                         direct.add(d);

@@ -184,6 +184,7 @@ public final class JobRunner {
                     needed / 1e6));
         }
         if (job.version() != null) {
+            store.removeStaging(job.modelName(), job.version());
             java.nio.file.Files.createDirectories(store.checkpointDir(job.modelName(), job.version()));
             return job;
         }
@@ -246,6 +247,7 @@ public final class JobRunner {
     private JobRecord end(JobRecord job, JobState state, String why) throws IOException, InterruptedException {
         String line = TrainingRequestValidator.oneLine(why);
         LOG.warn("{}: {} ({})", job.requestId(), state, line);
+        if (job.version() != null) store.releaseIfEmpty(job.modelName(), job.version());
         JobRecord ended = job.ended(state, line);
         journal.write(ended);
         try {

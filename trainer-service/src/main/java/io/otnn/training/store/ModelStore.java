@@ -106,7 +106,7 @@ public final class ModelStore {
     /**
      * Allocates the next version of {@code name}: one more than the largest in the store and than
      * {@code announcedMax} (the largest announced on the models topic), under the store's lock, by creating its
-     * directory. Left-over staging directories of the publisher (a crash mid-export) are removed first.
+     * directory.
      */
     public int allocateVersion(String name, ToIntFunction<String> announcedMax) throws IOException {
         Path dir = Files.createDirectories(models.resolve(ModelStoreHttp.requireModelName(name)));
@@ -120,12 +120,31 @@ public final class ModelStore {
         try (FileChannel ch = FileChannel.open(
                         models.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock lock = ch.lock()) {
-            removeStaging(dir);
             List<Integer> present = versions(name);
             int stored = present.isEmpty() ? 0 : present.get(present.size() - 1);
             int next = Math.max(stored, announcedMax.applyAsInt(name)) + 1;
             Files.createDirectory(dir.resolve(Integer.toString(next)));
             return next;
+        }
+    }
+
+    /**
+     * Gives back a version whose export never happened (its directory still empty), so that a failed job takes no
+     * version; a later allocation may take it again only while no larger one exists.
+     */
+    public void releaseIfEmpty(String name, int version) throws IOException {
+        Path dir = checkpointDir(name, version);
+        synchronized (ModelStore.class) {
+            try (FileChannel ch = FileChannel.open(
+                            models.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = ch.lock()) {
+                removeStaging(name, version);
+                if (Files.isDirectory(dir)) {
+                    try (Stream<Path> entries = Files.list(dir)) {
+                        if (entries.findAny().isEmpty()) Files.delete(dir);
+                    }
+                }
+            }
         }
     }
 
@@ -140,8 +159,11 @@ public final class ModelStore {
         return Files.getFileStore(root).getUsableSpace();
     }
 
-    private static void removeStaging(Path dir) throws IOException {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, ".*.staging-*")) {
+    /** Removes what an interrupted export of {@code version} left (the publisher's {@code .V.staging-*}). */
+    public void removeStaging(String name, int version) throws IOException {
+        Path dir = models.resolve(ModelStoreHttp.requireModelName(name));
+        if (!Files.isDirectory(dir)) return;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "." + version + ".staging-*")) {
             for (Path p : entries) deleteTree(p);
         }
     }

@@ -51,13 +51,22 @@ class ModelStoreTest {
     }
 
     @Test
-    void shouldRemoveAnInterruptedExportsStagingWhenTheNextVersionIsAllocated() throws Exception {
+    void shouldGiveBackAnEmptyVersionAndItsStagingWhenItsJobFailed() throws Exception {
         ModelStore store = new ModelStore(tmp);
         store.allocateVersion("m", n -> 0);
-        Path staging = Files.createDirectories(tmp.resolve("models/m/.1.staging-123/variables"));
-        store.allocateVersion("m", n -> 0);
+        int two = store.allocateVersion("m", n -> 0);
+        Path staging = Files.createDirectories(tmp.resolve("models/m/.2.staging-123/variables"));
+        Path otherStaging = Files.createDirectories(tmp.resolve("models/m/.1.staging-456"));
+        store.releaseIfEmpty("m", two);
         assertThat(staging.getParent()).doesNotExist();
-        assertThat(store.isComplete("m", 1)).isFalse();
+        assertThat(otherStaging).exists();
+        assertThat(store.versions("m")).containsExactly(1);
+        assertThat(store.allocateVersion("m", n -> 0)).isEqualTo(2);
+        // a version with content is never given back
+        Files.writeString(store.checkpointDir("m", 2).resolve("MANIFEST.sha256"), "x");
+        store.releaseIfEmpty("m", 2);
+        assertThat(store.versions("m")).containsExactly(1, 2);
+        assertThat(store.isComplete("m", 2)).isTrue();
         assertThat(store.served()).isEmpty();
     }
 }
