@@ -106,6 +106,7 @@ public final class TrainerServiceBench {
                 }
             }
         }
+        deleteTree(work);
         double md = median(direct);
         double ms = median(service);
         System.out.printf(
@@ -136,6 +137,12 @@ public final class TrainerServiceBench {
             }
         }
         throw new IllegalStateException("no end status for " + id + " within 30 minutes");
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
     }
 
     private static double median(List<Double> values) {
