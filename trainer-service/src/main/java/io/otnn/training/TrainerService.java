@@ -74,8 +74,16 @@ public final class TrainerService implements AutoCloseable {
             kafka.ensureTopic(config.requestsTopic, TrainingRequests.PARTITIONS, false);
             kafka.ensureTopic(config.statusTopic, StatusPublisher.PARTITIONS, false);
             kafka.ensureTopic(config.modelsTopic, 1, true);
-        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
-            throw new IOException("cannot create the topics on " + kafka.bootstrapServers() + ": " + e.getMessage(), e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException(
+                    "cannot create the topics on " + kafka.bootstrapServers() + ": "
+                            + e.getCause().getMessage(),
+                    e);
+        } catch (TimeoutException e) {
+            throw new IOException(
+                    "no answer from the brokers " + kafka.bootstrapServers() + " within "
+                            + KafkaSettings.TIMEOUT_SECONDS + " s (is Kafka running there?)",
+                    e);
         }
         store = new ModelStore(config.store);
         JobJournal journal = new JobJournal(store.jobs());
