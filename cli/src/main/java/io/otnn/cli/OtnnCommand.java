@@ -8,6 +8,7 @@ import io.otnn.cli.ingest.IngestCommand;
 import io.otnn.cli.local.LocalStackCommand;
 import io.otnn.cli.streams.ExplainCommand;
 import io.otnn.cli.trainer.TrainCommand;
+import io.otnn.cli.training.TrainerCommand;
 import io.otnn.local.LocalStackException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Spec;
             DemoCommand.class,
             LocalStackCommand.class,
             TrainCommand.class,
+            TrainerCommand.class,
             ExplainCommand.class,
             IngestCommand.class,
             ExplainImageCommand.class,

@@ -34,6 +34,8 @@ public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
 
     private final StopSignal stop;
+    private EpochListener listener = EpochListener.NONE;
+    private ExportTarget exportTarget;
 
     public Trainer() {
         this(new StopSignal());
@@ -41,6 +43,18 @@ public final class Trainer {
 
     public Trainer(StopSignal stop) {
         this.stop = stop;
+    }
+
+    /** Told when the training starts and after every epoch (the trainer service's status records). */
+    public Trainer withEpochListener(EpochListener listener) {
+        this.listener = listener == null ? EpochListener.NONE : listener;
+        return this;
+    }
+
+    /** Decides the checkpoint's directory and version after the last epoch, before the export. */
+    public Trainer withExportTarget(ExportTarget exportTarget) {
+        this.exportTarget = exportTarget;
+        return this;
     }
 
     public StopSignal stopSignal() {
@@ -89,6 +103,7 @@ public final class Trainer {
                 startStep = state.step();
                 LOG.info("resumed {} at epoch {} step {}", config.name(), startEpoch + 1, startStep);
             }
+            listener.started(startEpoch, config.epochs(), Devices.kind());
             int batch = config.batchSize();
             int steps = (train.size() + batch - 1) / batch;
             int d = train.imageSize();
@@ -162,6 +177,15 @@ public final class Trainer {
                         lr,
                         seconds,
                         seen / seconds));
+                double eta = (config.epochs() - epoch - 1) * (totalSeconds / epochsRun);
+                listener.epochEnded(new EpochProgress(
+                        epoch + 1,
+                        config.epochs(),
+                        lossSum / Math.max(1, seen),
+                        correct / (double) Math.max(1, seen),
+                        valAccuracy,
+                        seen / seconds,
+                        eta));
             }
             double secondsPerEpoch = epochsRun > 0 ? totalSeconds / epochsRun : Double.NaN;
             double imagesPerSecond = totalSeconds > 0 ? totalImages / totalSeconds : Double.NaN;
@@ -186,7 +210,13 @@ public final class Trainer {
             info.put("constraintForwardBackwardSecondsPerStep", constraint[2]);
             info.put("constraintForwardShareOfStep", share);
             info.put("device", Devices.describe());
-            CheckpointPublisher.Published p = CheckpointPublisher.publish(graph, config, data, info);
+            CheckpointPublisher.Published p;
+            if (exportTarget == null) {
+                p = CheckpointPublisher.publish(graph, config, data, info);
+            } else {
+                ExportTarget.Target target = exportTarget.prepare(config);
+                p = CheckpointPublisher.publish(graph, config, data, info, target.dir(), target.version());
+            }
             LOG.info("{}", p.evaluation().summary());
             stop.finished();
             return new TrainingResult(

@@ -185,7 +185,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (bootstrapServers != null) {
                 try {
                     new CheckpointAnnouncer(bootstrapServers, schemaRegistry, topic)
-                            .announce(CheckpointAnnouncer.event(r.checkpoint(), r.metadata(), r.manifestDigest()));
+                            .announce(CheckpointAnnouncer.event(r, null));
                     o.println("announced on " + topic);
                 } catch (Exception failure) {
                     err.println("otnn train: the checkpoint is published but its announcement on " + topic + " failed: "

@@ -43,8 +43,18 @@ public final class CheckpointAnnouncer {
     private final String bootstrapServers;
     private final String schemaRegistryUrl;
     private final String topic;
+    private final Map<String, Object> clientProperties;
 
     public CheckpointAnnouncer(String bootstrapServers, String schemaRegistryUrl, String topic) {
+        this(bootstrapServers, schemaRegistryUrl, topic, Map.of());
+    }
+
+    /**
+     * As above with more client settings (security, registry credentials), applied to the producer and the admin
+     * client under the bootstrap and registry settings.
+     */
+    public CheckpointAnnouncer(
+            String bootstrapServers, String schemaRegistryUrl, String topic, Map<String, ?> clientProperties) {
         if (bootstrapServers == null || bootstrapServers.isBlank())
             throw new IllegalArgumentException("bootstrap servers are required");
         if (schemaRegistryUrl == null || schemaRegistryUrl.isBlank())
@@ -52,6 +62,14 @@ public final class CheckpointAnnouncer {
         this.bootstrapServers = bootstrapServers;
         this.schemaRegistryUrl = schemaRegistryUrl;
         this.topic = topic == null ? DEFAULT_TOPIC : topic;
+        this.clientProperties = Map.copyOf(clientProperties);
+    }
+
+    /** The event of a published run, served at {@code uri} (null: the checkpoint directory's {@code file:} URI). */
+    public static ModelCheckpoint event(io.otnn.trainer.TrainingResult result, String uri) {
+        ModelCheckpoint event = event(result.checkpoint(), result.metadata(), result.manifestDigest());
+        if (uri != null) event.setUri(uri);
+        return event;
     }
 
     /** The event for a checkpoint: identity, where it is, and the headline figures of its metadata. */
@@ -87,7 +105,7 @@ public final class CheckpointAnnouncer {
     public RecordMetadata announce(ModelCheckpoint event)
             throws InterruptedException, ExecutionException, TimeoutException {
         ensureTopic();
-        Map<String, Object> config = new HashMap<>();
+        Map<String, Object> config = new HashMap<>(clientProperties);
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class);
@@ -110,7 +128,9 @@ public final class CheckpointAnnouncer {
     }
 
     void ensureTopic() throws InterruptedException, ExecutionException, TimeoutException {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        Map<String, Object> adminConfig = new HashMap<>(clientProperties);
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(adminConfig)) {
             // compacted: the topic keeps the latest checkpoint of every model name
             NewTopic t = new NewTopic(topic, Optional.of(1), Optional.empty())
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));

@@ -51,6 +51,18 @@ public final class CheckpointPublisher {
 
     public static Published publish(
             TrainingGraph graph, TrainingConfig config, DataSplits data, ObjectNode trainingInfo) throws IOException {
+        return publish(graph, config, data, trainingInfo, config.out(), null);
+    }
+
+    /** As above into {@code target} with {@code version} (null: the previous checkpoint's version there + 1). */
+    public static Published publish(
+            TrainingGraph graph,
+            TrainingConfig config,
+            DataSplits data,
+            ObjectNode trainingInfo,
+            Path target,
+            Integer version)
+            throws IOException {
         Architecture arch = graph.architecture();
         graph.condense();
         List<List<Param>> params = graph.frozenParameters();
@@ -65,7 +77,7 @@ public final class CheckpointPublisher {
             }
         }
         double c = arch.certificateFactor(logits);
-        Path out = config.out().toAbsolutePath();
+        Path out = target.toAbsolutePath();
         Files.createDirectories(out.getParent());
         Path staging = Files.createTempDirectory(out.getParent(), "." + out.getFileName() + ".staging-");
         try {
@@ -77,8 +89,8 @@ public final class CheckpointPublisher {
                 evaluation = Evaluator.evaluate(
                         reloaded, data.test(), lipschitz, c, data.test().binary());
                 checkGradients(evaluation, lipschitz, c, logits);
-                int version = nextVersion(out, config.name());
-                metadata = metadata(config, data, arch, lipschitz, c, perLayer, evaluation, trainingInfo, version);
+                int v = version != null ? version : nextVersion(out, config.name());
+                metadata = metadata(config, data, arch, lipschitz, c, perLayer, evaluation, trainingInfo, v);
                 checkSignatures(reloaded, staging, metadata);
             }
             metadata.write(staging.resolve(ModelMetadata.FILE_NAME));
