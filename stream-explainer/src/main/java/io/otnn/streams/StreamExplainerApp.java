@@ -4,13 +4,17 @@ import io.otnn.schemas.auth.CredentialFailures;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.batching.commit.ImageBuffer;
+import io.otnn.streams.drift.DriftReferences;
 import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.explaining.ExplanationEngine;
 import io.otnn.streams.explaining.OtnnEngine;
+import io.otnn.streams.explaining.ServedModel;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
+import io.otnn.streams.models.FollowSpec;
+import io.otnn.streams.models.ModelFollower;
 import io.otnn.streams.monitoring.Monitoring;
 import io.otnn.streams.startup.StartupCheck;
 import io.otnn.streams.startup.StartupException;
@@ -51,6 +55,10 @@ public final class StreamExplainerApp implements AutoCloseable {
     private final ExplainerConfig config;
     private final ExplanationEngine engine;
     private final boolean ownsEngine;
+    /** follows model.name on the models topic and swaps the slot's engine; null for a fixed model */
+    private final ModelFollower follower;
+
+    private final ServedModel served;
     private final Topics topics;
     private final KafkaStreams streams;
     private final CountDownLatch closed = new CountDownLatch(1);
@@ -66,6 +74,7 @@ public final class StreamExplainerApp implements AutoCloseable {
             ExplainerConfig config,
             ExplanationEngine engine,
             boolean ownsEngine,
+            ModelFollower follower,
             Topics topics,
             AutoCloseable formatResources,
             Monitoring monitoring,
@@ -76,9 +85,18 @@ public final class StreamExplainerApp implements AutoCloseable {
         this.formatResources = formatResources;
         this.engine = engine;
         this.ownsEngine = ownsEngine;
+        this.follower = follower;
         this.topics = topics;
         this.guard = OutputGuard.of(config, topics);
-        Topology topology = ExplainerTopology.build(config, engine, topics, guard, lateMetrics);
+        DriftReferences driftReferences = new DriftReferences();
+        if (follower != null) {
+            this.served = follower.slot();
+            driftReferences = follower.driftReferences();
+        } else {
+            this.served = ServedModel.fixed(engine);
+            driftReferences.learn(engine.model().name() + "@" + engine.model().version(), engine.driftReference());
+        }
+        Topology topology = ExplainerTopology.build(config, served, driftReferences, topics, guard, lateMetrics);
         LOG.debug("Topology:\n{}", topology.describe());
         Properties properties = config.streamsProperties();
         guard.register(properties);
@@ -121,11 +139,37 @@ public final class StreamExplainerApp implements AutoCloseable {
             TopicCreator.createMissing(config.clientProperties(), TopicCreator.plan(config, topics));
         }
         guard.readTopicLimits(config.clientProperties());
+        if (follower != null) {
+            follower.start();
+            // the newest accepted version serves before the first batch: a restarted instance never starts on an
+            // older one than the topic names (unless that one is refused)
+            long timeoutMs = config.getLong(ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG);
+            boolean serving;
+            try {
+                serving = follower.awaitServing(Duration.ofMillis(timeoutMs));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while waiting for a checkpoint of " + follower.spec());
+            }
+            if (!serving) {
+                throw new StartupException("gave up waiting for a checkpoint of model "
+                        + follower.spec().name()
+                        + " on " + topics.models().name() + " after " + timeoutMs / 1000 + " s ("
+                        + ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG + "=" + timeoutMs + "): "
+                        + follower.lastRefusal().orElse("none announced and accepted"));
+            }
+            monitoring.modelLoaded();
+        }
+        ExplanationEngine starting = served.current().engine();
         LOG.info(
-                "Starting the stream explainer: model {} v{}, images from {}, batches of at most {} within {} ms, "
+                "Starting the stream explainer: model {} v{}{}, images from {}, batches of at most {} within {} ms, "
                         + "waiting images {}",
-                engine.model().name(),
-                engine.model().version(),
+                starting.model().name(),
+                starting.model().version(),
+                follower == null
+                        ? ""
+                        : " (following " + follower.spec() + " on "
+                                + topics.models().name() + ")",
                 topics.images().name(),
                 config.batchMaxSize(),
                 config.batchMaxWaitMs(),
@@ -191,6 +235,16 @@ public final class StreamExplainerApp implements AutoCloseable {
         return topics;
     }
 
+    /** The model slot the stream asks before each batch: fixed, or swapped live by {@link #modelFollower()}. */
+    public ServedModel servedModel() {
+        return served;
+    }
+
+    /** The follower of {@code model.name} (or of the given model's name), when the app follows one. */
+    public Optional<ModelFollower> modelFollower() {
+        return Optional.ofNullable(follower);
+    }
+
     public ExplainerConfig config() {
         return config;
     }
@@ -212,7 +266,10 @@ public final class StreamExplainerApp implements AutoCloseable {
             // for the session timeout (a scale-down or a SIGTERM is not a crash)
             streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                     .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
-            if (ownsEngine) {
+            if (follower != null) {
+                // after Kafka Streams: no task uses an engine any more
+                follower.close();
+            } else if (ownsEngine) {
                 engine.close();
             }
             if (formatResources != null) {
@@ -293,21 +350,54 @@ public final class StreamExplainerApp implements AutoCloseable {
             boolean ownsMonitoring = monitoring == null;
             Monitoring endpoints = null;
             ExplanationEngine chosen = engine;
+            ModelFollower follower = null;
             try {
                 endpoints = ownsMonitoring ? Monitoring.start(config) : monitoring;
+                String modelName = config.getString(ExplainerConfig.MODEL_NAME_CONFIG);
                 if (chosen == null) {
                     String model = config.getString(ExplainerConfig.MODEL_CONFIG);
-                    if (model.isBlank()) {
+                    if (model.isBlank() && modelName.isBlank()) {
                         throw new IllegalArgumentException("no model: set '" + ExplainerConfig.MODEL_CONFIG
-                                + "' (--model) to an OTNN checkpoint directory or archive");
+                                + "' (--model) to an OTNN checkpoint directory or archive, or '"
+                                + ExplainerConfig.MODEL_NAME_CONFIG + "' (--model-name) to follow a model name on "
+                                + ExplainerConfig.TOPIC_MODELS_CONFIG);
                     }
-                    chosen = OtnnEngine.load(Path.of(model));
+                    if (!model.isBlank()) {
+                        chosen = OtnnEngine.load(Path.of(model));
+                    }
                 }
-                endpoints.modelLoaded();
+                Optional<FollowSpec> follow = ModelFollower.primarySpec(config, chosen == null ? null : chosen.model());
+                if (follow.isPresent() && registry == null) {
+                    if (!modelName.isBlank()) {
+                        throw new IllegalArgumentException("'" + ExplainerConfig.MODEL_NAME_CONFIG
+                                + "' reads the models topic in Avro: it needs format=avro and a schema registry");
+                    }
+                    LOG.info(
+                            "format={}: the model is served as given, without following {}",
+                            config.getString(ExplainerConfig.FORMAT_CONFIG),
+                            ExplainerConfig.TOPIC_MODELS_CONFIG);
+                    follow = Optional.empty();
+                }
+                if (follow.isPresent()) {
+                    follower = ModelFollower.create(
+                            config, follow.get(), chosen, owns, new DriftReferences(), endpoints.meters());
+                }
+                if (chosen != null) {
+                    endpoints.modelLoaded();
+                }
                 return new StreamExplainerApp(
-                        config, chosen, owns, Topics.of(config, recordFormat), registry, endpoints, ownsMonitoring);
+                        config,
+                        chosen,
+                        owns,
+                        follower,
+                        Topics.of(config, recordFormat),
+                        registry,
+                        endpoints,
+                        ownsMonitoring);
             } catch (RuntimeException e) {
-                if (owns && chosen != null) {
+                if (follower != null) {
+                    follower.close();
+                } else if (owns && chosen != null) {
                     chosen.close();
                 }
                 if (registry != null) {

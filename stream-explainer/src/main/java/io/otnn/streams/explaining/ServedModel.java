@@ -16,6 +16,12 @@ public interface ServedModel {
      */
     record Serving(ExplanationEngine engine, long generation) {}
 
+    /**
+     * One image a stream task has just decoded (the first of each batch), which a following slot keeps to self-test
+     * the next checkpoint on real images; nothing by default.
+     */
+    default void offerSample(float[] pixels) {}
+
     /** A slot that always serves {@code engine} (a model given at start, no live swap). */
     static ServedModel fixed(ExplanationEngine engine) {
         Serving serving = new Serving(engine, 0);

@@ -32,6 +32,12 @@ public interface ExplainerMeters {
     /** A dead letter of this kind (a {@code RejectionKind} name) was forwarded. */
     default void deadLettered(String kind) {}
 
+    /** A model slot ({@code role}: PRIMARY or SHADOW) serves {@code name} version {@code version} from now on. */
+    default void modelServing(String role, String name, int version) {}
+
+    /** A model slot refused a checkpoint of {@code name} (the reason is logged and published). */
+    default void modelRefused(String role, String name) {}
+
     /** One model call on {@code images} images took {@code nanos}. */
     default void modelCall(int images, long nanos) {}
 

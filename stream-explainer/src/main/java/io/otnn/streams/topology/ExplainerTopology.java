@@ -8,8 +8,10 @@ import io.otnn.streams.batching.Outcome;
 import io.otnn.streams.batching.ThreadBatches;
 import io.otnn.streams.batching.commit.ImageBuffer;
 import io.otnn.streams.drift.DriftMonitor;
+import io.otnn.streams.drift.DriftReferences;
 import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.explaining.ServedModel;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.metrics.MetricsAccumulator;
 import io.otnn.streams.metrics.MetricsKeys;
@@ -59,6 +61,23 @@ public final class ExplainerTopology {
             Topics topics,
             OutputGuard guard,
             MetricWindowsProcessor.LateCounter lateCounter) {
+        DriftReferences references = new DriftReferences(
+                Map.of(engine.model().name() + "@" + engine.model().version(), engine.driftReference()));
+        return build(config, ServedModel.fixed(engine), references, topics, guard, lateCounter);
+    }
+
+    /**
+     * The topology over a model slot whose engine may change between batches (a live swap).
+     *
+     * @param driftReferences the drift reference of each model version, learnt as versions are accepted
+     */
+    public static Topology build(
+            ExplainerConfig config,
+            ServedModel served,
+            DriftReferences driftReferences,
+            Topics topics,
+            OutputGuard guard,
+            MetricWindowsProcessor.LateCounter lateCounter) {
         List<Double> epsilons = config.epsilons();
         String instance = config.getString(ExplainerConfig.APPLICATION_ID_CONFIG) + "/" + config.instanceId();
         StreamsBuilder builder = new StreamsBuilder();
@@ -84,7 +103,7 @@ public final class ExplainerTopology {
                                         topics.images().valueSerde())
                                 .withName("images"))
                 .process(
-                        () -> new BatchingExplainProcessor(settings, batches, buffer, engine, topics.format()),
+                        () -> new BatchingExplainProcessor(settings, batches, buffer, served, topics.format()),
                         Named.as("explain"),
                         buffer.storeName());
 
@@ -112,9 +131,7 @@ public final class ExplainerTopology {
         // partials of one model version together (one record per batch and window, not per image); the windows
         // close on the wall clock (MetricWindowsProcessor), not on stream time
         builder.addStateStore(MetricWindowsProcessor.storeBuilder(METRICS_STORE));
-        DriftMonitor drift = new DriftMonitor(
-                Map.of(engine.model().name() + "@" + engine.model().version(), engine.driftReference()),
-                config.driftThresholds());
+        DriftMonitor drift = new DriftMonitor(driftReferences, config.driftThresholds());
         outcomes.filter((modelKey, outcome) -> outcome instanceof Outcome.MetricsPartial, Named.as("metrics-partials"))
                 .mapValues(outcome -> ((Outcome.MetricsPartial) outcome).figures(), Named.as("metrics-figures"))
                 .repartition(Repartitioned.<String, MetricsAccumulator>as("metrics-by-model")
