@@ -59,27 +59,37 @@ public final class SelfTest {
                 return Optional.of("self-test image " + i + " gives a non-finite gradient, margin or residual");
             }
             maxGradient = Math.max(maxGradient, norm);
-            double g = Math.abs(e.margin());
-            double d = e.boundaryDistance();
-            if (g > 0 && d > 0) {
-                maxMarginGradient = Math.max(maxMarginGradient, g / d);
-                double allowed = c * lipschitz * (1 + ExportCheck.MARGIN_GRADIENT_TOLERANCE) * d
-                        + ExportCheck.LOGIT_TOLERANCE * (1 + g);
-                double change = Math.abs(g - e.boundaryResidual());
-                if (!(change <= allowed)) {
-                    return Optional.of(String.format(
-                            Locale.ROOT,
-                            "self-test image %d: the boundary residual g(x_δ) = %.6f is %.6f away from g(x) = %.6f,"
-                                    + " more than c·L(1 + 5e-3)·‖x_δ − x‖ = %.6f allows",
-                            i,
-                            e.boundaryResidual(),
-                            change,
-                            g,
-                            allowed));
-                }
+            if (e.margin() != 0 && e.boundaryDistance() > 0) {
+                maxMarginGradient = Math.max(maxMarginGradient, Math.abs(e.margin()) / e.boundaryDistance());
             }
         }
-        return ExportCheck.gradientProblem(maxGradient, maxMarginGradient, lipschitz, c, model.logitCount())
-                .map(problem -> "self-test on " + results.size() + " images: " + problem);
+        Optional<String> gradients =
+                ExportCheck.gradientProblem(maxGradient, maxMarginGradient, lipschitz, c, model.logitCount());
+        if (gradients.isPresent()) {
+            return gradients.map(problem -> "self-test on " + results.size() + " images: " + problem);
+        }
+        for (int i = 0; i < results.size(); i++) {
+            ImageExplanation e = results.get(i);
+            double g = Math.abs(e.margin());
+            double d = e.boundaryDistance();
+            if (g == 0 || !(d > 0)) {
+                continue;
+            }
+            double allowed = c * lipschitz * (1 + ExportCheck.MARGIN_GRADIENT_TOLERANCE) * d
+                    + ExportCheck.LOGIT_TOLERANCE * (1 + g);
+            double change = Math.abs(g - e.boundaryResidual());
+            if (!(change <= allowed)) {
+                return Optional.of(String.format(
+                        Locale.ROOT,
+                        "self-test image %d: the boundary residual g(x_δ) = %.6f is %.6f away from g(x) = %.6f,"
+                                + " more than c·L(1 + 5e-3)·‖x_δ − x‖ = %.6f allows",
+                        i,
+                        e.boundaryResidual(),
+                        change,
+                        g,
+                        allowed));
+            }
+        }
+        return Optional.empty();
     }
 }
