@@ -107,6 +107,8 @@ public final class ModelFollower implements AutoCloseable {
         consumerProps.remove(ConsumerConfig.GROUP_ID_CONFIG);
         consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // with topics.create=false the explainer creates no topic, not even by asking for a missing one's metadata
+        consumerProps.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         consumerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, application + "-" + role() + "-model-follower");
         this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
         this.publisher = new ServingStatusPublisher(
