@@ -240,9 +240,22 @@ public final class SwapFixtures {
                 new java.util.concurrent.atomic.AtomicInteger();
 
         public Store() throws IOException {
+            this(0);
+        }
+
+        /** @param delayMs how long each answer waits before it starts (a slow store: a swap that takes a while) */
+        public Store(long delayMs) throws IOException {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
             server.createContext("/models/", exchange -> {
                 requests.incrementAndGet();
+                if (delayMs > 0) {
+                    try {
+                        Thread.sleep(delayMs); // the store's slowness, not a synchronisation
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 String path = exchange.getRequestURI().getPath();
                 byte[] body = archives.get(path);
                 if (body == null) {
@@ -275,6 +288,18 @@ public final class SwapFixtures {
 
         public int requests() {
             return requests.get();
+        }
+
+        /** Waits (at most {@code timeout}) until the store has been asked {@code count} times. */
+        public boolean awaitRequests(int count, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (requests.get() < count) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(10);
+            }
+            return true;
         }
 
         @Override
