@@ -95,6 +95,10 @@ public final class StreamExplainerApp implements AutoCloseable {
         } else {
             this.served = ServedModel.fixed(engine);
             driftReferences.learn(engine.model().name() + "@" + engine.model().version(), engine.driftReference());
+            monitoring
+                    .meters()
+                    .modelServing(
+                            "PRIMARY", engine.model().name(), engine.model().version());
         }
         Topology topology = ExplainerTopology.build(config, served, driftReferences, topics, guard, lateMetrics);
         LOG.debug("Topology:\n{}", topology.describe());

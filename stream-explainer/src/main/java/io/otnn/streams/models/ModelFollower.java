@@ -231,8 +231,16 @@ public final class ModelFollower implements AutoCloseable {
                 LOG.error("Model follower ({}) woken up unexpectedly; it stops following", spec, e);
             }
         } catch (RuntimeException e) {
-            LOG.error(
-                    "Model follower ({}) failed; the serving model stays, new announcements are not followed", spec, e);
+            Optional<String> refused = io.otnn.schemas.auth.CredentialFailures.describe(e);
+            if (refused.isPresent()) {
+                // one line, as the stream's own refusal: the stream stops on it anyway
+                LOG.error("Model follower ({}) stopped: {}", spec, refused.get());
+            } else {
+                LOG.error(
+                        "Model follower ({}) failed; the serving model stays, new announcements are not followed",
+                        spec,
+                        e);
+            }
         } finally {
             caughtUp.countDown();
         }
