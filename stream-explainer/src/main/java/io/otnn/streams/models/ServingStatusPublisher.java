@@ -41,6 +41,7 @@ final class ServingStatusPublisher implements AutoCloseable {
         this.instance = instance;
         this.spec = spec;
         Map<String, Object> props = new HashMap<>(ModelFollower.clientOnly(clientProperties));
+        props.keySet().retainAll(ProducerConfig.configNames());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(
