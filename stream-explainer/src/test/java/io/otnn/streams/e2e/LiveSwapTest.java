@@ -244,8 +244,11 @@ class LiveSwapTest {
         Map<String, Object> props = props("refusals");
         props.put(ExplainerConfig.MODEL_CONFIG, Fixtures.denseMnist().toString());
         props.put(ExplainerConfig.MODEL_FETCH_CONNECT_TIMEOUT_MS_CONFIG, "2000");
+        props.put(ExplainerConfig.HTTP_PORT_CONFIG, 0);
         try (StreamExplainerApp app = start(props)) {
             assertThat(explain(app, "before", 40, 1).values()).containsOnly(1);
+            assertThat(primaryMetric(app, "otnn_model_serving_version")).isEqualTo(1.0);
+            assertThat(primaryMetric(app, "otnn_model_refusals_total")).isNaN();
 
             // tampered: one byte of variables/ changed after the announcement was made (its digest is the original's)
             Path tampered = Fixtures.copy(SwapFixtures.dense(2), work.resolve("tampered-v2"));
@@ -298,6 +301,40 @@ class LiveSwapTest {
                             .orElseThrow()
                             .version())
                     .isEqualTo(1);
+            assertThat(primaryMetric(app, "otnn_model_refusals_total")).isEqualTo(4.0);
+            assertThat(primaryMetric(app, "otnn_model_serving_version")).isEqualTo(1.0);
+        }
+    }
+
+    /** The value of {@code name}{role="PRIMARY"} on the app's /metrics, NaN when absent. */
+    private static double primaryMetric(StreamExplainerApp app, String name) throws Exception {
+        java.net.URI url = app.monitoring().url().orElseThrow().resolve("/metrics");
+        String scrape = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(url).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        return scrape.lines()
+                .filter(line -> line.startsWith(name + "{") && line.contains("role=\"PRIMARY\""))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst()
+                .orElse(Double.NaN);
+    }
+
+    @Test
+    void shouldGiveUpInOneLineWhenNoCheckpointOfTheFollowedNameIsAcceptedWithinTheStartupTimeout() {
+        Map<String, Object> props = props("none");
+        props.put(ExplainerConfig.MODEL_NAME_CONFIG, "never-announced");
+        props.put(ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG, "3000");
+        StreamExplainerApp app =
+                StreamExplainerApp.builder().setProperties(props).build();
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(app::start)
+                    .isInstanceOf(io.otnn.streams.startup.StartupException.class)
+                    .hasMessage("gave up waiting for a checkpoint of model never-announced on swap-none-models after"
+                            + " 3 s (startup.timeout.ms=3000): none announced and accepted");
+        } finally {
+            app.close();
         }
     }
 
