@@ -7,7 +7,6 @@ import io.otnn.streams.explaining.BatchExplainer;
 import io.otnn.streams.explaining.OtnnEngine;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -30,7 +29,7 @@ final class CheckpointVerifier {
     }
 
     /**
-     * @param serving the contract of the model serving now, or null when none serves yet
+     * @param serving the input contract to keep (the model serving now), or null when none serves yet
      * @param recent  images the stream decoded lately, for the self-test
      * @return the loaded engine, which the caller owns
      */
@@ -135,10 +134,5 @@ final class CheckpointVerifier {
 
     List<Integer> warmUpSizes() {
         return warmUpSizes;
-    }
-
-    @Override
-    public String toString() {
-        return "CheckpointVerifier" + Arrays.toString(warmUpSizes.toArray());
     }
 }

@@ -71,6 +71,8 @@ public final class ModelFollower implements AutoCloseable {
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final Thread thread;
+    /** the slot whose input contract a candidate must share (the primary, for a shadow), or null: this slot's own */
+    private final io.otnn.streams.explaining.ServedModel contractOf;
 
     private final List<Announcement> history = new ArrayList<>();
     private final Set<Long> refused = new HashSet<>();
@@ -84,8 +86,10 @@ public final class ModelFollower implements AutoCloseable {
             ExplanationEngine initial,
             boolean ownsInitial,
             DriftReferences drift,
-            ExplainerMeters meters) {
+            ExplainerMeters meters,
+            io.otnn.streams.explaining.ServedModel contractOf) {
         this.spec = spec;
+        this.contractOf = contractOf;
         this.topic = config.getString(ExplainerConfig.TOPIC_MODELS_CONFIG);
         this.slot = new ModelSlot(spec);
         this.drift = drift;
@@ -144,7 +148,22 @@ public final class ModelFollower implements AutoCloseable {
             boolean ownsInitial,
             DriftReferences drift,
             ExplainerMeters meters) {
-        return new ModelFollower(config, spec, initial, ownsInitial, drift, meters);
+        return new ModelFollower(config, spec, initial, ownsInitial, drift, meters, null);
+    }
+
+    /**
+     * As above, for a slot that explains the images decoded for another one (the shadow, next to the primary): each
+     * candidate must have the input contract of the model {@code contractOf} serves when it is tried.
+     */
+    public static ModelFollower create(
+            ExplainerConfig config,
+            FollowSpec spec,
+            ExplanationEngine initial,
+            boolean ownsInitial,
+            DriftReferences drift,
+            ExplainerMeters meters,
+            io.otnn.streams.explaining.ServedModel contractOf) {
+        return new ModelFollower(config, spec, initial, ownsInitial, drift, meters, contractOf);
     }
 
     /** The follow spec of the primary slot from {@code model.name}/{@code model.version}, else {@code model}'s name. */
@@ -307,7 +326,9 @@ public final class ModelFollower implements AutoCloseable {
         try {
             Path local = fetcher.fetch(event);
             ModelMetadata serving = slot.servingModel().orElse(null);
-            OtnnEngine engine = verifier.verify(event, local, serving, slot.recentImages());
+            ModelMetadata contract =
+                    contractOf != null ? contractOf.current().engine().model() : serving;
+            OtnnEngine engine = verifier.verify(event, local, contract, slot.recentImages());
             ModelMetadata model = engine.model();
             drift.learn(model.name() + "@" + model.version(), engine.driftReference());
             long generation = slot.swap(engine, true);

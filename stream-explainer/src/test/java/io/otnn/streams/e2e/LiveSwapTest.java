@@ -11,6 +11,10 @@ import io.otnn.avro.ServingState;
 import io.otnn.explain.testing.Fixtures;
 import io.otnn.streams.ExplainerConfig;
 import io.otnn.streams.StreamExplainerApp;
+import io.otnn.streams.drift.DriftReferences;
+import io.otnn.streams.models.FollowSpec;
+import io.otnn.streams.models.ModelFollower;
+import io.otnn.streams.monitoring.ExplainerMeters;
 import io.otnn.streams.testing.EmbeddedPipelineExtension;
 import io.otnn.streams.testing.KafkaTestClients;
 import io.otnn.streams.testing.PacedSender;
@@ -303,6 +307,25 @@ class LiveSwapTest {
                     .isEqualTo(1);
             assertThat(primaryMetric(app, "otnn_model_refusals_total")).isEqualTo(4.0);
             assertThat(primaryMetric(app, "otnn_model_serving_version")).isEqualTo(1.0);
+
+            // the same classes follow a shadow slot; pinned to the wrong-shape v3, it is refused against the primary's
+            // contract although the shadow serves nothing yet
+            try (ModelFollower shadow = ModelFollower.create(
+                    app.config(),
+                    FollowSpec.shadow(SwapFixtures.NAME, 3),
+                    null,
+                    true,
+                    new DriftReferences(),
+                    ExplainerMeters.NONE,
+                    app.servedModel())) {
+                shadow.start();
+                assertThat(shadow.awaitServing(Duration.ofSeconds(60))).isFalse();
+                assertThat(shadow.lastRefusal()).get().asString().contains("wrong input shape [6, 5, 2]");
+                ModelServingStatus status = awaitStatuses(app, 5).get(4);
+                assertThat(status.getRole()).isEqualTo(ModelRole.SHADOW);
+                assertThat(status.getState()).isEqualTo(ServingState.REFUSED);
+                assertThat(status.getServingVersion()).isNull();
+            }
         }
     }
 

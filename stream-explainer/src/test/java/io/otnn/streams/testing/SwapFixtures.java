@@ -22,7 +22,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -306,10 +305,5 @@ public final class SwapFixtures {
         public void close() {
             server.stop(0);
         }
-    }
-
-    /** When a test's checkpoint was made (metadata {@code createdAt}), for messages. */
-    static Instant createdAt(Path checkpoint) {
-        return ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME)).createdAt();
     }
 }
