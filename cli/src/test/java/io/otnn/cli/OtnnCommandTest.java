@@ -117,11 +117,21 @@ class OtnnCommandTest {
                         "batch.max.size=lots"))
                 .isEqualTo(2);
         assertThat(lastErrorLine()).contains("batch.max.size", "lots");
+        // following a model name instead of a path: the name and the pinned version are checked too
+        assertThat(run("explain", "--bootstrap-servers", "127.0.0.1:1", "--model-name", "no spaces allowed"))
+                .isEqualTo(2);
+        assertThat(lastErrorLine()).contains("--model-name", "no spaces allowed");
+        assertThat(run("explain", "--bootstrap-servers", "127.0.0.1:1", "--model-name", "m", "--model-version", "0"))
+                .isEqualTo(2);
+        assertThat(lastErrorLine()).contains("model.version", "at least 1");
+        assertThat(run("explain", "--bootstrap-servers", "127.0.0.1:1", "--model-name", "m"))
+                .isEqualTo(2);
+        assertThat(lastErrorLine()).contains("missing --schema-registry");
         assertThat(run("explain", "--config", model.resolve("absent.properties").toString()))
                 .isEqualTo(2);
         assertThat(lastErrorLine()).contains("no such file");
         assertThat(err.toString().lines())
-                .hasSize(7)
+                .hasSize(10)
                 .allSatisfy(line -> assertThat(line).startsWith("otnn: explain: "));
     }
 

@@ -56,6 +56,15 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String MODEL_SHADOW_DOC = "A shadow OTNN checkpoint (directory or .tar.gz): each image is also "
             + "explained by it, its explanations go to topic.explanations.shadow and per window a comparison with the "
             + "primary model to topic.metrics.comparison. Empty: no shadow.";
+    public static final String MODEL_SHADOW_NAME_CONFIG = "model.shadow.name";
+    public static final String MODEL_SHADOW_NAME_DOC =
+            "Follow this model name on topic.models as the shadow: its latest "
+                    + "announced checkpoint (each verified and self-tested as the primary's, and required to take the "
+                    + "primary's input) explains every image too and is compared with the primary. With 'model.shadow', that "
+                    + "checkpoint serves until the topic names another.";
+    public static final String MODEL_SHADOW_VERSION_CONFIG = "model.shadow.version";
+    public static final String MODEL_SHADOW_VERSION_DOC =
+            "Pin the followed shadow to this version; unset: the latest announcement of model.shadow.name.";
 
     public static final String APPLICATION_ID_CONFIG = StreamsConfig.APPLICATION_ID_CONFIG;
     public static final String APPLICATION_ID_DOC =
@@ -85,6 +94,34 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String TOPIC_METRICS_COMPARISON_DOC =
             "Output topic of the ExplanationComparison windows, keyed "
                     + "by window start and primary@version|shadow@version (only with a shadow).";
+    public static final String TOPIC_MODELS_STATUS_CONFIG = "topic.models.status";
+    public static final String TOPIC_MODELS_STATUS_DOC = "Topic of ModelServingStatus records: what each instance did "
+            + "with each announced checkpoint (SERVING with its swap time, or REFUSED with the reason).";
+    public static final String DEFAULT_MODELS_STATUS = "otnn.models.status";
+
+    public static final String MODEL_NAME_CONFIG = "model.name";
+    public static final String MODEL_NAME_DOC = "Follow this model name on topic.models: serve its latest announced "
+            + "checkpoint and swap live when a new one is announced. Without 'model', start-up waits (at most "
+            + "startup.timeout.ms) for the first accepted checkpoint. Default: the name in 'model''s metadata.";
+    public static final String MODEL_VERSION_CONFIG = "model.version";
+    public static final String MODEL_VERSION_DOC =
+            "Pin the followed model to this version (a rollback); unset: the latest announcement.";
+    public static final String MODEL_FOLLOW_CONFIG = "model.follow";
+    public static final String MODEL_FOLLOW_DOC =
+            "With 'model' and no 'model.name': follow the name in the checkpoint's metadata (false: serve it only).";
+    public static final String MODEL_CACHE_DIR_CONFIG = "model.cache.dir";
+    public static final String MODEL_CACHE_DIR_DOC =
+            "Where checkpoints fetched over http(s) are kept; default <java.io.tmpdir>/otnn-models/<application.id>.";
+    public static final String MODEL_CACHE_MAX_BYTES_CONFIG = "model.cache.max.bytes";
+    public static final String MODEL_CACHE_MAX_BYTES_DOC =
+            "Bound of the cache; the oldest archives go first, never those of the last 3 versions served.";
+    public static final String MODEL_FETCH_MAX_BYTES_CONFIG = "model.fetch.max.bytes";
+    public static final String MODEL_FETCH_MAX_BYTES_DOC = "Largest checkpoint archive fetched over http(s).";
+    public static final String MODEL_FETCH_CONNECT_TIMEOUT_MS_CONFIG = "model.fetch.connect.timeout.ms";
+    public static final String MODEL_FETCH_CONNECT_TIMEOUT_MS_DOC = "Connect timeout of a checkpoint fetch.";
+    public static final String MODEL_FETCH_TIMEOUT_MS_CONFIG = "model.fetch.timeout.ms";
+    public static final String MODEL_FETCH_TIMEOUT_MS_DOC =
+            "Longest wait for the answer of a checkpoint fetch over http(s).";
 
     public static final String TOPICS_CREATE_CONFIG = "topics.create";
     public static final String TOPICS_CREATE_DOC = "Create missing topics at start-up with the AdminClient.";
@@ -210,6 +247,20 @@ public final class ExplainerConfig extends AbstractConfig {
             .define(TOPIC_METRICS_CONFIG, Type.STRING, Topics.DEFAULT_METRICS, Importance.MEDIUM, TOPIC_METRICS_DOC)
             .define(TOPIC_MODELS_CONFIG, Type.STRING, Topics.DEFAULT_MODELS, Importance.LOW, TOPIC_MODELS_DOC)
             .define(MODEL_SHADOW_CONFIG, Type.STRING, "", Importance.MEDIUM, MODEL_SHADOW_DOC)
+            .define(MODEL_SHADOW_NAME_CONFIG, Type.STRING, "", Importance.MEDIUM, MODEL_SHADOW_NAME_DOC)
+            .define(
+                    MODEL_SHADOW_VERSION_CONFIG,
+                    Type.INT,
+                    null,
+                    ConfigDef.LambdaValidator.with(
+                            (name, value) -> {
+                                if (value != null && (Integer) value < 1) {
+                                    throw new ConfigException(name, value, "a model version is at least 1");
+                                }
+                            },
+                            () -> "unset or at least 1"),
+                    Importance.LOW,
+                    MODEL_SHADOW_VERSION_DOC)
             .define(
                     TOPIC_EXPLANATIONS_SHADOW_CONFIG,
                     Type.STRING,
@@ -222,6 +273,56 @@ public final class ExplainerConfig extends AbstractConfig {
                     ShadowTopics.DEFAULT_COMPARISONS,
                     Importance.LOW,
                     TOPIC_METRICS_COMPARISON_DOC)
+            .define(
+                    TOPIC_MODELS_STATUS_CONFIG,
+                    Type.STRING,
+                    DEFAULT_MODELS_STATUS,
+                    Importance.LOW,
+                    TOPIC_MODELS_STATUS_DOC)
+            .define(MODEL_NAME_CONFIG, Type.STRING, "", Importance.HIGH, MODEL_NAME_DOC)
+            .define(
+                    MODEL_VERSION_CONFIG,
+                    Type.INT,
+                    null,
+                    ConfigDef.LambdaValidator.with(
+                            (name, value) -> {
+                                if (value != null && (Integer) value < 1) {
+                                    throw new ConfigException(name, value, "a model version is at least 1");
+                                }
+                            },
+                            () -> "unset or at least 1"),
+                    Importance.MEDIUM,
+                    MODEL_VERSION_DOC)
+            .define(MODEL_FOLLOW_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, MODEL_FOLLOW_DOC)
+            .define(MODEL_CACHE_DIR_CONFIG, Type.STRING, "", Importance.LOW, MODEL_CACHE_DIR_DOC)
+            .define(
+                    MODEL_CACHE_MAX_BYTES_CONFIG,
+                    Type.LONG,
+                    2L << 30,
+                    ConfigDef.Range.atLeast(0),
+                    Importance.LOW,
+                    MODEL_CACHE_MAX_BYTES_DOC)
+            .define(
+                    MODEL_FETCH_MAX_BYTES_CONFIG,
+                    Type.LONG,
+                    1L << 30,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.LOW,
+                    MODEL_FETCH_MAX_BYTES_DOC)
+            .define(
+                    MODEL_FETCH_CONNECT_TIMEOUT_MS_CONFIG,
+                    Type.LONG,
+                    10_000L,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.LOW,
+                    MODEL_FETCH_CONNECT_TIMEOUT_MS_DOC)
+            .define(
+                    MODEL_FETCH_TIMEOUT_MS_CONFIG,
+                    Type.LONG,
+                    120_000L,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.LOW,
+                    MODEL_FETCH_TIMEOUT_MS_DOC)
             .define(TOPICS_CREATE_CONFIG, Type.BOOLEAN, true, Importance.LOW, TOPICS_CREATE_DOC)
             .define(
                     TOPIC_IMAGES_PARTITIONS_CONFIG,

@@ -4,6 +4,7 @@ import io.otnn.schemas.auth.CredentialFailures;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.streams.batching.commit.ImageBuffer;
+import io.otnn.streams.drift.DriftReferences;
 import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.explaining.ExplanationEngine;
 import io.otnn.streams.explaining.OtnnEngine;
@@ -12,6 +13,8 @@ import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
+import io.otnn.streams.models.FollowSpec;
+import io.otnn.streams.models.ModelFollower;
 import io.otnn.streams.monitoring.Monitoring;
 import io.otnn.streams.shadow.ShadowCounters;
 import io.otnn.streams.shadow.ShadowModel;
@@ -58,6 +61,10 @@ public final class StreamExplainerApp implements AutoCloseable {
     private final ExplainerConfig config;
     private final ExplanationEngine engine;
     private final boolean ownsEngine;
+    /** follows model.name on the models topic and swaps the slot's engine; null for a fixed model */
+    private final ModelFollower follower;
+
+    private final ServedModel served;
     private final Topics topics;
     private final KafkaStreams streams;
     private final CountDownLatch closed = new CountDownLatch(1);
@@ -73,19 +80,24 @@ public final class StreamExplainerApp implements AutoCloseable {
 
     private final ShadowTopics shadowTopics;
     private final ExplanationEngine ownedShadowEngine;
+    /** follows model.shadow.name and swaps the shadow slot's engine; null for a fixed shadow or none */
+    private final ModelFollower shadowFollower;
 
     private StreamExplainerApp(
             ExplainerConfig config,
             ExplanationEngine engine,
             boolean ownsEngine,
+            ModelFollower follower,
             Topics topics,
             AutoCloseable formatResources,
             Monitoring monitoring,
             boolean ownsMonitoring,
             ShadowModel shadow,
             ShadowTopics shadowTopics,
-            ExplanationEngine ownedShadowEngine) {
+            ExplanationEngine ownedShadowEngine,
+            ModelFollower shadowFollower) {
         this.shadow = shadow;
+        this.shadowFollower = shadowFollower;
         this.shadowTopics = shadowTopics;
         this.ownedShadowEngine = ownedShadowEngine;
         this.config = config;
@@ -94,9 +106,23 @@ public final class StreamExplainerApp implements AutoCloseable {
         this.formatResources = formatResources;
         this.engine = engine;
         this.ownsEngine = ownsEngine;
+        this.follower = follower;
         this.topics = topics;
         this.guard = OutputGuard.of(config, topics);
-        Topology topology = ExplainerTopology.build(config, engine, topics, guard, lateMetrics, shadow, shadowTopics);
+        DriftReferences driftReferences = new DriftReferences();
+        if (follower != null) {
+            this.served = follower.slot();
+            driftReferences = follower.driftReferences();
+        } else {
+            this.served = ServedModel.fixed(engine);
+            driftReferences.learn(engine.model().name() + "@" + engine.model().version(), engine.driftReference());
+            monitoring
+                    .meters()
+                    .modelServing(
+                            "PRIMARY", engine.model().name(), engine.model().version());
+        }
+        Topology topology = ExplainerTopology.build(
+                config, served, driftReferences, topics, guard, lateMetrics, shadow, shadowTopics);
         LOG.debug("Topology:\n{}", topology.describe());
         Properties properties = config.streamsProperties();
         guard.register(properties);
@@ -143,11 +169,54 @@ public final class StreamExplainerApp implements AutoCloseable {
             TopicCreator.createMissing(config.clientProperties(), plan);
         }
         guard.readTopicLimits(config.clientProperties());
+        if (follower != null) {
+            follower.start();
+            // the newest accepted version serves before the first batch: a restarted instance never starts on an
+            // older one than the topic names (unless that one is refused)
+            long timeoutMs = config.getLong(ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG);
+            boolean serving;
+            try {
+                serving = follower.awaitServing(Duration.ofMillis(timeoutMs));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while waiting for a checkpoint of " + follower.spec());
+            }
+            if (!serving) {
+                throw new StartupException("gave up waiting for a checkpoint of model "
+                        + follower.spec().name()
+                        + " on " + topics.models().name() + " after " + timeoutMs / 1000 + " s ("
+                        + ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG + "=" + timeoutMs + "): "
+                        + follower.lastRefusal().orElse("none announced and accepted"));
+            }
+            monitoring.modelLoaded();
+        }
+        if (shadowFollower != null) {
+            shadowFollower.start();
+            // the shadow is optional: without an accepted checkpoint yet, the stream starts and compares once one
+            // serves
+            try {
+                if (!shadowFollower.awaitServing(
+                        Duration.ofMillis(config.getLong(ExplainerConfig.STARTUP_TIMEOUT_MS_CONFIG)))) {
+                    LOG.warn(
+                            "No checkpoint of the shadow model {} serves yet ({}); images go uncompared until one does",
+                            shadowFollower.spec().name(),
+                            shadowFollower.lastRefusal().orElse("none announced and accepted"));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while waiting for a checkpoint of " + shadowFollower.spec());
+            }
+        }
+        ExplanationEngine starting = served.current().engine();
         LOG.info(
-                "Starting the stream explainer: model {} v{}, images from {}, batches of at most {} within {} ms, "
+                "Starting the stream explainer: model {} v{}{}, images from {}, batches of at most {} within {} ms, "
                         + "waiting images {}",
-                engine.model().name(),
-                engine.model().version(),
+                starting.model().name(),
+                starting.model().version(),
+                follower == null
+                        ? ""
+                        : " (following " + follower.spec() + " on "
+                                + topics.models().name() + ")",
                 topics.images().name(),
                 config.batchMaxSize(),
                 config.batchMaxWaitMs(),
@@ -232,6 +301,21 @@ public final class StreamExplainerApp implements AutoCloseable {
         return Optional.ofNullable(shadow).map(ShadowModel::counters);
     }
 
+    /** The model slot the stream asks before each batch: fixed, or swapped live by {@link #modelFollower()}. */
+    public ServedModel servedModel() {
+        return served;
+    }
+
+    /** The follower of {@code model.name} (or of the given model's name), when the app follows one. */
+    public Optional<ModelFollower> modelFollower() {
+        return Optional.ofNullable(follower);
+    }
+
+    /** The follower of {@code model.shadow.name}, when the shadow follows one. */
+    public Optional<ModelFollower> shadowFollower() {
+        return Optional.ofNullable(shadowFollower);
+    }
+
     public ExplainerConfig config() {
         return config;
     }
@@ -253,11 +337,17 @@ public final class StreamExplainerApp implements AutoCloseable {
             // for the session timeout (a scale-down or a SIGTERM is not a crash)
             streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                     .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
-            if (ownsEngine) {
+            if (follower != null) {
+                // after Kafka Streams: no task uses an engine any more
+                follower.close();
+            } else if (ownsEngine) {
                 engine.close();
             }
             if (ownedShadowEngine != null) {
                 ownedShadowEngine.close();
+            }
+            if (shadowFollower != null) {
+                shadowFollower.close();
             }
             if (formatResources != null) {
                 formatResources.close();
@@ -348,23 +438,66 @@ public final class StreamExplainerApp implements AutoCloseable {
             Monitoring endpoints = null;
             ExplanationEngine chosen = engine;
             ExplanationEngine loadedShadow = null;
+            ModelFollower follower = null;
+            ModelFollower shadowFollower = null;
             try {
                 endpoints = ownsMonitoring ? Monitoring.start(config) : monitoring;
+                String modelName = config.getString(ExplainerConfig.MODEL_NAME_CONFIG);
                 if (chosen == null) {
                     String model = config.getString(ExplainerConfig.MODEL_CONFIG);
-                    if (model.isBlank()) {
+                    if (model.isBlank() && modelName.isBlank()) {
                         throw new IllegalArgumentException("no model: set '" + ExplainerConfig.MODEL_CONFIG
-                                + "' (--model) to an OTNN checkpoint directory or archive");
+                                + "' (--model) to an OTNN checkpoint directory or archive, or '"
+                                + ExplainerConfig.MODEL_NAME_CONFIG + "' (--model-name) to follow a model name on "
+                                + ExplainerConfig.TOPIC_MODELS_CONFIG);
                     }
-                    chosen = OtnnEngine.load(Path.of(model));
+                    if (!model.isBlank()) {
+                        chosen = OtnnEngine.load(Path.of(model));
+                    }
                 }
+                Optional<FollowSpec> follow = ModelFollower.primarySpec(config, chosen == null ? null : chosen.model());
+                if (follow.isPresent() && registry == null) {
+                    if (!modelName.isBlank()) {
+                        throw new IllegalArgumentException("'" + ExplainerConfig.MODEL_NAME_CONFIG
+                                + "' reads the models topic in Avro: it needs format=avro and a schema registry");
+                    }
+                    LOG.info(
+                            "format={}: the model is served as given, without following {}",
+                            config.getString(ExplainerConfig.FORMAT_CONFIG),
+                            ExplainerConfig.TOPIC_MODELS_CONFIG);
+                    follow = Optional.empty();
+                }
+                if (follow.isPresent()) {
+                    follower = ModelFollower.create(
+                            config, follow.get(), chosen, owns, new DriftReferences(), endpoints.meters());
+                }
+                ServedModel primary = follower != null ? follower.slot() : ServedModel.fixed(chosen);
                 ServedModel shadowSlot = shadow;
                 String shadowPath = config.getString(ExplainerConfig.MODEL_SHADOW_CONFIG);
                 if (shadowSlot == null && !shadowPath.isBlank()) {
                     loadedShadow = OtnnEngine.load(Path.of(shadowPath));
+                }
+                Optional<FollowSpec> shadowFollow = ModelFollower.shadowSpec(config);
+                if (shadowSlot == null && shadowFollow.isPresent()) {
+                    if (registry == null) {
+                        throw new IllegalArgumentException("'" + ExplainerConfig.MODEL_SHADOW_NAME_CONFIG
+                                + "' reads the models topic in Avro: it needs format=avro and a schema registry");
+                    }
+                    // each candidate of the shadow must take the images decoded for the primary
+                    shadowFollower = ModelFollower.create(
+                            config,
+                            shadowFollow.get(),
+                            loadedShadow,
+                            true,
+                            new DriftReferences(),
+                            endpoints.meters(),
+                            primary);
+                    loadedShadow = null;
+                    shadowSlot = shadowFollower.slot();
+                } else if (shadowSlot == null && loadedShadow != null) {
                     shadowSlot = ServedModel.fixed(loadedShadow);
                 }
-                if (shadowSlot != null) {
+                if (shadowSlot != null && chosen != null && shadowSlot.serving()) {
                     Optional<String> incompatible = ShadowModel.incompatibility(
                             chosen.model(), shadowSlot.current().engine().model());
                     if (incompatible.isPresent()) {
@@ -372,23 +505,32 @@ public final class StreamExplainerApp implements AutoCloseable {
                                 "cannot compare the shadow with the primary model: " + incompatible.get());
                     }
                 }
-                endpoints.modelLoaded();
+                if (chosen != null) {
+                    endpoints.modelLoaded();
+                }
                 return new StreamExplainerApp(
                         config,
                         chosen,
                         owns,
+                        follower,
                         Topics.of(config, recordFormat),
                         registry,
                         endpoints,
                         ownsMonitoring,
                         shadowSlot == null ? null : new ShadowModel(shadowSlot),
                         shadowSlot == null ? null : ShadowTopics.of(config, recordFormat),
-                        loadedShadow);
+                        loadedShadow,
+                        shadowFollower);
             } catch (RuntimeException e) {
                 if (loadedShadow != null) {
                     loadedShadow.close();
                 }
-                if (owns && chosen != null) {
+                if (shadowFollower != null) {
+                    shadowFollower.close();
+                }
+                if (follower != null) {
+                    follower.close();
+                } else if (owns && chosen != null) {
                     chosen.close();
                 }
                 if (registry != null) {

@@ -35,6 +35,9 @@ public final class TopicCreator {
         // one record per model name, the latest wins: compacted, one partition keeps them in order
         plan.add(new NewTopic(topics.models().name(), Optional.of(1), replication)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        // what each instance did with each announcement (ModelServingStatus), keyed by application/instance
+        plan.add(new NewTopic(
+                config.getString(ExplainerConfig.TOPIC_MODELS_STATUS_CONFIG), otherPartitions, replication));
         return plan;
     }
 

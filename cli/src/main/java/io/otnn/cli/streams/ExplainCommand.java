@@ -41,6 +41,17 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--model", description = "OTNN checkpoint directory or .tar.gz archive (model).")
     String model;
 
+    @Option(
+            names = "--model-name",
+            description = "Follow this model name on the models topic and swap live to each announced version "
+                    + "(model.name); without --model, wait for its first accepted checkpoint.")
+    String modelName;
+
+    @Option(
+            names = "--model-version",
+            description = "Pin the followed model to this version, e.g. to roll back (model.version).")
+    Integer modelVersion;
+
     @Option(names = "--config", description = "Properties file: our keys and any Kafka Streams/client property.")
     Path config;
 
@@ -72,6 +83,8 @@ public final class ExplainCommand implements Callable<Integer> {
         putIfSet(flags, ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         putIfSet(flags, ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistry);
         putIfSet(flags, ExplainerConfig.MODEL_CONFIG, model);
+        putIfSet(flags, ExplainerConfig.MODEL_NAME_CONFIG, modelName);
+        putIfSet(flags, ExplainerConfig.MODEL_VERSION_CONFIG, modelVersion == null ? null : modelVersion.toString());
         if (config != null && !Files.isRegularFile(config)) {
             throw misuse("--config " + config + ": no such file");
         }
@@ -87,10 +100,17 @@ public final class ExplainCommand implements Callable<Integer> {
             throw misuse(e.getMessage());
         }
         String modelPath = loaded.getString(ExplainerConfig.MODEL_CONFIG);
-        if (modelPath.isBlank()) {
-            throw misuse(required("--model", ExplainerConfig.MODEL_CONFIG));
+        String followed = loaded.getString(ExplainerConfig.MODEL_NAME_CONFIG);
+        if (modelPath.isBlank() && followed.isBlank()) {
+            throw misuse(required("--model", ExplainerConfig.MODEL_CONFIG) + ", or --model-name to follow one");
         }
-        if (!Files.exists(Path.of(modelPath))) {
+        if (!followed.isBlank()
+                && !io.otnn.checkpoint.ModelStoreHttp.MODEL_NAME
+                        .matcher(followed)
+                        .matches()) {
+            throw misuse("--model-name " + followed + ": not 1 to 128 letters, digits, '.', '_' or '-'");
+        }
+        if (!modelPath.isBlank() && !Files.exists(Path.of(modelPath))) {
             throw misuse("--model " + modelPath + ": no such checkpoint directory or archive");
         }
         if (loaded.getString(ExplainerConfig.FORMAT_CONFIG).equals("avro")) {

@@ -11,6 +11,7 @@ import io.otnn.streams.deadletter.RejectedRecordException;
 import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.explaining.BatchExplainer;
 import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.explaining.ServedModel;
 import io.otnn.streams.fidelity.OnlineFidelity;
 import io.otnn.streams.format.RecordFormat;
 import io.otnn.streams.input.ImageReader;
@@ -68,7 +69,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
 
     private final BatchSettings settings;
     private final ThreadBatches batches;
-    private final ExplanationEngine engine;
+    private final ServedModel served;
     private final RecordFormat format;
     private final MetricPartials partials;
     private final ImageBuffer buffer;
@@ -84,6 +85,9 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     private List<TaskBuffer.Kept> restored = List.of();
 
     private ModelMetadata model;
+    /** the slot's generation this task's explainer, builder, dead letters, fidelity and batch run were made for */
+    private long generation = -1;
+
     private ImageReader reader;
     private DeadLetters deadLetters;
     private BatchRun batchRun;
@@ -98,15 +102,18 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
             ImageBuffer buffer,
             ExplanationEngine engine,
             RecordFormat format) {
-        this(settings, batches, buffer, engine, format, null);
+        this(settings, batches, buffer, ServedModel.fixed(engine), format, null);
     }
 
-    /** @param shadow a shadow model that explains every explained image too, or {@code null} for none */
+    /**
+     * @param served the model slot asked before each batch's model call (a live swap changes its engine)
+     * @param shadow a shadow model that explains every explained image too, or {@code null} for none
+     */
     public BatchingExplainProcessor(
             BatchSettings settings,
             ThreadBatches batches,
             ImageBuffer buffer,
-            ExplanationEngine engine,
+            ServedModel served,
             RecordFormat format,
             ShadowModel shadow) {
         this.shadow = shadow;
@@ -114,7 +121,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         this.settings = settings;
         this.buffer = buffer;
         this.batches = batches;
-        this.engine = engine;
+        this.served = served;
         this.format = format;
         this.partials = new MetricPartials(settings.metricsWindowMs(), settings.epsilons());
     }
@@ -125,37 +132,12 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         // a revived task (after an aborted transaction) reads again from its last commit
         batches.dropAll(this);
         open = true;
-        this.model = engine.model();
-        this.reader = new ImageReader(format, model, settings.maxImageBytes());
-        this.deadLetters = new DeadLetters(model, settings.application());
         this.guard = OutputGuard.from(context.appConfigs());
         this.meters = ExplainerMeters.from(context.appConfigs());
-        if (explainer == null) {
-            this.explainer = meters.timed(engine.newExplainer());
+        if (shadow != null && shadowExplainer == null) {
+            shadowExplainer = shadow.newExplainer();
         }
-        BatchExplainer forward = explainer;
-        OnlineFidelity fidelity = settings.fidelity().enabled()
-                ? new OnlineFidelity(settings.fidelity(), model.input(), forward::logits)
-                : null;
-        ShadowBatch shadowBatch = null;
-        if (shadow != null) {
-            if (shadowExplainer == null) {
-                shadowExplainer = shadow.newExplainer();
-            }
-            shadowBatch = new ShadowBatch(
-                    shadowExplainer,
-                    () -> model,
-                    settings.application(),
-                    context::currentSystemTimeMs,
-                    shadow.counters(),
-                    meters);
-        }
-        this.batchRun = new BatchRun(
-                explainer,
-                new ExplanationBuilder(model, settings.application()),
-                context::currentSystemTimeMs,
-                fidelity,
-                shadowBatch);
+        refreshModel();
         this.taskBuffer = buffer.open(context, () -> {
             if (!batches.waiting().isEmpty()) {
                 explainThreadBatch();
@@ -204,6 +186,8 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
     }
 
     private void onTick(long now) {
+        // also here, so that a task that runs no batch releases a swapped-out engine within a tick
+        refreshModel();
         forwardDecided();
         acceptRestored();
         List<WaitingImage> batch = batches.waiting();
@@ -238,6 +222,77 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         flushPartials(null);
     }
 
+    /**
+     * Rebuilds this task's explainer, post-processing, dead letters, fidelity and batch run when the slot serves a new
+     * generation; called on the stream thread between model calls, so a swap never lands inside one.
+     *
+     * <p>Per partition the version never goes back: a partition's images are explained by the one stream thread that
+     * owns it, in one batch list per thread, oldest first, and its batches run one after another; each asks the slot
+     * for its generation right before its model call, and a slot's generations only grow (each swap is a new
+     * generation, a rollback included). So a later batch of the partition never runs on an earlier generation than a
+     * batch before it. Across instances it holds once they have converged on one version (they follow one topic).
+     */
+    private void refreshModel() {
+        for (int attempt = 0; ; attempt++) {
+            ServedModel.Serving now = served.current();
+            if (now.generation() == generation && explainer != null) {
+                return;
+            }
+            BatchExplainer next;
+            try {
+                next = meters.timed(now.engine().newExplainer());
+            } catch (IllegalStateException swappedOut) {
+                // swapped out and closed between current() and newExplainer(): the slot serves a newer one
+                if (attempt < 3) {
+                    continue;
+                }
+                throw swappedOut;
+            }
+            adopt(now, next);
+            return;
+        }
+    }
+
+    private void adopt(ServedModel.Serving now, BatchExplainer next) {
+        BatchExplainer before = explainer;
+        ModelMetadata previous = model;
+        this.explainer = next;
+        this.generation = now.generation();
+        this.model = now.engine().model();
+        this.reader = new ImageReader(format, model, settings.maxImageBytes());
+        this.deadLetters = new DeadLetters(model, settings.application());
+        OnlineFidelity fidelity = settings.fidelity().enabled()
+                ? new OnlineFidelity(settings.fidelity(), model.input(), next::logits)
+                : null;
+        ShadowBatch shadowBatch = shadowExplainer == null
+                ? null
+                : new ShadowBatch(
+                        shadowExplainer,
+                        () -> model,
+                        settings.application(),
+                        context::currentSystemTimeMs,
+                        shadow.counters(),
+                        meters);
+        this.batchRun = new BatchRun(
+                next,
+                new ExplanationBuilder(model, settings.application()),
+                context::currentSystemTimeMs,
+                fidelity,
+                shadowBatch);
+        if (before != null) {
+            before.close();
+        }
+        if (previous != null) {
+            LOG.info(
+                    "Task {}: model {} v{} from now on (was v{}; generation {})",
+                    context.taskId(),
+                    model.name(),
+                    model.version(),
+                    previous.version(),
+                    generation);
+        }
+    }
+
     /** Gives an outcome to every image waiting on this stream thread, oldest first, in batches of at most maxBatchSize. */
     private void explainThreadBatch() {
         List<WaitingImage> waiting = batches.takeWaiting();
@@ -246,6 +301,8 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         for (int from = 0; from < waiting.size(); from += settings.maxBatchSize()) {
             List<WaitingImage> batch =
                     List.copyOf(waiting.subList(from, Math.min(waiting.size(), from + settings.maxBatchSize())));
+            refreshModel();
+            served.offerSample(batch.get(0).pixels());
             batchRun.run(batch);
             batches.decided(batch);
         }
@@ -314,12 +371,13 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
                         eventTime,
                         OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())),
                 image.origin());
-        count(MetricsSample.of(explanation), eventTime);
+        String modelKey = explanation.getModelName() + "@" + explanation.getModelVersion();
+        count(modelKey, MetricsSample.of(explanation), eventTime);
         meters.explained(
                 (long) explanation.getTimings().getQueuedMs(),
                 explanation.getCertificate().getRadius());
         if (image.fidelity() != null) {
-            partials.addFidelity(image.fidelity(), eventTime);
+            partials.addFidelity(modelKey, image.fidelity(), eventTime);
         }
         if (image.shadowExplanation() != null) {
             forwardShadow(image, explanation);
@@ -403,21 +461,23 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
                         timestamp,
                         OutputGuard.sourceHeaders(received.topic(), received.partition(), received.offset())),
                 origin);
-        count(MetricsSample.of(deadLetter), timestamp);
+        count(deadLetter.getModelName() + "@" + deadLetter.getModelVersion(), MetricsSample.of(deadLetter), timestamp);
         meters.deadLettered(
                 deadLetter.getRejectionKind() != null
                         ? deadLetter.getRejectionKind()
                         : e.kind().name());
     }
 
-    private void count(MetricsSample sample, long eventTime) {
-        partials.add(sample, eventTime);
+    private void count(String modelKey, MetricsSample sample, long eventTime) {
+        partials.add(modelKey, sample, eventTime);
     }
 
-    /** Forwards the figures counted since the last flush, one record per window, keyed by model@version. */
+    /**
+     * Forwards the figures counted since the last flush, one record per window and model version, keyed by the
+     * model@version of the outcomes counted in it.
+     */
     private void flushPartials(Origin origin) {
-        String modelKey = model.name() + "@" + model.version();
-        partials.flush((figures, timestamp) ->
+        partials.flush((modelKey, figures, timestamp) ->
                 forward(new Record<>(modelKey, new Outcome.MetricsPartial(figures), timestamp), origin));
         if (comparisons != null) {
             comparisons.flush((pairKey, figures, timestamp) ->

@@ -6,44 +6,62 @@ import io.otnn.streams.metrics.MetricsSample;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.BiConsumer;
 
 /**
- * The figures of the outcomes one task forwarded since its last flush, per metric window: forwarded as one
- * partial record per window (not one per image), then cleared.
+ * The figures of the outcomes one task forwarded since its last flush, per model version ({@code model@version} of
+ * each outcome's own model, so that an image explained right after a live swap never counts under the version
+ * before) and metric window: forwarded as one partial record per version and window (not one per image), then
+ * cleared.
  */
 final class MetricPartials {
 
+    /** Receives one partial: its model key, its figures and its timestamp. */
+    interface Sink {
+        void accept(String modelKey, MetricsAccumulator figures, long timestamp);
+    }
+
+    private record Slot(String modelKey, long windowStart) implements Comparable<Slot> {
+        @Override
+        public int compareTo(Slot other) {
+            int byWindow = Long.compare(windowStart, other.windowStart);
+            return byWindow != 0 ? byWindow : modelKey.compareTo(other.modelKey);
+        }
+    }
+
     private final long windowMs;
     private final List<Double> epsilons;
-    private final Map<Long, MetricsAccumulator> partials = new TreeMap<>();
+    private final Map<Slot, MetricsAccumulator> partials = new TreeMap<>();
     /** latest event time counted in each window: the partial's timestamp, so that stream time advances as usual */
-    private final Map<Long, Long> partialTimes = new TreeMap<>();
+    private final Map<Slot, Long> partialTimes = new TreeMap<>();
 
     MetricPartials(long windowMs, List<Double> epsilons) {
         this.windowMs = windowMs;
         this.epsilons = List.copyOf(epsilons);
     }
 
-    void add(MetricsSample sample, long eventTime) {
-        long windowStart = eventTime - Math.floorMod(eventTime, windowMs);
-        partials.computeIfAbsent(windowStart, w -> new MetricsAccumulator(epsilons.size()))
+    void add(String modelKey, MetricsSample sample, long eventTime) {
+        Slot slot = slot(modelKey, eventTime);
+        partials.computeIfAbsent(slot, w -> new MetricsAccumulator(epsilons.size()))
                 .add(sample, epsilons);
-        partialTimes.merge(windowStart, eventTime, Math::max);
+        partialTimes.merge(slot, eventTime, Math::max);
     }
 
     /** Counts one sampled image's fidelity into the window of {@code eventTime} (its explanation's window). */
-    void addFidelity(OnlineFidelity.Score score, long eventTime) {
-        long windowStart = eventTime - Math.floorMod(eventTime, windowMs);
-        partials.computeIfAbsent(windowStart, w -> new MetricsAccumulator(epsilons.size()))
+    void addFidelity(String modelKey, OnlineFidelity.Score score, long eventTime) {
+        Slot slot = slot(modelKey, eventTime);
+        partials.computeIfAbsent(slot, w -> new MetricsAccumulator(epsilons.size()))
                 .addFidelity(score.muFidelity(), score.deletionAuc());
-        partialTimes.merge(windowStart, eventTime, Math::max);
+        partialTimes.merge(slot, eventTime, Math::max);
     }
 
-    /** Hands each window's figures and timestamp to {@code forward}, oldest window first, then forgets them. */
-    void flush(BiConsumer<MetricsAccumulator, Long> forward) {
-        partials.forEach((windowStart, figures) -> forward.accept(figures, partialTimes.get(windowStart)));
+    /** Hands each version's and window's figures to {@code forward}, oldest window first, then forgets them. */
+    void flush(Sink forward) {
+        partials.forEach((slot, figures) -> forward.accept(slot.modelKey(), figures, partialTimes.get(slot)));
         partials.clear();
         partialTimes.clear();
+    }
+
+    private Slot slot(String modelKey, long eventTime) {
+        return new Slot(modelKey, eventTime - Math.floorMod(eventTime, windowMs));
     }
 }

@@ -56,6 +56,10 @@ final class ShadowBatch {
         if (explained.isEmpty()) {
             return;
         }
+        if (!explainer.serving()) {
+            forgetPrimaryResults(explained);
+            return;
+        }
         float[][] pixels = new float[explained.size()][];
         for (int i = 0; i < pixels.length; i++) {
             pixels[i] = explained.get(i).pixels();

@@ -11,11 +11,16 @@ import java.util.Map;
  */
 public final class DriftMonitor {
 
-    private final Map<String, DriftReference> references;
+    private final DriftReferences references;
     private final DriftThresholds thresholds;
 
     public DriftMonitor(Map<String, DriftReference> references, DriftThresholds thresholds) {
-        this.references = Map.copyOf(references);
+        this(new DriftReferences(references), thresholds);
+    }
+
+    /** @param references learns the reference of each model version as it is accepted (a live swap) */
+    public DriftMonitor(DriftReferences references, DriftThresholds thresholds) {
+        this.references = references;
         this.thresholds = thresholds;
     }
 
@@ -25,7 +30,7 @@ public final class DriftMonitor {
 
     /** The grid the window's certificates are counted in, or null (no certificate sample for this model version). */
     public CertificateGrid grid(String modelKey) {
-        return references.getOrDefault(modelKey, DriftReference.NONE).certificates();
+        return references.get(modelKey).certificates();
     }
 
     /**
@@ -33,7 +38,7 @@ public final class DriftMonitor {
      * certificate bins (null when none).
      */
     public DriftFigures assess(String modelKey, long explained, long[] classHistogram, long[] certificateBins) {
-        DriftReference reference = references.getOrDefault(modelKey, DriftReference.NONE);
+        DriftReference reference = references.get(modelKey);
         if (explained == 0) {
             return DriftFigures.NONE;
         }

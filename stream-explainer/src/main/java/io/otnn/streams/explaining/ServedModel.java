@@ -16,6 +16,17 @@ public interface ServedModel {
      */
     record Serving(ExplanationEngine engine, long generation) {}
 
+    /** Whether an engine serves now ({@link #current()} may be asked); a following slot serves none at first. */
+    default boolean serving() {
+        return true;
+    }
+
+    /**
+     * One image a stream task has just decoded (the first of each batch), which a following slot keeps to self-test
+     * the next checkpoint on real images; nothing by default.
+     */
+    default void offerSample(float[] pixels) {}
+
     /** A slot that always serves {@code engine} (a model given at start, no live swap). */
     static ServedModel fixed(ExplanationEngine engine) {
         Serving serving = new Serving(engine, 0);

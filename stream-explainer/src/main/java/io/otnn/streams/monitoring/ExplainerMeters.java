@@ -37,6 +37,11 @@ public interface ExplainerMeters {
 
     /** The shadow model failed for {@code images} images (its call or their post-processing): left uncompared. */
     default void shadowFailed(int images) {}
+    /** A model slot ({@code role}: PRIMARY or SHADOW) serves {@code name} version {@code version} from now on. */
+    default void modelServing(String role, String name, int version) {}
+
+    /** A model slot refused a checkpoint of {@code name} (the reason is logged and published). */
+    default void modelRefused(String role, String name) {}
 
     /** One model call on {@code images} images took {@code nanos}. */
     default void modelCall(int images, long nanos) {}

@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
  * The explainer's own meters in Micrometer's Prometheus registry. Names as Prometheus shows them:
  * {@code otnn_explained_images_total}, {@code otnn_dead_letters_total{kind}}, {@code otnn_batch_size},
  * {@code otnn_queue_time_seconds}, {@code otnn_model_time_seconds}, {@code otnn_certificate} (the last four with
- * histogram buckets); with a shadow model {@code otnn_shadow_explained_images_total} and
- * {@code otnn_shadow_failed_images_total} (registered at 0 without one).
+ * histogram buckets), {@code otnn_model_serving_version{role}} (the version each model slot serves),
+ * {@code otnn_model_swaps_total{role}} and {@code otnn_model_refusals_total{role}} (refused checkpoints); with a shadow
+ * model {@code otnn_shadow_explained_images_total} and {@code otnn_shadow_failed_images_total} (registered at 0
+ * without one).
  */
 final class MicrometerMeters implements ExplainerMeters {
 
@@ -50,6 +52,9 @@ final class MicrometerMeters implements ExplainerMeters {
     private final Histogram certificate;
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
     private final AtomicBoolean failureLogged = new AtomicBoolean();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> servingVersion = new ConcurrentHashMap<>();
+    private final Map<String, Counter> swaps = new ConcurrentHashMap<>();
+    private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
 
     MicrometerMeters(PrometheusMeterRegistry registry) {
         this.registry = registry;
@@ -124,6 +129,41 @@ final class MicrometerMeters implements ExplainerMeters {
                                 .tag("kind", k)
                                 .register(registry))
                 .increment(amount);
+    }
+
+    @Override
+    public void modelServing(String role, String name, int version) {
+        safely(() -> {
+            servingVersion
+                    .computeIfAbsent(role, r -> {
+                        java.util.concurrent.atomic.AtomicInteger value =
+                                new java.util.concurrent.atomic.AtomicInteger();
+                        io.micrometer.core.instrument.Gauge.builder("otnn.model.serving.version", value::get)
+                                .description("The model version the slot serves")
+                                .tag("role", r)
+                                .register(registry);
+                        return value;
+                    })
+                    .set(version);
+            swaps.computeIfAbsent(
+                            role,
+                            r -> Counter.builder("otnn.model.swaps")
+                                    .description("Models the slot started serving (the first one included)")
+                                    .tag("role", r)
+                                    .register(registry))
+                    .increment();
+        });
+    }
+
+    @Override
+    public void modelRefused(String role, String name) {
+        safely(() -> refusals.computeIfAbsent(
+                        role,
+                        r -> Counter.builder("otnn.model.refusals")
+                                .description("Announced checkpoints the slot refused (the serving model stayed)")
+                                .tag("role", r)
+                                .register(registry))
+                .increment());
     }
 
     @Override

@@ -27,6 +27,11 @@ public final class ShadowExplainer implements AutoCloseable {
         this.served = served;
     }
 
+    /** Whether the shadow slot serves a model now (a followed shadow serves none until its first checkpoint). */
+    public boolean serving() {
+        return served.serving();
+    }
+
     /**
      * @param primary the primary's metadata now: a shadow that cannot be compared with it is refused
      * @throws ExplainerException when the shadow cannot explain these images (its model call, or its contract)

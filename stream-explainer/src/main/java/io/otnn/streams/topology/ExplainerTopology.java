@@ -8,8 +8,10 @@ import io.otnn.streams.batching.Outcome;
 import io.otnn.streams.batching.ThreadBatches;
 import io.otnn.streams.batching.commit.ImageBuffer;
 import io.otnn.streams.drift.DriftMonitor;
+import io.otnn.streams.drift.DriftReferences;
 import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.explaining.ExplanationEngine;
+import io.otnn.streams.explaining.ServedModel;
 import io.otnn.streams.metrics.MetricWindowsProcessor;
 import io.otnn.streams.metrics.MetricsAccumulator;
 import io.otnn.streams.metrics.MetricsKeys;
@@ -73,16 +75,22 @@ public final class ExplainerTopology {
             Topics topics,
             OutputGuard guard,
             MetricWindowsProcessor.LateCounter lateCounter) {
-        return build(config, engine, topics, guard, lateCounter, null, null);
+        DriftReferences references = new DriftReferences(
+                Map.of(engine.model().name() + "@" + engine.model().version(), engine.driftReference()));
+        return build(config, ServedModel.fixed(engine), references, topics, guard, lateCounter, null, null);
     }
 
     /**
-     * @param shadow       a shadow model that explains every explained image too, or {@code null} for none
-     * @param shadowTopics its output topics (with a shadow)
+     * The topology over a model slot whose engine may change between batches (a live swap).
+     *
+     * @param driftReferences the drift reference of each model version, learnt as versions are accepted
+     * @param shadow          a shadow model that explains every explained image too, or {@code null} for none
+     * @param shadowTopics    its output topics (with a shadow)
      */
     public static Topology build(
             ExplainerConfig config,
-            ExplanationEngine engine,
+            ServedModel served,
+            DriftReferences driftReferences,
             Topics topics,
             OutputGuard guard,
             MetricWindowsProcessor.LateCounter lateCounter,
@@ -113,7 +121,7 @@ public final class ExplainerTopology {
                                         topics.images().valueSerde())
                                 .withName("images"))
                 .process(
-                        () -> new BatchingExplainProcessor(settings, batches, buffer, engine, topics.format(), shadow),
+                        () -> new BatchingExplainProcessor(settings, batches, buffer, served, topics.format(), shadow),
                         Named.as("explain"),
                         buffer.storeName());
 
@@ -141,9 +149,7 @@ public final class ExplainerTopology {
         // partials of one model version together (one record per batch and window, not per image); the windows
         // close on the wall clock (MetricWindowsProcessor), not on stream time
         builder.addStateStore(MetricWindowsProcessor.storeBuilder(METRICS_STORE));
-        DriftMonitor drift = new DriftMonitor(
-                Map.of(engine.model().name() + "@" + engine.model().version(), engine.driftReference()),
-                config.driftThresholds());
+        DriftMonitor drift = new DriftMonitor(driftReferences, config.driftThresholds());
         outcomes.filter((modelKey, outcome) -> outcome instanceof Outcome.MetricsPartial, Named.as("metrics-partials"))
                 .mapValues(outcome -> ((Outcome.MetricsPartial) outcome).figures(), Named.as("metrics-figures"))
                 .repartition(Repartitioned.<String, MetricsAccumulator>as("metrics-by-model")
