@@ -1,6 +1,11 @@
 package io.otnn.cli.demo;
 
 import io.otnn.avro.Explanation;
+import io.otnn.avro.ModelServingStatus;
+import io.otnn.avro.ServingState;
+import io.otnn.avro.TrainingJobState;
+import io.otnn.avro.TrainingStatus;
+import io.otnn.checkpoint.CheckpointManifest;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.cli.LoggingMixin;
 import io.otnn.cli.StopOnSignal;
@@ -21,6 +26,9 @@ import io.otnn.streams.StreamExplainerApp;
 import io.otnn.trainer.Trainer;
 import io.otnn.trainer.TrainingConfig;
 import io.otnn.trainer.TrainingResult;
+import io.otnn.trainer.announce.CheckpointAnnouncer;
+import io.otnn.training.TrainerService;
+import io.otnn.training.requests.TrainingRequests;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -49,8 +57,11 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code otnn demo}: the whole product on one machine. Starts the local stack, trains the dense OTNN on the bundled
- * Fashion-MNIST sample (or takes {@code --model}), runs the stream explainer, ingests the test images at a steady
- * rate, prints a live status line and writes a few explanations as pictures, until Ctrl-C or {@code --duration}.
+ * Fashion-MNIST sample (or takes {@code --model}) and announces it, runs the stream explainer, the trainer service and
+ * the dashboard, ingests the test images at a steady rate, prints a live status line and writes a few explanations as
+ * pictures, until Ctrl-C or {@code --duration}. Once the first model serves, it asks the trainer service for the
+ * model's next version (unless {@code --no-swap}); the service trains, exports, serves and announces it, and the
+ * explainer swaps it in live, which the status line shows.
  */
 @Command(
         name = "demo",
@@ -122,6 +133,15 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Port of the live dashboard on 127.0.0.1 (default: a free one).")
     int dashboardPort;
 
+    @Option(
+            names = "--swap",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
+            description = "Once the first model serves, train its next version with the trainer service and swap it "
+                    + "in live (default: ${DEFAULT-VALUE}; --no-swap to serve the first model only).")
+    boolean swap;
+
     private final StopOnSignal stop = new StopOnSignal(Duration.ofSeconds(60));
 
     @Override
@@ -147,8 +167,10 @@ public final class DemoCommand implements Callable<Integer> {
             console.flush();
             Path checkpoint = model != null ? model : train(data, console);
             ModelMetadata metadata = ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME));
+            announce(stack, checkpoint, metadata);
             Map<String, float[]> originals = originals(data, metadata);
-            try (StreamExplainerApp app = StreamExplainerApp.builder()
+            try (TrainerService trainer = swap ? startTrainerService(stack) : null;
+                    StreamExplainerApp app = StreamExplainerApp.builder()
                             .setProperties(explainerProperties(stack, checkpoint))
                             .build()
                             .start();
@@ -166,6 +188,12 @@ public final class DemoCommand implements Callable<Integer> {
                         rate,
                         limit == null ? " (Ctrl-C to stop)" : " for " + limit.toSeconds() + " s");
                 console.printf("Dashboard: %s%n", dashboard.url());
+                if (trainer != null) {
+                    console.printf(
+                            "Trainer service: store %s, models served on %s%n",
+                            out.resolve("trainer-store").toAbsolutePath(),
+                            trainer.httpUrl().orElse("-"));
+                }
                 app.monitoring()
                         .url()
                         .ifPresent(url -> console.printf(
@@ -176,16 +204,23 @@ public final class DemoCommand implements Callable<Integer> {
                 ingest.start();
                 LiveStatus status;
                 try {
-                    status = watch(stack, limit, checkpoint, originals, console);
+                    status = watch(stack, limit, checkpoint, metadata, data, originals, console);
                 } finally {
                     stopIngest.set(true);
                     ingest.join(TimeUnit.SECONDS.toMillis(30));
                 }
                 console.println();
+                StringBuilder byVersion = new StringBuilder();
+                status.explainedByVersion().entrySet().stream()
+                        .sorted(Map.Entry.comparingByKey())
+                        .forEach(e -> byVersion
+                                .append(byVersion.length() == 0 ? "" : ", ")
+                                .append(String.format(java.util.Locale.ROOT, "v%d %,d", e.getKey(), e.getValue())));
                 console.printf(
-                        "Explained %,d images, %,d dead letters. Pictures in %s%n",
+                        "Explained %,d images, %,d dead letters (by model version: %s). Pictures in %s%n",
                         status.explained(),
                         status.deadLetters(),
+                        byVersion.length() == 0 ? "none" : byVersion,
                         out.resolve("explanations").toAbsolutePath());
                 console.flush();
             }
@@ -238,11 +273,41 @@ public final class DemoCommand implements Callable<Integer> {
         return result.checkpoint();
     }
 
+    /** Announces the first model on otnn.models, so the trainer service gives the next one the next version. */
+    private static void announce(LocalStack stack, Path checkpoint, ModelMetadata metadata) throws Exception {
+        String digest = CheckpointManifest.read(checkpoint).digest();
+        new CheckpointAnnouncer(stack.bootstrapServers(), stack.schemaRegistryUrl(), CheckpointAnnouncer.DEFAULT_TOPIC)
+                .announce(CheckpointAnnouncer.event(checkpoint, metadata, digest));
+    }
+
+    private TrainerService startTrainerService(LocalStack stack) throws IOException, InterruptedException {
+        return TrainerService.builder()
+                .kafka(stack.bootstrapServers(), stack.schemaRegistryUrl())
+                .store(out.resolve("trainer-store"))
+                .httpPort(0)
+                .build()
+                .start();
+    }
+
+    /** The request for the next version of the serving model: the first model's recipe with another seed. */
+    private String requestNextVersion(LocalStack stack, ModelMetadata metadata, Path data) throws Exception {
+        return TrainingRequests.send(
+                stack.bootstrapServers(),
+                stack.schemaRegistryUrl(),
+                TrainingRequests.builder(metadata.name(), "fashion-mnist", data.toString(), epochs)
+                        .setSeed(43)
+                        .build());
+    }
+
     private static Map<String, Object> explainerProperties(LocalStack stack, Path checkpoint) {
         Map<String, Object> props = new HashMap<>();
         props.put(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         props.put(ExplainerConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.schemaRegistryUrl());
+        // served from the start, then swapped live for each newer version of its name announced on otnn.models
         props.put(ExplainerConfig.MODEL_CONFIG, checkpoint.toString());
+        props.put(
+                ExplainerConfig.MODEL_CACHE_DIR_CONFIG,
+                stack.dataDir().resolve("model-cache").toString());
         props.put(ExplainerConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
         // /health and /metrics on a free loopback port, printed with the dashboard's address
         props.put(ExplainerConfig.HTTP_PORT_CONFIG, 0);
@@ -291,14 +356,25 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Reads explanations and dead letters (read_committed) until the deadline or Ctrl-C, printing the status line. */
+    /**
+     * Reads explanations and dead letters (read_committed) until the deadline or Ctrl-C, printing the status line; once
+     * the first explanation arrives, asks the trainer service for the next version and reports its training and the
+     * explainer's swap.
+     */
     private LiveStatus watch(
-            LocalStack stack, Duration limit, Path checkpoint, Map<String, float[]> originals, PrintWriter console)
-            throws IOException, InterruptedException {
+            LocalStack stack,
+            Duration limit,
+            Path checkpoint,
+            ModelMetadata metadata,
+            Path data,
+            Map<String, float[]> originals,
+            PrintWriter console)
+            throws Exception {
         LiveStatus status = new LiveStatus(5_000);
         long deadline = limit == null ? Long.MAX_VALUE : System.nanoTime() + limit.toNanos();
         boolean tty = System.console() != null;
         long lastPrint = 0;
+        String request = null;
         try (ExplanationPictures drawings = new ExplanationPictures(
                         out.resolve("explanations"),
                         pictures,
@@ -307,20 +383,55 @@ public final class DemoCommand implements Callable<Integer> {
                         pictureTs.stream().mapToDouble(Double::doubleValue).toArray());
                 SchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(stack.schemaRegistryUrl());
                 KafkaConsumer<String, Explanation> explanations = new KafkaConsumer<>(
-                        consumerProperties(stack),
+                        consumerProperties(stack, "explanations"),
                         new StringDeserializer(),
                         AvroSerdes.specific(Explanation.class, registry, false).deserializer());
                 KafkaConsumer<byte[], byte[]> deadLetters = new KafkaConsumer<>(
-                        consumerProperties(stack), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                        consumerProperties(stack, "images.dlq"),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer());
+                KafkaConsumer<String, TrainingStatus> training = new KafkaConsumer<>(
+                        consumerProperties(stack, "training.status"),
+                        new StringDeserializer(),
+                        AvroSerdes.specific(TrainingStatus.class, registry, false)
+                                .deserializer());
+                KafkaConsumer<String, ModelServingStatus> serving = new KafkaConsumer<>(
+                        consumerProperties(stack, "models.status"),
+                        new StringDeserializer(),
+                        AvroSerdes.specific(ModelServingStatus.class, registry, false)
+                                .deserializer())) {
             explanations.subscribe(List.of("otnn.explanations"));
             deadLetters.subscribe(List.of("otnn.images.dlq"));
+            training.subscribe(List.of("otnn.training.status"));
+            serving.subscribe(List.of("otnn.models.status"));
             while (System.nanoTime() < deadline && !stop.await(Duration.ZERO)) {
                 for (ConsumerRecord<String, Explanation> record : explanations.poll(Duration.ofMillis(200))) {
                     status.onExplanation(record.value(), System.currentTimeMillis());
-                    drawings.maybeWrite(record.value());
+                    // the panels re-evaluate counterfactuals with the first model: draw only its explanations
+                    if (record.value().getModelVersion() == metadata.version()) {
+                        drawings.maybeWrite(record.value());
+                    }
                 }
                 for (ConsumerRecord<byte[], byte[]> ignored : deadLetters.poll(Duration.ZERO)) {
                     status.onDeadLetter();
+                }
+                if (swap && request == null && status.explained() > 0) {
+                    request = requestNextVersion(stack, metadata, data);
+                    event(
+                            console,
+                            tty,
+                            String.format(
+                                    java.util.Locale.ROOT,
+                                    "The explainer serves %s v%d; asked the trainer service for the next version (request %s)",
+                                    metadata.name(),
+                                    metadata.version(),
+                                    request));
+                }
+                for (ConsumerRecord<String, TrainingStatus> record : training.poll(Duration.ZERO)) {
+                    onTraining(record.value(), status, console, tty);
+                }
+                for (ConsumerRecord<String, ModelServingStatus> record : serving.poll(Duration.ZERO)) {
+                    onServing(record.value(), console, tty);
                 }
                 long now = System.currentTimeMillis();
                 if (now - lastPrint >= 1_000) {
@@ -333,12 +444,84 @@ public final class DemoCommand implements Callable<Integer> {
         return status;
     }
 
-    private static Properties consumerProperties(LocalStack stack) {
+    private static void onTraining(TrainingStatus s, LiveStatus status, PrintWriter console, boolean tty) {
+        TrainingJobState state = s.getState();
+        switch (state) {
+            case QUEUED -> status.training("training queued");
+            case RUNNING ->
+                status.training(String.format(
+                        java.util.Locale.ROOT,
+                        "training next version: epoch %d/%d%s",
+                        s.getEpoch(),
+                        s.getEpochs(),
+                        s.getEtaSeconds() == null
+                                ? ""
+                                : String.format(java.util.Locale.ROOT, ", ETA %.0f s", s.getEtaSeconds())));
+            case SUCCEEDED -> {
+                status.training("");
+                event(
+                        console,
+                        tty,
+                        String.format(
+                                java.util.Locale.ROOT,
+                                "The trainer service published %s v%d (test accuracy %s) at %s",
+                                s.getModelName(),
+                                s.getModelVersion(),
+                                s.getAccuracy() == null
+                                        ? "-"
+                                        : String.format(java.util.Locale.ROOT, "%.1f %%", 100 * s.getAccuracy()),
+                                s.getCheckpointUri()));
+            }
+            case FAILED, REJECTED -> {
+                status.training("");
+                event(
+                        console,
+                        tty,
+                        "The trainer service " + state.name().toLowerCase(java.util.Locale.ROOT) + " the request: "
+                                + s.getError());
+            }
+        }
+    }
+
+    private static void onServing(ModelServingStatus s, PrintWriter console, boolean tty) {
+        if (s.getState() == ServingState.SERVING) {
+            event(
+                    console,
+                    tty,
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "The explainer swapped to %s v%d in %d ms (fetch, verification, self-test and warm-up)",
+                            s.getModelName(),
+                            s.getModelVersion(),
+                            s.getSwapMs() == null ? -1 : s.getSwapMs()));
+        } else {
+            event(
+                    console,
+                    tty,
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "The explainer refused %s v%d and keeps serving v%s: %s",
+                            s.getModelName(),
+                            s.getModelVersion(),
+                            s.getServingVersion(),
+                            s.getReason()));
+        }
+    }
+
+    /** A line of its own between status lines. */
+    private static void event(PrintWriter console, boolean tty, String line) {
+        console.print((tty ? "\n" : "") + line + System.lineSeparator());
+        console.flush();
+    }
+
+    private static Properties consumerProperties(LocalStack stack, String topic) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         props.put(
                 ConsumerConfig.GROUP_ID_CONFIG,
-                "otnn-demo-watch-" + ProcessHandle.current().pid());
+                "otnn-demo-watch-" + topic + "-" + ProcessHandle.current().pid());
+        // the status topics appear once the trainer service and the explainer first write to them
+        props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "2000");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // only explanations whose transaction committed: what a downstream consumer sees
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -19,14 +19,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The README's first command, end to end on a fresh machine: trains, explains live, draws, stops by itself. */
+/**
+ * The README's first command, end to end on a fresh machine: trains, explains live, asks the trainer service for the
+ * next version and swaps it in live, draws, stops by itself.
+ */
 class DemoCommandTest {
 
     @TempDir
     Path out;
 
     @Test
-    void shouldTrainExplainAndDrawWhenRunWithNoModel() throws Exception {
+    void shouldTrainExplainSwapToTheNextVersionAndDrawWhenRunWithNoModel() throws Exception {
         StringWriter stdout = new StringWriter();
         StringWriter stderr = new StringWriter();
         CommandLine cmd = OtnnCommand.commandLine();
@@ -38,7 +41,7 @@ class DemoCommandTest {
                 "--epochs",
                 "1",
                 "--duration",
-                "20s",
+                "50s",
                 "--rate",
                 "100",
                 "--pictures",
@@ -54,12 +57,23 @@ class DemoCommandTest {
                         .name())
                 .isEqualTo("fashion-mnist-dense-otnn-demo");
 
-        Matcher total = Pattern.compile("Explained ([\\d,]+) images, ([\\d,]+) dead letters")
+        Matcher total = Pattern.compile(
+                        "Explained ([\\d,]+) images, ([\\d,]+) dead letters \\(by model version: v1 ([\\d,]+), v2 ([\\d,]+)\\)")
                 .matcher(printed);
         assertThat(total.find()).as(printed).isTrue();
+        assertThat(Long.parseLong(total.group(4).replace(",", "")))
+                .as("explanations by the version the trainer service trained, after the live swap")
+                .isPositive();
+        assertThat(printed)
+                .contains("asked the trainer service for the next version")
+                .containsPattern(
+                        "The trainer service published fashion-mnist-dense-otnn-demo v2 \\(test accuracy [\\d.]+ %\\) "
+                                + "at http://127\\.0\\.0\\.1:\\d+/models/fashion-mnist-dense-otnn-demo/2\\.tar\\.gz")
+                .containsPattern("The explainer swapped to fashion-mnist-dense-otnn-demo v2 in \\d+ ms")
+                .containsPattern("model v2 \\(v1 [\\d,]+, v2 [\\d,]+\\)  explained");
         long explained = Long.parseLong(total.group(1).replace(",", ""));
         assertThat(explained)
-                .as("explanations read back in 20 s at 100 images/s")
+                .as("explanations read back in 50 s at 100 images/s")
                 .isGreaterThan(100);
         assertThat(total.group(2)).isEqualTo("0");
         assertThat(printed).containsPattern("explained [\\d,]+ \\(\\d+/s\\)  latency p50 \\d+ ms p99 \\d+ ms");
