@@ -221,12 +221,19 @@ public final class StreamExplainerApp implements AutoCloseable {
                 config.batchMaxSize(),
                 config.batchMaxWaitMs(),
                 config.batchingBuffer());
-        if (shadow != null) {
+        if (shadow != null && shadow.served().serving()) {
             ExplanationEngine shadowEngine = shadow.served().current().engine();
             LOG.info(
                     "Shadow model {} v{}: its explanations to {}, comparison windows to {}",
                     shadowEngine.model().name(),
                     shadowEngine.model().version(),
+                    shadowTopics.explanations().name(),
+                    shadowTopics.comparisons().name());
+        } else if (shadow != null) {
+            // a followed shadow before its first accepted checkpoint
+            LOG.info(
+                    "Shadow model: {}, none serves yet; its explanations to {}, comparison windows to {}",
+                    shadowFollower == null ? "given" : "following " + shadowFollower.spec(),
                     shadowTopics.explanations().name(),
                     shadowTopics.comparisons().name());
         }

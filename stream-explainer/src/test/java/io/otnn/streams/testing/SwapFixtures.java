@@ -61,18 +61,31 @@ public final class SwapFixtures {
         if (version == 1) {
             return Fixtures.denseMnist();
         }
-        return build("dense-v" + version, () -> {
+        return dense(NAME, version);
+    }
+
+    /**
+     * Version {@code version} of model {@code name}: the dense fixture's shape with weights from the version's seed
+     * (the shadow tests follow {@code fixture-dense-other}, whose v1 is {@link Fixtures#denseMnistOther()}).
+     */
+    public static Path dense(String name, int version) {
+        return build(name + "-v" + version, () -> {
             FixtureModel model =
                     FixtureModel.random(100 + version, FixtureModel.Activation.GROUP_SORT_2, 784, 256, 256, 10);
-            return new Built(model, metadata(model, Fixtures.MNIST_INPUT, version, 1.0));
+            return new Built(model, metadata(name, model, Fixtures.MNIST_INPUT, version, 1.0));
         });
     }
 
     /** A checkpoint of {@link #NAME} on the 6×5×2 input: the wrong shape for the dense fixture's stream. */
     public static Path wrongShape(int version) {
-        return build("wrong-shape-v" + version, () -> {
+        return wrongShape(NAME, version);
+    }
+
+    /** A checkpoint of model {@code name} on the 6×5×2 input. */
+    public static Path wrongShape(String name, int version) {
+        return build(name + "-wrong-shape-v" + version, () -> {
             FixtureModel model = Fixtures.linearModel();
-            return new Built(model, metadata(model, Fixtures.SMALL_INPUT, version, 1.0));
+            return new Built(model, metadata(name, model, Fixtures.SMALL_INPUT, version, 1.0));
         });
     }
 
@@ -97,14 +110,15 @@ public final class SwapFixtures {
                 }
             }
             FixtureModel model = FixtureModel.linear(w, new float[10]);
-            return new Built(model, metadata(model, Fixtures.MNIST_INPUT, version, 1.0));
+            return new Built(model, metadata(NAME, model, Fixtures.MNIST_INPUT, version, 1.0));
         });
     }
 
     private record Built(FixtureModel model, ModelMetadata metadata) {}
 
-    private static ModelMetadata metadata(FixtureModel model, ModelMetadata.Input input, int version, double l) {
-        ModelMetadata m = CheckpointFixtures.metadata(NAME, model, input, l);
+    private static ModelMetadata metadata(
+            String name, FixtureModel model, ModelMetadata.Input input, int version, double l) {
+        ModelMetadata m = CheckpointFixtures.metadata(name, model, input, l);
         return new ModelMetadata(
                 m.formatVersion(),
                 m.name(),
