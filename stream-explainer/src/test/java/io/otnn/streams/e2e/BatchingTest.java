@@ -188,7 +188,12 @@ class BatchingTest {
             send(app, 0, 3);
             List<ConsumerRecord<String, Explanation>> out = readCommitted(app, 3, Duration.ofSeconds(30));
             assertThat(out).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("img-0", "img-1", "img-2");
-            assertThat(engine.batchSizes()).containsExactly(3);
+            // nothing but a commit runs a batch here (no wait limit, 64 per batch): the images that arrived before
+            // each commit make one batch, so a loaded machine may split the 3 over two commits, never over more
+            // batches than images and never with an image explained twice
+            assertThat(engine.batchSizes()).allSatisfy(size -> assertThat(size).isBetween(1, 3));
+            assertThat(engine.batchSizes().stream().mapToInt(Integer::intValue).sum())
+                    .isEqualTo(3);
         }
     }
 }
