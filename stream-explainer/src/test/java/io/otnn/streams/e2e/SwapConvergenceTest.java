@@ -192,7 +192,8 @@ class SwapConvergenceTest {
             Set<String> bornAfterConvergence = sent.values().stream()
                     .filter(image -> image.eventTime() > converged)
                     .map(ImageInput::imageId)
-                    .collect(Collectors.toSet());
+                    .collect(Collectors.toCollection(HashSet::new));
+            int streamedAfterConvergence = bornAfterConvergence.size();
             bornAfterConvergence.addAll(afterRefusal);
             List<Explanation> afterConvergence = out.stream()
                     .filter(r -> bornAfterConvergence.contains(r.key()))
@@ -244,7 +245,8 @@ class SwapConvergenceTest {
                             + " first v2 explanation of a after %d ms, of b after %d ms (%d ms apart), so the last"
                             + " instance's first v2 explanation %d ms after the announcement;"
                             + " REFUSED v3 decided by a after %d ms, by b after %d ms;"
-                            + " %d images born after both decisions, all explained by v2; partitions %s",
+                            + " %d streamed images (and the %d sent after the refusal) born after both decisions, all"
+                            + " explained by v2; partitions %s",
                     PER_SECOND,
                     decidedAfter(serving.get("a"), announcedAt),
                     decidedAfter(serving.get("b"), announcedAt),
@@ -257,7 +259,8 @@ class SwapConvergenceTest {
                     lastFirstV2 - announcedAt,
                     decidedAfter(refused.get("a"), v3AnnouncedAt),
                     decidedAfter(refused.get("b"), v3AnnouncedAt),
-                    afterConvergence.size(),
+                    streamedAfterConvergence,
+                    AFTER_REFUSAL,
                     owned);
             LOG.info(figures);
             System.out.println(figures);
