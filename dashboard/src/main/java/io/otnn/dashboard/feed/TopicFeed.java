@@ -10,14 +10,17 @@ import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.schemas.serde.AvroSerdes;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -29,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * explainer's transactions committed), and hands each record to the {@link DashboardState}. Topics that do not exist
  * yet (the comparison, training-status and model-status topics exist once a shadow model, the trainer service or a
  * live swap writes them) are subscribed to all the same and read once they appear; the consumer never creates a topic. A record that cannot be deserialized is counted, never fatal.
- * No offset is committed: every start rebuilds the bounded state from the topics.
+ * No offset is committed: every start rebuilds the bounded state from the topics. Within a run, a rebalance (one
+ * happens each time an optional topic appears) resumes every partition where this feed left it, so that no record is
+ * handed to the state twice.
  */
 public final class TopicFeed implements AutoCloseable {
 
@@ -40,6 +45,9 @@ public final class TopicFeed implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, Handler> handlers = new HashMap<>();
     private final Thread thread;
+    /** the next offset to read of every partition read so far; only the feed's thread touches it */
+    private final Map<TopicPartition, Long> positions = new HashMap<>();
+
     private volatile boolean closed;
 
     private interface Handler {
@@ -98,7 +106,19 @@ public final class TopicFeed implements AutoCloseable {
             }
         });
         this.consumer = new KafkaConsumer<>(consumerSettings, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.consumer.subscribe(List.copyOf(handlers.keySet()));
+        this.consumer.subscribe(List.copyOf(handlers.keySet()), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                // without committed offsets a reassigned partition would start again from the beginning
+                for (TopicPartition partition : partitions) {
+                    Long next = positions.get(partition);
+                    if (next != null) consumer.seek(partition, next);
+                }
+            }
+        });
         this.thread = new Thread(this::run, "otnn-dashboard-feed");
         this.thread.setDaemon(true);
     }
@@ -115,6 +135,7 @@ public final class TopicFeed implements AutoCloseable {
                 var records = consumer.poll(Duration.ofMillis(100));
                 if (!consumer.assignment().isEmpty()) state.feedStatus("reading");
                 for (ConsumerRecord<byte[], byte[]> record : records) {
+                    positions.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
                     Handler handler = handlers.get(record.topic());
                     if (handler == null || record.value() == null) continue;
                     try {
