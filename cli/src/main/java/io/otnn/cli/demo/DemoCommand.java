@@ -142,11 +142,23 @@ public final class DemoCommand implements Callable<Integer> {
                     + "in live (default: ${DEFAULT-VALUE}; --no-swap to serve the first model only).")
     boolean swap;
 
+    @Option(
+            names = "--next-epochs",
+            paramLabel = "N",
+            defaultValue = "3",
+            description = "Epochs of the next version the trainer service trains while the stream runs "
+                    + "(default: ${DEFAULT-VALUE}; it shares the machine with the explainer).")
+    int nextEpochs;
+
     private final StopOnSignal stop = new StopOnSignal(Duration.ofSeconds(60));
 
     @Override
     public Integer call() throws Exception {
         Duration limit = parseDuration();
+        if (nextEpochs < 1) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--next-epochs must be at least 1, got " + nextEpochs);
+        }
         if (rate <= 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--rate must be positive, got " + rate);
         }
@@ -289,12 +301,12 @@ public final class DemoCommand implements Callable<Integer> {
                 .start();
     }
 
-    /** The request for the next version of the serving model: the first model's recipe with another seed. */
+    /** The request for the next version of the serving model: the first model's recipe, another seed, its epochs. */
     private String requestNextVersion(LocalStack stack, ModelMetadata metadata, Path data) throws Exception {
         return TrainingRequests.send(
                 stack.bootstrapServers(),
                 stack.schemaRegistryUrl(),
-                TrainingRequests.builder(metadata.name(), "fashion-mnist", data.toString(), epochs)
+                TrainingRequests.builder(metadata.name(), "fashion-mnist", data.toString(), nextEpochs)
                         .setSeed(43)
                         .build());
     }
@@ -311,6 +323,9 @@ public final class DemoCommand implements Callable<Integer> {
         props.put(ExplainerConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
         // /health and /metrics on a free loopback port, printed with the dashboard's address
         props.put(ExplainerConfig.HTTP_PORT_CONFIG, 0);
+        // the trainer service trains beside the explainer on the same cores: the metric windows wait longer for the
+        // figures of a stream it slows down
+        props.put(ExplainerConfig.METRICS_GRACE_MS_CONFIG, 10_000L);
         // a single-node broker: one replica of everything
         props.put(ExplainerConfig.TOPIC_REPLICATION_FACTOR_CONFIG, "1");
         props.put("replication.factor", "1");

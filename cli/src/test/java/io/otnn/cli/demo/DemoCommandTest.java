@@ -40,6 +40,8 @@ class DemoCommandTest {
                 "demo",
                 "--epochs",
                 "1",
+                "--next-epochs",
+                "1",
                 "--duration",
                 "50s",
                 "--rate",

@@ -23,6 +23,9 @@ public final class MetricWindowsProcessor extends WallClockWindowsProcessor<Metr
 
     private final List<Double> epsilons;
     private final LateCounter late;
+    /** model key → the last window whose late figures were logged at WARN */
+    private final java.util.Map<String, Long> lateWarned = new java.util.HashMap<>();
+
     private final DriftMonitor drift;
 
     public MetricWindowsProcessor(
@@ -78,14 +81,19 @@ public final class MetricWindowsProcessor extends WallClockWindowsProcessor<Metr
     @Override
     protected void late(String modelKey, long windowStart, MetricsAccumulator partial, long msAfterClose) {
         late.add(partial);
-        LOG.warn(
-                "Late metric figures for the window {} of {} ({} explanation(s), {} dead letter(s)): the window "
-                        + "was published {} ms ago; not counted",
-                Instant.ofEpochMilli(windowStart),
-                modelKey,
-                partial.explanations(),
-                partial.deadLetters(),
-                msAfterClose);
+        // one line per window and model version: a lagging stream sends one late partial per task and batch
+        boolean first = !Long.valueOf(windowStart).equals(lateWarned.put(modelKey, windowStart));
+        String line = "Late metric figures for the window {} of {} ({} explanation(s), {} dead letter(s)): the window "
+                + "was published {} ms ago; not counted"
+                + (first ? " (later ones of this window are logged at DEBUG; all are counted in lateMetrics())" : "");
+        Object[] args = {
+            Instant.ofEpochMilli(windowStart), modelKey, partial.explanations(), partial.deadLetters(), msAfterClose
+        };
+        if (first) {
+            LOG.warn(line, args);
+        } else {
+            LOG.debug(line, args);
+        }
     }
 
     /** Counts the late partial figures of an application instance (shared by its tasks). */
