@@ -219,6 +219,15 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String FIDELITY_SEED_CONFIG = "fidelity.seed";
     public static final String FIDELITY_SEED_DOC = "Seed of µFidelity's subsets and of the uniform baselines.";
 
+    /** model.version and model.shadow.version: unset, or a version (at least 1). */
+    private static final ConfigDef.Validator MODEL_VERSION_VALIDATOR = ConfigDef.LambdaValidator.with(
+            (name, value) -> {
+                if (value != null && (Integer) value < 1) {
+                    throw new ConfigException(name, value, "a model version is at least 1");
+                }
+            },
+            () -> "unset or at least 1");
+
     private static final ConfigDef CONFIG = new ConfigDef()
             .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
             .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, "", Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
@@ -252,13 +261,7 @@ public final class ExplainerConfig extends AbstractConfig {
                     MODEL_SHADOW_VERSION_CONFIG,
                     Type.INT,
                     null,
-                    ConfigDef.LambdaValidator.with(
-                            (name, value) -> {
-                                if (value != null && (Integer) value < 1) {
-                                    throw new ConfigException(name, value, "a model version is at least 1");
-                                }
-                            },
-                            () -> "unset or at least 1"),
+                    MODEL_VERSION_VALIDATOR,
                     Importance.LOW,
                     MODEL_SHADOW_VERSION_DOC)
             .define(
@@ -280,19 +283,7 @@ public final class ExplainerConfig extends AbstractConfig {
                     Importance.LOW,
                     TOPIC_MODELS_STATUS_DOC)
             .define(MODEL_NAME_CONFIG, Type.STRING, "", Importance.HIGH, MODEL_NAME_DOC)
-            .define(
-                    MODEL_VERSION_CONFIG,
-                    Type.INT,
-                    null,
-                    ConfigDef.LambdaValidator.with(
-                            (name, value) -> {
-                                if (value != null && (Integer) value < 1) {
-                                    throw new ConfigException(name, value, "a model version is at least 1");
-                                }
-                            },
-                            () -> "unset or at least 1"),
-                    Importance.MEDIUM,
-                    MODEL_VERSION_DOC)
+            .define(MODEL_VERSION_CONFIG, Type.INT, null, MODEL_VERSION_VALIDATOR, Importance.MEDIUM, MODEL_VERSION_DOC)
             .define(MODEL_FOLLOW_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, MODEL_FOLLOW_DOC)
             .define(MODEL_CACHE_DIR_CONFIG, Type.STRING, "", Importance.LOW, MODEL_CACHE_DIR_DOC)
             .define(
