@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -114,6 +115,7 @@ class ServiceCrashTest {
     }
 
     @Test
+    @Tag("slow")
     void shouldKeepVersionsMonotonicAndNotTrainARequestAgainWhenTheServiceRestarts() throws Exception {
         Path store = tmp.resolve("restarted-store");
         TrainingRequest first = SmallRequests.small("restart-model", 1).build();

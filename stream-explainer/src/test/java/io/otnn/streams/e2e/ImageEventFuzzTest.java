@@ -40,6 +40,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,6 +95,7 @@ class ImageEventFuzzTest {
     }
 
     @Test
+    @Tag("slow")
     void shouldExplainOrDeadLetterEveryRecordExactlyOnceWhenTenThousandMutationsAreInterleavedWithGoodImages() {
         LinearTestEngine engine = new LinearTestEngine(28, 28, 1, 10, 11, pixels -> false);
         Topics topics = Topics.defaults(pipeline.format());

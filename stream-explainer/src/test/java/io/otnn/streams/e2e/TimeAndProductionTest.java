@@ -50,6 +50,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.ThreadMetadata;
 import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -427,6 +428,7 @@ class TimeAndProductionTest {
     }
 
     @Test
+    @Tag("slow")
     void shouldDeadLetterTheImageOnceAndReplaceTheThreadAtMostOnceWhenTheBrokerRefusesItsTimestampAfterStartUp()
             throws Exception {
         String run = "refused-timestamp";
