@@ -18,6 +18,7 @@ import io.otnn.ingest.ImagePublisher;
 import io.otnn.ingest.source.IdxSource;
 import io.otnn.ingest.source.ImageSource;
 import io.otnn.local.LocalStack;
+import io.otnn.reference.ReferenceModel;
 import io.otnn.schemas.registry.RestSchemaRegistryClient;
 import io.otnn.schemas.registry.SchemaRegistryClient;
 import io.otnn.schemas.serde.AvroSerdes;
@@ -56,8 +57,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code otnn demo}: the whole product on one machine. Starts the local stack, trains the dense OTNN on the bundled
- * Fashion-MNIST sample (or takes {@code --model}) and announces it, runs the stream explainer, the trainer service and
+ * {@code otnn demo}: the whole product on one machine. Starts the local stack, serves the reference checkpoint shipped in
+ * the repository (a convolutional OTNN trained on the full Fashion-MNIST; {@code --train} trains the dense OTNN on the
+ * bundled sample instead, {@code --model} takes a checkpoint) and announces it, runs the stream explainer, the trainer service and
  * the dashboard, ingests the test images at a steady rate, prints a live status line and writes a few explanations as
  * pictures, until Ctrl-C or {@code --duration}. Once the first model serves, it asks the trainer service for the
  * model's next version (unless {@code --no-swap}); the service trains, exports, serves and announces it, and the
@@ -67,7 +69,7 @@ import picocli.CommandLine.Spec;
         name = "demo",
         mixinStandardHelpOptions = true,
         description = {
-            "Run the whole pipeline locally: broker + registry, a freshly trained OTNN (or --model), the "
+            "Run the whole pipeline locally: broker + registry, the reference OTNN (or --train, or --model), the "
                     + "stream explainer, and an ingest of Fashion-MNIST test images, with a live status line.",
             "Stops on Ctrl-C or after --duration."
         })
@@ -81,17 +83,30 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "An OTNN checkpoint to use instead of training one.")
+    @Option(
+            names = "--model",
+            paramLabel = "DIR",
+            description = "An OTNN checkpoint to serve instead of the reference checkpoint.")
     Path model;
+
+    @Option(
+            names = "--train",
+            description = "Train the dense OTNN on the data first (--epochs; the sample by default) and serve it "
+                    + "instead of the reference checkpoint.")
+    boolean train;
 
     @Option(
             names = "--data-dir",
             paramLabel = "DIR",
-            description = "A folder with the official Fashion-MNIST IDX files: train on all of it (slow on a CPU) "
-                    + "and ingest its test set. Default: the bundled sample (2,000 train and 500 test images).")
+            description = "A folder with the official Fashion-MNIST IDX files: ingest its test set (and, with "
+                    + "--train, train on all of it: slow on a CPU). Default: the bundled sample (2,000 train and "
+                    + "500 test images). The next version the trainer service trains uses it too.")
     Path dataDir;
 
-    @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).", defaultValue = "10")
+    @Option(
+            names = "--epochs",
+            description = "Training epochs with --train (default: ${DEFAULT-VALUE}).",
+            defaultValue = "10")
     int epochs;
 
     @Option(
@@ -159,6 +174,10 @@ public final class DemoCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--next-epochs must be at least 1, got " + nextEpochs);
         }
+        if (train && model != null) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--train and --model exclude each other: train a model or serve one");
+        }
         if (rate <= 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--rate must be positive, got " + rate);
         }
@@ -177,7 +196,7 @@ public final class DemoCommand implements Callable<Integer> {
             console.printf(
                     "Local stack: Kafka %s, schema registry %s%n", stack.bootstrapServers(), stack.schemaRegistryUrl());
             console.flush();
-            Path checkpoint = model != null ? model : train(data, console);
+            Path checkpoint = model != null ? model : train ? train(data, console) : reference(console);
             ModelMetadata metadata = ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME));
             announce(stack, checkpoint, metadata);
             Map<String, float[]> originals = originals(data, metadata);
@@ -285,6 +304,17 @@ public final class DemoCommand implements Callable<Integer> {
         return result.checkpoint();
     }
 
+    private Path reference(PrintWriter console) throws IOException {
+        Path checkpoint = ReferenceModel.extract(out);
+        Properties provenance = ReferenceModel.provenance();
+        console.printf(
+                "Serving the reference checkpoint %s (%s; test accuracy %s on the full Fashion-MNIST test set; "
+                        + "--train trains one instead)%n",
+                checkpoint, provenance.getProperty("summary", "-"), provenance.getProperty("test.accuracy", "-"));
+        console.flush();
+        return checkpoint;
+    }
+
     /** Announces the first model on otnn.models, so the trainer service gives the next one the next version. */
     private static void announce(LocalStack stack, Path checkpoint, ModelMetadata metadata) throws Exception {
         String digest = CheckpointManifest.read(checkpoint).digest();
@@ -301,14 +331,13 @@ public final class DemoCommand implements Callable<Integer> {
                 .start();
     }
 
-    /** The request for the next version of the serving model: the first model's recipe, another seed, its epochs. */
+    /**
+     * The request for the next version of the serving model: the first model's preset, width and loss, another seed,
+     * {@code --next-epochs} on the demo's data.
+     */
     private String requestNextVersion(LocalStack stack, ModelMetadata metadata, Path data) throws Exception {
         return TrainingRequests.send(
-                stack.bootstrapServers(),
-                stack.schemaRegistryUrl(),
-                TrainingRequests.builder(metadata.name(), "fashion-mnist", data.toString(), nextEpochs)
-                        .setSeed(43)
-                        .build());
+                stack.bootstrapServers(), stack.schemaRegistryUrl(), NextVersion.request(metadata, data, nextEpochs));
     }
 
     private static Map<String, Object> explainerProperties(LocalStack stack, Path checkpoint) {

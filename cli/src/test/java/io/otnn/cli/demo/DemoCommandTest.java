@@ -6,6 +6,7 @@ import io.otnn.checkpoint.CheckpointManifest;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.cli.OtnnCommand;
 import io.otnn.explain.render.PanelLayout;
+import io.otnn.reference.ReferenceModel;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -29,7 +30,7 @@ class DemoCommandTest {
     Path out;
 
     @Test
-    void shouldTrainExplainSwapToTheNextVersionAndDrawWhenRunWithNoModel() throws Exception {
+    void shouldServeTheReferenceExplainSwapToTheNextVersionAndDrawWhenRunWithNoOption() throws Exception {
         StringWriter stdout = new StringWriter();
         StringWriter stderr = new StringWriter();
         CommandLine cmd = OtnnCommand.commandLine();
@@ -38,8 +39,6 @@ class DemoCommandTest {
 
         int exit = cmd.execute(
                 "demo",
-                "--epochs",
-                "1",
                 "--next-epochs",
                 "1",
                 "--duration",
@@ -53,11 +52,11 @@ class DemoCommandTest {
 
         String printed = stdout.toString();
         assertThat(exit).as(printed + stderr).isZero();
-        Path checkpoint = out.resolve("model");
+        Path checkpoint = out.resolve(ReferenceModel.FOLDER);
         CheckpointManifest.read(checkpoint).verify(checkpoint);
-        assertThat(ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME))
-                        .name())
-                .isEqualTo("fashion-mnist-dense-otnn-demo");
+        String name =
+                ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME)).name();
+        assertThat(printed).contains("Serving the reference checkpoint " + checkpoint);
 
         Matcher total = Pattern.compile(
                         "Explained ([\\d,]+) images, ([\\d,]+) dead letters \\(by model version: v1 ([\\d,]+), v2 ([\\d,]+)\\)")
@@ -68,10 +67,9 @@ class DemoCommandTest {
                 .isPositive();
         assertThat(printed)
                 .contains("asked the trainer service for the next version")
-                .containsPattern(
-                        "The trainer service published fashion-mnist-dense-otnn-demo v2 \\(test accuracy [\\d.]+ %\\) "
-                                + "at http://127\\.0\\.0\\.1:\\d+/models/fashion-mnist-dense-otnn-demo/2\\.tar\\.gz")
-                .containsPattern("The explainer swapped to fashion-mnist-dense-otnn-demo v2 in \\d+ ms")
+                .containsPattern("The trainer service published " + name + " v2 \\(test accuracy [\\d.]+ %\\) "
+                        + "at http://127\\.0\\.0\\.1:\\d+/models/" + name + "/2\\.tar\\.gz")
+                .containsPattern("The explainer swapped to " + name + " v2 in \\d+ ms")
                 .containsPattern("model v2 \\(v1 [\\d,]+, v2 [\\d,]+\\)  explained");
         long explained = Long.parseLong(total.group(1).replace(",", ""));
         assertThat(explained)
@@ -103,6 +101,55 @@ class DemoCommandTest {
                     .contains("x_cf at t = 5.0: model says")
                     .containsPattern("x_cf at t = 2\\.0: model says .* \\(from the record\\)");
         }
+    }
+
+    @Test
+    void shouldTrainTheDenseOtnnOnTheSampleAndServeItWhenAskedToTrain() throws Exception {
+        StringWriter stdout = new StringWriter();
+        StringWriter stderr = new StringWriter();
+        CommandLine cmd = OtnnCommand.commandLine();
+        cmd.setOut(new PrintWriter(stdout, true));
+        cmd.setErr(new PrintWriter(stderr, true));
+
+        int exit = cmd.execute(
+                "demo",
+                "--train",
+                "--epochs",
+                "1",
+                "--no-swap",
+                "--duration",
+                "15s",
+                "--pictures",
+                "1",
+                "--out",
+                out.toString());
+
+        String printed = stdout.toString();
+        assertThat(exit).as(printed + stderr).isZero();
+        Path checkpoint = out.resolve("model");
+        CheckpointManifest.read(checkpoint).verify(checkpoint);
+        assertThat(ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME))
+                        .name())
+                .isEqualTo("fashion-mnist-dense-otnn-demo");
+        assertThat(printed)
+                .contains("Training the dense OTNN")
+                .doesNotContain("Serving the reference checkpoint")
+                .containsPattern("Explained [\\d,]+ images, 0 dead letters \\(by model version: v1 [\\d,]+\\)");
+        assertThat(out.resolve(ReferenceModel.FOLDER)).doesNotExist();
+    }
+
+    @Test
+    void shouldRefuseToTrainAndServeAGivenModelAtOnceInOneLine() {
+        StringWriter stderr = new StringWriter();
+        CommandLine cmd = OtnnCommand.commandLine();
+        cmd.setErr(new PrintWriter(stderr, true));
+
+        int exit = cmd.execute("demo", "--train", "--model", out.toString(), "--out", out.toString());
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(stderr.toString().strip())
+                .startsWith("otnn: --train and --model exclude each other: train a model or serve one")
+                .doesNotContain("\n");
     }
 
     @Test
