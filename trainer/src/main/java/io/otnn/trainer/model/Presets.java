@@ -132,9 +132,21 @@ public final class Presets {
         return new Architecture("vgg", constrained, width, layers);
     }
 
+    /**
+     * {@code -Dotnn.conv.norm=operator}: the spectral convolutions divide by their operator norm (power iteration)
+     * instead of deel-lip's bound; {@code bound} (default) keeps deel-lip's.
+     */
+    static boolean operatorNorm() {
+        String mode = System.getProperty("otnn.conv.norm", "bound");
+        if (!mode.equals("bound") && !mode.equals("operator")) {
+            throw new IllegalArgumentException("otnn.conv.norm must be bound or operator, got '" + mode + "'");
+        }
+        return mode.equals("operator");
+    }
+
     private static void conv(List<Layer> layers, boolean constrained, int channels, int stride) {
         if (constrained) {
-            layers.add(new SpectralConv2D(channels, 3, stride));
+            layers.add(new SpectralConv2D(channels, 3, stride, operatorNorm()));
             layers.add(new GroupSort2());
         } else {
             layers.add(new Conv2D(channels, 3, stride));
