@@ -21,6 +21,11 @@ public final class SignatureContract {
     public static final String SERVING = "serving_default";
     public static final String EXPLAIN = "explain";
     public static final String EXPLAIN_TO = "explain_to";
+    /**
+     * Optional (networks with a convolutional layer): Grad-CAM of the class {@code target} on the last convolutional
+     * block; inputs {@code images} and {@code target}, outputs {@code logits} and {@link #CAM}.
+     */
+    public static final String GRADCAM = "gradcam";
 
     /** Input: float32 images {@code [N, H, W, C]} in the model's input range (every signature). */
     public static final String IMAGES = "images";
@@ -32,10 +37,28 @@ public final class SignatureContract {
     public static final String GRAD_TOP1 = "grad_top1";
     /** Output of {@code explain} (∇ₓ (f_top1 − f_top2)) and {@code explain_to} (∇ₓ (f_pred − f_target)). */
     public static final String GRAD_MARGIN = "grad_margin";
+    /**
+     * Output of {@code gradcam}: float32 {@code [N, H, W]} = ReLU(Σ_k α_k A_k) with A the output of the last
+     * convolutional block (after its activation) and α_k the spatial mean of ∂f_target/∂A_k, bilinearly resized to the
+     * input's H×W (half-pixel centres), not normalised.
+     */
+    public static final String CAM = "cam";
+    /** The key of the list of exported signatures in {@code otnn-model.json}'s {@code architecture} object. */
+    public static final String SIGNATURES_FIELD = "signatures";
 
     private SignatureContract() {}
 
+    /** Whether the metadata lists the optional {@code gradcam} signature among the exported ones. */
+    public static boolean declaresGradCam(ModelMetadata metadata) {
+        var arch = metadata.architecture();
+        if (arch == null || !arch.has(SIGNATURES_FIELD)) return false;
+        for (var s : arch.get(SIGNATURES_FIELD)) if (GRADCAM.equals(s.asText())) return true;
+        return false;
+    }
+
     /**
+     * Checks the three required signatures, and {@code gradcam} when the SavedModel has it or the metadata lists it.
+     *
      * @param inputs  signature → input name → dims (-1 = any, null = unknown rank)
      * @param outputs signature → output name → dims
      * @throws CheckpointException naming saved_model.pb and every problem found
@@ -61,6 +84,15 @@ public final class SignatureContract {
                 expect(problems, key, "output", GRAD_MARGIN, outputs.get(key), image);
             }
             if (key.equals(EXPLAIN_TO)) expect(problems, key, "input", TARGET, inputs.get(key), new long[] {-1});
+        }
+        if (inputs.containsKey(GRADCAM)) {
+            expect(problems, GRADCAM, "input", IMAGES, inputs.get(GRADCAM), image);
+            expect(problems, GRADCAM, "input", TARGET, inputs.get(GRADCAM), new long[] {-1});
+            expect(problems, GRADCAM, "output", LOGITS, outputs.get(GRADCAM), logits);
+            expect(problems, GRADCAM, "output", CAM, outputs.get(GRADCAM), new long[] {-1, in.height(), in.width()});
+        } else if (declaresGradCam(metadata)) {
+            problems.add(
+                    "signature '" + GRADCAM + "' is listed in the metadata but missing (has " + inputs.keySet() + ")");
         }
         if (!problems.isEmpty()) {
             throw new CheckpointException(savedModel + ": " + String.join("; ", problems));

@@ -199,8 +199,14 @@ public record TrainingConfig(
             if (limit < 1) throw new IllegalArgumentException("limit must be >= 1, got " + limit);
             if (testLimit < 1) throw new IllegalArgumentException("test limit must be >= 1, got " + testLimit);
             boolean binaryData = ds.equals("koch") || ds.equals("block-mnist");
-            LossSpec.Kind kind =
-                    lossKind != null ? lossKind : binaryData ? LossSpec.Kind.HKR : LossSpec.Kind.HKR_SOFTMAX;
+            boolean recipe = architecture.equalsIgnoreCase("cnn");
+            LossSpec.Kind kind = lossKind != null
+                    ? lossKind
+                    : binaryData
+                            ? LossSpec.Kind.HKR
+                            : recipe && !Boolean.FALSE.equals(constrained)
+                                    ? LossSpec.Kind.HKR_SOFT
+                                    : LossSpec.Kind.HKR_SOFTMAX;
             if (binaryData != (kind == LossSpec.Kind.HKR)) {
                 throw new IllegalArgumentException(
                         binaryData
@@ -208,18 +214,22 @@ public record TrainingConfig(
                                 : "--loss hkr is the binary loss; data set " + ds
                                         + " has several classes: use hkr-multiclass, hkr-softmax or cross-entropy");
             }
-            // paper A.2.3: Fashion-MNIST λ = 5, m = 0.5, α = 10; the binary toy problems use the same λ and m.
+            // paper A.2.3: Fashion-MNIST λ = 5, m = 0.5, α = 10; the binary toy problems use the same λ and m;
+            // hkr-soft: deel-lip demo 4's λ = 50, m = 0.2, α (temperature) = 10.
+            LossSpec defaults = LossSpec.of(kind);
             LossSpec loss = new LossSpec(
                     kind,
-                    lambda != null ? lambda : LossSpec.DEFAULT_LAMBDA,
-                    margin != null ? margin : LossSpec.DEFAULT_MARGIN,
-                    alpha != null ? alpha : LossSpec.DEFAULT_ALPHA);
+                    lambda != null ? lambda : defaults.lambda(),
+                    margin != null ? margin : defaults.margin(),
+                    alpha != null ? alpha : defaults.alpha());
             boolean lip = constrained != null ? constrained : kind.lipschitz();
             if (kind.lipschitz() && !lip)
                 throw new IllegalArgumentException("the hKR losses need the constrained (1-Lipschitz) network");
-            double w = width != null ? width : architecture.equalsIgnoreCase("cnn") ? Presets.DEFAULT_CNN_WIDTH : 1.0;
-            LearningRateSchedule s =
-                    schedule != null ? schedule : LearningRateSchedule.parse(LearningRateSchedule.FASHION_MNIST);
+            double w = width != null ? width : Presets.defaultWidth(architecture);
+            LearningRateSchedule s = schedule != null
+                    ? schedule
+                    : LearningRateSchedule.parse(
+                            recipe ? LearningRateSchedule.DEMO4 : LearningRateSchedule.FASHION_MNIST);
             String n = name != null
                     ? name
                     : ds + "-" + architecture.toLowerCase(Locale.ROOT) + (lip ? "-otnn" : "-baseline");

@@ -152,10 +152,10 @@ class TrainingBehaviourTest {
     }
 
     @Test
-    void shouldExportTheCnnWhenTrainedBriefly() throws Exception {
+    void shouldExportThePapersTableFourNetworkWhenVggTrainsBriefly() throws Exception {
         TrainingResult r = new Trainer()
-                .train(small("cnn")
-                        .optArchitecture("cnn")
+                .train(small("vgg")
+                        .optArchitecture("vgg")
                         .optLimit(256)
                         .optTestLimit(64)
                         .optWidthMultiplier(0.0625)

@@ -43,25 +43,32 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "folder of the data set files (IDX files, or one sub-folder per class)")
     Path dataDir;
 
-    @Option(names = "--arch", defaultValue = "dense", description = "dense or cnn (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--arch",
+            defaultValue = "dense",
+            description = "dense, cnn (deel-lip's demo 4 network) or vgg (the paper's Table 4 network)"
+                    + " (default: ${DEFAULT-VALUE})")
     String arch;
 
     @Option(
             names = "--loss",
             description =
-                    "hkr (binary), hkr-multiclass, hkr-softmax or cross-entropy (default: hkr-softmax; hkr for binary data)")
+                    "hkr (binary), hkr-multiclass, hkr-softmax, hkr-soft or cross-entropy (default: hkr-soft for cnn,"
+                            + " hkr-softmax otherwise; hkr for binary data)")
     String loss;
 
-    @Option(names = "--lambda", description = "hKR λ (default 5)")
+    @Option(names = "--lambda", description = "hKR λ (default 5; hkr-soft: 50)")
     Float lambda;
 
-    @Option(names = "--margin", description = "hKR margin m (default 0.5)")
+    @Option(names = "--margin", description = "hKR margin m (default 0.5; hkr-soft: 0.2)")
     Float margin;
 
-    @Option(names = "--alpha", description = "softmax temperature α of hkr-softmax (default 10)")
+    @Option(names = "--alpha", description = "softmax temperature α of hkr-softmax and hkr-soft (default 10)")
     Float alpha;
 
-    @Option(names = "--width", description = "width multiplier of the preset (default 1 for dense, 0.25 for cnn)")
+    @Option(
+            names = "--width",
+            description = "width multiplier of the preset (default 1 for dense, 0.25 for cnn and vgg)")
     Double width;
 
     @Option(names = "--epochs", required = true, description = "number of epochs")
@@ -73,7 +80,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--lr",
             description = "learning-rate schedule 'rate:untilEpoch,…,rate' (default "
-                    + LearningRateSchedule.FASHION_MNIST + ")")
+                    + LearningRateSchedule.FASHION_MNIST + "; cnn: " + LearningRateSchedule.DEMO4 + ")")
     String lr;
 
     @Option(

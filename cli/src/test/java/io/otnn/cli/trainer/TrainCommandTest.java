@@ -64,7 +64,7 @@ class TrainCommandTest {
                 .hasSize(1)
                 .first()
                 .asString()
-                .contains("valid: hkr, hkr-multiclass, hkr-softmax, cross-entropy");
+                .contains("valid: hkr, hkr-multiclass, hkr-softmax, hkr-soft, cross-entropy");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.otnn.trainer.export;
 
+import static io.otnn.checkpoint.SignatureContract.CAM;
 import static io.otnn.checkpoint.SignatureContract.GRAD_MARGIN;
 import static io.otnn.checkpoint.SignatureContract.GRAD_TOP1;
 import static io.otnn.checkpoint.SignatureContract.IMAGES;
@@ -32,11 +33,22 @@ import org.tensorflow.types.TInt32;
  * Writes the inference graph of a trained network as a SavedModel (docs/checkpoint-format.md): frozen, already
  * normalised weights as variables of a fresh graph (no power iteration, no Björck at inference), and the signatures
  * {@code serving_default}, {@code explain} and {@code explain_to} whose input gradients are part of the graph, named as
- * {@link SignatureContract} says.
+ * {@link SignatureContract} says, and {@code gradcam} for networks with a convolutional layer.
  */
 public final class CheckpointExporter {
 
+    /** The name of the Grad-CAM activation A in the exported graph (a tensor that can be fetched or fed). */
+    public static final String GRADCAM_ACTIVATIONS = "gradcam_activations";
+
     private CheckpointExporter() {}
+
+    /** The signatures {@link #writeSavedModel} exports for {@code architecture}, in order. */
+    public static List<String> signatures(Architecture architecture) {
+        List<String> keys = new ArrayList<>(
+                List.of(SignatureContract.SERVING, SignatureContract.EXPLAIN, SignatureContract.EXPLAIN_TO));
+        if (architecture.gradCamLayer() >= 0) keys.add(SignatureContract.GRADCAM);
+        return keys;
+    }
 
     /** Exports the SavedModel of {@code architecture} (layers already built) with {@code params} into {@code dir}. */
     public static void writeSavedModel(
@@ -53,6 +65,8 @@ public final class CheckpointExporter {
             List<Placeholder<TFloat32>> feeds = new ArrayList<>();
             Operand<TFloat32> x = images;
             List<Layer> layers = architecture.layers();
+            int camLayer = architecture.gradCamLayer();
+            Operand<TFloat32> activations = null;
             for (int i = 0; i < layers.size(); i++) {
                 Ops scope = tf.withSubScope("layer" + i);
                 List<Operand<TFloat32>> vars = new ArrayList<>();
@@ -66,10 +80,19 @@ public final class CheckpointExporter {
                     vars.add(v);
                 }
                 x = layers.get(i).infer(scope, x, vars);
+                if (i == camLayer) {
+                    activations = tf.withName(GRADCAM_ACTIVATIONS).identity(x);
+                    x = activations;
+                }
             }
             Operand<TFloat32> out = tf.withName(LOGITS).identity(x);
             ExplainHeads heads = ExplainHeads.build(graph, tf, images, out, logits, null);
             ExplainHeads headsTo = ExplainHeads.build(graph, tf, images, out, logits, target);
+            Operand<TFloat32> cam = activations == null
+                    ? null
+                    : tf.withName(CAM)
+                            .identity(ExplainHeads.gradCam(
+                                    graph, tf, activations, out, logits, target, inputShape[0], inputShape[1]));
             try (Session session = new Session(graph)) {
                 Session.Runner r = session.runner();
                 List<Tensor> tensors = new ArrayList<>();
@@ -104,10 +127,20 @@ public final class CheckpointExporter {
                         .output(GRAD_TOP1, headsTo.gradTop1())
                         .output(GRAD_MARGIN, headsTo.gradMargin())
                         .build();
+                List<Signature> all = new ArrayList<>(List.of(serving, explain, explainTo));
+                if (cam != null) {
+                    all.add(Signature.builder()
+                            .key(SignatureContract.GRADCAM)
+                            .input(IMAGES, images)
+                            .input(TARGET, target)
+                            .output(LOGITS, out)
+                            .output(CAM, cam)
+                            .build());
+                }
                 SavedModelBundle.exporter(dir.toString())
                         .withTags(SignatureContract.TAG)
                         .withSession(session)
-                        .withSignatures(serving, explain, explainTo)
+                        .withSignatures(all.toArray(new Signature[0]))
                         .export();
             }
         }

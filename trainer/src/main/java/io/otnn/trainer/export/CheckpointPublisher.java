@@ -165,6 +165,9 @@ public final class CheckpointPublisher {
         architecture.put("widthMultiplier", arch.widthMultiplier());
         ArrayNode layers = architecture.putArray("layers");
         arch.describeLayers().forEach(layers::add);
+        ArrayNode signatures = architecture.putArray(SignatureContract.SIGNATURES_FIELD);
+        CheckpointExporter.signatures(arch).forEach(signatures::add);
+        if (arch.gradCamLayer() >= 0) architecture.put("gradcamLayer", arch.gradCamLayer());
         if (!arch.constrained()) {
             architecture.put(
                     "lipschitzEstimate", "product of per-layer spectral norms (power iteration): an upper bound");

@@ -44,6 +44,46 @@ public record ExplainHeads(Operand<TFloat32> gradTop1, Operand<TFloat32> gradMar
         return new ExplainHeads(gradient(graph, tf, top1, images), gradient(graph, tf, margin, images));
     }
 
+    /**
+     * Grad-CAM (the {@code gradcam} signature's {@code cam}): ReLU(Σ_k α_k A_k) with α_k the spatial mean of
+     * ∂f_target/∂A_k, for {@code activations} A {@code [N, h, w, C]}, bilinearly resized (half-pixel centres, as
+     * TF2's {@code tf.image.resize}) to {@code height × width}: {@code [N, height, width]}, not normalised. The class
+     * score is f_target (K = 1: f for target 1, −f for target 0).
+     */
+    public static Operand<TFloat32> gradCam(
+            Graph graph,
+            Ops tf,
+            Operand<TFloat32> activations,
+            Operand<TFloat32> logits,
+            int k,
+            Operand<TInt32> target,
+            long height,
+            long width) {
+        Operand<TFloat32> score;
+        if (k == 1) {
+            Operand<TFloat32> sign =
+                    tf.math.sub(tf.math.mul(tf.constant(2f), tf.dtypes.cast(target, TFloat32.class)), tf.constant(1f));
+            score = tf.reduceSum(
+                    tf.math.mul(logits, tf.stopGradient(tf.expandDims(sign, tf.constant(1)))),
+                    tf.constant(new int[] {0, 1}));
+        } else {
+            Operand<TFloat32> one = tf.oneHot(target, tf.constant(k), tf.constant(1f), tf.constant(0f));
+            score = tf.reduceSum(tf.math.mul(logits, tf.stopGradient(one)), tf.constant(new int[] {0, 1}));
+        }
+        Operand<TFloat32> g = gradient(graph, tf, score, activations);
+        Operand<TFloat32> alpha =
+                tf.math.mean(g, tf.constant(new int[] {1, 2}), org.tensorflow.op.math.Mean.keepDims(true));
+        Operand<TFloat32> weighted = tf.nn.relu(tf.reduceSum(
+                tf.math.mul(alpha, activations),
+                tf.constant(new int[] {3}),
+                org.tensorflow.op.core.ReduceSum.keepDims(true)));
+        Operand<TFloat32> resized = tf.image.resizeBilinear(
+                weighted,
+                tf.constant(new int[] {(int) height, (int) width}),
+                org.tensorflow.op.image.ResizeBilinear.halfPixelCenters(true));
+        return tf.squeeze(resized, org.tensorflow.op.core.Squeeze.axis(java.util.List.of(3L)));
+    }
+
     @SuppressWarnings("unchecked")
     private static Operand<TFloat32> gradient(Graph graph, Ops tf, Operand<TFloat32> y, Operand<TFloat32> x) {
         Output<?>[] g = graph.addGradients(y.asOutput(), new Output<?>[] {x.asOutput()});

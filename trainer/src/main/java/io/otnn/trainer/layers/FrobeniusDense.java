@@ -42,12 +42,20 @@ public final class FrobeniusDense implements Layer {
 
     @Override
     public Operand<TFloat32> train(Ops tf, Operand<TFloat32> x, List<Op> updates) {
-        return infer(tf, x, List.of(Normalizers.columnNormalization(tf, kernel), bias));
+        return infer(tf, x, List.of(Normalizers.columnNormalization(tf, read(tf)), bias));
     }
 
     @Override
     public List<Op> condense(Ops tf) {
-        return List.of(tf.assign(frozenKernel, Normalizers.columnNormalization(tf, kernel)));
+        return List.of(tf.assign(frozenKernel, Normalizers.columnNormalization(tf, read(tf))));
+    }
+
+    /**
+     * The kernel's value. Differentiating Square applied to the variable itself crashes TF's C gradient builder (its
+     * SquareGrad casts a constant to the input's type, here the reference type float_ref).
+     */
+    private Operand<TFloat32> read(Ops tf) {
+        return tf.identity(kernel);
     }
 
     @Override

@@ -60,6 +60,36 @@ public final class Losses {
         return tf.math.mean(tf.math.add(kr, tf.math.mul(tf.constant(lambda), hinge)), tf.constant(0));
     }
 
+    /**
+     * deel-lip's {@code MulticlassSoftHKR} (the loss of its Fashion-MNIST demo 4), per sample, with the weights
+     * w_y = 1 and w_k = e^{t f_k} / Σ_{j≠y} e^{t f_j} (k ≠ y): L = (1/λ) [Σ_{k≠y} w_k f_k − f_y] + (m/2 − f_y)₊
+     * + Σ_{k≠y} w_k (m/2 + f_k)₊, averaged over the batch. deel-lip's {@code alpha} is λ here, its {@code min_margin}
+     * is m (the hinge asks for half of it on each side), and its temperature t = clip(α·m / μ, 0.005, 250) is held
+     * constant for the gradient, with μ = max(m, {@code runningMean}) and {@code runningMean} the running mean of
+     * |f| (see {@link LossSpec}). Eq. 5 scaled by 1/λ, with a margin m/2 and an adaptive temperature.
+     */
+    public static Operand<TFloat32> softHkr(
+            Ops tf,
+            Operand<TFloat32> f,
+            Operand<TFloat32> y,
+            float lambda,
+            float margin,
+            float alpha,
+            Operand<TFloat32> runningMean) {
+        Operand<TFloat32> mean =
+                tf.math.minimum(tf.math.maximum(runningMean, tf.constant(margin)), tf.constant(20000f));
+        Operand<TFloat32> t = tf.stopGradient(tf.math.minimum(
+                tf.math.maximum(tf.math.div(tf.constant(alpha * margin), mean), tf.constant(0.005f)),
+                tf.constant(250f)));
+        Operand<TFloat32> notY = tf.math.sub(tf.constant(1f), y);
+        Operand<TFloat32> sigma =
+                tf.math.mul(tf.nn.softmax(tf.math.sub(tf.math.mul(t, f), tf.math.mul(tf.constant(MASK), y))), notY);
+        Operand<TFloat32> fy = tf.reduceSum(tf.math.mul(f, y), tf.constant(1));
+        Operand<TFloat32> kr = tf.math.sub(tf.reduceSum(tf.math.mul(sigma, f), tf.constant(1)), fy);
+        Operand<TFloat32> hinge = hingeTerms(tf, f, y, notY, margin / 2, sigma);
+        return tf.math.mean(tf.math.add(tf.math.mul(tf.constant(1f / lambda), kr), hinge), tf.constant(0));
+    }
+
     /** Categorical cross-entropy of softmax(f), the baselines' loss. */
     public static Operand<TFloat32> crossEntropy(Ops tf, Operand<TFloat32> f, Operand<TFloat32> y) {
         return tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(f, y).loss(), tf.constant(0));

@@ -1,8 +1,13 @@
 package io.otnn.trainer.model;
 
 import io.otnn.checkpoint.Certificate;
+import io.otnn.trainer.layers.BatchNormalization;
+import io.otnn.trainer.layers.Conv2D;
 import io.otnn.trainer.layers.FrobeniusDense;
+import io.otnn.trainer.layers.GroupSort2;
 import io.otnn.trainer.layers.Layer;
+import io.otnn.trainer.layers.ReLU;
+import io.otnn.trainer.layers.SpectralConv2D;
 import java.util.List;
 
 /**
@@ -31,6 +36,25 @@ public record Architecture(String preset, boolean constrained, double widthMulti
         return layers.get(layers.size() - 1) instanceof FrobeniusDense
                 ? Certificate.INDEPENDENT_HEADS_FACTOR
                 : Certificate.VECTOR_MAP_FACTOR;
+    }
+
+    /**
+     * The index of the layer whose output is the Grad-CAM activation A: the last convolution followed by its block's
+     * activation (and batch normalisation, for the twins); -1 without a convolutional layer.
+     */
+    public int gradCamLayer() {
+        int last = -1;
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i) instanceof SpectralConv2D || layers.get(i) instanceof Conv2D) last = i;
+        }
+        if (last < 0) return -1;
+        while (last + 1 < layers.size()
+                && (layers.get(last + 1) instanceof GroupSort2
+                        || layers.get(last + 1) instanceof BatchNormalization
+                        || layers.get(last + 1) instanceof ReLU)) {
+            last++;
+        }
+        return last;
     }
 
     public List<String> describeLayers() {

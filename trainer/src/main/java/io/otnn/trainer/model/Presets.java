@@ -4,11 +4,14 @@ import io.otnn.trainer.layers.BatchNormalization;
 import io.otnn.trainer.layers.Conv2D;
 import io.otnn.trainer.layers.Dense;
 import io.otnn.trainer.layers.Flatten;
+import io.otnn.trainer.layers.FrobeniusDense;
 import io.otnn.trainer.layers.GlobalAveragePooling2D;
 import io.otnn.trainer.layers.GroupSort2;
 import io.otnn.trainer.layers.Layer;
+import io.otnn.trainer.layers.MaxPooling2D;
 import io.otnn.trainer.layers.ReLU;
 import io.otnn.trainer.layers.ScaledGlobalAveragePooling2D;
+import io.otnn.trainer.layers.ScaledL2NormPooling2D;
 import io.otnn.trainer.layers.SpectralConv2D;
 import io.otnn.trainer.layers.SpectralDense;
 import java.util.ArrayList;
@@ -22,12 +25,20 @@ import java.util.Locale;
  */
 public final class Presets {
 
+    /** The preset names, as {@code --arch} takes them. */
+    public static final List<String> NAMES = List.of("dense", "cnn", "vgg");
     /** Hidden widths of the dense preset (784-512-512-K at width 1). */
     public static final int[] DENSE_HIDDEN = {512, 512};
-    /** Channels of the three stages of the paper's Table 4 Fashion-MNIST CNN at width 1. */
-    public static final int[] CNN_STAGES = {96, 192, 384};
-    /** The CNN's width multiplier by default: Table 4 at full width is too slow on a CPU. */
+    /** Channels of the three stages of deel-lip's Fashion-MNIST network (demo 4) at width 1: two convolutions each. */
+    public static final int[] CNN_STAGES = {64, 128, 256};
+    /** Units of the hidden dense layer of the {@code cnn} preset at width 1. */
+    public static final int CNN_DENSE = 512;
+    /** Channels of the three stages of the paper's Table 4 Fashion-MNIST CNN ({@code vgg}) at width 1. */
+    public static final int[] VGG_STAGES = {96, 192, 384};
+    /** The {@code cnn} preset's width multiplier by default (16-32-64 channels, 128 units): sized for a CPU. */
     public static final double DEFAULT_CNN_WIDTH = 0.25;
+    /** The {@code vgg} preset's width multiplier by default: Table 4 at full width is too slow on a CPU. */
+    public static final double DEFAULT_VGG_WIDTH = 0.25;
 
     private Presets() {}
 
@@ -38,7 +49,19 @@ public final class Presets {
         return switch (preset.toLowerCase(Locale.ROOT)) {
             case "dense" -> dense(constrained, width, logits);
             case "cnn" -> cnn(constrained, width, logits);
-            default -> throw new IllegalArgumentException("unknown architecture '" + preset + "', valid: dense, cnn");
+            case "vgg" -> vgg(constrained, width, logits);
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown architecture '" + preset + "', valid: " + String.join(", ", NAMES));
+        };
+    }
+
+    /** The width multiplier a preset uses when none is given. */
+    public static double defaultWidth(String preset) {
+        return switch (preset.toLowerCase(Locale.ROOT)) {
+            case "cnn" -> DEFAULT_CNN_WIDTH;
+            case "vgg" -> DEFAULT_VGG_WIDTH;
+            default -> 1.0;
         };
     }
 
@@ -62,24 +85,68 @@ public final class Presets {
     }
 
     /**
-     * The paper's Table 4 network: three stages of three 3×3 convolutions, separated by stride-2 convolutions, then
-     * (scaled) global average pooling and a dense head; channel counts multiplied by {@code width}.
+     * deel-lip's Fashion-MNIST network (its demo 4, which accompanies the paper): three stages of two 3×3 {@code same}
+     * convolutions with GroupSort2, an L2-norm pooling (2×2) after the first two stages, scaled global average pooling,
+     * a dense layer of 512 units with GroupSort2 and a head of disjoint 1-Lipschitz neurons ({@link FrobeniusDense}, one
+     * normalised row per class); channels and units multiplied by {@code width}. The unconstrained twin has the same
+     * sizes with batch normalisation, ReLU, max pooling, global average pooling and a plain dense head.
      */
     public static Architecture cnn(boolean constrained, double width, int logits) {
         List<Layer> layers = new ArrayList<>();
         for (int s = 0; s < CNN_STAGES.length; s++) {
             int c = even(CNN_STAGES[s] * width);
+            for (int i = 0; i < 2; i++) conv(layers, constrained, c, 1);
+            if (s < CNN_STAGES.length - 1) {
+                layers.add(constrained ? new ScaledL2NormPooling2D(2) : new MaxPooling2D(2));
+            }
+        }
+        int units = even(CNN_DENSE * width);
+        if (constrained) {
+            layers.add(new ScaledGlobalAveragePooling2D());
+            layers.add(new SpectralDense(units));
+            layers.add(new GroupSort2());
+            layers.add(new FrobeniusDense(logits));
+        } else {
+            layers.add(new GlobalAveragePooling2D());
+            layers.add(new Dense(units));
+            layers.add(new BatchNormalization());
+            layers.add(new ReLU());
+            layers.add(new Dense(logits));
+        }
+        return new Architecture("cnn", constrained, width, layers);
+    }
+
+    /**
+     * The paper's Table 4 network: three stages of three 3×3 convolutions, separated by stride-2 convolutions, then
+     * (scaled) global average pooling and a dense head; channel counts multiplied by {@code width}.
+     */
+    public static Architecture vgg(boolean constrained, double width, int logits) {
+        List<Layer> layers = new ArrayList<>();
+        for (int s = 0; s < VGG_STAGES.length; s++) {
+            int c = even(VGG_STAGES[s] * width);
             for (int i = 0; i < 3; i++) conv(layers, constrained, c, 1);
-            if (s < CNN_STAGES.length - 1) conv(layers, constrained, c, 2);
+            if (s < VGG_STAGES.length - 1) conv(layers, constrained, c, 2);
         }
         layers.add(constrained ? new ScaledGlobalAveragePooling2D() : new GlobalAveragePooling2D());
         layers.add(constrained ? new SpectralDense(logits) : new Dense(logits));
-        return new Architecture("cnn", constrained, width, layers);
+        return new Architecture("vgg", constrained, width, layers);
+    }
+
+    /**
+     * {@code -Dotnn.conv.norm=operator}: the spectral convolutions divide by their operator norm (power iteration)
+     * instead of deel-lip's bound; {@code bound} (default) keeps deel-lip's.
+     */
+    static boolean operatorNorm() {
+        String mode = System.getProperty("otnn.conv.norm", "bound");
+        if (!mode.equals("bound") && !mode.equals("operator")) {
+            throw new IllegalArgumentException("otnn.conv.norm must be bound or operator, got '" + mode + "'");
+        }
+        return mode.equals("operator");
     }
 
     private static void conv(List<Layer> layers, boolean constrained, int channels, int stride) {
         if (constrained) {
-            layers.add(new SpectralConv2D(channels, 3, stride));
+            layers.add(new SpectralConv2D(channels, 3, stride, operatorNorm()));
             layers.add(new GroupSort2());
         } else {
             layers.add(new Conv2D(channels, 3, stride));

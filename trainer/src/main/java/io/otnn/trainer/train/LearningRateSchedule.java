@@ -12,6 +12,8 @@ public record LearningRateSchedule(List<Double> rates, List<Integer> boundaries)
 
     /** Paper A.2.3, Fashion-MNIST (200 epochs, batch 128). */
     public static final String FASHION_MNIST = "5e-4:50,5e-5:75,1e-6";
+    /** deel-lip's demo 4 (the {@code cnn} preset's default): Adam at 5e-4 throughout. */
+    public static final String DEMO4 = "5e-4";
 
     public LearningRateSchedule {
         rates = List.copyOf(rates);

@@ -81,7 +81,7 @@ public final class TrainingGraph implements ModelRunner, AutoCloseable {
                     "the network ends with shape " + java.util.Arrays.toString(shape) + ", expected [" + logits + "]");
         }
         trainLogits = x;
-        loss = lossSpec.build(tf, trainLogits, labels);
+        loss = lossSpec.build(tf.withSubScope("loss"), trainLogits, labels, updates);
         stepTargets.addAll(updates);
         stepTargets.addAll(adam(layers));
 

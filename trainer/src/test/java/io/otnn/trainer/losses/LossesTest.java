@@ -277,6 +277,96 @@ class LossesTest {
         assertThat((double) actual).isCloseTo(total / MC_3.length, within(1e-5));
     }
 
+    /**
+     * deel-lip's MulticlassSoftHKR written out sample by sample (losses.py: signed logits s_k = ±f_k, weights 1 for the
+     * true class and a softmax of t·f over the others, loss Σ_k w_k (−s_k) / α_deel + Σ_k w_k (m/2 − s_k)₊), with
+     * t = clip(T·m / max(m, μ), 0.005, 250).
+     */
+    static double deelSoftHkr(
+            double[][] f, int[] y, double alphaDeel, double minMargin, double temperature, double mu) {
+        double t = Math.min(250, Math.max(0.005, temperature * minMargin / Math.min(20000, Math.max(minMargin, mu))));
+        double total = 0;
+        for (int i = 0; i < f.length; i++) {
+            int k = f[i].length;
+            double z = 0;
+            for (int j = 0; j < k; j++) if (j != y[i]) z += Math.exp(t * f[i][j]);
+            double a = 0, b = 0;
+            for (int j = 0; j < k; j++) {
+                double w = j == y[i] ? 1 : Math.exp(t * f[i][j]) / z;
+                double signed = j == y[i] ? f[i][j] : -f[i][j];
+                a += w * -signed;
+                b += w * relu(minMargin / 2 - signed);
+            }
+            total += a / alphaDeel + b;
+        }
+        return total / f.length;
+    }
+
+    private static double meanAbs(float[][] f) {
+        double s = 0;
+        int n = 0;
+        for (float[] row : f) {
+            for (float v : row) {
+                s += Math.abs(v);
+                n++;
+            }
+        }
+        return s / n;
+    }
+
+    private static double[][] toDouble(float[][] f) {
+        double[][] d = new double[f.length][];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = new double[f[i].length];
+            for (int j = 0; j < f[i].length; j++) d[i][j] = f[i][j];
+        }
+        return d;
+    }
+
+    @Test
+    void shouldMatchDeelLipsMulticlassSoftHkrWhenHkrSoftHasAGivenRunningMean() {
+        // μ = 0.2 (the start: t = T = 10), 0.8 (t = 2.5) and 1e-4 (clipped to m: t = 10 again)
+        for (double mu : new double[] {0.2, 0.8, 1e-4}) {
+            double expected = deelSoftHkr(toDouble(F), LABELS, 50, 0.2, 10, mu);
+            float actual = eval(Losses.softHkr(
+                    tf, tf.constant(F), tf.constant(oneHot(LABELS, K)), 50f, 0.2f, 10f, tf.constant((float) mu)));
+            assertThat((double) actual).as("μ = %s", mu).isCloseTo(expected, within(1e-6));
+        }
+    }
+
+    @Test
+    void shouldAdaptTheTemperatureToTheRunningMeanOfTheLogitsWhenHkrSoftTrainsSteps() {
+        LossSpec spec = LossSpec.of(LossSpec.Kind.fromCli("hkr-soft"));
+        assertThat(spec.parameters())
+                .containsEntry("lambda", 50.0)
+                .containsEntry("margin", (double) 0.2f)
+                .containsEntry("alpha", 10.0);
+        Placeholder<TFloat32> p = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(F.length, K)));
+        java.util.List<org.tensorflow.op.Op> updates = new java.util.ArrayList<>();
+        Operand<TFloat32> loss = spec.build(tf.withSubScope("soft_steps"), p, tf.constant(oneHot(LABELS, K)), updates);
+        assertThat(updates).hasSize(1);
+        session.initialize();
+        float[][] second = new float[F.length][K];
+        for (int i = 0; i < F.length; i++) for (int j = 0; j < K; j++) second[i][j] = 4 * F[i][j] + 0.5f;
+        double mu = 0.2f;
+        for (float[][] batch : new float[][][] {F, second, second}) {
+            mu = 0.99 * mu + 0.01 * meanAbs(batch);
+            double expected = deelSoftHkr(toDouble(batch), LABELS, 50, 0.2f, 10, mu);
+            float[] flat = new float[F.length * K];
+            for (int i = 0; i < F.length; i++) System.arraycopy(batch[i], 0, flat, i * K, K);
+            try (TFloat32 in = new io.otnn.trainer.layers.Param(new long[] {F.length, K}, flat).toTensor()) {
+                Session.Runner r = session.runner().feed(p, in).fetch(loss);
+                updates.forEach(r::addTarget);
+                try (Result res = r.run()) {
+                    assertThat((double) ((TFloat32) res.get(0)).getFloat())
+                            .as("step with μ = %s", mu)
+                            .isCloseTo(expected, within(1e-6));
+                }
+            }
+        }
+        assertThat(mu).as("the running mean moved").isGreaterThan(0.2 + 0.01);
+    }
+
     // plain-Java formulas in double, for the finite differences
 
     static double eq1(double[][] f, int[] y, double lambda, double m) {
@@ -413,6 +503,12 @@ class LossesTest {
                 f, p -> Losses.multiclassHkr(tf, p, y, 5f, 0.5f), x -> eq4(x, labels, 5, m), "Eq. 4");
         assertGradientMatchesFiniteDifferences(
                 f, p -> Losses.softmaxHkr(tf, p, y, 5f, 0.5f, 10f), x -> eq5(x, labels, 5, m, 10), "Eq. 5");
+        double[][] fs = smoothLogits(labels.length, 5, 0.1, 23);
+        assertGradientMatchesFiniteDifferences(
+                fs,
+                p -> Losses.softHkr(tf, p, y, 50f, 0.2f, 10f, tf.constant(0.5f)),
+                x -> deelSoftHkr(x, labels, 50, 0.2f, 10, 0.5),
+                "MulticlassSoftHKR");
         int[] binary = {1, 0, 0, 1, 1, 0, 1, 0, 0, 0};
         double[][] fb = smoothLogits(binary.length, 1, m, 22);
         float[][] yb = new float[binary.length][1];
@@ -441,6 +537,8 @@ class LossesTest {
         assertThatThrownBy(() -> new LossSpec(LossSpec.Kind.HKR, 1f, 0f, 10f))
                 .hasMessageContaining("margin must be in (0, 1e4]");
         assertThatThrownBy(() -> LossSpec.Kind.fromCli("hinge"))
-                .hasMessageContaining("valid: hkr, hkr-multiclass, hkr-softmax, cross-entropy");
+                .hasMessageContaining("valid: hkr, hkr-multiclass, hkr-softmax, hkr-soft, cross-entropy");
+        assertThatThrownBy(() -> new LossSpec(LossSpec.Kind.HKR_SOFT, 0f, 0.2f, 10f))
+                .hasMessageContaining("lambda of hkr-soft must be > 0");
     }
 }
