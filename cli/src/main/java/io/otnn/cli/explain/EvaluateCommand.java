@@ -69,6 +69,19 @@ public final class EvaluateCommand implements Callable<Integer> {
     Integer stabilitySamples;
 
     @Option(
+            names = "--stability-n",
+            defaultValue = "0",
+            description = "Stability on the first N images only (0: all --n images; its SmoothGrad and Integrated "
+                    + "Gradients parts cost 1,000 gradients per image) (default: ${DEFAULT-VALUE}).")
+    int stabilityN;
+
+    @Option(
+            names = "--robustness-n",
+            defaultValue = "0",
+            description = "Robustness-SR on the first N images only (0: all --n images) (default: ${DEFAULT-VALUE}).")
+    int robustnessN;
+
+    @Option(
             names = "--mu-fidelity-sampling",
             defaultValue = "XPLIQUE_EXACT_COUNT",
             description = "µFidelity subsets: XPLIQUE_EXACT_COUNT (81 of 400 cells, Xplique 2021-2023) or BERNOULLI "
@@ -93,6 +106,10 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "evaluate: --stability-samples must be >= 1, got " + stabilitySamples);
         }
+        if (stabilityN < 0 || robustnessN < 0) {
+            throw new ParameterException(
+                    spec.commandLine(), "evaluate: --stability-n and --robustness-n must be >= 0 (0: all images)");
+        }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         int samples = stabilitySamples != null ? stabilitySamples : stabilityBall == Stability.Ball.UNIFORM ? 20 : 10;
@@ -101,7 +118,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                 : stabilityBall.name().toLowerCase(java.util.Locale.ROOT) + "-ball";
         Evaluation.Options options = Evaluation.Options.paperDefaults(seed)
                 .withSampling(muFidelitySampling)
-                .withStability(new Stability.Definition(name, stabilityBall, stabilityRadius, samples));
+                .withStability(new Stability.Definition(name, stabilityBall, stabilityRadius, samples))
+                .withSubsets(stabilityN, robustnessN);
         ModelComparison comparison = new ModelComparison(data, dataDir, n, options);
         EvaluationTable table = comparison.evaluate(models, new ModelComparison.Progress() {
             @Override

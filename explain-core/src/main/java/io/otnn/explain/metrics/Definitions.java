@@ -39,7 +39,7 @@ public final class Definitions {
                         + "baseline (Deletion) or restored onto it (Insertion), 11 points, trapezoidal mean; zero or "
                         + "one uniform image per image (Xplique CausalFidelity)");
         out.put(
-                "deepfool-l2, 5–45 %",
+                o.robustnessTag(),
                 "Robustness-SR: minimal L2 perturbation that changes the class when only the top-K pixels of |φ| "
                         + "move, K = 5 … 45 % (Hsieh et al.), found by DeepFool restricted to the set (overshoot "
                         + RobustnessSr.DEFAULT_OVERSHOOT + ", " + RobustnessSr.DEFAULT_MAX_STEPS

@@ -36,6 +36,9 @@ public final class Evaluation {
      * @param sampling          how the µFidelity subsets and uniform baselines are drawn
      * @param stability         the Stability neighbourhood
      * @param rows              points per model call for the perturbation metrics
+     * @param stabilityImages   Stability on the first this many images only (0: all); its 20 × 50 gradients per
+     *                          image for SmoothGrad and Integrated Gradients are most of the evaluation's work
+     * @param robustnessImages  Robustness-SR on the first this many images only (0: all)
      */
     public record Options(
             long seed,
@@ -44,7 +47,16 @@ public final class Evaluation {
             double subsetPercent,
             MuFidelity.Sampling sampling,
             Stability.Definition stability,
-            int rows) {
+            int rows,
+            int stabilityImages,
+            int robustnessImages) {
+
+        public Options {
+            if (stabilityImages < 0 || robustnessImages < 0) {
+                throw new IllegalArgumentException("image counts must be >= 0 (0: all images)");
+            }
+            if (rows < 1) throw new IllegalArgumentException("rows must be >= 1, got " + rows);
+        }
 
         /** The paper's set-up (A.4.2) with Xplique's samplings of 2022–2023. */
         public static Options paperDefaults() {
@@ -53,15 +65,47 @@ public final class Evaluation {
 
         public static Options paperDefaults(long seed) {
             return new Options(
-                    seed, 200, 20, 0.2, MuFidelity.Sampling.XPLIQUE_EXACT_COUNT, Stability.Definition.XPLIQUE, 1024);
+                    seed,
+                    200,
+                    20,
+                    0.2,
+                    MuFidelity.Sampling.XPLIQUE_EXACT_COUNT,
+                    Stability.Definition.XPLIQUE,
+                    1024,
+                    0,
+                    0);
         }
 
         public Options withStability(Stability.Definition definition) {
-            return new Options(seed, muFidelitySamples, grid, subsetPercent, sampling, definition, rows);
+            return new Options(
+                    seed,
+                    muFidelitySamples,
+                    grid,
+                    subsetPercent,
+                    sampling,
+                    definition,
+                    rows,
+                    stabilityImages,
+                    robustnessImages);
         }
 
         public Options withSampling(MuFidelity.Sampling newSampling) {
-            return new Options(seed, muFidelitySamples, grid, subsetPercent, newSampling, stability, rows);
+            return new Options(
+                    seed,
+                    muFidelitySamples,
+                    grid,
+                    subsetPercent,
+                    newSampling,
+                    stability,
+                    rows,
+                    stabilityImages,
+                    robustnessImages);
+        }
+
+        /** Stability on the first {@code stabilityN} images and Robustness-SR on the first {@code robustnessN} (0: all). */
+        public Options withSubsets(int stabilityN, int robustnessN) {
+            return new Options(
+                    seed, muFidelitySamples, grid, subsetPercent, sampling, stability, rows, stabilityN, robustnessN);
         }
 
         /** The short tag of the µFidelity definition ("xplique-exact 81/400" for the paper's grid). */
@@ -73,7 +117,12 @@ public final class Evaluation {
         }
 
         public String stabilityTag() {
-            return stability.name() + " r=" + stability.radius() + " ×" + stability.samples();
+            return stability.name() + " r=" + stability.radius() + " ×" + stability.samples()
+                    + (stabilityImages > 0 ? ", first " + stabilityImages + " images" : "");
+        }
+
+        public String robustnessTag() {
+            return "deepfool-l2, 5–45 %" + (robustnessImages > 0 ? ", first " + robustnessImages + " images" : "");
         }
     }
 
@@ -98,7 +147,7 @@ public final class Evaluation {
         out.add("Deletion-uniform [xplique 10 steps]");
         out.add("Insertion-zero [xplique 10 steps]");
         out.add("Insertion-uniform [xplique 10 steps]");
-        out.add("Robustness-SR [deepfool-l2, 5–45 %]");
+        out.add("Robustness-SR [" + options.robustnessTag() + "]");
         out.add("JPEG kB [gray8 q0.75]");
         return out;
     }
@@ -209,18 +258,27 @@ public final class Evaluation {
             clock.lap(m + ": µFidelity, Deletion, Insertion");
             progress.accept(++step);
 
-            double[] stabilitySums =
-                    stability(stability, method, explainer, images, labels, maps, seed, options.rows());
+            int ns = subset(n, options.stabilityImages());
+            double[] stabilitySums = stability(
+                    stability,
+                    method,
+                    explainer,
+                    Arrays.copyOf(images, ns),
+                    Arrays.copyOf(labels, ns),
+                    Arrays.copyOf(maps, ns),
+                    seed,
+                    options.rows());
             for (int d = 0; d < STABILITY_DISTANCES.length; d++) {
-                table.put(modelName, m, names.get(2 + d), stabilitySums[d] / n);
+                table.put(modelName, m, names.get(2 + d), stabilitySums[d] / ns);
             }
             clock.lap(m + ": Stability");
             progress.accept(++step);
 
             double auc = 0;
+            int nr = subset(n, options.robustnessImages());
             int perCall = Math.max(1, options.rows() / RobustnessSr.FRACTIONS.length);
-            for (int start = 0; start < n; start += perCall) {
-                int end = Math.min(n, start + perCall);
+            for (int start = 0; start < nr; start += perCall) {
+                int end = Math.min(nr, start + perCall);
                 for (double v : robustness.perImage(
                         oracle,
                         Arrays.copyOfRange(images, start, end),
@@ -229,7 +287,7 @@ public final class Evaluation {
                     auc += v;
                 }
             }
-            table.put(modelName, m, names.get(8), auc / n);
+            table.put(modelName, m, names.get(8), auc / nr);
             clock.lap(m + ": Robustness-SR");
             progress.accept(++step);
         }
@@ -247,6 +305,10 @@ public final class Evaluation {
             clock.lap("Saliency–SmoothGrad distances");
         }
         table.seconds(modelName, "total", clock.total());
+    }
+
+    private static int subset(int n, int limit) {
+        return limit == 0 ? n : Math.min(n, limit);
     }
 
     /** Each image's µFidelity rows scored once: {@code [image][samples + 1]}, many images per model call. */
