@@ -245,7 +245,6 @@ public final class Evaluation {
             double jpeg = 0;
             for (float[] map : maps)
                 jpeg += ExplanationMetrics.jpegBytes(map, input.height(), input.width(), input.channels());
-            table.put(modelName, m, names.get(9), jpeg / n / 1000.0);
             clock.lap(m + ": maps");
 
             for (int b = 0; b < 2; b++) {
@@ -288,6 +287,7 @@ public final class Evaluation {
                 }
             }
             table.put(modelName, m, names.get(8), auc / nr);
+            table.put(modelName, m, names.get(9), jpeg / n / 1000.0);
             clock.lap(m + ": Robustness-SR");
             progress.accept(++step);
         }

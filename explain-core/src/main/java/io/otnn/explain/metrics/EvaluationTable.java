@@ -103,7 +103,6 @@ public final class EvaluationTable {
                 rule.append(" ---: |");
             }
             out.append('\n').append(rule).append('\n');
-            Set<String> notes = new LinkedHashSet<>();
             for (String method : methods()) {
                 if (!hasMetricOrUnavailable(method, metric)) continue;
                 out.append("| ").append(method).append(" |");
@@ -111,7 +110,6 @@ public final class EvaluationTable {
                     String reason = unavailableReason(model, method);
                     if (reason != null) {
                         out.append(" n/a |");
-                        notes.add(method + " on " + model + ": n/a, " + reason);
                     } else {
                         out.append(' ')
                                 .append(format(get(model, method, metric)))
@@ -120,7 +118,17 @@ public final class EvaluationTable {
                 }
                 out.append('\n');
             }
-            for (String note : notes) out.append("\n").append(note).append('\n');
+            out.append('\n');
+        }
+        if (!unavailable.isEmpty()) {
+            out.append("### n/a\n\n");
+            unavailable.forEach((model, byMethod) -> byMethod.forEach((method, reason) -> out.append("- ")
+                    .append(method)
+                    .append(" on ")
+                    .append(model)
+                    .append(": ")
+                    .append(reason)
+                    .append('\n')));
             out.append('\n');
         }
         return out.toString();

@@ -35,7 +35,7 @@ class ModelComparisonTest {
                 .startsWith(table.toMarkdown())
                 .contains("| Saliency | 0.250 |")
                 .contains("| GradCAM | n/a |")
-                .contains("GradCAM on m: n/a, no gradcam signature")
+                .contains("- GradCAM on m: no gradcam signature")
                 .endsWith("| m | Saliency: maps | 1.5 |\n");
         assertThat(Files.readString(tmp.resolve("out/evaluation.json"))).isEqualTo(table.toJsonWithSeconds());
         assertThat(table.toJson()).doesNotContain("seconds").contains("\"GradCAM\" : \"no gradcam signature\"");
