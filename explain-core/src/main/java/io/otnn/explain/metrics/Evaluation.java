@@ -126,6 +126,28 @@ public final class Evaluation {
         }
     }
 
+    /**
+     * The per-method metrics, in the order of {@link #metricNames}: {@code table.get(model, method,
+     * Metric.STABILITY_SPEARMAN.column(options))} reads one figure whatever the definition tags say.
+     */
+    public enum Metric {
+        MU_FIDELITY_ZERO,
+        MU_FIDELITY_UNIFORM,
+        STABILITY_SPEARMAN,
+        STABILITY_L2_SQUARED,
+        DELETION_ZERO,
+        DELETION_UNIFORM,
+        INSERTION_ZERO,
+        INSERTION_UNIFORM,
+        ROBUSTNESS_SR,
+        JPEG_KB;
+
+        /** The column name of this metric under {@code options}. */
+        public String column(Options options) {
+            return metricNames(options).get(ordinal());
+        }
+    }
+
     /** The distances of Stability computed from the one set of neighbour maps. */
     static final Stability.Distance[] STABILITY_DISTANCES = {Stability.Distance.SPEARMAN, Stability.Distance.SQUARED_L2
     };

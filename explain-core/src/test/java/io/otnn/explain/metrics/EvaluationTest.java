@@ -30,6 +30,8 @@ class EvaluationTest {
             List<String> names = Evaluation.metricNames(options);
             assertThat(names.get(2)).isEqualTo("Stability [xplique-uniform[0,r] r=0.3 ×4, first 3 images, 1-spearman]");
             assertThat(names.get(8)).isEqualTo("Robustness-SR [deepfool-l2, 5–45 %, first 2 images]");
+            assertThat(Evaluation.Metric.ROBUSTNESS_SR.column(options)).isEqualTo(names.get(8));
+            assertThat(Evaluation.Metric.values()).hasSameSizeAs(names.toArray());
             int[] labels = Evaluation.predicted(explainer, images);
             Scorer scorer = Scorer.of(explainer);
             for (AttributionMethod method : List.of(methods.get(0), methods.get(1))) {
