@@ -150,7 +150,13 @@ class OtnnCommandTest {
                 .isEqualTo(2);
         assertThat(lastErrorLine()).startsWith("otnn: evaluate: --data must be");
         String[] base = {
-            "evaluate", "--model", dir.toString(), "--data-dir", dir.toString(), "--out", dir.resolve("out").toString()
+            "evaluate",
+            "--model",
+            dir.toString(),
+            "--data-dir",
+            dir.toString(),
+            "--out",
+            dir.resolve("out").toString()
         };
         assertThat(run(concat(base, "--n", "0"))).isEqualTo(2);
         assertThat(lastErrorLine()).isEqualTo("otnn: evaluate: --n must be >= 1, got 0");
