@@ -23,6 +23,12 @@ public final class Definitions {
                                 : "each cell removed with probability " + o.subsetPercent()
                                         + ", a uniform baseline per subset")
                         + "; masks shared by all images; NaN ρ counts 0");
+        out.put(
+                "xplique≤1.3.0 (H,W) broadcast",
+                "µFidelity as Xplique up to 1.3.0 scores a channel-reduced (H, W) map (its Saliency and Grad-CAM): "
+                        + "φ·(1 − mask) broadcasts to (S, H, H, W), so subset S sums row x of φ times the removed pixels "
+                        + "of column x; Xplique 1.3.1 fixed it. SmoothGrad, IG and Gradient×Input maps kept their "
+                        + "channel axis there and were scored as in the plain column");
         Stability.Definition st = o.stability();
         out.put(
                 o.stabilityTag(),

@@ -140,7 +140,9 @@ public final class Evaluation {
         INSERTION_ZERO,
         INSERTION_UNIFORM,
         ROBUSTNESS_SR,
-        JPEG_KB;
+        JPEG_KB,
+        MU_FIDELITY_ZERO_BROADCAST,
+        MU_FIDELITY_UNIFORM_BROADCAST;
 
         /** The column name of this metric under {@code options}. */
         public String column(Options options) {
@@ -171,6 +173,8 @@ public final class Evaluation {
         out.add("Insertion-uniform [xplique 10 steps]");
         out.add("Robustness-SR [" + options.robustnessTag() + "]");
         out.add("JPEG kB [gray8 q0.75]");
+        out.add("µFidelity-zero [" + mu + ", xplique≤1.3.0 (H,W) broadcast]");
+        out.add("µFidelity-uniform [" + mu + ", xplique≤1.3.0 (H,W) broadcast]");
         return out;
     }
 
@@ -310,6 +314,13 @@ public final class Evaluation {
             }
             table.put(modelName, m, names.get(8), auc / nr);
             table.put(modelName, m, names.get(9), jpeg / n / 1000.0);
+            if (input.height() == input.width()) {
+                for (int b = 0; b < 2; b++) {
+                    double sum = 0;
+                    for (int i = 0; i < n; i++) sum += mu[b].correlationXpliqueBroadcast(muScores[b][i], maps[i]);
+                    table.put(modelName, m, names.get(10 + b), sum / n);
+                }
+            }
             clock.lap(m + ": Robustness-SR");
             progress.accept(++step);
         }

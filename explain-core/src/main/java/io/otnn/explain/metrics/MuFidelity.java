@@ -160,6 +160,39 @@ public final class MuFidelity {
         return Double.isNaN(rho) ? 0.0 : rho;
     }
 
+    /**
+     * µFidelity as Xplique up to 1.3.0 scores a channel-reduced map φ of shape (H, W) (its Saliency and Grad-CAM
+     * return one): {@code phi * (1 - masks)} broadcasts (H, W) against the masks' (S, H, W, 1) to (S, H, H, W), so
+     * the sum over S is Σ_x (Σ_c φ[x, c]) · #{y : (y, x) removed}: row x of φ weighted by the removed pixels of
+     * column x. Xplique 1.3.1 (2023-11) adds the channel axis first and gives {@link #correlation}. Needs H = W and
+     * one channel (Xplique's broadcast fails otherwise); φ is summed over channels first.
+     */
+    public double correlationXpliqueBroadcast(float[] scores, float[] attribution) {
+        int h = input.height();
+        int w = input.width();
+        if (h != w) throw new IllegalArgumentException("the (H, W) broadcast needs H = W, got " + h + "x" + w);
+        drawSubsets();
+        int c = input.channels();
+        double[] rowSum = new double[h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) for (int k = 0; k < c; k++) rowSum[y] += attribution[(y * w + x) * c + k];
+        }
+        double[] drop = new double[samples];
+        double[] attr = new double[samples];
+        for (int s = 0; s < samples; s++) {
+            drop[s] = scores[0] - scores[s + 1];
+            double sum = 0;
+            for (int x = 0; x < w; x++) {
+                int removedInColumn = 0;
+                for (int y = 0; y < h; y++) if (removed[s][y * w + x]) removedInColumn++;
+                sum += rowSum[x] * removedInColumn;
+            }
+            attr[s] = sum;
+        }
+        double rho = Spearman.rho(drop, attr);
+        return Double.isNaN(rho) ? 0.0 : rho;
+    }
+
     /** Whether pixel {@code pixel} (row-major, channels excluded) is removed in subset {@code subset}. */
     boolean removed(int subset, int pixel) {
         drawSubsets();

@@ -86,6 +86,28 @@ class XpliqueDefinitionsTest {
     }
 
     @Test
+    void shouldSumTheAttributionAsXpliqueBroadcastsAnHwMapAgainstItsMasks() {
+        ModelMetadata.Input in = ModelMetadata.Input.unitRange(3, 3, 1);
+        MuFidelity mu = new MuFidelity(in, 3, 0.3, 6, Baseline.ZERO, 2, MuFidelity.Sampling.XPLIQUE_EXACT_COUNT);
+        float[] phi = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        // drops equal to the broadcast sums written as numpy would compute them: Σ_{a,b,c} φ[b,c]·removed[s,a,b]
+        float[] scores = new float[7];
+        scores[0] = 1000;
+        for (int s = 0; s < 6; s++) {
+            double sum = 0;
+            for (int a = 0; a < 3; a++) {
+                for (int b = 0; b < 3; b++) {
+                    for (int c = 0; c < 3; c++) sum += phi[b * 3 + c] * (mu.removed(s, a * 3 + b) ? 1 : 0);
+                }
+            }
+            scores[s + 1] = (float) (1000 - sum);
+        }
+        assertThat(mu.correlationXpliqueBroadcast(scores, phi)).isCloseTo(1.0, within(1e-12));
+        // the (H, W, 1) sum is another ranking of the same subsets
+        assertThat(mu.correlation(scores, phi)).isLessThan(1.0);
+    }
+
+    @Test
     void shouldDrawTwentyUnclippedNeighboursInTheUniformCubeWhenStabilityIsXplique() {
         Stability stability = new Stability(MNIST, Stability.Definition.XPLIQUE, 2);
         float[] ones = new float[MNIST.size()];
