@@ -149,6 +149,22 @@ class OtnnCommandTest {
                         dir.resolve("out").toString()))
                 .isEqualTo(2);
         assertThat(lastErrorLine()).startsWith("otnn: evaluate: --data must be");
+        String[] base = {
+            "evaluate",
+            "--model",
+            dir.toString(),
+            "--data-dir",
+            dir.toString(),
+            "--out",
+            dir.resolve("out").toString()
+        };
+        assertThat(run(concat(base, "--n", "0"))).isEqualTo(2);
+        assertThat(lastErrorLine()).startsWith("otnn: evaluate: --n must be >= 1, got 0");
+        assertThat(run(concat(base, "--stability-radius", "-1"))).isEqualTo(2);
+        assertThat(lastErrorLine()).startsWith("otnn: evaluate: --stability-radius must be finite and >= 0, got -1.0");
+        assertThat(run(concat(base, "--stability-n", "-3"))).isEqualTo(2);
+        assertThat(lastErrorLine()).startsWith("otnn: evaluate: --stability-n and --robustness-n must be >= 0");
+        assertThat(dir.resolve("out")).doesNotExist();
         Path image = java.nio.file.Files.writeString(dir.resolve("picture.gif"), "GIF89a");
         assertThat(run(
                         "explain-image",
@@ -180,7 +196,7 @@ class OtnnCommandTest {
                         dir.resolve("out").toString()))
                 .isEqualTo(2);
         assertThat(lastErrorLine()).contains("absent.png: no such file");
-        assertThat(err.toString().lines()).hasSize(4);
+        assertThat(err.toString().lines()).hasSize(7);
         assertThat(out.toString()).isEmpty();
     }
 
@@ -227,5 +243,11 @@ class OtnnCommandTest {
     void shouldListLocalStackWhenAskedForHelp() {
         assertThat(run("--help")).isZero();
         assertThat(out.toString()).contains("local-stack");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

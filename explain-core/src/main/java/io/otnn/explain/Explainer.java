@@ -276,6 +276,24 @@ public final class Explainer implements AutoCloseable {
         return new RawOutputs(n, classes, size, out.logits(), out.gradTop1(), out.gradMargin());
     }
 
+    /** Whether the checkpoint exports the optional {@code gradcam} signature. */
+    public boolean hasGradCam() {
+        return session.has(SavedModelRunner.GRADCAM);
+    }
+
+    /**
+     * One {@code gradcam} call: the Grad-CAM map {@code [n, H, W]} of class {@code targets[i]} (binary models: the
+     * signature's own convention for the one logit).
+     *
+     * @throws ModelException when the checkpoint has no {@code gradcam} signature
+     */
+    public SavedModelRunner.GradCamOutputs gradCamRaw(float[] flatImages, int n, int[] targets) {
+        if (!hasGradCam()) {
+            throw new ModelException("the checkpoint '" + metadata.name() + "' has no 'gradcam' signature");
+        }
+        return session.gradCam(flatImages, n, targets);
+    }
+
     /** The class of row {@code i} of a logits array: argmax, or f &gt; 0 for a binary model. */
     public int classOf(float[] logits, int i) {
         if (binary) return logits[i] > 0 ? 1 : 0;

@@ -38,6 +38,7 @@ public final class OtnnModel implements AutoCloseable {
             runner = SavedModelRunner.load(checkpoint.dir(), new int[] {in.height(), in.width(), in.channels()});
             runner.checkSignatures(checkpoint.dir().resolve(Checkpoint.SAVED_MODEL), checkpoint.metadata());
             runner.prepare(SignatureContract.SERVING, SignatureContract.EXPLAIN, SignatureContract.EXPLAIN_TO);
+            if (runner.has(SavedModelRunner.GRADCAM)) runner.prepare(SavedModelRunner.GRADCAM);
             return new OtnnModel(checkpoint, runner);
         } catch (RuntimeException e) {
             if (runner != null) runner.close();

@@ -1,7 +1,10 @@
 package io.otnn.cli.explain;
 
+import io.otnn.explain.metrics.Evaluation;
 import io.otnn.explain.metrics.EvaluationTable;
 import io.otnn.explain.metrics.ModelComparison;
+import io.otnn.explain.metrics.MuFidelity;
+import io.otnn.explain.metrics.Stability;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,16 +51,42 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Option(
             names = "--stability-ball",
-            defaultValue = "L2",
+            defaultValue = "UNIFORM",
             description =
-                    "Stability neighbourhood: L2 (paper, radius 0.3) or LINF (each pixel ±0.3) (default: ${DEFAULT-VALUE}).")
-    io.otnn.explain.metrics.Stability.Ball stabilityBall;
+                    "Stability neighbours: UNIFORM (x + U[0, r]^d, Xplique, paper Table 1), L2 (uniform in the L2 "
+                            + "ball of radius r) or LINF (each pixel ±r) (default: ${DEFAULT-VALUE}).")
+    Stability.Ball stabilityBall;
 
     @Option(
             names = "--stability-radius",
             defaultValue = "0.3",
-            description = "Stability radius (default: ${DEFAULT-VALUE}).")
+            description = "Stability radius r (default: ${DEFAULT-VALUE}).")
     double stabilityRadius;
+
+    @Option(
+            names = "--stability-samples",
+            description = "Neighbours per image (default: 20 for UNIFORM as Xplique, 10 for L2 and LINF).")
+    Integer stabilitySamples;
+
+    @Option(
+            names = "--stability-n",
+            defaultValue = "0",
+            description = "Stability on the first N images only (0: all --n images; its SmoothGrad and Integrated "
+                    + "Gradients parts cost 1,000 gradients per image) (default: ${DEFAULT-VALUE}).")
+    int stabilityN;
+
+    @Option(
+            names = "--robustness-n",
+            defaultValue = "0",
+            description = "Robustness-SR on the first N images only (0: all --n images) (default: ${DEFAULT-VALUE}).")
+    int robustnessN;
+
+    @Option(
+            names = "--mu-fidelity-sampling",
+            defaultValue = "XPLIQUE_EXACT_COUNT",
+            description = "µFidelity subsets: XPLIQUE_EXACT_COUNT (81 of 400 cells, Xplique 2021-2023) or BERNOULLI "
+                    + "(each cell with probability 0.2) (default: ${DEFAULT-VALUE}).")
+    MuFidelity.Sampling muFidelitySampling;
 
     @Option(names = "--out", required = true, description = "Output directory for evaluation.md and evaluation.json.")
     Path out;
@@ -68,9 +97,30 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "evaluate: --data must be fashion-mnist, mnist or block-mnist, got " + data);
         }
+        if (n < 1) throw new ParameterException(spec.commandLine(), "evaluate: --n must be >= 1, got " + n);
+        if (!(stabilityRadius >= 0) || Double.isInfinite(stabilityRadius)) {
+            throw new ParameterException(
+                    spec.commandLine(), "evaluate: --stability-radius must be finite and >= 0, got " + stabilityRadius);
+        }
+        if (stabilitySamples != null && stabilitySamples < 1) {
+            throw new ParameterException(
+                    spec.commandLine(), "evaluate: --stability-samples must be >= 1, got " + stabilitySamples);
+        }
+        if (stabilityN < 0 || robustnessN < 0) {
+            throw new ParameterException(
+                    spec.commandLine(), "evaluate: --stability-n and --robustness-n must be >= 0 (0: all images)");
+        }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        ModelComparison comparison = new ModelComparison(data, dataDir, n, seed, stabilityBall, stabilityRadius);
+        int samples = stabilitySamples != null ? stabilitySamples : stabilityBall == Stability.Ball.UNIFORM ? 20 : 10;
+        String name = stabilityBall == Stability.Ball.UNIFORM
+                ? Stability.Definition.XPLIQUE.name()
+                : stabilityBall.name().toLowerCase(java.util.Locale.ROOT) + "-ball";
+        Evaluation.Options options = Evaluation.Options.paperDefaults(seed)
+                .withSampling(muFidelitySampling)
+                .withStability(new Stability.Definition(name, stabilityBall, stabilityRadius, samples))
+                .withSubsets(stabilityN, robustnessN);
+        ModelComparison comparison = new ModelComparison(data, dataDir, n, options);
         EvaluationTable table = comparison.evaluate(models, new ModelComparison.Progress() {
             @Override
             public void update(String model, int done, int total, long startedNanos) {
@@ -82,7 +132,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 stderr.println();
             }
         });
-        stdout.print(table.toMarkdown());
+        stdout.print(ModelComparison.markdown(table));
         stdout.flush();
         ModelComparison.write(table, out);
         return 0;

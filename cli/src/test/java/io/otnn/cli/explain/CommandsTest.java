@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.otnn.explain.render.PanelLayout;
 import io.otnn.explain.testing.Fixtures;
 import io.otnn.ingest.testing.IdxFiles;
@@ -158,14 +159,31 @@ class CommandsTest {
                 .contains("| Saliency |")
                 .contains("| SmoothGrad |")
                 .contains("| IntegratedGradients |")
-                .contains("µFidelity-uniform")
-                .contains("Deletion-zero")
-                .contains("Stability")
-                .contains("Saliency vs SmoothGrad");
-        assertThat(second).isEqualTo(first);
-        assertThat(Files.readString(tmp.resolve("r1/evaluation.json")))
-                .isEqualTo(Files.readString(tmp.resolve("r2/evaluation.json")));
-        assertThat(tmp.resolve("r1/evaluation.md")).hasContent(first.strip());
+                .contains("µFidelity-uniform [xplique-exact 81/400]")
+                .contains("Deletion-zero [xplique 10 steps]")
+                .contains("Stability [xplique-uniform[0,r] r=0.3 ×20, 1-spearman]")
+                .contains("Robustness-SR")
+                .contains("JPEG kB")
+                .contains("Saliency vs SmoothGrad")
+                .contains("### definitions")
+                .contains("### seconds");
+        // the dense fixture has no convolutional layer: Grad-CAM is listed as unavailable, with the reason
+        assertThat(first).contains("| GradCAM | n/a |").contains("no 'gradcam' signature");
+        // the figures and definitions are reproducible; the seconds are not
+        assertThat(figures(second)).isEqualTo(figures(first));
+        ObjectMapper json = new ObjectMapper();
+        JsonNode a = json.readTree(tmp.resolve("r1/evaluation.json").toFile());
+        JsonNode b = json.readTree(tmp.resolve("r2/evaluation.json").toFile());
+        assertThat(a.get("seconds").get("fixture-dense").get("total").asDouble())
+                .isPositive();
+        ((ObjectNode) a).remove("seconds");
+        ((ObjectNode) b).remove("seconds");
+        assertThat(a).isEqualTo(b);
+        assertThat(Files.readString(tmp.resolve("r1/evaluation.md"))).isEqualTo(first);
+    }
+
+    private static String figures(String markdown) {
+        return markdown.substring(0, markdown.indexOf("### seconds"));
     }
 
     @Test

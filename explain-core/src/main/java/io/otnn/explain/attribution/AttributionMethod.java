@@ -24,4 +24,12 @@ public interface AttributionMethod {
     default AttributionMethod withSeed(long seed) {
         return this;
     }
+
+    /**
+     * Why this method cannot explain this explainer's model, or null when it can (every gradient method can; Grad-CAM
+     * needs the optional {@code gradcam} signature).
+     */
+    default String unavailableReason(Explainer explainer) {
+        return null;
+    }
 }

@@ -54,6 +54,22 @@ public final class CausalFidelity {
         return probe(image, attribution, new Random(seed));
     }
 
+    /**
+     * The inputs of the image at {@code imageIndex} of a data set, its uniform baseline drawn from the seed and the
+     * index (so that images can be probed in any order and batched across images).
+     */
+    public PerturbedInputs probe(float[] image, float[] attribution, int imageIndex) {
+        return probe(image, attribution, new Random(seed * 1_000_003L + 1 + imageIndex));
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public Baseline baseline() {
+        return baseline;
+    }
+
     private PerturbedInputs probe(float[] image, float[] attribution, Random random) {
         int c = input.channels();
         int pixels = input.height() * input.width();

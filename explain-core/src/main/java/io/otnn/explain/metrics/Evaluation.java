@@ -3,19 +3,28 @@ package io.otnn.explain.metrics;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.explain.Explainer;
 import io.otnn.explain.attribution.AttributionMethod;
+import io.otnn.explain.attribution.GradCam;
 import io.otnn.explain.attribution.GradientInput;
 import io.otnn.explain.attribution.IntegratedGradients;
 import io.otnn.explain.attribution.Saliency;
 import io.otnn.explain.attribution.SmoothGrad;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
- * Evaluates attribution methods on a data set for one model and fills an {@link EvaluationTable}: per method µFidelity
- * (zero, uniform), Deletion and Insertion AUC (zero, uniform), Stability, JPEG size of the map; and the normalised L2
- * distance between Saliency and |SmoothGrad|. Every explanation is for the model's predicted class. Seeded: the same
- * options give the same table.
+ * Evaluates attribution methods on a data set for one model and fills an {@link EvaluationTable}: per method the
+ * metrics of the paper's Table 1 (µFidelity zero and uniform, Stability), Table 8 (Deletion and Insertion), Table 9
+ * (Robustness-S_r) and Table 10 (JPEG size), and the Saliency–SmoothGrad distances. Every explanation is for the
+ * model's predicted class. Each metric's column names its definition ({@link #metricNames}); the definitions are the
+ * module README's "Metrics". Seeded: the same options give the same table.
+ *
+ * <p>The model calls are batched: the µFidelity rows (image × 200 subsets) do not depend on the attribution, so they
+ * are scored once per baseline and shared by every method; Deletion/Insertion rows of many images go in one call;
+ * neighbours and noise samples go in calls of {@link io.otnn.explain.attribution.ClassGradients#CHUNK} points; the
+ * Robustness-S_r attack runs on all images × fractions at once. The seconds of each part are recorded in the table
+ * ({@link EvaluationTable#seconds}).
  */
 public final class Evaluation {
 
@@ -23,46 +32,178 @@ public final class Evaluation {
      * @param seed              seeds every random draw
      * @param muFidelitySamples subsets per image (Xplique default 200)
      * @param grid              µFidelity grid (20 for 28×28, paper A.4.2)
-     * @param stabilityRadius   L2 ball radius (0.3 for 28×28)
-     * @param stabilitySamples  neighbours per image
-     * @param batch             images per attribution call
-     * @param stabilityBall     L2 (paper) or L∞ neighbourhood for Stability
+     * @param subsetPercent     share of the cells set to the baseline (0.2)
+     * @param sampling          how the µFidelity subsets and uniform baselines are drawn
+     * @param stability         the Stability neighbourhood
+     * @param rows              points per model call for the perturbation metrics
+     * @param stabilityImages   Stability on the first this many images only (0: all); its 20 × 50 gradients per
+     *                          image for SmoothGrad and Integrated Gradients are most of the evaluation's work
+     * @param robustnessImages  Robustness-SR on the first this many images only (0: all)
      */
     public record Options(
             long seed,
             int muFidelitySamples,
             int grid,
-            double stabilityRadius,
-            int stabilitySamples,
-            int batch,
-            Stability.Ball stabilityBall) {
+            double subsetPercent,
+            MuFidelity.Sampling sampling,
+            Stability.Definition stability,
+            int rows,
+            int stabilityImages,
+            int robustnessImages) {
+
+        public Options {
+            if (stabilityImages < 0 || robustnessImages < 0) {
+                throw new IllegalArgumentException("image counts must be >= 0 (0: all images)");
+            }
+            if (rows < 1) throw new IllegalArgumentException("rows must be >= 1, got " + rows);
+        }
+
+        /** The paper's set-up (A.4.2) with Xplique's samplings of 2022–2023. */
         public static Options paperDefaults() {
-            return new Options(0L, 200, 20, 0.3, 10, 32, Stability.Ball.L2);
+            return paperDefaults(0L);
+        }
+
+        public static Options paperDefaults(long seed) {
+            return new Options(
+                    seed,
+                    200,
+                    20,
+                    0.2,
+                    MuFidelity.Sampling.XPLIQUE_EXACT_COUNT,
+                    Stability.Definition.XPLIQUE,
+                    1024,
+                    0,
+                    0);
+        }
+
+        public Options withStability(Stability.Definition definition) {
+            return new Options(
+                    seed,
+                    muFidelitySamples,
+                    grid,
+                    subsetPercent,
+                    sampling,
+                    definition,
+                    rows,
+                    stabilityImages,
+                    robustnessImages);
+        }
+
+        public Options withSampling(MuFidelity.Sampling newSampling) {
+            return new Options(
+                    seed,
+                    muFidelitySamples,
+                    grid,
+                    subsetPercent,
+                    newSampling,
+                    stability,
+                    rows,
+                    stabilityImages,
+                    robustnessImages);
+        }
+
+        /** Stability on the first {@code stabilityN} images and Robustness-SR on the first {@code robustnessN} (0: all). */
+        public Options withSubsets(int stabilityN, int robustnessN) {
+            return new Options(
+                    seed, muFidelitySamples, grid, subsetPercent, sampling, stability, rows, stabilityN, robustnessN);
+        }
+
+        /** The short tag of the µFidelity definition ("xplique-exact 81/400" for the paper's grid). */
+        public String muFidelityTag() {
+            int cells = grid * grid;
+            return sampling == MuFidelity.Sampling.XPLIQUE_EXACT_COUNT
+                    ? "xplique-exact " + ((int) (cells * subsetPercent) + 1) + "/" + cells
+                    : "bernoulli " + Math.round(subsetPercent * 100) + "% of " + cells;
+        }
+
+        public String stabilityTag() {
+            return stability.name() + " r=" + stability.radius() + " ×" + stability.samples()
+                    + (stabilityImages > 0 ? ", first " + stabilityImages + " images" : "");
+        }
+
+        public String robustnessTag() {
+            return "deepfool-l2, 5–45 %" + (robustnessImages > 0 ? ", first " + robustnessImages + " images" : "");
         }
     }
 
-    public static final List<String> METRICS = List.of(
-            "µFidelity-zero",
-            "µFidelity-uniform",
-            "Deletion-zero",
-            "Deletion-uniform",
-            "Insertion-zero",
-            "Insertion-uniform",
-            "Stability",
-            "JPEG bytes");
+    /**
+     * The per-method metrics, in the order of {@link #metricNames}: {@code table.get(model, method,
+     * Metric.STABILITY_SPEARMAN.column(options))} reads one figure whatever the definition tags say.
+     */
+    public enum Metric {
+        MU_FIDELITY_ZERO,
+        MU_FIDELITY_UNIFORM,
+        STABILITY_SPEARMAN,
+        STABILITY_L2_SQUARED,
+        DELETION_ZERO,
+        DELETION_UNIFORM,
+        INSERTION_ZERO,
+        INSERTION_UNIFORM,
+        ROBUSTNESS_SR,
+        JPEG_KB,
+        MU_FIDELITY_ZERO_BROADCAST,
+        MU_FIDELITY_UNIFORM_BROADCAST;
+
+        /** The column name of this metric under {@code options}. */
+        public String column(Options options) {
+            return metricNames(options).get(ordinal());
+        }
+    }
+
+    /** The distances of Stability computed from the one set of neighbour maps. */
+    static final Stability.Distance[] STABILITY_DISTANCES = {Stability.Distance.SPEARMAN, Stability.Distance.SQUARED_L2
+    };
+
+    /** The method row the Saliency–SmoothGrad distances are stored under. */
+    public static final String SALIENCY_VS_SMOOTHGRAD = "Saliency vs SmoothGrad";
 
     private Evaluation() {}
 
+    /** The column names of the per-method metrics for {@code options}, in the table's order. */
+    public static List<String> metricNames(Options options) {
+        String mu = options.muFidelityTag();
+        String st = options.stabilityTag();
+        List<String> out = new ArrayList<>();
+        out.add("µFidelity-zero [" + mu + "]");
+        out.add("µFidelity-uniform [" + mu + "]");
+        for (Stability.Distance d : STABILITY_DISTANCES) out.add("Stability [" + st + ", " + d.label() + "]");
+        out.add("Deletion-zero [xplique 10 steps]");
+        out.add("Deletion-uniform [xplique 10 steps]");
+        out.add("Insertion-zero [xplique 10 steps]");
+        out.add("Insertion-uniform [xplique 10 steps]");
+        out.add("Robustness-SR [" + options.robustnessTag() + "]");
+        out.add("JPEG kB [gray8 q0.75]");
+        out.add("µFidelity-zero [" + mu + ", xplique≤1.3.0 (H,W) broadcast]");
+        out.add("µFidelity-uniform [" + mu + ", xplique≤1.3.0 (H,W) broadcast]");
+        return out;
+    }
+
+    /** The column names of the Saliency–SmoothGrad distances. */
+    public static List<String> distanceNames() {
+        List<String> out = new ArrayList<>();
+        for (ExplanationMetrics.MapDistance d : ExplanationMetrics.MapDistance.values()) {
+            out.add("Saliency–SmoothGrad distance [" + d.label() + "]");
+        }
+        return out;
+    }
+
+    /** Saliency, SmoothGrad, Integrated Gradients, Gradient × Input and Grad-CAM (paper A.4.1). */
     public static List<AttributionMethod> defaultMethods(long seed) {
         return List.of(
                 new Saliency(),
                 new SmoothGrad(SmoothGrad.DEFAULT_SAMPLES, SmoothGrad.DEFAULT_SIGMA, seed),
                 new IntegratedGradients(),
-                new GradientInput());
+                new GradientInput(),
+                new GradCam());
+    }
+
+    /** The number of progress steps {@link #run} reports: one for the shared passes, three per method. */
+    public static int progressSteps(List<AttributionMethod> methods) {
+        return 1 + 3 * methods.size();
     }
 
     /**
-     * @param progress receives the number of (method, image) pairs finished, out of methods × images
+     * @param progress receives the number of steps finished, out of {@link #progressSteps}
      */
     public static void run(
             String modelName,
@@ -75,68 +216,257 @@ public final class Evaluation {
             IntConsumer progress) {
         ModelMetadata.Input input = explainer.metadata().input();
         int n = images.length;
+        List<String> names = metricNames(options);
+        Clock clock = new Clock(table, modelName);
+
         int[] labels = predicted(explainer, images);
         int correct = 0;
         for (int i = 0; i < n; i++) if (trueLabels != null && labels[i] == trueLabels[i]) correct++;
         if (trueLabels != null) table.put(modelName, "(model)", "accuracy", (double) correct / n);
+        clock.lap("predictions");
 
         Scorer scorer = Scorer.of(explainer);
+        long seed = options.seed();
+        Baseline[] baselines = {Baseline.ZERO, Baseline.UNIFORM};
+        MuFidelity[] mu = new MuFidelity[2];
+        float[][][] muScores = new float[2][][];
+        for (int b = 0; b < 2; b++) {
+            mu[b] = new MuFidelity(
+                    input,
+                    options.grid(),
+                    options.subsetPercent(),
+                    options.muFidelitySamples(),
+                    baselines[b],
+                    seed,
+                    options.sampling());
+            muScores[b] = muFidelityScores(mu[b], scorer, images, labels, options.rows());
+        }
+        clock.lap("µFidelity forward passes (shared by the methods)");
+        int step = 1;
+        progress.accept(step);
+
+        CausalFidelity[] causal = {
+            new CausalFidelity(input, CausalFidelity.Mode.DELETION, Baseline.ZERO, seed),
+            new CausalFidelity(input, CausalFidelity.Mode.DELETION, Baseline.UNIFORM, seed),
+            new CausalFidelity(input, CausalFidelity.Mode.INSERTION, Baseline.ZERO, seed),
+            new CausalFidelity(input, CausalFidelity.Mode.INSERTION, Baseline.UNIFORM, seed)
+        };
+        Stability stability = new Stability(input, options.stability(), seed);
+        RobustnessSr robustness = new RobustnessSr(input);
+        RobustnessSr.MarginOracle oracle = RobustnessSr.of(explainer);
+
         float[][] saliency = null;
         float[][] smoothGrad = null;
-        int finishedMethods = 0;
         for (AttributionMethod method : methods) {
-            double[] sums = new double[METRICS.size()];
-            for (int start = 0; start < n; start += options.batch()) {
-                int end = Math.min(n, start + options.batch());
-                float[][] x = Arrays.copyOfRange(images, start, end);
-                int[] y = Arrays.copyOfRange(labels, start, end);
-                float[][] maps = method.attribute(explainer, x, y);
-                if (method instanceof Saliency) saliency = append(saliency, maps, start, n);
-                if (method instanceof SmoothGrad) smoothGrad = append(smoothGrad, maps, start, n);
-                long seed = options.seed();
-                sums[0] +=
-                        sum(new MuFidelity(input, options.grid(), 0.2, options.muFidelitySamples(), Baseline.ZERO, seed)
-                                .perImage(scorer, x, y, maps));
-                sums[1] += sum(
-                        new MuFidelity(input, options.grid(), 0.2, options.muFidelitySamples(), Baseline.UNIFORM, seed)
-                                .perImage(scorer, x, y, maps));
-                sums[2] += sum(new CausalFidelity(input, CausalFidelity.Mode.DELETION, Baseline.ZERO, seed + start)
-                        .perImage(scorer, x, y, maps));
-                sums[3] += sum(new CausalFidelity(input, CausalFidelity.Mode.DELETION, Baseline.UNIFORM, seed + start)
-                        .perImage(scorer, x, y, maps));
-                sums[4] += sum(new CausalFidelity(input, CausalFidelity.Mode.INSERTION, Baseline.ZERO, seed + start)
-                        .perImage(scorer, x, y, maps));
-                sums[5] += sum(new CausalFidelity(input, CausalFidelity.Mode.INSERTION, Baseline.UNIFORM, seed + start)
-                        .perImage(scorer, x, y, maps));
-                // neighbours get fresh (seeded) noise, as Xplique's SmoothGrad draws new noise on every call
-                long[] calls = {0};
-                long stabilitySeed = seed * 1_000_003L + start;
-                Stability.Attributor attributor = (xs, ys) ->
-                        method.withSeed(stabilitySeed + 1 + calls[0]++).attribute(explainer, xs, ys);
-                sums[6] += sum(new Stability(
-                                input,
-                                options.stabilityBall(),
-                                options.stabilityRadius(),
-                                options.stabilitySamples(),
-                                seed)
-                        .perImage(attributor, x, y, maps));
-                for (float[] map : maps) {
-                    sums[7] += ExplanationMetrics.jpegBytes(map, input.height(), input.width(), input.channels());
-                }
-                progress.accept(finishedMethods * n + end);
+            String reason = method.unavailableReason(explainer);
+            if (reason != null) {
+                table.unavailable(modelName, method.name(), reason);
+                progress.accept(step += 3);
+                continue;
             }
-            finishedMethods++;
-            for (int m = 0; m < METRICS.size(); m++) table.put(modelName, method.name(), METRICS.get(m), sums[m] / n);
+            String m = method.name();
+            float[][] maps = attributeInChunks(method, explainer, images, labels);
+            if (method instanceof Saliency) saliency = maps;
+            if (method instanceof SmoothGrad) smoothGrad = maps;
+            double jpeg = 0;
+            for (float[] map : maps)
+                jpeg += ExplanationMetrics.jpegBytes(map, input.height(), input.width(), input.channels());
+            clock.lap(m + ": maps");
+
+            for (int b = 0; b < 2; b++) {
+                double sum = 0;
+                for (int i = 0; i < n; i++) sum += mu[b].correlation(muScores[b][i], maps[i]);
+                table.put(modelName, m, names.get(b), sum / n);
+            }
+            double[] causalSums = causalFidelity(causal, scorer, images, labels, maps, options.rows());
+            for (int c = 0; c < causal.length; c++) table.put(modelName, m, names.get(4 + c), causalSums[c] / n);
+            clock.lap(m + ": µFidelity, Deletion, Insertion");
+            progress.accept(++step);
+
+            int ns = subset(n, options.stabilityImages());
+            double[] stabilitySums = stability(
+                    stability,
+                    method,
+                    explainer,
+                    Arrays.copyOf(images, ns),
+                    Arrays.copyOf(labels, ns),
+                    Arrays.copyOf(maps, ns),
+                    seed,
+                    options.rows());
+            for (int d = 0; d < STABILITY_DISTANCES.length; d++) {
+                table.put(modelName, m, names.get(2 + d), stabilitySums[d] / ns);
+            }
+            clock.lap(m + ": Stability");
+            progress.accept(++step);
+
+            double auc = 0;
+            int nr = subset(n, options.robustnessImages());
+            int perCall = Math.max(1, options.rows() / RobustnessSr.FRACTIONS.length);
+            for (int start = 0; start < nr; start += perCall) {
+                int end = Math.min(nr, start + perCall);
+                for (double v : robustness.perImage(
+                        oracle,
+                        Arrays.copyOfRange(images, start, end),
+                        Arrays.copyOfRange(labels, start, end),
+                        Arrays.copyOfRange(maps, start, end))) {
+                    auc += v;
+                }
+            }
+            table.put(modelName, m, names.get(8), auc / nr);
+            table.put(modelName, m, names.get(9), jpeg / n / 1000.0);
+            if (input.height() == input.width()) {
+                for (int b = 0; b < 2; b++) {
+                    double sum = 0;
+                    for (int i = 0; i < n; i++) sum += mu[b].correlationXpliqueBroadcast(muScores[b][i], maps[i]);
+                    table.put(modelName, m, names.get(10 + b), sum / n);
+                }
+            }
+            clock.lap(m + ": Robustness-SR");
+            progress.accept(++step);
         }
         if (saliency != null && smoothGrad != null) {
-            double d = 0;
+            List<String> distanceNames = distanceNames();
+            ExplanationMetrics.MapDistance[] kinds = ExplanationMetrics.MapDistance.values();
+            double[] sums = new double[kinds.length];
             for (int i = 0; i < n; i++) {
                 float[] abs = smoothGrad[i].clone();
                 for (int p = 0; p < abs.length; p++) abs[p] = Math.abs(abs[p]);
-                d += ExplanationMetrics.normalizedL2(saliency[i], abs);
+                for (int d = 0; d < kinds.length; d++) sums[d] += kinds[d].of(saliency[i], abs);
             }
-            table.put(modelName, "Saliency vs SmoothGrad", "L2 distance", d / n);
+            for (int d = 0; d < kinds.length; d++)
+                table.put(modelName, SALIENCY_VS_SMOOTHGRAD, distanceNames.get(d), sums[d] / n);
+            clock.lap("Saliency–SmoothGrad distances");
         }
+        table.seconds(modelName, "total", clock.total());
+    }
+
+    private static int subset(int n, int limit) {
+        return limit == 0 ? n : Math.min(n, limit);
+    }
+
+    /** Each image's µFidelity rows scored once: {@code [image][samples + 1]}, many images per model call. */
+    static float[][] muFidelityScores(MuFidelity mu, Scorer scorer, float[][] images, int[] labels, int rows) {
+        int n = images.length;
+        int perImage = mu.samples() + 1;
+        int size = images.length == 0 ? 0 : images[0].length;
+        int group = Math.max(1, rows / perImage);
+        float[][] out = new float[n][];
+        for (int start = 0; start < n; start += group) {
+            int end = Math.min(n, start + group);
+            float[] flat = new float[(end - start) * perImage * size];
+            int[] rowLabels = new int[(end - start) * perImage];
+            for (int i = start; i < end; i++) {
+                System.arraycopy(mu.perturbed(images[i], i), 0, flat, (i - start) * perImage * size, perImage * size);
+                Arrays.fill(rowLabels, (i - start) * perImage, (i - start + 1) * perImage, labels[i]);
+            }
+            float[] scores = scorer.scores(flat, rowLabels.length, rowLabels);
+            for (int i = start; i < end; i++) {
+                out[i] = Arrays.copyOfRange(scores, (i - start) * perImage, (i - start + 1) * perImage);
+            }
+        }
+        return out;
+    }
+
+    /** The sums over images of each metric's AUC, the rows of many images scored in one call. */
+    static double[] causalFidelity(
+            CausalFidelity[] metrics, Scorer scorer, float[][] images, int[] labels, float[][] maps, int rows) {
+        int n = images.length;
+        double[] sums = new double[metrics.length];
+        List<PerturbedInputs> probes = new ArrayList<>();
+        List<Integer> probeLabels = new ArrayList<>();
+        int pending = 0;
+        for (int i = 0; i <= n; i++) {
+            if (i == n || pending >= rows) {
+                scoreAll(probes, probeLabels, scorer, pending, sums, metrics.length);
+                probes.clear();
+                probeLabels.clear();
+                pending = 0;
+                if (i == n) break;
+            }
+            for (CausalFidelity metric : metrics) {
+                PerturbedInputs probe = metric.probe(images[i], maps[i], i);
+                probes.add(probe);
+                probeLabels.add(labels[i]);
+                pending += probe.rows();
+            }
+        }
+        return sums;
+    }
+
+    private static void scoreAll(
+            List<PerturbedInputs> probes, List<Integer> labels, Scorer scorer, int rows, double[] sums, int metrics) {
+        if (rows == 0) return;
+        int size = probes.get(0).inputs().length / probes.get(0).rows();
+        float[] flat = new float[rows * size];
+        int[] rowLabels = new int[rows];
+        int at = 0;
+        for (int p = 0; p < probes.size(); p++) {
+            PerturbedInputs probe = probes.get(p);
+            System.arraycopy(probe.inputs(), 0, flat, at * size, probe.rows() * size);
+            Arrays.fill(rowLabels, at, at + probe.rows(), labels.get(p));
+            at += probe.rows();
+        }
+        float[] scores = scorer.scores(flat, rows, rowLabels);
+        at = 0;
+        for (int p = 0; p < probes.size(); p++) {
+            PerturbedInputs probe = probes.get(p);
+            sums[p % metrics] += probe.value(Arrays.copyOfRange(scores, at, at + probe.rows()));
+            at += probe.rows();
+        }
+    }
+
+    /**
+     * The sums over images of each Stability distance. A randomised method (SmoothGrad) explains the neighbours of
+     * each image with fresh noise seeded by the image's index (Xplique draws new noise on every call, one call per
+     * image); a deterministic one explains the neighbours of many images in one call.
+     */
+    static double[] stability(
+            Stability stability,
+            AttributionMethod method,
+            Explainer explainer,
+            float[][] images,
+            int[] labels,
+            float[][] maps,
+            long seed,
+            int rows) {
+        int n = images.length;
+        int samples = stability.definition().samples();
+        double[] sums = new double[STABILITY_DISTANCES.length];
+        boolean randomised = method.withSeed(seed + 1) != method;
+        int group = randomised ? 1 : Math.max(1, rows / samples);
+        for (int start = 0; start < n; start += group) {
+            int end = Math.min(n, start + group);
+            float[][] neighbours = new float[(end - start) * samples][];
+            int[] neighbourLabels = new int[neighbours.length];
+            for (int i = start; i < end; i++) {
+                float[][] around = stability.neighbours(images[i]);
+                System.arraycopy(around, 0, neighbours, (i - start) * samples, samples);
+                Arrays.fill(neighbourLabels, (i - start) * samples, (i - start + 1) * samples, labels[i]);
+            }
+            AttributionMethod explaining =
+                    randomised ? method.withSeed(seed * 1_000_003L + 7919L * (start + 1)) : method;
+            float[][] neighbourMaps = explaining.attribute(explainer, neighbours, neighbourLabels);
+            for (int i = start; i < end; i++) {
+                float[][] own = Arrays.copyOfRange(neighbourMaps, (i - start) * samples, (i - start + 1) * samples);
+                double[] values = Stability.score(maps[i], own, STABILITY_DISTANCES);
+                for (int d = 0; d < values.length; d++) sums[d] += values[d];
+            }
+        }
+        return sums;
+    }
+
+    private static float[][] attributeInChunks(
+            AttributionMethod method, Explainer explainer, float[][] images, int[] labels) {
+        int n = images.length;
+        float[][] out = new float[n][];
+        int batch = 256;
+        for (int start = 0; start < n; start += batch) {
+            int end = Math.min(n, start + batch);
+            float[][] maps = method.attribute(
+                    explainer, Arrays.copyOfRange(images, start, end), Arrays.copyOfRange(labels, start, end));
+            System.arraycopy(maps, 0, out, start, maps.length);
+        }
+        return out;
     }
 
     /** Paper Table 11's unmasking fractions k, in percent. */
@@ -158,7 +488,14 @@ public final class Evaluation {
         int[] labels = predicted(explainer, images);
         int n = images.length;
         int finishedMethods = 0;
+        Clock clock = new Clock(table, modelName);
         for (AttributionMethod method : methods) {
+            String reason = method.unavailableReason(explainer);
+            if (reason != null) {
+                table.unavailable(modelName, method.name(), reason);
+                progress.accept(++finishedMethods * n);
+                continue;
+            }
             double[] sums = new double[NULL_BLOCK_PERCENTS.length];
             for (int start = 0; start < n; start += batch) {
                 int end = Math.min(n, start + batch);
@@ -176,13 +513,15 @@ public final class Evaluation {
             for (int k = 0; k < NULL_BLOCK_PERCENTS.length; k++) {
                 table.put(modelName, method.name(), "null@" + NULL_BLOCK_PERCENTS[k] + "%", 100 * sums[k] / n);
             }
+            clock.lap(method.name() + ": null block");
         }
+        table.seconds(modelName, "total", clock.total());
     }
 
     /** The predicted class of every image (serving_default). */
     public static int[] predicted(Explainer explainer, float[][] images) {
         int[] out = new int[images.length];
-        int batch = 256;
+        int batch = 512;
         for (int start = 0; start < images.length; start += batch) {
             int end = Math.min(images.length, start + batch);
             float[][] x = Arrays.copyOfRange(images, start, end);
@@ -195,15 +534,26 @@ public final class Evaluation {
         return out;
     }
 
-    private static float[][] append(float[][] all, float[][] maps, int start, int n) {
-        float[][] out = all == null ? new float[n][] : all;
-        System.arraycopy(maps, 0, out, start, maps.length);
-        return out;
-    }
+    /** Records the seconds of each part of a model's evaluation into the table. */
+    private static final class Clock {
+        private final EvaluationTable table;
+        private final String model;
+        private final long started = System.nanoTime();
+        private long last = started;
 
-    private static double sum(double[] v) {
-        double s = 0;
-        for (double x : v) s += x;
-        return s;
+        Clock(EvaluationTable table, String model) {
+            this.table = table;
+            this.model = model;
+        }
+
+        void lap(String part) {
+            long now = System.nanoTime();
+            table.seconds(model, part, (now - last) / 1e9);
+            last = now;
+        }
+
+        double total() {
+            return (System.nanoTime() - started) / 1e9;
+        }
     }
 }

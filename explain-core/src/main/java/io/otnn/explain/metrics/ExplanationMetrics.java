@@ -13,6 +13,63 @@ public final class ExplanationMetrics {
     private ExplanationMetrics() {}
 
     /**
+     * The distances between two maps of the same image (Saliency against |SmoothGrad| in paper Table 1, which does not
+     * say how it scales the maps), each a named option; all squared L2 unless named otherwise.
+     */
+    public enum MapDistance {
+        /** Σ (a − b)², no root, no scaling: Xplique's {@code 'l2'} in 2021 – 2023-10. */
+        L2_SQUARED("l2-squared"),
+        /** Σ (a/max|a| − b/max|b|)²: each map normalised to a maximum of 1 (as a heat map is drawn). */
+        L2_SQUARED_MAX_NORMALISED("l2-squared max-normalised"),
+        /** Σ (a/‖a‖ − b/‖b‖)²: each map normalised to unit L2 norm (this product's earlier definition). */
+        L2_SQUARED_UNIT_NORM("l2-squared unit-norm"),
+        /** √Σ (a − b)²: Xplique's {@code 'l2'} since 2023-10. */
+        L2("l2"),
+        /** 1 − Spearman ρ (paper A.4.2's other distance between explanations). */
+        ONE_MINUS_SPEARMAN("1-spearman");
+
+        private final String label;
+
+        MapDistance(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        public double of(float[] a, float[] b) {
+            return switch (this) {
+                case L2_SQUARED -> squaredL2(a, 1, b, 1);
+                case L2_SQUARED_MAX_NORMALISED -> squaredL2(a, maxAbs(a), b, maxAbs(b));
+                case L2_SQUARED_UNIT_NORM -> normalizedL2(a, b);
+                case L2 -> Math.sqrt(squaredL2(a, 1, b, 1));
+                case ONE_MINUS_SPEARMAN -> {
+                    double rho = Spearman.rho(a, b);
+                    yield 1 - (Double.isNaN(rho) ? 0 : rho);
+                }
+            };
+        }
+    }
+
+    /** Σ (a/sa − b/sb)², a zero scale counting as a zero map. */
+    static double squaredL2(float[] a, double sa, float[] b, double sb) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            double x = sa == 0 ? 0 : a[i] / sa;
+            double y = sb == 0 ? 0 : b[i] / sb;
+            sum += (x - y) * (x - y);
+        }
+        return sum;
+    }
+
+    static double maxAbs(float[] v) {
+        double m = 0;
+        for (float x : v) m = Math.max(m, Math.abs(x));
+        return m;
+    }
+
+    /**
      * L2 distance between two attribution maps of the same image, each first divided by its L2 norm (so models with
      * different gradient scales compare), then squared L2 (Xplique's 'l2' distance). Magnitudes are compared: pass
      * |SmoothGrad| against Saliency. 0 when a map is all zero and the other too.

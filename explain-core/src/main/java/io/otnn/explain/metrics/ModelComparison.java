@@ -12,17 +12,15 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The explanation-quality table (paper Table 1 layout) of one or more models side by side, on the first n test images
- * of an IDX data set: what {@code otnn evaluate} computes and writes.
+ * The explanation-quality tables (paper Tables 1, 8, 9, 10; Table 11 for block-mnist) of one or more models side by
+ * side, on the first n test images of an IDX data set: what {@code otnn evaluate} computes and writes.
  *
- * @param data       fashion-mnist, mnist (the IDX test set) or block-mnist (built from the MNIST test set)
- * @param dataDir    the folder with t10k-images-idx3-ubyte[.gz] and its labels
- * @param n          the number of test images
- * @param seed       the seed of every random draw
- * @param ball       the stability neighbourhood
- * @param radius     the stability radius
+ * @param data    fashion-mnist, mnist (the IDX test set) or block-mnist (built from the MNIST test set)
+ * @param dataDir the folder with t10k-images-idx3-ubyte[.gz] and its labels
+ * @param n       the number of test images
+ * @param options the metrics' definitions and seed ({@link Evaluation.Options#paperDefaults(long)})
  */
-public record ModelComparison(String data, Path dataDir, int n, long seed, Stability.Ball ball, double radius) {
+public record ModelComparison(String data, Path dataDir, int n, Evaluation.Options options) {
 
     public static final List<String> DATA_SETS = List.of("fashion-mnist", "mnist", "block-mnist");
 
@@ -41,21 +39,48 @@ public record ModelComparison(String data, Path dataDir, int n, long seed, Stabi
             throw new IllegalArgumentException(
                     "unknown data set '" + data + "', valid: " + String.join(", ", DATA_SETS));
         }
+        if (n < 1) throw new IllegalArgumentException("n must be >= 1, got " + n);
     }
 
-    /** The options of the metrics, as the table's header records them. */
-    public Evaluation.Options options() {
-        return new Evaluation.Options(seed, 200, 20, radius, 10, 32, ball);
+    /** The paper's definitions ({@link Evaluation.Options#paperDefaults(long)}) with {@code seed}. */
+    public ModelComparison(String data, Path dataDir, int n, long seed) {
+        this(data, dataDir, n, Evaluation.Options.paperDefaults(seed));
+    }
+
+    /**
+     * The paper's definitions with another Stability neighbourhood: {@code ball} and {@code radius}, 20 neighbours for
+     * {@link Stability.Ball#UNIFORM} (Xplique), 10 otherwise (this product's earlier definition).
+     */
+    public ModelComparison(String data, Path dataDir, int n, long seed, Stability.Ball ball, double radius) {
+        this(
+                data,
+                dataDir,
+                n,
+                Evaluation.Options.paperDefaults(seed)
+                        .withStability(
+                                ball == Stability.Ball.UNIFORM
+                                        ? new Stability.Definition(
+                                                Stability.Definition.XPLIQUE.name(), ball, radius, 20)
+                                        : new Stability.Definition(
+                                                ball == Stability.Ball.L2 ? "l2-ball" : "linf-ball",
+                                                ball,
+                                                radius,
+                                                10)));
+    }
+
+    public long seed() {
+        return options.seed();
     }
 
     /** Evaluates every model in turn (each loaded, evaluated and closed before the next). */
     public EvaluationTable evaluate(List<Path> models, Progress progress) throws IOException {
         EvaluationTable table = new EvaluationTable();
-        Evaluation.Options options = options();
+        long seed = options.seed();
         table.info("data", data);
         table.info("n", n);
         table.info("seed", seed);
         table.info("options", options.toString());
+        table.info("definitions", Definitions.of(options));
         for (Path path : models) {
             try (OtnnModel model = OtnnModel.load(path);
                     Explainer explainer = model.newExplainer()) {
@@ -82,7 +107,7 @@ public record ModelComparison(String data, Path dataDir, int n, long seed, Stabi
                             done -> progress.update(name, done, total, started));
                 } else {
                     IdxDataset set = IdxDataset.readTestSet(dataDir, new ImageDecoder(model.metadata()), n);
-                    int total = methods.size() * set.images().length;
+                    int total = Evaluation.progressSteps(methods);
                     Evaluation.run(
                             name,
                             explainer,
@@ -99,10 +124,26 @@ public record ModelComparison(String data, Path dataDir, int n, long seed, Stabi
         return table;
     }
 
-    /** Writes {@code evaluation.md} and {@code evaluation.json} into {@code out}, created if missing. */
+    /**
+     * Writes into {@code out} (created if missing) {@code evaluation.md}: {@link #markdown} (the figures, the
+     * definitions, the seconds), and {@code evaluation.json}: {@link EvaluationTable#toJsonWithSeconds}.
+     */
     public static void write(EvaluationTable table, Path out) throws IOException {
         Files.createDirectories(out);
-        Files.writeString(out.resolve("evaluation.md"), table.toMarkdown());
-        Files.writeString(out.resolve("evaluation.json"), table.toJson());
+        Files.writeString(out.resolve("evaluation.md"), markdown(table));
+        Files.writeString(out.resolve("evaluation.json"), table.toJsonWithSeconds());
+    }
+
+    /** The figures (one table per metric), the definition of each metric's tag, then the seconds. */
+    public static String markdown(EvaluationTable table) {
+        StringBuilder out = new StringBuilder(table.toMarkdown());
+        Object definitions = table.info().get("definitions");
+        if (definitions instanceof java.util.Map<?, ?> map && !map.isEmpty()) {
+            out.append("### definitions\n\n");
+            map.forEach((tag, text) ->
+                    out.append("- **").append(tag).append("**: ").append(text).append('\n'));
+            out.append('\n');
+        }
+        return out.append(table.timingsMarkdown()).toString();
     }
 }

@@ -6,13 +6,28 @@ import java.util.Random;
 /**
  * µFidelity (Bhatt et al. 2020; paper A.4.2; Xplique {@code MuFidelity}): per image, the Spearman correlation between
  * the drop f_c(x) − f_c(x̃_S) when a random subset S of grid cells is set to the baseline and the sum of the attribution
- * over S; averaged over images (a NaN correlation counts 0, as in Xplique). Xplique's sampling: the image is cut into a
- * {@code grid × grid} grid, each cell is removed when a uniform draw is ≤ {@code subsetPercent}, the cell mask is
- * resized to H×W by nearest neighbour; one set of {@code samples} masks (and uniform baselines) is drawn from the seed
- * and shared by all images. All channels of a removed pixel are removed. Keeps the drawn subsets: one instance per
- * thread.
+ * over S; averaged over images (a NaN correlation counts 0, as in Xplique). The image is cut into a {@code grid × grid}
+ * grid and the cell mask resized to H×W by nearest neighbour with half-pixel centres (TensorFlow's
+ * {@code tf.image.resize(method="nearest")}: pixel y takes cell ⌊(y + ½)·grid/H⌋); all channels of a removed pixel are
+ * removed. One set of {@code samples} masks is drawn from the seed and shared by all images. Two samplings, {@link
+ * Sampling}. Keeps the drawn subsets: one instance per thread.
  */
 public final class MuFidelity {
+
+    /** How the removed cells and the uniform baselines are drawn. */
+    public enum Sampling {
+        /**
+         * Xplique 2021 – 2023-10 (the releases of the paper's time): exactly ⌊grid²·p⌋ + 1 cells per subset (its mask
+         * is {@code argsort(rand) > ⌊grid²·p⌋}: 81 of 400 for a 20×20 grid at 20 %); the uniform baseline is one image
+         * per image ({@code baseline_mode(inp)}), shared by its subsets, drawn from the seed and the image's index.
+         */
+        XPLIQUE_EXACT_COUNT,
+        /**
+         * This product's earlier reading (and Xplique's since 2023-10): each cell removed when U(0,1) ≤ p; the uniform
+         * baseline is fresh per subset, the same for every image. The stream's online µFidelity uses it.
+         */
+        BERNOULLI
+    }
 
     private final ModelMetadata.Input input;
     private final int grid;
@@ -20,6 +35,7 @@ public final class MuFidelity {
     private final int samples;
     private final Baseline baseline;
     private final long seed;
+    private final Sampling sampling;
     private boolean[][] removed;
     private float[][] baselines;
 
@@ -30,6 +46,20 @@ public final class MuFidelity {
 
     public MuFidelity(
             ModelMetadata.Input input, int grid, double subsetPercent, int samples, Baseline baseline, long seed) {
+        this(input, grid, subsetPercent, samples, baseline, seed, Sampling.BERNOULLI);
+    }
+
+    public MuFidelity(
+            ModelMetadata.Input input,
+            int grid,
+            double subsetPercent,
+            int samples,
+            Baseline baseline,
+            long seed,
+            Sampling sampling) {
+        if (grid < 1) throw new IllegalArgumentException("µFidelity grid must be >= 1, got " + grid);
+        if (samples < 2) throw new IllegalArgumentException("µFidelity needs >= 2 subsets, got " + samples);
+        this.sampling = sampling;
         this.input = input;
         this.grid = grid;
         this.subsetPercent = subsetPercent;
@@ -42,9 +72,17 @@ public final class MuFidelity {
     public double[] perImage(Scorer scorer, float[][] images, int[] labels, float[][] attributions) {
         double[] out = new double[images.length];
         for (int i = 0; i < images.length; i++) {
-            out[i] = probe(images[i], attributions[i]).scoredBy(scorer, labels[i]);
+            out[i] = probe(images[i], attributions[i], i).scoredBy(scorer, labels[i]);
         }
         return out;
+    }
+
+    public Sampling sampling() {
+        return sampling;
+    }
+
+    public int samples() {
+        return samples;
     }
 
     /**
@@ -52,34 +90,113 @@ public final class MuFidelity {
      * value is that of {@link #perImage} for this image.
      */
     public PerturbedInputs probe(float[] image, float[] attribution) {
+        return probe(image, attribution, 0);
+    }
+
+    /**
+     * As {@link #probe(float[], float[])} for the image at {@code imageIndex} of a data set (with {@link
+     * Sampling#XPLIQUE_EXACT_COUNT} and the uniform baseline, the index seeds that image's baseline).
+     */
+    public PerturbedInputs probe(float[] image, float[] attribution, int imageIndex) {
+        float[] rows = perturbed(image, imageIndex);
+        return new PerturbedInputs(rows, samples + 1, scores -> correlation(scores, attribution));
+    }
+
+    /**
+     * The rows one image's µFidelity scores, whatever the attribution: the image itself, then the image with each
+     * subset at the baseline. A caller that evaluates several attribution methods scores them once and hands each
+     * method's map to {@link #correlation}.
+     */
+    public float[] perturbed(float[] image, int imageIndex) {
         int h = input.height();
         int w = input.width();
         int c = input.channels();
         int size = input.size();
         drawSubsets();
+        float[] imageBaseline = null;
+        if (sampling == Sampling.XPLIQUE_EXACT_COUNT) {
+            imageBaseline = new float[size];
+            baseline.fill(imageBaseline, new Random(seed * 1_000_003L + 1 + imageIndex), input.min(), input.max());
+        }
         float[] batch = new float[(samples + 1) * size];
         System.arraycopy(image, 0, batch, 0, size);
-        double[] attr = new double[samples];
         for (int s = 0; s < samples; s++) {
             int row = (s + 1) * size;
+            float[] base = imageBaseline != null ? imageBaseline : baselines[s];
             for (int p = 0; p < h * w; p++) {
                 for (int k = 0; k < c; k++) {
                     int q = p * c + k;
-                    if (removed[s][p]) {
-                        batch[row + q] = baselines[s][q];
-                        attr[s] += attribution[q];
-                    } else {
-                        batch[row + q] = image[q];
-                    }
+                    batch[row + q] = removed[s][p] ? base[q] : image[q];
                 }
             }
         }
-        return new PerturbedInputs(batch, samples + 1, scores -> {
-            double[] drop = new double[samples];
-            for (int s = 0; s < samples; s++) drop[s] = scores[0] - scores[s + 1];
-            double rho = Spearman.rho(drop, attr);
-            return Double.isNaN(rho) ? 0.0 : rho;
-        });
+        return batch;
+    }
+
+    /**
+     * One image's µFidelity from the scores of its {@link #perturbed} rows and its attribution: Spearman ρ between
+     * the drops f(x) − f(x̃_S) and Σ_{i∈S} φ_i, 0 when undefined.
+     */
+    public double correlation(float[] scores, float[] attribution) {
+        if (scores.length != samples + 1) {
+            throw new IllegalArgumentException((samples + 1) + " rows but " + scores.length + " scores");
+        }
+        drawSubsets();
+        int pixels = input.height() * input.width();
+        int c = input.channels();
+        double[] drop = new double[samples];
+        double[] attr = new double[samples];
+        for (int s = 0; s < samples; s++) {
+            drop[s] = scores[0] - scores[s + 1];
+            boolean[] cut = removed[s];
+            double sum = 0;
+            for (int p = 0; p < pixels; p++) {
+                if (!cut[p]) continue;
+                for (int k = 0; k < c; k++) sum += attribution[p * c + k];
+            }
+            attr[s] = sum;
+        }
+        double rho = Spearman.rho(drop, attr);
+        return Double.isNaN(rho) ? 0.0 : rho;
+    }
+
+    /**
+     * µFidelity as Xplique up to 1.3.0 scores a channel-reduced map φ of shape (H, W) (its Saliency and Grad-CAM
+     * return one): {@code phi * (1 - masks)} broadcasts (H, W) against the masks' (S, H, W, 1) to (S, H, H, W), so
+     * the sum over S is Σ_x (Σ_c φ[x, c]) · #{y : (y, x) removed}: row x of φ weighted by the removed pixels of
+     * column x. Xplique 1.3.1 (2023-11) adds the channel axis first and gives {@link #correlation}. Needs H = W and
+     * one channel (Xplique's broadcast fails otherwise); φ is summed over channels first.
+     */
+    public double correlationXpliqueBroadcast(float[] scores, float[] attribution) {
+        int h = input.height();
+        int w = input.width();
+        if (h != w) throw new IllegalArgumentException("the (H, W) broadcast needs H = W, got " + h + "x" + w);
+        drawSubsets();
+        int c = input.channels();
+        double[] rowSum = new double[h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) for (int k = 0; k < c; k++) rowSum[y] += attribution[(y * w + x) * c + k];
+        }
+        double[] drop = new double[samples];
+        double[] attr = new double[samples];
+        for (int s = 0; s < samples; s++) {
+            drop[s] = scores[0] - scores[s + 1];
+            double sum = 0;
+            for (int x = 0; x < w; x++) {
+                int removedInColumn = 0;
+                for (int y = 0; y < h; y++) if (removed[s][y * w + x]) removedInColumn++;
+                sum += rowSum[x] * removedInColumn;
+            }
+            attr[s] = sum;
+        }
+        double rho = Spearman.rho(drop, attr);
+        return Double.isNaN(rho) ? 0.0 : rho;
+    }
+
+    /** Whether pixel {@code pixel} (row-major, channels excluded) is removed in subset {@code subset}. */
+    boolean removed(int subset, int pixel) {
+        drawSubsets();
+        return removed[subset][pixel];
     }
 
     /** The one set of subsets (and their baselines) every image shares, drawn from the seed on first use. */
@@ -90,9 +207,24 @@ public final class MuFidelity {
         Random random = new Random(seed);
         boolean[][] cellsRemoved = new boolean[samples][h * w];
         float[][] drawn = new float[samples][input.size()];
+        int cellCount = grid * grid;
+        int exact = (int) (cellCount * subsetPercent) + 1;
         for (int s = 0; s < samples; s++) {
-            boolean[] cells = new boolean[grid * grid];
-            for (int k = 0; k < cells.length; k++) cells[k] = random.nextFloat() <= subsetPercent;
+            boolean[] cells = new boolean[cellCount];
+            if (sampling == Sampling.XPLIQUE_EXACT_COUNT) {
+                // a uniformly random set of `exact` cells (partial Fisher–Yates), as Xplique's argsort mask gives
+                int[] order = new int[cellCount];
+                for (int k = 0; k < cellCount; k++) order[k] = k;
+                for (int k = 0; k < Math.min(exact, cellCount); k++) {
+                    int j = k + random.nextInt(cellCount - k);
+                    int t = order[k];
+                    order[k] = order[j];
+                    order[j] = t;
+                    cells[order[k]] = true;
+                }
+            } else {
+                for (int k = 0; k < cells.length; k++) cells[k] = random.nextFloat() <= subsetPercent;
+            }
             for (int y = 0; y < h; y++) {
                 int gy = Math.min(grid - 1, (int) Math.floor((y + 0.5) * grid / h));
                 for (int x = 0; x < w; x++) {
@@ -100,7 +232,7 @@ public final class MuFidelity {
                     cellsRemoved[s][y * w + x] = cells[gy * grid + gx];
                 }
             }
-            baseline.fill(drawn[s], random, input.min(), input.max());
+            if (sampling == Sampling.BERNOULLI) baseline.fill(drawn[s], random, input.min(), input.max());
         }
         baselines = drawn;
         removed = cellsRemoved;

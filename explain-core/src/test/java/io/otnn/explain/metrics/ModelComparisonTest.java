@@ -27,7 +27,17 @@ class ModelComparisonTest {
         table.info("n", 3);
         table.put("m", "Saliency", "Stability", 0.25);
         ModelComparison.write(table, tmp.resolve("out"));
-        assertThat(Files.readString(tmp.resolve("out/evaluation.md"))).isEqualTo(table.toMarkdown());
-        assertThat(Files.readString(tmp.resolve("out/evaluation.json"))).isEqualTo(table.toJson());
+        table.seconds("m", "Saliency: maps", 1.5);
+        table.unavailable("m", "GradCAM", "no gradcam signature");
+        ModelComparison.write(table, tmp.resolve("out"));
+        String md = Files.readString(tmp.resolve("out/evaluation.md"));
+        assertThat(md)
+                .startsWith(table.toMarkdown())
+                .contains("| Saliency | 0.250 |")
+                .contains("| GradCAM | n/a |")
+                .contains("- GradCAM on m: no gradcam signature")
+                .endsWith("| m | Saliency: maps | 1.5 |\n");
+        assertThat(Files.readString(tmp.resolve("out/evaluation.json"))).isEqualTo(table.toJsonWithSeconds());
+        assertThat(table.toJson()).doesNotContain("seconds").contains("\"GradCAM\" : \"no gradcam signature\"");
     }
 }
