@@ -139,6 +139,42 @@ class QuickReproductionTest {
         assertThat(report.blockMnist().images()).isEqualTo(Reproduction.BLOCK_MNIST_IMAGES);
     }
 
+    @Test
+    void shouldReuseTheCheckpointsWithoutTrainingWhenGivenAnEarlierRunsModels() throws Exception {
+        Path models = tmp.resolve("out").resolve("models");
+        ReproductionConfig again = ReproductionConfig.builder()
+                .setDataDir(report.config().dataDir())
+                .setOut(tmp.resolve("again"))
+                .optQuick(true)
+                .optN(2)
+                .optModelsDir(models)
+                .optModel("koch=" + models.resolve("koch"))
+                .optSkip("cnn-otnn")
+                .optSkip("cnn-baseline")
+                .build();
+        ReproductionReport second = new Reproduction(again, null).run();
+        assertThat(second.runs().keySet())
+                .containsExactlyInAnyOrder(
+                        ModelRole.DENSE_OTNN,
+                        ModelRole.DENSE_BASELINE,
+                        ModelRole.DENSE_EQ4,
+                        ModelRole.KOCH,
+                        ModelRole.BLOCK_MNIST);
+        assertThat(second.runs().values()).allSatisfy(r -> {
+            assertThat(r.trained()).isFalse();
+            assertThat(r.checkpoint()).startsWith(models);
+            assertThat(r.testAccuracy()).isEqualTo(report.runs().get(r.role()).testAccuracy());
+            assertThat(r.epochs()).isEqualTo(report.runs().get(r.role()).epochs());
+        });
+        assertThat(tmp.resolve("again").resolve("models")).doesNotExist();
+        assertThat(second.skipped().get(ModelRole.CNN_OTNN)).isEqualTo("skipped with --skip cnn-otnn");
+        String md = Files.readString(tmp.resolve("again").resolve(ReproductionReport.REPORT));
+        assertThat(md).contains("| dense-otnn | reused `" + models.resolve("dense-otnn") + "`");
+        assertThat(md).contains("not measured: skipped with --skip cnn-otnn");
+        // the same network and seed give the same Koch figure
+        assertThat(second.koch().meanResidual()).isEqualTo(report.koch().meanResidual());
+    }
+
     private static JsonNode table(String id) {
         for (JsonNode t : json.get("tables")) if (t.get("id").asText().equals(id)) return t;
         throw new AssertionError("no table " + id + " in report.json");

@@ -210,7 +210,7 @@ public final class PaperTables {
     /** Saliency's rank among the measured cells of the row; lower is better unless {@code lowerIsBetter} is false. */
     static Cell rank(List<Cell> row, int saliency, boolean lowerIsBetter) {
         Cell s = row.get(saliency);
-        if (s.source() != ComparisonTable.Source.OURS) return Cell.notMeasured("Saliency not measured");
+        if (s.source() != ComparisonTable.Source.OURS) return Cell.notMeasured("no Saliency figure to rank");
         int rank = 1, measured = 0;
         for (Cell c : row) {
             if (c.source() != ComparisonTable.Source.OURS) continue;
