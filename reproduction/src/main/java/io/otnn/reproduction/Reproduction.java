@@ -72,7 +72,15 @@ public final class Reproduction {
                 continue;
             }
             long t0 = System.nanoTime();
-            ModelRun run = provider.obtain(role);
+            ModelRun run;
+            try {
+                run = provider.obtain(role);
+            } catch (RuntimeException e) {
+                // one network that fails (a refused export, a bad reused checkpoint) costs its cells, not the report
+                LOG.warn("{}: {}", role.cliName(), e.getMessage());
+                skipped.put(role, "its training or loading failed: " + oneLine(e));
+                continue;
+            }
             runs.put(role, run);
             commands.add(run.command());
             steps.put((run.trained() ? "train " : "reuse ") + role.cliName(), seconds(t0));
@@ -90,7 +98,14 @@ public final class Reproduction {
                     config.seed(),
                     Stability.Ball.L2,
                     STABILITY_RADIUS);
-            EvaluationTable table = comparison.evaluate(List.of(run.checkpoint()), progress);
+            EvaluationTable table;
+            try {
+                table = comparison.evaluate(List.of(run.checkpoint()), progress);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: evaluation failed: {}", role.cliName(), e.getMessage());
+                skipped.put(role, "its evaluation failed: " + oneLine(e));
+                continue;
+            }
             Path dir = out.resolve("evaluations").resolve(role.cliName());
             ModelComparison.write(table, dir);
             evaluations.put(role, table);
@@ -189,6 +204,10 @@ public final class Reproduction {
                 config.seed(),
                 STABILITY_RADIUS,
                 out);
+    }
+
+    private static String oneLine(Exception e) {
+        return String.valueOf(e.getMessage()).replace('\n', ' ');
     }
 
     private static double seconds(long t0) {

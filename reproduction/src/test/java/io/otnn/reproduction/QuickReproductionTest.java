@@ -142,6 +142,18 @@ class QuickReproductionTest {
     @Test
     void shouldReuseTheCheckpointsWithoutTrainingWhenGivenAnEarlierRunsModels() throws Exception {
         Path models = tmp.resolve("out").resolve("models");
+        // a tampered copy of the baseline: refused by its manifest, it costs its cells and nothing else
+        Path tampered = tmp.resolve("tampered");
+        try (var files = Files.walk(models.resolve("dense-baseline"))) {
+            for (Path f : files.toList()) {
+                Path to = tampered.resolve(
+                        models.resolve("dense-baseline").relativize(f).toString());
+                if (Files.isDirectory(f)) Files.createDirectories(to);
+                else Files.copy(f, to);
+            }
+        }
+        Path metadata = tampered.resolve("otnn-model.json");
+        Files.writeString(metadata, Files.readString(metadata).replace("\"reproduce-dense-baseline\"", "\"renamed\""));
         ReproductionConfig again = ReproductionConfig.builder()
                 .setDataDir(report.config().dataDir())
                 .setOut(tmp.resolve("again"))
@@ -149,17 +161,15 @@ class QuickReproductionTest {
                 .optN(2)
                 .optModelsDir(models)
                 .optModel("koch=" + models.resolve("koch"))
+                .optModel("dense-baseline=" + tampered)
                 .optSkip("cnn-otnn")
                 .optSkip("cnn-baseline")
                 .build();
         ReproductionReport second = new Reproduction(again, null).run();
         assertThat(second.runs().keySet())
                 .containsExactlyInAnyOrder(
-                        ModelRole.DENSE_OTNN,
-                        ModelRole.DENSE_BASELINE,
-                        ModelRole.DENSE_EQ4,
-                        ModelRole.KOCH,
-                        ModelRole.BLOCK_MNIST);
+                        ModelRole.DENSE_OTNN, ModelRole.DENSE_EQ4, ModelRole.KOCH, ModelRole.BLOCK_MNIST);
+        assertThat(second.skipped().get(ModelRole.DENSE_BASELINE)).startsWith("its training or loading failed: ");
         assertThat(second.runs().values()).allSatisfy(r -> {
             assertThat(r.trained()).isFalse();
             assertThat(r.checkpoint()).startsWith(models);
@@ -171,6 +181,7 @@ class QuickReproductionTest {
         String md = Files.readString(tmp.resolve("again").resolve(ReproductionReport.REPORT));
         assertThat(md).contains("| dense-otnn | reused `" + models.resolve("dense-otnn") + "`");
         assertThat(md).contains("not measured: skipped with --skip cnn-otnn");
+        assertThat(md).contains("not measured: its training or loading failed: ");
         // the same network and seed give the same Koch figure
         assertThat(second.koch().meanResidual()).isEqualTo(report.koch().meanResidual());
     }

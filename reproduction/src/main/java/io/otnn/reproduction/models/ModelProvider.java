@@ -87,7 +87,7 @@ public final class ModelProvider {
                 .optSeed(config.seed())
                 .optName("reproduce-" + role.cliName())
                 .setOut(out)
-                .optStateDir(config.out().resolve("models").resolve(role.cliName() + ".state"));
+                .optStateDir(config.out().resolve("training-state").resolve(role.cliName()));
         if (role.loss() != null) b.optLoss(role.loss());
         switch (role) {
             case KOCH ->

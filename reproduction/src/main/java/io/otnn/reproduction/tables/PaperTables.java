@@ -112,9 +112,10 @@ public final class PaperTables {
             if (run != null) {
                 notes.add(String.format(
                         Locale.ROOT,
-                        "%s: %d epochs on %d images, tested on %d",
+                        "%s: %d epoch%s on %d images, tested on %d",
                         role.cliName(),
                         run.epochs(),
+                        run.epochs() == 1 ? "" : "s",
                         run.trainImages(),
                         run.testImages()));
             }
