@@ -94,6 +94,7 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(
             names = "--seed",
             defaultValue = "42",
+            paramLabel = "S",
             description = "Seed of every training and metric draw (default: ${DEFAULT-VALUE}).")
     long seed;
 
