@@ -6,6 +6,7 @@ import io.otnn.cli.explain.EvaluateCommand;
 import io.otnn.cli.explain.ExplainImageCommand;
 import io.otnn.cli.ingest.IngestCommand;
 import io.otnn.cli.local.LocalStackCommand;
+import io.otnn.cli.reproduce.ReproduceCommand;
 import io.otnn.cli.streams.ExplainCommand;
 import io.otnn.cli.trainer.TrainCommand;
 import io.otnn.cli.training.TrainerCommand;
@@ -32,6 +33,7 @@ import picocli.CommandLine.Spec;
             IngestCommand.class,
             ExplainImageCommand.class,
             EvaluateCommand.class,
+            ReproduceCommand.class,
             DashboardCommand.class,
             CommandLine.HelpCommand.class
         })
