@@ -285,7 +285,7 @@ public final class PaperTables {
     }
 
     private static boolean hasMethod(EvaluationTable t, String model, String method) {
-        for (String metric : Evaluation.METRICS) if (!Double.isNaN(t.get(model, method, metric))) return true;
+        for (String metric : t.metrics()) if (!Double.isNaN(t.get(model, method, metric))) return true;
         return false;
     }
 
