@@ -310,7 +310,12 @@ public final class DemoCommand implements Callable<Integer> {
         console.printf(
                 "Serving the reference checkpoint %s (%s; test accuracy %s on the full Fashion-MNIST test set; "
                         + "--train trains one instead)%n",
-                checkpoint, provenance.getProperty("summary", "-"), provenance.getProperty("test.accuracy", "-"));
+                checkpoint,
+                provenance.getProperty("summary", "-"),
+                String.format(
+                        java.util.Locale.ROOT,
+                        "%.1f %%",
+                        100 * Double.parseDouble(provenance.getProperty("test.accuracy", "NaN"))));
         console.flush();
         return checkpoint;
     }
