@@ -112,7 +112,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--rate",
             description = "Images per second to ingest (default: ${DEFAULT-VALUE}).",
-            defaultValue = "200")
+            defaultValue = "50")
     double rate;
 
     @Option(

@@ -46,7 +46,7 @@ public final class TrainerRequestCommand implements Callable<Integer> {
     @Option(names = "--epochs", required = true, description = "number of epochs")
     int epochs;
 
-    @Option(names = "--arch", defaultValue = "dense", description = "dense or cnn (default: ${DEFAULT-VALUE})")
+    @Option(names = "--arch", defaultValue = "dense", description = "dense, cnn or vgg (default: ${DEFAULT-VALUE})")
     String arch;
 
     @Option(names = "--width", description = "width multiplier of the preset")

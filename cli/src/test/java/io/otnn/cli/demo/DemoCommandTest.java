@@ -30,7 +30,7 @@ class DemoCommandTest {
     Path out;
 
     @Test
-    void shouldServeTheReferenceExplainSwapToTheNextVersionAndDrawWhenRunWithNoOption() throws Exception {
+    void shouldTrainExplainSwapToTheNextVersionAndDrawWhenAskedToTrain() throws Exception {
         StringWriter stdout = new StringWriter();
         StringWriter stderr = new StringWriter();
         CommandLine cmd = OtnnCommand.commandLine();
@@ -39,6 +39,9 @@ class DemoCommandTest {
 
         int exit = cmd.execute(
                 "demo",
+                "--train",
+                "--epochs",
+                "1",
                 "--next-epochs",
                 "1",
                 "--duration",
@@ -52,11 +55,13 @@ class DemoCommandTest {
 
         String printed = stdout.toString();
         assertThat(exit).as(printed + stderr).isZero();
-        Path checkpoint = out.resolve(ReferenceModel.FOLDER);
+        Path checkpoint = out.resolve("model");
         CheckpointManifest.read(checkpoint).verify(checkpoint);
         String name =
                 ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME)).name();
-        assertThat(printed).contains("Serving the reference checkpoint " + checkpoint);
+        assertThat(name).isEqualTo("fashion-mnist-dense-otnn-demo");
+        assertThat(printed).contains("Training the dense OTNN").doesNotContain("Serving the reference checkpoint");
+        assertThat(out.resolve(ReferenceModel.FOLDER)).doesNotExist();
 
         Matcher total = Pattern.compile(
                         "Explained ([\\d,]+) images, ([\\d,]+) dead letters \\(by model version: v1 ([\\d,]+), v2 ([\\d,]+)\\)")
@@ -104,38 +109,43 @@ class DemoCommandTest {
     }
 
     @Test
-    void shouldTrainTheDenseOtnnOnTheSampleAndServeItWhenAskedToTrain() throws Exception {
+    void shouldServeTheReferenceCheckpointAndDrawItsLabelledPanelsWhenRunWithNoModelOption() throws Exception {
         StringWriter stdout = new StringWriter();
         StringWriter stderr = new StringWriter();
         CommandLine cmd = OtnnCommand.commandLine();
         cmd.setOut(new PrintWriter(stdout, true));
         cmd.setErr(new PrintWriter(stderr, true));
 
-        int exit = cmd.execute(
-                "demo",
-                "--train",
-                "--epochs",
-                "1",
-                "--no-swap",
-                "--duration",
-                "15s",
-                "--pictures",
-                "1",
-                "--out",
-                out.toString());
+        int exit = cmd.execute("demo", "--no-swap", "--duration", "25s", "--pictures", "2", "--out", out.toString());
 
         String printed = stdout.toString();
         assertThat(exit).as(printed + stderr).isZero();
-        Path checkpoint = out.resolve("model");
+        Path checkpoint = out.resolve(ReferenceModel.FOLDER);
         CheckpointManifest.read(checkpoint).verify(checkpoint);
-        assertThat(ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME))
-                        .name())
-                .isEqualTo("fashion-mnist-dense-otnn-demo");
+        ModelMetadata metadata = ModelMetadata.read(checkpoint.resolve(ModelMetadata.FILE_NAME));
+        assertThat(metadata.architecture().get("preset").asText()).isEqualTo("cnn");
         assertThat(printed)
-                .contains("Training the dense OTNN")
-                .doesNotContain("Serving the reference checkpoint")
-                .containsPattern("Explained [\\d,]+ images, 0 dead letters \\(by model version: v1 [\\d,]+\\)");
-        assertThat(out.resolve(ReferenceModel.FOLDER)).doesNotExist();
+                .contains("Serving the reference checkpoint " + checkpoint)
+                .contains("Explainer running: model " + metadata.name() + " v1")
+                .doesNotContain("Training the dense OTNN")
+                .doesNotContain("asked the trainer service");
+        Matcher total = Pattern.compile(
+                        "Explained ([\\d,]+) images, ([\\d,]+) dead letters \\(by model version: v1 ([\\d,]+)\\)")
+                .matcher(printed);
+        assertThat(total.find()).as(printed).isTrue();
+        assertThat(Long.parseLong(total.group(1).replace(",", ""))).isPositive();
+        assertThat(total.group(2)).isEqualTo("0");
+        List<Path> drawn;
+        try (Stream<Path> dirs = Files.list(out.resolve("explanations"))) {
+            drawn = dirs.sorted().toList();
+        }
+        assertThat(drawn).hasSize(2);
+        for (Path dir : drawn) {
+            assertThat(Files.readString(dir.resolve("explanation.txt")))
+                    .contains("certified L2 radius")
+                    .containsPattern("x_cf at t = 2\\.0: model says .* \\(from the record\\)");
+            assertThat(dir.resolve("panel.png")).isNotEmptyFile();
+        }
     }
 
     @Test

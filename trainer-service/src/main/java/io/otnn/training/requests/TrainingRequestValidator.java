@@ -5,6 +5,7 @@ import io.otnn.checkpoint.ModelStoreHttp;
 import io.otnn.datasets.DataSetNames;
 import io.otnn.trainer.TrainingConfig;
 import io.otnn.trainer.losses.LossSpec;
+import io.otnn.trainer.model.Presets;
 import io.otnn.trainer.train.LearningRateSchedule;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -76,8 +77,9 @@ public final class TrainingRequestValidator {
             throw new RequestRejectedException("testLimit must be at least 1, got " + r.getTestLimit());
         }
         String preset = r.getPreset() == null ? "dense" : r.getPreset().toLowerCase(Locale.ROOT);
-        if (!preset.equals("dense") && !preset.equals("cnn")) {
-            throw new RequestRejectedException("unknown preset '" + r.getPreset() + "': dense or cnn");
+        if (!Presets.NAMES.contains(preset)) {
+            throw new RequestRejectedException(
+                    "unknown preset '" + r.getPreset() + "': one of " + String.join(", ", Presets.NAMES));
         }
         try {
             LearningRateSchedule schedule =
