@@ -174,9 +174,9 @@ public final class ReproduceCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The command as typed (picocli's original arguments), for the report. */
+    /** The command as typed (picocli's original arguments, which start with the subcommand's name), for the report. */
     private String commandLine() {
         List<String> args = spec.commandLine().getParseResult().originalArgs();
-        return "otnn reproduce " + String.join(" ", args);
+        return "otnn " + String.join(" ", args);
     }
 }
