@@ -5,7 +5,6 @@ import io.otnn.datasets.IdxDataset;
 import io.otnn.datasets.PixelDecoder;
 import io.otnn.explain.metrics.EvaluationTable;
 import io.otnn.explain.metrics.ModelComparison;
-import io.otnn.explain.metrics.Stability;
 import io.otnn.reproduction.figures.BlockMnistFigure;
 import io.otnn.reproduction.figures.KochFigure;
 import io.otnn.reproduction.models.ModelProvider;
@@ -40,8 +39,6 @@ public final class Reproduction {
 
     private static final Logger LOG = LoggerFactory.getLogger(Reproduction.class);
 
-    /** The stability neighbourhood of the paper (A.4.2): an L2 ball of radius 0.3 for 28×28 inputs. */
-    public static final double STABILITY_RADIUS = 0.3;
     /** Segments of each class in Figure 2. */
     public static final int KOCH_SEGMENTS_PER_CLASS = 120;
     /** Images in Figure 7 (the paper shows 10). */
@@ -91,13 +88,8 @@ public final class Reproduction {
             ModelRun run = runs.get(role);
             if (run == null || !role.measured()) continue;
             long t0 = System.nanoTime();
-            ModelComparison comparison = new ModelComparison(
-                    "fashion-mnist",
-                    config.fashionMnistDir(),
-                    config.n(),
-                    config.seed(),
-                    Stability.Ball.L2,
-                    STABILITY_RADIUS);
+            ModelComparison comparison =
+                    new ModelComparison("fashion-mnist", config.fashionMnistDir(), config.n(), config.seed());
             EvaluationTable table;
             try {
                 table = comparison.evaluate(List.of(run.checkpoint()), progress);
@@ -120,13 +112,7 @@ public final class Reproduction {
         if (blockRun != null && config.hasMnist()) {
             long t0 = System.nanoTime();
             Path dir = out.resolve("evaluations").resolve(ModelRole.BLOCK_MNIST.cliName());
-            block = new ModelComparison(
-                            "block-mnist",
-                            config.mnistDir(),
-                            config.n(),
-                            config.seed(),
-                            Stability.Ball.L2,
-                            STABILITY_RADIUS)
+            block = new ModelComparison("block-mnist", config.mnistDir(), config.n(), config.seed())
                     .evaluate(List.of(blockRun.checkpoint()), progress);
             ModelComparison.write(block, dir);
             commands.add(evaluateCommand("block-mnist", config.mnistDir(), blockRun.checkpoint(), dir));
@@ -195,14 +181,12 @@ public final class Reproduction {
     private String evaluateCommand(String data, Path dataDir, Path model, Path out) {
         return String.format(
                 Locale.ROOT,
-                "otnn evaluate --model %s --data %s --data-dir %s --n %d --seed %d --stability-ball L2"
-                        + " --stability-radius %s --out %s",
+                "otnn evaluate --model %s --data %s --data-dir %s --n %d --seed %d --out %s",
                 model,
                 data,
                 dataDir,
                 config.n(),
                 config.seed(),
-                STABILITY_RADIUS,
                 out);
     }
 

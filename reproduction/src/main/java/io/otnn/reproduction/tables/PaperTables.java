@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The one mapping from explain-core's {@link EvaluationTable} (method and metric names as {@code otnn evaluate} writes
@@ -29,23 +30,28 @@ public final class PaperTables {
             SMOOTHGRAD, List.of("SmoothGrad"),
             INTEGRATED_GRADIENTS, List.of("IntegratedGradients"),
             GRADIENT_INPUT, List.of("GradientInput"),
-            GRADCAM, List.of("GradCam", "Grad-CAM", "GradCAM"),
+            GRADCAM, List.of("GradCAM", "GradCam", "Grad-CAM"),
             RISE, List.of("Rise", "RISE"));
 
-    /** Paper metric (a table section) → explain-core's metric names (the first present is used). */
-    static final Map<String, List<String>> METRICS = Map.of(
-            MU_FIDELITY_UNIFORM, List.of("µFidelity-uniform"),
-            MU_FIDELITY_ZERO, List.of("µFidelity-zero"),
-            STABILITY, List.of("Stability"),
-            DELETION_ZERO, List.of("Deletion-zero"),
-            INSERTION_ZERO, List.of("Insertion-zero"),
-            ROBUSTNESS_SR, List.of("Robustness-SR", "RobustnessSR"),
-            JPEG_KB, List.of("JPEG bytes"));
+    /**
+     * Paper metric (a table section) → patterns of explain-core's column names, whose bracket names the definition
+     * (explain-core/README.md, "Metrics"); the first pattern a column matches is used. µFidelity is Xplique's exact
+     * count of cells without the (H, W) broadcast of Xplique ≤ 1.3.0 (a column of its own), Stability its 1 − ρ.
+     */
+    static final Map<String, List<Pattern>> METRICS = Map.of(
+            MU_FIDELITY_UNIFORM, List.of(Pattern.compile("µFidelity-uniform \\[(?!.*broadcast).*\\]")),
+            MU_FIDELITY_ZERO, List.of(Pattern.compile("µFidelity-zero \\[(?!.*broadcast).*\\]")),
+            STABILITY, List.of(Pattern.compile("Stability \\[.*1-spearman\\]")),
+            DELETION_ZERO, List.of(Pattern.compile("Deletion-zero( \\[.*\\])?")),
+            INSERTION_ZERO, List.of(Pattern.compile("Insertion-zero( \\[.*\\])?")),
+            ROBUSTNESS_SR, List.of(Pattern.compile("Robustness-SR( \\[.*\\])?")),
+            JPEG_KB, List.of(Pattern.compile("JPEG kB( \\[.*\\])?")));
 
-    /** Table 1's last row: explain-core stores the distance as a pseudo-method with one metric. */
-    static final String DISTANCE_METHOD = "Saliency vs SmoothGrad";
+    /** Table 1's last row: explain-core stores the distances as a pseudo-method, one column per variant. */
+    static final String DISTANCE_METHOD = Evaluation.SALIENCY_VS_SMOOTHGRAD;
 
-    static final String DISTANCE_METRIC = "L2 distance";
+    /** Xplique's 'l2' of 2022–2023: squared L2 without a root (the other variants are in report.json). */
+    static final String DISTANCE_METRIC = "Saliency–SmoothGrad distance [l2-squared]";
 
     private static final List<ModelRole> OTNNS = List.of(ModelRole.DENSE_OTNN, ModelRole.CNN_OTNN);
     private static final List<ModelRole> BASELINES = List.of(ModelRole.DENSE_BASELINE, ModelRole.CNN_BASELINE);
@@ -242,11 +248,11 @@ public final class PaperTables {
         List<Cell> cells = new ArrayList<>();
         cells.add(Cell.paper(TABLE_10.rows().get(paperRow).cells().get(0)));
         for (ModelRole role : roles) {
-            Cell bytes = metric(role, JPEG_KB, SALIENCY);
+            Cell kb = metric(role, JPEG_KB, SALIENCY);
             cells.add(
-                    bytes.source() == ComparisonTable.Source.OURS
-                            ? Cell.ours(bytes.value() / 1000, String.format(Locale.ROOT, "%.3f", bytes.value() / 1000))
-                            : bytes);
+                    kb.source() == ComparisonTable.Source.OURS
+                            ? Cell.ours(kb.value(), String.format(Locale.ROOT, "%.3f", kb.value()))
+                            : kb);
         }
         return new Row("", network, cells);
     }
@@ -260,9 +266,11 @@ public final class PaperTables {
             return Cell.notMeasured("Grad-CAM needs a convolutional layer; the dense network has none");
         }
         List<String> methods = METHODS.get(method);
-        List<String> metrics = METRICS.get(section);
+        List<String> metrics = columns(t, section);
         String model = t.models().isEmpty() ? "" : t.models().get(0);
         for (String me : methods) {
+            String unavailable = t.unavailableReason(model, me);
+            if (unavailable != null) return Cell.notMeasured(unavailable);
             for (String mt : metrics) {
                 double v = t.get(model, me, mt);
                 if (!Double.isNaN(v)) return Cell.ours(v);
@@ -282,6 +290,17 @@ public final class PaperTables {
         return Double.isNaN(v)
                 ? Cell.notMeasured("explain-core gives no " + metric + " for " + method)
                 : Cell.ours(v, format.apply(v));
+    }
+
+    /** The table's columns that measure {@code section}, in the order of {@link #METRICS}' patterns. */
+    private static List<String> columns(EvaluationTable t, String section) {
+        List<String> out = new ArrayList<>();
+        for (Pattern pattern : METRICS.get(section)) {
+            for (String column : t.metrics()) {
+                if (pattern.matcher(column).matches() && !out.contains(column)) out.add(column);
+            }
+        }
+        return out;
     }
 
     private static boolean hasMethod(EvaluationTable t, String model, String method) {

@@ -4,6 +4,7 @@ import static io.otnn.reproduction.paper.PaperValues.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.explain.metrics.Evaluation;
 import io.otnn.explain.metrics.EvaluationTable;
 import io.otnn.reproduction.models.ModelRole;
 import io.otnn.reproduction.models.ModelRun;
@@ -18,22 +19,29 @@ import org.junit.jupiter.api.Test;
 /** The mapping from explain-core's table names to the paper's cells, on hand-made evaluation tables. */
 class PaperTablesTest {
 
+    /** Explain-core's own column names under the paper's options, so the mapping is checked against the real ones. */
+    static final Evaluation.Options OPTIONS = Evaluation.Options.paperDefaults();
+
+    static String column(Evaluation.Metric metric) {
+        return metric.column(OPTIONS);
+    }
+
     static EvaluationTable evaluation(String model, double saliencyUniform) {
         EvaluationTable t = new EvaluationTable();
-        t.put(model, "Saliency", "µFidelity-uniform", saliencyUniform);
-        t.put(model, "Saliency", "µFidelity-zero", 0.30);
-        t.put(model, "SmoothGrad", "µFidelity-uniform", 0.11);
-        t.put(model, "IntegratedGradients", "µFidelity-uniform", -0.02);
-        t.put(model, "GradientInput", "µFidelity-uniform", 0.05);
-        t.put(model, "Saliency", "Stability", 0.61);
-        t.put(model, "Saliency", "Deletion-zero", 0.20);
-        t.put(model, "SmoothGrad", "Deletion-zero", 0.10);
-        t.put(model, "IntegratedGradients", "Deletion-zero", 0.30);
-        t.put(model, "GradientInput", "Deletion-zero", 0.25);
-        t.put(model, "Saliency", "Insertion-zero", 0.50);
-        t.put(model, "SmoothGrad", "Insertion-zero", 0.40);
-        t.put(model, "Saliency", "JPEG bytes", 912);
-        t.put(model, "Saliency vs SmoothGrad", "L2 distance", 0.0042);
+        t.put(model, "Saliency", column(Evaluation.Metric.MU_FIDELITY_UNIFORM), saliencyUniform);
+        t.put(model, "Saliency", column(Evaluation.Metric.MU_FIDELITY_ZERO), 0.30);
+        t.put(model, "SmoothGrad", column(Evaluation.Metric.MU_FIDELITY_UNIFORM), 0.11);
+        t.put(model, "IntegratedGradients", column(Evaluation.Metric.MU_FIDELITY_UNIFORM), -0.02);
+        t.put(model, "GradientInput", column(Evaluation.Metric.MU_FIDELITY_UNIFORM), 0.05);
+        t.put(model, "Saliency", column(Evaluation.Metric.STABILITY_SPEARMAN), 0.61);
+        t.put(model, "Saliency", column(Evaluation.Metric.DELETION_ZERO), 0.20);
+        t.put(model, "SmoothGrad", column(Evaluation.Metric.DELETION_ZERO), 0.10);
+        t.put(model, "IntegratedGradients", column(Evaluation.Metric.DELETION_ZERO), 0.30);
+        t.put(model, "GradientInput", column(Evaluation.Metric.DELETION_ZERO), 0.25);
+        t.put(model, "Saliency", column(Evaluation.Metric.INSERTION_ZERO), 0.50);
+        t.put(model, "SmoothGrad", column(Evaluation.Metric.INSERTION_ZERO), 0.40);
+        t.put(model, "Saliency", column(Evaluation.Metric.JPEG_KB), 0.912);
+        t.put(model, Evaluation.SALIENCY_VS_SMOOTHGRAD, PaperTables.DISTANCE_METRIC, 0.0042);
         return t;
     }
 
