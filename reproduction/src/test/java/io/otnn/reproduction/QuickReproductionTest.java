@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.otnn.explain.metrics.Evaluation;
 import io.otnn.reproduction.models.ModelRole;
 import io.otnn.reproduction.paper.PaperTable;
 import io.otnn.reproduction.paper.PaperValues;
@@ -114,7 +115,10 @@ class QuickReproductionTest {
         assertThat(ours.get("source").asText()).isEqualTo("ours");
         double fromEvaluation = report.evaluations()
                 .get(ModelRole.DENSE_OTNN)
-                .get("reproduce-dense-otnn", "Saliency", "µFidelity-uniform");
+                .get(
+                        "reproduce-dense-otnn",
+                        "Saliency",
+                        Evaluation.Metric.MU_FIDELITY_UNIFORM.column(Evaluation.Options.paperDefaults(42)));
         assertThat(ours.get("value").asDouble()).isEqualTo(fromEvaluation);
         assertThat(markdown).contains("**" + ours.get("text").asText() + "**");
         double accuracy = report.runs().get(ModelRole.DENSE_EQ4).testAccuracy();
