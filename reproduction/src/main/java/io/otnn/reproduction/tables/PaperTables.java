@@ -92,9 +92,10 @@ public final class PaperTables {
                         "Ours: explain-core's definitions as `otnn evaluate` computes them (see explain-core's README,"
                                 + " Metrics), on the first " + evaluatedImages() + " test images, explanations of"
                                 + " the predicted class.",
-                        "The distance row is explain-core's squared L2 distance between Saliency and |SmoothGrad|,"
-                                + " each divided by its L2 norm first; the paper does not say how it scales the"
-                                + " maps."));
+                        "The distance row is the squared L2 distance between Saliency and |SmoothGrad| without a"
+                                + " root, as Xplique's 'l2' was in 2022–2023, on the maps as they are; the paper does"
+                                + " not say how it scales them: the other variants (max-normalised, unit-norm, L2,"
+                                + " 1 − ρ) are in report.json and evaluations/."));
     }
 
     public ComparisonTable table6() {
