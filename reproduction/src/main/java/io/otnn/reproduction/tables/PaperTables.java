@@ -104,8 +104,9 @@ public final class PaperTables {
         rows.add(accuracyRow(TABLE_6_EQ4, ModelRole.DENSE_EQ4, ModelRole.CNN_EQ4));
         rows.add(accuracyRow(TABLE_6_EQ5, ModelRole.DENSE_OTNN, ModelRole.CNN_OTNN));
         List<String> notes = new ArrayList<>();
-        notes.add("Ours: test accuracy (%) of the trainer's evaluation of each checkpoint; the Eq. 4 and Eq. 5 networks"
-                + " of one column have the same preset, width, epochs, data and seed. The paper's figures are"
+        notes.add("Ours: test accuracy (%) of the trainer's evaluation of each checkpoint; when this run trains both,"
+                + " the Eq. 4 and Eq. 5 networks of one column have the same preset, width, epochs, data and seed (a"
+                + " reused checkpoint keeps its own training: the lines below give each one's). The paper's figures are"
                 + " for its cnn after 200 epochs with λ = 10; ours use the trainer's Fashion-MNIST loss parameters"
                 + " (paper A.2.3: λ = 5, m = 0.5, α = 10) for both losses.");
         for (ModelRole role : List.of(
