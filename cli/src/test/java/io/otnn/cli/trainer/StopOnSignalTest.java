@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.otnn.trainer.Fixtures;
 import io.otnn.trainer.train.TrainingState;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -58,23 +60,40 @@ class StopOnSignalTest {
         pb.redirectErrorStream(true);
         Process p = pb.start();
         child = p;
-        StringBuilder log = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            boolean signalled = false;
-            while ((line = r.readLine()) != null) {
-                log.append(line).append('\n');
-                if (!signalled && line.contains("epoch 2/1000")) {
-                    // the JDK can only send SIGTERM and SIGKILL; kill(1) sends SIGINT. Our end of the pipe stays open.
-                    Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid()))
-                            .inheritIO()
-                            .start();
-                    assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
-                    signalled = true;
-                }
-            }
-        }
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        // the child's output is read on a thread of its own, so that every wait below is bounded and a failure shows
+        // what the child printed
+        StringBuffer log = new StringBuffer();
+        CountDownLatch secondEpoch = new CountDownLatch(1);
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader r =
+                            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = r.readLine()) != null) {
+                            log.append(line).append('\n');
+                            if (line.contains("epoch 2/1000")) secondEpoch.countDown();
+                        }
+                    } catch (IOException e) {
+                        log.append("(output unreadable: ")
+                                .append(e.getMessage())
+                                .append(")\n");
+                    }
+                },
+                "training-child-output");
+        reader.setDaemon(true);
+        reader.start();
+        assertThat(secondEpoch.await(120, TimeUnit.SECONDS))
+                .as("the second epoch ends within 120 s; the child printed:%n%s", log)
+                .isTrue();
+        // the JDK can only send SIGTERM and SIGKILL; kill(1) sends SIGINT
+        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid()))
+                .inheritIO()
+                .start();
+        assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.waitFor(90, TimeUnit.SECONDS))
+                .as("the child stops within 90 s of SIGINT; it printed:%n%s", log)
+                .isTrue();
+        reader.join(TimeUnit.SECONDS.toMillis(10));
         assertThat(p.exitValue()).as(log.toString()).isEqualTo(130);
         assertThat(log.toString()).contains("stopped at epoch");
         TrainingState state = TrainingState.read(tmp.resolve("ckpt.state"));
