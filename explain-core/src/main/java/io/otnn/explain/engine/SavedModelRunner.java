@@ -28,14 +28,10 @@ import org.tensorflow.proto.framework.TensorShapeProto;
  */
 public final class SavedModelRunner implements AutoCloseable {
 
-    /**
-     * The optional Grad-CAM signature (docs/checkpoint-format.md; exported when the network has a convolutional
-     * layer): inputs {@code images [N,H,W,C]} and {@code target [N]} (int32), outputs {@code logits [N,K]} and
-     * {@code cam [N,H,W]}.
-     */
-    public static final String GRADCAM = "gradcam";
-    /** Output of {@link #GRADCAM}: ReLU(Σ_k α_k A_k) on the last convolutional block, resized to H×W. */
-    public static final String CAM = "cam";
+    /** The optional Grad-CAM signature and its map output: {@link SignatureContract#GRADCAM}. */
+    public static final String GRADCAM = SignatureContract.GRADCAM;
+
+    public static final String CAM = SignatureContract.CAM;
 
     /** Input and output names with their dims (-1 = any) for each signature of the SavedModel. */
     public record SignatureShape(Map<String, long[]> inputs, Map<String, long[]> outputs) {}
@@ -92,47 +88,11 @@ public final class SavedModelRunner implements AutoCloseable {
             outputs.put(key, shape.outputs());
         });
         SignatureContract.check(savedModel, metadata, inputs, outputs);
-        if (signatures.containsKey(GRADCAM)) checkGradCam(savedModel, metadata);
     }
 
     /** Whether the SavedModel has the signature {@code key}. */
     public boolean has(String key) {
         return signatures.containsKey(key);
-    }
-
-    private void checkGradCam(Path savedModel, ModelMetadata metadata) {
-        ModelMetadata.Input in = metadata.input();
-        SignatureShape shape = signatures.get(GRADCAM);
-        java.util.List<String> problems = new java.util.ArrayList<>();
-        expectDims(
-                problems,
-                "input",
-                SignatureContract.IMAGES,
-                shape.inputs(),
-                -1,
-                in.height(),
-                in.width(),
-                in.channels());
-        expectDims(problems, "input", SignatureContract.TARGET, shape.inputs(), -1);
-        expectDims(problems, "output", SignatureContract.LOGITS, shape.outputs(), -1, metadata.logitCount());
-        expectDims(problems, "output", CAM, shape.outputs(), -1, in.height(), in.width());
-        if (!problems.isEmpty()) throw new CheckpointException(savedModel + ": " + String.join("; ", problems));
-    }
-
-    private static void expectDims(
-            java.util.List<String> problems, String kind, String name, Map<String, long[]> tensors, long... want) {
-        if (!tensors.containsKey(name)) {
-            problems.add("signature '" + GRADCAM + "' has no " + kind + " '" + name + "'");
-            return;
-        }
-        long[] dims = tensors.get(name);
-        if (dims == null) return;
-        boolean ok = dims.length == want.length;
-        for (int i = 0; ok && i < dims.length; i++) ok = dims[i] == -1 || want[i] == -1 || dims[i] == want[i];
-        if (!ok) {
-            problems.add("signature '" + GRADCAM + "' " + kind + " '" + name + "' is " + java.util.Arrays.toString(dims)
-                    + ", the metadata implies " + java.util.Arrays.toString(want));
-        }
     }
 
     /** Builds the blocks of the signatures this model will call; call after checking {@link #signatures()}. */
