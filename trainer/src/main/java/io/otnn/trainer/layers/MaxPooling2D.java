@@ -22,11 +22,7 @@ public final class MaxPooling2D implements Layer {
 
     @Override
     public long[] build(Ops tf, long[] inputShape, Random random) {
-        if (inputShape.length != 3) {
-            throw new IllegalArgumentException(
-                    "MaxPooling2D needs [H, W, C] inputs, got " + java.util.Arrays.toString(inputShape));
-        }
-        return new long[] {inputShape[0] / pool, inputShape[1] / pool, inputShape[2]};
+        return PooledShape.of("MaxPooling2D", inputShape, pool);
     }
 
     @Override
