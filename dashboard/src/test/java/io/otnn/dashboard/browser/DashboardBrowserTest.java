@@ -551,7 +551,8 @@ class DashboardBrowserTest {
         // each value is read in one script: the cards are redrawn whenever a record arrives (the explainer writes
         // its own decisions meanwhile), so an element found in one call may be gone in the next
         String slot = "#serving tr[data-slot='otnn-explainer/lifecycle-a/PRIMARY']";
-        await("the serving decision", () -> text(slot + " [data-field=decision]") != null);
+        // two decisions for the slot (serving v1, then refused v2): wait for the later one, not just the first
+        await("the serving decision", () -> "refused v2".equals(text(slot + " [data-field=decision]")));
         assertThat(attr(slot, "data-state")).isEqualTo("REFUSED");
         assertThat(text(slot + " [data-field=servingVersion]")).isEqualTo("fashion-dense v1");
         assertThat(text(slot + " [data-field=decision]")).isEqualTo("refused v2");
