@@ -15,16 +15,16 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Throughput of the explainer on the Fashion-MNIST test set (not a unit test; the lead moves it to bench/).
+ * Throughput of the explainer on the Fashion-MNIST test set.
  *
  * <pre>
- * java -cp "explain-core/target/test-classes:explain-core/target/classes:$(cat cp.txt)" \
- *     io.otnn.explain.bench.ExplainBench [checkpoint|dense-fixture] [data-dir] [images]
+ * java -cp bench/target/benchmarks.jar io.otnn.bench.ExplainBench [checkpoint|dense-fixture] [data-dir] [images]
  * </pre>
  *
  * For each batch size: the {@code explain} call alone, the {@code serving_default} forward pass alone, and the full
  * explanation (explain + self-check forward + compact encodings of saliency and counterfactual); then SmoothGrad (50
- * samples) against Saliency. Reports the median batch latency over the passes and images/s over the whole set.
+ * samples) against Saliency. Reports the median batch latency over the passes and images/s over the whole set, and
+ * the FLOP/s at batch 64 against this machine's MatMul peak through TensorFlow.
  */
 public final class ExplainBench {
 
@@ -52,6 +52,8 @@ public final class ExplainBench {
                     "| batch | explain ms (median) | explain img/s | forward ms | forward img/s | explain/forward"
                             + " | full ms | full img/s |");
             System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            double explainAt64 = Double.NaN;
+            double fullAt64 = Double.NaN;
             for (int batch : new int[] {1, 8, 32, 64, 128}) {
                 int batches = Math.min(images.length / batch, batch == 1 ? 2000 : 10_000 / batch);
                 float[][] flats = new float[batches][];
@@ -76,6 +78,10 @@ public final class ExplainBench {
                         CompactTensor.encode(e.counterfactual(), shape);
                     }
                 });
+                if (batch == 64) {
+                    explainAt64 = rate(explainMs, batch);
+                    fullAt64 = rate(fullMs, batch);
+                }
                 System.out.printf(
                         Locale.ROOT,
                         "| %d | %.3f | %.0f | %.3f | %.0f | %.2f | %.3f | %.0f |%n",
@@ -88,6 +94,7 @@ public final class ExplainBench {
                         median(fullMs),
                         rate(fullMs, batch));
             }
+            printAgainstPeak(model, explainAt64, fullAt64);
             int n = Math.min(256, images.length);
             float[][] x = Arrays.copyOf(images, n);
             int[] labels = new int[n];
@@ -109,6 +116,35 @@ public final class ExplainBench {
                     sgMs,
                     sgMs / salMs);
         }
+    }
+
+    /**
+     * The explain call's and the full explanation's FLOP/s at batch 64 as fractions of this machine's fp32 MatMul
+     * peak through TensorFlow ({@link MachinePeak}), with the FLOP per image counted from the architecture
+     * ({@link ModelFlops}: explain = 3 forward passes, the self-check 2 more).
+     */
+    private static void printAgainstPeak(OtnnModel model, double explainRate, double fullRate) {
+        var forward = ModelFlops.forward(model.metadata());
+        MachinePeak.Peak peak = MachinePeak.measure();
+        if (forward.isEmpty()) {
+            System.out.println("machine peak " + peak + "; the FLOP of this architecture are not counted");
+            return;
+        }
+        double f = forward.getAsDouble();
+        System.out.printf(
+                Locale.ROOT,
+                "machine peak %s; batch 64: explain %.2f MFLOP per image × %,.0f images/s = %.1f GFLOP/s = %.0f %% "
+                        + "of the peak (target >= 50 %%); full explanation (explain + self-check, %.2f MFLOP per "
+                        + "image) × %,.0f images/s = %.1f GFLOP/s = %.0f %% of the peak%n",
+                peak,
+                3 * f / 1e6,
+                explainRate,
+                3 * f * explainRate / 1e9,
+                100 * 3 * f * explainRate / peak.flops(),
+                5 * f / 1e6,
+                fullRate,
+                5 * f * fullRate / 1e9,
+                100 * 5 * f * fullRate / peak.flops());
     }
 
     interface Body {
