@@ -19,8 +19,9 @@ import org.tensorflow.types.TFloat32;
 /**
  * Training throughput of the presets at batch 128 (random 28×28×1 inputs, real training steps) and the time of one
  * Björck orthogonalisation of a 512×512 matrix (15 iterations, after spectral normalisation). Run:
- * {@code java -cp <trainer classpath> io.otnn.trainer.bench.TrainingBench [steps]}. Lives in the trainer until the
- * reactor has a {@code bench/} module.
+ * {@code java -cp bench/target/benchmarks.jar io.otnn.bench.TrainingBench [steps]}; prints, per preset, the share of
+ * a step spent in the constraint (spectral normalisation, Björck) and the OTNN / unconstrained step ratio, then the
+ * dense OTNN's step at each Björck iteration bound of {@code -Dbench.bjorck=15,8,4,2}.
  */
 public final class TrainingBench {
 
@@ -41,10 +42,12 @@ public final class TrainingBench {
                 "bjorck fwd",
                 "constraint f+b");
         for (String preset : new String[] {"dense", "cnn"}) {
+            double otnnStep = Double.NaN;
             for (boolean constrained : new boolean[] {true, false}) {
                 double width = preset.equals("cnn") ? Presets.DEFAULT_CNN_WIDTH : 1.0;
                 double[] r = measure(Presets.create(preset, constrained, width, 10), steps, constrained);
                 double s = r[0];
+                if (constrained) otnnStep = s;
                 System.out.printf(
                         Locale.ROOT,
                         "%-24s %10.0f %10.4f %13.1f%% %13.1f%% %13.1f%%%n",
@@ -54,8 +57,34 @@ public final class TrainingBench {
                         100 * r[1] / s,
                         100 * (r[2] - r[1]) / s,
                         100 * r[3] / s);
+                if (!constrained) {
+                    System.out.printf(
+                            Locale.ROOT, "%s: OTNN step / unconstrained step = %.1fx%n", preset, otnnStep / s);
+                }
             }
         }
+        // deel-lip's levers on the dense OTNN's step: Björck and power iterations (-Dotnn.bjorck.iterations,
+        // -Dotnn.spectral.iterations), and the batch size
+        String sweep = System.getProperty("bench.bjorck", "15,8,4,2");
+        System.out.printf(
+                Locale.ROOT,
+                "%ndense otnn, Björck iterations (power iterations %d):%n",
+                Normalizers.spectralIterations());
+        System.out.printf(Locale.ROOT, "%-12s %10s %10s %14s%n", "iterations", "images/s", "s/step", "bjorck fwd");
+        String before = System.getProperty("otnn.bjorck.iterations");
+        for (String n : sweep.split(",")) {
+            System.setProperty("otnn.bjorck.iterations", n.trim());
+            double[] r = measure(Presets.create("dense", true, 1.0, 10), steps, true);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-12s %10.0f %10.4f %13.1f%%%n",
+                    n.trim(),
+                    BATCH / r[0],
+                    r[0],
+                    100 * (r[2] - r[1]) / r[0]);
+        }
+        if (before == null) System.clearProperty("otnn.bjorck.iterations");
+        else System.setProperty("otnn.bjorck.iterations", before);
         System.out.printf(Locale.ROOT, "bjorck 512x512 (15 iterations, forward): %.2f ms%n", bjorckMillis(512, 10) * 1);
     }
 

@@ -168,6 +168,10 @@ public final class CheckpointPublisher {
         ArrayNode signatures = architecture.putArray(SignatureContract.SIGNATURES_FIELD);
         CheckpointExporter.signatures(arch).forEach(signatures::add);
         if (arch.gradCamLayer() >= 0) architecture.put("gradcamLayer", arch.gradCamLayer());
+        if (arch.constrained()) {
+            architecture.put("bjorckIterations", io.otnn.trainer.layers.Normalizers.bjorckIterations());
+            architecture.put("spectralIterations", io.otnn.trainer.layers.Normalizers.spectralIterations());
+        }
         if (!arch.constrained()) {
             architecture.put(
                     "lipschitzEstimate", "product of per-layer spectral norms (power iteration): an upper bound");

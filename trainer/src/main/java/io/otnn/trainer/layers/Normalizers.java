@@ -29,6 +29,35 @@ public final class Normalizers {
 
     private Normalizers() {}
 
+    /**
+     * Björck iterations of the spectral layers built from now on: {@code -Dotnn.bjorck.iterations} (JVM property of
+     * {@code otnn train}), default {@link #DEFAULT_MAXITER_BJORCK}. The training graph cannot hold a {@code While}
+     * loop (TensorFlow's C gradient builder cannot differentiate one), so the stop rule masks the later iterations
+     * instead of skipping them and every iteration is paid for: this bound is the lever on the step's cost. Fewer
+     * iterations leave the singular values further below 1 (β = 0.5 never overshoots), so the layer stays
+     * 1-Lipschitz and only preserves less gradient norm.
+     */
+    public static int bjorckIterations() {
+        return property("otnn.bjorck.iterations", DEFAULT_MAXITER_BJORCK, 0);
+    }
+
+    /** Power iterations per step of the spectral layers built from now on: {@code -Dotnn.spectral.iterations}. */
+    public static int spectralIterations() {
+        return property("otnn.spectral.iterations", DEFAULT_MAXITER_SPECTRAL, 1);
+    }
+
+    private static int property(String key, int fallback, int min) {
+        String value = System.getProperty(key);
+        if (value == null) return fallback;
+        try {
+            int n = Integer.parseInt(value.trim());
+            checkRange(key, n, min, 1000);
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer, got '" + value + "'", e);
+        }
+    }
+
     /** The result of {@link #spectralNormalization}: the normalised matrix, the new singular vector and σ. */
     public record Spectral(Operand<TFloat32> normalized, Operand<TFloat32> u, Operand<TFloat32> sigma) {}
 

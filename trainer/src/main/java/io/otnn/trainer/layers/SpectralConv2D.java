@@ -29,6 +29,8 @@ public final class SpectralConv2D extends SpectralLayer {
     private final int kernelSize;
     private final int stride;
     private final boolean operatorNorm;
+    private final int bjorckIterations = Normalizers.bjorckIterations();
+    private final int spectralIterations = Normalizers.spectralIterations();
 
     private long[] kshape;
     private long[] inputShape;
@@ -91,8 +93,8 @@ public final class SpectralConv2D extends SpectralLayer {
     @Override
     Normalizers.Spectral normalize(Ops tf) {
         Operand<TFloat32> matrix = tf.reshape(kernel, tf.constant(new long[] {rows, filters}));
-        Normalizers.Spectral sn = Normalizers.spectralNormalization(
-                tf, matrix, u, Normalizers.DEFAULT_EPS_SPECTRAL, Normalizers.DEFAULT_MAXITER_SPECTRAL);
+        Normalizers.Spectral sn =
+                Normalizers.spectralNormalization(tf, matrix, u, Normalizers.DEFAULT_EPS_SPECTRAL, spectralIterations);
         lastSpectral = sn.normalized();
         Operand<TFloat32> w = Normalizers.bjorck(
                 tf,
@@ -101,7 +103,7 @@ public final class SpectralConv2D extends SpectralLayer {
                 filters,
                 Normalizers.DEFAULT_BETA_BJORCK,
                 Normalizers.DEFAULT_EPS_BJORCK,
-                Normalizers.DEFAULT_MAXITER_BJORCK);
+                bjorckIterations);
         if (!operatorNorm) {
             w = tf.reshape(tf.math.mul(w, tf.constant(factor)), tf.constant(kshape));
             return new Normalizers.Spectral(w, sn.u(), sn.sigma());

@@ -27,9 +27,9 @@ public final class SpectralDense extends SpectralLayer {
                 units,
                 Normalizers.DEFAULT_BETA_BJORCK,
                 Normalizers.DEFAULT_EPS_BJORCK,
-                Normalizers.DEFAULT_MAXITER_BJORCK,
+                Normalizers.bjorckIterations(),
                 Normalizers.DEFAULT_EPS_SPECTRAL,
-                Normalizers.DEFAULT_MAXITER_SPECTRAL);
+                Normalizers.spectralIterations());
     }
 
     public SpectralDense(

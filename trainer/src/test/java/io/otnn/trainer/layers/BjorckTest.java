@@ -102,6 +102,48 @@ class BjorckTest {
     }
 
     @Test
+    void shouldStayBelowOneWithTheIteratedPolynomialWhenFewIterationsAreAllowed() {
+        // the lever of -Dotnn.bjorck.iterations: k steps map each σ by the β-polynomial k times, never above 1
+        for (int k : new int[] {2, 4}) {
+            int steps = k;
+            double[][] w = TestMatrices.withSpectrum(10, 6, SPECTRUM, 7);
+            double[][] expected = TestMatrices.withSpectrum(10, 6, SPECTRUM, 7, s -> {
+                double v = s;
+                for (int i = 0; i < steps; i++) v = v * (1.5 - 0.5 * v * v);
+                return v;
+            });
+            float[] b = bjorck(w, 0.5f, 0f, k);
+            assertThat(TestMatrices.maxAbsDifference(expected, b))
+                    .as("%d steps", k)
+                    .isLessThan(1e-6);
+            assertThat(MatrixNorms.spectralNorm(b, 10, 6)).isLessThanOrEqualTo(1.0 + 1e-6);
+            assertThat(MatrixNorms.smallestSingularValue(b, 10, 6)).isLessThan(1.0 - 1e-3);
+        }
+    }
+
+    @Test
+    void shouldReadTheIterationBoundsFromTheJvmPropertiesWhenTheyAreSet() {
+        try {
+            assertThat(Normalizers.bjorckIterations()).isEqualTo(Normalizers.DEFAULT_MAXITER_BJORCK);
+            System.setProperty("otnn.bjorck.iterations", "4");
+            System.setProperty("otnn.spectral.iterations", "2");
+            assertThat(Normalizers.bjorckIterations()).isEqualTo(4);
+            assertThat(Normalizers.spectralIterations()).isEqualTo(2);
+            System.setProperty("otnn.bjorck.iterations", "four");
+            org.assertj.core.api.Assertions.assertThatThrownBy(Normalizers::bjorckIterations)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("otnn.bjorck.iterations must be an integer");
+            System.setProperty("otnn.spectral.iterations", "0");
+            org.assertj.core.api.Assertions.assertThatThrownBy(Normalizers::spectralIterations)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("otnn.spectral.iterations must be in");
+        } finally {
+            System.clearProperty("otnn.bjorck.iterations");
+            System.clearProperty("otnn.spectral.iterations");
+        }
+    }
+
+    @Test
     void shouldReturnTheInputWhenNoIterationIsAllowed() {
         double[][] w = TestMatrices.withSpectrum(5, 4, new double[] {0.9, 0.5, 0.2, 0.1}, 6);
         assertThat(TestMatrices.maxAbsDifference(w, bjorck(w, 0.5f, 1e-3f, 0))).isLessThan(1e-7);
