@@ -19,7 +19,9 @@ import jdk.jfr.consumer.RecordingFile;
  * samples. A Java thread in native code (TensorFlow's session run) is sampled as {@code jdk.NativeMethodSample}; both
  * kinds are counted.
  *
- * <p>Usage: {@code JfrTopFrames RECORDING.jfr [THREAD_NAME_PART] [TOP]} (default: {@code StreamThread}, 25).
+ * <p>Usage: {@code JfrTopFrames RECORDING.jfr [THREAD_NAME_PART] [TOP]} (default: {@code StreamThread-1$}, 25); a
+ * name part ending in {@code $} matches the end of the thread's name only ({@code StreamThread-1$}: the stream
+ * thread, not its producer's {@code …-StreamThread-1-producer}).
  */
 public final class JfrTopFrames {
 
@@ -27,7 +29,9 @@ public final class JfrTopFrames {
 
     public static void main(String[] args) throws Exception {
         Path file = Path.of(args[0]);
-        String thread = args.length > 1 ? args[1] : "StreamThread";
+        String thread = args.length > 1 ? args[1] : "StreamThread-1$";
+        boolean suffix = thread.endsWith("$");
+        String part = suffix ? thread.substring(0, thread.length() - 1) : thread;
         int top = args.length > 2 ? Integer.parseInt(args[2]) : 25;
         Map<String, Integer> self = new HashMap<>();
         Map<String, Integer> total = new HashMap<>();
@@ -54,10 +58,10 @@ public final class JfrTopFrames {
         }
         System.out.printf(
                 Locale.ROOT,
-                "%s: %d samples of threads named *%s* (%d in native code)%n",
+                "%s: %d samples of threads named %s (%d in native code)%n",
                 file,
                 samples,
-                thread,
+                suffix ? "*" + part : "*" + part + "*",
                 nativeSamples);
         print("self", self, samples, top);
         print("total (on the stack)", total, samples, top);
