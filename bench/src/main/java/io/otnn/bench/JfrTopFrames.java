@@ -42,9 +42,8 @@ public final class JfrTopFrames {
             boolean java = type.equals("jdk.ExecutionSample");
             if (!java && !type.equals("jdk.NativeMethodSample")) continue;
             var sampled = event.getThread("sampledThread");
-            if (sampled == null
-                    || sampled.getJavaName() == null
-                    || !sampled.getJavaName().contains(thread)) continue;
+            String name = sampled == null ? null : sampled.getJavaName();
+            if (name == null || !(suffix ? name.endsWith(part) : name.contains(part))) continue;
             RecordedStackTrace stack = event.getStackTrace();
             if (stack == null || stack.getFrames().isEmpty()) continue;
             samples++;
