@@ -26,11 +26,20 @@ public final class SignatureContract {
      * block; inputs {@code images} and {@code target}, outputs {@code logits} and {@link #CAM}.
      */
     public static final String GRADCAM = "gradcam";
+    /**
+     * Optional (every network the trainer exports): the explanation and its self-check in one session run. Inputs
+     * {@code images} and the step factor {@link #STEP}; outputs {@code logits}, {@code grad_top1} and {@code grad_margin}
+     * as {@code explain}, the boundary points {@link #BOUNDARY}, the counterfactuals {@link #COUNTERFACTUAL} and the
+     * logits of both ({@link #BOUNDARY_LOGITS}, {@link #COUNTERFACTUAL_LOGITS}).
+     */
+    public static final String EXPLAIN_CHECKED = "explain_checked";
 
     /** Input: float32 images {@code [N, H, W, C]} in the model's input range (every signature). */
     public static final String IMAGES = "images";
     /** Input of {@code explain_to}: int32 target class {@code [N]}. */
     public static final String TARGET = "target";
+    /** Input of {@code explain_checked}: float64 scalar step factor t of the counterfactual. */
+    public static final String STEP = "t";
     /** Output: float32 logits {@code [N, K]} (every signature). */
     public static final String LOGITS = "logits";
     /** Output of {@code explain} and {@code explain_to}: ∇ₓ f_top1, shaped like the images. */
@@ -43,6 +52,18 @@ public final class SignatureContract {
      * input's H×W (half-pixel centres), not normalised.
      */
     public static final String CAM = "cam";
+    /**
+     * Output of {@code explain_checked}: x_δ = x − g·∇g/‖∇g‖², shaped like the images, not clipped; g = f_top1 − f_top2
+     * and ∇g = {@code grad_margin} (one logit: x − f·∇f/‖∇f‖²); x_δ = x where ‖∇g‖ = 0 or g = 0. The step is taken in
+     * float64 and rounded once.
+     */
+    public static final String BOUNDARY = "boundary";
+    /** Output of {@code explain_checked}: x_cf = clip(x − t·g·∇g/‖∇g‖², input min, input max), shaped like the images. */
+    public static final String COUNTERFACTUAL = "counterfactual";
+    /** Output of {@code explain_checked}: the logits {@code [N, K]} of the boundary points. */
+    public static final String BOUNDARY_LOGITS = "boundary_logits";
+    /** Output of {@code explain_checked}: the logits {@code [N, K]} of the counterfactuals. */
+    public static final String COUNTERFACTUAL_LOGITS = "counterfactual_logits";
     /** The key of the list of exported signatures in {@code otnn-model.json}'s {@code architecture} object. */
     public static final String SIGNATURES_FIELD = "signatures";
 
@@ -50,14 +71,20 @@ public final class SignatureContract {
 
     /** Whether the metadata lists the optional {@code gradcam} signature among the exported ones. */
     public static boolean declaresGradCam(ModelMetadata metadata) {
+        return declares(metadata, GRADCAM);
+    }
+
+    /** Whether the metadata lists the signature {@code key} among the exported ones. */
+    public static boolean declares(ModelMetadata metadata, String key) {
         var arch = metadata.architecture();
         if (arch == null || !arch.has(SIGNATURES_FIELD)) return false;
-        for (var s : arch.get(SIGNATURES_FIELD)) if (GRADCAM.equals(s.asText())) return true;
+        for (var s : arch.get(SIGNATURES_FIELD)) if (key.equals(s.asText())) return true;
         return false;
     }
 
     /**
-     * Checks the three required signatures, and {@code gradcam} when the SavedModel has it or the metadata lists it.
+     * Checks the three required signatures, and each optional one ({@code gradcam}, {@code explain_checked}) when the
+     * SavedModel has it or the metadata lists it.
      *
      * @param inputs  signature → input name → dims (-1 = any, null = unknown rank)
      * @param outputs signature → output name → dims
@@ -93,6 +120,21 @@ public final class SignatureContract {
         } else if (declaresGradCam(metadata)) {
             problems.add(
                     "signature '" + GRADCAM + "' is listed in the metadata but missing (has " + inputs.keySet() + ")");
+        }
+        if (inputs.containsKey(EXPLAIN_CHECKED)) {
+            Map<String, long[]> in2 = inputs.get(EXPLAIN_CHECKED);
+            Map<String, long[]> out2 = outputs.get(EXPLAIN_CHECKED);
+            expect(problems, EXPLAIN_CHECKED, "input", IMAGES, in2, image);
+            expect(problems, EXPLAIN_CHECKED, "input", STEP, in2, new long[0]);
+            for (String name : List.of(LOGITS, BOUNDARY_LOGITS, COUNTERFACTUAL_LOGITS)) {
+                expect(problems, EXPLAIN_CHECKED, "output", name, out2, logits);
+            }
+            for (String name : List.of(GRAD_TOP1, GRAD_MARGIN, BOUNDARY, COUNTERFACTUAL)) {
+                expect(problems, EXPLAIN_CHECKED, "output", name, out2, image);
+            }
+        } else if (declares(metadata, EXPLAIN_CHECKED)) {
+            problems.add("signature '" + EXPLAIN_CHECKED + "' is listed in the metadata but missing (has "
+                    + inputs.keySet() + ")");
         }
         if (!problems.isEmpty()) {
             throw new CheckpointException(savedModel + ": " + String.join("; ", problems));

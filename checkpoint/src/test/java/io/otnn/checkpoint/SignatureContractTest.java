@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The required signatures and the optional {@code gradcam} one, against the metadata (28×28×1, 3 classes). */
+/** The required signatures and the optional {@code gradcam} and {@code explain_checked} ones, against the metadata (28×28×1, 3 classes). */
 class SignatureContractTest {
 
     private static final Path PB = Path.of("ckpt", SignatureContract.SAVED_MODEL_FILE);
@@ -41,6 +41,24 @@ class SignatureContractTest {
         outputs.put(
                 SignatureContract.GRADCAM,
                 Map.of(SignatureContract.LOGITS, new long[] {-1, 3}, SignatureContract.CAM, cam));
+    }
+
+    private void addExplainChecked(long[] step, long[] boundary, long[] counterfactualLogits) {
+        long[] image = {-1, 28, 28, 1};
+        long[] logits = {-1, 3};
+        inputs.put(
+                SignatureContract.EXPLAIN_CHECKED,
+                Map.of(SignatureContract.IMAGES, image, SignatureContract.STEP, step));
+        outputs.put(
+                SignatureContract.EXPLAIN_CHECKED,
+                Map.of(
+                        SignatureContract.LOGITS, logits,
+                        SignatureContract.GRAD_TOP1, image,
+                        SignatureContract.GRAD_MARGIN, image,
+                        SignatureContract.BOUNDARY, boundary,
+                        SignatureContract.COUNTERFACTUAL, image,
+                        SignatureContract.BOUNDARY_LOGITS, logits,
+                        SignatureContract.COUNTERFACTUAL_LOGITS, counterfactualLogits));
     }
 
     private static ModelMetadata listing(String... signatures) {
@@ -81,5 +99,43 @@ class SignatureContractTest {
         ModelMetadata m = listing("serving_default", "explain", "explain_to", "gradcam");
         assertThatThrownBy(() -> SignatureContract.check(PB, m, inputs, outputs))
                 .hasMessageContaining("signature 'gradcam' is listed in the metadata but missing");
+    }
+
+    @Test
+    void shouldAcceptExplainCheckedWhenItsOutputsAreShapedLikeTheImagesAndTheLogits() {
+        addExplainChecked(new long[0], new long[] {-1, 28, 28, 1}, new long[] {-1, 3});
+        ModelMetadata m = listing("serving_default", "explain", "explain_to", "explain_checked");
+        assertThatCode(() -> SignatureContract.check(PB, m, inputs, outputs)).doesNotThrowAnyException();
+        org.assertj.core.api.Assertions.assertThat(SignatureContract.declares(m, SignatureContract.EXPLAIN_CHECKED))
+                .isTrue();
+    }
+
+    @Test
+    void shouldNameEveryMisshapenTensorWhenExplainCheckedIsMalformed() {
+        addExplainChecked(new long[] {-1}, new long[] {-1, 28, 28}, new long[] {-1, 4});
+        assertThatThrownBy(() -> SignatureContract.check(PB, ModelMetadataTest.sample(), inputs, outputs))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("signature 'explain_checked' input 't' is [-1], the metadata implies []")
+                .hasMessageContaining(
+                        "signature 'explain_checked' output 'boundary' is [-1, 28, 28], the metadata implies [-1, 28, 28, 1]")
+                .hasMessageContaining(
+                        "signature 'explain_checked' output 'counterfactual_logits' is [-1, 4], the metadata implies [-1, 3]");
+    }
+
+    @Test
+    void shouldNameTheMissingOutputWhenExplainCheckedLacksTheCounterfactual() {
+        addExplainChecked(new long[0], new long[] {-1, 28, 28, 1}, new long[] {-1, 3});
+        Map<String, long[]> out = new HashMap<>(outputs.get(SignatureContract.EXPLAIN_CHECKED));
+        out.remove(SignatureContract.COUNTERFACTUAL);
+        outputs.put(SignatureContract.EXPLAIN_CHECKED, out);
+        assertThatThrownBy(() -> SignatureContract.check(PB, ModelMetadataTest.sample(), inputs, outputs))
+                .hasMessageContaining("signature 'explain_checked' has no output 'counterfactual'");
+    }
+
+    @Test
+    void shouldNameExplainCheckedWhenTheMetadataListsItButTheSavedModelLacksIt() {
+        ModelMetadata m = listing("serving_default", "explain", "explain_to", "explain_checked");
+        assertThatThrownBy(() -> SignatureContract.check(PB, m, inputs, outputs))
+                .hasMessageContaining("signature 'explain_checked' is listed in the metadata but missing");
     }
 }

@@ -8,9 +8,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Explains batches of images with one call of the {@code explain} signature (plus {@code explain_to} for images with a
- * requested target) and one {@code serving_default} pass over the boundary points and counterfactuals, which checks
- * the explanation. Not thread-safe: one per thread ({@link OtnnModel#newExplainer()} is cheap).
+ * Explains batches of images with one call of the {@code explain_checked} signature when the checkpoint has it and no
+ * target is requested, which computes the explanation and its self-check in one session run; else with one call of
+ * {@code explain} (plus {@code explain_to} for images with a requested target) and one {@code serving_default} pass
+ * over the boundary points and counterfactuals, which checks the explanation. Not thread-safe: one per thread ({@link OtnnModel#newExplainer()} is cheap).
  */
 public final class Explainer implements AutoCloseable {
 
@@ -29,6 +30,7 @@ public final class Explainer implements AutoCloseable {
     private final float min;
     private final float max;
     private double t = DEFAULT_T;
+    private boolean useChecked = true;
 
     Explainer(ModelMetadata metadata, SavedModelRunner.Session session) {
         this.metadata = metadata;
@@ -64,7 +66,9 @@ public final class Explainer implements AutoCloseable {
 
     /**
      * Explains each image toward {@code targets[i]}, or toward its runner-up where {@code targets} is null or the
-     * entry is −1.
+     * entry is −1. With no target requested and a checkpoint that has {@code explain_checked}, one session run
+     * computes the explanation and its self-check; otherwise {@code explain} (and {@code explain_to} for the targeted
+     * images) and a {@code serving_default} pass over the boundary points and counterfactuals.
      */
     public List<ImageExplanation> explain(float[][] images, int[] targets) {
         int n = images.length;
@@ -72,27 +76,93 @@ public final class Explainer implements AutoCloseable {
         if (targets != null && targets.length != n) {
             throw new IllegalArgumentException(n + " images but " + targets.length + " targets");
         }
+        boolean anyTarget = false;
+        int labels = binary ? 2 : classes;
+        for (int i = 0; targets != null && i < n; i++) {
+            int want = targets[i];
+            if (want == -1) continue;
+            if (want < 0 || want >= labels) {
+                throw new IllegalArgumentException(
+                        "target " + want + " of image " + i + " is not a class in [0, " + labels + ")");
+            }
+            anyTarget = true;
+        }
         float[] flat = flatten(images);
-        RawOutputs raw = explainRaw(flat, n);
+        if (!anyTarget && useChecked && session.has(SavedModelRunner.EXPLAIN_CHECKED)) return explainChecked(flat, n);
+        return explainInTwoCalls(flat, n, anyTarget ? targets : null);
+    }
 
+    /**
+     * Whether {@link #explain} may use the checkpoint's {@code explain_checked} signature (default true; it is used
+     * only when the checkpoint has it). False forces the two-call path, to compare the two.
+     */
+    public Explainer withExplainChecked(boolean use) {
+        this.useChecked = use;
+        return this;
+    }
+
+    /** Whether the checkpoint exports the optional {@code explain_checked} signature. */
+    public boolean hasExplainChecked() {
+        return session.has(SavedModelRunner.EXPLAIN_CHECKED);
+    }
+
+    private List<ImageExplanation> explainChecked(float[] flat, int n) {
+        SavedModelRunner.CheckedOutputs out = session.explainChecked(flat, n, t);
+        float[] logits = out.logits();
+        int[] ranked = new int[2];
+        List<ImageExplanation> explanations = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            ranks(logits, i, ranked);
+            int pred = ranked[0];
+            int j = ranked[1];
+            float[] signed = out.gradTop1()[i];
+            double g;
+            double radius;
+            double residual;
+            if (binary) {
+                float f = logits[i];
+                if (pred == 0) for (int p = 0; p < size; p++) signed[p] = -signed[p];
+                g = Math.abs(f);
+                radius = Certificate.binaryRadius(f, metadata.lipschitzConstant());
+                residual = pred == 1 ? out.boundaryLogits()[i] : -out.boundaryLogits()[i];
+            } else {
+                g = logits[i * classes + pred] - logits[i * classes + j];
+                radius = Certificate.radius(g, metadata.certificateFactor(), metadata.lipschitzConstant());
+                residual = out.boundaryLogits()[i * classes + pred] - out.boundaryLogits()[i * classes + j];
+            }
+            explanations.add(explanation(
+                    flat,
+                    i,
+                    Arrays.copyOfRange(logits, i * classes, (i + 1) * classes),
+                    pred,
+                    j,
+                    false,
+                    g,
+                    radius,
+                    signed,
+                    out.boundary()[i],
+                    out.counterfactual()[i],
+                    classOf(out.counterfactualLogits(), i),
+                    residual));
+        }
+        return explanations;
+    }
+
+    private List<ImageExplanation> explainInTwoCalls(float[] flat, int n, int[] targets) {
+        RawOutputs raw = explainRaw(flat, n);
+        float[] logits = raw.logits();
         int[] pred = new int[n];
         int[] second = new int[n];
         int[] j = new int[n];
-        boolean[] targeted = new boolean[n];
+        int[] ranked = new int[2];
         int targetedCount = 0;
         for (int i = 0; i < n; i++) {
-            ranks(raw.logits(), i, pred, second);
-            int want = targets == null ? -1 : targets[i];
-            if (want != -1) {
-                int labels = binary ? 2 : classes;
-                if (want < 0 || want >= labels) {
-                    throw new IllegalArgumentException(
-                            "target " + want + " of image " + i + " is not a class in [0, " + labels + ")");
-                }
-                targeted[i] = true;
-                targetedCount++;
-            }
-            j[i] = targeted[i] ? want : second[i];
+            ranks(logits, i, ranked);
+            pred[i] = ranked[0];
+            second[i] = ranked[1];
+            boolean targeted = targets != null && targets[i] != -1;
+            if (targeted) targetedCount++;
+            j[i] = targeted ? targets[i] : second[i];
         }
 
         // the margin gradient toward requested targets: explain_to on the targeted images only (binary: ±∇f suffices)
@@ -102,7 +172,7 @@ public final class Explainer implements AutoCloseable {
             int[] subTargets = new int[targetedCount];
             int[] rows = new int[targetedCount];
             for (int i = 0, r = 0; i < n; i++) {
-                if (!targeted[i]) continue;
+                if (targets[i] == -1) continue;
                 System.arraycopy(flat, i * size, sub, r * size, size);
                 subTargets[r] = j[i];
                 rows[r++] = i;
@@ -117,37 +187,34 @@ public final class Explainer implements AutoCloseable {
         double[] g = new double[n];
         double[] radius = new double[n];
         float[][] signed = new float[n][];
-        float[][] gradG = new float[n][];
         float[] probes = new float[2 * n * size]; // boundary points, then counterfactuals
-        double[] scale = new double[n];
         for (int i = 0; i < n; i++) {
-            float[] gTop1 = Arrays.copyOfRange(raw.gradTop1(), i * size, (i + 1) * size);
-            float[] gMargin = Arrays.copyOfRange(gradMargin, i * size, (i + 1) * size);
+            int base = i * size;
+            signed[i] = Arrays.copyOfRange(raw.gradTop1(), base, base + size);
+            float[] gradG; // ∇g of image i, read from offset gradBase
+            int gradBase;
             if (binary) {
-                float f = raw.logits()[i];
-                float sign = pred[i] == 1 ? 1f : -1f;
-                for (int p = 0; p < size; p++) gTop1[p] *= sign;
-                signed[i] = gTop1;
-                boolean same = j[i] == pred[i];
-                g[i] = same ? 0.0 : Math.abs(f);
-                gradG[i] = gTop1;
+                float f = logits[i];
+                if (pred[i] == 0) for (int p = 0; p < size; p++) signed[i][p] = -signed[i][p];
+                g[i] = j[i] == pred[i] ? 0.0 : Math.abs(f);
+                gradG = signed[i];
+                gradBase = 0;
                 radius[i] = Certificate.binaryRadius(f, metadata.lipschitzConstant());
             } else {
-                signed[i] = gTop1;
-                g[i] = raw.logit(i, pred[i]) - raw.logit(i, j[i]);
-                gradG[i] = gMargin;
-                double runnerUpMargin = raw.logit(i, pred[i]) - raw.logit(i, second[i]);
+                g[i] = logits[i * classes + pred[i]] - logits[i * classes + j[i]];
+                gradG = gradMargin;
+                gradBase = base;
+                double runnerUpMargin = logits[i * classes + pred[i]] - logits[i * classes + second[i]];
                 radius[i] =
                         Certificate.radius(runnerUpMargin, metadata.certificateFactor(), metadata.lipschitzConstant());
             }
             double norm2 = 0;
-            for (float v : gradG[i]) norm2 += (double) v * v;
-            scale[i] = norm2 > 0 && g[i] != 0 ? g[i] / norm2 : 0.0;
-            int base = i * size;
+            for (int p = 0; p < size; p++) norm2 += (double) gradG[gradBase + p] * gradG[gradBase + p];
+            double scale = norm2 > 0 && g[i] != 0 ? g[i] / norm2 : 0.0;
             int cf = (n + i) * size;
             for (int p = 0; p < size; p++) {
                 float x = flat[base + p];
-                double step = scale[i] * gradG[i][p];
+                double step = scale * gradG[gradBase + p];
                 probes[base + p] = (float) (x - step);
                 probes[cf + p] = Math.min(max, Math.max(min, (float) (x - t * step)));
             }
@@ -156,44 +223,74 @@ public final class Explainer implements AutoCloseable {
         float[] check = session.logits(probes, 2 * n);
         List<ImageExplanation> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            float[] scores = Arrays.copyOfRange(raw.logits(), i * classes, (i + 1) * classes);
-            float[] saliency = new float[size];
-            for (int p = 0; p < size; p++) saliency[p] = Math.abs(signed[i][p]);
-            float[] boundary = Arrays.copyOfRange(probes, i * size, (i + 1) * size);
-            float[] counterfactual = Arrays.copyOfRange(probes, (n + i) * size, (n + i + 1) * size);
-            double distance = 0;
-            double boundaryDistance = 0;
-            for (int p = 0; p < size; p++) {
-                double x = flat[i * size + p];
-                distance += (counterfactual[p] - x) * (counterfactual[p] - x);
-                boundaryDistance += (boundary[p] - x) * (boundary[p] - x);
-            }
-            int cfClass = classOf(check, n + i);
             double residual = binary
                     ? (pred[i] == 1 ? check[i] : -check[i])
                     : check[i * classes + pred[i]] - check[i * classes + j[i]];
-            out.add(new ImageExplanation(
-                    scores,
+            out.add(explanation(
+                    flat,
+                    i,
+                    Arrays.copyOfRange(logits, i * classes, (i + 1) * classes),
                     pred[i],
-                    metadata.className(pred[i]),
                     j[i],
-                    metadata.className(j[i]),
-                    targeted[i],
+                    targets != null && targets[i] != -1,
                     g[i],
                     radius[i],
-                    metadata.certificateFactor(),
-                    metadata.lipschitzConstant(),
-                    saliency,
                     signed[i],
-                    boundary,
-                    counterfactual,
-                    t,
-                    Math.sqrt(distance),
-                    Math.sqrt(boundaryDistance),
-                    cfClass,
+                    Arrays.copyOfRange(probes, i * size, (i + 1) * size),
+                    Arrays.copyOfRange(probes, (n + i) * size, (n + i + 1) * size),
+                    classOf(check, n + i),
                     residual));
         }
         return out;
+    }
+
+    /** The record of image {@code i} of {@code flat}: the saliency and both distances in one pass over the pixels. */
+    private ImageExplanation explanation(
+            float[] flat,
+            int i,
+            float[] scores,
+            int pred,
+            int j,
+            boolean targeted,
+            double g,
+            double radius,
+            float[] signed,
+            float[] boundary,
+            float[] counterfactual,
+            int counterfactualClass,
+            double residual) {
+        float[] saliency = new float[size];
+        double distance = 0;
+        double boundaryDistance = 0;
+        int base = i * size;
+        for (int p = 0; p < size; p++) {
+            saliency[p] = Math.abs(signed[p]);
+            float x = flat[base + p];
+            float dc = counterfactual[p] - x;
+            float db = boundary[p] - x;
+            distance += dc * dc;
+            boundaryDistance += db * db;
+        }
+        return new ImageExplanation(
+                scores,
+                pred,
+                metadata.className(pred),
+                j,
+                metadata.className(j),
+                targeted,
+                g,
+                radius,
+                metadata.certificateFactor(),
+                metadata.lipschitzConstant(),
+                saliency,
+                signed,
+                boundary,
+                counterfactual,
+                t,
+                Math.sqrt(distance),
+                Math.sqrt(boundaryDistance),
+                counterfactualClass,
+                residual);
     }
 
     /**
@@ -304,10 +401,11 @@ public final class Explainer implements AutoCloseable {
         return best;
     }
 
-    private void ranks(float[] logits, int i, int[] pred, int[] second) {
+    /** The top class and the runner-up of row {@code i} into {@code out[0]}, {@code out[1]} (ties: lower index first). */
+    private void ranks(float[] logits, int i, int[] out) {
         if (binary) {
-            pred[i] = logits[i] > 0 ? 1 : 0;
-            second[i] = 1 - pred[i];
+            out[0] = logits[i] > 0 ? 1 : 0;
+            out[1] = 1 - out[0];
             return;
         }
         int best = -1;
@@ -321,8 +419,8 @@ public final class Explainer implements AutoCloseable {
                 next = k;
             }
         }
-        pred[i] = best;
-        second[i] = next;
+        out[0] = best;
+        out[1] = next;
     }
 
     private float[] flatten(float[][] images) {

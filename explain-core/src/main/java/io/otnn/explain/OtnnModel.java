@@ -39,6 +39,7 @@ public final class OtnnModel implements AutoCloseable {
             runner.checkSignatures(checkpoint.dir().resolve(Checkpoint.SAVED_MODEL), checkpoint.metadata());
             runner.prepare(SignatureContract.SERVING, SignatureContract.EXPLAIN, SignatureContract.EXPLAIN_TO);
             if (runner.has(SavedModelRunner.GRADCAM)) runner.prepare(SavedModelRunner.GRADCAM);
+            if (runner.has(SavedModelRunner.EXPLAIN_CHECKED)) runner.prepare(SavedModelRunner.EXPLAIN_CHECKED);
             return new OtnnModel(checkpoint, runner);
         } catch (RuntimeException e) {
             if (runner != null) runner.close();

@@ -325,6 +325,27 @@ class ExplainerTest {
     }
 
     @Test
+    void shouldExplainAndCheckInTwoCallsWhenTheCheckpointHasNoExplainCheckedSignature() {
+        FixtureModel m = Fixtures.groupSortModel();
+        float[][] images = Fixtures.images(8, 12, m.inputSize());
+        try (Explainer explainer = groupSort.newExplainer()) {
+            assertThat(explainer.hasExplainChecked()).isFalse();
+            List<ImageExplanation> out = explainer.explain(images);
+            assertThat(out).hasSize(images.length);
+            for (int i = 0; i < images.length; i++) {
+                ImageExplanation e = out.get(i);
+                double[] f = m.forward(images[i]);
+                assertThat(e.predicted()).isEqualTo(argmax(f, -1));
+                assertThat(e.runnerUp()).isEqualTo(argmax(f, e.predicted()));
+                double[] atBoundary = m.forward(e.boundaryPoint());
+                assertThat(e.boundaryResidual())
+                        .isCloseTo(atBoundary[e.predicted()] - atBoundary[e.runnerUp()], within(1e-4));
+                assertThat(e.counterfactualClass()).isEqualTo(argmax(m.forward(e.counterfactual()), -1));
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseWhenImageSizeOrTargetOrTIsInvalid() {
         try (Explainer explainer = linear.newExplainer()) {
             assertThatThrownBy(() -> explainer.explain(new float[][] {new float[3]}))

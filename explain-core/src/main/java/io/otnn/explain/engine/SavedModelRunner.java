@@ -13,6 +13,7 @@ import io.otnn.checkpoint.CheckpointException;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.checkpoint.SignatureContract;
 import io.otnn.explain.ModelException;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,6 +33,9 @@ public final class SavedModelRunner implements AutoCloseable {
     public static final String GRADCAM = SignatureContract.GRADCAM;
 
     public static final String CAM = SignatureContract.CAM;
+
+    /** The optional signature computing the explanation and its self-check in one run: {@link SignatureContract#EXPLAIN_CHECKED}. */
+    public static final String EXPLAIN_CHECKED = SignatureContract.EXPLAIN_CHECKED;
 
     /** Input and output names with their dims (-1 = any) for each signature of the SavedModel. */
     public record SignatureShape(Map<String, long[]> inputs, Map<String, long[]> outputs) {}
@@ -149,6 +153,18 @@ public final class SavedModelRunner implements AutoCloseable {
     /** The outputs of {@code gradcam}, flattened row-major: logits {@code [n, K]}, cam {@code [n, H, W]}. */
     public record GradCamOutputs(float[] logits, float[] cam) {}
 
+    /**
+     * The outputs of {@code explain_checked}: logits {@code [n, K]}, boundary and counterfactual logits {@code [n, K]}
+     * flattened row-major; ∇ₓ f_top1, x_δ and x_cf one flattened image per row ({@code grad_margin} is not read).
+     */
+    public record CheckedOutputs(
+            float[] logits,
+            float[][] gradTop1,
+            float[][] boundary,
+            float[][] counterfactual,
+            float[] boundaryLogits,
+            float[] counterfactualLogits) {}
+
     /** The outputs of {@code explain} / {@code explain_to}, flattened row-major. */
     public record Gradients(float[] logits, float[] gradTop1, float[] gradMargin) {}
 
@@ -200,6 +216,37 @@ public final class SavedModelRunner implements AutoCloseable {
                 target.setName(SignatureContract.TARGET);
                 return gradients(run(SignatureContract.EXPLAIN_TO, call, new NDList(images(call, images, n), target)));
             }
+        }
+
+        /**
+         * {@code explain_checked}: the explanation toward the runner-up and its self-check in one session run, with
+         * step factor {@code t}; the per-image outputs are read straight from the result tensors, one copy each.
+         */
+        public CheckedOutputs explainChecked(float[] images, int n, double t) {
+            try (NDManager call = manager.newSubManager()) {
+                NDArray step = call.create(t);
+                step.setName(SignatureContract.STEP);
+                NDList out = run(SignatureContract.EXPLAIN_CHECKED, call, new NDList(images(call, images, n), step));
+                int size = images.length / n;
+                return new CheckedOutputs(
+                        out.get(SignatureContract.LOGITS).toFloatArray(),
+                        rows(out.get(SignatureContract.GRAD_TOP1), n, size),
+                        rows(out.get(SignatureContract.BOUNDARY), n, size),
+                        rows(out.get(SignatureContract.COUNTERFACTUAL), n, size),
+                        out.get(SignatureContract.BOUNDARY_LOGITS).toFloatArray(),
+                        out.get(SignatureContract.COUNTERFACTUAL_LOGITS).toFloatArray());
+            }
+        }
+
+        private static float[][] rows(NDArray array, int n, int size) {
+            if (array.size() != (long) n * size) {
+                throw new ModelException("output '" + array.getName() + "' has " + array.size() + " values, expected "
+                        + (long) n * size);
+            }
+            FloatBuffer buffer = array.toByteBuffer().asFloatBuffer();
+            float[][] out = new float[n][size];
+            for (float[] row : out) buffer.get(row);
+            return out;
         }
 
         private NDArray images(NDManager call, float[] images, int n) {

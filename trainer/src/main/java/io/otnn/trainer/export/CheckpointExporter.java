@@ -1,10 +1,15 @@
 package io.otnn.trainer.export;
 
+import static io.otnn.checkpoint.SignatureContract.BOUNDARY;
+import static io.otnn.checkpoint.SignatureContract.BOUNDARY_LOGITS;
 import static io.otnn.checkpoint.SignatureContract.CAM;
+import static io.otnn.checkpoint.SignatureContract.COUNTERFACTUAL;
+import static io.otnn.checkpoint.SignatureContract.COUNTERFACTUAL_LOGITS;
 import static io.otnn.checkpoint.SignatureContract.GRAD_MARGIN;
 import static io.otnn.checkpoint.SignatureContract.GRAD_TOP1;
 import static io.otnn.checkpoint.SignatureContract.IMAGES;
 import static io.otnn.checkpoint.SignatureContract.LOGITS;
+import static io.otnn.checkpoint.SignatureContract.STEP;
 import static io.otnn.checkpoint.SignatureContract.TARGET;
 
 import io.otnn.checkpoint.SignatureContract;
@@ -27,13 +32,16 @@ import org.tensorflow.op.core.Assign;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 
 /**
  * Writes the inference graph of a trained network as a SavedModel (docs/checkpoint-format.md): frozen, already
  * normalised weights as variables of a fresh graph (no power iteration, no Björck at inference), and the signatures
- * {@code serving_default}, {@code explain} and {@code explain_to} whose input gradients are part of the graph, named as
- * {@link SignatureContract} says, and {@code gradcam} for networks with a convolutional layer.
+ * {@code serving_default}, {@code explain}, {@code explain_to} and {@code explain_checked} whose input gradients are
+ * part of the graph, named as {@link SignatureContract} says, and {@code gradcam} for networks with a convolutional
+ * layer. {@code explain_checked} runs the layers a second time, on the same variables, over the boundary points and
+ * counterfactuals it builds.
  */
 public final class CheckpointExporter {
 
@@ -44,15 +52,27 @@ public final class CheckpointExporter {
 
     /** The signatures {@link #writeSavedModel} exports for {@code architecture}, in order. */
     public static List<String> signatures(Architecture architecture) {
-        List<String> keys = new ArrayList<>(
-                List.of(SignatureContract.SERVING, SignatureContract.EXPLAIN, SignatureContract.EXPLAIN_TO));
+        List<String> keys = new ArrayList<>(List.of(
+                SignatureContract.SERVING,
+                SignatureContract.EXPLAIN,
+                SignatureContract.EXPLAIN_TO,
+                SignatureContract.EXPLAIN_CHECKED));
         if (architecture.gradCamLayer() >= 0) keys.add(SignatureContract.GRADCAM);
         return keys;
     }
 
-    /** Exports the SavedModel of {@code architecture} (layers already built) with {@code params} into {@code dir}. */
+    /**
+     * Exports the SavedModel of {@code architecture} (layers already built) with {@code params} into {@code dir};
+     * {@code min} and {@code max} are the input range the counterfactuals of {@code explain_checked} are clipped to.
+     */
     public static void writeSavedModel(
-            Path dir, Architecture architecture, List<List<Param>> params, long[] inputShape, int logits)
+            Path dir,
+            Architecture architecture,
+            List<List<Param>> params,
+            long[] inputShape,
+            int logits,
+            double min,
+            double max)
             throws IOException {
         try (Graph graph = new Graph()) {
             Ops tf = Ops.create(graph);
@@ -61,12 +81,12 @@ public final class CheckpointExporter {
                             TFloat32.class,
                             Placeholder.shape(Shape.of(-1, inputShape[0], inputShape[1], inputShape[2])));
             Placeholder<TInt32> target = tf.withName(TARGET).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+            Placeholder<TFloat64> step =
+                    tf.withName(STEP).placeholder(TFloat64.class, Placeholder.shape(Shape.scalar()));
             List<Assign<TFloat32>> assigns = new ArrayList<>();
             List<Placeholder<TFloat32>> feeds = new ArrayList<>();
-            Operand<TFloat32> x = images;
             List<Layer> layers = architecture.layers();
-            int camLayer = architecture.gradCamLayer();
-            Operand<TFloat32> activations = null;
+            List<List<Operand<TFloat32>>> layerVars = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
                 Ops scope = tf.withSubScope("layer" + i);
                 List<Operand<TFloat32>> vars = new ArrayList<>();
@@ -79,7 +99,13 @@ public final class CheckpointExporter {
                     feeds.add(feed);
                     vars.add(v);
                 }
-                x = layers.get(i).infer(scope, x, vars);
+                layerVars.add(vars);
+            }
+            int camLayer = architecture.gradCamLayer();
+            Operand<TFloat32> x = images;
+            Operand<TFloat32> activations = null;
+            for (int i = 0; i < layers.size(); i++) {
+                x = layers.get(i).infer(tf.withSubScope("layer" + i), x, layerVars.get(i));
                 if (i == camLayer) {
                     activations = tf.withName(GRADCAM_ACTIVATIONS).identity(x);
                     x = activations;
@@ -93,6 +119,15 @@ public final class CheckpointExporter {
                     : tf.withName(CAM)
                             .identity(ExplainHeads.gradCam(
                                     graph, tf, activations, out, logits, target, inputShape[0], inputShape[1]));
+            Ops checkScope = tf.withSubScope("check");
+            CheckedExplanation checked =
+                    CheckedExplanation.build(checkScope, images, out, heads, logits, step, min, max, probes -> {
+                        Operand<TFloat32> h = probes;
+                        for (int i = 0; i < layers.size(); i++) {
+                            h = layers.get(i).infer(checkScope.withSubScope("layer" + i), h, layerVars.get(i));
+                        }
+                        return h;
+                    });
             try (Session session = new Session(graph)) {
                 Session.Runner r = session.runner();
                 List<Tensor> tensors = new ArrayList<>();
@@ -127,7 +162,19 @@ public final class CheckpointExporter {
                         .output(GRAD_TOP1, headsTo.gradTop1())
                         .output(GRAD_MARGIN, headsTo.gradMargin())
                         .build();
-                List<Signature> all = new ArrayList<>(List.of(serving, explain, explainTo));
+                Signature explainChecked = Signature.builder()
+                        .key(SignatureContract.EXPLAIN_CHECKED)
+                        .input(IMAGES, images)
+                        .input(STEP, step)
+                        .output(LOGITS, out)
+                        .output(GRAD_TOP1, heads.gradTop1())
+                        .output(GRAD_MARGIN, heads.gradMargin())
+                        .output(BOUNDARY, checked.boundary())
+                        .output(COUNTERFACTUAL, checked.counterfactual())
+                        .output(BOUNDARY_LOGITS, checked.boundaryLogits())
+                        .output(COUNTERFACTUAL_LOGITS, checked.counterfactualLogits())
+                        .build();
+                List<Signature> all = new ArrayList<>(List.of(serving, explain, explainTo, explainChecked));
                 if (cam != null) {
                     all.add(Signature.builder()
                             .key(SignatureContract.GRADCAM)

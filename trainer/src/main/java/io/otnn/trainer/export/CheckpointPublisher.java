@@ -81,7 +81,9 @@ public final class CheckpointPublisher {
         Files.createDirectories(out.getParent());
         Path staging = Files.createTempDirectory(out.getParent(), "." + out.getFileName() + ".staging-");
         try {
-            CheckpointExporter.writeSavedModel(staging, arch, params, graph.inputShape(), logits);
+            ModelMetadata.Input input = input(config, data.test());
+            CheckpointExporter.writeSavedModel(
+                    staging, arch, params, graph.inputShape(), logits, input.min(), input.max());
             RobustnessEvaluation evaluation;
             ModelMetadata metadata;
             try (ReloadedModel reloaded = new ReloadedModel(staging, graph.inputShape(), logits)) {
@@ -156,9 +158,7 @@ public final class CheckpointPublisher {
             ObjectNode trainingInfo,
             int version) {
         Dataset test = data.test();
-        ModelMetadata.Input input = config.dataset().equals("koch")
-                ? new ModelMetadata.Input(List.of(1, 1, 2), -3.0, 3.0, 1.0, 0.0)
-                : ModelMetadata.Input.unitRange(test.height(), test.width(), test.channels());
+        ModelMetadata.Input input = input(config, test);
         ObjectNode architecture = ModelMetadata.object();
         architecture.put("preset", arch.preset());
         architecture.put("constrained", arch.constrained());
@@ -237,6 +237,13 @@ public final class CheckpointPublisher {
                 training,
                 evaluation,
                 reference);
+    }
+
+    /** The input contract of the checkpoint: the data's shape, in [0, 1] (Koch snowflakes: points in [−3, 3]²). */
+    static ModelMetadata.Input input(TrainingConfig config, Dataset test) {
+        return config.dataset().equals("koch")
+                ? new ModelMetadata.Input(List.of(1, 1, 2), -3.0, 3.0, 1.0, 0.0)
+                : ModelMetadata.Input.unitRange(test.height(), test.width(), test.channels());
     }
 
     /** Replaces {@code out} by {@code staging}; an existing {@code out} must be a previous checkpoint or empty. */
