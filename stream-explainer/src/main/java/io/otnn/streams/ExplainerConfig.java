@@ -219,6 +219,16 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String FIDELITY_SEED_CONFIG = "fidelity.seed";
     public static final String FIDELITY_SEED_DOC = "Seed of µFidelity's subsets and of the uniform baselines.";
 
+    public static final String TENSORFLOW_INTRA_OP_THREADS_CONFIG = "tensorflow.intra.op.threads";
+    public static final String TENSORFLOW_INTRA_OP_THREADS_DOC = "Threads one TensorFlow operation of a model call may "
+            + "use (DJL's ai.djl.tensorflow.num_intraop_threads, set before the first model is loaded unless set on "
+            + "the command line); 0: TensorFlow's default, all cores.";
+    public static final String TENSORFLOW_INTER_OP_THREADS_CONFIG = "tensorflow.inter.op.threads";
+    public static final String TENSORFLOW_INTER_OP_THREADS_DOC = "TensorFlow operations run at once (DJL's "
+            + "ai.djl.tensorflow.num_interop_threads, likewise); 0: TensorFlow's default, all cores.";
+    /** The measured best on 2 cores: see stream-explainer/README.md. */
+    public static final int DEFAULT_TENSORFLOW_THREADS = 0;
+
     /** model.version and model.shadow.version: unset, or a version (at least 1). */
     private static final ConfigDef.Validator MODEL_VERSION_VALIDATOR = ConfigDef.LambdaValidator.with(
             (name, value) -> {
@@ -497,7 +507,21 @@ public final class ExplainerConfig extends AbstractConfig {
                     ConfigDef.Range.between(1, 1_000),
                     Importance.LOW,
                     FIDELITY_DELETION_STEPS_DOC)
-            .define(FIDELITY_SEED_CONFIG, Type.LONG, 0L, Importance.LOW, FIDELITY_SEED_DOC);
+            .define(FIDELITY_SEED_CONFIG, Type.LONG, 0L, Importance.LOW, FIDELITY_SEED_DOC)
+            .define(
+                    TENSORFLOW_INTRA_OP_THREADS_CONFIG,
+                    Type.INT,
+                    DEFAULT_TENSORFLOW_THREADS,
+                    ConfigDef.Range.atLeast(0),
+                    Importance.LOW,
+                    TENSORFLOW_INTRA_OP_THREADS_DOC)
+            .define(
+                    TENSORFLOW_INTER_OP_THREADS_CONFIG,
+                    Type.INT,
+                    DEFAULT_TENSORFLOW_THREADS,
+                    ConfigDef.Range.atLeast(0),
+                    Importance.LOW,
+                    TENSORFLOW_INTER_OP_THREADS_DOC);
 
     public ExplainerConfig(Map<?, ?> properties) {
         super(CONFIG, properties, false);
@@ -625,6 +649,10 @@ public final class ExplainerConfig extends AbstractConfig {
         // an explanation becomes visible at the commit that follows it: half of Kafka Streams' EOS default (100)
         // halves that wait; waiting images are explained right before each commit (BatchingExplainProcessor)
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
+        // every task of the topology reads one partition, so there is nothing to wait for to keep several partitions
+        // in time order; with idling on, Kafka Streams formats a waiting reason (String.format) for every empty
+        // partition of every task at each loop: 3.5 % of the stream thread in a profile
+        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         // a bad record is a dead letter, not a reason to stop: the processor handles it; an output the broker
         // refuses anyway fails the transaction, and the production handler (OutputGuard.register) makes sure the
         // image becomes a PRODUCTION dead letter when it is read again

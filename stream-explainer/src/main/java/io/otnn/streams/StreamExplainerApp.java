@@ -9,6 +9,7 @@ import io.otnn.streams.errors.OutputGuard;
 import io.otnn.streams.explaining.ExplanationEngine;
 import io.otnn.streams.explaining.OtnnEngine;
 import io.otnn.streams.explaining.ServedModel;
+import io.otnn.streams.explaining.TensorFlowThreads;
 import io.otnn.streams.format.AvroRecordFormat;
 import io.otnn.streams.format.JsonRecordFormat;
 import io.otnn.streams.format.RecordFormat;
@@ -442,6 +443,8 @@ public final class StreamExplainerApp implements AutoCloseable {
             }
             boolean owns = engine == null;
             boolean ownsMonitoring = monitoring == null;
+            // before any model is loaded (this one, a shadow, a followed version): DJL reads them at each load
+            TensorFlowThreads.apply(config);
             Monitoring endpoints = null;
             ExplanationEngine chosen = engine;
             ExplanationEngine loadedShadow = null;

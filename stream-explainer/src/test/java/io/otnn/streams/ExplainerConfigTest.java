@@ -25,7 +25,8 @@ class ExplainerConfigTest {
                 .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2)
                 .containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "otnn-stream-explainer")
                 .containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "k:9092")
-                .containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 50L);
+                .containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 50L)
+                .containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         assertThat(new StreamsConfig(streams).getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
                 .isEqualTo(50L);
         assertThat(config.batchMaxSize()).isEqualTo(64);
@@ -111,9 +112,17 @@ class ExplainerConfigTest {
     @Test
     void shouldLetAFlagOverrideTheProcessingGuaranteeAndCommitIntervalWhenSomeoneInsists() {
         ExplainerConfig config = new ExplainerConfig(Map.of(
-                "bootstrap.servers", "k:9092", "processing.guarantee", "at_least_once", "commit.interval.ms", "200"));
+                "bootstrap.servers",
+                "k:9092",
+                "processing.guarantee",
+                "at_least_once",
+                "commit.interval.ms",
+                "200",
+                "max.task.idle.ms",
+                "0"));
         assertThat(config.streamsProperties())
                 .containsEntry("processing.guarantee", "at_least_once")
-                .containsEntry("commit.interval.ms", "200");
+                .containsEntry("commit.interval.ms", "200")
+                .containsEntry("max.task.idle.ms", "0");
     }
 }

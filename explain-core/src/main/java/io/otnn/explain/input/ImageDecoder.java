@@ -50,6 +50,8 @@ public final class ImageDecoder implements PixelDecoder {
     private final ModelMetadata.Input input;
     private final int maxBytes;
     private final double tolerance;
+    /** {@link #fromRaw} of each byte value: RAW_U8 decodes by lookup (the stream decodes every image this way). */
+    private final float[] rawU8Values;
 
     public ImageDecoder(ModelMetadata metadata) {
         this(metadata.input(), DEFAULT_MAX_BYTES);
@@ -59,6 +61,8 @@ public final class ImageDecoder implements PixelDecoder {
         this.input = input;
         this.maxBytes = maxBytes;
         this.tolerance = RANGE_TOLERANCE * (input.max() - input.min());
+        this.rawU8Values = new float[256];
+        for (int b = 0; b < 256; b++) rawU8Values[b] = fromRaw(b);
     }
 
     /** RAW_U8 with one channel: how the data sets' IDX images become this model's input. */
@@ -127,7 +131,7 @@ public final class ImageDecoder implements PixelDecoder {
                     "RAW_U8 data has " + bytes.length + " bytes, " + shape() + " needs " + input.size());
         }
         float[] out = new float[bytes.length];
-        for (int i = 0; i < bytes.length; i++) out[i] = fromRaw(bytes[i] & 0xff);
+        for (int i = 0; i < bytes.length; i++) out[i] = rawU8Values[bytes[i] & 0xff];
         return out;
     }
 

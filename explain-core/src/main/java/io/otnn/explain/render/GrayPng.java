@@ -1,103 +1,143 @@
 package io.otnn.explain.render;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.zip.Adler32;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
- * A minimal writer of 8-bit grayscale PNGs (IHDR, one IDAT, IEND; filter "Sub" on every row; stored blocks up to 16 KB, fastest deflate above). It
- * exists for speed: {@code ImageIO}'s PNG writer costs about 0.6 ms for a 28×28 map, which would cap the explainer
- * under 1,000 images/s with two encodings per image; this one takes a few microseconds. Any PNG reader (ImageIO in
- * {@link CompactTensor#decode()}) reads its output.
+ * A minimal writer of 8-bit grayscale PNGs (IHDR, one IDAT, IEND; filter "Sub" on every row; stored blocks up to 16
+ * KB, fastest deflate above). It exists for speed: {@code ImageIO}'s PNG writer costs about 0.6 ms for a 28×28 map,
+ * which would cap the explainer under 1,000 images/s with two encodings per image; this one takes a few
+ * microseconds. A stored map is written in place: the filtered rows go straight into the one array returned, and
+ * the Adler-32 and CRC-32 run over that array. Any PNG reader (ImageIO in {@link CompactTensor#decode()}) reads its
+ * output.
  */
 final class GrayPng {
 
     private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    private static final byte[] IHDR = {'I', 'H', 'D', 'R'};
+    private static final byte[] IDAT = {'I', 'D', 'A', 'T'};
+    /** The whole IEND chunk: length 0, type, CRC-32 of the type. */
+    private static final byte[] IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xae, 0x42, 0x60, (byte) 0x82};
+
     private static final ThreadLocal<Deflater> DEFLATER =
             ThreadLocal.withInitial(() -> new Deflater(Deflater.BEST_SPEED));
 
     /** Maps up to this many bytes are stored, larger ones deflated. */
     static final int STORED_LIMIT = 16 * 1024;
 
+    /** Signature and IHDR chunk (length, type, 13 bytes, CRC). */
+    private static final int HEAD = SIGNATURE.length + 4 + 4 + 13 + 4;
+    /** Where the IDAT chunk's data starts: after its length and type. */
+    private static final int IDAT_DATA = HEAD + 8;
+
     private GrayPng() {}
 
     static byte[] write(byte[] pixels, int width, int height) {
-        byte[] filtered = new byte[height * (width + 1)];
+        int filteredLength = Math.multiplyExact(height, width + 1);
+        if (filteredLength <= STORED_LIMIT) {
+            return stored(pixels, width, height, filteredLength);
+        }
+        byte[] filtered = new byte[filteredLength];
+        filter(pixels, width, height, filtered, 0);
+        return deflated(filtered, width, height);
+    }
+
+    /** Filter "Sub" on every row: the filter type byte, then each byte minus the one on its left. */
+    private static void filter(byte[] pixels, int width, int height, byte[] out, int at) {
+        int in = 0;
         for (int y = 0; y < height; y++) {
-            int row = y * (width + 1);
-            filtered[row] = 1; // Sub: each byte minus the one on its left
-            int prev = 0;
+            out[at++] = 1;
+            byte prev = 0;
             for (int x = 0; x < width; x++) {
-                int v = pixels[y * width + x] & 0xff;
-                filtered[row + 1 + x] = (byte) (v - prev);
+                byte v = pixels[in++];
+                out[at++] = (byte) (v - prev);
                 prev = v;
             }
         }
-        byte[] idat = filtered.length <= STORED_LIMIT ? stored(filtered) : deflated(filtered);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(idat.length + 64);
-        out.writeBytes(SIGNATURE);
-        ByteBuffer header = ByteBuffer.allocate(13);
-        header.putInt(width)
-                .putInt(height)
-                .put((byte) 8)
-                .put((byte) 0)
-                .put((byte) 0)
-                .put((byte) 0)
-                .put((byte) 0);
-        chunk(out, "IHDR", header.array());
-        chunk(out, "IDAT", idat);
-        chunk(out, "IEND", new byte[0]);
-        return out.toByteArray();
     }
 
-    /** zlib stream of stored (uncompressed) blocks: for small maps, where resetting a Deflater costs more than it saves. */
-    private static byte[] stored(byte[] data) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 16);
-        out.write(0x78);
-        out.write(0x01);
-        int offset = 0;
-        do {
-            int length = Math.min(65535, data.length - offset);
-            boolean last = offset + length == data.length;
-            out.write(last ? 1 : 0);
-            out.write(length & 0xff);
-            out.write(length >>> 8);
-            out.write(~length & 0xff);
-            out.write((~length >>> 8) & 0xff);
-            out.write(data, offset, length);
-            offset += length;
-        } while (offset < data.length);
+    /**
+     * One array: signature, IHDR, an IDAT holding a zlib stream of one stored (uncompressed) block, IEND. For small
+     * maps, where resetting a Deflater costs more than it saves; one block holds up to 65,535 bytes, above {@link
+     * #STORED_LIMIT}.
+     */
+    private static byte[] stored(byte[] pixels, int width, int height, int filteredLength) {
+        int idatLength = 2 + 5 + filteredLength + 4;
+        byte[] png = new byte[IDAT_DATA + idatLength + 4 + IEND.length];
+        head(png, width, height, idatLength);
+        int at = IDAT_DATA;
+        png[at++] = 0x78;
+        png[at++] = 0x01;
+        png[at++] = 1; // the last block, stored
+        png[at++] = (byte) filteredLength;
+        png[at++] = (byte) (filteredLength >>> 8);
+        png[at++] = (byte) ~filteredLength;
+        png[at++] = (byte) (~filteredLength >>> 8);
+        filter(pixels, width, height, png, at);
         Adler32 adler = new Adler32();
-        adler.update(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt((int) adler.getValue()).array());
-        return out.toByteArray();
+        adler.update(png, at, filteredLength);
+        at = putInt(png, at + filteredLength, (int) adler.getValue());
+        return tail(png, at, idatLength);
     }
 
-    private static byte[] deflated(byte[] data) {
+    private static byte[] deflated(byte[] filtered, int width, int height) {
         Deflater deflater = DEFLATER.get();
         deflater.reset();
-        deflater.setInput(data);
+        deflater.setInput(filtered);
         deflater.finish();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 2 + 64);
-        byte[] buffer = new byte[8192];
-        while (!deflater.finished()) {
-            int n = deflater.deflate(buffer);
-            out.write(buffer, 0, n);
+        // zlib's bound for one deflate call; grown below should a level ever exceed it
+        int bound = filtered.length + (filtered.length >>> 12) + (filtered.length >>> 14) + 64;
+        byte[] png = new byte[IDAT_DATA + bound + 4 + IEND.length];
+        int at = IDAT_DATA;
+        while (true) {
+            at += deflater.deflate(png, at, png.length - 4 - IEND.length - at);
+            if (deflater.finished()) break;
+            png = Arrays.copyOf(png, 2 * png.length);
         }
-        return out.toByteArray();
+        int idatLength = at - IDAT_DATA;
+        head(png, width, height, idatLength);
+        png = tail(png, at, idatLength);
+        return png.length == at + 4 + IEND.length ? png : Arrays.copyOf(png, at + 4 + IEND.length);
     }
 
-    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
-        byte[] name = type.getBytes(StandardCharsets.US_ASCII);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-        out.writeBytes(name);
-        out.writeBytes(data);
+    /** Signature, IHDR chunk, then the length and type of the IDAT chunk. */
+    private static void head(byte[] png, int width, int height, int idatLength) {
+        System.arraycopy(SIGNATURE, 0, png, 0, SIGNATURE.length);
+        int at = putInt(png, SIGNATURE.length, 13);
+        int type = at;
+        System.arraycopy(IHDR, 0, png, at, 4);
+        at = putInt(png, at + 4, width);
+        at = putInt(png, at, height);
+        png[at++] = 8; // bit depth
+        png[at++] = 0; // grayscale
+        png[at++] = 0; // deflate
+        png[at++] = 0; // adaptive filtering
+        png[at++] = 0; // no interlace
+        at = putInt(png, at, crc(png, type, at - type));
+        at = putInt(png, at, idatLength);
+        System.arraycopy(IDAT, 0, png, at, 4);
+    }
+
+    /** The IDAT chunk's CRC after its {@code idatLength} bytes of data (ending at {@code end}), then IEND. */
+    private static byte[] tail(byte[] png, int end, int idatLength) {
+        int at = putInt(png, end, crc(png, IDAT_DATA - 4, idatLength + 4));
+        System.arraycopy(IEND, 0, png, at, IEND.length);
+        return png;
+    }
+
+    private static int crc(byte[] bytes, int from, int length) {
         CRC32 crc = new CRC32();
-        crc.update(name);
-        crc.update(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        crc.update(bytes, from, length);
+        return (int) crc.getValue();
+    }
+
+    private static int putInt(byte[] out, int at, int value) {
+        out[at] = (byte) (value >>> 24);
+        out[at + 1] = (byte) (value >>> 16);
+        out[at + 2] = (byte) (value >>> 8);
+        out[at + 3] = (byte) value;
+        return at + 4;
     }
 }

@@ -46,6 +46,22 @@ class ImageDecoderTest {
     }
 
     @Test
+    void shouldGiveEveryByteTheClippedAffineValueWhenPixelsAreRawBytes() {
+        // a range narrower than the raw map's, so that both ends clip
+        ModelMetadata.Input narrow = new ModelMetadata.Input(List.of(16, 16, 1), -0.5, 0.75, 2.0 / 255.0, -1.0);
+        byte[] raw = new byte[256];
+        for (int b = 0; b < 256; b++) raw[b] = (byte) b;
+        float[] x = new ImageDecoder(narrow, ImageDecoder.DEFAULT_MAX_BYTES).decode(PixelFormat.RAW_U8, raw, 16, 16, 1);
+        for (int b = 0; b < 256; b++) {
+            float affine = (float) (b * (2.0 / 255.0) - 1.0);
+            float expected = (float) Math.min(0.75, Math.max(-0.5, affine));
+            assertThat(x[b]).as("byte %d", b).isEqualTo(expected);
+        }
+        assertThat(x[0]).isEqualTo(-0.5f);
+        assertThat(x[255]).isEqualTo(0.75f);
+    }
+
+    @Test
     void shouldKeepLayoutWhenImageIsAPngOrJpeg() throws IOException {
         BufferedImage image = new BufferedImage(3, 4, BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < 4; y++)

@@ -58,9 +58,34 @@ final class ExplanationBuilder {
             EncodedTensor encodedInput)
             throws RejectedRecordException {
         ImageInput input = image.input();
-        checkFinite(input, result);
-        EncodedTensor saliency = encode(input, "saliency map", result.saliency());
-        EncodedTensor counterfactual = encode(input, "counterfactual", result.counterfactual());
+        checkFiniteFigures(input, result);
+        // the maps' finiteness is checked by their encoding's own pass over them (a map that fails to encode is
+        // scanned then), in the order the checks always had: saliency, counterfactual, then the encodings
+        present(input, "gradient (saliency)", result.saliency());
+        EncodedTensor saliency;
+        try {
+            saliency = CompactTensors.encode(
+                    result.saliency(),
+                    model.input().height(),
+                    model.input().width(),
+                    model.input().channels());
+        } catch (RuntimeException e) {
+            finite(input, "gradient (saliency)", result.saliency());
+            finite(input, "counterfactual", result.counterfactual());
+            throw unencodable(input, "saliency map", e);
+        }
+        present(input, "counterfactual", result.counterfactual());
+        EncodedTensor counterfactual;
+        try {
+            counterfactual = CompactTensors.encode(
+                    result.counterfactual(),
+                    model.input().height(),
+                    model.input().width(),
+                    model.input().channels());
+        } catch (RuntimeException e) {
+            finite(input, "counterfactual", result.counterfactual());
+            throw unencodable(input, "counterfactual", e);
+        }
         EncodedTensor pixels = encodedInput != null ? encodedInput : encode(input, "input image", image.pixels());
         long eventTime = image.eventTime();
         List<Float> scores = new ArrayList<>(result.scores().length);
@@ -110,7 +135,8 @@ final class ExplanationBuilder {
                 .build();
     }
 
-    private static void checkFinite(ImageInput input, ImageExplanation r) throws RejectedRecordException {
+    /** Every figure but the two maps, which {@link #build} checks as it encodes them. */
+    private static void checkFiniteFigures(ImageInput input, ImageExplanation r) throws RejectedRecordException {
         finite(input, "margin", r.margin());
         finite(input, "radius", r.radius());
         finite(input, "certificate factor", r.certificateFactor());
@@ -120,8 +146,13 @@ final class ExplanationBuilder {
         finite(input, "boundary distance", r.boundaryDistance());
         finite(input, "boundary residual", r.boundaryResidual());
         finite(input, "score", r.scores());
-        finite(input, "gradient (saliency)", r.saliency());
-        finite(input, "counterfactual", r.counterfactual());
+    }
+
+    private static void present(ImageInput input, String what, float[] values) throws RejectedRecordException {
+        if (values == null) {
+            throw new RejectedRecordException(
+                    RejectionKind.UNENCODABLE_RESULT, "the model returned no " + what, input.imageId(), null);
+        }
     }
 
     private static void finite(ImageInput input, String what, double value) throws RejectedRecordException {
@@ -131,10 +162,7 @@ final class ExplanationBuilder {
     }
 
     private static void finite(ImageInput input, String what, float[] values) throws RejectedRecordException {
-        if (values == null) {
-            throw new RejectedRecordException(
-                    RejectionKind.UNENCODABLE_RESULT, "the model returned no " + what, input.imageId(), null);
-        }
+        present(input, what, values);
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
                 throw nonFinite(input, "the model's " + what + " " + i + " is " + values[i]);
@@ -158,11 +186,15 @@ final class ExplanationBuilder {
                     model.input().width(),
                     model.input().channels());
         } catch (RuntimeException e) {
-            throw new RejectedRecordException(
-                    RejectionKind.UNENCODABLE_RESULT,
-                    "cannot encode the " + what + ": " + e.getMessage(),
-                    input.imageId(),
-                    e);
+            throw unencodable(input, what, e);
         }
+    }
+
+    private static RejectedRecordException unencodable(ImageInput input, String what, RuntimeException e) {
+        return new RejectedRecordException(
+                RejectionKind.UNENCODABLE_RESULT,
+                "cannot encode the " + what + ": " + e.getMessage(),
+                input.imageId(),
+                e);
     }
 }

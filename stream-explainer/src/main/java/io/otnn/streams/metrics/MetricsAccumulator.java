@@ -48,12 +48,12 @@ public final class MetricsAccumulator {
     private long labelled;
     private long correct;
     private double certificateSum;
-    private TDigest certificates = TDigest.createMergingDigest(COMPRESSION);
+    private TDigest certificates;
     private long[] certifiedCounts;
     private long[] classHistogram = new long[0];
     private double counterfactualDistanceSum;
     private double boundaryResidualSum;
-    private TDigest latencies = TDigest.createMergingDigest(COMPRESSION);
+    private TDigest latencies;
     private long batchSizeSum;
     private CertificateBins driftCertificates = new CertificateBins();
     private long fidelitySamples;
@@ -62,6 +62,13 @@ public final class MetricsAccumulator {
 
     public MetricsAccumulator(int epsilonCount) {
         this.certifiedCounts = new long[epsilonCount];
+        this.certificates = TDigest.createMergingDigest(COMPRESSION);
+        this.latencies = TDigest.createMergingDigest(COMPRESSION);
+    }
+
+    /** For {@link #fromBytes}, which reads its digests (a new t-digest allocates its buffers at once). */
+    private MetricsAccumulator() {
+        this.certifiedCounts = new long[0];
     }
 
     public MetricsAccumulator add(MetricsSample sample, List<Double> epsilons) {
@@ -276,7 +283,7 @@ public final class MetricsAccumulator {
             if (version != VERSION && version != 1) {
                 throw new SerializationException("unknown metrics accumulator version " + version);
             }
-            MetricsAccumulator acc = new MetricsAccumulator(0);
+            MetricsAccumulator acc = new MetricsAccumulator();
             acc.modelName = in.readUTF();
             acc.modelVersion = in.readLong();
             acc.explanations = in.readLong();
