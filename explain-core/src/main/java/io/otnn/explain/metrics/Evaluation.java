@@ -357,7 +357,7 @@ public final class Evaluation {
                 table.put(modelName, SALIENCY_VS_SMOOTHGRAD, distanceNames.get(d), sums[d] / n);
             clock.lap("Saliency–SmoothGrad distances");
         }
-        table.seconds(modelName, "total", clock.total());
+        clock.total("total");
     }
 
     private static int subset(int n, int limit) {
@@ -641,12 +641,16 @@ public final class Evaluation {
         return out;
     }
 
-    /** Records the seconds of each part of a model's evaluation into the table. */
+    /** Records the seconds and the process's CPU seconds of each part of a model's evaluation into the table. */
     private static final class Clock {
+        private static final java.lang.management.OperatingSystemMXBean OS =
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         private final EvaluationTable table;
         private final String model;
         private final long started = System.nanoTime();
         private long last = started;
+        private final long startedCpu = cpuNanos();
+        private long lastCpu = startedCpu;
 
         Clock(EvaluationTable table, String model) {
             this.table = table;
@@ -655,12 +659,27 @@ public final class Evaluation {
 
         void lap(String part) {
             long now = System.nanoTime();
+            long cpu = cpuNanos();
             table.seconds(model, part, (now - last) / 1e9);
+            if (cpu >= 0) table.cpuSeconds(model, part, (cpu - lastCpu) / 1e9);
             last = now;
+            lastCpu = cpu;
+        }
+
+        /** The process's CPU time, or -1 where the JVM does not tell it. */
+        private static long cpuNanos() {
+            return OS instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
         }
 
         double total() {
             return (System.nanoTime() - started) / 1e9;
+        }
+
+        /** Records the seconds and CPU seconds since the clock started as {@code part}. */
+        void total(String part) {
+            table.seconds(model, part, total());
+            long cpu = cpuNanos();
+            if (cpu >= 0) table.cpuSeconds(model, part, (cpu - startedCpu) / 1e9);
         }
     }
 }
