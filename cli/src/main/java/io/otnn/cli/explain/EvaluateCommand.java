@@ -131,6 +131,12 @@ public final class EvaluateCommand implements Callable<Integer> {
             public void modelDone(String model) {
                 stderr.println();
             }
+
+            @Override
+            public void partDone(String model, String part, double seconds, double cpuSeconds) {
+                stderr.printf(java.util.Locale.ROOT, "%n  %s: %.1f s (CPU %.1f s)%n", part, seconds, cpuSeconds);
+                stderr.flush();
+            }
         });
         stdout.print(ModelComparison.markdown(table));
         stdout.flush();

@@ -1,9 +1,7 @@
 package io.otnn.explain.attribution;
 
-import io.otnn.explain.Explainer;
-
 /** Gradient ⊙ Input (Shrikumar et al. 2016; Xplique {@code GradientInput}): x ⊙ ∇ₓ f_c(x). */
-public final class GradientInput implements AttributionMethod {
+public final class GradientInput implements GradientMap {
 
     @Override
     public String name() {
@@ -11,11 +9,9 @@ public final class GradientInput implements AttributionMethod {
     }
 
     @Override
-    public float[][] attribute(Explainer explainer, float[][] images, int[] labels) {
-        int size = explainer.metadata().input().size();
-        float[] flat = ClassGradients.flatten(images, size);
-        float[] g = ClassGradients.of(explainer, flat, images.length, labels);
-        for (int q = 0; q < g.length; q++) g[q] *= flat[q];
-        return ClassGradients.split(g, images.length, size);
+    public float[] fromGradient(float[] image, float[] gradient) {
+        float[] out = new float[gradient.length];
+        for (int q = 0; q < out.length; q++) out[q] = gradient[q] * image[q];
+        return out;
     }
 }

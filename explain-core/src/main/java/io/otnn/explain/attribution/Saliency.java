@@ -1,9 +1,7 @@
 package io.otnn.explain.attribution;
 
-import io.otnn.explain.Explainer;
-
 /** Saliency (Simonyan et al. 2014; Xplique {@code Saliency}): |∇ₓ f_c(x)|, per channel. */
-public final class Saliency implements AttributionMethod {
+public final class Saliency implements GradientMap {
 
     @Override
     public String name() {
@@ -11,10 +9,9 @@ public final class Saliency implements AttributionMethod {
     }
 
     @Override
-    public float[][] attribute(Explainer explainer, float[][] images, int[] labels) {
-        int size = explainer.metadata().input().size();
-        float[] g = ClassGradients.of(explainer, ClassGradients.flatten(images, size), images.length, labels);
-        for (int q = 0; q < g.length; q++) g[q] = Math.abs(g[q]);
-        return ClassGradients.split(g, images.length, size);
+    public float[] fromGradient(float[] image, float[] gradient) {
+        float[] out = new float[gradient.length];
+        for (int q = 0; q < out.length; q++) out[q] = Math.abs(gradient[q]);
+        return out;
     }
 }

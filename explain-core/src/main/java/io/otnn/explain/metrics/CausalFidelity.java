@@ -70,12 +70,50 @@ public final class CausalFidelity {
         return baseline;
     }
 
+    /**
+     * The baseline of the image at {@code imageIndex} of a data set ({@link #probe(float[], float[], int)}): the last
+     * deletion row and the first insertion row.
+     */
+    public float[] baselineImage(int imageIndex) {
+        float[] base = new float[input.size()];
+        baseline.fill(base, new Random(seed * 1_000_003L + 1 + imageIndex), input.min(), input.max());
+        return base;
+    }
+
+    /**
+     * As {@link #probe(float[], float[], int)} without its two end rows, which do not depend on the attribution: the
+     * image and its {@link #baselineImage}, whose scores are given; the value is the same. A caller evaluating several
+     * attribution methods scores the ends once.
+     *
+     * @param atImage    f_c at the image
+     * @param atBaseline f_c at {@link #baselineImage}(imageIndex)
+     */
+    public PerturbedInputs probeBetween(
+            float[] image, float[] attribution, int imageIndex, float atImage, float atBaseline) {
+        float[] base = baselineImage(imageIndex);
+        float first = mode == Mode.DELETION ? atImage : atBaseline;
+        float last = mode == Mode.DELETION ? atBaseline : atImage;
+        float[] rows = rows(image, attribution, base, 1, steps - 1);
+        return new PerturbedInputs(rows, steps - 1, between -> {
+            float[] scores = new float[steps + 1];
+            scores[0] = first;
+            System.arraycopy(between, 0, scores, 1, steps - 1);
+            scores[steps] = last;
+            return auc(scores);
+        });
+    }
+
     private PerturbedInputs probe(float[] image, float[] attribution, Random random) {
+        float[] base = new float[input.size()];
+        baseline.fill(base, random, input.min(), input.max());
+        return new PerturbedInputs(rows(image, attribution, base, 0, steps), steps + 1, this::auc);
+    }
+
+    /** Rows {@code from..to} (inclusive) of the curve: the top {@code pixels·s/steps} pixels flipped in row s. */
+    private float[] rows(float[] image, float[] attribution, float[] base, int from, int to) {
         int c = input.channels();
         int pixels = input.height() * input.width();
         int size = input.size();
-        float[] base = new float[size];
-        baseline.fill(base, random, input.min(), input.max());
         double[] importance = new double[pixels];
         for (int p = 0; p < pixels; p++) {
             for (int k = 0; k < c; k++) importance[p] += attribution[p * c + k] / c;
@@ -86,20 +124,22 @@ public final class CausalFidelity {
         Arrays.sort(order, (a, b) -> Double.compare(importance[b], importance[a]));
         float[] start = mode == Mode.DELETION ? image : base;
         float[] end = mode == Mode.DELETION ? base : image;
-        float[] batch = new float[(steps + 1) * size];
-        for (int s = 0; s <= steps; s++) {
+        float[] batch = new float[Math.max(0, to - from + 1) * size];
+        for (int s = from; s <= to; s++) {
             int flipped = (int) ((long) pixels * s / steps);
-            int row = s * size;
+            int row = (s - from) * size;
             System.arraycopy(start, 0, batch, row, size);
             for (int r = 0; r < flipped; r++) {
                 int p = order[r];
                 for (int k = 0; k < c; k++) batch[row + p * c + k] = end[p * c + k];
             }
         }
-        return new PerturbedInputs(batch, steps + 1, scores -> {
-            double auc = 0;
-            for (int s = 0; s < steps; s++) auc += (scores[s] + scores[s + 1]) / 2.0;
-            return auc / steps;
-        });
+        return batch;
+    }
+
+    private double auc(float[] scores) {
+        double auc = 0;
+        for (int s = 0; s < steps; s++) auc += (scores[s] + scores[s + 1]) / 2.0;
+        return auc / steps;
     }
 }

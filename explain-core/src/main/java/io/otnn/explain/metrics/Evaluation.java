@@ -5,6 +5,7 @@ import io.otnn.explain.Explainer;
 import io.otnn.explain.attribution.AttributionMethod;
 import io.otnn.explain.attribution.GradCam;
 import io.otnn.explain.attribution.GradientInput;
+import io.otnn.explain.attribution.GradientMap;
 import io.otnn.explain.attribution.IntegratedGradients;
 import io.otnn.explain.attribution.Saliency;
 import io.otnn.explain.attribution.SmoothGrad;
@@ -251,9 +252,25 @@ public final class Evaluation {
             new CausalFidelity(input, CausalFidelity.Mode.INSERTION, Baseline.ZERO, seed),
             new CausalFidelity(input, CausalFidelity.Mode.INSERTION, Baseline.UNIFORM, seed)
         };
+        float[] atImages = new float[n];
+        for (int i = 0; i < n; i++) atImages[i] = muScores[0][i][0]; // row 0 of µFidelity is the image itself
+        float[][] atBaselines = new float[causal.length][];
+        for (int c = 0; c < causal.length; c++)
+            atBaselines[c] = baselineScores(causal[c], scorer, labels, options.rows());
+        clock.lap("Deletion, Insertion: the curves' ends (shared by the methods)");
         Stability stability = new Stability(input, options.stability(), seed);
         RobustnessSr robustness = new RobustnessSr(input);
         RobustnessSr.MarginOracle oracle = RobustnessSr.of(explainer);
+
+        SharedGradients shared = new SharedGradients(explainer, images, labels, options.rows());
+        if (methods.stream().anyMatch(Evaluation::usesSharedGradients)) {
+            shared.atImages();
+            clock.lap("gradients at the images (shared by Saliency, Gradient × Input, IG's α = 1)");
+        }
+        int nr = subset(n, options.robustnessImages());
+        float[][] robustImages = Arrays.copyOf(images, nr);
+        int[] robustLabels = Arrays.copyOf(labels, nr);
+        RobustnessSr.Margins robustStart = null;
 
         float[][] saliency = null;
         float[][] smoothGrad = null;
@@ -265,7 +282,7 @@ public final class Evaluation {
                 continue;
             }
             String m = method.name();
-            float[][] maps = attributeInChunks(method, explainer, images, labels);
+            float[][] maps = maps(method, explainer, images, labels, shared);
             if (method instanceof Saliency) saliency = maps;
             if (method instanceof SmoothGrad) smoothGrad = maps;
             double jpeg = 0;
@@ -278,12 +295,17 @@ public final class Evaluation {
                 for (int i = 0; i < n; i++) sum += mu[b].correlation(muScores[b][i], maps[i]);
                 table.put(modelName, m, names.get(b), sum / n);
             }
-            double[] causalSums = causalFidelity(causal, scorer, images, labels, maps, options.rows());
+            double[] causalSums =
+                    causalFidelity(causal, scorer, images, labels, maps, options.rows(), atImages, atBaselines);
             for (int c = 0; c < causal.length; c++) table.put(modelName, m, names.get(4 + c), causalSums[c] / n);
             clock.lap(m + ": µFidelity, Deletion, Insertion");
             progress.accept(++step);
 
             int ns = subset(n, options.stabilityImages());
+            if (usesSharedGradients(method) && !shared.hasNeighbours()) {
+                shared.atNeighbours(stability, ns);
+                clock.lap("Stability: gradients at the neighbours (shared by Saliency, Gradient × Input, IG's α = 1)");
+            }
             double[] stabilitySums = stability(
                     stability,
                     method,
@@ -292,25 +314,23 @@ public final class Evaluation {
                     Arrays.copyOf(labels, ns),
                     Arrays.copyOf(maps, ns),
                     seed,
-                    options.rows());
+                    options.rows(),
+                    usesSharedGradients(method) ? shared : null);
             for (int d = 0; d < STABILITY_DISTANCES.length; d++) {
                 table.put(modelName, m, names.get(2 + d), stabilitySums[d] / ns);
             }
             clock.lap(m + ": Stability");
             progress.accept(++step);
 
+            if (robustStart == null) {
+                robustStart = robustness.atImages(oracle, robustImages, robustLabels);
+                clock.lap("Robustness-SR: the attacks' first step (shared by the methods)");
+            }
             double auc = 0;
-            int nr = subset(n, options.robustnessImages());
-            int perCall = Math.max(1, options.rows() / RobustnessSr.FRACTIONS.length);
-            for (int start = 0; start < nr; start += perCall) {
-                int end = Math.min(nr, start + perCall);
-                for (double v : robustness.perImage(
-                        oracle,
-                        Arrays.copyOfRange(images, start, end),
-                        Arrays.copyOfRange(labels, start, end),
-                        Arrays.copyOfRange(maps, start, end))) {
-                    auc += v;
-                }
+            // all images at once: the attack's later steps, on fewer and fewer points, still fill large calls
+            for (double v :
+                    robustness.perImage(oracle, robustImages, robustLabels, Arrays.copyOf(maps, nr), robustStart)) {
+                auc += v;
             }
             table.put(modelName, m, names.get(8), auc / nr);
             table.put(modelName, m, names.get(9), jpeg / n / 1000.0);
@@ -337,7 +357,7 @@ public final class Evaluation {
                 table.put(modelName, SALIENCY_VS_SMOOTHGRAD, distanceNames.get(d), sums[d] / n);
             clock.lap("Saliency–SmoothGrad distances");
         }
-        table.seconds(modelName, "total", clock.total());
+        clock.total("total");
     }
 
     private static int subset(int n, int limit) {
@@ -367,9 +387,37 @@ public final class Evaluation {
         return out;
     }
 
-    /** The sums over images of each metric's AUC, the rows of many images scored in one call. */
+    /** f_c at each image's baseline of {@code metric} (the end of its deletion curve, the start of its insertion). */
+    static float[] baselineScores(CausalFidelity metric, Scorer scorer, int[] labels, int rows) {
+        int n = labels.length;
+        float[] out = new float[n];
+        for (int start = 0; start < n; start += rows) {
+            int end = Math.min(n, start + rows);
+            float[] first = metric.baselineImage(start);
+            int size = first.length;
+            float[] flat = new float[(end - start) * size];
+            for (int i = start; i < end; i++) {
+                System.arraycopy(i == start ? first : metric.baselineImage(i), 0, flat, (i - start) * size, size);
+            }
+            float[] scores = scorer.scores(flat, end - start, Arrays.copyOfRange(labels, start, end));
+            System.arraycopy(scores, 0, out, start, end - start);
+        }
+        return out;
+    }
+
+    /**
+     * The sums over images of each metric's AUC, the rows of many images scored in one call; the curves' ends are
+     * given: f_c at each image ({@code atImages}) and at its baseline of each metric ({@code atBaselines[metric]}).
+     */
     static double[] causalFidelity(
-            CausalFidelity[] metrics, Scorer scorer, float[][] images, int[] labels, float[][] maps, int rows) {
+            CausalFidelity[] metrics,
+            Scorer scorer,
+            float[][] images,
+            int[] labels,
+            float[][] maps,
+            int rows,
+            float[] atImages,
+            float[][] atBaselines) {
         int n = images.length;
         double[] sums = new double[metrics.length];
         List<PerturbedInputs> probes = new ArrayList<>();
@@ -383,8 +431,8 @@ public final class Evaluation {
                 pending = 0;
                 if (i == n) break;
             }
-            for (CausalFidelity metric : metrics) {
-                PerturbedInputs probe = metric.probe(images[i], maps[i], i);
+            for (int c = 0; c < metrics.length; c++) {
+                PerturbedInputs probe = metrics[c].probeBetween(images[i], maps[i], i, atImages[i], atBaselines[c][i]);
                 probes.add(probe);
                 probeLabels.add(labels[i]);
                 pending += probe.rows();
@@ -428,10 +476,39 @@ public final class Evaluation {
             int[] labels,
             float[][] maps,
             long seed,
-            int rows) {
+            int rows,
+            SharedGradients shared) {
         int n = images.length;
         int samples = stability.definition().samples();
         double[] sums = new double[STABILITY_DISTANCES.length];
+        if (shared != null) {
+            float[][][] around = shared.neighbours(stability, n);
+            float[][][] gradients = shared.atNeighbours(stability, n);
+            int group = Math.max(1, rows / samples);
+            for (int start = 0; start < n; start += group) {
+                int end = Math.min(n, start + group);
+                float[][] points = new float[(end - start) * samples][];
+                float[][] atPoints = new float[points.length][];
+                int[] pointLabels = new int[points.length];
+                for (int i = start; i < end; i++) {
+                    System.arraycopy(around[i], 0, points, (i - start) * samples, samples);
+                    System.arraycopy(gradients[i], 0, atPoints, (i - start) * samples, samples);
+                    Arrays.fill(pointLabels, (i - start) * samples, (i - start + 1) * samples, labels[i]);
+                }
+                float[][] pointMaps = new float[points.length][];
+                if (method instanceof GradientMap map) {
+                    for (int q = 0; q < points.length; q++) pointMaps[q] = map.fromGradient(points[q], atPoints[q]);
+                } else {
+                    pointMaps = ((IntegratedGradients) method).attribute(explainer, points, pointLabels, atPoints);
+                }
+                for (int i = start; i < end; i++) {
+                    float[][] own = Arrays.copyOfRange(pointMaps, (i - start) * samples, (i - start + 1) * samples);
+                    double[] values = Stability.score(maps[i], own, STABILITY_DISTANCES);
+                    for (int d = 0; d < values.length; d++) sums[d] += values[d];
+                }
+            }
+            return sums;
+        }
         boolean randomised = method.withSeed(seed + 1) != method;
         int group = randomised ? 1 : Math.max(1, rows / samples);
         for (int start = 0; start < n; start += group) {
@@ -453,6 +530,36 @@ public final class Evaluation {
             }
         }
         return sums;
+    }
+
+    /** Saliency, Gradient × Input and Integrated Gradients read the gradients they share from {@link SharedGradients}. */
+    static boolean usesSharedGradients(AttributionMethod method) {
+        return method instanceof GradientMap || method instanceof IntegratedGradients;
+    }
+
+    private static float[][] maps(
+            AttributionMethod method, Explainer explainer, float[][] images, int[] labels, SharedGradients shared) {
+        float[][] gradients = usesSharedGradients(method) ? shared.atImages() : null;
+        if (method instanceof GradientMap map) {
+            float[][] out = new float[images.length][];
+            for (int i = 0; i < images.length; i++) out[i] = map.fromGradient(images[i], gradients[i]);
+            return out;
+        }
+        if (method instanceof IntegratedGradients ig) {
+            float[][] out = new float[images.length][];
+            int batch = 256;
+            for (int start = 0; start < images.length; start += batch) {
+                int end = Math.min(images.length, start + batch);
+                float[][] part = ig.attribute(
+                        explainer,
+                        Arrays.copyOfRange(images, start, end),
+                        Arrays.copyOfRange(labels, start, end),
+                        Arrays.copyOfRange(gradients, start, end));
+                System.arraycopy(part, 0, out, start, part.length);
+            }
+            return out;
+        }
+        return attributeInChunks(method, explainer, images, labels);
     }
 
     private static float[][] attributeInChunks(
@@ -534,12 +641,16 @@ public final class Evaluation {
         return out;
     }
 
-    /** Records the seconds of each part of a model's evaluation into the table. */
+    /** Records the seconds and the process's CPU seconds of each part of a model's evaluation into the table. */
     private static final class Clock {
+        private static final java.lang.management.OperatingSystemMXBean OS =
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         private final EvaluationTable table;
         private final String model;
         private final long started = System.nanoTime();
         private long last = started;
+        private final long startedCpu = cpuNanos();
+        private long lastCpu = startedCpu;
 
         Clock(EvaluationTable table, String model) {
             this.table = table;
@@ -548,12 +659,27 @@ public final class Evaluation {
 
         void lap(String part) {
             long now = System.nanoTime();
+            long cpu = cpuNanos();
             table.seconds(model, part, (now - last) / 1e9);
+            if (cpu >= 0) table.cpuSeconds(model, part, (cpu - lastCpu) / 1e9);
             last = now;
+            lastCpu = cpu;
+        }
+
+        /** The process's CPU time, or -1 where the JVM does not tell it. */
+        private static long cpuNanos() {
+            return OS instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
         }
 
         double total() {
             return (System.nanoTime() - started) / 1e9;
+        }
+
+        /** Records the seconds and CPU seconds since the clock started as {@code part}. */
+        void total(String part) {
+            table.seconds(model, part, total());
+            long cpu = cpuNanos();
+            if (cpu >= 0) table.cpuSeconds(model, part, (cpu - startedCpu) / 1e9);
         }
     }
 }

@@ -28,6 +28,8 @@ public final class EvaluationTable {
 
     /** model → part → seconds. */
     private final Map<String, Map<String, Double>> seconds = new LinkedHashMap<>();
+    /** model → part → CPU seconds of the whole process (every thread, TensorFlow's included). */
+    private final Map<String, Map<String, Double>> cpuSeconds = new LinkedHashMap<>();
 
     private final Map<String, Object> info = new LinkedHashMap<>();
 
@@ -58,6 +60,16 @@ public final class EvaluationTable {
     /** Adds {@code value} seconds to {@code part} of {@code model}'s evaluation. */
     public void seconds(String model, String part, double value) {
         seconds.computeIfAbsent(model, m -> new LinkedHashMap<>()).merge(part, value, Double::sum);
+    }
+
+    /** Adds {@code value} CPU seconds (the process's, all threads) to {@code part} of {@code model}'s evaluation. */
+    public void cpuSeconds(String model, String part, double value) {
+        cpuSeconds.computeIfAbsent(model, m -> new LinkedHashMap<>()).merge(part, value, Double::sum);
+    }
+
+    /** model → part → CPU seconds, for the parts that recorded them. */
+    public Map<String, Map<String, Double>> cpuSeconds() {
+        return cpuSeconds;
     }
 
     /** model → part → seconds, in the order the parts ran. */
@@ -134,16 +146,25 @@ public final class EvaluationTable {
         return out.toString();
     }
 
-    /** Where the time went: each model's parts in seconds. */
+    /**
+     * Where the time went: each model's parts in seconds, and the process's CPU seconds in them (on a shared machine the
+     * wall time depends on the load, the CPU time much less).
+     */
     public String timingsMarkdown() {
-        StringBuilder out = new StringBuilder("### seconds\n\n| model | part | s |\n| --- | --- | ---: |\n");
-        seconds.forEach((model, parts) -> parts.forEach((part, s) -> out.append("| ")
-                .append(model)
-                .append(" | ")
-                .append(part)
-                .append(" | ")
-                .append(String.format(Locale.ROOT, "%.1f", s))
-                .append(" |\n")));
+        StringBuilder out =
+                new StringBuilder("### seconds\n\n| model | part | s | CPU s |\n| --- | --- | ---: | ---: |\n");
+        seconds.forEach((model, parts) -> parts.forEach((part, s) -> {
+            Double cpu = cpuSeconds.getOrDefault(model, Map.of()).get(part);
+            out.append("| ")
+                    .append(model)
+                    .append(" | ")
+                    .append(part)
+                    .append(" | ")
+                    .append(String.format(Locale.ROOT, "%.1f", s))
+                    .append(" | ")
+                    .append(cpu == null ? "–" : String.format(Locale.ROOT, "%.1f", cpu))
+                    .append(" |\n");
+        }));
         return out.toString();
     }
 
@@ -184,7 +205,10 @@ public final class EvaluationTable {
         root.put("info", info);
         root.put("values", values);
         root.put("unavailable", unavailable);
-        if (withSeconds) root.put("seconds", seconds);
+        if (withSeconds) {
+            root.put("seconds", seconds);
+            root.put("cpuSeconds", cpuSeconds);
+        }
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

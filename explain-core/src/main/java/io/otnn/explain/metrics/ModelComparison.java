@@ -32,6 +32,12 @@ public record ModelComparison(String data, Path dataDir, int n, Evaluation.Optio
 
         /** Called once a model is finished. */
         default void modelDone(String model) {}
+
+        /**
+         * Called after each finished part of a model's evaluation (at the next progress step), with its seconds and
+         * the process's CPU seconds (NaN when unknown), so that a run stopped early still tells where its time went.
+         */
+        default void partDone(String model, String part, double seconds, double cpuSeconds) {}
     }
 
     public ModelComparison {
@@ -108,20 +114,25 @@ public record ModelComparison(String data, Path dataDir, int n, Evaluation.Optio
                 } else {
                     IdxDataset set = IdxDataset.readTestSet(dataDir, new ImageDecoder(model.metadata()), n);
                     int total = Evaluation.progressSteps(methods);
-                    Evaluation.run(
-                            name,
-                            explainer,
-                            set.images(),
-                            set.labels(),
-                            methods,
-                            options,
-                            table,
-                            done -> progress.update(name, done, total, started));
+                    java.util.Set<String> reported = new java.util.HashSet<>();
+                    Evaluation.run(name, explainer, set.images(), set.labels(), methods, options, table, done -> {
+                        reportParts(table, name, reported, progress);
+                        progress.update(name, done, total, started);
+                    });
+                    reportParts(table, name, reported, progress);
                 }
                 progress.modelDone(name);
             }
         }
         return table;
+    }
+
+    private static void reportParts(
+            EvaluationTable table, String model, java.util.Set<String> reported, Progress progress) {
+        java.util.Map<String, Double> cpu = table.cpuSeconds().getOrDefault(model, java.util.Map.of());
+        table.seconds().getOrDefault(model, java.util.Map.of()).forEach((part, s) -> {
+            if (reported.add(part)) progress.partDone(model, part, s, cpu.getOrDefault(part, Double.NaN));
+        });
     }
 
     /**

@@ -102,10 +102,28 @@ public final class RobustnessSr {
 
     /** The AUC of each image. */
     public double[] perImage(MarginOracle oracle, float[][] images, int[] classes, float[][] attributions) {
-        double[][] curves = curves(oracle, images, classes, attributions);
+        return perImage(oracle, images, classes, attributions, null);
+    }
+
+    /**
+     * As {@link #perImage(MarginOracle, float[][], int[], float[][])}, with the oracle's answer at the images
+     * themselves already known ({@link #atImages}; null: asked here): every fraction's attack, and that of every
+     * attribution method, starts from the same point.
+     */
+    public double[] perImage(
+            MarginOracle oracle, float[][] images, int[] classes, float[][] attributions, Margins atImages) {
+        double[][] curves = curves(oracle, images, classes, attributions, atImages);
         double[] out = new double[images.length];
         for (int i = 0; i < images.length; i++) out[i] = auc(curves[i]);
         return out;
+    }
+
+    /** The oracle at the images themselves, one row each: the start of every attack on them. */
+    public Margins atImages(MarginOracle oracle, float[][] images, int[] classes) {
+        int size = input.size();
+        float[] flat = new float[images.length * size];
+        for (int i = 0; i < images.length; i++) System.arraycopy(images[i], 0, flat, i * size, size);
+        return oracle.at(flat, images.length, classes);
     }
 
     /** Trapezoidal mean of a curve sampled at evenly spaced fractions. */
@@ -136,6 +154,17 @@ public final class RobustnessSr {
 
     /** The restricted minimal distance of each image at each fraction: {@code [image][fraction]}. */
     public double[][] curves(MarginOracle oracle, float[][] images, int[] classes, float[][] attributions) {
+        return curves(oracle, images, classes, attributions, null);
+    }
+
+    /**
+     * As {@link #curves(MarginOracle, float[][], int[], float[][])}, the first step read from {@code atImages} (null:
+     * asked once per image, not once per fraction). A row whose every movable coordinate is clipped in the direction
+     * of its step stops there: its point can never move again, so the attack cannot succeed and it counts the cap,
+     * as after {@code maxSteps}.
+     */
+    public double[][] curves(
+            MarginOracle oracle, float[][] images, int[] classes, float[][] attributions, Margins atImages) {
         int n = images.length;
         int fractions = FRACTIONS.length;
         int size = input.size();
@@ -167,16 +196,23 @@ public final class RobustnessSr {
         float min = (float) input.min();
         float max = (float) input.max();
         for (int step = 0; step <= maxSteps && activeCount > 0; step++) {
-            float[] points = new float[activeCount * size];
-            int[] wanted = new int[activeCount];
-            for (int a = 0; a < activeCount; a++) {
-                System.arraycopy(current, active[a] * size, points, a * size, size);
-                wanted[a] = target[active[a]];
+            Margins m;
+            if (step == 0) {
+                m = atImages != null ? atImages : atImages(oracle, images, classes);
+            } else {
+                float[] points = new float[activeCount * size];
+                int[] wanted = new int[activeCount];
+                for (int a = 0; a < activeCount; a++) {
+                    System.arraycopy(current, active[a] * size, points, a * size, size);
+                    wanted[a] = target[active[a]];
+                }
+                m = oracle.at(points, activeCount, wanted);
             }
-            Margins m = oracle.at(points, activeCount, wanted);
             int kept = 0;
-            for (int a = 0; a < activeCount; a++) {
-                int r = active[a];
+            for (int a0 = 0; a0 < activeCount; a0++) {
+                int r = active[a0];
+                // at step 0 every row of image i reads the image's one answer
+                int a = step == 0 ? r / fractions : a0;
                 if (m.predicted()[a] != target[r]) {
                     double d = 0;
                     for (int q = 0; q < size; q++) {
@@ -198,15 +234,25 @@ public final class RobustnessSr {
                 }
                 if (norm2 == 0 || Double.isNaN(g)) continue; // cannot move: capped below
                 double scale = (Math.abs(g) + 1e-6) / norm2;
+                boolean stuck = true;
                 for (int p = 0; p < size / c; p++) {
                     if (!allowed[r][p]) continue;
                     for (int k = 0; k < c; k++) {
                         int q = p * c + k;
-                        accumulated[r * size + q] -= scale * m.gradient()[a * size + q];
+                        float gq = m.gradient()[a * size + q];
+                        accumulated[r * size + q] -= scale * gq;
                         float next = (float) (x0[r * size + q] + (1 + overshoot) * accumulated[r * size + q]);
-                        current[r * size + q] = Math.min(max, Math.max(min, next));
+                        float clipped = Math.min(max, Math.max(min, next));
+                        // clipped where the step pushes (−g): the next steps push the same way, it stays there
+                        if (gq != 0
+                                && !((gq > 0 && next < min && current[r * size + q] == min)
+                                        || (gq < 0 && next > max && current[r * size + q] == max))) {
+                            stuck = false;
+                        }
+                        current[r * size + q] = clipped;
                     }
                 }
+                if (stuck) continue; // capped below
                 active[kept++] = r;
             }
             activeCount = kept;

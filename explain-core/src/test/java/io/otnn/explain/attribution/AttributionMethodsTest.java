@@ -88,6 +88,46 @@ class AttributionMethodsTest {
     }
 
     @Test
+    void shouldEqualThePointByPointIntegralWhenIntegratedGradientsSharesItsEndGradients() {
+        FixtureModel m = Fixtures.groupSortModel();
+        int size = m.inputSize();
+        float[][] images = Fixtures.images(13, 7, size);
+        int[] labels = {0, 1, 2, 3, 4, 0, 0}; // repeated classes share one baseline gradient
+        int steps = 9;
+        for (float baseline : new float[] {0f, 0.1f}) {
+            try (Explainer explainer = groupSort.newExplainer()) {
+                IntegratedGradients ig = new IntegratedGradients(steps, baseline);
+                float[][] asked = ig.attribute(explainer, images, labels);
+                float[][] ends = new float[images.length][];
+                for (int i = 0; i < images.length; i++) {
+                    ends[i] = ClassGradients.of(explainer, images[i], 1, new int[] {labels[i]});
+                }
+                float[][] given = ig.attribute(explainer, images, labels, ends);
+                for (int i = 0; i < images.length; i++) {
+                    // one point per model call, the trapezoid summed in double
+                    double[] sum = new double[size];
+                    float[] previous = null;
+                    for (int s = 0; s < steps; s++) {
+                        float alpha = (float) s / (steps - 1);
+                        float[] point = new float[size];
+                        for (int p = 0; p < size; p++) point[p] = baseline + alpha * (images[i][p] - baseline);
+                        float[] g = ClassGradients.of(explainer, point, 1, new int[] {labels[i]});
+                        if (previous != null) for (int p = 0; p < size; p++) sum[p] += 0.5 * (previous[p] + g[p]);
+                        previous = g;
+                    }
+                    for (int p = 0; p < size; p++) {
+                        double expected = sum[p] / (steps - 1) * (images[i][p] - baseline);
+                        assertThat((double) asked[i][p])
+                                .as("image %d pixel %d baseline %s", i, p, baseline)
+                                .isCloseTo(expected, within(1e-5));
+                        assertThat(given[i][p]).isCloseTo(asked[i][p], within(1e-6f));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldRepeatSmoothGradExactlyWhenSeedIsTheSame() {
         float[][] images = Fixtures.images(12, 3, 60);
         int[] labels = {0, 1, 2};

@@ -28,6 +28,8 @@ class ModelComparisonTest {
         table.put("m", "Saliency", "Stability", 0.25);
         ModelComparison.write(table, tmp.resolve("out"));
         table.seconds("m", "Saliency: maps", 1.5);
+        table.seconds("m", "total", 2.0);
+        table.cpuSeconds("m", "total", 3.2);
         table.unavailable("m", "GradCAM", "no gradcam signature");
         ModelComparison.write(table, tmp.resolve("out"));
         String md = Files.readString(tmp.resolve("out/evaluation.md"));
@@ -36,8 +38,10 @@ class ModelComparisonTest {
                 .contains("| Saliency | 0.250 |")
                 .contains("| GradCAM | n/a |")
                 .contains("- GradCAM on m: no gradcam signature")
-                .endsWith("| m | Saliency: maps | 1.5 |\n");
-        assertThat(Files.readString(tmp.resolve("out/evaluation.json"))).isEqualTo(table.toJsonWithSeconds());
+                .endsWith("| m | Saliency: maps | 1.5 | – |\n| m | total | 2.0 | 3.2 |\n");
+        assertThat(Files.readString(tmp.resolve("out/evaluation.json")))
+                .isEqualTo(table.toJsonWithSeconds())
+                .contains("\"cpuSeconds\"");
         assertThat(table.toJson()).doesNotContain("seconds").contains("\"GradCAM\" : \"no gradcam signature\"");
     }
 }
