@@ -652,7 +652,11 @@ public final class StreamBench {
     }
 
     /** {@code cores}: CPU time of this JVM (broker, registry, topology, reader) per wall second of the run. */
-    record Result(double rate, double meanBatch, double modelShare, double cores, double jitCores) {
+    /**
+     * @param cpuMicros process CPU per output record over the same span as {@code cores} (first to last output): the
+     *     rate between the 10th and 90th percentile outputs can be far off it when a run lasts a second or two
+     */
+    record Result(double rate, double meanBatch, double modelShare, double cores, double jitCores, double cpuMicros) {
 
         static Result mean(List<Result> results) {
             return new Result(
@@ -660,12 +664,13 @@ public final class StreamBench {
                     results.stream().mapToDouble(Result::meanBatch).average().orElseThrow(),
                     results.stream().mapToDouble(Result::modelShare).average().orElseThrow(),
                     results.stream().mapToDouble(Result::cores).average().orElseThrow(),
-                    results.stream().mapToDouble(Result::jitCores).average().orElseThrow());
+                    results.stream().mapToDouble(Result::jitCores).average().orElseThrow(),
+                    results.stream().mapToDouble(Result::cpuMicros).average().orElseThrow());
         }
 
         /** CPU microseconds per output record. */
         double cpuMicrosPerRecord() {
-            return cores / rate * 1e6;
+            return cpuMicros;
         }
     }
 
@@ -1178,7 +1183,8 @@ public final class StreamBench {
                     mode == Mode.PASS_THROUGH ? 1 : batchSum / seen,
                     mode == Mode.PASS_THROUGH ? Double.NaN : modelMs / 1e3 / seconds,
                     cores,
-                    jitMs / 1e3 / seconds);
+                    jitMs / 1e3 / seconds,
+                    processNanos / 1e3 / seen);
             System.out.printf(
                     Locale.ROOT,
                     "%-8s %,d explanations in %.2f s: %,.0f/s between the 10th and 90th "
