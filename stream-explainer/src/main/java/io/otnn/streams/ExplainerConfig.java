@@ -222,12 +222,21 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String TENSORFLOW_INTRA_OP_THREADS_CONFIG = "tensorflow.intra.op.threads";
     public static final String TENSORFLOW_INTRA_OP_THREADS_DOC = "Threads one TensorFlow operation of a model call may "
             + "use (DJL's ai.djl.tensorflow.num_intraop_threads, set before the first model is loaded unless set on "
-            + "the command line); 0: TensorFlow's default, all cores.";
+            + "the command line); unset: the cores divided among the stream threads (at least 1); 0: TensorFlow's "
+            + "default, all cores.";
     public static final String TENSORFLOW_INTER_OP_THREADS_CONFIG = "tensorflow.inter.op.threads";
     public static final String TENSORFLOW_INTER_OP_THREADS_DOC = "TensorFlow operations run at once (DJL's "
-            + "ai.djl.tensorflow.num_interop_threads, likewise); 0: TensorFlow's default, all cores.";
-    /** The measured best on 2 cores: see stream-explainer/README.md. */
-    public static final int DEFAULT_TENSORFLOW_THREADS = 0;
+            + "ai.djl.tensorflow.num_interop_threads, likewise); unset: the cores divided among the stream threads "
+            + "(at least 1); 0: TensorFlow's default, all cores.";
+
+    /** Unset, or a thread count (0: TensorFlow's default). */
+    private static final ConfigDef.Validator TENSORFLOW_THREADS_VALIDATOR = ConfigDef.LambdaValidator.with(
+            (name, value) -> {
+                if (value != null && (Integer) value < 0) {
+                    throw new ConfigException(name, value, "a thread count is at least 0 (0: TensorFlow's default)");
+                }
+            },
+            () -> "unset or at least 0");
 
     /** model.version and model.shadow.version: unset, or a version (at least 1). */
     private static final ConfigDef.Validator MODEL_VERSION_VALIDATOR = ConfigDef.LambdaValidator.with(
@@ -511,15 +520,15 @@ public final class ExplainerConfig extends AbstractConfig {
             .define(
                     TENSORFLOW_INTRA_OP_THREADS_CONFIG,
                     Type.INT,
-                    DEFAULT_TENSORFLOW_THREADS,
-                    ConfigDef.Range.atLeast(0),
+                    null,
+                    TENSORFLOW_THREADS_VALIDATOR,
                     Importance.LOW,
                     TENSORFLOW_INTRA_OP_THREADS_DOC)
             .define(
                     TENSORFLOW_INTER_OP_THREADS_CONFIG,
                     Type.INT,
-                    DEFAULT_TENSORFLOW_THREADS,
-                    ConfigDef.Range.atLeast(0),
+                    null,
+                    TENSORFLOW_THREADS_VALIDATOR,
                     Importance.LOW,
                     TENSORFLOW_INTER_OP_THREADS_DOC);
 
@@ -637,6 +646,48 @@ public final class ExplainerConfig extends AbstractConfig {
     }
 
     /**
+     * Kafka Streams' {@code num.stream.threads}: as set ({@code kafka.}-prefixed or not), else one per core up to the
+     * partitions of the images topic (a thread beyond them would own no image). Two threads with one TensorFlow thread
+     * each run two model calls side by side on 2 cores: +62 % against one thread calling TensorFlow on both cores
+     * (stream-explainer/README.md).
+     */
+    public int streamThreads() {
+        Object set = originals().get(KAFKA_PREFIX + StreamsConfig.NUM_STREAM_THREADS_CONFIG);
+        if (set == null) {
+            set = originals().get(StreamsConfig.NUM_STREAM_THREADS_CONFIG);
+        }
+        if (set != null) {
+            return (Integer) ConfigDef.parseType(StreamsConfig.NUM_STREAM_THREADS_CONFIG, set, Type.INT);
+        }
+        return defaultStreamThreads(Runtime.getRuntime().availableProcessors(), getInt(TOPIC_IMAGES_PARTITIONS_CONFIG));
+    }
+
+    static int defaultStreamThreads(int cores, int imagePartitions) {
+        return Math.max(1, Math.min(cores, imagePartitions));
+    }
+
+    /** {@code tensorflow.intra.op.threads}: as set (0: TensorFlow's default), else the cores per stream thread. */
+    public int tensorflowIntraOpThreads() {
+        return tensorflowThreads(TENSORFLOW_INTRA_OP_THREADS_CONFIG);
+    }
+
+    /** {@code tensorflow.inter.op.threads}: as set (0: TensorFlow's default), else the cores per stream thread. */
+    public int tensorflowInterOpThreads() {
+        return tensorflowThreads(TENSORFLOW_INTER_OP_THREADS_CONFIG);
+    }
+
+    private int tensorflowThreads(String key) {
+        Integer set = getInt(key);
+        return set != null
+                ? set
+                : defaultTensorflowThreads(Runtime.getRuntime().availableProcessors(), streamThreads());
+    }
+
+    static int defaultTensorflowThreads(int cores, int streamThreads) {
+        return Math.max(1, cores / Math.max(1, streamThreads));
+    }
+
+    /**
      * The properties for Kafka Streams: our defaults, then every property that is not one of our keys (security,
      * client and Streams settings), with a {@code kafka.} prefix removed.
      */
@@ -653,6 +704,7 @@ public final class ExplainerConfig extends AbstractConfig {
         // in time order; with idling on, Kafka Streams formats a waiting reason (String.format) for every empty
         // partition of every task at each loop: 3.5 % of the stream thread in a profile
         props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads());
         // a bad record is a dead letter, not a reason to stop: the processor handles it; an output the broker
         // refuses anyway fails the transaction, and the production handler (OutputGuard.register) makes sure the
         // image becomes a PRODUCTION dead letter when it is read again

@@ -18,6 +18,50 @@ class ExplainerConfigTest {
     Path dir;
 
     @Test
+    void shouldRunAStreamThreadPerCoreUpToTheImagePartitionsWithTheCoresSharedAmongTheirModelCalls() {
+        assertThat(ExplainerConfig.defaultStreamThreads(2, 6)).isEqualTo(2);
+        assertThat(ExplainerConfig.defaultStreamThreads(32, 6)).isEqualTo(6);
+        assertThat(ExplainerConfig.defaultStreamThreads(1, 6)).isEqualTo(1);
+        assertThat(ExplainerConfig.defaultTensorflowThreads(2, 2)).isEqualTo(1);
+        assertThat(ExplainerConfig.defaultTensorflowThreads(32, 6)).isEqualTo(5);
+        assertThat(ExplainerConfig.defaultTensorflowThreads(2, 4)).isEqualTo(1);
+        assertThat(ExplainerConfig.defaultTensorflowThreads(4, 1)).isEqualTo(4);
+
+        int cores = Runtime.getRuntime().availableProcessors();
+        ExplainerConfig defaults =
+                new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "topic.images.partitions", "3"));
+        int threads = Math.min(cores, 3);
+        assertThat(defaults.streamThreads()).isEqualTo(threads);
+        assertThat(new StreamsConfig(defaults.streamsProperties()).getInt(StreamsConfig.NUM_STREAM_THREADS_CONFIG))
+                .isEqualTo(threads);
+        assertThat(defaults.tensorflowIntraOpThreads()).isEqualTo(Math.max(1, cores / threads));
+        assertThat(defaults.tensorflowInterOpThreads()).isEqualTo(Math.max(1, cores / threads));
+    }
+
+    @Test
+    void shouldKeepTheThreadCountsThatAreSet() {
+        ExplainerConfig prefixed = new ExplainerConfig(Map.of(
+                "bootstrap.servers", "k:9092",
+                "kafka.num.stream.threads", "3",
+                "tensorflow.intra.op.threads", "0",
+                "tensorflow.inter.op.threads", "2"));
+        assertThat(prefixed.streamThreads()).isEqualTo(3);
+        assertThat(prefixed.streamsProperties()).containsEntry(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "3");
+        assertThat(prefixed.tensorflowIntraOpThreads()).isZero();
+        assertThat(prefixed.tensorflowInterOpThreads()).isEqualTo(2);
+
+        ExplainerConfig plain = new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "num.stream.threads", 1));
+        assertThat(plain.streamThreads()).isEqualTo(1);
+        assertThat(plain.tensorflowIntraOpThreads())
+                .isEqualTo(Runtime.getRuntime().availableProcessors());
+
+        assertThatThrownBy(() ->
+                        new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "tensorflow.intra.op.threads", "-1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("at least 0");
+    }
+
+    @Test
     void shouldUseExactlyOnceV2AndTheDocumentedDefaultsWhenNothingElseIsSet() {
         ExplainerConfig config = new ExplainerConfig(Map.of("bootstrap.servers", "k:9092"));
         Properties streams = config.streamsProperties();

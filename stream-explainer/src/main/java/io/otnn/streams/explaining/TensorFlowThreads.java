@@ -26,17 +26,18 @@ public final class TensorFlowThreads {
 
     private TensorFlowThreads() {}
 
-    /** Applies the configuration's thread counts to the JVM properties DJL reads (0: TensorFlow's own default). */
+    /** Applies the configuration's thread counts to the JVM properties DJL reads (0: TensorFlow's own default; unset: the cores per
+     * stream thread). */
     public static void apply(ExplainerConfig config) {
         apply(
                 INTRA_OP,
                 ExplainerConfig.TENSORFLOW_INTRA_OP_THREADS_CONFIG,
-                config.getInt(ExplainerConfig.TENSORFLOW_INTRA_OP_THREADS_CONFIG),
+                config.tensorflowIntraOpThreads(),
                 config.originals().containsKey(ExplainerConfig.TENSORFLOW_INTRA_OP_THREADS_CONFIG));
         apply(
                 INTER_OP,
                 ExplainerConfig.TENSORFLOW_INTER_OP_THREADS_CONFIG,
-                config.getInt(ExplainerConfig.TENSORFLOW_INTER_OP_THREADS_CONFIG),
+                config.tensorflowInterOpThreads(),
                 config.originals().containsKey(ExplainerConfig.TENSORFLOW_INTER_OP_THREADS_CONFIG));
     }
 

@@ -86,6 +86,8 @@ class BatchFailureMatrixTest {
         props.put(ExplainerConfig.BATCH_MAX_WAIT_MS_CONFIG, NEVER);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, drainOnly ? 1_000L : NEVER);
         props.put(StreamsConfig.producerPrefix("transaction.timeout.ms"), (int) (2 * NEVER));
+        // a batch of three tasks needs one stream thread owning them all (batches are per stream thread)
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
 
         LinearTestEngine linear = LinearTestEngine.small();
         Map<String, String> idByPixels = new ConcurrentHashMap<>();

@@ -50,6 +50,8 @@ class BatchingTest {
         props.put(ExplainerConfig.BATCH_MAX_WAIT_MS_CONFIG, maxWaitMs);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
         props.put(StreamsConfig.producerPrefix("transaction.timeout.ms"), (int) (2 * NEVER));
+        // batches are per stream thread: one thread owns every task, so the batches below are the only ones
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         return props;
     }
 

@@ -62,14 +62,15 @@ class TensorFlowThreadsTest {
     }
 
     @Test
-    void shouldApplyTheDefaultWhenNothingIsSet() {
-        TensorFlowThreads.apply(config(Map.of()));
+    void shouldGiveEachStreamThreadItsShareOfTheCoresWhenNothingIsSet() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        TensorFlowThreads.apply(config(Map.of("num.stream.threads", "1")));
+        assertThat(System.getProperty(TensorFlowThreads.INTRA_OP)).isEqualTo(Integer.toString(cores));
+        assertThat(System.getProperty(TensorFlowThreads.INTER_OP)).isEqualTo(Integer.toString(cores));
 
-        String expected = ExplainerConfig.DEFAULT_TENSORFLOW_THREADS == 0
-                ? null
-                : Integer.toString(ExplainerConfig.DEFAULT_TENSORFLOW_THREADS);
-        assertThat(System.getProperty(TensorFlowThreads.INTRA_OP)).isEqualTo(expected);
-        assertThat(System.getProperty(TensorFlowThreads.INTER_OP)).isEqualTo(expected);
+        TensorFlowThreads.apply(config(Map.of("num.stream.threads", Integer.toString(cores))));
+        assertThat(System.getProperty(TensorFlowThreads.INTRA_OP)).isEqualTo("1");
+        assertThat(System.getProperty(TensorFlowThreads.INTER_OP)).isEqualTo("1");
     }
 
     private static ExplainerConfig config(Map<String, String> settings) {
