@@ -140,6 +140,7 @@ public final class ModelCallCost {
         return intra == null ? "default (all cores)" : intra;
     }
 
+    /** CPU time of this JVM's process so far, all threads. */
     static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();

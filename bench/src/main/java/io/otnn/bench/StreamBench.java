@@ -242,22 +242,9 @@ public final class StreamBench {
      * warm-up of each.
      */
     private void endpointsCost(int n, int rounds) throws Exception {
-        throughput("warm-off", Mode.BATCHED, n);
-        throughput("warm-scraped", Mode.BATCHED_SCRAPED, n);
-        List<Result> off = new ArrayList<>();
-        List<Result> scraped = new ArrayList<>();
-        // off, on; then on, off; ...: the JIT's progress through the run favours neither
-        for (int round = 1; round <= rounds; round++) {
-            if (round % 2 == 1) {
-                off.add(throughput("off" + round, Mode.BATCHED, n));
-                scraped.add(throughput("scraped" + round, Mode.BATCHED_SCRAPED, n));
-            } else {
-                scraped.add(throughput("scraped" + round, Mode.BATCHED_SCRAPED, n));
-                off.add(throughput("off" + round, Mode.BATCHED, n));
-            }
-        }
-        Result a = Result.mean(off);
-        Result b = Result.mean(scraped);
+        Result[] means = alternating(n, rounds, "off", Mode.BATCHED, "scraped", Mode.BATCHED_SCRAPED);
+        Result a = means[0];
+        Result b = means[1];
         System.out.printf(
                 Locale.ROOT,
                 "%nendpoints off: %.0f explanations/s (JVM CPU %.2f cores); "
@@ -273,6 +260,28 @@ public final class StreamBench {
     }
 
     /**
+     * Both modes warmed up once, then {@code rounds} measured rounds of each in turn (a first in odd rounds, b first in
+     * even ones), so that the JIT's progress through the run favours neither; the means of a's and of b's rounds.
+     */
+    private Result[] alternating(int n, int rounds, String aName, Mode aMode, String bName, Mode bMode)
+            throws Exception {
+        throughput("warm-" + aName, aMode, n);
+        throughput("warm-" + bName, bMode, n);
+        List<Result> a = new ArrayList<>();
+        List<Result> b = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            if (round % 2 == 1) {
+                a.add(throughput(aName + round, aMode, n));
+                b.add(throughput(bName + round, bMode, n));
+            } else {
+                b.add(throughput(bName + round, bMode, n));
+                a.add(throughput(aName + round, aMode, n));
+            }
+        }
+        return new Result[] {Result.mean(a), Result.mean(b)};
+    }
+
+    /**
      * {@code -Dbench.shadow=true}: the micro-batched explainer without and with a shadow model (one more model call
      * per batch, the shadow's explanations and the comparison windows), in turn (without first in odd rounds, with
      * first in even ones), {@code rounds} times after a warm-up of each. The shadow is
@@ -284,21 +293,9 @@ public final class StreamBench {
                 "shadow model %s v%d%n",
                 shadowEngine().model().name(),
                 shadowEngine().model().version());
-        throughput("warm-without", Mode.BATCHED, n);
-        throughput("warm-shadow", Mode.BATCHED_SHADOW, n);
-        List<Result> without = new ArrayList<>();
-        List<Result> with = new ArrayList<>();
-        for (int round = 1; round <= rounds; round++) {
-            if (round % 2 == 1) {
-                without.add(throughput("without" + round, Mode.BATCHED, n));
-                with.add(throughput("shadow" + round, Mode.BATCHED_SHADOW, n));
-            } else {
-                with.add(throughput("shadow" + round, Mode.BATCHED_SHADOW, n));
-                without.add(throughput("without" + round, Mode.BATCHED, n));
-            }
-        }
-        Result a = Result.mean(without);
-        Result b = Result.mean(with);
+        Result[] means = alternating(n, rounds, "without", Mode.BATCHED, "shadow", Mode.BATCHED_SHADOW);
+        Result a = means[0];
+        Result b = means[1];
         System.out.printf(
                 Locale.ROOT,
                 "%nwithout a shadow: %.0f explanations/s (JVM CPU %.2f cores, primary model share %.0f %%); "
@@ -726,12 +723,6 @@ public final class StreamBench {
         return java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
     }
 
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean)
-                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
-    }
-
     record Latency(double rate, double p50, double p99) {}
 
     /**
@@ -1148,7 +1139,7 @@ public final class StreamBench {
                     long now = System.nanoTime();
                     if (seen == 0) {
                         first = now;
-                        firstCpu = processCpuNanos();
+                        firstCpu = ModelCallCost.processCpuNanos();
                         firstJit = jitMillis();
                         firstThreads = threadCpu();
                     }
@@ -1168,7 +1159,7 @@ public final class StreamBench {
                 throw new IllegalStateException(run + ": " + seen + " of " + count + " explanations after 10 min");
             }
             double seconds = (last - first) / 1e9;
-            long processNanos = processCpuNanos() - firstCpu;
+            long processNanos = ModelCallCost.processCpuNanos() - firstCpu;
             long jitMs = jitMillis() - firstJit;
             double cores = processNanos / 1e9 / seconds;
             if (Boolean.getBoolean("bench.cpu")) {
