@@ -105,29 +105,35 @@ public final class Reproduction {
             steps.put("evaluate " + role.cliName() + " (" + config.n() + " images)", seconds(t0));
         }
 
-        EvaluationTable block = null;
-        BlockMnistFigure.Result blockFigure = null;
+        Map<ModelRole, EvaluationTable> blockTables = new EnumMap<>(ModelRole.class);
         int blockImages = 0;
+        for (ModelRole role : List.of(ModelRole.BLOCK_MNIST, ModelRole.BLOCK_MNIST_BASELINE)) {
+            ModelRun run = runs.get(role);
+            if (run == null) continue;
+            if (!config.hasMnist()) {
+                skipped.put(role, "--data-dir has no mnist/ to build BlockMNIST's test images from");
+                continue;
+            }
+            long t0 = System.nanoTime();
+            Path dir = out.resolve("evaluations").resolve(role.cliName());
+            EvaluationTable table = new ModelComparison("block-mnist", config.mnistDir(), config.n(), config.seed())
+                    .evaluate(List.of(run.checkpoint()), progress);
+            ModelComparison.write(table, dir);
+            blockTables.put(role, table);
+            commands.add(evaluateCommand("block-mnist", config.mnistDir(), run.checkpoint(), dir));
+            blockImages = blockTestSet(config.n()).images().length;
+            steps.put("evaluate " + role.cliName() + " (" + blockImages + " images)", seconds(t0));
+        }
+        BlockMnistFigure.Result blockFigure = null;
         ModelRun blockRun = runs.get(ModelRole.BLOCK_MNIST);
         if (blockRun != null && config.hasMnist()) {
             long t0 = System.nanoTime();
-            Path dir = out.resolve("evaluations").resolve(ModelRole.BLOCK_MNIST.cliName());
-            block = new ModelComparison("block-mnist", config.mnistDir(), config.n(), config.seed())
-                    .evaluate(List.of(blockRun.checkpoint()), progress);
-            ModelComparison.write(block, dir);
-            commands.add(evaluateCommand("block-mnist", config.mnistDir(), blockRun.checkpoint(), dir));
-            BlockMnist test = blockTestSet(config.n());
-            blockImages = test.images().length;
-            steps.put("evaluate block-mnist (" + blockImages + " images)", seconds(t0));
-            t0 = System.nanoTime();
             blockFigure = BlockMnistFigure.draw(
                     blockRun.checkpoint(),
                     blockTestSet(BLOCK_MNIST_IMAGES),
                     BLOCK_MNIST_IMAGES,
                     out.resolve(ReproductionReport.BLOCK_MNIST_PNG));
             steps.put("draw Figure 7", seconds(t0));
-        } else if (blockRun != null) {
-            skipped.put(ModelRole.BLOCK_MNIST, "--data-dir has no mnist/ to build BlockMNIST's test images from");
         }
 
         KochFigure.Result koch = null;
@@ -142,7 +148,14 @@ public final class Reproduction {
             steps.put("draw Figure 2", seconds(t0));
         }
 
-        Measurements measurements = new Measurements(runs, evaluations, block, skipped, config.n(), blockImages);
+        Measurements measurements = new Measurements(
+                runs,
+                evaluations,
+                blockTables.get(ModelRole.BLOCK_MNIST),
+                blockTables.get(ModelRole.BLOCK_MNIST_BASELINE),
+                skipped,
+                config.n(),
+                blockImages);
         ReproductionReport report = new ReproductionReport(
                 config,
                 started,
@@ -174,7 +187,7 @@ public final class Reproduction {
         if (role == ModelRole.DENSE_EQ4 || role == ModelRole.CNN_EQ4) {
             return "the Eq. 4 twin of the " + role.architecture() + " preset was not requested (--eq4)";
         }
-        if (role == ModelRole.BLOCK_MNIST) return "--data-dir has no mnist/ (BlockMNIST is built from MNIST)";
+        if (role.blockMnist()) return "--data-dir has no mnist/ (BlockMNIST is built from MNIST)";
         return "not part of this run";
     }
 

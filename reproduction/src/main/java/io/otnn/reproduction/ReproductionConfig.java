@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -75,11 +76,14 @@ public record ReproductionConfig(
                 ModelRole.CNN_OTNN,
                 ModelRole.CNN_BASELINE,
                 ModelRole.KOCH,
-                ModelRole.BLOCK_MNIST);
+                ModelRole.BLOCK_MNIST,
+                ModelRole.BLOCK_MNIST_BASELINE);
         if (eq4.contains("dense")) roles.add(ModelRole.DENSE_EQ4);
         if (eq4.contains("cnn")) roles.add(ModelRole.CNN_EQ4);
         roles.removeAll(skip);
-        if (!hasMnist() && !models.containsKey(ModelRole.BLOCK_MNIST)) roles.remove(ModelRole.BLOCK_MNIST);
+        for (ModelRole block : List.of(ModelRole.BLOCK_MNIST, ModelRole.BLOCK_MNIST_BASELINE)) {
+            if (!hasMnist() && !models.containsKey(block)) roles.remove(block);
+        }
         return roles;
     }
 

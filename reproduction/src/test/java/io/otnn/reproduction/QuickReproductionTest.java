@@ -61,7 +61,8 @@ class QuickReproductionTest {
                         ModelRole.CNN_BASELINE,
                         ModelRole.DENSE_EQ4,
                         ModelRole.KOCH,
-                        ModelRole.BLOCK_MNIST);
+                        ModelRole.BLOCK_MNIST,
+                        ModelRole.BLOCK_MNIST_BASELINE);
         assertThat(report.runs().values())
                 .allSatisfy(r -> assertThat(r.trained()).isTrue());
         // the OTNNs are 1-Lipschitz: no test image has a gradient norm above 1 (Björck's residual aside)
@@ -137,6 +138,24 @@ class QuickReproductionTest {
     }
 
     @Test
+    void shouldMeasureBothRowsOfTable11WhenBlockMnistAndItsTwinAreTrained() {
+        JsonNode rows = table("11").get("rows");
+        int measured = 0;
+        for (JsonNode row : rows) {
+            if (!row.get("label").asText().endsWith("(dense, Saliency)")) continue;
+            for (JsonNode cell : row.get("cells")) {
+                assertThat(cell.get("source").asText()).isEqualTo("ours");
+                assertThat(cell.get("value").asDouble()).isBetween(0.0, 100.0);
+                measured++;
+            }
+        }
+        assertThat(measured)
+                .as("the OTNN's and the unconstrained twin's 7 cells")
+                .isEqualTo(14);
+        assertThat(report.runs().get(ModelRole.BLOCK_MNIST_BASELINE).command()).contains("--loss cross-entropy");
+    }
+
+    @Test
     void shouldWriteBothFiguresAsPngsWhenTheirNetworksAreTrained() throws Exception {
         BufferedImage koch = ImageIO.read(
                 tmp.resolve("out").resolve(ReproductionReport.KOCH_PNG).toFile());
@@ -179,7 +198,11 @@ class QuickReproductionTest {
         ReproductionReport second = new Reproduction(again, null).run();
         assertThat(second.runs().keySet())
                 .containsExactlyInAnyOrder(
-                        ModelRole.DENSE_OTNN, ModelRole.DENSE_EQ4, ModelRole.KOCH, ModelRole.BLOCK_MNIST);
+                        ModelRole.DENSE_OTNN,
+                        ModelRole.DENSE_EQ4,
+                        ModelRole.KOCH,
+                        ModelRole.BLOCK_MNIST,
+                        ModelRole.BLOCK_MNIST_BASELINE);
         assertThat(second.skipped().get(ModelRole.DENSE_BASELINE)).startsWith("its training or loading failed: ");
         assertThat(second.runs().values()).allSatisfy(r -> {
             assertThat(r.trained()).isFalse();

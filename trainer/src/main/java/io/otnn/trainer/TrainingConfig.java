@@ -207,10 +207,12 @@ public record TrainingConfig(
                             : recipe && !Boolean.FALSE.equals(constrained)
                                     ? LossSpec.Kind.HKR_SOFT
                                     : LossSpec.Kind.HKR_SOFTMAX;
-            if (binaryData != (kind == LossSpec.Kind.HKR)) {
+            // cross-entropy fits both: softmax over K logits, or the logistic loss of one (Losses.crossEntropy)
+            if (kind != LossSpec.Kind.CROSS_ENTROPY && binaryData != (kind == LossSpec.Kind.HKR)) {
                 throw new IllegalArgumentException(
                         binaryData
-                                ? "data set " + ds + " is binary: use --loss hkr"
+                                ? "data set " + ds + " is binary: use --loss hkr (or cross-entropy for the "
+                                        + "unconstrained twin)"
                                 : "--loss hkr is the binary loss; data set " + ds
                                         + " has several classes: use hkr-multiclass, hkr-softmax or cross-entropy");
             }

@@ -41,6 +41,27 @@ class OtherDataSetsTrainingTest {
     }
 
     @Test
+    void shouldTrainTheUnconstrainedTwinOfABinaryTaskWithTheLogisticLoss() throws Exception {
+        TrainingResult r = new Trainer()
+                .train(TrainingConfig.builder()
+                        .setDataset("block-mnist")
+                        .optDataDir(Fixtures.fashionMnistMini())
+                        .optWidthMultiplier(0.125)
+                        .optLoss(io.otnn.trainer.losses.LossSpec.Kind.CROSS_ENTROPY)
+                        .setEpochs(2)
+                        .optTestLimit(100)
+                        .setOut(tmp.resolve("block-baseline"))
+                        .build());
+        ModelMetadata m = r.metadata();
+        assertThat(m.task()).isEqualTo(ModelMetadata.Task.BINARY);
+        assertThat(m.loss().get("name").asText()).isEqualTo("cross-entropy");
+        assertThat(m.architecture().get("constrained").asBoolean()).isFalse();
+        assertThat(r.evaluation().testAccuracy())
+                .as("a single-logit softmax would leave it at chance")
+                .isGreaterThan(0.8);
+    }
+
+    @Test
     void shouldPublishWhenTrainingOnAFolderOfImages() throws Exception {
         Random random = new Random(3);
         for (String cls : new String[] {"dark", "light"}) {

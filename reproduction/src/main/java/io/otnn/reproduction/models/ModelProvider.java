@@ -94,7 +94,7 @@ public final class ModelProvider {
                 b.optWidthMultiplier(KOCH_WIDTH)
                         .setEpochs(KOCH_EPOCHS)
                         .optSchedule(LearningRateSchedule.parse(KOCH_SCHEDULE));
-            case BLOCK_MNIST -> {
+            case BLOCK_MNIST, BLOCK_MNIST_BASELINE -> {
                 b.optDataDir(config.mnistDir())
                         .setEpochs(Math.max(BLOCK_MNIST_MIN_EPOCHS, config.epochs()))
                         .optLimit(config.limit())

@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
  * The networks the report needs, each by the name it has on the command line ({@code --model dense-otnn=DIR}) and
  * under {@code DIR/models/}: the OTNN and its unconstrained twin for both presets (Tables 1, 6, 8, 10), the Eq. 4 OTNN
  * on the same network and epochs as the Eq. 5 one (Table 6), the binary OTNN of the Koch snowflakes (Figure 2) and of
- * BlockMNIST (Table 11, Figure 7).
+ * BlockMNIST (Table 11, Figure 7), and BlockMNIST's unconstrained twin (Table 11's second row).
  */
 public enum ModelRole {
     DENSE_OTNN("dense-otnn", DataSetNames.FASHION_MNIST, "dense", null),
@@ -20,7 +20,8 @@ public enum ModelRole {
     DENSE_EQ4("dense-otnn-eq4", DataSetNames.FASHION_MNIST, "dense", LossSpec.Kind.HKR_MULTICLASS),
     CNN_EQ4("cnn-otnn-eq4", DataSetNames.FASHION_MNIST, "cnn", LossSpec.Kind.HKR_MULTICLASS),
     KOCH("koch", DataSetNames.KOCH, "dense", null),
-    BLOCK_MNIST("block-mnist", DataSetNames.BLOCK_MNIST, "dense", null);
+    BLOCK_MNIST("block-mnist", DataSetNames.BLOCK_MNIST, "dense", null),
+    BLOCK_MNIST_BASELINE("block-mnist-baseline", DataSetNames.BLOCK_MNIST, "dense", LossSpec.Kind.CROSS_ENTROPY);
 
     private final String cliName;
     private final String dataset;
@@ -50,6 +51,11 @@ public enum ModelRole {
     /** The loss, or null for the trainer's default. */
     public LossSpec.Kind loss() {
         return loss;
+    }
+
+    /** The BlockMNIST networks, built from MNIST's 0s and 1s. */
+    public boolean blockMnist() {
+        return this == BLOCK_MNIST || this == BLOCK_MNIST_BASELINE;
     }
 
     public boolean constrained() {

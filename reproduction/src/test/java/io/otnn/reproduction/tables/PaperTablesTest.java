@@ -64,6 +64,10 @@ class PaperTablesTest {
     }
 
     static Measurements measurements(EvaluationTable block) {
+        return measurements(block, null);
+    }
+
+    static Measurements measurements(EvaluationTable block, EvaluationTable blockBaseline) {
         Map<ModelRole, EvaluationTable> metrics = new EnumMap<>(ModelRole.class);
         metrics.put(ModelRole.DENSE_OTNN, evaluation("a", 0.157));
         metrics.put(ModelRole.CNN_OTNN, evaluation("b", 0.2));
@@ -72,7 +76,7 @@ class PaperTablesTest {
         runs.put(ModelRole.DENSE_EQ4, run(ModelRole.DENSE_EQ4, 0.7));
         Map<ModelRole, String> skipped = new EnumMap<>(ModelRole.class);
         skipped.put(ModelRole.DENSE_BASELINE, "skipped with --skip dense-baseline");
-        return new Measurements(runs, metrics, block, skipped, 4, 0);
+        return new Measurements(runs, metrics, block, blockBaseline, skipped, 4, 0);
     }
 
     @Test
@@ -147,5 +151,24 @@ class PaperTablesTest {
         assertThat(ours.get(0).text()).isEqualTo("0.2");
         assertThat(ours.get(6).value()).isEqualTo(6.21);
         assertThat(t11.rows().get(2).cells().get(0).text()).isEqualTo("< 1");
+        assertThat(t11.rows().get(4).label()).startsWith("Unconstrained");
+        assertThat(t11.rows().get(4).cells())
+                .allSatisfy(c -> assertThat(c.source()).isEqualTo(Source.NOT_MEASURED));
+    }
+
+    @Test
+    void shouldFillTheUnconstrainedRowOfTable11FromItsOwnEvaluation() {
+        EvaluationTable block = new EvaluationTable();
+        EvaluationTable twin = new EvaluationTable();
+        double[] k = {2.5, 5, 10, 15, 20, 25, 30};
+        for (int i = 0; i < k.length; i++) {
+            block.put("otnn", "Saliency", "null@" + k[i] + "%", 1 + i);
+            twin.put("twin", "Saliency", "null@" + k[i] + "%", 40 + i);
+        }
+        ComparisonTable t11 = new PaperTables(measurements(block, twin)).table11();
+        assertThat(t11.rows().get(3).cells().get(0).value()).isEqualTo(1.0);
+        assertThat(t11.rows().get(4).cells())
+                .extracting(Cell::value)
+                .containsExactly(40.0, 41.0, 42.0, 43.0, 44.0, 45.0, 46.0);
     }
 }

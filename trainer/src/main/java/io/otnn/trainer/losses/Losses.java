@@ -92,7 +92,20 @@ public final class Losses {
 
     /** Categorical cross-entropy of softmax(f), the baselines' loss. */
     public static Operand<TFloat32> crossEntropy(Ops tf, Operand<TFloat32> f, Operand<TFloat32> y) {
+        if (f.shape().numDimensions() == 2 && f.shape().size(1) == 1) return binaryCrossEntropy(tf, f, y);
         return tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(f, y).loss(), tf.constant(0));
+    }
+
+    /**
+     * One logit f per sample (binary data, y ∈ {0, 1}): the logistic loss log(1 + exp(−s·f)) with s = 2y − 1, i.e. the
+     * sigmoid cross-entropy of P(class 1) = σ(f). The softmax of a single logit is 1 whatever f, so the multiclass
+     * form would train nothing.
+     */
+    public static Operand<TFloat32> binaryCrossEntropy(Ops tf, Operand<TFloat32> f, Operand<TFloat32> y) {
+        // max(f, 0) − f·y + log(1 + exp(−|f|)): the same value without overflow for large |f|
+        Operand<TFloat32> perSample = tf.math.add(
+                tf.math.sub(tf.nn.relu(f), tf.math.mul(f, y)), tf.math.log1p(tf.math.exp(tf.math.neg(tf.math.abs(f)))));
+        return tf.math.mean(perSample, tf.constant(new int[] {0, 1}));
     }
 
     /** Per sample: (m − f_y)₊ + Σ_{k≠y} w_k (m + f_k)₊, with w = 1 (Eq. 4) or σ (Eq. 5). */

@@ -157,6 +157,19 @@ class LossesTest {
         assertThat((double) actual).isCloseTo(total / F.length, within(1e-5));
     }
 
+    @Test
+    void shouldBeTheLogisticLossWhenCrossEntropyHasOneLogit() {
+        double total = 0;
+        for (int i = 0; i < BIN_B.length; i++) {
+            double sign = BIN_B_Y[i][0] == 1 ? 1 : -1;
+            total += Math.log1p(Math.exp(-sign * BIN_B[i][0]));
+        }
+        float actual = eval(Losses.crossEntropy(tf, tf.constant(BIN_B), tf.constant(BIN_B_Y)));
+        assertThat((double) actual).isCloseTo(total / BIN_B.length, within(1e-6));
+        // not the softmax of one logit, which is 0 for every batch
+        assertThat((double) actual).isGreaterThan(0.1);
+    }
+
     // deel-lip / deel-torchlip test batches: binary y_true1/y_pred1 and y_true1b/y_pred1b, multiclass y_true2/y_pred2
     // (6 samples, 3 classes) and y_true3/y_pred3 (8 samples)
     private static final float[][] BIN_A = {{0.5f}, {1.5f}, {-0.5f}, {-0.5f}, {-1.5f}, {0.5f}};
