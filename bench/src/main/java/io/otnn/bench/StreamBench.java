@@ -214,8 +214,9 @@ public final class StreamBench {
                     "throughput: mean of %d round(s); latency: the second of 2; settings: %s%n",
                     rounds,
                     bench.settings());
-            System.out.println("| topology | sustained explanations/s | mean batch | JVM CPU (cores) "
-                    + "| CPU µs per record | model share of the stream thread | p50 / p99 latency at half rate (ms) |");
+            System.out.println(
+                    "| topology | sustained explanations/s | mean batch | JVM CPU (cores) "
+                            + "| CPU µs per record | model share of a stream thread (mean) | p50 / p99 latency at half rate (ms) |");
             System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
             print("pass-through (no model)", pass, passLat);
             print("micro-batched (64, 20 ms)", batched, batchedLat);
@@ -462,7 +463,7 @@ public final class StreamBench {
                 settings(),
                 loadAverage());
         System.out.println("| fidelity.sample.rate | sustained explanations/s | each round | / rate " + rates.get(0)
-                + " | JVM CPU (cores) | model share of the stream thread |");
+                + " | JVM CPU (cores) | model share of a stream thread (mean) |");
         System.out.println("| ---: | ---: | --- | ---: | ---: | ---: |");
         double reference = Result.mean(results.get(rates.get(0))).rate;
         for (double rate : rates) {
@@ -648,8 +649,10 @@ public final class StreamBench {
         BATCHED_SHADOW
     }
 
-    /** {@code cores}: CPU time of this JVM (broker, registry, topology, reader) per wall second of the run. */
     /**
+     * @param modelShare model-call time per wall second of the run, divided by the stream threads (each makes its own
+     *     calls): the mean share of a stream thread's time spent in the model
+     * @param cores CPU time of this JVM (broker, registry, topology, reader) per wall second of the run
      * @param cpuMicros process CPU per output record over the same span as {@code cores} (first to last output): the
      *     rate between the 10th and 90th percentile outputs can be far off it when a run lasts a second or two
      */
@@ -1172,7 +1175,9 @@ public final class StreamBench {
             Result result = new Result(
                     rate,
                     mode == Mode.PASS_THROUGH ? 1 : batchSum / seen,
-                    mode == Mode.PASS_THROUGH ? Double.NaN : modelMs / 1e3 / seconds,
+                    mode == Mode.PASS_THROUGH
+                            ? Double.NaN
+                            : modelMs / 1e3 / seconds / new ExplainerConfig(props(run, mode)).streamThreads(),
                     cores,
                     jitMs / 1e3 / seconds,
                     processNanos / 1e3 / seen);
