@@ -24,8 +24,8 @@ import org.tensorflow.types.TFloat32;
  * the exported graph use). p_T(A) is normal (a polynomial of a skew-symmetric operator), so its norm is the largest
  * |p_T(iλ)| over the eigenvalues iλ of A; c_T = {@link #taylorNormBound}(T, ρ·{@link #RHO_SLACK}) bounds that from above
  * (slightly above 1 for T = 6), so the layer stays 1-Lipschitz even if the power iteration underestimates ‖S_r‖₂ by up
- * to the slack, and its Jacobian's singular values are |p_T(iλ)|/c_T, within 1 − 2·10⁻⁴ of 1 for T = 6 and ρ = 1
- * (10⁻⁹ for T = 12).
+ * to the slack, and its Jacobian's singular values are |p_T(iλ)|/c_T, in [1 − 4·10⁻⁴, 1] for T = 6 and ρ = 1
+ * ([1 − 10⁻⁹, 1] for T = 12).
  *
  * <p>Channels: c = max(cin, cout). With cout &lt; cin the operator runs on the cin input channels and keeps the first cout
  * (a truncation: Jᵀ = Qᵀ·Pᵀ, with Pᵀ padding the gradient with zeros, still preserves its norm). With cout &gt; cin the
