@@ -199,7 +199,7 @@ public record TrainingConfig(
             if (limit < 1) throw new IllegalArgumentException("limit must be >= 1, got " + limit);
             if (testLimit < 1) throw new IllegalArgumentException("test limit must be >= 1, got " + testLimit);
             boolean binaryData = ds.equals("koch") || ds.equals("block-mnist");
-            boolean recipe = architecture.equalsIgnoreCase("cnn");
+            boolean recipe = architecture.equalsIgnoreCase("cnn") || architecture.equalsIgnoreCase("cnn-soc");
             LossSpec.Kind kind = lossKind != null
                     ? lossKind
                     : binaryData

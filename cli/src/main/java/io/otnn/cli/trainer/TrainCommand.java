@@ -46,14 +46,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--arch",
             defaultValue = "dense",
-            description = "dense, cnn (deel-lip's demo 4 network) or vgg (the paper's Table 4 network)"
+            description = "dense, cnn (deel-lip's demo 4 network), cnn-soc (cnn with skew-orthogonal convolutions)"
+                    + " or vgg (the paper's Table 4 network)"
                     + " (default: ${DEFAULT-VALUE})")
     String arch;
 
     @Option(
             names = "--loss",
             description =
-                    "hkr (binary), hkr-multiclass, hkr-softmax, hkr-soft or cross-entropy (default: hkr-soft for cnn,"
+                    "hkr (binary), hkr-multiclass, hkr-softmax, hkr-soft or cross-entropy (default: hkr-soft for cnn and cnn-soc,"
                             + " hkr-softmax otherwise; hkr for binary data)")
     String loss;
 
@@ -68,7 +69,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(
             names = "--width",
-            description = "width multiplier of the preset (default 1 for dense, 0.25 for cnn and vgg)")
+            description = "width multiplier of the preset (default 1 for dense, 0.25 for cnn, cnn-soc and vgg)")
     Double width;
 
     @Option(names = "--epochs", required = true, description = "number of epochs")
@@ -80,7 +81,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--lr",
             description = "learning-rate schedule 'rate:untilEpoch,…,rate' (default "
-                    + LearningRateSchedule.FASHION_MNIST + "; cnn: " + LearningRateSchedule.DEMO4 + ")")
+                    + LearningRateSchedule.FASHION_MNIST + "; cnn, cnn-soc: " + LearningRateSchedule.DEMO4 + ")")
     String lr;
 
     @Option(

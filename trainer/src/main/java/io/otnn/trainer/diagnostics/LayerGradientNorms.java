@@ -7,8 +7,10 @@ import io.otnn.trainer.data.DataSources;
 import io.otnn.trainer.data.Dataset;
 import io.otnn.trainer.layers.Layer;
 import io.otnn.trainer.layers.Param;
+import io.otnn.trainer.losses.LossSpec;
 import io.otnn.trainer.model.Architecture;
 import io.otnn.trainer.model.Presets;
+import io.otnn.trainer.train.TrainingGraph;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,7 +77,6 @@ public final class LayerGradientNorms {
     private LayerGradientNorms() {}
 
     /** Measures the checkpoint at {@code dir} on the first images of {@code test}. */
-    @SuppressWarnings("unchecked")
     public static Profile measure(Path dir, Dataset test) {
         ModelMetadata metadata = ModelMetadata.read(dir.resolve(ModelMetadata.FILE_NAME));
         var a = metadata.architecture();
@@ -85,10 +86,54 @@ public final class LayerGradientNorms {
                 a.get("constrained").asBoolean(),
                 a.get("widthMultiplier").asDouble(),
                 k);
+        List<String> recorded = new ArrayList<>();
+        a.get("layers").forEach(l -> recorded.add(l.asText()));
+        if (!arch.describeLayers().equals(recorded)) {
+            throw new IllegalArgumentException("the preset rebuilds " + arch.describeLayers()
+                    + " but the checkpoint has " + recorded + " (was -Dotnn.conv.norm set differently?)");
+        }
         ModelMetadata.Input in = metadata.input();
         long[] inputShape = {in.height(), in.width(), in.channels()};
-        try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), SignatureContract.TAG);
-                Graph graph = new Graph()) {
+        try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), SignatureContract.TAG)) {
+            return profile(arch, inputShape, k, test, (layer, p) -> {
+                try (Result r = bundle.session()
+                        .runner()
+                        .fetch("layer" + layer + "/w" + p)
+                        .run()) {
+                    return Param.of((TFloat32) r.get(0));
+                }
+            });
+        }
+    }
+
+    /**
+     * Measures the untrained constrained network of {@code preset} that a training with {@code seed} starts from (its
+     * initial weights, condensed as for an export), on the images of {@code test}.
+     */
+    public static Profile untrained(String preset, double width, long seed, Dataset test) {
+        int k = test.logits();
+        List<List<Param>> params;
+        try (TrainingGraph graph = new TrainingGraph(
+                Presets.create(preset, true, width, k), test.shape(), k, LossSpec.of(LossSpec.Kind.HKR_SOFT), seed)) {
+            graph.condense();
+            params = graph.frozenParameters();
+        }
+        return profile(
+                Presets.create(preset, true, width, k),
+                test.shape(),
+                k,
+                test,
+                (layer, p) -> params.get(layer).get(p));
+    }
+
+    /** The frozen parameter {@code p} of layer {@code layer}. */
+    private interface Parameters {
+        Param get(int layer, int p);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Profile profile(Architecture arch, long[] inputShape, int k, Dataset test, Parameters frozen) {
+        try (Graph graph = new Graph()) {
             Ops tf = Ops.create(graph);
             Placeholder<TFloat32> images = tf.placeholder(
                     TFloat32.class, Placeholder.shape(Shape.of(-1, inputShape[0], inputShape[1], inputShape[2])));
@@ -103,13 +148,7 @@ public final class LayerGradientNorms {
                 shape = layers.get(i).build(scope, shape, unused);
                 List<Operand<TFloat32>> params = new ArrayList<>();
                 for (int p = 0; p < layers.get(i).inferenceParameters().size(); p++) {
-                    Param value;
-                    try (Result r = bundle.session()
-                            .runner()
-                            .fetch("layer" + i + "/w" + p)
-                            .run()) {
-                        value = Param.of((TFloat32) r.get(0));
-                    }
+                    Param value = frozen.get(i, p);
                     params.add(tf.constant(Shape.of(value.shape()), DataBuffers.of(value.values(), true, false)));
                 }
                 x = layers.get(i).infer(scope, x, params);
@@ -183,15 +222,33 @@ public final class LayerGradientNorms {
     /**
      * {@code LayerGradientNorms CHECKPOINT DATA_DIR [N]}: the profile of a checkpoint on the first N (default 1,000)
      * test images of its data set (the {@code training.dataset} of its metadata), as a Markdown table on stdout.
+     * {@code LayerGradientNorms --untrained PRESET WIDTH DATA_DIR [N]}: the same for the untrained constrained network
+     * of a preset (seed 42, the trainer's default) on Fashion-MNIST.
      */
     public static void main(String[] args) {
-        if (args.length < 2 || args.length > 3) {
-            System.err.println("usage: LayerGradientNorms CHECKPOINT DATA_DIR [N]");
+        boolean untrained = args.length > 0 && args[0].equals("--untrained");
+        int base = untrained ? 4 : 2;
+        if (args.length < base || args.length > base + 1) {
+            System.err.println("usage: LayerGradientNorms CHECKPOINT DATA_DIR [N]\n"
+                    + "       LayerGradientNorms --untrained PRESET WIDTH DATA_DIR [N]");
             System.exit(2);
+        }
+        int n = args.length == base + 1 ? Integer.parseInt(args[base]) : 1000;
+        if (untrained) {
+            TrainingConfig config = TrainingConfig.builder()
+                    .setDataset("fashion-mnist")
+                    .optDataDir(Path.of(args[3]))
+                    .optTestLimit(n)
+                    .setEpochs(1)
+                    .setOut(Path.of("untrained"))
+                    .build();
+            Dataset test = DataSources.load(config).test();
+            System.out.print(untrained(args[1], Double.parseDouble(args[2]), config.seed(), test)
+                    .toMarkdown());
+            return;
         }
         Path dir = Path.of(args[0]);
         ModelMetadata metadata = ModelMetadata.read(dir.resolve(ModelMetadata.FILE_NAME));
-        int n = args.length == 3 ? Integer.parseInt(args[2]) : 1000;
         TrainingConfig config = TrainingConfig.builder()
                 .setDataset(metadata.training().get("dataset").asText())
                 .optDataDir(Path.of(args[1]))

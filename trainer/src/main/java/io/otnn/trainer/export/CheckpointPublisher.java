@@ -172,6 +172,13 @@ public final class CheckpointPublisher {
             architecture.put("bjorckIterations", io.otnn.trainer.layers.Normalizers.bjorckIterations());
             architecture.put("spectralIterations", io.otnn.trainer.layers.Normalizers.spectralIterations());
         }
+        if (arch.layers().stream().anyMatch(l -> l instanceof io.otnn.trainer.layers.OrthogonalConv2D)) {
+            ObjectNode soc = architecture.putObject("orthogonalConv2D");
+            soc.put("trainingTerms", io.otnn.trainer.layers.OrthogonalConv2D.TRAIN_TERMS);
+            soc.put("inferenceTerms", io.otnn.trainer.layers.OrthogonalConv2D.INFER_TERMS);
+            soc.put("operatorNormBound", io.otnn.trainer.layers.OrthogonalConv2D.RHO);
+            soc.put("boundSlack", io.otnn.trainer.layers.OrthogonalConv2D.RHO_SLACK);
+        }
         if (!arch.constrained()) {
             architecture.put(
                     "lipschitzEstimate", "product of per-layer spectral norms (power iteration): an upper bound");

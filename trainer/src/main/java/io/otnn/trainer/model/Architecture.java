@@ -6,6 +6,7 @@ import io.otnn.trainer.layers.Conv2D;
 import io.otnn.trainer.layers.FrobeniusDense;
 import io.otnn.trainer.layers.GroupSort2;
 import io.otnn.trainer.layers.Layer;
+import io.otnn.trainer.layers.OrthogonalConv2D;
 import io.otnn.trainer.layers.ReLU;
 import io.otnn.trainer.layers.SpectralConv2D;
 import java.util.List;
@@ -45,7 +46,9 @@ public record Architecture(String preset, boolean constrained, double widthMulti
     public int gradCamLayer() {
         int last = -1;
         for (int i = 0; i < layers.size(); i++) {
-            if (layers.get(i) instanceof SpectralConv2D || layers.get(i) instanceof Conv2D) last = i;
+            if (layers.get(i) instanceof SpectralConv2D
+                    || layers.get(i) instanceof OrthogonalConv2D
+                    || layers.get(i) instanceof Conv2D) last = i;
         }
         if (last < 0) return -1;
         while (last + 1 < layers.size()

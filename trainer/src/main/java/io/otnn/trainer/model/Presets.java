@@ -7,8 +7,10 @@ import io.otnn.trainer.layers.Flatten;
 import io.otnn.trainer.layers.FrobeniusDense;
 import io.otnn.trainer.layers.GlobalAveragePooling2D;
 import io.otnn.trainer.layers.GroupSort2;
+import io.otnn.trainer.layers.InvertibleDownSampling;
 import io.otnn.trainer.layers.Layer;
 import io.otnn.trainer.layers.MaxPooling2D;
+import io.otnn.trainer.layers.OrthogonalConv2D;
 import io.otnn.trainer.layers.ReLU;
 import io.otnn.trainer.layers.ScaledGlobalAveragePooling2D;
 import io.otnn.trainer.layers.ScaledL2NormPooling2D;
@@ -26,7 +28,7 @@ import java.util.Locale;
 public final class Presets {
 
     /** The preset names, as {@code --arch} takes them. */
-    public static final List<String> NAMES = List.of("dense", "cnn", "vgg");
+    public static final List<String> NAMES = List.of("dense", "cnn", "cnn-soc", "vgg");
     /** Hidden widths of the dense preset (784-512-512-K at width 1). */
     public static final int[] DENSE_HIDDEN = {512, 512};
     /** Channels of the three stages of deel-lip's Fashion-MNIST network (demo 4) at width 1: two convolutions each. */
@@ -49,6 +51,7 @@ public final class Presets {
         return switch (preset.toLowerCase(Locale.ROOT)) {
             case "dense" -> dense(constrained, width, logits);
             case "cnn" -> cnn(constrained, width, logits);
+            case "cnn-soc" -> cnnSoc(constrained, width, logits);
             case "vgg" -> vgg(constrained, width, logits);
             default ->
                 throw new IllegalArgumentException(
@@ -59,7 +62,7 @@ public final class Presets {
     /** The width multiplier a preset uses when none is given. */
     public static double defaultWidth(String preset) {
         return switch (preset.toLowerCase(Locale.ROOT)) {
-            case "cnn" -> DEFAULT_CNN_WIDTH;
+            case "cnn", "cnn-soc" -> DEFAULT_CNN_WIDTH;
             case "vgg" -> DEFAULT_VGG_WIDTH;
             default -> 1.0;
         };
@@ -114,6 +117,35 @@ public final class Presets {
             layers.add(new Dense(logits));
         }
         return new Architecture("cnn", constrained, width, layers);
+    }
+
+    /**
+     * The {@code cnn} preset with orthogonal convolutions: every {@link SpectralConv2D} becomes a skew-orthogonal
+     * {@link OrthogonalConv2D}, and every L2-norm pooling with the channel increase of the next convolution becomes an
+     * {@link InvertibleDownSampling} (2×2 blocks into 4c channels) followed by an OrthogonalConv2D that keeps 2c of
+     * them. GroupSort2, the scaled global average pooling, the dense layer and the FrobeniusDense head stay as in
+     * {@code cnn}. Every layer then preserves the back-propagated gradient's norm except two that widen their input: the
+     * first convolution (cin channels padded with zeros up to c) and the dense layer (c → 2c units).
+     */
+    public static Architecture cnnSoc(boolean constrained, double width, int logits) {
+        if (!constrained) {
+            throw new IllegalArgumentException(
+                    "cnn-soc has no unconstrained twin (the orthogonal convolution is its point): use --arch cnn");
+        }
+        List<Layer> layers = new ArrayList<>();
+        for (int s = 0; s < CNN_STAGES.length; s++) {
+            int c = even(CNN_STAGES[s] * width);
+            if (s > 0) layers.add(new InvertibleDownSampling(2));
+            for (int i = 0; i < 2; i++) {
+                layers.add(new OrthogonalConv2D(c, 3));
+                layers.add(new GroupSort2());
+            }
+        }
+        layers.add(new ScaledGlobalAveragePooling2D());
+        layers.add(new SpectralDense(even(CNN_DENSE * width)));
+        layers.add(new GroupSort2());
+        layers.add(new FrobeniusDense(logits));
+        return new Architecture("cnn-soc", true, width, layers);
     }
 
     /**

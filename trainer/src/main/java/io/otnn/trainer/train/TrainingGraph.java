@@ -106,6 +106,7 @@ public final class TrainingGraph implements ModelRunner, AutoCloseable {
         String mode = System.getProperty("otnn.grappler", "auto");
         boolean hasConv = architecture.layers().stream()
                 .anyMatch(l -> l instanceof io.otnn.trainer.layers.SpectralConv2D
+                        || l instanceof io.otnn.trainer.layers.OrthogonalConv2D
                         || l instanceof io.otnn.trainer.layers.Conv2D);
         boolean grappler = mode.equals("auto") ? !hasConv : Boolean.parseBoolean(mode);
         if (!grappler) {

@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -24,7 +26,7 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * The {@code gradcam} signature of a briefly trained tiny cnn against Grad-CAM computed apart: A read from the graph,
+ * The {@code gradcam} signature of a briefly trained tiny cnn (and cnn-soc, which has the same head) against Grad-CAM computed apart: A read from the graph,
  * α_k by the chain rule through the head's frozen weights in plain Java (checked to give the graph's logit), the
  * weighted sum, the ReLU and the half-pixel bilinear resize in plain Java. (Finite differences are no use here: after
  * one epoch A is about 1e-3, the same size as the gaps between GroupSort2 pairs, and float32 cannot resolve smaller
@@ -38,17 +40,18 @@ class GradCamExportTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void shouldMatchGradCamComputedFromTheGraphsPiecesWhenTheCnnIsExported() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"cnn", "cnn-soc"})
+    void shouldMatchGradCamComputedFromTheGraphsPiecesWhenTheCnnIsExported(String preset) throws Exception {
         TrainingConfig config = TrainingConfig.builder()
                 .setDataset("fashion-mnist")
                 .optDataDir(Fixtures.fashionMnistMini())
-                .optArchitecture("cnn")
+                .optArchitecture(preset)
                 .optWidthMultiplier(0.0625)
                 .optLimit(256)
                 .optTestLimit(64)
                 .setEpochs(1)
-                .setOut(tmp.resolve("cnn"))
+                .setOut(tmp.resolve(preset))
                 .build();
         TrainingResult r = new Trainer().train(config);
         assertThat(r.metadata().loss().get("name").asText()).isEqualTo("hkr-soft");
@@ -57,6 +60,14 @@ class GradCamExportTest {
                         .get(SignatureContract.SIGNATURES_FIELD)
                         .toString())
                 .contains("\"gradcam\"");
+        var soc = r.metadata().architecture().get("orthogonalConv2D");
+        if (preset.equals("cnn-soc")) {
+            assertThat(soc.get("inferenceTerms").asInt()).isEqualTo(12);
+            assertThat(r.metadata().architecture().get("layers").get(0).asText())
+                    .isEqualTo("OrthogonalConv2D(4, 3x3)");
+        } else {
+            assertThat(soc).isNull();
+        }
         assertThat(SignatureContract.declaresGradCam(
                         ModelMetadata.read(r.checkpoint().resolve(ModelMetadata.FILE_NAME))))
                 .isTrue();
@@ -141,6 +152,7 @@ class GradCamExportTest {
         assertThat(CheckpointExporter.signatures(Presets.create("cnn", true, 0.25, 10)))
                 .endsWith(SignatureContract.GRADCAM);
         assertThat(Presets.create("cnn", true, 0.25, 10).gradCamLayer()).isEqualTo(13);
+        assertThat(Presets.create("cnn-soc", true, 0.25, 10).gradCamLayer()).isEqualTo(13);
         assertThat(Presets.create("cnn", false, 0.25, 10).gradCamLayer()).isEqualTo(19);
         assertThat(Presets.create("dense", true, 1, 10).gradCamLayer()).isEqualTo(-1);
     }

@@ -41,6 +41,39 @@ class PresetsTest {
     }
 
     @Test
+    void shouldSwapTheConvolutionsAndPoolingsForOrthogonalOnesWhenCnnSoc() {
+        Architecture a = Presets.create("cnn-soc", true, 1.0, 10);
+        assertThat(a.describeLayers())
+                .containsExactly(
+                        "OrthogonalConv2D(64, 3x3)",
+                        "GroupSort2",
+                        "OrthogonalConv2D(64, 3x3)",
+                        "GroupSort2",
+                        "InvertibleDownSampling(2)",
+                        "OrthogonalConv2D(128, 3x3)",
+                        "GroupSort2",
+                        "OrthogonalConv2D(128, 3x3)",
+                        "GroupSort2",
+                        "InvertibleDownSampling(2)",
+                        "OrthogonalConv2D(256, 3x3)",
+                        "GroupSort2",
+                        "OrthogonalConv2D(256, 3x3)",
+                        "GroupSort2",
+                        "ScaledGlobalAveragePooling2D",
+                        "SpectralDense(512)",
+                        "GroupSort2",
+                        "FrobeniusDense(10)");
+        assertThat(a.preset()).isEqualTo("cnn-soc");
+        assertThat(a.certificateFactor(10)).isEqualTo(2.0);
+        assertThatThrownBy(() -> Presets.create("cnn-soc", false, 1.0, 10))
+                .hasMessageContaining("no unconstrained twin");
+        TrainingConfig soc = base().optArchitecture("cnn-soc").build();
+        assertThat(soc.loss()).isEqualTo(new LossSpec(LossSpec.Kind.HKR_SOFT, 50f, 0.2f, 10f));
+        assertThat(soc.schedule().at(0)).isEqualTo(5e-4f);
+        assertThat(soc.widthMultiplier()).isEqualTo(Presets.DEFAULT_CNN_WIDTH);
+    }
+
+    @Test
     void shouldUseBatchNormReluAndMaxPoolingWhenCnnTwinIsUnconstrained() {
         List<String> layers = Presets.create("cnn", false, 0.5, 10).describeLayers();
         assertThat(layers).filteredOn(l -> l.startsWith("MaxPooling2D")).hasSize(2);
@@ -54,7 +87,8 @@ class PresetsTest {
         Architecture a = Presets.create("vgg", true, 0.25, 10);
         assertThat(a.describeLayers()).hasSize(2 * 11 + 2).contains("SpectralConv2D(24, 3x3, stride 2)");
         assertThat(a.preset()).isEqualTo("vgg");
-        assertThatThrownBy(() -> Presets.create("resnet", true, 1, 10)).hasMessageContaining("valid: dense, cnn, vgg");
+        assertThatThrownBy(() -> Presets.create("resnet", true, 1, 10))
+                .hasMessageContaining("valid: dense, cnn, cnn-soc, vgg");
     }
 
     @Test
