@@ -198,7 +198,7 @@ class OtnnCommandTest {
                         dir.resolve("out").toString()))
                 .isEqualTo(2);
         assertThat(lastErrorLine()).contains("absent.png: no such file");
-        assertThat(err.toString().lines()).hasSize(7);
+        assertThat(err.toString().lines()).hasSize(8);
         assertThat(out.toString()).isEmpty();
     }
 
