@@ -164,6 +164,8 @@ class OtnnCommandTest {
         assertThat(lastErrorLine()).startsWith("otnn: evaluate: --stability-radius must be finite and >= 0, got -1.0");
         assertThat(run(concat(base, "--stability-n", "-3"))).isEqualTo(2);
         assertThat(lastErrorLine()).startsWith("otnn: evaluate: --stability-n and --robustness-n must be >= 0");
+        assertThat(run(concat(base, "--rise-masks", "0"))).isEqualTo(2);
+        assertThat(lastErrorLine()).startsWith("otnn: evaluate: --rise-masks must be >= 1, got 0");
         assertThat(dir.resolve("out")).doesNotExist();
         Path image = java.nio.file.Files.writeString(dir.resolve("picture.gif"), "GIF89a");
         assertThat(run(
@@ -196,7 +198,7 @@ class OtnnCommandTest {
                         dir.resolve("out").toString()))
                 .isEqualTo(2);
         assertThat(lastErrorLine()).contains("absent.png: no such file");
-        assertThat(err.toString().lines()).hasSize(7);
+        assertThat(err.toString().lines()).hasSize(8);
         assertThat(out.toString()).isEmpty();
     }
 

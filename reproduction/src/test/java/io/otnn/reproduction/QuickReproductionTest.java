@@ -12,6 +12,7 @@ import io.otnn.reproduction.report.ReproductionReport;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -105,6 +106,30 @@ class QuickReproductionTest {
         }
         assertThat(ours).as("Robustness-SR cells measured by explain-core").isPositive();
         assertThat(markdown).contains("Grad-CAM needs a convolutional layer");
+    }
+
+    @Test
+    void shouldFillTheRiseColumnOfTables8And9WhenExplainCoreMeasuresRise() {
+        for (String id : List.of("8", "9")) {
+            JsonNode table = table(id);
+            int rise = -1;
+            for (int c = 0; c < table.get("columns").size(); c++) {
+                if (table.get("columns").get(c).asText().equals(PaperValues.RISE)) rise = c;
+            }
+            assertThat(rise).as("table %s has a Rise column", id).isNotNegative();
+            int measured = 0;
+            for (JsonNode row : table.get("rows")) {
+                if (!row.get("label").asText().contains("(ours")) continue;
+                JsonNode cell = row.get("cells").get(rise);
+                assertThat(cell.get("source").asText())
+                        .as("table %s, %s", id, row.get("label"))
+                        .isEqualTo("ours");
+                assertThat(cell.get("value").asDouble()).isFinite();
+                measured++;
+            }
+            assertThat(measured).as("table %s: our rows", id).isPositive();
+        }
+        assertThat(markdown).doesNotContain("no Rise attribution method");
     }
 
     @Test

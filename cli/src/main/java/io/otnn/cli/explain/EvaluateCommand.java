@@ -88,6 +88,13 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "(each cell with probability 0.2) (default: ${DEFAULT-VALUE}).")
     MuFidelity.Sampling muFidelitySampling;
 
+    @Option(
+            names = "--rise-masks",
+            defaultValue = "4000",
+            description = "Masks of RISE (Xplique's 4000; 500 for a quick look, noisier maps); each costs one forward "
+                    + "pass per image (default: ${DEFAULT-VALUE}).")
+    int riseMasks;
+
     @Option(names = "--out", required = true, description = "Output directory for evaluation.md and evaluation.json.")
     Path out;
 
@@ -106,6 +113,9 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "evaluate: --stability-samples must be >= 1, got " + stabilitySamples);
         }
+        if (riseMasks < 1) {
+            throw new ParameterException(spec.commandLine(), "evaluate: --rise-masks must be >= 1, got " + riseMasks);
+        }
         if (stabilityN < 0 || robustnessN < 0) {
             throw new ParameterException(
                     spec.commandLine(), "evaluate: --stability-n and --robustness-n must be >= 0 (0: all images)");
@@ -119,7 +129,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         Evaluation.Options options = Evaluation.Options.paperDefaults(seed)
                 .withSampling(muFidelitySampling)
                 .withStability(new Stability.Definition(name, stabilityBall, stabilityRadius, samples))
-                .withSubsets(stabilityN, robustnessN);
+                .withSubsets(stabilityN, robustnessN)
+                .withRiseMasks(riseMasks);
         ModelComparison comparison = new ModelComparison(data, dataDir, n, options);
         EvaluationTable table = comparison.evaluate(models, new ModelComparison.Progress() {
             @Override

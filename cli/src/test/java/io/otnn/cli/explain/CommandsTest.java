@@ -160,6 +160,7 @@ class CommandsTest {
                 .contains("| Saliency |")
                 .contains("| SmoothGrad |")
                 .contains("| IntegratedGradients |")
+                .contains("| Rise |")
                 .contains("µFidelity-uniform [xplique-exact 81/400]")
                 .contains("Deletion-zero [xplique 10 steps]")
                 .contains("Stability [xplique-uniform[0,r] r=0.3 ×20, 1-spearman]")

@@ -1,5 +1,6 @@
 package io.otnn.explain.metrics;
 
+import io.otnn.explain.attribution.Rise;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -53,6 +54,14 @@ public final class Definitions {
         out.put(
                 "gray8 q0.75",
                 "JPEG size in kB of |φ| (max over channels) scaled to its max as 8-bit gray, ImageIO quality 0.75");
+        out.put(
+                "Rise",
+                "RISE: Σ_k f_c(x ⊙ M_k) M_k / (Σ_k M_k + 1e-4) over " + o.riseMasks() + " seeded masks: "
+                        + Rise.DEFAULT_GRID + "×"
+                        + Rise.DEFAULT_GRID + " cells kept with probability "
+                        + Rise.DEFAULT_PRESERVATION
+                        + ", upsampled bilinearly to ⌊H(1 + 1/grid)⌋, cropped to H×W at a random offset per mask"
+                        + " (Xplique Rise's defaults); no Stability: each neighbour would need a RISE of its own");
         for (ExplanationMetrics.MapDistance d : ExplanationMetrics.MapDistance.values()) {
             out.put(
                     d.label(),

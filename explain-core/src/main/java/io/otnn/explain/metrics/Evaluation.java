@@ -7,6 +7,7 @@ import io.otnn.explain.attribution.GradCam;
 import io.otnn.explain.attribution.GradientInput;
 import io.otnn.explain.attribution.GradientMap;
 import io.otnn.explain.attribution.IntegratedGradients;
+import io.otnn.explain.attribution.Rise;
 import io.otnn.explain.attribution.Saliency;
 import io.otnn.explain.attribution.SmoothGrad;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ public final class Evaluation {
      * @param stabilityImages   Stability on the first this many images only (0: all); its 20 × 50 gradients per
      *                          image for SmoothGrad and Integrated Gradients are most of the evaluation's work
      * @param robustnessImages  Robustness-SR on the first this many images only (0: all)
+     * @param riseMasks         masks of {@link Rise} in {@link #defaultMethods(long, int)} (Xplique's 4,000)
      */
     public record Options(
             long seed,
@@ -50,13 +52,15 @@ public final class Evaluation {
             Stability.Definition stability,
             int rows,
             int stabilityImages,
-            int robustnessImages) {
+            int robustnessImages,
+            int riseMasks) {
 
         public Options {
             if (stabilityImages < 0 || robustnessImages < 0) {
                 throw new IllegalArgumentException("image counts must be >= 0 (0: all images)");
             }
             if (rows < 1) throw new IllegalArgumentException("rows must be >= 1, got " + rows);
+            if (riseMasks < 1) throw new IllegalArgumentException("riseMasks must be >= 1, got " + riseMasks);
         }
 
         /** The paper's set-up (A.4.2) with Xplique's samplings of 2022–2023. */
@@ -74,7 +78,8 @@ public final class Evaluation {
                     Stability.Definition.XPLIQUE,
                     1024,
                     0,
-                    0);
+                    0,
+                    Rise.DEFAULT_MASKS);
         }
 
         public Options withStability(Stability.Definition definition) {
@@ -87,7 +92,8 @@ public final class Evaluation {
                     definition,
                     rows,
                     stabilityImages,
-                    robustnessImages);
+                    robustnessImages,
+                    riseMasks);
         }
 
         public Options withSampling(MuFidelity.Sampling newSampling) {
@@ -100,13 +106,38 @@ public final class Evaluation {
                     stability,
                     rows,
                     stabilityImages,
-                    robustnessImages);
+                    robustnessImages,
+                    riseMasks);
         }
 
         /** Stability on the first {@code stabilityN} images and Robustness-SR on the first {@code robustnessN} (0: all). */
         public Options withSubsets(int stabilityN, int robustnessN) {
             return new Options(
-                    seed, muFidelitySamples, grid, subsetPercent, sampling, stability, rows, stabilityN, robustnessN);
+                    seed,
+                    muFidelitySamples,
+                    grid,
+                    subsetPercent,
+                    sampling,
+                    stability,
+                    rows,
+                    stabilityN,
+                    robustnessN,
+                    riseMasks);
+        }
+
+        /** {@link Rise} with {@code masks} masks in {@link #defaultMethods(long, int)}. */
+        public Options withRiseMasks(int masks) {
+            return new Options(
+                    seed,
+                    muFidelitySamples,
+                    grid,
+                    subsetPercent,
+                    sampling,
+                    stability,
+                    rows,
+                    stabilityImages,
+                    robustnessImages,
+                    masks);
         }
 
         /** The short tag of the µFidelity definition ("xplique-exact 81/400" for the paper's grid). */
@@ -188,14 +219,36 @@ public final class Evaluation {
         return out;
     }
 
-    /** Saliency, SmoothGrad, Integrated Gradients, Gradient × Input and Grad-CAM (paper A.4.1). */
+    /** {@link #defaultMethods(long, int)} with Xplique's 4,000 RISE masks. */
     public static List<AttributionMethod> defaultMethods(long seed) {
+        return defaultMethods(seed, Rise.DEFAULT_MASKS);
+    }
+
+    /**
+     * Saliency, SmoothGrad, Integrated Gradients, Gradient × Input and Grad-CAM (paper A.4.1), and RISE with
+     * {@code riseMasks} masks (the paper's Tables 8 and 9).
+     */
+    public static List<AttributionMethod> defaultMethods(long seed, int riseMasks) {
         return List.of(
                 new Saliency(),
                 new SmoothGrad(SmoothGrad.DEFAULT_SAMPLES, SmoothGrad.DEFAULT_SIGMA, seed),
                 new IntegratedGradients(),
                 new GradientInput(),
-                new GradCam());
+                new GradCam(),
+                new Rise(riseMasks, seed));
+    }
+
+    /**
+     * Why the evaluation gives no Stability for {@code method}, or null when it does. RISE is left out: each of the 20
+     * neighbours of an image would need a RISE of its own (20 × 4,000 forward passes per image with Xplique's
+     * masks, about 56 CPU seconds per image on the reference cnn), and no table of the paper has RISE's Stability.
+     */
+    public static String stabilityNotMeasured(AttributionMethod method) {
+        if (method instanceof Rise rise) {
+            return "each neighbour needs a RISE of its own (" + rise.masks()
+                    + " forward passes per neighbour); the paper's Table 1 has no RISE";
+        }
+        return null;
     }
 
     /** The number of progress steps {@link #run} reports: one for the shared passes, three per method. */
@@ -302,24 +355,27 @@ public final class Evaluation {
             progress.accept(++step);
 
             int ns = subset(n, options.stabilityImages());
-            if (usesSharedGradients(method) && !shared.hasNeighbours()) {
-                shared.atNeighbours(stability, ns);
-                clock.lap("Stability: gradients at the neighbours (shared by Saliency, Gradient × Input, IG's α = 1)");
+            if (stabilityNotMeasured(method) == null) {
+                if (usesSharedGradients(method) && !shared.hasNeighbours()) {
+                    shared.atNeighbours(stability, ns);
+                    clock.lap(
+                            "Stability: gradients at the neighbours (shared by Saliency, Gradient × Input, IG's α = 1)");
+                }
+                double[] stabilitySums = stability(
+                        stability,
+                        method,
+                        explainer,
+                        Arrays.copyOf(images, ns),
+                        Arrays.copyOf(labels, ns),
+                        Arrays.copyOf(maps, ns),
+                        seed,
+                        options.rows(),
+                        usesSharedGradients(method) ? shared : null);
+                for (int d = 0; d < STABILITY_DISTANCES.length; d++) {
+                    table.put(modelName, m, names.get(2 + d), stabilitySums[d] / ns);
+                }
+                clock.lap(m + ": Stability");
             }
-            double[] stabilitySums = stability(
-                    stability,
-                    method,
-                    explainer,
-                    Arrays.copyOf(images, ns),
-                    Arrays.copyOf(labels, ns),
-                    Arrays.copyOf(maps, ns),
-                    seed,
-                    options.rows(),
-                    usesSharedGradients(method) ? shared : null);
-            for (int d = 0; d < STABILITY_DISTANCES.length; d++) {
-                table.put(modelName, m, names.get(2 + d), stabilitySums[d] / ns);
-            }
-            clock.lap(m + ": Stability");
             progress.accept(++step);
 
             if (robustStart == null) {

@@ -91,7 +91,7 @@ public record ModelComparison(String data, Path dataDir, int n, Evaluation.Optio
             try (OtnnModel model = OtnnModel.load(path);
                     Explainer explainer = model.newExplainer()) {
                 String name = model.metadata().name();
-                var methods = Evaluation.defaultMethods(seed);
+                var methods = Evaluation.defaultMethods(seed, options.riseMasks());
                 long started = System.nanoTime();
                 if (data.equals("block-mnist")) {
                     // MNIST test digits are 28×28 while the model takes 56×28: decode them with a 28×28 view

@@ -8,6 +8,7 @@ import io.otnn.explain.OtnnModel;
 import io.otnn.explain.attribution.AttributionMethod;
 import io.otnn.explain.attribution.GradientInput;
 import io.otnn.explain.attribution.IntegratedGradients;
+import io.otnn.explain.attribution.Rise;
 import io.otnn.explain.attribution.Saliency;
 import io.otnn.explain.attribution.SmoothGrad;
 import io.otnn.explain.testing.Fixtures;
@@ -73,6 +74,46 @@ class EvaluationTest {
             }
             assertThat(table.get("m", "SmoothGrad", names.get(3))).isPositive();
             assertThat(table.seconds().get("m")).containsKeys("predictions", "Saliency: Stability", "total");
+        }
+    }
+
+    @Test
+    void shouldMeasureRiseWithEveryMetricButStabilityWhenItIsADefaultMethod() {
+        float[][] images = Fixtures.images(32, 4, 784);
+        Evaluation.Options options = Evaluation.Options.paperDefaults(5)
+                .withStability(new Stability.Definition("xplique-uniform[0,r]", Stability.Ball.UNIFORM, 0.3, 3))
+                .withRiseMasks(300);
+        List<AttributionMethod> defaults = Evaluation.defaultMethods(options.seed(), options.riseMasks());
+        assertThat(defaults).extracting(AttributionMethod::name).contains("Rise");
+        AttributionMethod rise =
+                defaults.stream().filter(m -> m instanceof Rise).findFirst().orElseThrow();
+        assertThat(((Rise) rise).masks()).isEqualTo(300);
+        assertThat(Evaluation.stabilityNotMeasured(rise)).contains("neighbour");
+        assertThat(Definitions.of(options).get("Rise")).contains("300 seeded masks");
+        try (OtnnModel model = OtnnModel.load(Fixtures.denseMnist());
+                Explainer explainer = model.newExplainer()) {
+            EvaluationTable table = new EvaluationTable();
+            List<Integer> steps = new java.util.ArrayList<>();
+            Evaluation.run("m", explainer, images, null, List.of(new Saliency(), rise), options, table, steps::add);
+            assertThat(steps).last().isEqualTo(Evaluation.progressSteps(List.of(new Saliency(), rise)));
+            List<String> names = Evaluation.metricNames(options);
+            int[] labels = Evaluation.predicted(explainer, images);
+            float[][] maps = new Rise(300, 5).attribute(explainer, images, labels);
+            Scorer scorer = Scorer.of(explainer);
+            CausalFidelity insertion =
+                    new CausalFidelity(model.metadata().input(), CausalFidelity.Mode.INSERTION, Baseline.ZERO, 5);
+            double sum = 0;
+            for (int i = 0; i < images.length; i++) {
+                sum += insertion.probe(images[i], maps[i], i).scoredBy(scorer, labels[i]);
+            }
+            assertThat(table.get("m", "Rise", names.get(6))).isCloseTo(sum / images.length, within(1e-6));
+            double[] rsr = new RobustnessSr(model.metadata().input())
+                    .perImage(RobustnessSr.of(explainer), images, labels, maps);
+            assertThat(table.get("m", "Rise", names.get(8))).isCloseTo(MetricsTest.mean(rsr), within(1e-6));
+            assertThat(table.get("m", "Rise", names.get(0))).isBetween(-1.0, 1.0);
+            assertThat(table.get("m", "Rise", names.get(2))).isNaN();
+            assertThat(table.get("m", "Saliency", names.get(2))).isNotNaN();
+            assertThat(table.toMarkdown()).contains("| Rise |");
         }
     }
 }
