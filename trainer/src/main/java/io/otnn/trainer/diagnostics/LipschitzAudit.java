@@ -198,7 +198,7 @@ public final class LipschitzAudit {
                     in,
                     head[0],
                     head[0] * (1 + MatrixSpectrum.ROUNDING_MARGIN),
-                    head[1] * (1 + MatrixSpectrum.ROUNDING_MARGIN),
+                    w.cols() > 1 ? head[1] * (1 + MatrixSpectrum.ROUNDING_MARGIN) : Double.NaN,
                     String.format(Locale.ROOT, "max_k ‖w_k‖ (pairwise max ‖w_k − w_j‖/2 = %.6f)", head[1]));
         }
         if ((layer instanceof SpectralConv2D || layer instanceof Conv2D)
