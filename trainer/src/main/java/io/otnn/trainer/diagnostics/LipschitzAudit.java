@@ -145,7 +145,11 @@ public final class LipschitzAudit {
 
     /** Audits the checkpoint at {@code dir}. */
     public static Audit audit(Path dir) {
-        FrozenCheckpoint checkpoint = FrozenCheckpoint.read(dir);
+        return audit(FrozenCheckpoint.read(dir));
+    }
+
+    /** Audits a checkpoint already read. */
+    public static Audit audit(FrozenCheckpoint checkpoint) {
         List<Layer> layers = checkpoint.architecture().layers();
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
@@ -266,11 +270,11 @@ public final class LipschitzAudit {
             System.exit(2);
         }
         Path dir = Path.of(args[0]);
-        Audit audit = audit(dir);
+        FrozenCheckpoint checkpoint = FrozenCheckpoint.read(dir);
+        Audit audit = audit(checkpoint);
         System.out.print(audit.toMarkdown());
         if (args.length == 1 || !audit.unbounded().isEmpty()) return;
         int n = args.length == 3 ? Integer.parseInt(args[2]) : 1000;
-        FrozenCheckpoint checkpoint = FrozenCheckpoint.read(dir);
         TrainingConfig config = TrainingConfig.builder()
                 .setDataset(checkpoint.metadata().training().get("dataset").asText())
                 .optDataDir(Path.of(args[1]))
