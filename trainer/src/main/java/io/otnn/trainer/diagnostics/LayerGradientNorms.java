@@ -1,7 +1,6 @@
 package io.otnn.trainer.diagnostics;
 
 import io.otnn.checkpoint.ModelMetadata;
-import io.otnn.checkpoint.SignatureContract;
 import io.otnn.trainer.TrainingConfig;
 import io.otnn.trainer.data.DataSources;
 import io.otnn.trainer.data.Dataset;
@@ -21,7 +20,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
-import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
@@ -78,32 +76,9 @@ public final class LayerGradientNorms {
 
     /** Measures the checkpoint at {@code dir} on the first images of {@code test}. */
     public static Profile measure(Path dir, Dataset test) {
-        ModelMetadata metadata = ModelMetadata.read(dir.resolve(ModelMetadata.FILE_NAME));
-        var a = metadata.architecture();
-        int k = metadata.logitCount();
-        Architecture arch = Presets.create(
-                a.get("preset").asText(),
-                a.get("constrained").asBoolean(),
-                a.get("widthMultiplier").asDouble(),
-                k);
-        List<String> recorded = new ArrayList<>();
-        a.get("layers").forEach(l -> recorded.add(l.asText()));
-        if (!arch.describeLayers().equals(recorded)) {
-            throw new IllegalArgumentException("the preset rebuilds " + arch.describeLayers()
-                    + " but the checkpoint has " + recorded + " (was -Dotnn.conv.norm set differently?)");
-        }
-        ModelMetadata.Input in = metadata.input();
-        long[] inputShape = {in.height(), in.width(), in.channels()};
-        try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), SignatureContract.TAG)) {
-            return profile(arch, inputShape, k, test, (layer, p) -> {
-                try (Result r = bundle.session()
-                        .runner()
-                        .fetch("layer" + layer + "/w" + p)
-                        .run()) {
-                    return Param.of((TFloat32) r.get(0));
-                }
-            });
-        }
+        FrozenCheckpoint checkpoint = FrozenCheckpoint.read(dir);
+        return profile(
+                checkpoint.architecture(), checkpoint.inputShape(), checkpoint.logits(), test, checkpoint::parameter);
     }
 
     /**
