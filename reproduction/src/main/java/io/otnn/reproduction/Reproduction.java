@@ -121,7 +121,8 @@ public final class Reproduction {
             ModelComparison.write(table, dir);
             blockTables.put(role, table);
             commands.add(evaluateCommand("block-mnist", config.mnistDir(), run.checkpoint(), dir));
-            blockImages = blockTestSet(config.n()).images().length;
+            // the same test set for both networks: read once
+            if (blockImages == 0) blockImages = blockTestSet(config.n()).images().length;
             steps.put("evaluate " + role.cliName() + " (" + blockImages + " images)", seconds(t0));
         }
         BlockMnistFigure.Result blockFigure = null;

@@ -105,35 +105,20 @@ public final class ConvolutionSpectrum {
     /** y = conv(x, K), {@code same} zero padding, stride 1; x {@code [h, w, cin]}, y {@code [h, w, cout]}. */
     public static void apply(Kernel k, int h, int w, double[] x, double[] y) {
         Arrays.fill(y, 0);
-        int pt = (k.kh() - 1) / 2, pl = (k.kw() - 1) / 2;
-        int cin = k.cin(), cout = k.cout();
-        double[] kv = k.values();
-        for (int p = 0; p < h; p++) {
-            for (int q = 0; q < w; q++) {
-                int out = (p * w + q) * cout;
-                for (int i = 0; i < k.kh(); i++) {
-                    int r = p + i - pt;
-                    if (r < 0 || r >= h) continue;
-                    for (int j = 0; j < k.kw(); j++) {
-                        int s = q + j - pl;
-                        if (s < 0 || s >= w) continue;
-                        int in = (r * w + s) * cin;
-                        int tap = (i * k.kw() + j) * cin;
-                        for (int c = 0; c < cin; c++) {
-                            double v = x[in + c];
-                            if (v == 0) continue;
-                            int ko = (tap + c) * cout;
-                            for (int o = 0; o < cout; o++) y[out + o] += kv[ko + o] * v;
-                        }
-                    }
-                }
-            }
-        }
+        convolve(k, h, w, x, y, false);
     }
 
     /** x = Aᵀ y for the convolution A of {@link #apply}. */
     public static void applyTransposed(Kernel k, int h, int w, double[] y, double[] x) {
         Arrays.fill(x, 0);
+        convolve(k, h, w, x, y, true);
+    }
+
+    /**
+     * One pass over every (output pixel, tap, input channel) that the zero padding keeps: adds A·x into y, or, when
+     * {@code transposed}, Aᵀ·y into x.
+     */
+    private static void convolve(Kernel k, int h, int w, double[] x, double[] y, boolean transposed) {
         int pt = (k.kh() - 1) / 2, pl = (k.kw() - 1) / 2;
         int cin = k.cin(), cout = k.cout();
         double[] kv = k.values();
@@ -150,9 +135,15 @@ public final class ConvolutionSpectrum {
                         int tap = (i * k.kw() + j) * cin;
                         for (int c = 0; c < cin; c++) {
                             int ko = (tap + c) * cout;
-                            double sum = 0;
-                            for (int o = 0; o < cout; o++) sum += kv[ko + o] * y[out + o];
-                            x[in + c] += sum;
+                            if (transposed) {
+                                double sum = 0;
+                                for (int o = 0; o < cout; o++) sum += kv[ko + o] * y[out + o];
+                                x[in + c] += sum;
+                            } else {
+                                double v = x[in + c];
+                                if (v == 0) continue;
+                                for (int o = 0; o < cout; o++) y[out + o] += kv[ko + o] * v;
+                            }
                         }
                     }
                 }
