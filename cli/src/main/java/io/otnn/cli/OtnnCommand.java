@@ -8,6 +8,7 @@ import io.otnn.cli.ingest.IngestCommand;
 import io.otnn.cli.local.LocalStackCommand;
 import io.otnn.cli.reproduce.ReproduceCommand;
 import io.otnn.cli.streams.ExplainCommand;
+import io.otnn.cli.trainer.CertifyCommand;
 import io.otnn.cli.trainer.TrainCommand;
 import io.otnn.cli.training.TrainerCommand;
 import io.otnn.local.LocalStackException;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Spec;
             DemoCommand.class,
             LocalStackCommand.class,
             TrainCommand.class,
+            CertifyCommand.class,
             TrainerCommand.class,
             ExplainCommand.class,
             IngestCommand.class,

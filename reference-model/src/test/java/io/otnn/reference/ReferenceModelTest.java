@@ -88,6 +88,17 @@ class ReferenceModelTest {
                     .isEqualTo(Double.parseDouble(provenance.getProperty("sample.accuracy")));
             assertThat(accuracy).isGreaterThan(0.85);
             assertThat(crossed).as("counterfactuals that change the class").isGreaterThan(250);
+            // the provenance quotes the constants the checkpoint certifies with (audited, not an assumed 1)
+            assertThat(Double.parseDouble(provenance.getProperty("lipschitz.constant")))
+                    .isCloseTo(metadata.lipschitzConstant(), org.assertj.core.api.Assertions.within(5e-7))
+                    .isGreaterThan(1.0);
+            assertThat(Double.parseDouble(provenance.getProperty("certificate.factor")))
+                    .isCloseTo(metadata.certificateFactor(), org.assertj.core.api.Assertions.within(5e-7));
+            assertThat(Double.parseDouble(provenance.getProperty("certified.at.36of255")))
+                    .isEqualTo(metadata.evaluation()
+                            .get("certifiedAccuracy")
+                            .get(Double.toString(36.0 / 255.0))
+                            .asDouble());
         }
     }
 

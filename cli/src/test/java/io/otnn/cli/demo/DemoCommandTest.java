@@ -126,11 +126,11 @@ class DemoCommandTest {
         assertThat(metadata.architecture().get("preset").asText()).isEqualTo("cnn");
         assertThat(printed)
                 .contains("Serving the reference checkpoint " + checkpoint)
-                .contains("Explainer running: model " + metadata.name() + " v1")
+                .contains("Explainer running: model " + metadata.name() + " v" + metadata.version())
                 .doesNotContain("Training the dense OTNN")
                 .doesNotContain("asked the trainer service");
-        Matcher total = Pattern.compile(
-                        "Explained ([\\d,]+) images, ([\\d,]+) dead letters \\(by model version: v1 ([\\d,]+)\\)")
+        Matcher total = Pattern.compile("Explained ([\\d,]+) images, ([\\d,]+) dead letters \\(by model version: v"
+                        + metadata.version() + " ([\\d,]+)\\)")
                 .matcher(printed);
         assertThat(total.find()).as(printed).isTrue();
         assertThat(Long.parseLong(total.group(1).replace(",", ""))).isPositive();

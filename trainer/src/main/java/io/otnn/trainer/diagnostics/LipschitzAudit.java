@@ -6,6 +6,7 @@ import io.otnn.trainer.data.Dataset;
 import io.otnn.trainer.eval.Evaluator;
 import io.otnn.trainer.eval.RobustnessEvaluation;
 import io.otnn.trainer.export.ReloadedModel;
+import io.otnn.trainer.layers.BatchNormalization;
 import io.otnn.trainer.layers.Conv2D;
 import io.otnn.trainer.layers.Dense;
 import io.otnn.trainer.layers.Flatten;
@@ -15,12 +16,14 @@ import io.otnn.trainer.layers.GroupSort2;
 import io.otnn.trainer.layers.InvertibleDownSampling;
 import io.otnn.trainer.layers.Layer;
 import io.otnn.trainer.layers.MaxPooling2D;
+import io.otnn.trainer.layers.OrthogonalConv2D;
 import io.otnn.trainer.layers.Param;
 import io.otnn.trainer.layers.ReLU;
 import io.otnn.trainer.layers.ScaledGlobalAveragePooling2D;
 import io.otnn.trainer.layers.ScaledL2NormPooling2D;
 import io.otnn.trainer.layers.SpectralConv2D;
 import io.otnn.trainer.layers.SpectralDense;
+import io.otnn.trainer.model.Architecture;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,20 +37,26 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>Dense layers (kernel W {@code [in, units]}): σ_max(W), bounded by {@link MatrixSpectrum#sigmaMaxBound}.
- *   <li>Stride-1 convolutions: {@link ConvolutionSpectrum#dftBound} on the layer's input size.
+ *   <li>Convolutions: {@link ConvolutionSpectrum#dftBound} on the layer's input size. A strided one (zero padding of
+ *       at most k − 1 on each side) keeps some outputs of the full zero-padded convolution, which the circular one on
+ *       the (H+k−1)×(W+k−1) grid contains: the same bound holds.
+ *   <li>BatchNormalization (inference form): max |scale|, a diagonal map.
  *   <li>FrobeniusDense head: the largest column norm max_k ‖w_k‖, the Lipschitz constant of each head f_k on its
- *       input; with c = 2 the margin f_k − f_j then moves by at most 2·max‖w_k‖ times the body's constant (the
- *       pairwise max ‖w_k − w_j‖ / 2, reported alongside, is what a pairwise certificate would use instead).
+ *       input; with c = 2 the margin f_k − f_j then moves by at most 2·max‖w_k‖ times the body's constant ; the
+ *       pairwise max ‖w_k − w_j‖ / 2, reported alongside, is what the recorded certificate factor uses instead
+ *       ({@link Audit#marginCertificateFactor}).
  *   <li>Exactly 1: GroupSort2, ReLU (permutations / pointwise 1-Lipschitz), Flatten, InvertibleDownSampling
  *       (permutations of the coordinates), ScaledL2NormPooling2D (each output √(‖window‖² + ε) is 1-Lipschitz in its
  *       window, and the windows are disjoint), MaxPooling2D (same argument).
  *   <li>ScaledGlobalAveragePooling2D: s·mean, s = √(HW) rounded to float: exactly s/√(HW) (1 when HW is a square);
  *       GlobalAveragePooling2D: 1/√(HW).
+ *   <li>OrthogonalConv2D: the bound of its Taylor polynomial at the DFT bound of its skew kernel ({@link #orthogonalRow}).
  * </ul>
  *
- * Any other layer (OrthogonalConv2D, BatchNormalization, strided convolutions) is reported as not bounded and the
- * product is then not given. Next to each bound the audit reports an estimate from below: the power iteration on the
- * layer's operator itself (for a convolution, the zero-padded one on the layer's input size).
+ * Any other layer is reported as not bounded and the
+ * product is then not given. Next to each bound {@link #audit} reports an estimate from below: the power iteration on the
+ * layer's operator itself (for a convolution, the zero-padded one on the layer's input size); {@link #bounds} skips
+ * them (the export records the bound, CheckpointPublisher).
  */
 public final class LipschitzAudit {
 
@@ -65,7 +74,7 @@ public final class LipschitzAudit {
     public record Row(
             int index, String layer, long[] inputShape, double estimate, double bound, double pairwise, String how) {
 
-        Row(int index, String layer, long[] inputShape, double estimate, double bound, String how) {
+        public Row(int index, String layer, long[] inputShape, double estimate, double bound, String how) {
             this(index, layer, inputShape, estimate, bound, Double.NaN, how);
         }
 
@@ -95,6 +104,15 @@ public final class LipschitzAudit {
             return p;
         }
 
+        /**
+         * The certificate factor to record with {@link #lipschitzBound} as L: c·L must bound the Lipschitz constant of
+         * every margin f_k − f_j, which the pairwise head factor makes smaller than the architecture's c times L (by
+         * pairwise / max ‖w_k‖). Equal to the architecture's c without such a head.
+         */
+        public double marginCertificateFactor() {
+            return certificateFactor * pairwiseLipschitzBound() / lipschitzBound();
+        }
+
         /** The product of the layers' estimates from below (not a bound of either side of L). */
         public double estimateProduct() {
             double p = 1;
@@ -113,11 +131,11 @@ public final class LipschitzAudit {
             for (Row r : rows) {
                 b.append(String.format(
                         Locale.ROOT,
-                        "| %d | %s | %s | %.6f | %s | %s |%n",
+                        "| %d | %s | %s | %s | %s | %s |%n",
                         r.index(),
                         r.layer(),
                         Arrays.toString(r.inputShape()),
-                        r.estimate(),
+                        Double.isNaN(r.estimate()) ? "—" : String.format(Locale.ROOT, "%.6f", r.estimate()),
                         r.bounded() ? String.format(Locale.ROOT, "%.6f", r.bound()) : "not computed",
                         r.how()));
             }
@@ -148,19 +166,41 @@ public final class LipschitzAudit {
         return audit(FrozenCheckpoint.read(dir));
     }
 
-    /** Audits a checkpoint already read. */
+    /** Audits a checkpoint already read, with an estimate from below next to every bound. */
     public static Audit audit(FrozenCheckpoint checkpoint) {
-        List<Layer> layers = checkpoint.architecture().layers();
-        List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < layers.size(); i++) {
-            long[] in = checkpoint.layerInputShapes().get(i);
-            long[] out = i + 1 < layers.size() ? checkpoint.layerInputShapes().get(i + 1) : null;
-            rows.add(row(i, layers.get(i), in, out, checkpoint.parameters().get(i)));
-        }
-        return new Audit(List.copyOf(rows), checkpoint.architecture().certificateFactor(checkpoint.logits()));
+        return audit(
+                checkpoint.architecture(),
+                checkpoint.layerInputShapes(),
+                checkpoint.parameters(),
+                checkpoint.logits(),
+                true);
     }
 
-    static Row row(int index, Layer layer, long[] in, long[] out, List<Param> params) {
+    /**
+     * The sound bounds alone (no power iteration: every estimate is NaN), from an architecture's layers, the input
+     * shape of each and their frozen inference parameters: what an export needs before it records L.
+     */
+    public static Audit bounds(
+            Architecture architecture, List<long[]> layerInputShapes, List<List<Param>> params, int logits) {
+        return audit(architecture, layerInputShapes, params, logits, false);
+    }
+
+    static Audit audit(
+            Architecture architecture,
+            List<long[]> layerInputShapes,
+            List<List<Param>> params,
+            int logits,
+            boolean estimates) {
+        List<Layer> layers = architecture.layers();
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            long[] in = layerInputShapes.get(i);
+            rows.add(row(i, layers.get(i), in, params.get(i), estimates));
+        }
+        return new Audit(List.copyOf(rows), architecture.certificateFactor(logits));
+    }
+
+    public static Row row(int index, Layer layer, long[] in, List<Param> params, boolean estimates) {
         String name = layer.describe();
         if (layer instanceof GroupSort2
                 || layer instanceof ReLU
@@ -183,15 +223,11 @@ public final class LipschitzAudit {
         if (layer instanceof SpectralDense || layer instanceof Dense) {
             Param w = params.get(0);
             double[] m = toDouble(w.values());
+            double bound = MatrixSpectrum.sigmaMaxBound(m, w.rows(), w.cols());
+            if (!estimates) return new Row(index, name, in, Double.NaN, bound, "σ_max(W): Gram iteration");
             MatrixSpectrum.PowerIteration p =
                     MatrixSpectrum.sigmaMaxPowerIteration(m, w.rows(), w.cols(), MAX_ITERATIONS, TOLERANCE, SEED);
-            return new Row(
-                    index,
-                    name,
-                    in,
-                    p.sigma(),
-                    MatrixSpectrum.sigmaMaxBound(m, w.rows(), w.cols()),
-                    "σ_max(W): Gram iteration; " + iterations(p));
+            return new Row(index, name, in, p.sigma(), bound, "σ_max(W): Gram iteration; " + iterations(p));
         }
         if (layer instanceof FrobeniusDense) {
             Param w = params.get(0);
@@ -205,27 +241,54 @@ public final class LipschitzAudit {
                     w.cols() > 1 ? head[1] * (1 + MatrixSpectrum.ROUNDING_MARGIN) : Double.NaN,
                     String.format(Locale.ROOT, "max_k ‖w_k‖ (pairwise max ‖w_k − w_j‖/2 = %.6f)", head[1]));
         }
-        if ((layer instanceof SpectralConv2D || layer instanceof Conv2D)
-                && out != null
-                && out[0] == in[0]
-                && out[1] == in[1]) {
-            Param k = params.get(0);
-            long[] s = k.shape();
-            ConvolutionSpectrum.Kernel kernel = new ConvolutionSpectrum.Kernel(
-                    (int) s[0], (int) s[1], (int) s[2], (int) s[3], toDouble(k.values()));
+        if (layer instanceof BatchNormalization) {
+            double max = 0;
+            for (float v : params.get(0).values()) max = Math.max(max, Math.abs(v));
+            return new Row(index, name, in, max, max, "max |scale|: a diagonal map");
+        }
+        if (layer instanceof SpectralConv2D || layer instanceof Conv2D) {
+            ConvolutionSpectrum.Kernel kernel = kernel(params.get(0));
             int h = (int) in[0], w = (int) in[1];
+            double bound = ConvolutionSpectrum.dftBound(kernel, h, w);
+            String how = "max_ω σ_max(K̂(ω)) on " + (h + kernel.kh() - 1) + "×" + (w + kernel.kw() - 1);
+            if (!estimates) return new Row(index, name, in, Double.NaN, bound, how);
             MatrixSpectrum.PowerIteration p =
                     ConvolutionSpectrum.zeroPaddedNorm(kernel, h, w, MAX_ITERATIONS, TOLERANCE, SEED);
-            return new Row(
-                    index,
-                    name,
-                    in,
-                    p.sigma(),
-                    ConvolutionSpectrum.dftBound(kernel, h, w),
-                    "max_ω σ_max(K̂(ω)) on " + (h + kernel.kh() - 1) + "×" + (w + kernel.kw() - 1) + "; "
-                            + iterations(p));
+            return new Row(index, name, in, p.sigma(), bound, how + "; " + iterations(p));
+        }
+        if (layer instanceof OrthogonalConv2D) {
+            return orthogonalRow(index, name, in, kernel(params.get(0)), estimates);
         }
         return new Row(index, name, in, Double.NaN, Double.NaN, "not computed");
+    }
+
+    /**
+     * An {@link OrthogonalConv2D}: y = p_T(A)·x' / c_T + b, A = conv(·, S) with S skew (exactly, in float: the
+     * subtraction K − K* and the common scaling are antisymmetric), x' the input padded with zero channels and y's
+     * channels a prefix, both 1-Lipschitz. p_T(A) is normal, so ‖p_T(A)‖ ≤ max_{|λ| ≤ ‖A‖} |p_T(iλ)| ≤
+     * {@link OrthogonalConv2D#taylorNormBound}(T, a) for any a ≥ ‖A‖; a is the DFT bound of S. The layer's bound is
+     * that over c_T: at most 1 whenever a ≤ ρ·slack, the condition the layer's power iteration is trusted to meet.
+     */
+    static Row orthogonalRow(int index, String name, long[] in, ConvolutionSpectrum.Kernel s, boolean estimates) {
+        int h = (int) in[0], w = (int) in[1];
+        int terms = OrthogonalConv2D.INFER_TERMS;
+        double a = ConvolutionSpectrum.dftBound(s, h, w);
+        double c =
+                Math.max(1, OrthogonalConv2D.taylorNormBound(terms, OrthogonalConv2D.RHO * OrthogonalConv2D.RHO_SLACK));
+        double bound = OrthogonalConv2D.taylorNormBound(terms, a) / c;
+        String how = String.format(
+                Locale.ROOT,
+                "p_%d(A)/c_T with ‖A‖ ≤ %.6f (max_ω σ_max(Ŝ(ω)) on %d×%d)",
+                terms,
+                a,
+                h + s.kh() - 1,
+                w + s.kw() - 1);
+        return new Row(index, name, in, Double.NaN, bound, how);
+    }
+
+    static ConvolutionSpectrum.Kernel kernel(Param k) {
+        long[] s = k.shape();
+        return new ConvolutionSpectrum.Kernel((int) s[0], (int) s[1], (int) s[2], (int) s[3], toDouble(k.values()));
     }
 
     private static String iterations(MatrixSpectrum.PowerIteration p) {

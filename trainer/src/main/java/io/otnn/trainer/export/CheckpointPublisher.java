@@ -67,16 +67,15 @@ public final class CheckpointPublisher {
         graph.condense();
         List<List<Param>> params = graph.frozenParameters();
         int logits = graph.logitCount();
-        double lipschitz = 1.0;
-        ArrayNode perLayer = ModelMetadata.object().arrayNode();
-        if (!arch.constrained()) {
-            for (int i = 0; i < arch.layers().size(); i++) {
-                double l = arch.layers().get(i).lipschitzBound(params.get(i));
-                perLayer.add(l);
-                lipschitz *= l;
-            }
+        RecordedLipschitz recorded = RecordedLipschitz.of(arch, graph.layerInputShapes(), params, logits);
+        double lipschitz = recorded.lipschitzConstant();
+        double c = recorded.certificateFactor();
+        if (!recorded.sound()) {
+            LOG.warn(
+                    "the Lipschitz constant {} of {} is not proven for every layer (see architecture.lipschitz)",
+                    lipschitz,
+                    config.name());
         }
-        double c = arch.certificateFactor(logits);
         Path out = target.toAbsolutePath();
         Files.createDirectories(out.getParent());
         Path staging = Files.createTempDirectory(out.getParent(), "." + out.getFileName() + ".staging-");
@@ -92,7 +91,7 @@ public final class CheckpointPublisher {
                         reloaded, data.test(), lipschitz, c, data.test().binary());
                 checkGradients(evaluation, lipschitz, c, logits);
                 int v = version != null ? version : nextVersion(out, config.name());
-                metadata = metadata(config, data, arch, lipschitz, c, perLayer, evaluation, trainingInfo, v);
+                metadata = metadata(config, data, arch, recorded, evaluation, trainingInfo, v);
                 checkSignatures(reloaded, staging, metadata);
             }
             metadata.write(staging.resolve(ModelMetadata.FILE_NAME));
@@ -151,9 +150,7 @@ public final class CheckpointPublisher {
             TrainingConfig config,
             DataSplits data,
             Architecture arch,
-            double lipschitz,
-            double c,
-            ArrayNode perLayer,
+            RecordedLipschitz lipschitz,
             RobustnessEvaluation e,
             ObjectNode trainingInfo,
             int version) {
@@ -179,11 +176,7 @@ public final class CheckpointPublisher {
             soc.put("operatorNormBound", io.otnn.trainer.layers.OrthogonalConv2D.RHO);
             soc.put("boundSlack", io.otnn.trainer.layers.OrthogonalConv2D.RHO_SLACK);
         }
-        if (!arch.constrained()) {
-            architecture.put(
-                    "lipschitzEstimate", "product of per-layer spectral norms (power iteration): an upper bound");
-            architecture.set("layerLipschitz", perLayer);
-        }
+        lipschitz.writeTo(architecture);
         ObjectNode loss = ModelMetadata.object();
         loss.put("name", config.loss().kind().cliName());
         ObjectNode lp = loss.putObject("parameters");
@@ -201,6 +194,28 @@ public final class CheckpointPublisher {
         training.put("learningRate", config.schedule().toString());
         if (trainingInfo != null) training.setAll(trainingInfo);
 
+        ObjectNode evaluation = evaluationNode(e);
+        ObjectNode reference = referenceNode(e);
+
+        return new ModelMetadata(
+                ModelMetadata.FORMAT_VERSION,
+                config.name(),
+                version,
+                Instant.now(),
+                test.binary() ? ModelMetadata.Task.BINARY : ModelMetadata.Task.MULTICLASS,
+                test.classNames(),
+                input,
+                lipschitz.lipschitzConstant(),
+                lipschitz.certificateFactor(),
+                architecture,
+                loss,
+                training,
+                evaluation,
+                reference);
+    }
+
+    /** The metadata's {@code evaluation}: accuracy, certified accuracy, certificates and gradient norms. */
+    static ObjectNode evaluationNode(RobustnessEvaluation e) {
         ObjectNode evaluation = ModelMetadata.object();
         evaluation.put("testAccuracy", e.testAccuracy());
         ObjectNode cert = evaluation.putObject("certifiedAccuracy");
@@ -213,7 +228,11 @@ public final class CheckpointPublisher {
         evaluation.put("maxMarginGradientNorm", e.maxMarginGradient());
         if (Double.isNaN(e.boundaryResidual())) evaluation.putNull("boundaryResidual");
         else evaluation.put("boundaryResidual", e.boundaryResidual());
+        return evaluation;
+    }
 
+    /** The metadata's {@code reference}: what the stream's drift tests compare live traffic with. */
+    static ObjectNode referenceNode(RobustnessEvaluation e) {
         ObjectNode reference = ModelMetadata.object();
         ArrayNode priors = reference.putArray("classPriors");
         for (double p : e.classPriors()) priors.add(p);
@@ -228,22 +247,7 @@ public final class CheckpointPublisher {
         for (double p : e.predictedClassPriors()) counts.add(Math.round(p * e.testSize()));
         ArrayNode sample = reference.putArray("certificateSample");
         for (double v : e.certificateSample()) sample.add(v);
-
-        return new ModelMetadata(
-                ModelMetadata.FORMAT_VERSION,
-                config.name(),
-                version,
-                Instant.now(),
-                test.binary() ? ModelMetadata.Task.BINARY : ModelMetadata.Task.MULTICLASS,
-                test.classNames(),
-                input,
-                lipschitz,
-                c,
-                architecture,
-                loss,
-                training,
-                evaluation,
-                reference);
+        return reference;
     }
 
     /** The input contract of the checkpoint: the data's shape, in [0, 1] (Koch snowflakes: points in [−3, 3]²). */

@@ -50,6 +50,7 @@ public final class TrainingGraph implements ModelRunner, AutoCloseable {
     final Operand<TFloat32> evalLogits;
     final ExplainHeads heads;
     final List<List<Operand<TFloat32>>> inferenceParams = new ArrayList<>();
+    final List<long[]> layerInputShapes = new ArrayList<>();
 
     public TrainingGraph(Architecture architecture, long[] inputShape, int logits, LossSpec lossSpec, long seed) {
         this.architecture = architecture;
@@ -71,6 +72,7 @@ public final class TrainingGraph implements ModelRunner, AutoCloseable {
         List<Layer> layers = architecture.layers();
         for (int i = 0; i < layers.size(); i++) {
             Ops scope = tf.withSubScope("layer" + i);
+            layerInputShapes.add(shape.clone());
             shape = layers.get(i).build(scope, shape, random);
             x = layers.get(i).train(scope, x, updates);
             condense.addAll(layers.get(i).condense(scope));
@@ -298,6 +300,11 @@ public final class TrainingGraph implements ModelRunner, AutoCloseable {
 
     public Architecture architecture() {
         return architecture;
+    }
+
+    /** The input shape of every layer, without the batch axis. */
+    public List<long[]> layerInputShapes() {
+        return layerInputShapes.stream().map(long[]::clone).toList();
     }
 
     public long[] inputShape() {
