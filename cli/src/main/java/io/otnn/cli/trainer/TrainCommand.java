@@ -46,7 +46,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--arch",
             defaultValue = "dense",
-            description = "dense, cnn (deel-lip's demo 4 network), cnn-soc (cnn with skew-orthogonal convolutions)"
+            description = "dense, cnn (deel-lip's demo 4 network), cnn-soc (cnn with skew-orthogonal convolutions),"
+                    + " cnn-gnp (orthogonal convolutions that never widen, then the dense layers: gradient-norm preserving)"
                     + " or vgg (the paper's Table 4 network)"
                     + " (default: ${DEFAULT-VALUE})")
     String arch;
@@ -69,7 +70,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(
             names = "--width",
-            description = "width multiplier of the preset (default 1 for dense, 0.25 for cnn, cnn-soc and vgg)")
+            description =
+                    "width multiplier of the preset (default 1 for dense and cnn-gnp, 0.25 for cnn, cnn-soc and vgg)")
     Double width;
 
     @Option(names = "--epochs", required = true, description = "number of epochs")

@@ -28,13 +28,15 @@ import java.util.Locale;
 public final class Presets {
 
     /** The preset names, as {@code --arch} takes them. */
-    public static final List<String> NAMES = List.of("dense", "cnn", "cnn-soc", "vgg");
+    public static final List<String> NAMES = List.of("dense", "cnn", "cnn-soc", "cnn-gnp", "vgg");
     /** Hidden widths of the dense preset (784-512-512-K at width 1). */
     public static final int[] DENSE_HIDDEN = {512, 512};
     /** Channels of the three stages of deel-lip's Fashion-MNIST network (demo 4) at width 1: two convolutions each. */
     public static final int[] CNN_STAGES = {64, 128, 256};
     /** Units of the hidden dense layer of the {@code cnn} preset at width 1. */
     public static final int CNN_DENSE = 512;
+    /** Down-sampling stages of {@code cnn-gnp}: 28×28×c → 14×14×4c → 7×7×16c. */
+    public static final int GNP_STAGES = 2;
     /** Channels of the three stages of the paper's Table 4 Fashion-MNIST CNN ({@code vgg}) at width 1. */
     public static final int[] VGG_STAGES = {96, 192, 384};
     /** The {@code cnn} preset's width multiplier by default (16-32-64 channels, 128 units): sized for a CPU. */
@@ -52,6 +54,7 @@ public final class Presets {
             case "dense" -> dense(constrained, width, logits);
             case "cnn" -> cnn(constrained, width, logits);
             case "cnn-soc" -> cnnSoc(constrained, width, logits);
+            case "cnn-gnp" -> cnnGnp(constrained, width, logits);
             case "vgg" -> vgg(constrained, width, logits);
             default ->
                 throw new IllegalArgumentException(
@@ -146,6 +149,38 @@ public final class Presets {
         layers.add(new GroupSort2());
         layers.add(new FrobeniusDense(logits));
         return new Architecture("cnn-soc", true, width, layers);
+    }
+
+    /**
+     * A convolutional OTNN that preserves the gradient norm by construction: no layer widens its input. Two stages of
+     * an {@link InvertibleDownSampling} (2×2 blocks into 4c channels: 28×28×1 → 14×14×4 → 7×7×16 for Fashion-MNIST)
+     * and two {@link OrthogonalConv2D} on those channels with GroupSort2, then Flatten and the {@code dense} preset's
+     * layers (SpectralDense 512·width + GroupSort2, twice, and a SpectralDense head). Permutations, orthogonal
+     * convolutions, GroupSort2 and dense layers that keep or narrow the width (orthonormal columns) all pass a
+     * back-propagated gradient on at its full norm, so ‖∇f_k‖ = 1 up to Björck's residual and the Taylor polynomial's.
+     */
+    public static Architecture cnnGnp(boolean constrained, double width, int logits) {
+        if (!constrained) {
+            throw new IllegalArgumentException(
+                    "cnn-gnp has no unconstrained twin (the orthogonal convolution is its point): use --arch cnn");
+        }
+        List<Layer> layers = new ArrayList<>();
+        int channels = 1;
+        for (int s = 0; s < GNP_STAGES; s++) {
+            layers.add(new InvertibleDownSampling(2));
+            channels *= 4;
+            for (int i = 0; i < 2; i++) {
+                layers.add(new OrthogonalConv2D(channels, 3));
+                layers.add(new GroupSort2());
+            }
+        }
+        layers.add(new Flatten());
+        for (int h : DENSE_HIDDEN) {
+            layers.add(new SpectralDense(even(h * width)));
+            layers.add(new GroupSort2());
+        }
+        layers.add(new SpectralDense(logits));
+        return new Architecture("cnn-gnp", true, width, layers);
     }
 
     /**

@@ -47,6 +47,19 @@ class UntrainedGradientNormsTest {
     }
 
     @Test
+    void shouldPreserveTheGradientNormAtEveryLayerWhenTheGnpNetworkIsUntrained() {
+        LayerGradientNorms.Profile p = LayerGradientNorms.untrained("cnn-gnp", 0.25, 42, randomImages(8));
+        assertThat(p.rows().get(0).layer()).isEqualTo("InvertibleDownSampling(2)");
+        for (LayerGradientNorms.Row row : p.rows()) {
+            // no layer widens its input: each passes every gradient on at its norm, within Björck's residual
+            assertThat(row.ratio()[0]).as(row.layer() + " at " + row.index()).isGreaterThanOrEqualTo(0.99);
+            assertThat(row.ratio()[2]).as(row.layer() + " at " + row.index()).isLessThanOrEqualTo(1 + TOLERANCE);
+        }
+        assertThat(p.inputGradientNorm()[0]).as("min ‖∇f‖ at the input").isGreaterThanOrEqualTo(0.97);
+        assertThat(p.inputGradientNorm()[2]).as("max ‖∇f‖ at the input").isLessThanOrEqualTo(1 + TOLERANCE);
+    }
+
+    @Test
     void shouldLoseTheGradientNormInTheSpectralConvolutionsWhenTheCnnIsUntrained() {
         LayerGradientNorms.Profile p = LayerGradientNorms.untrained("cnn", 0.25, 42, randomImages(8));
         int dense = denseIndex(p.rows());

@@ -74,6 +74,36 @@ class PresetsTest {
     }
 
     @Test
+    void shouldNeverWidenWhenCnnGnp() {
+        Architecture a = Presets.create("cnn-gnp", true, 1.0, 10);
+        assertThat(a.describeLayers())
+                .containsExactly(
+                        "InvertibleDownSampling(2)",
+                        "OrthogonalConv2D(4, 3x3)",
+                        "GroupSort2",
+                        "OrthogonalConv2D(4, 3x3)",
+                        "GroupSort2",
+                        "InvertibleDownSampling(2)",
+                        "OrthogonalConv2D(16, 3x3)",
+                        "GroupSort2",
+                        "OrthogonalConv2D(16, 3x3)",
+                        "GroupSort2",
+                        "Flatten",
+                        "SpectralDense(512)",
+                        "GroupSort2",
+                        "SpectralDense(512)",
+                        "GroupSort2",
+                        "SpectralDense(10)");
+        assertThat(a.certificateFactor(10)).isEqualTo(Math.sqrt(2));
+        assertThat(a.gradCamLayer()).isEqualTo(9);
+        assertThatThrownBy(() -> Presets.create("cnn-gnp", false, 1.0, 10))
+                .hasMessageContaining("no unconstrained twin");
+        TrainingConfig gnp = base().optArchitecture("cnn-gnp").build();
+        assertThat(gnp.loss().kind()).isEqualTo(LossSpec.Kind.HKR_SOFTMAX);
+        assertThat(gnp.widthMultiplier()).isEqualTo(1.0);
+    }
+
+    @Test
     void shouldUseBatchNormReluAndMaxPoolingWhenCnnTwinIsUnconstrained() {
         List<String> layers = Presets.create("cnn", false, 0.5, 10).describeLayers();
         assertThat(layers).filteredOn(l -> l.startsWith("MaxPooling2D")).hasSize(2);
@@ -88,7 +118,7 @@ class PresetsTest {
         assertThat(a.describeLayers()).hasSize(2 * 11 + 2).contains("SpectralConv2D(24, 3x3, stride 2)");
         assertThat(a.preset()).isEqualTo("vgg");
         assertThatThrownBy(() -> Presets.create("resnet", true, 1, 10))
-                .hasMessageContaining("valid: dense, cnn, cnn-soc, vgg");
+                .hasMessageContaining("valid: dense, cnn, cnn-soc, cnn-gnp, vgg");
     }
 
     @Test
