@@ -45,7 +45,7 @@ class DemoCommandTest {
                 "--next-epochs",
                 "1",
                 "--duration",
-                "50s",
+                "75s",
                 "--rate",
                 "100",
                 "--pictures",
