@@ -39,8 +39,7 @@ class GradientNormPreservingCnnTest {
         assertThat(g[2]).as("max ‖∇f‖").isLessThanOrEqualTo(r.metadata().lipschitzConstant() * (1 + 1e-4));
 
         FrozenCheckpoint frozen = FrozenCheckpoint.read(r.checkpoint());
-        LipschitzAudit.Audit audit = LipschitzAudit.bounds(
-                frozen.architecture(), frozen.layerInputShapes(), frozen.parameters(), frozen.logits());
+        LipschitzAudit.Audit audit = LipschitzAudit.bounds(frozen);
         assertThat(audit.unbounded()).isEmpty();
         assertThat(audit.lipschitzBound()).isCloseTo(1.0, within(1e-3));
         assertThat(r.metadata().lipschitzConstant()).isEqualTo(audit.lipschitzBound());

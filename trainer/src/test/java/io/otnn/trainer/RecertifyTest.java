@@ -62,7 +62,21 @@ class RecertifyTest {
         q.fieldNames().forEachRemaining(k -> q.put(k, q.get(k).asDouble() * scale));
         var sample = reference.putArray("certificateSample");
         m.reference().get("certificateSample").forEach(v -> sample.add(v.asDouble() * scale));
-        ModelMetadata old = new ModelMetadata(
+        reseal(checkpoint, m, 1.0, 2.0, m.training(), evaluation, reference);
+        return checkpoint;
+    }
+
+    /** Writes {@code m} with the given constants and sections as the checkpoint's metadata, and a new manifest. */
+    static void reseal(
+            Path checkpoint,
+            ModelMetadata m,
+            double lipschitz,
+            double factor,
+            ObjectNode training,
+            ObjectNode evaluation,
+            ObjectNode reference)
+            throws Exception {
+        new ModelMetadata(
                         m.formatVersion(),
                         m.name(),
                         m.version(),
@@ -70,18 +84,16 @@ class RecertifyTest {
                         m.task(),
                         m.classNames(),
                         m.input(),
-                        1.0,
-                        2.0,
+                        lipschitz,
+                        factor,
                         m.architecture(),
                         m.loss(),
-                        m.training(),
+                        training,
                         evaluation,
-                        m.reference())
-                .withReference(reference);
-        old.write(checkpoint.resolve(ModelMetadata.FILE_NAME));
+                        reference)
+                .write(checkpoint.resolve(ModelMetadata.FILE_NAME));
         Files.delete(checkpoint.resolve(CheckpointManifest.FILE_NAME));
         CheckpointManifest.write(checkpoint);
-        return checkpoint;
     }
 
     @Test
@@ -149,24 +161,7 @@ class RecertifyTest {
         ModelMetadata m = ModelMetadata.read(fewer.resolve(ModelMetadata.FILE_NAME));
         ObjectNode training = m.training().deepCopy();
         training.put("testSize", 100_000);
-        new ModelMetadata(
-                        m.formatVersion(),
-                        m.name(),
-                        m.version(),
-                        m.createdAt(),
-                        m.task(),
-                        m.classNames(),
-                        m.input(),
-                        m.lipschitzConstant(),
-                        m.certificateFactor(),
-                        m.architecture(),
-                        m.loss(),
-                        training,
-                        m.evaluation(),
-                        m.reference())
-                .write(fewer.resolve(ModelMetadata.FILE_NAME));
-        Files.delete(fewer.resolve(CheckpointManifest.FILE_NAME));
-        CheckpointManifest.write(fewer);
+        reseal(fewer, m, m.lipschitzConstant(), m.certificateFactor(), training, m.evaluation(), m.reference());
         assertThatThrownBy(() -> Recertifier.recertify(fewer, Fixtures.fashionMnistMini(), tmp.resolve("y")))
                 .isInstanceOf(PublishRefusedException.class)
                 .hasMessageContaining("evaluated on 100000 test images");

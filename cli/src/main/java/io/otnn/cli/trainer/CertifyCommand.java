@@ -72,15 +72,11 @@ public final class CertifyCommand implements Callable<Integer> {
         }
         try {
             if (out == null) {
-                LipschitzAudit.Audit audit;
-                if (noEstimates) {
-                    FrozenCheckpoint c = FrozenCheckpoint.read(model);
-                    audit = LipschitzAudit.bounds(c.architecture(), c.layerInputShapes(), c.parameters(), c.logits());
-                } else {
-                    audit = LipschitzAudit.audit(model);
-                }
+                FrozenCheckpoint checkpoint = FrozenCheckpoint.read(model);
+                LipschitzAudit.Audit audit =
+                        noEstimates ? LipschitzAudit.bounds(checkpoint) : LipschitzAudit.audit(checkpoint);
                 o.print(audit.toMarkdown());
-                ModelMetadata m = ModelMetadata.read(model.resolve(ModelMetadata.FILE_NAME));
+                ModelMetadata m = checkpoint.metadata();
                 o.printf(
                         Locale.ROOT,
                         "recorded: L = %.6f, c = %.6f (c·L = %.6f); proven: c·L = %.6f%n",

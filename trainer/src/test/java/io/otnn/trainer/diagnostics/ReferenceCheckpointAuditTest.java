@@ -21,8 +21,7 @@ class ReferenceCheckpointAuditTest {
         FrozenCheckpoint checkpoint = FrozenCheckpoint.read(dir);
         ModelMetadata m = checkpoint.metadata();
 
-        LipschitzAudit.Audit audit = LipschitzAudit.bounds(
-                checkpoint.architecture(), checkpoint.layerInputShapes(), checkpoint.parameters(), checkpoint.logits());
+        LipschitzAudit.Audit audit = LipschitzAudit.bounds(checkpoint);
 
         assertThat(audit.unbounded()).isEmpty();
         assertThat(m.lipschitzConstant()).isCloseTo(audit.lipschitzBound(), within(1e-12));
