@@ -44,6 +44,8 @@ class CertifyCommandTest {
         assertThat(audit.out())
                 .contains("| 0 | SpectralConv2D(24, 3x3) | [28, 28, 1] | — | 1.024390 |")
                 .contains("L ≤ 1.323062")
+                .contains("no power iterations; certificate factor c = 2.000000 (with the pairwise factor 1.676037,"
+                        + " so c·L = 2.217501)")
                 .containsPattern(
                         "recorded: L = 1\\.323062, c = 1\\.676037 \\(c·L = 2\\.217501\\); proven: c·L = 2\\.217501");
 
@@ -87,6 +89,7 @@ class CertifyCommandTest {
         ModelMetadata before = ModelMetadata.read(model.resolve(ModelMetadata.FILE_NAME));
         Run audit = run("certify", "--model", model.toString());
         assertThat(audit.code()).as(audit.err()).isZero();
+        assertThat(audit.out()).contains("product of the power-iteration values");
         // the power iteration from below beside each Gram bound
         assertThat(audit.out())
                 .containsPattern(

@@ -142,12 +142,17 @@ public final class LipschitzAudit {
             if (unbounded().isEmpty()) {
                 b.append(String.format(
                         Locale.ROOT,
-                        "%nL ≤ %.6f (product of the bounds); with the head's pairwise factor L ≤ %.6f;"
-                                + " product of the power-iteration values %.6f; certificate factor c = %.6f%n",
+                        "%nL ≤ %.6f (product of the bounds); with the head's pairwise factor L ≤ %.6f; %s;"
+                                + " certificate factor c = %.6f (with the pairwise factor %.6f, so c·L = %.6f)%n",
                         lipschitzBound(),
                         pairwiseLipschitzBound(),
-                        estimateProduct(),
-                        certificateFactor));
+                        Double.isNaN(estimateProduct())
+                                ? "no power iterations"
+                                : String.format(
+                                        Locale.ROOT, "product of the power-iteration values %.6f", estimateProduct()),
+                        certificateFactor,
+                        marginCertificateFactor(),
+                        marginCertificateFactor() * lipschitzBound()));
             } else {
                 b.append("\nno bound of L: not bounded "
                         + unbounded().stream()
