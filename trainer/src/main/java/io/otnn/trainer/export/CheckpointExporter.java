@@ -13,6 +13,7 @@ import static io.otnn.checkpoint.SignatureContract.STEP;
 import static io.otnn.checkpoint.SignatureContract.TARGET;
 
 import io.otnn.checkpoint.SignatureContract;
+import io.otnn.trainer.layers.ExplicitGradient;
 import io.otnn.trainer.layers.Layer;
 import io.otnn.trainer.layers.Param;
 import io.otnn.trainer.model.Architecture;
@@ -50,6 +51,45 @@ public final class CheckpointExporter {
 
     private CheckpointExporter() {}
 
+    /** The variables of the exported graph and the frozen values they are assigned once, before the export. */
+    private static final class Weights {
+        private final List<Param> values = new ArrayList<>();
+        private final List<Placeholder<TFloat32>> feeds = new ArrayList<>();
+        private final List<Assign<TFloat32>> assigns = new ArrayList<>();
+
+        /** Variables {@code <prefix>0, <prefix>1, …} of {@code scope}, one per parameter. */
+        List<Operand<TFloat32>> variables(Ops scope, String prefix, List<Param> params) {
+            List<Operand<TFloat32>> vars = new ArrayList<>();
+            for (int p = 0; p < params.size(); p++) {
+                Param param = params.get(p);
+                Variable<TFloat32> v = scope.withName(prefix + p).variable(Shape.of(param.shape()), TFloat32.class);
+                Placeholder<TFloat32> feed = scope.withName(prefix + p + "_value")
+                        .placeholder(TFloat32.class, Placeholder.shape(Shape.of(param.shape())));
+                assigns.add(scope.assign(v, feed));
+                feeds.add(feed);
+                values.add(param);
+                vars.add(v);
+            }
+            return vars;
+        }
+
+        void assign(Session session) {
+            if (values.isEmpty()) return;
+            Session.Runner r = session.runner();
+            List<Tensor> tensors = new ArrayList<>();
+            try {
+                for (int k = 0; k < values.size(); k++) {
+                    TFloat32 t = values.get(k).toTensor();
+                    tensors.add(t);
+                    r.feed(feeds.get(k), t).addTarget(assigns.get(k));
+                }
+                r.run();
+            } finally {
+                tensors.forEach(Tensor::close);
+            }
+        }
+    }
+
     /** The signatures {@link #writeSavedModel} exports for {@code architecture}, in order. */
     public static List<String> signatures(Architecture architecture) {
         List<String> keys = new ArrayList<>(List.of(
@@ -83,28 +123,28 @@ public final class CheckpointExporter {
             Placeholder<TInt32> target = tf.withName(TARGET).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
             Placeholder<TFloat64> step =
                     tf.withName(STEP).placeholder(TFloat64.class, Placeholder.shape(Shape.scalar()));
-            List<Assign<TFloat32>> assigns = new ArrayList<>();
-            List<Placeholder<TFloat32>> feeds = new ArrayList<>();
             List<Layer> layers = architecture.layers();
+            boolean explicit = ExplainHeads.explicitlyDifferentiable(layers);
+            Weights weights = new Weights();
             List<List<Operand<TFloat32>>> layerVars = new ArrayList<>();
+            List<List<Operand<TFloat32>>> gradientVars = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
                 Ops scope = tf.withSubScope("layer" + i);
-                List<Operand<TFloat32>> vars = new ArrayList<>();
-                for (int p = 0; p < params.get(i).size(); p++) {
-                    Param param = params.get(i).get(p);
-                    Variable<TFloat32> v = scope.withName("w" + p).variable(Shape.of(param.shape()), TFloat32.class);
-                    Placeholder<TFloat32> feed = scope.withName("w" + p + "_value")
-                            .placeholder(TFloat32.class, Placeholder.shape(Shape.of(param.shape())));
-                    assigns.add(scope.assign(v, feed));
-                    feeds.add(feed);
-                    vars.add(v);
-                }
-                layerVars.add(vars);
+                layerVars.add(weights.variables(scope, "w", params.get(i)));
+                gradientVars.add(
+                        explicit
+                                ? weights.variables(
+                                        scope,
+                                        "g",
+                                        ((ExplicitGradient) layers.get(i)).gradientParameters(params.get(i)))
+                                : List.of());
             }
             int camLayer = architecture.gradCamLayer();
             Operand<TFloat32> x = images;
             Operand<TFloat32> activations = null;
+            List<Operand<TFloat32>> layerInputs = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
+                layerInputs.add(x);
                 x = layers.get(i).infer(tf.withSubScope("layer" + i), x, layerVars.get(i));
                 if (i == camLayer) {
                     activations = tf.withName(GRADCAM_ACTIVATIONS).identity(x);
@@ -112,8 +152,16 @@ public final class CheckpointExporter {
                 }
             }
             Operand<TFloat32> out = tf.withName(LOGITS).identity(x);
-            ExplainHeads heads = ExplainHeads.build(graph, tf, images, out, logits, null);
-            ExplainHeads headsTo = ExplainHeads.build(graph, tf, images, out, logits, target);
+            ExplainHeads heads;
+            ExplainHeads headsTo;
+            if (explicit) {
+                var network = new ExplainHeads.Backward(layers, layerInputs, layerVars, gradientVars);
+                heads = ExplainHeads.explicit(tf.withSubScope("explain"), network, out, logits, null);
+                headsTo = ExplainHeads.explicit(tf.withSubScope("explain_to"), network, out, logits, target);
+            } else {
+                heads = ExplainHeads.build(graph, tf, images, out, logits, null);
+                headsTo = ExplainHeads.build(graph, tf, images, out, logits, target);
+            }
             Operand<TFloat32> cam = activations == null
                     ? null
                     : tf.withName(CAM)
@@ -129,19 +177,7 @@ public final class CheckpointExporter {
                         return h;
                     });
             try (Session session = new Session(graph)) {
-                Session.Runner r = session.runner();
-                List<Tensor> tensors = new ArrayList<>();
-                int k = 0;
-                for (List<Param> layerParams : params) {
-                    for (Param p : layerParams) {
-                        TFloat32 t = p.toTensor();
-                        tensors.add(t);
-                        r.feed(feeds.get(k), t).addTarget(assigns.get(k));
-                        k++;
-                    }
-                }
-                if (k > 0) r.run();
-                tensors.forEach(Tensor::close);
+                weights.assign(session);
                 Signature serving = Signature.builder()
                         .key(SignatureContract.SERVING)
                         .input(IMAGES, images)

@@ -1,5 +1,8 @@
 package io.otnn.trainer.export;
 
+import io.otnn.trainer.layers.ExplicitGradient;
+import io.otnn.trainer.layers.Layer;
+import java.util.List;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -8,9 +11,11 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * The input gradients of the {@code explain} and {@code explain_to} signatures, built into the graph with
- * {@link Graph#addGradients} (the inference engine cannot differentiate). Class masks are wrapped in
- * {@code StopGradient}, so each gradient is that of one logit (or one logit difference) per sample.
+ * The input gradients of the {@code explain} and {@code explain_to} signatures, built into the graph (the inference
+ * engine cannot differentiate). A network of {@link ExplicitGradient} layers gets them from {@link #explicit}: one
+ * backward pass written out, both heads at once. Any other network gets them from {@link #build}, through
+ * {@link Graph#addGradients}, one backward pass per head, with the class masks wrapped in {@code StopGradient}, so
+ * each gradient is that of one logit (or one logit difference) per sample.
  */
 public record ExplainHeads(Operand<TFloat32> gradTop1, Operand<TFloat32> gradMargin) {
 
@@ -25,23 +30,79 @@ public record ExplainHeads(Operand<TFloat32> gradTop1, Operand<TFloat32> gradMar
             Operand<TFloat32> g = gradient(graph, tf, tf.reduceSum(logits, tf.constant(new int[] {0, 1})), images);
             return new ExplainHeads(g, tf.identity(g));
         }
-        var top = tf.nn.topK(logits, tf.constant(2));
-        Operand<TInt32> indices = top.indices();
-        Operand<TInt32> first = tf.squeeze(
-                tf.slice(indices, tf.constant(new int[] {0, 0}), tf.constant(new int[] {-1, 1})),
-                org.tensorflow.op.core.Squeeze.axis(java.util.List.of(1L)));
-        Operand<TInt32> other = target != null
-                ? target
-                : tf.squeeze(
-                        tf.slice(indices, tf.constant(new int[] {0, 1}), tf.constant(new int[] {-1, 1})),
-                        org.tensorflow.op.core.Squeeze.axis(java.util.List.of(1L)));
-        Operand<TFloat32> oneFirst = tf.oneHot(first, tf.constant(k), tf.constant(1f), tf.constant(0f));
-        Operand<TFloat32> oneOther = tf.oneHot(other, tf.constant(k), tf.constant(1f), tf.constant(0f));
+        Classes c = classes(tf, logits, k, target);
+        Operand<TFloat32> oneFirst = c.first();
+        Operand<TFloat32> oneOther = c.other();
         Operand<TFloat32> top1 =
                 tf.reduceSum(tf.math.mul(logits, tf.stopGradient(oneFirst)), tf.constant(new int[] {0, 1}));
         Operand<TFloat32> margin = tf.reduceSum(
                 tf.math.mul(logits, tf.stopGradient(tf.math.sub(oneFirst, oneOther))), tf.constant(new int[] {0, 1}));
         return new ExplainHeads(gradient(graph, tf, top1, images), gradient(graph, tf, margin, images));
+    }
+
+    /** The forward pass of a network of {@link ExplicitGradient} layers, as the backward pass needs it. */
+    public record Backward(
+            List<Layer> layers,
+            List<Operand<TFloat32>> layerInputs,
+            List<List<Operand<TFloat32>>> params,
+            List<List<Operand<TFloat32>>> gradientParams) {}
+
+    /** Whether every layer writes out its input gradient, so that {@link #explicit} applies. */
+    public static boolean explicitlyDifferentiable(List<Layer> layers) {
+        return !layers.isEmpty() && layers.stream().allMatch(l -> l instanceof ExplicitGradient);
+    }
+
+    /**
+     * The heads of {@link #build} by one written-out backward pass: the cotangents of both heads at the logits (the
+     * one-hot of the top-1 class, and that minus the one-hot of the other class) go back through the layers stacked
+     * as two copies of the batch, so each matrix product serves both. With one logit both heads are ∇ₓ f.
+     */
+    public static ExplainHeads explicit(
+            Ops tf, Backward network, Operand<TFloat32> logits, int k, Operand<TInt32> target) {
+        Operand<TFloat32> seed;
+        int copies;
+        if (k == 1) {
+            seed = tf.onesLike(logits);
+            copies = 1;
+        } else {
+            Classes c = classes(tf, logits, k, target);
+            seed = tf.concat(List.of(c.first(), tf.math.sub(c.first(), c.other())), tf.constant(0));
+            copies = 2;
+        }
+        Operand<TFloat32> cotangent = seed;
+        for (int i = network.layers().size() - 1; i >= 0; i--) {
+            cotangent = ((ExplicitGradient) network.layers().get(i))
+                    .inputCotangent(
+                            tf.withSubScope("backward" + i),
+                            network.layerInputs().get(i),
+                            cotangent,
+                            copies,
+                            network.params().get(i),
+                            network.gradientParams().get(i));
+        }
+        if (copies == 1) return new ExplainHeads(tf.identity(cotangent), tf.identity(cotangent));
+        var heads = tf.split(tf.constant(0), cotangent, 2L);
+        return new ExplainHeads(
+                tf.identity(heads.output().get(0)), tf.identity(heads.output().get(1)));
+    }
+
+    /** One-hot rows of each sample's top-1 class and of the other class of the margin ({@code [N, K]} each). */
+    private record Classes(Operand<TFloat32> first, Operand<TFloat32> other) {}
+
+    private static Classes classes(Ops tf, Operand<TFloat32> logits, int k, Operand<TInt32> target) {
+        var top = tf.nn.topK(logits, tf.constant(2));
+        Operand<TInt32> indices = top.indices();
+        Operand<TInt32> first = tf.squeeze(
+                tf.slice(indices, tf.constant(new int[] {0, 0}), tf.constant(new int[] {-1, 1})),
+                org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
+        Operand<TInt32> other = target != null
+                ? target
+                : tf.squeeze(
+                        tf.slice(indices, tf.constant(new int[] {0, 1}), tf.constant(new int[] {-1, 1})),
+                        org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
+        return new Classes(
+                tf.oneHot(first, tf.constant(k), tf.constant(1f), tf.constant(0f)),
+                tf.oneHot(other, tf.constant(k), tf.constant(1f), tf.constant(0f)));
     }
 
     /**

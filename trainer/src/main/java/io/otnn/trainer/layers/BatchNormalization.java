@@ -13,7 +13,7 @@ import org.tensorflow.types.TFloat32;
  * Batch normalisation over all axes but the last (the baselines only). Training uses the batch statistics and updates
  * moving averages; inference is the affine map y = x·scale + shift with scale = γ/√(var + ε), shift = β − mean·scale.
  */
-public final class BatchNormalization implements Layer {
+public final class BatchNormalization implements Layer, ExplicitGradient {
 
     public static final float DEFAULT_MOMENTUM = 0.99f;
     public static final float DEFAULT_EPSILON = 1e-3f;
@@ -79,6 +79,18 @@ public final class BatchNormalization implements Layer {
     @Override
     public Operand<TFloat32> infer(Ops tf, Operand<TFloat32> x, List<Operand<TFloat32>> params) {
         return tf.math.add(tf.math.mul(x, params.get(0)), params.get(1));
+    }
+
+    /** y = x·scale + shift per channel: the output cotangent times scale. */
+    @Override
+    public Operand<TFloat32> inputCotangent(
+            Ops tf,
+            Operand<TFloat32> x,
+            Operand<TFloat32> cotangent,
+            int copies,
+            List<Operand<TFloat32>> params,
+            List<Operand<TFloat32>> gradientParams) {
+        return tf.math.mul(cotangent, params.get(0));
     }
 
     @Override

@@ -8,7 +8,7 @@ import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /** Unconstrained dense layer (the baselines' counterpart of {@link SpectralDense}), Glorot-uniform initialised. */
-public final class Dense implements Layer {
+public final class Dense implements Layer, ExplicitGradient.Affine {
 
     private final int units;
     private long in;

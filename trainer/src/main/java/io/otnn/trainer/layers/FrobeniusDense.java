@@ -13,7 +13,7 @@ import org.tensorflow.types.TFloat32;
  * of the kernel is divided by its own L2 norm, so every output f_k is 1-Lipschitz on its own (the certificate factor
  * of such independent heads is 2). With a single output it equals spectral normalisation.
  */
-public final class FrobeniusDense implements Layer {
+public final class FrobeniusDense implements Layer, ExplicitGradient.Affine {
 
     private final int units;
     private long in;

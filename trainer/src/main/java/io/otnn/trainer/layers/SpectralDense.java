@@ -11,7 +11,7 @@ import org.tensorflow.types.TFloat32;
  * by Björck (paper A.2.2, deel-lip {@code SpectralDense}): every singular value of the kernel is 1 (≤ 1 when Björck
  * has not converged), so the layer is 1-Lipschitz and gradient-norm preserving.
  */
-public final class SpectralDense extends SpectralLayer {
+public final class SpectralDense extends SpectralLayer implements ExplicitGradient.Affine {
 
     private final int units;
     private final float betaBjorck;
