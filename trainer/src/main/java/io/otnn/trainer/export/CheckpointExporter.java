@@ -155,7 +155,7 @@ public final class CheckpointExporter {
             ExplainHeads heads;
             ExplainHeads headsTo;
             if (explicit) {
-                var network = new ExplainHeads.Backward(layers, layerInputs, layerVars, gradientVars);
+                var network = new ExplainHeads.ForwardPass(layers, layerInputs, layerVars, gradientVars);
                 heads = ExplainHeads.explicit(tf.withSubScope("explain"), network, out, logits, null);
                 headsTo = ExplainHeads.explicit(tf.withSubScope("explain_to"), network, out, logits, target);
             } else {

@@ -41,7 +41,7 @@ public record ExplainHeads(Operand<TFloat32> gradTop1, Operand<TFloat32> gradMar
     }
 
     /** The forward pass of a network of {@link ExplicitGradient} layers, as the backward pass needs it. */
-    public record Backward(
+    public record ForwardPass(
             List<Layer> layers,
             List<Operand<TFloat32>> layerInputs,
             List<List<Operand<TFloat32>>> params,
@@ -58,7 +58,7 @@ public record ExplainHeads(Operand<TFloat32> gradTop1, Operand<TFloat32> gradMar
      * as two copies of the batch, so each matrix product serves both. With one logit both heads are ∇ₓ f.
      */
     public static ExplainHeads explicit(
-            Ops tf, Backward network, Operand<TFloat32> logits, int k, Operand<TInt32> target) {
+            Ops tf, ForwardPass network, Operand<TFloat32> logits, int k, Operand<TInt32> target) {
         Operand<TFloat32> seed;
         int copies;
         if (k == 1) {

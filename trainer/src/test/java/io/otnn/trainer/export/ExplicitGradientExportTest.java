@@ -1,6 +1,7 @@
 package io.otnn.trainer.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import io.otnn.checkpoint.SignatureContract;
 import io.otnn.trainer.layers.BatchNormalization;
@@ -14,6 +15,7 @@ import io.otnn.trainer.model.Architecture;
 import io.otnn.trainer.model.Presets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -93,13 +95,11 @@ class ExplicitGradientExportTest {
             float[][] explain = run(bundle, SignatureContract.EXPLAIN, x, null);
             float[][] explainTo = run(bundle, SignatureContract.EXPLAIN_TO, x, target);
             for (int i = 0; i < N; i++) {
-                float[] xi = java.util.Arrays.copyOfRange(x, i * 784, (i + 1) * 784);
+                float[] xi = Arrays.copyOfRange(x, i * 784, (i + 1) * 784);
                 Chain chain = Chain.forward(arch.layers(), params, xi);
                 float[] logits = chain.logits();
                 for (int c = 0; c < k; c++) {
-                    assertThat(explain[0][i * k + c])
-                            .as("logit")
-                            .isCloseTo(logits[c], org.assertj.core.data.Offset.offset(1e-4f));
+                    assertThat(explain[0][i * k + c]).as("logit").isCloseTo(logits[c], offset(1e-4f));
                 }
                 int[] ranked = ranked(logits);
                 float[] top1Seed = new float[k];
@@ -123,7 +123,7 @@ class ExplicitGradientExportTest {
     }
 
     private static float[] slice(float[] flat, int i) {
-        return java.util.Arrays.copyOfRange(flat, i * 784, (i + 1) * 784);
+        return Arrays.copyOfRange(flat, i * 784, (i + 1) * 784);
     }
 
     private static void assertClose(float[] actual, double[] expected, String what) {
