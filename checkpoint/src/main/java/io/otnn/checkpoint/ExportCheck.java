@@ -35,20 +35,38 @@ public final class ExportCheck {
             double lipschitzConstant,
             double certificateFactor,
             int logits) {
-        double bound = lipschitzConstant * (1 + GRADIENT_TOLERANCE);
+        return gradientProblem(maxGradientNorm, maxMarginGradientNorm, lipschitzConstant, certificateFactor, logits, 0);
+    }
+
+    /**
+     * As {@link #gradientProblem(double, double, double, double, int)} for gradients computed with rounding: each
+     * tolerance grows by {@code precisionTolerance} ({@link ModelMetadata#gradientTolerance}).
+     */
+    public static Optional<String> gradientProblem(
+            double maxGradientNorm,
+            double maxMarginGradientNorm,
+            double lipschitzConstant,
+            double certificateFactor,
+            int logits,
+            double precisionTolerance) {
+        double tolerance = GRADIENT_TOLERANCE + precisionTolerance;
+        double bound = lipschitzConstant * (1 + tolerance);
         if (!(maxGradientNorm <= bound)) {
             return Optional.of(String.format(
                     Locale.ROOT,
-                    "max ‖∇ₓ f_top1‖ = %.6f on the test images exceeds L(1 + 1e-3) = %.6f",
+                    "max ‖∇ₓ f_top1‖ = %.6f on the test images exceeds L(1 + %.3g) = %.6f",
                     maxGradientNorm,
+                    tolerance,
                     bound));
         }
-        double marginBound = certificateFactor * lipschitzConstant * (1 + MARGIN_GRADIENT_TOLERANCE);
+        double marginTolerance = MARGIN_GRADIENT_TOLERANCE + precisionTolerance;
+        double marginBound = certificateFactor * lipschitzConstant * (1 + marginTolerance);
         if (logits > 1 && !(maxMarginGradientNorm <= marginBound)) {
             return Optional.of(String.format(
                     Locale.ROOT,
-                    "max ‖∇ₓ (f_top1 − f_top2)‖ = %.6f exceeds c·L(1 + 5e-3) = %.6f",
+                    "max ‖∇ₓ (f_top1 − f_top2)‖ = %.6f exceeds c·L(1 + %.3g) = %.6f",
                     maxMarginGradientNorm,
+                    marginTolerance,
                     marginBound));
         }
         return Optional.empty();

@@ -41,6 +41,8 @@ public record ModelMetadata(
 
     public static final String FILE_NAME = "otnn-model.json";
     public static final int FORMAT_VERSION = 1;
+    /** The field of {@code architecture} counting the matrix products of a rounded backward pass. */
+    public static final String GRADIENT_PRODUCTS = "gradientProducts";
 
     public enum Task {
         BINARY,
@@ -83,6 +85,26 @@ public record ModelMetadata(
         return task == Task.BINARY ? 1 : classNames.size();
     }
 
+    /** The arithmetic of the explain gradients (fp32 unless {@code architecture.gradientPrecision} says otherwise). */
+    public GradientPrecision gradientPrecision() {
+        return GradientPrecision.of(architecture);
+    }
+
+    /**
+     * What the gradient-norm checks add to their tolerance for the recorded {@link #gradientPrecision}: its bound for
+     * the {@code architecture.gradientProducts} matrix products of the backward pass (0 for fp32).
+     */
+    public double gradientTolerance() {
+        GradientPrecision p = gradientPrecision();
+        if (p == GradientPrecision.FP32) return 0;
+        var products = architecture.get(GRADIENT_PRODUCTS);
+        if (products == null || !products.canConvertToInt() || products.asInt() < 1) {
+            throw new CheckpointException("architecture." + GradientPrecision.FIELD + " is " + p.label()
+                    + " but architecture." + GRADIENT_PRODUCTS + " is not a positive count");
+        }
+        return p.gradientTolerance(products.asInt());
+    }
+
     public String className(int index) {
         return index >= 0 && index < classNames.size() ? classNames.get(index) : Integer.toString(index);
     }
@@ -114,6 +136,11 @@ public record ModelMetadata(
         }
         if (!(certificateFactor > 0) || Double.isInfinite(certificateFactor)) {
             problems.add("certificateFactor must be positive and finite, got " + certificateFactor);
+        }
+        try {
+            gradientTolerance();
+        } catch (IllegalArgumentException | CheckpointException e) {
+            problems.add(e.getMessage());
         }
         if (!problems.isEmpty()) {
             throw new CheckpointException(file + ": " + String.join("; ", problems));

@@ -50,6 +50,46 @@ class ModelMetadataTest {
     }
 
     @Test
+    void shouldAddBfloat16sRoundingToTheGradientToleranceOnlyWhenTheArchitectureRecordsIt() throws IOException {
+        assertThat(sample().gradientPrecision()).isEqualTo(GradientPrecision.FP32);
+        assertThat(sample().gradientTolerance()).isZero();
+
+        ModelMetadata s = sample();
+        s.architecture().put(GradientPrecision.FIELD, "bf16").put(ModelMetadata.GRADIENT_PRODUCTS, 3);
+        Path file = dir.resolve("bf16.json");
+        s.write(file);
+        ModelMetadata read = ModelMetadata.read(file);
+        assertThat(read.gradientPrecision()).isEqualTo(GradientPrecision.BF16);
+        // (1 + 2^-8)^6 - 1 by the binomial expansion: 6u + 15u² + 20u³ + 15u⁴ + 6u⁵ + u⁶
+        double u = 1.0 / 256;
+        double expanded = 6 * u
+                + 15 * Math.pow(u, 2)
+                + 20 * Math.pow(u, 3)
+                + 15 * Math.pow(u, 4)
+                + 6 * Math.pow(u, 5)
+                + Math.pow(u, 6);
+        assertThat(read.gradientTolerance()).isCloseTo(expanded, org.assertj.core.api.Assertions.offset(1e-15));
+        assertThat(ExportCheck.gradientProblem(1.02, 1.4, 1.0, Math.sqrt(2), 3)).isPresent();
+        assertThat(ExportCheck.gradientProblem(1.02, 1.4, 1.0, Math.sqrt(2), 3, read.gradientTolerance()))
+                .isEmpty();
+        assertThat(ExportCheck.gradientProblem(1.03, 1.4, 1.0, Math.sqrt(2), 3, read.gradientTolerance()))
+                .get()
+                .asString()
+                .contains("L(1 + 0.0247)");
+
+        s.architecture().remove(ModelMetadata.GRADIENT_PRODUCTS);
+        s.write(file);
+        assertThatThrownBy(() -> ModelMetadata.read(file))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("architecture.gradientPrecision is bf16 but architecture.gradientProducts");
+        s.architecture().put(GradientPrecision.FIELD, "fp16");
+        s.write(file);
+        assertThatThrownBy(() -> ModelMetadata.read(file))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("unknown gradient precision 'fp16'");
+    }
+
+    @Test
     void shouldIgnoreFieldsItDoesNotKnow() throws IOException {
         Path file = dir.resolve(ModelMetadata.FILE_NAME);
         Files.writeString(file, sample().toJson().replaceFirst("\\{", "{\"futureField\": 1,"));

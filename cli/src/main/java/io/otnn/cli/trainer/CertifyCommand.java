@@ -2,6 +2,7 @@ package io.otnn.cli.trainer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.otnn.checkpoint.CheckpointException;
+import io.otnn.checkpoint.GradientPrecision;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.trainer.data.DataException;
 import io.otnn.trainer.diagnostics.FrozenCheckpoint;
@@ -49,6 +50,14 @@ public final class CertifyCommand implements Callable<Integer> {
     Path out;
 
     @Option(
+            names = "--gradient-precision",
+            paramLabel = "fp32|bf16",
+            description = "with --out: the arithmetic of the explain gradients (the saliency); bf16 runs the backward"
+                    + " pass's matrix products in bfloat16, the logits and certificates stay fp32 (default: the"
+                    + " checkpoint's)")
+    String gradientPrecision;
+
+    @Option(
             names = "--no-estimates",
             description =
                     "the sound bounds alone, without the power iterations beside them (seconds instead of a minute"
@@ -65,6 +74,19 @@ public final class CertifyCommand implements Callable<Integer> {
         if (out != null && dataDir == null) {
             err.println("otnn certify: --out needs --data-dir (the test images are evaluated again)");
             return CommandLine.ExitCode.USAGE;
+        }
+        GradientPrecision precision = null;
+        if (gradientPrecision != null) {
+            if (out == null) {
+                err.println("otnn certify: --gradient-precision needs --out (the checkpoint is exported again)");
+                return CommandLine.ExitCode.USAGE;
+            }
+            try {
+                precision = GradientPrecision.parse(gradientPrecision);
+            } catch (IllegalArgumentException e) {
+                err.println("otnn certify: --gradient-precision: " + e.getMessage());
+                return CommandLine.ExitCode.USAGE;
+            }
         }
         if (!Files.isRegularFile(model.resolve(ModelMetadata.FILE_NAME))) {
             err.println("otnn certify: " + model + " is not a checkpoint (no " + ModelMetadata.FILE_NAME + ")");
@@ -88,7 +110,7 @@ public final class CertifyCommand implements Callable<Integer> {
                                 : Double.NaN);
                 return audit.unbounded().isEmpty() ? CommandLine.ExitCode.OK : TrainCommand.EXIT_VERIFICATION;
             }
-            Recertifier.Recertified r = Recertifier.recertify(model, dataDir, out);
+            Recertifier.Recertified r = Recertifier.recertify(model, dataDir, out, precision);
             ModelMetadata b = r.before(), a = r.after();
             o.printf(
                     Locale.ROOT,
@@ -118,6 +140,11 @@ public final class CertifyCommand implements Callable<Integer> {
                                 : Double.NaN,
                         e.getValue().asDouble());
             }
+            if (a.gradientPrecision() != b.gradientPrecision()) {
+                o.println("explain gradients " + b.gradientPrecision().label() + " -> "
+                        + a.gradientPrecision().label() + "; ‖∇f‖ min/mean/max "
+                        + gradientNorms(a));
+            }
             o.println("checkpoint " + r.dir() + " version " + a.version() + " (was " + b.version() + ")");
             return CommandLine.ExitCode.OK;
         } catch (PublishRefusedException e) {
@@ -136,5 +163,17 @@ public final class CertifyCommand implements Callable<Integer> {
             err.println("otnn certify: " + e.getMessage());
             return TrainCommand.EXIT_DATA;
         }
+    }
+
+    private static String gradientNorms(ModelMetadata m) {
+        JsonNode g = m.evaluation().get("gradientNorm");
+        return g == null
+                ? "not recorded"
+                : String.format(
+                        Locale.ROOT,
+                        "%.4f/%.4f/%.4f",
+                        g.get("min").asDouble(),
+                        g.get("mean").asDouble(),
+                        g.get("max").asDouble());
     }
 }

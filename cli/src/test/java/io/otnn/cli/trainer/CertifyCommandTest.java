@@ -1,8 +1,10 @@
 package io.otnn.cli.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import io.otnn.checkpoint.CheckpointManifest;
+import io.otnn.checkpoint.GradientPrecision;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.cli.OtnnCommand;
 import io.otnn.reference.ReferenceModel;
@@ -117,6 +119,33 @@ class CertifyCommandTest {
         assertThat(line.find()).as(r.out()).isTrue();
         assertThat(line.group(1)).isEqualTo(line.group(2));
         assertThat(r.out()).contains("checkpoint " + model.toAbsolutePath() + " version 2 (was 1)");
+
+        Path bf16 = tmp.resolve("dense-bf16");
+        Run rounded = run(
+                "certify",
+                "--model",
+                model.toString(),
+                "--data-dir",
+                Fixtures.fashionMnistMini().toString(),
+                "--out",
+                bf16.toString(),
+                "--gradient-precision",
+                "bf16");
+        assertThat(rounded.code()).as(rounded.err()).isZero();
+        assertThat(rounded.out()).containsPattern("explain gradients fp32 -> bf16; ‖∇f‖ min/mean/max [\\d./]+");
+        CheckpointManifest.read(bf16).verify(bf16);
+        ModelMetadata b = ModelMetadata.read(bf16.resolve(ModelMetadata.FILE_NAME));
+        assertThat(b.gradientPrecision()).isEqualTo(GradientPrecision.BF16);
+        assertThat(b.architecture().get(ModelMetadata.GRADIENT_PRODUCTS).asInt())
+                .isEqualTo(3);
+        // the logits and so the certificates are computed in fp32 as before; only the saliency is rounded
+        assertThat(b.evaluation().get("certifiedAccuracy"))
+                .isEqualTo(after.evaluation().get("certifiedAccuracy"));
+        assertThat(b.evaluation().get("meanCertificate"))
+                .isEqualTo(after.evaluation().get("meanCertificate"));
+        assertThat(b.evaluation().get("gradientNorm").get("mean").asDouble())
+                .isCloseTo(after.evaluation().get("gradientNorm").get("mean").asDouble(), offset(0.01))
+                .isNotEqualTo(after.evaluation().get("gradientNorm").get("mean").asDouble());
     }
 
     @Test
@@ -133,6 +162,28 @@ class CertifyCommandTest {
                 .singleElement()
                 .asString()
                 .contains("is not a checkpoint");
+
+        Run precisionAlone = run("certify", "--model", tmp.toString(), "--gradient-precision", "bf16");
+        assertThat(precisionAlone.code()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(precisionAlone.err().strip().lines())
+                .singleElement()
+                .asString()
+                .contains("--gradient-precision needs --out");
+        Run badPrecision = run(
+                "certify",
+                "--model",
+                tmp.toString(),
+                "--data-dir",
+                tmp.toString(),
+                "--out",
+                tmp.resolve("x").toString(),
+                "--gradient-precision",
+                "fp8");
+        assertThat(badPrecision.code()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(badPrecision.err().strip().lines())
+                .singleElement()
+                .asString()
+                .contains("unknown gradient precision 'fp8' (fp32 or bf16)");
 
         Run unknown = run("certify", "--model", tmp.toString(), "--bogus");
         assertThat(unknown.code()).isEqualTo(CommandLine.ExitCode.USAGE);

@@ -63,8 +63,8 @@ public final class SelfTest {
                 maxMarginGradient = Math.max(maxMarginGradient, Math.abs(e.margin()) / e.boundaryDistance());
             }
         }
-        Optional<String> gradients =
-                ExportCheck.gradientProblem(maxGradient, maxMarginGradient, lipschitz, c, model.logitCount());
+        Optional<String> gradients = ExportCheck.gradientProblem(
+                maxGradient, maxMarginGradient, lipschitz, c, model.logitCount(), model.gradientTolerance());
         if (gradients.isPresent()) {
             return gradients.map(problem -> "self-test on " + results.size() + " images: " + problem);
         }

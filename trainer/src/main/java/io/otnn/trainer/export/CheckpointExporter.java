@@ -12,6 +12,7 @@ import static io.otnn.checkpoint.SignatureContract.LOGITS;
 import static io.otnn.checkpoint.SignatureContract.STEP;
 import static io.otnn.checkpoint.SignatureContract.TARGET;
 
+import io.otnn.checkpoint.GradientPrecision;
 import io.otnn.checkpoint.SignatureContract;
 import io.otnn.trainer.layers.ExplicitGradient;
 import io.otnn.trainer.layers.Layer;
@@ -32,6 +33,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Assign;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
@@ -55,7 +57,7 @@ public final class CheckpointExporter {
     private static final class Weights {
         private final List<Param> values = new ArrayList<>();
         private final List<Placeholder<TFloat32>> feeds = new ArrayList<>();
-        private final List<Assign<TFloat32>> assigns = new ArrayList<>();
+        private final List<Assign<?>> assignments = new ArrayList<>();
 
         /** Variables {@code <prefix>0, <prefix>1, …} of {@code scope}, one per parameter. */
         List<Operand<TFloat32>> variables(Ops scope, String prefix, List<Param> params) {
@@ -65,7 +67,23 @@ public final class CheckpointExporter {
                 Variable<TFloat32> v = scope.withName(prefix + p).variable(Shape.of(param.shape()), TFloat32.class);
                 Placeholder<TFloat32> feed = scope.withName(prefix + p + "_value")
                         .placeholder(TFloat32.class, Placeholder.shape(Shape.of(param.shape())));
-                assigns.add(scope.assign(v, feed));
+                assignments.add(scope.assign(v, feed));
+                feeds.add(feed);
+                values.add(param);
+                vars.add(v);
+            }
+            return vars;
+        }
+
+        /** As {@link #variables}, stored rounded to bfloat16 (the frozen fp32 value is cast when it is assigned). */
+        List<Operand<?>> bf16Variables(Ops scope, String prefix, List<Param> params) {
+            List<Operand<?>> vars = new ArrayList<>();
+            for (int p = 0; p < params.size(); p++) {
+                Param param = params.get(p);
+                Variable<TBfloat16> v = scope.withName(prefix + p).variable(Shape.of(param.shape()), TBfloat16.class);
+                Placeholder<TFloat32> feed = scope.withName(prefix + p + "_value")
+                        .placeholder(TFloat32.class, Placeholder.shape(Shape.of(param.shape())));
+                assignments.add(scope.assign(v, scope.dtypes.cast(feed, TBfloat16.class)));
                 feeds.add(feed);
                 values.add(param);
                 vars.add(v);
@@ -81,7 +99,7 @@ public final class CheckpointExporter {
                 for (int k = 0; k < values.size(); k++) {
                     TFloat32 t = values.get(k).toTensor();
                     tensors.add(t);
-                    r.feed(feeds.get(k), t).addTarget(assigns.get(k));
+                    r.feed(feeds.get(k), t).addTarget(assignments.get(k));
                 }
                 r.run();
             } finally {
@@ -114,6 +132,39 @@ public final class CheckpointExporter {
             double min,
             double max)
             throws IOException {
+        writeSavedModel(dir, architecture, params, inputShape, logits, min, max, GradientPrecision.FP32);
+    }
+
+    /**
+     * The matrix products of the written-out backward pass of {@code architecture} (the layers whose gradient
+     * multiplies by a stored kernel), 0 when its gradients are TensorFlow's own.
+     */
+    public static int gradientProducts(Architecture architecture) {
+        if (!ExplainHeads.explicitlyDifferentiable(architecture.layers())) return 0;
+        return (int) architecture.layers().stream()
+                .filter(l -> l instanceof ExplicitGradient.Affine)
+                .count();
+    }
+
+    /**
+     * As {@link #writeSavedModel(Path, Architecture, List, long[], int, double, double)}, with the explain
+     * gradients' matrix products in {@code precision} (docs/checkpoint-format.md, "Gradient precision"); bf16 needs a
+     * network whose gradients are written out ({@link #gradientProducts} &gt; 0).
+     */
+    public static void writeSavedModel(
+            Path dir,
+            Architecture architecture,
+            List<List<Param>> params,
+            long[] inputShape,
+            int logits,
+            double min,
+            double max,
+            GradientPrecision precision)
+            throws IOException {
+        if (precision != GradientPrecision.FP32 && gradientProducts(architecture) == 0) {
+            throw new IllegalArgumentException("a " + precision.label() + " gradient needs a network of dense layers"
+                    + " whose gradient is written out, not " + architecture.describeLayers());
+        }
         try (Graph graph = new Graph()) {
             Ops tf = Ops.create(graph);
             Placeholder<TFloat32> images = tf.withName(IMAGES)
@@ -127,17 +178,16 @@ public final class CheckpointExporter {
             boolean explicit = ExplainHeads.explicitlyDifferentiable(layers);
             Weights weights = new Weights();
             List<List<Operand<TFloat32>>> layerVars = new ArrayList<>();
-            List<List<Operand<TFloat32>>> gradientVars = new ArrayList<>();
+            List<List<Operand<?>>> gradientVars = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
                 Ops scope = tf.withSubScope("layer" + i);
                 layerVars.add(weights.variables(scope, "w", params.get(i)));
+                List<Param> gradientParams =
+                        explicit ? ((ExplicitGradient) layers.get(i)).gradientParameters(params.get(i)) : List.of();
                 gradientVars.add(
-                        explicit
-                                ? weights.variables(
-                                        scope,
-                                        "g",
-                                        ((ExplicitGradient) layers.get(i)).gradientParameters(params.get(i)))
-                                : List.of());
+                        precision == GradientPrecision.BF16
+                                ? weights.bf16Variables(scope, "g", gradientParams)
+                                : List.copyOf(weights.variables(scope, "g", gradientParams)));
             }
             int camLayer = architecture.gradCamLayer();
             Operand<TFloat32> x = images;

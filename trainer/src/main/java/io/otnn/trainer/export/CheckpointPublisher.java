@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.otnn.checkpoint.CheckpointException;
 import io.otnn.checkpoint.CheckpointManifest;
 import io.otnn.checkpoint.ExportCheck;
+import io.otnn.checkpoint.GradientPrecision;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.checkpoint.SignatureContract;
 import io.otnn.trainer.TrainingConfig;
@@ -127,10 +128,28 @@ public final class CheckpointPublisher {
     }
 
     static void checkGradients(RobustnessEvaluation e, double lipschitz, double c, int logits) {
-        ExportCheck.gradientProblem(e.gradientNorm()[2], e.maxMarginGradient(), lipschitz, c, logits)
+        checkGradients(e, lipschitz, c, logits, 0);
+    }
+
+    /** As {@link #checkGradients(RobustnessEvaluation, double, double, int)} for a rounded backward pass. */
+    static void checkGradients(
+            RobustnessEvaluation e, double lipschitz, double c, int logits, double precisionTolerance) {
+        ExportCheck.gradientProblem(
+                        e.gradientNorm()[2], e.maxMarginGradient(), lipschitz, c, logits, precisionTolerance)
                 .ifPresent(problem -> {
                     throw new PublishRefusedException(problem + ": refusing to publish");
                 });
+    }
+
+    /**
+     * Records the gradients' precision in {@code architecture}: nothing for fp32 (the default a reader assumes),
+     * {@code gradientPrecision} and {@code gradientProducts} otherwise.
+     */
+    static void writeGradientPrecision(ObjectNode architecture, GradientPrecision precision, int products) {
+        architecture.remove(List.of(GradientPrecision.FIELD, ModelMetadata.GRADIENT_PRODUCTS));
+        if (precision == GradientPrecision.FP32) return;
+        architecture.put(GradientPrecision.FIELD, precision.label());
+        architecture.put(ModelMetadata.GRADIENT_PRODUCTS, products);
     }
 
     static int nextVersion(Path out, String name) {

@@ -45,7 +45,7 @@ public record ExplainHeads(Operand<TFloat32> gradTop1, Operand<TFloat32> gradMar
             List<Layer> layers,
             List<Operand<TFloat32>> layerInputs,
             List<List<Operand<TFloat32>>> params,
-            List<List<Operand<TFloat32>>> gradientParams) {}
+            List<List<Operand<?>>> gradientParams) {}
 
     /** Whether every layer writes out its input gradient, so that {@link #explicit} applies. */
     public static boolean explicitlyDifferentiable(List<Layer> layers) {

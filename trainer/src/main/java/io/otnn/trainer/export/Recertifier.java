@@ -2,7 +2,9 @@ package io.otnn.trainer.export;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.otnn.checkpoint.CheckpointManifest;
+import io.otnn.checkpoint.GradientPrecision;
 import io.otnn.checkpoint.ModelMetadata;
+import io.otnn.checkpoint.SignatureContract;
 import io.otnn.trainer.TrainingConfig;
 import io.otnn.trainer.data.DataSources;
 import io.otnn.trainer.data.Dataset;
@@ -40,9 +42,26 @@ public final class Recertifier {
      *     number of test images
      */
     public static Recertified recertify(Path checkpoint, Path dataDir, Path out) throws IOException {
+        return recertify(checkpoint, dataDir, out, null);
+    }
+
+    /**
+     * As {@link #recertify(Path, Path, Path)}, with the explain gradients in {@code precision}: when it differs from
+     * the checkpoint's, the SavedModel is exported again from the frozen weights ({@link CheckpointExporter}) instead
+     * of copied; null keeps the checkpoint's.
+     */
+    public static Recertified recertify(Path checkpoint, Path dataDir, Path out, GradientPrecision precision)
+            throws IOException {
         CheckpointManifest.read(checkpoint).verify(checkpoint);
         FrozenCheckpoint frozen = FrozenCheckpoint.read(checkpoint);
         ModelMetadata before = frozen.metadata();
+        GradientPrecision gradients = precision == null ? before.gradientPrecision() : precision;
+        int products = CheckpointExporter.gradientProducts(frozen.architecture());
+        if (gradients != GradientPrecision.FP32 && products == 0) {
+            throw new PublishRefusedException("a " + gradients.label() + " gradient needs a network whose gradient is"
+                    + " written out (dense layers), not "
+                    + frozen.architecture().describeLayers());
+        }
         RecordedLipschitz lipschitz = RecordedLipschitz.of(
                 frozen.architecture(), frozen.layerInputShapes(), frozen.parameters(), frozen.logits());
         if (!lipschitz.sound()) {
@@ -58,15 +77,30 @@ public final class Recertifier {
         Files.createDirectories(target.getParent());
         Path staging = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".staging-");
         try {
-            copyModel(checkpoint, staging);
+            if (gradients == before.gradientPrecision()) {
+                copyModel(checkpoint, staging);
+            } else {
+                copyAllBut(checkpoint, staging, Recertifier::isSavedModel);
+                ModelMetadata.Input in = before.input();
+                CheckpointExporter.writeSavedModel(
+                        staging,
+                        frozen.architecture(),
+                        frozen.parameters(),
+                        frozen.inputShape(),
+                        frozen.logits(),
+                        in.min(),
+                        in.max(),
+                        gradients);
+            }
+            double tolerance = gradients.gradientTolerance(products);
             RobustnessEvaluation e;
             try (ReloadedModel model = new ReloadedModel(staging, frozen.inputShape(), frozen.logits())) {
                 e = Evaluator.evaluate(
                         model, test, lipschitz.lipschitzConstant(), lipschitz.certificateFactor(), test.binary());
                 CheckpointPublisher.checkGradients(
-                        e, lipschitz.lipschitzConstant(), lipschitz.certificateFactor(), frozen.logits());
+                        e, lipschitz.lipschitzConstant(), lipschitz.certificateFactor(), frozen.logits(), tolerance);
             }
-            ModelMetadata after = metadata(before, lipschitz, e);
+            ModelMetadata after = metadata(before, lipschitz, e, gradients, products);
             Path file = staging.resolve(ModelMetadata.FILE_NAME);
             after.write(file);
             ModelMetadata.read(file);
@@ -78,9 +112,15 @@ public final class Recertifier {
         }
     }
 
-    static ModelMetadata metadata(ModelMetadata before, RecordedLipschitz lipschitz, RobustnessEvaluation e) {
+    static ModelMetadata metadata(
+            ModelMetadata before,
+            RecordedLipschitz lipschitz,
+            RobustnessEvaluation e,
+            GradientPrecision gradients,
+            int products) {
         ObjectNode architecture = before.architecture().deepCopy();
         architecture.remove("lipschitzEstimate");
+        CheckpointPublisher.writeGradientPrecision(architecture, gradients, products);
         lipschitz.writeTo(architecture);
         ObjectNode evaluation = CheckpointPublisher.evaluationNode(e);
         ObjectNode was = evaluation.putObject("recertified");
@@ -128,6 +168,15 @@ public final class Recertifier {
 
     /** Copies every file of the checkpoint but its metadata and manifest, which are written anew. */
     static void copyModel(Path from, Path to) throws IOException {
+        copyAllBut(from, to, rel -> false);
+    }
+
+    private static boolean isSavedModel(Path rel) {
+        return rel.toString().equals(SignatureContract.SAVED_MODEL_FILE) || rel.startsWith("variables");
+    }
+
+    /** As {@link #copyModel}, leaving out the files {@code skip} picks by their path relative to {@code from}. */
+    private static void copyAllBut(Path from, Path to, java.util.function.Predicate<Path> skip) throws IOException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(from)) {
             files = walk.filter(Files::isRegularFile).toList();
@@ -135,7 +184,9 @@ public final class Recertifier {
         for (Path f : files) {
             Path rel = from.relativize(f);
             String name = rel.toString();
-            if (name.equals(ModelMetadata.FILE_NAME) || name.equals(CheckpointManifest.FILE_NAME)) continue;
+            if (name.equals(ModelMetadata.FILE_NAME) || name.equals(CheckpointManifest.FILE_NAME) || skip.test(rel)) {
+                continue;
+            }
             Path dest = to.resolve(rel);
             Files.createDirectories(dest.getParent());
             Files.copy(f, dest, StandardCopyOption.COPY_ATTRIBUTES);

@@ -89,7 +89,7 @@ public final class BatchNormalization implements Layer, ExplicitGradient {
             Operand<TFloat32> cotangent,
             int copies,
             List<Operand<TFloat32>> params,
-            List<Operand<TFloat32>> gradientParams) {
+            List<Operand<?>> gradientParams) {
         return tf.math.mul(cotangent, params.get(0));
     }
 

@@ -3,6 +3,7 @@ package io.otnn.trainer.layers;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -27,7 +28,8 @@ public interface ExplicitGradient {
      * @param cotangent      {@code copies} batches of output cotangents stacked on the first axis: {@code [copies·N,
      *                       ...]}, each for the same inputs x
      * @param params         the inference parameters
-     * @param gradientParams the parameters of {@link #gradientParameters}, in that order
+     * @param gradientParams the parameters of {@link #gradientParameters}, in that order, as the export stores them:
+     *                       fp32, or bf16 for a kernel of a bf16 backward pass ({@link #product})
      * @return {@code [copies·N, ...]} of the input's shape
      */
     Operand<TFloat32> inputCotangent(
@@ -36,7 +38,7 @@ public interface ExplicitGradient {
             Operand<TFloat32> cotangent,
             int copies,
             List<Operand<TFloat32>> params,
-            List<Operand<TFloat32>> gradientParams);
+            List<Operand<?>> gradientParams);
 
     /**
      * A layer y = x·W + b whose first inference parameter is the kernel W {@code [in, out]}: the input cotangent is
@@ -56,9 +58,25 @@ public interface ExplicitGradient {
                 Operand<TFloat32> cotangent,
                 int copies,
                 List<Operand<TFloat32>> params,
-                List<Operand<TFloat32>> gradientParams) {
-            return tf.linalg.matMul(cotangent, gradientParams.get(0));
+                List<Operand<?>> gradientParams) {
+            return product(tf, cotangent, gradientParams.get(0));
         }
+    }
+
+    /**
+     * {@code cotangent · kernel}. A kernel stored in bfloat16 multiplies the cotangent rounded to bfloat16 (oneDNN
+     * accumulates in fp32 and rounds the product to bfloat16), and the product goes back to fp32.
+     */
+    @SuppressWarnings("unchecked")
+    static Operand<TFloat32> product(Ops tf, Operand<TFloat32> cotangent, Operand<?> kernel) {
+        if (kernel.type() == TFloat32.class) return tf.linalg.matMul(cotangent, (Operand<TFloat32>) kernel);
+        if (kernel.type() == TBfloat16.class) {
+            Operand<TBfloat16> product =
+                    tf.linalg.matMul(tf.dtypes.cast(cotangent, TBfloat16.class), (Operand<TBfloat16>) kernel);
+            return tf.dtypes.cast(product, TFloat32.class);
+        }
+        throw new IllegalArgumentException(
+                "a gradient kernel of type " + kernel.type().getSimpleName());
     }
 
     /** The kernel {@code [in, out]} of an affine layer transposed to {@code [out, in]}. */

@@ -31,7 +31,7 @@ public final class Flatten implements Layer, ExplicitGradient {
             Operand<TFloat32> cotangent,
             int copies,
             List<Operand<TFloat32>> params,
-            List<Operand<TFloat32>> gradientParams) {
+            List<Operand<?>> gradientParams) {
         return ExplicitGradient.stacked(tf, cotangent, inputShape);
     }
 

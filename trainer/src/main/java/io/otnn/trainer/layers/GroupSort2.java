@@ -41,7 +41,7 @@ public final class GroupSort2 implements Layer, ExplicitGradient {
             Operand<TFloat32> cotangent,
             int copies,
             List<Operand<TFloat32>> params,
-            List<Operand<TFloat32>> gradientParams) {
+            List<Operand<?>> gradientParams) {
         long[] pairs = pairShape(shape);
         int pairAxis = shape.length + 1;
         var inputs = tf.split(tf.constant(pairAxis), tf.reshape(x, tf.constant(pairs)), 2L);

@@ -25,7 +25,7 @@ public final class ReLU implements Layer, ExplicitGradient {
             Operand<TFloat32> cotangent,
             int copies,
             List<Operand<TFloat32>> params,
-            List<Operand<TFloat32>> gradientParams) {
+            List<Operand<?>> gradientParams) {
         Operand<TFloat32> open = tf.dtypes.cast(tf.math.greater(x, tf.constant(0f)), TFloat32.class);
         return ExplicitGradient.stacked(
                 tf, tf.math.mul(ExplicitGradient.byCopy(tf, cotangent, copies, shape), open), shape);

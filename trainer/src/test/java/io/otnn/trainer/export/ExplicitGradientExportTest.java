@@ -3,6 +3,7 @@ package io.otnn.trainer.export;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
+import io.otnn.checkpoint.GradientPrecision;
 import io.otnn.checkpoint.SignatureContract;
 import io.otnn.trainer.layers.BatchNormalization;
 import io.otnn.trainer.layers.Flatten;
@@ -26,6 +27,7 @@ import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
+import org.tensorflow.proto.framework.DataType;
 import org.tensorflow.proto.framework.SignatureDef;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -77,11 +79,53 @@ class ExplicitGradientExportTest {
                 .isTrue();
     }
 
+    @Test
+    void shouldRoundOnlyTheBackwardPassWhenTheGradientsAreBf16() throws Exception {
+        Architecture arch = Presets.dense(true, 0.0625, 10);
+        check(arch, 10, 6, GradientPrecision.BF16);
+        try (SavedModelBundle bundle = SavedModelBundle.load(tmp.resolve("m6").toString(), SignatureContract.TAG)) {
+            try (Result r = bundle.session()
+                    .runner()
+                    .fetch("layer1/g0")
+                    .fetch("layer1/w0")
+                    .run()) {
+                assertThat(r.get(0).dataType())
+                        .as("the stored transposed kernel")
+                        .isEqualTo(DataType.DT_BFLOAT16);
+                assertThat(r.get(1).dataType()).as("the forward kernel").isEqualTo(DataType.DT_FLOAT);
+            }
+        }
+        assertThat(CheckpointExporter.gradientProducts(arch)).isEqualTo(3);
+    }
+
+    @Test
+    void shouldRefuseABf16GradientForAConvolutionalNetwork() {
+        Architecture cnn = Presets.create("cnn", true, 0.0625, 10);
+        assertThat(CheckpointExporter.gradientProducts(cnn)).isZero();
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                .isThrownBy(() -> CheckpointExporter.writeSavedModel(
+                        tmp.resolve("cnn"), cnn, List.of(), INPUT, 10, 0, 1, GradientPrecision.BF16))
+                .withMessageContaining("bf16 gradient needs a network of dense layers");
+    }
+
     private void check(Architecture arch, int k, long seed) throws Exception {
+        check(arch, k, seed, GradientPrecision.FP32);
+    }
+
+    /**
+     * With bf16 gradients the logits stay those of the chain rule within fp32's tolerance, and the gradients carry
+     * bfloat16's rounding: within 3u per matrix product of the largest entry, and visibly rounded (the export would
+     * otherwise have silently stayed fp32).
+     */
+    private void check(Architecture arch, int k, long seed, GradientPrecision precision) throws Exception {
         Random random = new Random(seed);
         List<List<Param>> params = randomParameters(arch, random);
         Path dir = tmp.resolve("m" + seed);
-        CheckpointExporter.writeSavedModel(dir, arch, params, INPUT, k, 0, 1);
+        CheckpointExporter.writeSavedModel(dir, arch, params, INPUT, k, 0, 1, precision);
+        double tolerance = precision == GradientPrecision.FP32
+                ? 1e-4
+                : 3 * Math.scalb(1.0, -8) * CheckpointExporter.gradientProducts(arch);
+        double rounding = 0;
 
         float[] x = new float[N * 784];
         for (int i = 0; i < x.length; i++) x[i] = random.nextFloat();
@@ -114,11 +158,18 @@ class ExplicitGradientExportTest {
                     towardSeed[ranked[0]] += 1;
                     towardSeed[target[i]] -= 1;
                 }
-                assertClose(slice(explain[1], i), chain.backward(top1Seed), "grad_top1 of image " + i);
-                assertClose(slice(explain[2], i), chain.backward(marginSeed), "grad_margin of image " + i);
-                assertClose(slice(explainTo[1], i), chain.backward(top1Seed), "explain_to grad_top1 of image " + i);
-                assertClose(slice(explainTo[2], i), chain.backward(towardSeed), "explain_to grad_margin " + i);
+                rounding = Math.max(
+                        rounding,
+                        assertClose(slice(explain[1], i), chain.backward(top1Seed), tolerance, "grad_top1 " + i));
+                assertClose(slice(explain[2], i), chain.backward(marginSeed), tolerance, "grad_margin " + i);
+                assertClose(slice(explainTo[1], i), chain.backward(top1Seed), tolerance, "explain_to top1 " + i);
+                assertClose(slice(explainTo[2], i), chain.backward(towardSeed), tolerance, "explain_to margin " + i);
             }
+        }
+        if (precision == GradientPrecision.BF16) {
+            assertThat(rounding)
+                    .as("the bf16 gradient's deviation from the chain rule")
+                    .isGreaterThan(1e-4);
         }
     }
 
@@ -126,7 +177,8 @@ class ExplicitGradientExportTest {
         return Arrays.copyOfRange(flat, i * 784, (i + 1) * 784);
     }
 
-    private static void assertClose(float[] actual, double[] expected, String what) {
+    /** @return the largest deviation relative to the largest entry */
+    private static double assertClose(float[] actual, double[] expected, double tolerance, String what) {
         double scale = 0;
         for (double e : expected) scale = Math.max(scale, Math.abs(e));
         assertThat(scale).as(what + " is not trivially zero").isGreaterThan(1e-6);
@@ -134,7 +186,8 @@ class ExplicitGradientExportTest {
         for (int p = 0; p < expected.length; p++) worst = Math.max(worst, Math.abs(actual[p] - expected[p]));
         assertThat(worst / scale)
                 .as(what + ": largest deviation relative to the largest entry")
-                .isLessThan(1e-4);
+                .isLessThan(tolerance);
+        return worst / scale;
     }
 
     private static int[] ranked(float[] logits) {

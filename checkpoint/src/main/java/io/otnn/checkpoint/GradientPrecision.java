@@ -1,0 +1,56 @@
+package io.otnn.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Locale;
+
+/**
+ * The arithmetic of a checkpoint's explain gradients (docs/checkpoint-format.md, "Gradient precision"). The logits,
+ * the certificates and the self-check's boundary points and counterfactuals are always computed in fp32; only the
+ * backward pass that gives the saliency may run its matrix products in bfloat16, with its transposed kernels
+ * stored rounded to bfloat16 and the cotangent rounded before each product.
+ */
+public enum GradientPrecision {
+    FP32(0),
+    /**
+     * bfloat16 products (8 significant bits, unit roundoff u = 2⁻⁸): each dense layer rounds its cotangent and its
+     * kernel, so ‖∇̃‖ may exceed ‖∇‖ by a relative (1 + u)² per layer in the worst case.
+     */
+    BF16(Math.scalb(1.0, -8));
+
+    /** The field of {@code architecture} in {@code otnn-model.json} that records the precision. */
+    public static final String FIELD = "gradientPrecision";
+
+    private final double unitRoundoff;
+
+    GradientPrecision(double unitRoundoff) {
+        this.unitRoundoff = unitRoundoff;
+    }
+
+    /**
+     * The relative tolerance of the gradient-norm checks for a network with {@code products} matrix products in its
+     * backward pass, added to the fp32 tolerance: (1 + u)^(2·products) − 1, 0 for fp32.
+     */
+    public double gradientTolerance(int products) {
+        return Math.pow(1 + unitRoundoff, 2.0 * products) - 1;
+    }
+
+    /** The name written to the metadata: {@code fp32} or {@code bf16}. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code fp32} or {@code bf16}, as written by {@link #label}. */
+    public static GradientPrecision parse(String label) {
+        for (GradientPrecision p : values()) {
+            if (p.label().equals(label)) return p;
+        }
+        throw new IllegalArgumentException("unknown gradient precision '" + label + "' (fp32 or bf16)");
+    }
+
+    /** The precision an {@code architecture} object records; fp32 when it records none (checkpoints before it). */
+    public static GradientPrecision of(ObjectNode architecture) {
+        JsonNode p = architecture == null ? null : architecture.get(FIELD);
+        return p == null ? FP32 : parse(p.asText());
+    }
+}
