@@ -919,14 +919,16 @@ public final class StreamBench {
         ExplainerConfig config = new ExplainerConfig(props);
         Topics topics = topics(run);
         TopicCreator.createMissing(config.clientProperties(), TopicCreator.plan(config, topics));
-        Explanation template = template();
+        // one template per stream thread: Avro's deep copy of a bytes field moves the ByteBuffer's position while
+        // it reads, so two threads copying one template race (BufferUnderflowException)
+        ThreadLocal<Explanation> template = ThreadLocal.withInitial(this::template);
         var explanationSerde = topics.explanations().valueSerde();
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream(topics.images().name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                 .mapValues((key, value) -> {
                     try {
                         ImageInput image = format.readImage(topics.images().name(), null, value);
-                        return withId(template, image);
+                        return withId(template.get(), image);
                     } catch (RejectedRecordException e) {
                         return null;
                     }
