@@ -54,9 +54,9 @@ public final class ExportCheck {
         if (!(maxGradientNorm <= bound)) {
             return Optional.of(String.format(
                     Locale.ROOT,
-                    "max ‖∇ₓ f_top1‖ = %.6f on the test images exceeds L(1 + %.3g) = %.6f",
+                    "max ‖∇ₓ f_top1‖ = %.6f on the test images exceeds L(1 + %s) = %.6f",
                     maxGradientNorm,
-                    tolerance,
+                    precisionTolerance == 0 ? "1e-3" : String.format(Locale.ROOT, "%.3g", tolerance),
                     bound));
         }
         double marginTolerance = MARGIN_GRADIENT_TOLERANCE + precisionTolerance;
@@ -64,9 +64,9 @@ public final class ExportCheck {
         if (logits > 1 && !(maxMarginGradientNorm <= marginBound)) {
             return Optional.of(String.format(
                     Locale.ROOT,
-                    "max ‖∇ₓ (f_top1 − f_top2)‖ = %.6f exceeds c·L(1 + %.3g) = %.6f",
+                    "max ‖∇ₓ (f_top1 − f_top2)‖ = %.6f exceeds c·L(1 + %s) = %.6f",
                     maxMarginGradientNorm,
-                    marginTolerance,
+                    precisionTolerance == 0 ? "5e-3" : String.format(Locale.ROOT, "%.3g", marginTolerance),
                     marginBound));
         }
         return Optional.empty();
