@@ -20,6 +20,8 @@ public enum GradientPrecision {
 
     /** The field of {@code architecture} in {@code otnn-model.json} that records the precision. */
     public static final String FIELD = "gradientPrecision";
+    /** The field of {@code architecture} counting the matrix products of a rounded backward pass. */
+    public static final String PRODUCTS_FIELD = "gradientProducts";
 
     private final double unitRoundoff;
 
@@ -52,5 +54,33 @@ public enum GradientPrecision {
     public static GradientPrecision of(ObjectNode architecture) {
         JsonNode p = architecture == null ? null : architecture.get(FIELD);
         return p == null ? FP32 : parse(p.asText());
+    }
+
+    /**
+     * Records {@code precision} in {@code architecture}: nothing for fp32 (the default a reader assumes), {@link #FIELD}
+     * and {@link #PRODUCTS_FIELD} otherwise.
+     */
+    public static void record(ObjectNode architecture, GradientPrecision precision, int products) {
+        architecture.remove(java.util.List.of(FIELD, PRODUCTS_FIELD));
+        if (precision == FP32) return;
+        architecture.put(FIELD, precision.label());
+        architecture.put(PRODUCTS_FIELD, products);
+    }
+
+    /**
+     * The tolerance the recorded precision adds to the gradient-norm checks: {@link #gradientTolerance} for the
+     * recorded {@link #PRODUCTS_FIELD}, 0 for fp32.
+     *
+     * @throws CheckpointException when a rounded precision is recorded without a positive count of products
+     */
+    public static double recordedTolerance(ObjectNode architecture) {
+        GradientPrecision p = of(architecture);
+        if (p == FP32) return 0;
+        JsonNode products = architecture.get(PRODUCTS_FIELD);
+        if (products == null || !products.canConvertToInt() || products.asInt() < 1) {
+            throw new CheckpointException("architecture." + FIELD + " is " + p.label() + " but architecture."
+                    + PRODUCTS_FIELD + " is not a positive count");
+        }
+        return p.gradientTolerance(products.asInt());
     }
 }

@@ -41,8 +41,6 @@ public record ModelMetadata(
 
     public static final String FILE_NAME = "otnn-model.json";
     public static final int FORMAT_VERSION = 1;
-    /** The field of {@code architecture} counting the matrix products of a rounded backward pass. */
-    public static final String GRADIENT_PRODUCTS = "gradientProducts";
 
     public enum Task {
         BINARY,
@@ -91,18 +89,11 @@ public record ModelMetadata(
     }
 
     /**
-     * What the gradient-norm checks add to their tolerance for the recorded {@link #gradientPrecision}: its bound for
-     * the {@code architecture.gradientProducts} matrix products of the backward pass (0 for fp32).
+     * What the gradient-norm checks add to their tolerance for the recorded {@link #gradientPrecision}
+     * ({@link GradientPrecision#recordedTolerance}).
      */
     public double gradientTolerance() {
-        GradientPrecision p = gradientPrecision();
-        if (p == GradientPrecision.FP32) return 0;
-        var products = architecture.get(GRADIENT_PRODUCTS);
-        if (products == null || !products.canConvertToInt() || products.asInt() < 1) {
-            throw new CheckpointException("architecture." + GradientPrecision.FIELD + " is " + p.label()
-                    + " but architecture." + GRADIENT_PRODUCTS + " is not a positive count");
-        }
-        return p.gradientTolerance(products.asInt());
+        return GradientPrecision.recordedTolerance(architecture);
     }
 
     public String className(int index) {

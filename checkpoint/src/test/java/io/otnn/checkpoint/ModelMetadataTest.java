@@ -55,7 +55,7 @@ class ModelMetadataTest {
         assertThat(sample().gradientTolerance()).isZero();
 
         ModelMetadata s = sample();
-        s.architecture().put(GradientPrecision.FIELD, "bf16").put(ModelMetadata.GRADIENT_PRODUCTS, 3);
+        s.architecture().put(GradientPrecision.FIELD, "bf16").put(GradientPrecision.PRODUCTS_FIELD, 3);
         Path file = dir.resolve("bf16.json");
         s.write(file);
         ModelMetadata read = ModelMetadata.read(file);
@@ -77,7 +77,7 @@ class ModelMetadataTest {
                 .asString()
                 .contains("L(1 + 0.0247)");
 
-        s.architecture().remove(ModelMetadata.GRADIENT_PRODUCTS);
+        s.architecture().remove(GradientPrecision.PRODUCTS_FIELD);
         s.write(file);
         assertThatThrownBy(() -> ModelMetadata.read(file))
                 .isInstanceOf(CheckpointException.class)

@@ -136,7 +136,7 @@ class CertifyCommandTest {
         CheckpointManifest.read(bf16).verify(bf16);
         ModelMetadata b = ModelMetadata.read(bf16.resolve(ModelMetadata.FILE_NAME));
         assertThat(b.gradientPrecision()).isEqualTo(GradientPrecision.BF16);
-        assertThat(b.architecture().get(ModelMetadata.GRADIENT_PRODUCTS).asInt())
+        assertThat(b.architecture().get(GradientPrecision.PRODUCTS_FIELD).asInt())
                 .isEqualTo(3);
         // the logits and so the certificates are computed in fp32 as before; only the saliency is rounded
         assertThat(b.evaluation().get("certifiedAccuracy"))

@@ -37,6 +37,7 @@ import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.family.TType;
 
 /**
  * Writes the inference graph of a trained network as a SavedModel (docs/checkpoint-format.md): frozen, already
@@ -59,31 +60,20 @@ public final class CheckpointExporter {
         private final List<Placeholder<TFloat32>> feeds = new ArrayList<>();
         private final List<Assign<?>> assignments = new ArrayList<>();
 
-        /** Variables {@code <prefix>0, <prefix>1, …} of {@code scope}, one per parameter. */
-        List<Operand<TFloat32>> variables(Ops scope, String prefix, List<Param> params) {
-            List<Operand<TFloat32>> vars = new ArrayList<>();
+        /**
+         * Variables {@code <prefix>0, <prefix>1, …} of {@code scope}, one per parameter, stored as {@code type}: a
+         * frozen fp32 value is cast when it is assigned to a bfloat16 variable.
+         */
+        @SuppressWarnings("unchecked")
+        <T extends TType> List<Operand<T>> variables(Ops scope, String prefix, List<Param> params, Class<T> type) {
+            List<Operand<T>> vars = new ArrayList<>();
             for (int p = 0; p < params.size(); p++) {
                 Param param = params.get(p);
-                Variable<TFloat32> v = scope.withName(prefix + p).variable(Shape.of(param.shape()), TFloat32.class);
+                Variable<T> v = scope.withName(prefix + p).variable(Shape.of(param.shape()), type);
                 Placeholder<TFloat32> feed = scope.withName(prefix + p + "_value")
                         .placeholder(TFloat32.class, Placeholder.shape(Shape.of(param.shape())));
-                assignments.add(scope.assign(v, feed));
-                feeds.add(feed);
-                values.add(param);
-                vars.add(v);
-            }
-            return vars;
-        }
-
-        /** As {@link #variables}, stored rounded to bfloat16 (the frozen fp32 value is cast when it is assigned). */
-        List<Operand<?>> bf16Variables(Ops scope, String prefix, List<Param> params) {
-            List<Operand<?>> vars = new ArrayList<>();
-            for (int p = 0; p < params.size(); p++) {
-                Param param = params.get(p);
-                Variable<TBfloat16> v = scope.withName(prefix + p).variable(Shape.of(param.shape()), TBfloat16.class);
-                Placeholder<TFloat32> feed = scope.withName(prefix + p + "_value")
-                        .placeholder(TFloat32.class, Placeholder.shape(Shape.of(param.shape())));
-                assignments.add(scope.assign(v, scope.dtypes.cast(feed, TBfloat16.class)));
+                Operand<T> value = type == TFloat32.class ? (Operand<T>) feed : scope.dtypes.cast(feed, type);
+                assignments.add(scope.assign(v, value));
                 feeds.add(feed);
                 values.add(param);
                 vars.add(v);
@@ -181,13 +171,11 @@ public final class CheckpointExporter {
             List<List<Operand<?>>> gradientVars = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
                 Ops scope = tf.withSubScope("layer" + i);
-                layerVars.add(weights.variables(scope, "w", params.get(i)));
+                layerVars.add(weights.variables(scope, "w", params.get(i), TFloat32.class));
                 List<Param> gradientParams =
                         explicit ? ((ExplicitGradient) layers.get(i)).gradientParameters(params.get(i)) : List.of();
-                gradientVars.add(
-                        precision == GradientPrecision.BF16
-                                ? weights.bf16Variables(scope, "g", gradientParams)
-                                : List.copyOf(weights.variables(scope, "g", gradientParams)));
+                Class<? extends TType> stored = precision == GradientPrecision.BF16 ? TBfloat16.class : TFloat32.class;
+                gradientVars.add(List.copyOf(weights.variables(scope, "g", gradientParams, stored)));
             }
             int camLayer = architecture.gradCamLayer();
             Operand<TFloat32> x = images;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.otnn.checkpoint.CheckpointException;
 import io.otnn.checkpoint.CheckpointManifest;
 import io.otnn.checkpoint.ExportCheck;
-import io.otnn.checkpoint.GradientPrecision;
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.checkpoint.SignatureContract;
 import io.otnn.trainer.TrainingConfig;
@@ -139,17 +138,6 @@ public final class CheckpointPublisher {
                 .ifPresent(problem -> {
                     throw new PublishRefusedException(problem + ": refusing to publish");
                 });
-    }
-
-    /**
-     * Records the gradients' precision in {@code architecture}: nothing for fp32 (the default a reader assumes),
-     * {@code gradientPrecision} and {@code gradientProducts} otherwise.
-     */
-    static void writeGradientPrecision(ObjectNode architecture, GradientPrecision precision, int products) {
-        architecture.remove(List.of(GradientPrecision.FIELD, ModelMetadata.GRADIENT_PRODUCTS));
-        if (precision == GradientPrecision.FP32) return;
-        architecture.put(GradientPrecision.FIELD, precision.label());
-        architecture.put(ModelMetadata.GRADIENT_PRODUCTS, products);
     }
 
     static int nextVersion(Path out, String name) {

@@ -120,7 +120,7 @@ public final class Recertifier {
             int products) {
         ObjectNode architecture = before.architecture().deepCopy();
         architecture.remove("lipschitzEstimate");
-        CheckpointPublisher.writeGradientPrecision(architecture, gradients, products);
+        GradientPrecision.record(architecture, gradients, products);
         lipschitz.writeTo(architecture);
         ObjectNode evaluation = CheckpointPublisher.evaluationNode(e);
         ObjectNode was = evaluation.putObject("recertified");
