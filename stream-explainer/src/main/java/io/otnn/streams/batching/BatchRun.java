@@ -60,8 +60,12 @@ final class BatchRun {
     /** Decides an outcome (explanation or rejection) for every image of {@code batch}. */
     void run(List<WaitingImage> batch) {
         long batchStart = clock.getAsLong();
+        // the processor's clock is Kafka Streams' cached system time, which stands still through this call: the
+        // time since the batch started is read from the monotonic clock and added to it
+        long startNanos = System.nanoTime();
+        LongSupplier now = () -> batchStart + (System.nanoTime() - startNanos) / 1_000_000;
         List<Sampled> sampled = new ArrayList<>();
-        RuntimeException failure = attempt(batch, batchStart, batch.size() == 1, sampled);
+        RuntimeException failure = attempt(batch, batchStart, now, batch.size() == 1, sampled);
         List<WaitingImage> left = new ArrayList<>();
         for (WaitingImage image : batch) {
             if (!image.hasOutcome()) {
@@ -75,7 +79,7 @@ final class BatchRun {
                     batch.size(),
                     failure != null ? "the model call failed: " + failure : "their results were refused");
             for (WaitingImage image : left) {
-                attempt(List.of(image), batchStart, true, sampled);
+                attempt(List.of(image), batchStart, now, true, sampled);
             }
         }
         measureFidelity(sampled);
@@ -129,7 +133,8 @@ final class BatchRun {
      *
      * @return the model call's failure, or {@code null}
      */
-    private RuntimeException attempt(List<WaitingImage> images, long batchStart, boolean alone, List<Sampled> sampled) {
+    private RuntimeException attempt(
+            List<WaitingImage> images, long batchStart, LongSupplier now, boolean alone, List<Sampled> sampled) {
         float[][] pixels = new float[images.size()][];
         for (int i = 0; i < pixels.length; i++) {
             pixels[i] = images.get(i).pixels();
@@ -159,7 +164,7 @@ final class BatchRun {
             WaitingImage image = images.get(i);
             try {
                 ImageExplanation result = results.get(i);
-                image.explained(builder.build(image, result, batchStart, modelMs, pixels.length, clock.getAsLong()));
+                image.explained(builder.build(image, result, batchStart, modelMs, pixels.length, now.getAsLong()));
                 if (shadow != null) {
                     image.primaryResult(result);
                 }

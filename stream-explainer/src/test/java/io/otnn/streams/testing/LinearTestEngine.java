@@ -29,6 +29,7 @@ public final class LinearTestEngine implements ExplanationEngine {
     private final AtomicInteger modelCalls = new AtomicInteger();
     private final List<Integer> batchSizes = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile DriftReference driftReference = DriftReference.NONE;
+    private volatile long callMillis;
 
     public LinearTestEngine(int height, int width, int channels, int classes, long seed, Predicate<float[]> poison) {
         List<String> names = new ArrayList<>();
@@ -81,6 +82,12 @@ public final class LinearTestEngine implements ExplanationEngine {
     /** The reference statistics the topology's drift figures use (none unless set). */
     public LinearTestEngine withDriftReference(DriftReference reference) {
         this.driftReference = reference;
+        return this;
+    }
+
+    /** Makes every model call last at least {@code millis}, as a real model's does. */
+    public LinearTestEngine withCallMillis(long millis) {
+        this.callMillis = millis;
         return this;
     }
 
@@ -179,6 +186,14 @@ public final class LinearTestEngine implements ExplanationEngine {
             public List<ImageExplanation> explain(float[][] images) {
                 modelCalls.incrementAndGet();
                 batchSizes.add(images.length);
+                if (callMillis > 0) {
+                    try {
+                        Thread.sleep(callMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new ExplainerException("interrupted");
+                    }
+                }
                 List<ImageExplanation> results = new ArrayList<>(images.length);
                 for (float[] image : images) {
                     if (poison.test(image)) {

@@ -163,6 +163,22 @@ class ExplainerTopologyTest {
     }
 
     @Test
+    void shouldCountTheModelCallInTheExplanationsTotalTimeAndExplainedAt() {
+        // Kafka Streams' cached system time stands still through a processor call: an explanation stamped with it
+        // would leave the model call out of totalMs and date explainedAt to the batch's start
+        start(LinearTestEngine.small().withCallMillis(40), Map.of());
+        Instant eventTime = T0.minusMillis(500);
+        send(image(1, null, eventTime), T0);
+        driver.advanceWallClockTime(Duration.ofMillis(60));
+        Explanation e = explanations.readValue();
+        assertThat(e.getTimings().getModelMs()).isGreaterThanOrEqualTo(40);
+        assertThat(e.getTimings().getTotalMs() - e.getTimings().getQueuedMs())
+                .isGreaterThanOrEqualTo(Math.floor(e.getTimings().getModelMs()));
+        assertThat(e.getExplainedAt().toEpochMilli() - eventTime.toEpochMilli())
+                .isEqualTo((long) e.getTimings().getTotalMs());
+    }
+
+    @Test
     void shouldSendEveryBadRecordToTheDeadLetterTopicWithItsKindWhenInterleavedWithGoodOnes() {
         start(new LinearTestEngine(4, 4, 1, 3, 7, pixels -> pixels[0] == 0.5f), Map.of());
         long t = T0.toEpochMilli();
