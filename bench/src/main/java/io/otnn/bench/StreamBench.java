@@ -164,27 +164,25 @@ public final class StreamBench {
             }
             if (Boolean.getBoolean("bench.batchedOnly")) {
                 // a quick loop for throughput experiments (with -Dbench.cpu=true: CPU by thread): warm up, then the
-                // micro-batched throughput alone
+                // micro-batched throughput alone, each of -Dbench.alternate's settings in turn in every round
                 bench.warmUpBatched(n);
-                // -Dbench.alternate=commit.interval.ms=50,100: each round runs every value in turn, in this JVM
-                String[] alternate = System.getProperty("bench.alternate", "=").split("=", 2);
-                String[] values = alternate[1].isEmpty() ? new String[] {""} : alternate[1].split(",");
                 Map<String, List<Result>> results = new java.util.LinkedHashMap<>();
                 for (int i = 1; i <= rounds; i++) {
-                    for (String value : values) {
-                        bench.overrides = value.isEmpty() ? Map.of() : Map.of(alternate[0], value);
-                        results.computeIfAbsent(value, v -> new ArrayList<>())
-                                .add(bench.throughput(
-                                        "batched" + i + (value.isEmpty() ? "" : "-" + value), Mode.BATCHED, n));
+                    char name = 'a';
+                    for (Map.Entry<String, Map<String, Object>> setting :
+                            alternatives().entrySet()) {
+                        bench.overrides = setting.getValue();
+                        System.out.println("setting " + name + ": " + setting.getKey());
+                        results.computeIfAbsent(setting.getKey(), v -> new ArrayList<>())
+                                .add(bench.throughput("batched" + i + name++, Mode.BATCHED, n));
                     }
                 }
-                results.forEach((value, list) -> {
+                results.forEach((setting, list) -> {
                     Result mean = Result.mean(list);
                     System.out.printf(
                             Locale.ROOT,
-                            "%s%s: mean of %d rounds %,.0f/s, %.0f µs of CPU per image, mean batch %.1f%n",
-                            value.isEmpty() ? "defaults" : alternate[0] + "=",
-                            value,
+                            "%s: mean of %d rounds %,.0f/s, %.0f µs of CPU per image, mean batch %.1f%n",
+                            setting,
                             list.size(),
                             mean.rate(),
                             mean.cpuMicros(),
@@ -194,12 +192,34 @@ public final class StreamBench {
             }
             String latencyOnly = System.getProperty("bench.latencyOnly");
             if (latencyOnly != null) {
-                // a quick loop for latency experiments: warm up, then the micro-batched latency at the given rate
-                bench.throughput("warm-batched", Mode.BATCHED, n);
-                bench.throughput("warm-batched2", Mode.BATCHED, n);
+                // a quick loop for latency experiments: warm up, then the micro-batched latency at the given rate,
+                // each of -Dbench.alternate's settings in turn in every round
+                bench.warmUpBatched(n);
+                Map<String, List<Latency>> results = new java.util.LinkedHashMap<>();
                 for (int i = 1; i <= rounds; i++) {
-                    bench.latency("batched-lat" + i, Mode.BATCHED, Double.parseDouble(latencyOnly), latencySeconds);
+                    char name = 'a';
+                    for (Map.Entry<String, Map<String, Object>> setting :
+                            alternatives().entrySet()) {
+                        bench.overrides = setting.getValue();
+                        System.out.println("setting " + name + ": " + setting.getKey());
+                        results.computeIfAbsent(setting.getKey(), v -> new ArrayList<>())
+                                .add(bench.latency(
+                                        "batched-lat" + i + name++,
+                                        Mode.BATCHED,
+                                        Double.parseDouble(latencyOnly),
+                                        latencySeconds));
+                    }
                 }
+                results.forEach((setting, list) -> System.out.printf(
+                        Locale.ROOT,
+                        "%s: p50 %s ms, p99 %s ms (rounds in turn)%n",
+                        setting,
+                        list.stream()
+                                .map(l -> String.format(Locale.ROOT, "%.0f", l.p50()))
+                                .toList(),
+                        list.stream()
+                                .map(l -> String.format(Locale.ROOT, "%.0f", l.p99()))
+                                .toList()));
                 return;
             }
             List<Result> passes = new ArrayList<>();
@@ -888,6 +908,32 @@ public final class StreamBench {
                 .filter(k -> k.startsWith("bench.set."))
                 .forEach(k -> props.put(k.substring("bench.set.".length()), System.getProperty(k)));
         return props;
+    }
+
+    /**
+     * The settings {@code -Dbench.alternate} names, each run in turn: alternatives separated by {@code ,}, each a list
+     * of {@code key=value} joined by {@code &} ({@code batch.max.wait.ms=20&commit.interval.ms=50,batch.max.wait.ms=5});
+     * without it, the defaults alone.
+     */
+    private static Map<String, Map<String, Object>> alternatives() {
+        String spec = System.getProperty("bench.alternate", "");
+        Map<String, Map<String, Object>> out = new java.util.LinkedHashMap<>();
+        if (spec.isBlank()) {
+            out.put("defaults", Map.of());
+            return out;
+        }
+        for (String alternative : spec.split(",")) {
+            Map<String, Object> settings = new java.util.LinkedHashMap<>();
+            for (String pair : alternative.split("&")) {
+                String[] kv = pair.split("=", 2);
+                if (kv.length != 2) {
+                    throw new IllegalArgumentException("bench.alternate: not key=value: " + pair);
+                }
+                settings.put(kv[0].trim(), kv[1].trim());
+            }
+            out.put(alternative, settings);
+        }
+        return out;
     }
 
     /** Starts the topology of {@code mode}; the returned closeable stops it. */
