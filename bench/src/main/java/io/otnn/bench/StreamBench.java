@@ -166,17 +166,8 @@ public final class StreamBench {
                 // a quick loop for throughput experiments (with -Dbench.cpu=true: CPU by thread): warm up, then the
                 // micro-batched throughput alone, each of -Dbench.alternate's settings in turn in every round
                 bench.warmUpBatched(n);
-                Map<String, List<Result>> results = new java.util.LinkedHashMap<>();
-                for (int i = 1; i <= rounds; i++) {
-                    char name = 'a';
-                    for (Map.Entry<String, Map<String, Object>> setting :
-                            alternatives().entrySet()) {
-                        bench.overrides = setting.getValue();
-                        System.out.println("setting " + name + ": " + setting.getKey());
-                        results.computeIfAbsent(setting.getKey(), v -> new ArrayList<>())
-                                .add(bench.throughput("batched" + i + name++, Mode.BATCHED, n));
-                    }
-                }
+                Map<String, List<Result>> results =
+                        bench.alternated(rounds, "batched", run -> bench.throughput(run, Mode.BATCHED, n));
                 results.forEach((setting, list) -> {
                     Result mean = Result.mean(list);
                     System.out.printf(
@@ -195,21 +186,9 @@ public final class StreamBench {
                 // a quick loop for latency experiments: warm up, then the micro-batched latency at the given rate,
                 // each of -Dbench.alternate's settings in turn in every round
                 bench.warmUpBatched(n);
-                Map<String, List<Latency>> results = new java.util.LinkedHashMap<>();
-                for (int i = 1; i <= rounds; i++) {
-                    char name = 'a';
-                    for (Map.Entry<String, Map<String, Object>> setting :
-                            alternatives().entrySet()) {
-                        bench.overrides = setting.getValue();
-                        System.out.println("setting " + name + ": " + setting.getKey());
-                        results.computeIfAbsent(setting.getKey(), v -> new ArrayList<>())
-                                .add(bench.latency(
-                                        "batched-lat" + i + name++,
-                                        Mode.BATCHED,
-                                        Double.parseDouble(latencyOnly),
-                                        latencySeconds));
-                    }
-                }
+                double rate = Double.parseDouble(latencyOnly);
+                Map<String, List<Latency>> results = bench.alternated(
+                        rounds, "batched-lat", run -> bench.latency(run, Mode.BATCHED, rate, latencySeconds));
                 results.forEach((setting, list) -> System.out.printf(
                         Locale.ROOT,
                         "%s: p50 %s ms, p99 %s ms (rounds in turn)%n",
@@ -908,6 +887,31 @@ public final class StreamBench {
                 .filter(k -> k.startsWith("bench.set."))
                 .forEach(k -> props.put(k.substring("bench.set.".length()), System.getProperty(k)));
         return props;
+    }
+
+    /** One measured phase of a run, named for its topics and application id. */
+    @FunctionalInterface
+    private interface Phase<T> {
+        T run(String name) throws Exception;
+    }
+
+    /**
+     * {@code rounds} rounds of {@code phase}, each round running every setting of {@link #alternatives} in turn;
+     * the results by setting, in round order.
+     */
+    private <T> Map<String, List<T>> alternated(int rounds, String prefix, Phase<T> phase) throws Exception {
+        Map<String, List<T>> results = new java.util.LinkedHashMap<>();
+        for (int i = 1; i <= rounds; i++) {
+            char name = 'a';
+            for (Map.Entry<String, Map<String, Object>> setting : alternatives().entrySet()) {
+                overrides = setting.getValue();
+                System.out.println("setting " + name + ": " + setting.getKey());
+                results.computeIfAbsent(setting.getKey(), v -> new ArrayList<>())
+                        .add(phase.run(prefix + i + name++));
+            }
+        }
+        overrides = Map.of();
+        return results;
     }
 
     /**
