@@ -84,7 +84,7 @@ final class BatchRun {
         }
         measureFidelity(sampled);
         if (shadow != null) {
-            shadow.run(batch, batchStart);
+            shadow.run(batch, batchStart, now);
         }
     }
 

@@ -266,13 +266,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
                 : null;
         ShadowBatch shadowBatch = shadowExplainer == null
                 ? null
-                : new ShadowBatch(
-                        shadowExplainer,
-                        () -> model,
-                        settings.application(),
-                        context::currentSystemTimeMs,
-                        shadow.counters(),
-                        meters);
+                : new ShadowBatch(shadowExplainer, () -> model, settings.application(), shadow.counters(), meters);
         this.batchRun = new BatchRun(
                 next,
                 new ExplanationBuilder(model, settings.application()),

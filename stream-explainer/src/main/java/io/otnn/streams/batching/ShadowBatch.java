@@ -27,7 +27,6 @@ final class ShadowBatch {
     private final ShadowExplainer explainer;
     private final Supplier<ModelMetadata> primary;
     private final String application;
-    private final LongSupplier clock;
     private final ShadowCounters counters;
     private final ExplainerMeters meters;
     private ExplanationBuilder builder;
@@ -38,18 +37,20 @@ final class ShadowBatch {
             ShadowExplainer explainer,
             Supplier<ModelMetadata> primary,
             String application,
-            LongSupplier clock,
             ShadowCounters counters,
             ExplainerMeters meters) {
         this.meters = meters;
         this.explainer = explainer;
         this.primary = primary;
         this.application = application;
-        this.clock = clock;
         this.counters = counters;
     }
 
-    void run(List<WaitingImage> batch, long batchStart) {
+    /**
+     * @param batchStart wall clock when the primary's batch started (epoch ms)
+     * @param now        the batch's wall clock, advancing through the call (see {@link BatchRun#run})
+     */
+    void run(List<WaitingImage> batch, long batchStart, LongSupplier now) {
         List<WaitingImage> explained = batch.stream()
                 .filter(image -> image.explanation() != null && image.primaryResult() != null)
                 .toList();
@@ -92,7 +93,7 @@ final class ShadowBatch {
                         batchStart,
                         modelMs,
                         pixels.length,
-                        clock.getAsLong(),
+                        now.getAsLong(),
                         image.explanation().getInput());
                 image.shadowExplained(
                         explanation,

@@ -129,6 +129,12 @@ class ShadowModelTest {
                         .isCloseTo(direct.get(i).radius(), within(1e-5));
                 assertThat(explanations.get(ids.get(i)).getPredictedClass())
                         .isEqualTo(directPrimary.get(i).predicted());
+                // stamped after both model calls, the primary's and then its own: the shadow's explanation comes at
+                // least its own call later than the primary's
+                assertThat(e.getExplainedAt().toEpochMilli()
+                                - explanations.get(ids.get(i)).getExplainedAt().toEpochMilli())
+                        .as(ids.get(i))
+                        .isGreaterThanOrEqualTo((long) Math.floor(e.getTimings().getModelMs()));
             }
             // the two models differ: a comparison of a model with itself would prove less
             assertThat(ids.stream().filter(id -> {
