@@ -1,5 +1,6 @@
 package io.otnn.bench;
 
+import io.otnn.explain.engine.TensorFlowEnvironment;
 import io.otnn.trainer.layers.Normalizers;
 import io.otnn.trainer.losses.LossSpec;
 import io.otnn.trainer.model.Architecture;
@@ -31,6 +32,7 @@ public final class TrainingBench {
     private TrainingBench() {}
 
     public static void main(String[] args) {
+        TensorFlowEnvironment.prepare();
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         System.out.printf(
                 Locale.ROOT,

@@ -11,6 +11,7 @@ import io.otnn.cli.streams.ExplainCommand;
 import io.otnn.cli.trainer.CertifyCommand;
 import io.otnn.cli.trainer.TrainCommand;
 import io.otnn.cli.training.TrainerCommand;
+import io.otnn.explain.engine.TensorFlowEnvironment;
 import io.otnn.local.LocalStackException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -85,6 +86,8 @@ public final class OtnnCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        // before any command loads TensorFlow's natives, which read their environment once
+        TensorFlowEnvironment.prepare();
         System.exit(commandLine().execute(args));
     }
 }

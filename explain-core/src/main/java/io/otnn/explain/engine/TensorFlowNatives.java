@@ -28,6 +28,8 @@ public final class TensorFlowNatives {
         if (started != null) return started;
         synchronized (TensorFlowNatives.class) {
             if (engine != null) return engine;
+            // read by the native library when it loads, so before the first load
+            TensorFlowEnvironment.prepare();
             // never let DJL reach for the network: every native is already on the class path
             System.setProperty("ai.djl.offline", "true");
             String library;

@@ -2,6 +2,7 @@ package io.otnn.trainer.diagnostics;
 
 import io.otnn.checkpoint.ModelMetadata;
 import io.otnn.checkpoint.SignatureContract;
+import io.otnn.explain.engine.TensorFlowEnvironment;
 import io.otnn.trainer.layers.Layer;
 import io.otnn.trainer.layers.Param;
 import io.otnn.trainer.model.Architecture;
@@ -31,6 +32,8 @@ public record FrozenCheckpoint(
 
     /** Reads the checkpoint at {@code dir} (a SavedModel and its {@code otnn-model.json}). */
     public static FrozenCheckpoint read(Path dir) {
+        // TensorFlow's natives read their environment once, when they load
+        TensorFlowEnvironment.prepare();
         ModelMetadata metadata = ModelMetadata.read(dir.resolve(ModelMetadata.FILE_NAME));
         var a = metadata.architecture();
         Architecture arch = Presets.create(

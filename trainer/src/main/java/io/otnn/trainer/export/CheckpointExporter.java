@@ -14,6 +14,7 @@ import static io.otnn.checkpoint.SignatureContract.TARGET;
 
 import io.otnn.checkpoint.GradientPrecision;
 import io.otnn.checkpoint.SignatureContract;
+import io.otnn.explain.engine.TensorFlowEnvironment;
 import io.otnn.trainer.layers.ExplicitGradient;
 import io.otnn.trainer.layers.Layer;
 import io.otnn.trainer.layers.Param;
@@ -48,6 +49,11 @@ import org.tensorflow.types.family.TType;
  * counterfactuals it builds.
  */
 public final class CheckpointExporter {
+
+    static {
+        // TensorFlow's natives read their environment once, when they load (TensorFlowEnvironment)
+        TensorFlowEnvironment.prepare();
+    }
 
     /** The name of the Grad-CAM activation A in the exported graph (a tensor that can be fetched or fed). */
     public static final String GRADCAM_ACTIVATIONS = "gradcam_activations";

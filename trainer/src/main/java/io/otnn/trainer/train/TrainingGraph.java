@@ -1,5 +1,6 @@
 package io.otnn.trainer.train;
 
+import io.otnn.explain.engine.TensorFlowEnvironment;
 import io.otnn.trainer.eval.ModelRunner;
 import io.otnn.trainer.export.ExplainHeads;
 import io.otnn.trainer.layers.Layer;
@@ -28,6 +29,11 @@ import org.tensorflow.types.TFloat32;
  * inference form of the same layers for evaluation.
  */
 public final class TrainingGraph implements ModelRunner, AutoCloseable {
+
+    static {
+        // TensorFlow's natives read their environment once, when they load (TensorFlowEnvironment)
+        TensorFlowEnvironment.prepare();
+    }
 
     public static final float ADAM_BETA1 = 0.9f;
     public static final float ADAM_BETA2 = 0.999f;
