@@ -61,6 +61,12 @@ public final class OtnnCommand implements Runnable {
     /** A command line with the project's error handling: misuse is one line on stderr and exit 2. */
     public static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new OtnnCommand());
+        cmd.setExecutionStrategy(parseResult -> {
+            // after the options set the log levels (LoggingMixin), before any command loads TensorFlow's natives,
+            // which read their environment once
+            TensorFlowEnvironment.prepare();
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         cmd.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("otnn: " + ex.getMessage() + " (see 'otnn --help')");
@@ -86,8 +92,6 @@ public final class OtnnCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        // before any command loads TensorFlow's natives, which read their environment once
-        TensorFlowEnvironment.prepare();
         System.exit(commandLine().execute(args));
     }
 }

@@ -19,11 +19,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The JVM's {@link System#getenv} is a copy taken at start-up: the variable is set in the C library's environment,
  * which the native library reads, through JNA. Idempotent and thread-safe; a call after TensorFlow has loaded changes
- * nothing for that process.
+ * nothing for that process. It creates a logger only to warn, so that a command line can call it before its log levels
+ * are final.
  */
 public final class TensorFlowEnvironment {
-
-    private static final Logger LOG = LoggerFactory.getLogger(TensorFlowEnvironment.class);
 
     /** TensorFlow's switch of its oneDNN kernels: 1 on, 0 off. */
     public static final String ONEDNN = "TF_ENABLE_ONEDNN_OPTS";
@@ -51,12 +50,9 @@ public final class TensorFlowEnvironment {
             CLibrary c = cLibrary();
             if (c == null) return;
             String given = c.getenv(ONEDNN);
-            if (given != null) {
-                LOG.debug("{}={} from the environment", ONEDNN, given);
-                return;
-            }
+            if (given != null) return;
             if (c.setenv(ONEDNN, ONEDNN_DEFAULT, 0) != 0) {
-                LOG.warn("could not set {}={}; TensorFlow chooses its kernels by itself", ONEDNN, ONEDNN_DEFAULT);
+                log().warn("could not set {}={}; TensorFlow chooses its kernels by itself", ONEDNN, ONEDNN_DEFAULT);
             }
         }
     }
@@ -67,6 +63,10 @@ public final class TensorFlowEnvironment {
         return c == null ? null : c.getenv(name);
     }
 
+    private static Logger log() {
+        return LoggerFactory.getLogger(TensorFlowEnvironment.class);
+    }
+
     private static CLibrary cLibrary() {
         if (Platform.isWindows()) {
             // TensorFlow's natives here are Linux-only; Windows's C runtime has no setenv
@@ -75,7 +75,10 @@ public final class TensorFlowEnvironment {
         try {
             return Native.load(Platform.C_LIBRARY_NAME, CLibrary.class);
         } catch (UnsatisfiedLinkError | RuntimeException e) {
-            LOG.warn("cannot reach the C library to set {} ({}); TensorFlow chooses its kernels by itself", ONEDNN, e);
+            log().warn(
+                            "cannot reach the C library to set {} ({}); TensorFlow chooses its kernels by itself",
+                            ONEDNN,
+                            e);
             return null;
         }
     }
