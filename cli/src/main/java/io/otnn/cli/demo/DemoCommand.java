@@ -158,6 +158,12 @@ public final class DemoCommand implements Callable<Integer> {
     boolean swap;
 
     @Option(
+            names = "--until-swapped",
+            description = "Stop as soon as the next version has explained images, --duration at the latest (for "
+                    + "scripts that want to see the swap, however long the training takes on the machine).")
+    boolean untilSwapped;
+
+    @Option(
             names = "--next-epochs",
             paramLabel = "N",
             defaultValue = "3",
@@ -173,6 +179,10 @@ public final class DemoCommand implements Callable<Integer> {
         if (nextEpochs < 1) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--next-epochs must be at least 1, got " + nextEpochs);
+        }
+        if (untilSwapped && !swap) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--until-swapped needs the swap: it excludes --no-swap");
         }
         if (train && model != null) {
             throw new CommandLine.ParameterException(
@@ -424,6 +434,7 @@ public final class DemoCommand implements Callable<Integer> {
         boolean tty = System.console() != null;
         long lastPrint = 0;
         String request = null;
+        boolean swapped = false;
         try (ExplanationPictures drawings = new ExplanationPictures(
                         out.resolve("explanations"),
                         pictures,
@@ -481,16 +492,31 @@ public final class DemoCommand implements Callable<Integer> {
                 }
                 for (ConsumerRecord<String, ModelServingStatus> record : serving.poll(Duration.ZERO)) {
                     onServing(record.value(), console, tty);
+                    swapped |= record.value().getState() == ServingState.SERVING
+                            && record.value().getModelVersion() > metadata.version();
                 }
                 long now = System.currentTimeMillis();
+                if (untilSwapped && swapped && explainedByANewerVersion(status, metadata)) {
+                    printStatus(console, tty, status, now);
+                    event(console, tty, "The next version explains images: stopping (--until-swapped)");
+                    break;
+                }
                 if (now - lastPrint >= 1_000) {
                     lastPrint = now;
-                    console.print(tty ? "\r" + status.line(now) + "   " : status.line(now) + System.lineSeparator());
-                    console.flush();
+                    printStatus(console, tty, status, now);
                 }
             }
         }
         return status;
+    }
+
+    private static void printStatus(PrintWriter console, boolean tty, LiveStatus status, long now) {
+        console.print(tty ? "\r" + status.line(now) + "   " : status.line(now) + System.lineSeparator());
+        console.flush();
+    }
+
+    private static boolean explainedByANewerVersion(LiveStatus status, ModelMetadata first) {
+        return status.explainedByVersion().keySet().stream().anyMatch(version -> version > first.version());
     }
 
     private static void onTraining(TrainingStatus s, LiveStatus status, PrintWriter console, boolean tty) {

@@ -44,8 +44,10 @@ class DemoCommandTest {
                 "1",
                 "--next-epochs",
                 "1",
+                // the swap comes when the trainer service's training ends, which takes longer on a slower machine
+                "--until-swapped",
                 "--duration",
-                "75s",
+                "240s",
                 "--rate",
                 "100",
                 "--pictures",
@@ -75,10 +77,11 @@ class DemoCommandTest {
                 .containsPattern("The trainer service published " + name + " v2 \\(test accuracy [\\d.]+ %\\) "
                         + "at http://127\\.0\\.0\\.1:\\d+/models/" + name + "/2\\.tar\\.gz")
                 .containsPattern("The explainer swapped to " + name + " v2 in \\d+ ms")
-                .containsPattern("model v2 \\(v1 [\\d,]+, v2 [\\d,]+\\)  explained");
+                .containsPattern("model v2 \\(v1 [\\d,]+, v2 [\\d,]+\\)  explained")
+                .contains("The next version explains images: stopping (--until-swapped)");
         long explained = Long.parseLong(total.group(1).replace(",", ""));
         assertThat(explained)
-                .as("explanations read back in 50 s at 100 images/s")
+                .as("explanations read back at 100 images/s until the swap")
                 .isGreaterThan(100);
         assertThat(total.group(2)).isEqualTo("0");
         assertThat(printed).containsPattern("explained [\\d,]+ \\(\\d+/s\\)  latency p50 \\d+ ms p99 \\d+ ms");
@@ -159,6 +162,20 @@ class DemoCommandTest {
         assertThat(exit).isEqualTo(2);
         assertThat(stderr.toString().strip())
                 .startsWith("otnn: --train and --model exclude each other: train a model or serve one")
+                .doesNotContain("\n");
+    }
+
+    @Test
+    void shouldRefuseToWaitForASwapItWasToldNotToMake() {
+        StringWriter stderr = new StringWriter();
+        CommandLine cmd = OtnnCommand.commandLine();
+        cmd.setErr(new PrintWriter(stderr, true));
+
+        int exit = cmd.execute("demo", "--until-swapped", "--no-swap", "--out", out.toString());
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(stderr.toString().strip())
+                .startsWith("otnn: --until-swapped needs the swap: it excludes --no-swap")
                 .doesNotContain("\n");
     }
 
