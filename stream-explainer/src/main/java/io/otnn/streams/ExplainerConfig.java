@@ -1,6 +1,7 @@
 package io.otnn.streams;
 
 import io.otnn.explain.metrics.Baseline;
+import io.otnn.streams.batching.CommitAfterBatch;
 import io.otnn.streams.drift.DriftThresholds;
 import io.otnn.streams.fidelity.FidelitySettings;
 import io.otnn.streams.shadow.ShadowTopics;
@@ -140,6 +141,11 @@ public final class ExplainerConfig extends AbstractConfig {
     public static final String BATCH_MAX_WAIT_MS_CONFIG = "batch.max.wait.ms";
     public static final String BATCH_MAX_WAIT_MS_DOC =
             "Longest time (wall clock) an image waits for its batch to fill before a smaller batch is explained.";
+
+    public static final String COMMIT_AFTER_BATCH_CONFIG = "commit.after.batch";
+    public static final String COMMIT_AFTER_BATCH_DOC = "Which batches ask for a commit as soon as their outcomes "
+            + "are forwarded, so that read_committed consumers see them without waiting for commit.interval.ms: none, "
+            + "partial (batches smaller than batch.max.size, i.e. traffic below capacity) or every.";
 
     public static final String BATCHING_BUFFER_CONFIG = "batching.buffer";
     public static final String BATCHING_BUFFER_DOC = "Where images wait for their batch: in-memory (explained right "
@@ -369,6 +375,13 @@ public final class ExplainerConfig extends AbstractConfig {
                     Importance.HIGH,
                     BATCH_MAX_WAIT_MS_DOC)
             .define(
+                    COMMIT_AFTER_BATCH_CONFIG,
+                    Type.STRING,
+                    "none",
+                    ConfigDef.ValidString.in("none", "partial", "every"),
+                    Importance.MEDIUM,
+                    COMMIT_AFTER_BATCH_DOC)
+            .define(
                     BATCHING_BUFFER_CONFIG,
                     Type.STRING,
                     "in-memory",
@@ -592,6 +605,10 @@ public final class ExplainerConfig extends AbstractConfig {
     }
 
     /** {@code in-memory} or {@code changelogged}. */
+    public CommitAfterBatch commitAfterBatch() {
+        return CommitAfterBatch.parse(getString(COMMIT_AFTER_BATCH_CONFIG));
+    }
+
     public String batchingBuffer() {
         return getString(BATCHING_BUFFER_CONFIG);
     }

@@ -154,6 +154,18 @@ class ExplainerConfigTest {
     }
 
     @Test
+    void shouldReadCommitAfterBatchAndNameTheKeyWhenAnUnknownValueIsGiven() {
+        assertThat(new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "commit.after.batch", "every"))
+                        .commitAfterBatch())
+                .isEqualTo(io.otnn.streams.batching.CommitAfterBatch.EVERY);
+        assertThatThrownBy(
+                        () -> new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "commit.after.batch", "now")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("commit.after.batch")
+                .hasMessageContaining("partial");
+    }
+
+    @Test
     void shouldLetAFlagOverrideTheProcessingGuaranteeAndCommitIntervalWhenSomeoneInsists() {
         ExplainerConfig config = new ExplainerConfig(Map.of(
                 "bootstrap.servers",

@@ -2,6 +2,7 @@ package io.otnn.streams.batching;
 
 import io.otnn.streams.fidelity.FidelitySettings;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What a {@link BatchingExplainProcessor} needs to know besides its collaborators.
@@ -13,6 +14,8 @@ import java.util.List;
  * @param metricsWindowMs size of the metric windows the partial figures are counted into
  * @param epsilons        the ε of the certified fractions
  * @param fidelity        the online fidelity of the saliency maps ({@code fidelity.*})
+ * @param commitAfter     which batches ask Kafka Streams to commit as soon as their outcomes are forwarded
+ *                        ({@code commit.after.batch})
  */
 public record BatchSettings(
         int maxBatchSize,
@@ -21,7 +24,28 @@ public record BatchSettings(
         String application,
         long metricsWindowMs,
         List<Double> epsilons,
-        FidelitySettings fidelity) {
+        FidelitySettings fidelity,
+        CommitAfterBatch commitAfter) {
+
+    /** Commits at {@code commit.interval.ms} only. */
+    public BatchSettings(
+            int maxBatchSize,
+            long maxWaitMs,
+            int maxImageBytes,
+            String application,
+            long metricsWindowMs,
+            List<Double> epsilons,
+            FidelitySettings fidelity) {
+        this(
+                maxBatchSize,
+                maxWaitMs,
+                maxImageBytes,
+                application,
+                metricsWindowMs,
+                epsilons,
+                fidelity,
+                CommitAfterBatch.NONE);
+    }
 
     /** Without the online fidelity. */
     public BatchSettings(
@@ -39,5 +63,15 @@ public record BatchSettings(
             throw new IllegalArgumentException("maxBatchSize must be at least 1, got " + maxBatchSize);
         }
         epsilons = List.copyOf(epsilons);
+        Objects.requireNonNull(commitAfter, "commitAfter");
+    }
+
+    /** Whether a batch of {@code size} images asks for a commit once its outcomes are forwarded. */
+    boolean commitsAfter(int size) {
+        return switch (commitAfter) {
+            case NONE -> false;
+            case PARTIAL -> size < maxBatchSize;
+            case EVERY -> true;
+        };
     }
 }

@@ -51,6 +51,9 @@ import org.slf4j.LoggerFactory;
  *   <li>with {@link io.otnn.streams.batching.commit.InMemoryBeforeCommit}: right before every commit of the task,
  *       whatever the batch's size.</li>
  * </ul>
+ * With {@code commit.after.batch} a batch then asks Kafka Streams for a commit ({@link CommitAfterBatch}), which
+ * publishes its explanations without waiting for the commit interval; the commit runs every task's pre-commit hook
+ * first, as any other.
  * The task that runs a batch forwards the outcomes of its own images at once; those of the thread's other tasks
  * wait until their own task runs ({@code process}, its punctuator, its pre-commit hook), so that an outcome only
  * ever joins a transaction that commits its own image's offset: a task left out of a commit (a corrupted one,
@@ -180,8 +183,9 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         EventTime time = guard.policy().decide(image.input().eventTime(), received.timestamp(), received.receivedAt());
         batch.add(new WaitingImage(this, received, image.input(), image.pixels(), time, taskBuffer.keep(received)));
         if (batch.size() >= settings.maxBatchSize()) {
-            explainThreadBatch();
+            boolean commit = explainThreadBatch();
             forwardDecided();
+            requestCommitIf(commit);
         }
     }
 
@@ -192,8 +196,20 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         acceptRestored();
         List<WaitingImage> batch = batches.waiting();
         if (!batch.isEmpty() && now - batch.get(0).received().receivedAt() >= settings.maxWaitMs()) {
-            explainThreadBatch();
+            boolean commit = explainThreadBatch();
             forwardDecided();
+            requestCommitIf(commit);
+        }
+    }
+
+    /**
+     * Asks for a commit at Kafka Streams' next chance (right after this call returns to the stream thread) rather
+     * than at the next {@code commit.interval.ms}; with exactly-once v2 it commits every task of the thread, each
+     * forwarding its decided outcomes from its pre-commit hook first.
+     */
+    private void requestCommitIf(boolean wanted) {
+        if (wanted) {
+            context.commit();
         }
     }
 
@@ -287,11 +303,16 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         }
     }
 
-    /** Gives an outcome to every image waiting on this stream thread, oldest first, in batches of at most maxBatchSize. */
-    private void explainThreadBatch() {
+    /**
+     * Gives an outcome to every image waiting on this stream thread, oldest first, in batches of at most maxBatchSize.
+     *
+     * @return whether one of the batches asks for a commit once its outcomes are forwarded ({@code commit.after.batch})
+     */
+    private boolean explainThreadBatch() {
         List<WaitingImage> waiting = batches.takeWaiting();
         // only a task closed on another thread could leave images behind; its offsets were not committed
         waiting.removeIf(image -> !image.owner().open);
+        boolean commit = false;
         for (int from = 0; from < waiting.size(); from += settings.maxBatchSize()) {
             List<WaitingImage> batch =
                     List.copyOf(waiting.subList(from, Math.min(waiting.size(), from + settings.maxBatchSize())));
@@ -299,7 +320,9 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
             served.offerSample(batch.get(0).pixels());
             batchRun.run(batch);
             batches.decided(batch);
+            commit |= settings.commitsAfter(batch.size());
         }
+        return commit;
     }
 
     /** Forwards the outcomes of this task's images that have one, then this task's share of the metric figures. */

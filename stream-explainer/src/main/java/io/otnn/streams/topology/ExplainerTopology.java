@@ -112,7 +112,8 @@ public final class ExplainerTopology {
                 instance,
                 config.getLong(ExplainerConfig.METRICS_WINDOW_MS_CONFIG),
                 epsilons,
-                config.fidelitySettings());
+                config.fidelitySettings(),
+                config.commitAfterBatch());
 
         KStream<String, Outcome> outcomes = builder.stream(
                         topics.images().name(),

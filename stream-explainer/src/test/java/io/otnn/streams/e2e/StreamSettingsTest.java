@@ -26,6 +26,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.ThreadMetadata;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Two settings the README recommends, on the real broker: {@code num.stream.threads=2} and {@code topics.create=false}. */
+/**
+ * Settings the README recommends, on the real broker: {@code num.stream.threads=2}, {@code topics.create=false} and
+ * {@code commit.after.batch}.
+ */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class StreamSettingsTest {
 
@@ -187,6 +191,57 @@ class StreamSettingsTest {
                 // the compacted models topic is only ever made by the explainer's topic creation
                 assertThat(admin.listTopics().names().get()).doesNotContain(prefix + "models");
             }
+        }
+    }
+
+    /**
+     * With {@code commit.interval.ms} at a minute, a read_committed consumer sees the explanations of a few images
+     * within seconds only when their partial batches ask for the commit themselves.
+     */
+    @Test
+    void shouldMakeAPartialBatchReadableWithoutWaitingForTheCommitIntervalWhenCommitAfterBatchIsPartial()
+            throws Exception {
+        List<ConsumerRecord<String, Explanation>> partial = explainedWithinSeconds("partial", 20);
+        assertThat(partial).hasSize(20);
+        List<ConsumerRecord<String, Explanation>> none = explainedWithinSeconds("none", 8);
+        assertThat(none)
+                .as("without the request, nothing is committed before the interval")
+                .isEmpty();
+    }
+
+    /** Sends 20 images to an explainer that commits every minute, and reads what is committed within {@code seconds}. */
+    private List<ConsumerRecord<String, Explanation>> explainedWithinSeconds(String commitAfterBatch, int seconds)
+            throws Exception {
+        String name = "commit-after-" + commitAfterBatch;
+        Map<String, Object> props = pipeline.explainerProps(name, name + ".", stateDir.resolve(name));
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 60_000);
+        // Kafka Streams refuses a commit interval longer than the transaction timeout
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 120_000);
+        props.put(ExplainerConfig.COMMIT_AFTER_BATCH_CONFIG, commitAfterBatch);
+        String bootstrap = pipeline.stack().bootstrapServers();
+        try (StreamExplainerApp app = StreamExplainerApp.builder()
+                .setProperties(props)
+                .optEngine(new LinearTestEngine(28, 28, 1, 10, 3, pixels -> false))
+                .build()
+                .start()) {
+            assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            KafkaTestClients.awaitLeaders(bootstrap, app.topics().images().name(), 6);
+            Set<String> sent = KafkaTestClients.sendRandomImages(
+                            bootstrap,
+                            pipeline.format(),
+                            app.topics().images().name(),
+                            20,
+                            name + "-%02d",
+                            new Random(23),
+                            false)
+                    .keySet();
+            List<ConsumerRecord<String, Explanation>> out = KafkaTestClients.readCommitted(
+                    bootstrap,
+                    app.topics().explanations(),
+                    read -> read.size() >= sent.size(),
+                    Duration.ofSeconds(seconds));
+            assertThat(out).extracting(ConsumerRecord::key).isSubsetOf(sent);
+            return out;
         }
     }
 }
