@@ -968,6 +968,17 @@ public final class StreamBench {
             }
             return out.toString();
         }
+
+        /** The active tasks of each stream thread, e.g. {@code [0_0 0_2 0_4 1_0] [0_1 0_3 0_5]}. */
+        String tasksPerThread() {
+            return streams.metadataForLocalThreads().stream()
+                    .sorted(java.util.Comparator.comparing(org.apache.kafka.streams.ThreadMetadata::threadName))
+                    .map(t -> t.activeTasks().stream()
+                            .map(task -> task.taskId().toString())
+                            .sorted()
+                            .collect(java.util.stream.Collectors.joining(" ", "[", "]")))
+                    .collect(java.util.stream.Collectors.joining(" "));
+        }
     }
 
     private static long gcMillis() {
@@ -1409,6 +1420,9 @@ public final class StreamBench {
             if (reading.get()) {
                 upstreamReader.start();
             }
+            // which seconds the slow outputs come from, beside the GC time of each second: a tail that comes in
+            // bursts at fixed times (a window closing, a GC) differs from one spread over the run
+            SlowSeconds slow = new SlowSeconds(100);
             producerThread.start();
             int seen = 0;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds + 120L);
@@ -1417,7 +1431,9 @@ public final class StreamBench {
                     seen++;
                     // skip the first 10 %: warm-up
                     if (seen > total / 10) {
-                        digest.add(System.currentTimeMillis() - r.timestamp());
+                        long latencyMs = System.currentTimeMillis() - r.timestamp();
+                        digest.add(latencyMs);
+                        slow.add(r.timestamp(), latencyMs);
                         if (mode != Mode.PASS_THROUGH) {
                             Explanation e = explanationSerde.deserialize(r.topic(), r.value());
                             queued.add(e.getTimings().getQueuedMs());
@@ -1429,6 +1445,7 @@ public final class StreamBench {
             producerThread.join();
             reading.set(false);
             upstreamReader.join();
+            slow.stop();
             Latency latency = new Latency(rate, digest.quantile(0.5), digest.quantile(0.99));
             double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
             System.out.printf(
@@ -1465,6 +1482,7 @@ public final class StreamBench {
                                     upstream.quantile(0.99))
                             : "",
                     app.threadTimings());
+            System.out.printf(Locale.ROOT, "%-12s tasks by thread %s; %s%n", "", app.tasksPerThread(), slow.summary());
             return latency;
         }
     }
