@@ -1,7 +1,5 @@
 package io.otnn.bench;
 
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -73,7 +71,7 @@ final class SlowSeconds {
     }
 
     private void sampleGc() {
-        long last = gcMillis();
+        long last = StreamBench.gcMillis();
         while (running) {
             try {
                 Thread.sleep(50);
@@ -81,15 +79,9 @@ final class SlowSeconds {
                 Thread.currentThread().interrupt();
                 return;
             }
-            long now = gcMillis();
+            long now = StreamBench.gcMillis();
             gcPerSecond.merge(System.currentTimeMillis() / 1000, now - last, Long::sum);
             last = now;
         }
-    }
-
-    private static long gcMillis() {
-        return ManagementFactory.getGarbageCollectorMXBeans().stream()
-                .mapToLong(GarbageCollectorMXBean::getCollectionTime)
-                .sum();
     }
 }

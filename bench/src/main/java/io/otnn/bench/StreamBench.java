@@ -981,7 +981,7 @@ public final class StreamBench {
         }
     }
 
-    private static long gcMillis() {
+    static long gcMillis() {
         return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime)
                 .sum();

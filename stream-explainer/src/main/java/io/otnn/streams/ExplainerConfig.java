@@ -377,8 +377,8 @@ public final class ExplainerConfig extends AbstractConfig {
             .define(
                     COMMIT_AFTER_BATCH_CONFIG,
                     Type.STRING,
-                    "none",
-                    ConfigDef.ValidString.in("none", "partial", "every"),
+                    CommitAfterBatch.NONE.configValue(),
+                    ConfigDef.ValidString.in(CommitAfterBatch.configValues()),
                     Importance.MEDIUM,
                     COMMIT_AFTER_BATCH_DOC)
             .define(
@@ -604,11 +604,11 @@ public final class ExplainerConfig extends AbstractConfig {
         return getLong(BATCH_MAX_WAIT_MS_CONFIG);
     }
 
-    /** {@code in-memory} or {@code changelogged}. */
     public CommitAfterBatch commitAfterBatch() {
         return CommitAfterBatch.parse(getString(COMMIT_AFTER_BATCH_CONFIG));
     }
 
+    /** {@code in-memory} or {@code changelogged}. */
     public String batchingBuffer() {
         return getString(BATCHING_BUFFER_CONFIG);
     }

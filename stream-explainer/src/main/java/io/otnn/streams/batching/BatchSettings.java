@@ -27,37 +27,6 @@ public record BatchSettings(
         FidelitySettings fidelity,
         CommitAfterBatch commitAfter) {
 
-    /** Commits at {@code commit.interval.ms} only. */
-    public BatchSettings(
-            int maxBatchSize,
-            long maxWaitMs,
-            int maxImageBytes,
-            String application,
-            long metricsWindowMs,
-            List<Double> epsilons,
-            FidelitySettings fidelity) {
-        this(
-                maxBatchSize,
-                maxWaitMs,
-                maxImageBytes,
-                application,
-                metricsWindowMs,
-                epsilons,
-                fidelity,
-                CommitAfterBatch.NONE);
-    }
-
-    /** Without the online fidelity. */
-    public BatchSettings(
-            int maxBatchSize,
-            long maxWaitMs,
-            int maxImageBytes,
-            String application,
-            long metricsWindowMs,
-            List<Double> epsilons) {
-        this(maxBatchSize, maxWaitMs, maxImageBytes, application, metricsWindowMs, epsilons, FidelitySettings.DISABLED);
-    }
-
     public BatchSettings {
         if (maxBatchSize < 1) {
             throw new IllegalArgumentException("maxBatchSize must be at least 1, got " + maxBatchSize);

@@ -183,9 +183,7 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         EventTime time = guard.policy().decide(image.input().eventTime(), received.timestamp(), received.receivedAt());
         batch.add(new WaitingImage(this, received, image.input(), image.pixels(), time, taskBuffer.keep(received)));
         if (batch.size() >= settings.maxBatchSize()) {
-            boolean commit = explainThreadBatch();
-            forwardDecided();
-            requestCommitIf(commit);
+            explainAndForward();
         }
     }
 
@@ -196,19 +194,20 @@ public final class BatchingExplainProcessor implements Processor<byte[], byte[],
         acceptRestored();
         List<WaitingImage> batch = batches.waiting();
         if (!batch.isEmpty() && now - batch.get(0).received().receivedAt() >= settings.maxWaitMs()) {
-            boolean commit = explainThreadBatch();
-            forwardDecided();
-            requestCommitIf(commit);
+            explainAndForward();
         }
     }
 
     /**
-     * Asks for a commit at Kafka Streams' next chance (right after this call returns to the stream thread) rather
-     * than at the next {@code commit.interval.ms}; with exactly-once v2 it commits every task of the thread, each
-     * forwarding its decided outcomes from its pre-commit hook first.
+     * Runs the thread's waiting images and forwards this task's outcomes; when a batch asks for it
+     * ({@code commit.after.batch}), requests a commit at Kafka Streams' next chance (right after this call returns to
+     * the stream thread) rather than at the next {@code commit.interval.ms}. With exactly-once v2 that commits every
+     * task of the thread, each forwarding its decided outcomes from its pre-commit hook first.
      */
-    private void requestCommitIf(boolean wanted) {
-        if (wanted) {
+    private void explainAndForward() {
+        boolean commit = explainThreadBatch();
+        forwardDecided();
+        if (commit) {
             context.commit();
         }
     }

@@ -1,5 +1,6 @@
 package io.otnn.streams.batching;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -23,13 +24,17 @@ public enum CommitAfterBatch {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** @throws IllegalArgumentException for a value that is none of {@code none}, {@code partial}, {@code every} */
+    /** Every value the setting takes, as written in the configuration. */
+    public static String[] configValues() {
+        return Arrays.stream(values()).map(CommitAfterBatch::configValue).toArray(String[]::new);
+    }
+
+    /** @throws IllegalArgumentException for a value that is not one of {@link #configValues()} */
     public static CommitAfterBatch parse(String value) {
-        for (CommitAfterBatch mode : values()) {
-            if (mode.configValue().equals(value)) {
-                return mode;
-            }
-        }
-        throw new IllegalArgumentException("commit.after.batch must be none, partial or every, got " + value);
+        return Arrays.stream(values())
+                .filter(mode -> mode.configValue().equals(value))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "commit.after.batch must be one of " + String.join(", ", configValues()) + ", got " + value));
     }
 }
