@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * the stack's SCRAM mechanism and server key; an {@code INTERNAL} PLAINTEXT listener on 127.0.0.1 carries the
  * inter-broker traffic and the stack's own administration (creating the SCRAM users), next to the
  * {@code CONTROLLER} listener, also PLAINTEXT on 127.0.0.1.
+ *
+ * <p>Kafka's requests to end the process go through {@link KafkaExitGuard}: logged, and ignored while the broker
+ * stops.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
@@ -136,6 +139,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.putAll(overrides);
         KafkaConfig config = KafkaConfig.fromProps(props, false);
         format(logDir);
+        KafkaExitGuard.install();
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         try {
             server.startup();
@@ -331,11 +335,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private static void stopQuietly(KafkaRaftServer server) {
-        try {
-            server.shutdown();
-            server.awaitShutdown();
-        } catch (RuntimeException e) {
-            LOG.warn("error while stopping the Kafka broker", e);
-        }
+        KafkaExitGuard.whileStopping(() -> {
+            try {
+                server.shutdown();
+                server.awaitShutdown();
+            } catch (RuntimeException e) {
+                LOG.warn("error while stopping the Kafka broker", e);
+            }
+        });
     }
 }
