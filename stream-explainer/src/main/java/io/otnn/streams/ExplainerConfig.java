@@ -739,6 +739,15 @@ public final class ExplainerConfig extends AbstractConfig {
         return props;
     }
 
+    /** Kafka Streams' {@code state.dir}: as given (with or without the {@code kafka.} prefix), else its default. */
+    public Path stateDir() {
+        Object given = streamsProperties().get(StreamsConfig.STATE_DIR_CONFIG);
+        Object dir = given != null
+                ? given
+                : StreamsConfig.configDef().defaultValues().get(StreamsConfig.STATE_DIR_CONFIG);
+        return Path.of(dir.toString());
+    }
+
     /** Properties for an AdminClient or a plain client with the same connection and security settings. */
     public Map<String, Object> clientProperties() {
         Map<String, Object> props = new HashMap<>();

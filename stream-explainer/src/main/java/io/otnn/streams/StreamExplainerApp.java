@@ -20,6 +20,7 @@ import io.otnn.streams.monitoring.Monitoring;
 import io.otnn.streams.shadow.ShadowCounters;
 import io.otnn.streams.shadow.ShadowModel;
 import io.otnn.streams.shadow.ShadowTopics;
+import io.otnn.streams.startup.LocalStateCheck;
 import io.otnn.streams.startup.StartupCheck;
 import io.otnn.streams.startup.StartupException;
 import io.otnn.streams.topology.ExplainerTopology;
@@ -161,7 +162,7 @@ public final class StreamExplainerApp implements AutoCloseable {
      * Streams.
      */
     public StreamExplainerApp start() {
-        StartupCheck.from(config).awaitDependencies(config);
+        String clusterId = StartupCheck.from(config).awaitDependencies(config);
         if (config.getBoolean(ExplainerConfig.TOPICS_CREATE_CONFIG)) {
             List<NewTopic> plan = new ArrayList<>(TopicCreator.plan(config, topics));
             if (shadowTopics != null) {
@@ -238,6 +239,11 @@ public final class StreamExplainerApp implements AutoCloseable {
                     shadowTopics.explanations().name(),
                     shadowTopics.comparisons().name());
         }
+        LocalStateCheck.ensureStateOf(
+                clusterId,
+                config.stateDir(),
+                config.getString(ExplainerConfig.APPLICATION_ID_CONFIG),
+                streams::cleanUp);
         streams.start();
         return this;
     }

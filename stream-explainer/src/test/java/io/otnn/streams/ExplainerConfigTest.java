@@ -181,4 +181,15 @@ class ExplainerConfigTest {
                 .containsEntry("commit.interval.ms", "200")
                 .containsEntry("max.task.idle.ms", "0");
     }
+
+    @Test
+    void shouldFindKafkaStreamsStateDirectoryWithOrWithoutThePrefixElseItsDefault() {
+        assertThat(new ExplainerConfig(Map.of("bootstrap.servers", "k:9092")).stateDir())
+                .isEqualTo(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "kafka-streams"));
+        assertThat(new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "state.dir", "/var/lib/otnn")).stateDir())
+                .isEqualTo(java.nio.file.Path.of("/var/lib/otnn"));
+        assertThat(new ExplainerConfig(Map.of("bootstrap.servers", "k:9092", "kafka.state.dir", "/srv/state"))
+                        .stateDir())
+                .isEqualTo(java.nio.file.Path.of("/srv/state"));
+    }
 }

@@ -63,10 +63,14 @@ public final class StartupCheck {
     /**
      * Waits for the brokers of {@code bootstrap.servers}, for the images topic when {@code topics.create=false}, then
      * for the registry if one is configured.
+     *
+     * @return the id of the Kafka cluster that answered (null from a broker too old to name its cluster)
      */
-    public void awaitDependencies(ExplainerConfig config) {
+    public String awaitDependencies(ExplainerConfig config) {
+        String clusterId;
         try (KafkaProbe kafka = new KafkaProbe(config.clientProperties())) {
             awaitBroker(config.getList(ExplainerConfig.BOOTSTRAP_SERVERS_CONFIG), kafka);
+            clusterId = kafka.clusterId();
             if (!config.getBoolean(ExplainerConfig.TOPICS_CREATE_CONFIG)) {
                 String topic = config.getString(ExplainerConfig.TOPIC_IMAGES_CONFIG);
                 await("the topic " + topic, remainingMillis -> kafka.topicAttempt(topic, remainingMillis));
@@ -76,6 +80,7 @@ public final class StartupCheck {
         if (!url.isBlank()) {
             awaitRegistry(config.originals());
         }
+        return clusterId;
     }
 
     /** Waits until one of the bootstrap servers accepts a connection and answers a Kafka request. */
@@ -209,6 +214,7 @@ public final class StartupCheck {
         private final Map<String, Object> clientProperties;
         private Admin admin;
         private KafkaFuture<String> clusterId;
+        private String answeredClusterId;
         private KafkaFuture<Set<String>> topicNames;
 
         KafkaProbe(Map<String, Object> clientProperties) {
@@ -227,7 +233,7 @@ public final class StartupCheck {
                 clusterId = admin().describeCluster().clusterId();
             }
             try {
-                clusterId.get(Math.min(PROBE_TIMEOUT_MS, remainingMillis), TimeUnit.MILLISECONDS);
+                answeredClusterId = clusterId.get(Math.min(PROBE_TIMEOUT_MS, remainingMillis), TimeUnit.MILLISECONDS);
                 return null;
             } catch (java.util.concurrent.TimeoutException e) {
                 return Problem.retry(NO_ANSWER);
@@ -238,6 +244,11 @@ public final class StartupCheck {
                 Thread.currentThread().interrupt();
                 throw new StartupException("interrupted while waiting for the Kafka cluster");
             }
+        }
+
+        /** The cluster id of the last successful {@link #clusterAttempt}; null from a broker that names none. */
+        String clusterId() {
+            return answeredClusterId;
         }
 
         Problem topicAttempt(String topic, long remainingMillis) {
