@@ -62,7 +62,9 @@ import org.junit.jupiter.api.io.TempDir;
 class TimeAndProductionTest {
 
     private static final long WINDOW_MS = 2_000;
-    private static final long GRACE_MS = 500;
+    // below the product's 2 s, to keep the test short; at 0.5 s a loaded CI machine once delivered a batch's figures
+    // 183 ms after their window was published (counted late, in no window)
+    private static final long GRACE_MS = 1_500;
     private static final long COMMIT_MS = ExplainerConfig.DEFAULT_COMMIT_INTERVAL_MS;
 
     @RegisterExtension
@@ -228,6 +230,9 @@ class TimeAndProductionTest {
             assertThat(windows.stream()
                             .mapToLong(ExplanationMetrics::getExplainedCount)
                             .sum())
+                    .as(
+                            "images counted in the burst's windows (late outcomes: %d)",
+                            app.lateMetrics().lateOutcomes())
                     .isEqualTo(images.size());
             long bound = GRACE_MS + COMMIT_MS + 1_000;
             long worst = 0;
